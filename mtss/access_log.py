@@ -1,0 +1,44 @@
+"""The FERPA access log: collect during a request, write one row at its end.
+
+Views call `record(request, ...)` as they read student data; TenantMiddleware
+writes everything collected with a single INSERT when the response is ready.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mtss.models import AccessLog
+
+
+def record(request, *, action: str, what: str, student_ids: Iterable[int]) -> None:
+    entries = request.__dict__.setdefault("_access_log", [])
+    entries.append((action, what, sorted({int(i) for i in student_ids})))
+
+
+def client_ip(request) -> str | None:
+    # Behind the production proxy REMOTE_ADDR is the proxy; gunicorn is run with
+    # --forwarded-allow-ips so the real address arrives here already.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def flush(request) -> None:
+    entries = request.__dict__.pop("_access_log", None)
+    district = getattr(request, "district", None)
+    if not entries or district is None:
+        return
+    user = request.user if request.user.is_authenticated else None
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                district=district,
+                user=user,
+                action=action,
+                what=what,
+                student_ids=ids,
+                student_count=len(ids),
+                path=request.path[:300],
+                ip_address=client_ip(request),
+            )
+            for action, what, ids in entries
+        ]
+    )

@@ -1,0 +1,10 @@
+"""The Celery app. Tasks take ids and call services (see ARCHITECTURE.md, Jobs)."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mtss.settings")
+
+app = Celery("mtss")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

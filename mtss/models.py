@@ -1,0 +1,189 @@
+"""The core: districts (tenants), schools, school years, users and memberships,
+API tokens, the audit trail and the FERPA access log."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """A school district: the tenant. Every district-owned row points here."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    state = models.CharField(_("state"), max_length=2, help_text=_("Two-letter postal code, e.g. TN."))
+    timezone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DistrictOwned(models.Model):
+    """Abstract base: the non-null district foreign key every tenant row carries.
+
+    mtss.rls enables row-level security for every concrete model with this field.
+    """
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class School(DistrictOwned):
+    GRADE_CHOICES = [(-1, "PK"), (0, "K")] + [(g, str(g)) for g in range(1, 13)]
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("school code"), max_length=40, help_text=_("The district's own code."))
+    sourced_id = models.CharField(_("OneRoster sourcedId"), max_length=100, blank=True)
+    grade_low = models.SmallIntegerField(_("lowest grade"), choices=GRADE_CHOICES, default=0)
+    grade_high = models.SmallIntegerField(_("highest grade"), choices=GRADE_CHOICES, default=5)
+    principal = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    address = models.TextField(_("address"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "code"], name="school_code_unique_in_district"),
+            models.CheckConstraint(condition=models.Q(grade_low__lte=models.F("grade_high")), name="school_grade_span"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def grade_span(self) -> str:
+        return f"{self.get_grade_low_display()}-{self.get_grade_high_display()}"
+
+
+class SchoolYear(DistrictOwned):
+    name = models.CharField(_("name"), max_length=20, help_text=_("e.g. 2025-2026"))
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    sourced_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "name"], name="school_year_unique_in_district"),
+            models.CheckConstraint(condition=models.Q(start_date__lt=models.F("end_date")), name="school_year_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Staff account. Which districts and schools it works in is in Membership."""
+
+    email = models.EmailField(_("email address"), unique=True)
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("District administrator")
+    PRINCIPAL = "principal", _("Principal")
+    INTERVENTION_SPECIALIST = "intervention_specialist", _("Intervention specialist")
+    TEACHER = "teacher", _("Teacher")
+    PSYCHOLOGIST = "psychologist", _("School psychologist")
+    COUNSELOR = "counselor", _("Counselor")
+    READ_ONLY = "read_only", _("Read only")
+
+
+class Membership(DistrictOwned):
+    """A user's role in one district, and the schools the role covers."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    schools = models.ManyToManyField(School, through="MembershipSchool", blank=True, related_name="+")
+    is_active = models.BooleanField(default=True)
+    sourced_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Row-level security also lets a user read their own memberships before a
+    # district is chosen (at sign-in), keyed by the mtss.user_id setting.
+    rls_extra = "user_id = NULLIF(current_setting('mtss.user_id', true), '')::bigint"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "user"], name="one_membership_per_district")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class MembershipSchool(DistrictOwned):
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE)
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+
+    rls_extra = Membership.rls_extra.replace("user_id", "(SELECT m.user_id FROM mtss_membership m WHERE m.id = membership_id)")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "membership", "school"], name="membership_school_unique")
+        ]
+
+
+class ApiToken(DistrictOwned):
+    """A bearer token for the REST API. It belongs to one district and one user.
+
+    Only a SHA-256 hash of the key is stored; the key is shown once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # The token is looked up by its hash before the district is known.
+    rls_extra = "key_hash = NULLIF(current_setting('mtss.token_hash', true), '')"
+
+
+class AuditEvent(DistrictOwned):
+    """Who changed what: written by services, never by signals."""
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    verb = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.BigIntegerField(null=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["district", "object_type", "object_id"], name="audit_object_idx")]
+
+
+class AccessLog(DistrictOwned):
+    """One row per request that read or exported student records (FERPA 34 CFR 99.32 spirit).
+
+    Student ids only: names and other record content never go into this log.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed a student record")
+        LIST = "list", _("listed students")
+        API_READ = "api_read", _("read through the API")
+        EXPORT = "export", _("exported")
+
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=False)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    what = models.CharField(max_length=120, help_text=_("Which record type or report."))
+    student_ids = models.JSONField(default=list)
+    student_count = models.PositiveIntegerField(default=0)
+    path = models.CharField(max_length=300)
+    ip_address = models.GenericIPAddressField(null=True)
+
+    class Meta:
+        ordering = ["-at"]
+        # The admin's browse view: newest first within a district.
+        indexes = [models.Index(fields=["district", "-at"], name="accesslog_district_at_idx")]

@@ -1,0 +1,74 @@
+"""Row-level security on every district-owned table (ARCHITECTURE.md, Tenancy).
+
+Applied after every `migrate` (idempotent), so a new model with a `district`
+column is protected without anyone remembering to: tests/test_rls.py fails if
+any such table lacks its policy.
+"""
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import Model
+
+POLICY = "district_isolation"
+DISTRICT_EXPR = "district_id = NULLIF(current_setting('mtss.district_id', true), '')::bigint"
+# The access log is append-only for the application (FERPA record of access).
+APPEND_ONLY = {"mtss_accesslog"}
+
+
+def district_models() -> list[type[Model]]:
+    """Every concrete model with a `district` foreign key: the tenant-owned tables."""
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        field = next((f for f in model._meta.concrete_fields if f.name == "district"), None)
+        if field is not None and field.is_relation:
+            found.append(model)
+    return found
+
+
+def app_role() -> str | None:
+    return connection.settings_dict.get("APP_ROLE") or None
+
+
+def ensure_row_level_security() -> list[str]:
+    """Create the app role, grant it table access, and (re)create every policy."""
+    if connection.vendor != "postgresql":
+        return []
+    quote = connection.ops.quote_name
+    role = app_role()
+    tables = []
+    with connection.cursor() as cursor:
+        if role:
+            cursor.execute(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) THEN "
+                f"CREATE ROLE {quote(role)} NOLOGIN; END IF; END $$;",
+                [role],
+            )
+            cursor.execute(
+                "SELECT pg_has_role(current_user, %s, 'MEMBER'), "
+                "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
+                [role],
+            )
+            is_member, is_super = cursor.fetchone()
+            if not is_member and not is_super:
+                cursor.execute(f"GRANT {quote(role)} TO CURRENT_USER")
+            cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quote(role)}")
+            cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}")
+            cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
+            for table in APPEND_ONLY:
+                cursor.execute(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {quote(role)}")
+        for model in district_models():
+            table = model._meta.db_table
+            using = DISTRICT_EXPR
+            extra = getattr(model, "rls_extra", None)
+            if extra:
+                using = f"({DISTRICT_EXPR}) OR ({extra})"
+            cursor.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
+            cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {quote(table)}")
+            cursor.execute(
+                f"CREATE POLICY {POLICY} ON {quote(table)} USING ({using}) WITH CHECK ({DISTRICT_EXPR})"
+            )
+            tables.append(table)
+    return tables

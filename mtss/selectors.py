@@ -1,0 +1,66 @@
+"""Reads of the core, scoped by district."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from mtss.models import AccessLog, District, Membership, Role, School
+
+SESSION_DISTRICT_KEY = "district_id"
+
+
+def memberships_for_user(*, user) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("district")
+        .order_by("district__name")
+    )
+
+
+def membership_for_request(request) -> Membership | None:
+    """The membership of the district chosen in this session, else the first one."""
+    memberships = list(memberships_for_user(user=request.user))
+    if not memberships:
+        return None
+    chosen = request.session.get(SESSION_DISTRICT_KEY)
+    for membership in memberships:
+        if membership.district_id == chosen:
+            return membership
+    return memberships[0]
+
+
+def membership_school_ids(*, district: District, membership: Membership) -> list[int]:
+    return list(membership.schools.filter(district=district).values_list("id", flat=True))
+
+
+def school_list(*, district: District, membership: Membership | None = None) -> QuerySet[School]:
+    """Schools of the district; limited to the membership's schools for school-level roles."""
+    schools = School.objects.filter(district=district)
+    if membership is not None and membership.role not in SEES_WHOLE_DISTRICT and membership.schools.exists():
+        schools = schools.filter(id__in=membership.schools.values("id"))
+    return schools.order_by("name")
+
+
+def school_get(*, district: District, school_id: int) -> School:
+    try:
+        return School.objects.get(district=district, pk=school_id)
+    except School.DoesNotExist:
+        raise Http404 from None
+
+
+def access_log_list(*, district: District, user_id: int | None = None, student_id: int | None = None):
+    entries = AccessLog.objects.filter(district=district).select_related("user")
+    if user_id:
+        entries = entries.filter(user_id=user_id)
+    if student_id:
+        entries = entries.filter(student_ids__contains=[student_id]) if _json_contains_supported() else entries
+    return entries.order_by("-at", "-id")
+
+
+def _json_contains_supported() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+SEES_WHOLE_DISTRICT = {Role.DISTRICT_ADMIN}

@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from mtss import views
+from mtss.forms import LoginForm
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("district/switch/", views.district_switch, name="district_switch"),
+    path("audit/access/", views.access_log, name="access_log"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("students/", include("students.urls")),
+    path("api/v1/", include("students.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+]

@@ -1,0 +1,52 @@
+"""Core pages: home, district switch, the access log, health."""
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from mtss.decorators import district_member
+from mtss.models import Role
+from mtss.selectors import SESSION_DISTRICT_KEY, access_log_list, memberships_for_user
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    memberships = list(memberships_for_user(user=request.user))
+    return render(request, "home.html", {"memberships": memberships})
+
+
+@district_member()
+def district_switch(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        district_id = int(request.POST.get("district", ""))
+    except ValueError:
+        district_id = None
+    if any(m.district_id == district_id for m in memberships_for_user(user=request.user)):
+        request.session[SESSION_DISTRICT_KEY] = district_id
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target or "/")
+
+
+@district_member(Role.DISTRICT_ADMIN)
+def access_log(request):
+    def _int(name):
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    entries = access_log_list(district=request.district, user_id=_int("user"), student_id=_int("student"))
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "mtss/access_log.html", {"page": page})
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

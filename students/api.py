@@ -1,0 +1,170 @@
+"""REST API for students and guardians: thin views over selectors and services."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from mtss import access_log
+from mtss.models import Role, School
+from students.models import SUBGROUPS, Enrollment, Guardian, Student
+from students.selectors import StudentFilters, student_get, student_list
+from students.services import STUDENT_FIELDS, guardian_create, student_create, student_update
+
+
+class GuardianSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Guardian
+        fields = [
+            "id", "first_name", "last_name", "relationship", "preferred_language", "email", "phone",
+            "address_line1", "address_line2", "city", "state", "postal_code", "receives_notices",
+            "lives_with_student",
+        ]
+        read_only_fields = ["id"]
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    school_year = serializers.CharField(source="school_year.name")
+
+    class Meta:
+        model = Enrollment
+        fields = ["id", "school", "school_year", "grade", "start_date", "end_date"]
+
+
+class DistrictSchoolField(serializers.PrimaryKeyRelatedField):
+    """A school of the request's district; another district's id reads as unknown."""
+
+    def get_queryset(self):
+        return School.objects.filter(district=self.context["request"].district)
+
+
+class StudentSerializer(serializers.ModelSerializer):
+    school = DistrictSchoolField()
+    subgroups = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Student
+        fields = ["id", *STUDENT_FIELDS, "subgroups", "updated_at"]
+        read_only_fields = ["id", "subgroups", "updated_at"]
+        # Uniqueness of local_id is the service's check (it names the field).
+        validators = []
+
+    def get_subgroups(self, student) -> list[str]:
+        return student.subgroups
+
+
+class StudentDetailSerializer(StudentSerializer):
+    guardians = GuardianSerializer(many=True, read_only=True)
+    enrollments = EnrollmentSerializer(many=True, read_only=True)
+
+    class Meta(StudentSerializer.Meta):
+        fields = [*StudentSerializer.Meta.fields, "guardians", "enrollments"]
+
+
+def _filters(params) -> StudentFilters:
+    def _int(name):
+        value = params.get(name, "")
+        if value in ("", None):
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise serializers.ValidationError({name: "Must be an integer."}) from None
+
+    subgroup = params.get("subgroup") or None
+    if subgroup and subgroup not in SUBGROUPS:
+        raise serializers.ValidationError({"subgroup": f"Unknown subgroup; one of {', '.join(SUBGROUPS)}."})
+    return StudentFilters(
+        q=params.get("q", "").strip(), school_id=_int("school"), grade=_int("grade"), subgroup=subgroup,
+        tier=_int("tier"), include_exited=params.get("include_exited") in ("1", "true"),
+    )
+
+
+def _require_editor(request) -> None:
+    if request.membership.role != Role.DISTRICT_ADMIN:
+        raise PermissionDenied("Only district administrators can change student records.")
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("school", int), OpenApiParameter("grade", int), OpenApiParameter("tier", int),
+        OpenApiParameter("subgroup", str, enum=list(SUBGROUPS)), OpenApiParameter("q", str),
+        OpenApiParameter("include_exited", bool),
+    ]
+)
+class StudentListCreate(generics.ListCreateAPIView):
+    serializer_class = StudentSerializer
+
+    def get_queryset(self):
+        return student_list(
+            district=self.request.district, membership=self.request.membership, filters=_filters(self.request.query_params)
+        )
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        ids = [row["id"] for row in response.data["results"]]
+        access_log.record(request._request, action="api_read", what="students", student_ids=ids)
+        return response
+
+    def create(self, request, *args, **kwargs):
+        _require_editor(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        student = student_create(district=request.district, actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(student).data, status=status.HTTP_201_CREATED)
+
+
+class StudentDetail(generics.RetrieveUpdateAPIView):
+    serializer_class = StudentDetailSerializer
+
+    def get_object(self):
+        return student_get(
+            district=self.request.district, membership=self.request.membership, student_id=self.kwargs["student_id"]
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        access_log.record(request._request, action="api_read", what="student record", student_ids=[response.data["id"]])
+        return response
+
+    def update(self, request, *args, **kwargs):
+        student = self.get_object()
+        _require_editor(request)
+        serializer = StudentSerializer(student, data=request.data, partial=kwargs.get("partial", False),
+                                       context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        student = student_update(district=request.district, actor=request.user, student=student,
+                                 **serializer.validated_data)
+        return Response(StudentDetailSerializer(student, context=self.get_serializer_context()).data)
+
+
+class GuardianListCreate(generics.ListCreateAPIView):
+    serializer_class = GuardianSerializer
+    pagination_class = None
+
+    def student(self):
+        return student_get(
+            district=self.request.district, membership=self.request.membership, student_id=self.kwargs["student_id"]
+        )
+
+    def get_queryset(self):
+        return Guardian.objects.filter(district=self.request.district, student=self.student()).order_by("id")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log.record(request._request, action="api_read", what="guardians", student_ids=[self.kwargs["student_id"]])
+        return response
+
+    def create(self, request, *args, **kwargs):
+        student = self.student()
+        if request.membership.role not in (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.COUNSELOR,
+                                           Role.INTERVENTION_SPECIALIST):
+            raise PermissionDenied("Your role cannot add guardians.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        guardian = guardian_create(district=request.district, actor=request.user, student=student,
+                                   **serializer.validated_data)
+        return Response(self.get_serializer(guardian).data, status=status.HTTP_201_CREATED)
+
+

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from students import api
+
+urlpatterns = [
+    path("students/", api.StudentListCreate.as_view(), name="api_student_list"),
+    path("students/<int:student_id>/", api.StudentDetail.as_view(), name="api_student_detail"),
+    path("students/<int:student_id>/guardians/", api.GuardianListCreate.as_view(), name="api_guardian_list"),
+]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mtss.models import School
+from students.models import SUBGROUPS, Guardian, Student
+from students.services import STUDENT_FIELDS
+
+
+class StudentFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or local id"), required=False, max_length=100)
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none(), required=False)
+    grade = forms.TypedChoiceField(
+        label=_("Grade"), choices=[("", _("All grades"))] + School.GRADE_CHOICES, coerce=int, empty_value=None,
+        required=False,
+    )
+    subgroup = forms.ChoiceField(label=_("Subgroup"), choices=[("", _("All students"))] + list(SUBGROUPS.items()),
+                                 required=False)
+    tier = forms.TypedChoiceField(label=_("Tier"), choices=[("", _("Any tier")), (2, "2"), (3, "3"), (4, "4")],
+                                  coerce=int, empty_value=None, required=False)
+    include_exited = forms.BooleanField(label=_("Include students who left"), required=False)
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["school"].empty_label = _("All schools")
+
+
+class StudentForm(forms.ModelForm):
+    class Meta:
+        model = Student
+        fields = STUDENT_FIELDS
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "entry_date": forms.DateInput(attrs={"type": "date"}),
+            "exit_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = School.objects.filter(district=district)
+
+
+class GuardianForm(forms.ModelForm):
+    class Meta:
+        model = Guardian
+        fields = [
+            "first_name", "last_name", "relationship", "preferred_language", "email", "phone",
+            "address_line1", "address_line2", "city", "state", "postal_code", "receives_notices",
+            "lives_with_student",
+        ]

@@ -1,0 +1,189 @@
+"""Students, their guardians and contacts, and school-year enrolments."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+from mtss.models import DistrictOwned, School, SchoolYear
+
+# The subgroups the sources name (LAUSD handbook, 000_...: "English Learners (EL),
+# Standard English Learners (SEL), students with disabilities (SWD), ... foster care
+# and/or experiencing homelessness, socio-economically disadvantaged, and gifted").
+SUBGROUPS = {
+    "english_learner": _("English learner"),
+    "standard_english_learner": _("Standard English learner"),
+    "disability_iep": _("Student with disabilities (IEP)"),
+    "section_504": _("Section 504 plan"),
+    "foster": _("Foster care"),
+    "homeless": _("Experiencing homelessness"),
+    "socioeconomically_disadvantaged": _("Socio-economically disadvantaged"),
+    "gifted": _("Gifted and talented"),
+}
+
+# Languages families read; also the letters' languages (notifications issue).
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español (Spanish)"),
+    ("zh-hans", "简体中文 (Chinese, Simplified)"),
+    ("zh-hant", "繁體中文 (Chinese, Traditional)"),
+    ("vi", "Tiếng Việt (Vietnamese)"),
+    ("ko", "한국어 (Korean)"),
+    ("hy", "Հայերեն (Armenian)"),
+    ("ar", "العربية (Arabic)"),
+    ("tl", "Tagalog"),
+    ("ru", "Русский (Russian)"),
+    ("ht", "Kreyòl ayisyen (Haitian Creole)"),
+    ("other", _("Other")),
+]
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    NONBINARY = "X", _("Non-binary")
+    UNKNOWN = "U", _("Not reported")
+
+
+class RaceEthnicity(models.TextChoices):
+    # The seven federal reporting categories (also OneRoster demographics).
+    HISPANIC = "hispanic", _("Hispanic or Latino")
+    AMERICAN_INDIAN = "american_indian", _("American Indian or Alaska Native")
+    ASIAN = "asian", _("Asian")
+    BLACK = "black", _("Black or African American")
+    PACIFIC_ISLANDER = "pacific_islander", _("Native Hawaiian or Other Pacific Islander")
+    WHITE = "white", _("White")
+    TWO_OR_MORE = "two_or_more", _("Two or more races")
+    UNKNOWN = "unknown", _("Not reported")
+
+
+class Student(DistrictOwned):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
+    local_id = models.CharField(_("local student id"), max_length=40)
+    state_id = models.CharField(_("state student id"), max_length=40, blank=True)
+    sourced_id = models.CharField(_("OneRoster sourcedId"), max_length=100, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    birth_date = models.DateField(_("birth date"))
+    grade = models.SmallIntegerField(_("grade"), choices=School.GRADE_CHOICES)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, default=Gender.UNKNOWN)
+    race_ethnicity = models.CharField(
+        _("race/ethnicity"), max_length=20, choices=RaceEthnicity.choices, default=RaceEthnicity.UNKNOWN
+    )
+    home_language = models.CharField(_("home language"), max_length=10, choices=LANGUAGES, default="en")
+    entry_date = models.DateField(_("enrolment date"))
+    exit_date = models.DateField(_("exit date"), null=True, blank=True)
+    english_learner = models.BooleanField(SUBGROUPS["english_learner"], default=False)
+    standard_english_learner = models.BooleanField(SUBGROUPS["standard_english_learner"], default=False)
+    disability_iep = models.BooleanField(SUBGROUPS["disability_iep"], default=False)
+    section_504 = models.BooleanField(SUBGROUPS["section_504"], default=False)
+    foster = models.BooleanField(SUBGROUPS["foster"], default=False)
+    homeless = models.BooleanField(SUBGROUPS["homeless"], default=False)
+    socioeconomically_disadvantaged = models.BooleanField(SUBGROUPS["socioeconomically_disadvantaged"], default=False)
+    gifted = models.BooleanField(SUBGROUPS["gifted"], default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "local_id"], name="student_local_id_unique_in_district"),
+            models.CheckConstraint(
+                condition=models.Q(exit_date__isnull=True) | models.Q(exit_date__gte=models.F("entry_date")),
+                name="student_exit_after_entry",
+            ),
+        ]
+        indexes = [
+            # Student list: filter by school and grade, ordered by name.
+            models.Index(fields=["district", "school", "grade", "last_name"], name="student_school_grade_idx"),
+            # Name search and the default ordering.
+            models.Index(fields=["district", "last_name", "first_name"], name="student_name_idx"),
+        ]
+        permissions = []
+
+    def __str__(self) -> str:
+        return f"{self.last_name}, {self.display_first_name}"
+
+    @property
+    def display_first_name(self) -> str:
+        return self.preferred_name or self.first_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.display_first_name} {self.last_name}"
+
+    @property
+    def subgroups(self) -> list[str]:
+        return [key for key in SUBGROUPS if getattr(self, key)]
+
+
+class Guardian(DistrictOwned):
+    """A parent, guardian or other contact of one student."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", _("Mother")
+        FATHER = "father", _("Father")
+        PARENT = "parent", _("Parent")
+        GUARDIAN = "guardian", _("Legal guardian")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        FOSTER_PARENT = "foster_parent", _("Foster parent")
+        RELATIVE = "relative", _("Other relative")
+        OTHER = "other", _("Other contact")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardians")
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    preferred_language = models.CharField(_("preferred language"), max_length=10, choices=LANGUAGES, default="en")
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state = models.CharField(_("state"), max_length=2, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
+    receives_notices = models.BooleanField(_("receives notices"), default=True)
+    lives_with_student = models.BooleanField(_("lives with student"), default=True)
+    sourced_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["district", "student"], name="guardian_student_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Enrollment(DistrictOwned):
+    """A student's enrolment in a school for one school year (kept across rollovers)."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    grade = models.SmallIntegerField(_("grade"), choices=School.GRADE_CHOICES)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "student", "school_year", "school"], name="enrollment_unique_per_year"
+            )
+        ]
+
+
+class StudentUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's direct foreign-key permission table, carrying the district.
+
+    A row grants one user `view_student` on one student: a teacher's enrolled
+    students (from the roster) and a specialist's caseload.
+    """
+
+    district = models.ForeignKey("mtss.District", on_delete=models.CASCADE, related_name="+")
+    content_object = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="user_grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["district", "user", "permission"], name="student_grant_user_idx")]

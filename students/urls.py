@@ -1,0 +1,11 @@
+from django.urls import path
+
+from students import views
+
+urlpatterns = [
+    path("", views.student_list_view, name="student_list"),
+    path("new/", views.student_create_view, name="student_create"),
+    path("<int:student_id>/", views.student_detail_view, name="student_detail"),
+    path("<int:student_id>/edit/", views.student_edit_view, name="student_edit"),
+    path("<int:student_id>/guardians/new/", views.guardian_create_view, name="guardian_create"),
+]

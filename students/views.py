@@ -1,0 +1,123 @@
+"""Student pages: the list with search and filters, the record, create and edit.
+
+Name search is sent with POST so that student names never appear in URLs
+(and so never in proxy or server logs); non-identifying filters work with GET.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from mtss import access_log
+from mtss.decorators import district_member
+from mtss.models import Role
+from mtss.selectors import school_list
+from students.forms import GuardianForm, StudentFilterForm, StudentForm
+from students.selectors import StudentFilters, open_tiers, student_get, student_list, student_record
+from students.services import guardian_create, student_create, student_update
+
+PAGE_SIZE = 25
+EDITORS = (Role.DISTRICT_ADMIN,)
+GUARDIAN_EDITORS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.COUNSELOR, Role.INTERVENTION_SPECIALIST)
+
+
+@district_member()
+def student_list_view(request):
+    data = request.POST if request.method == "POST" else request.GET.copy()
+    if request.method != "POST":
+        data.pop("q", None)  # names only travel in a POST body
+    schools = school_list(district=request.district, membership=request.membership)
+    form = StudentFilterForm(data or None, schools=schools)
+    filters = StudentFilters()
+    if form.is_valid():
+        cleaned = form.cleaned_data
+        filters = StudentFilters(
+            q=cleaned["q"].strip(),
+            school_id=cleaned["school"].pk if cleaned["school"] else None,
+            grade=cleaned["grade"],
+            subgroup=cleaned["subgroup"] or None,
+            tier=cleaned["tier"],
+            include_exited=cleaned["include_exited"],
+        )
+    students = student_list(district=request.district, membership=request.membership, filters=filters)
+    page = Paginator(students, PAGE_SIZE).get_page(data.get("page"))
+    rows = list(page.object_list)
+    tiers = open_tiers(district=request.district, student_ids=[s.pk for s in rows])
+    access_log.record(request, action="list", what="student list", student_ids=[s.pk for s in rows])
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(s, tiers.get(s.pk, {})) for s in rows],
+        "can_create": request.membership.role in EDITORS,
+    }
+    template = "students/_results.html" if request.htmx else "students/student_list.html"
+    return render(request, template, context)
+
+
+@district_member()
+def student_detail_view(request, student_id: int):
+    student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    access_log.record(request, action="view", what="student record", student_ids=[student.pk])
+    context = {
+        "student": student,
+        **student_record(district=request.district, student=student),
+        "can_edit": request.membership.role in EDITORS,
+        "can_add_guardian": request.membership.role in GUARDIAN_EDITORS,
+    }
+    return render(request, "students/student_detail.html", context)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+@district_member(*EDITORS)
+def student_create_view(request):
+    form = StudentForm(request.POST or None, district=request.district)
+    if request.method == "POST" and form.is_valid():
+        try:
+            student = student_create(district=request.district, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)  # the form keeps everything the user typed
+        else:
+            return redirect("student_detail", student_id=student.pk)
+    return render(request, "students/student_form.html", {"form": form, "title": _("New student")})
+
+
+@district_member(*EDITORS)
+def student_edit_view(request, student_id: int):
+    student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    form = StudentForm(request.POST or None, instance=student, district=request.district)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fields = {name: form.cleaned_data[name] for name in form.fields}
+            # ModelForm already copied values onto the instance; re-read to diff.
+            fresh = student_get(district=request.district, membership=request.membership, student_id=student_id)
+            student_update(district=request.district, actor=request.user, student=fresh, **fields)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("student_detail", student_id=student_id)
+    return render(request, "students/student_form.html", {"form": form, "title": _("Edit student"), "student": student})
+
+
+@district_member(*GUARDIAN_EDITORS)
+def guardian_create_view(request, student_id: int):
+    student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    form = GuardianForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            guardian_create(district=request.district, actor=request.user, student=student, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("student_detail", student_id=student.pk)
+    return render(
+        request, "students/guardian_form.html", {"form": form, "student": student, "title": _("Add a guardian or contact")}
+    )

@@ -1,0 +1,97 @@
+"""Shared fixtures: two districts, each with schools, staff of every role and
+students, plus an outsider with no membership (ARCHITECTURE.md, Tenancy)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import connection
+
+from mtss.models import District, Role, School, User
+from tests import factories as f
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright + live_server (tests only)
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    broker = settings.CELERY_BROKER_URL or "none (jobs run in-process)"
+    return [f"database: {engine}", f"celery broker: {broker}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """In the SQLite fallback, PostgreSQL-only tests cannot run: deselect them loudly.
+
+    `make test` refuses the fallback when REQUIRE_SERVICES=1, so CI always runs them.
+    """
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    pg_only = [item for item in items if item.get_closest_marker("postgres")]
+    if pg_only:
+        config.hook.pytest_deselected(items=pg_only)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        print(f"\nSQLite fallback: {len(pg_only)} PostgreSQL-only tests (row-level security, COPY) not run.")
+
+
+@dataclass
+class Side:
+    district: District
+    school: School
+    other_school: School
+    users: dict[str, User] = field(default_factory=dict)
+    students: list = field(default_factory=list)
+
+    def __getattr__(self, role):  # side.principal, side.teacher, ...
+        users = self.__dict__.get("users", {})
+        if role in users:
+            return users[role]
+        raise AttributeError(role)
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    outsider: User
+
+
+def _side(slug: str, state: str) -> Side:
+    district = f.make_district(slug, state=state)
+    school = f.make_school(district, name=f"{slug} Elementary")
+    other = f.make_school(district, name=f"{slug} Middle", grade_low=6, grade_high=8)
+    side = Side(district=district, school=school, other_school=other)
+    for role in Role.values:
+        schools = [school] if role != Role.DISTRICT_ADMIN else []
+        side.users[role] = f.make_member(district, role, schools=schools, username=f"{role}-{slug}")
+    year = f.make_school_year(district)
+    for i in range(3):
+        student = f.make_student(district, school, last_name=f"Alpha{slug[:1]}{i}")
+        f.make_guardian(student)
+        f.make_enrollment(student, year)
+        side.students.append(student)
+    side.students.append(f.make_student(district, other, last_name=f"Beta{slug[:1]}", grade=7))
+    return side
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World(a=_side("district-a", "TN"), b=_side("district-b", "NY"), outsider=f.make_user("outsider"))
+
+
+@pytest.fixture
+def login(client):
+    def _login(user: User):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
