@@ -18,3 +18,4 @@ class MtssConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_secure_tables, dispatch_uid="mtss.rls")
+        from mtss import api_schema  # noqa: F401  (registers the OpenAPI auth extension)
