@@ -1,0 +1,16 @@
+# Production image: gunicorn for the web, the same image for Celery worker and beat.
+FROM python:3.12-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu fonts-noto-core fonts-noto-cjk gettext \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install uv && uv pip install --system -r pyproject.toml
+COPY . .
+RUN SECRET_KEY=build-only DJANGO_DEBUG=0 python manage.py collectstatic --no-input -v 0 \
+    && python manage.py compilemessages -v 0 --ignore '.venv/*' || true
+RUN useradd --create-home --uid 10001 mtss && mkdir -p /app/var && chown -R mtss /app/var
+USER mtss
+EXPOSE 8000
+CMD ["gunicorn", "mtss.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--forwarded-allow-ips", "*"]
