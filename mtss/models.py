@@ -187,3 +187,33 @@ class AccessLog(DistrictOwned):
         ordering = ["-at"]
         # The admin's browse view: newest first within a district.
         indexes = [models.Index(fields=["district", "-at"], name="accesslog_district_at_idx")]
+
+
+class PolicyVersion(DistrictOwned):
+    """One effective-dated version of a district's policy document (mtss.policy).
+
+    Versions are never edited or deleted: anything the engine decides records
+    the version it used.
+    """
+
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=80, help_text=_("The document's name, e.g. the preset it started from."))
+    title = models.CharField(max_length=200)
+    document = models.JSONField()
+    effective_from = models.DateField(_("effective from"))
+    note = models.TextField(_("what changed and why"), blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["district", "version"], name="policy_version_unique")]
+        # policy_current(): the newest version in effect on a date.
+        indexes = [models.Index(fields=["district", "-effective_from", "-version"], name="policy_effective_idx")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"

@@ -64,3 +64,32 @@ def _json_contains_supported() -> bool:
 
 
 SEES_WHOLE_DISTRICT = {Role.DISTRICT_ADMIN}
+
+
+def policy_versions(*, district: District):
+    from mtss.models import PolicyVersion
+
+    return PolicyVersion.objects.filter(district=district).select_related("created_by").order_by("-version")
+
+
+def policy_version_get(*, district: District, version_id: int):
+    from mtss.models import PolicyVersion
+
+    try:
+        return PolicyVersion.objects.select_related("created_by").get(district=district, pk=version_id)
+    except PolicyVersion.DoesNotExist:
+        raise Http404 from None
+
+
+def policy_current(*, district: District, as_of=None):
+    """The version in effect on `as_of` (default today): newest effective date, then newest version."""
+    from django.utils import timezone
+
+    from mtss.models import PolicyVersion
+
+    as_of = as_of or timezone.localdate()
+    return (
+        PolicyVersion.objects.filter(district=district, effective_from__lte=as_of)
+        .order_by("-effective_from", "-version")
+        .first()
+    )

@@ -59,3 +59,28 @@ def api_token_create(*, district: District, user: User, name: str) -> tuple[ApiT
 def api_token_revoke(*, district: District, token: ApiToken, actor: User) -> None:
     ApiToken.objects.filter(district=district, pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit(district=district, actor=actor, verb="api_token.revoke", obj=token)
+
+
+@transaction.atomic
+def policy_version_create(*, district: District, actor: User | None, data: dict, effective_from, note: str = ""):
+    """Validate and store a new policy version; raises PolicyValidationError naming fields."""
+    from mtss.models import PolicyVersion
+    from mtss.policy import validate_policy
+
+    document = validate_policy(data)
+    # Serialise version numbers per district (two admins saving at once).
+    District.objects.select_for_update().filter(pk=district.pk).first()
+    latest = PolicyVersion.objects.filter(district=district).order_by("-version").values_list("version", flat=True).first()
+    version = PolicyVersion.objects.create(
+        district=district,
+        version=(latest or 0) + 1,
+        name=document.name,
+        title=document.title,
+        document=data,
+        effective_from=effective_from,
+        note=note,
+        created_by=actor,
+    )
+    audit(district=district, actor=actor, verb="policy.create", obj=version,
+          changes={"version": version.version, "name": document.name})
+    return version

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from mtss import views
+from mtss import policy_views, views
 from mtss.forms import LoginForm
 
 urlpatterns = [
@@ -12,6 +12,10 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("district/switch/", views.district_switch, name="district_switch"),
     path("audit/access/", views.access_log, name="access_log"),
+    path("policy/", policy_views.policy_overview, name="policy"),
+    path("policy/edit/", policy_views.policy_edit, name="policy_edit"),
+    path("policy/compare/", policy_views.policy_compare, name="policy_compare"),
+    path("policy/versions/<int:version_id>/", policy_views.policy_version_detail, name="policy_version"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("students/", include("students.urls")),
     path("api/v1/", include("students.api_urls")),

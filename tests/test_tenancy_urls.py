@@ -21,7 +21,18 @@ PUBLIC = {
 # How to find "district B's object" for each id a route can take.
 OBJECT_IDS = {
     "student_id": lambda side: side.students[0].pk,
+    "version_id": lambda side: _policy_version(side).pk,
 }
+
+
+def _policy_version(side):
+    from mtss.policy import preset_data
+    from mtss.services import policy_version_create
+    from mtss.tenancy import tenant_context
+
+    with tenant_context(side.district):
+        return policy_version_create(district=side.district, actor=None, data=preset_data("loudon-county-tn"),
+                                     effective_from="2026-08-01")
 
 
 def _walk(resolver, prefix=""):
@@ -76,7 +87,7 @@ def test_it_answers_404_for_another_districts_object_on_every_route(world, clien
             response = _fetch(client, foreign)
             assert response.status_code == 404, f"{role} GET/POST {foreign} ({name}) -> {response.status_code}"
         checked.append(name)
-    assert {"student_detail", "student_edit", "guardian_create", "api_student_detail", "api_guardian_list"} <= set(checked)
+    assert {"student_detail", "student_edit", "guardian_create", "api_student_detail", "api_guardian_list", "policy_version"} <= set(checked)
 
 
 @pytest.mark.django_db

@@ -1,0 +1,98 @@
+"""The district policy in the browser: view, edit with validation, compare versions."""
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mtss.decorators import district_member
+from mtss.models import Role
+from mtss.policy import PolicyValidationError, preset_data, preset_names
+from mtss.policy_diff import policy_diff
+from mtss.selectors import policy_current, policy_version_get, policy_versions
+from mtss.services import policy_version_create
+
+
+class PolicyForm(forms.Form):
+    document = forms.CharField(label=gettext_lazy("Policy document (JSON)"), widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false"}))
+    effective_from = forms.DateField(label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=gettext_lazy("What changed and why"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_document(self):
+        raw = self.cleaned_data["document"]
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                _("Not valid JSON at line %(line)s, column %(col)s: %(msg)s")
+                % {"line": error.lineno, "col": error.colno, "msg": error.msg}
+            ) from None
+        return data
+
+
+def _pretty(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+@district_member()
+def policy_overview(request):
+    versions = list(policy_versions(district=request.district))
+    current = policy_current(district=request.district)
+    return render(request, "mtss/policy_overview.html", {
+        "versions": versions, "current": current, "can_edit": request.membership.role == Role.DISTRICT_ADMIN,
+    })
+
+
+@district_member()
+def policy_version_detail(request, version_id: int):
+    version = policy_version_get(district=request.district, version_id=version_id)
+    return render(request, "mtss/policy_version.html", {"version": version, "pretty": _pretty(version.document)})
+
+
+@district_member(Role.DISTRICT_ADMIN)
+def policy_edit(request):
+    current = policy_current(district=request.district) or policy_versions(district=request.district).first()
+    errors = []
+    if request.method == "POST":
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                version = policy_version_create(
+                    district=request.district, actor=request.user, data=form.cleaned_data["document"],
+                    effective_from=form.cleaned_data["effective_from"], note=form.cleaned_data["note"],
+                )
+            except PolicyValidationError as error:
+                errors = error.errors  # the textarea keeps what was typed
+            else:
+                return redirect("policy_version", version_id=version.pk)
+    else:
+        preset = request.GET.get("preset")
+        if preset in preset_names():
+            initial_doc = preset_data(preset)
+        else:
+            initial_doc = current.document if current else preset_data(preset_names()[0])
+        form = PolicyForm(initial={"document": _pretty(initial_doc), "effective_from": timezone.localdate()})
+    return render(request, "mtss/policy_edit.html", {
+        "form": form, "errors": errors, "current": current, "presets": preset_names(),
+    })
+
+
+@district_member()
+def policy_compare(request):
+    versions = list(policy_versions(district=request.district))
+    by_id = {v.pk: v for v in versions}
+
+    def _pick(name, fallback):
+        value = request.GET.get(name, "")
+        return by_id.get(int(value)) if value.isdigit() else fallback
+
+    newer = _pick("b", versions[0] if versions else None)
+    older = _pick("a", versions[1] if len(versions) > 1 else newer)
+    changes = policy_diff(older.document, newer.document) if older and newer else []
+    return render(request, "mtss/policy_compare.html", {
+        "versions": versions, "older": older, "newer": newer, "changes": changes,
+    })
