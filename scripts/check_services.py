@@ -36,7 +36,7 @@ def main() -> int:
     else:
         missing.append("Redis (set REDIS_URL)" if not redis_url else f"Redis at {redis_url} is not reachable")
         exports.append("unset REDIS_URL CELERY_BROKER_URL")
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not shutil.which(chromium):
         missing.append(f"Chromium ({chromium}; apt-get install chromium) for the browser tests")
     if missing and required:

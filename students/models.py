@@ -118,6 +118,10 @@ class Student(DistrictOwned):
     def subgroups(self) -> list[str]:
         return [key for key in SUBGROUPS if getattr(self, key)]
 
+    @property
+    def subgroup_labels(self) -> list[str]:
+        return [str(SUBGROUPS[key]) for key in self.subgroups]
+
 
 class Guardian(DistrictOwned):
     """A parent, guardian or other contact of one student."""
@@ -187,3 +191,50 @@ class StudentUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=["district", "user", "permission"], name="student_grant_user_idx")]
+
+
+class ImportRun(DistrictOwned):
+    """One import of a file into the district (a roster or scores): who, when, what, result.
+
+    Written for dry runs and refused imports too, so district administrators see
+    every attempt. `errors` keeps the first ERROR_LIMIT rejected rows;
+    `error_count` is the total.
+    """
+
+    ERROR_LIMIT = 1000
+
+    class Kind(models.TextChoices):
+        ROSTER = "roster", _("Roster")
+        SCORES = "scores", _("Scores")
+
+    class Status(models.TextChoices):
+        DRY_RUN = "dry_run", _("Dry run: nothing written")
+        SUCCEEDED = "succeeded", _("Imported")
+        REFUSED = "refused", _("Refused: nothing written")
+        PARTIAL = "partial", _("Valid rows imported, others rejected")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    format = models.CharField(max_length=40, help_text=_("e.g. oneroster-1.1"))
+    file_name = models.CharField(max_length=255)
+    started_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    dry_run = models.BooleanField(default=False)
+    # {entity: {created, updated, unchanged, deleted, rejected}}; "deleted" means
+    # deactivated (students exited, memberships made inactive): imports never delete rows.
+    counts = models.JSONField(default=dict, blank=True)
+    # [{file, line, column, reason}], the first ERROR_LIMIT of error_count.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    # Format-specific facts: version, bulk/delta per file, encodings, unmatched students.
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        # The administrators' list of imports: newest first within a district.
+        indexes = [models.Index(fields=["district", "-started_at"], name="importrun_district_started_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} ({self.status})"
