@@ -1,10 +1,47 @@
-"""Tier placements (the interventions issue adds plans, groups, sessions and probes)."""
+"""Interventions: the library, tier placements, groups, plans and their phases,
+delivered sessions with attendance (the fidelity record), and probes."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mtss.models import DistrictOwned
+
+MAX_SESSION_MINUTES = 240  # a half-day; anything longer is a typo (600 was seen)
+
+
+class EvidenceLevel(models.TextChoices):
+    # ESSA evidence tiers (ESEA section 8101(21)).
+    STRONG = "essa_1", _("ESSA Tier 1: strong evidence")
+    MODERATE = "essa_2", _("ESSA Tier 2: moderate evidence")
+    PROMISING = "essa_3", _("ESSA Tier 3: promising evidence")
+    RATIONALE = "essa_4", _("ESSA Tier 4: demonstrates a rationale")
+    NOT_RATED = "not_rated", _("Not rated")
+
+
+class Intervention(DistrictOwned):
+    """A program or strategy in the district's library (e.g. Fundations, Learning Lab)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    area = models.CharField(_("area"), max_length=40)
+    tiers = models.JSONField(_("suitable tiers"), default=list, help_text=_("e.g. [2, 3]"))
+    evidence_level = models.CharField(_("evidence level"), max_length=12, choices=EvidenceLevel.choices,
+                                      default=EvidenceLevel.NOT_RATED)
+    sessions_per_week = models.FloatField(_("recommended sessions per week"), null=True, blank=True)
+    minutes_per_session = models.PositiveSmallIntegerField(_("recommended minutes per session"), null=True, blank=True)
+    group_size_max = models.PositiveSmallIntegerField(_("largest group"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    materials = models.TextField(_("materials"), blank=True)
+    source = models.CharField(_("named in"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["area", "name"]
+        constraints = [models.UniqueConstraint(fields=["district", "name"], name="intervention_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TierPlacement(DistrictOwned):
@@ -31,3 +68,197 @@ class TierPlacement(DistrictOwned):
             ),
         ]
         indexes = [models.Index(fields=["district", "student", "area"], name="placement_student_area_idx")]
+
+
+class Schedule(models.Model):
+    """Planned dosage: sessions per week, or per cycle of school days (Holland Patent's 6-day cycle)."""
+
+    sessions_per_week = models.FloatField(_("sessions per week"), null=True, blank=True)
+    sessions_per_cycle = models.PositiveSmallIntegerField(_("sessions per cycle"), null=True, blank=True)
+    cycle_days = models.PositiveSmallIntegerField(_("school days per cycle"), null=True, blank=True)
+    minutes_per_session = models.PositiveSmallIntegerField(_("minutes per session"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def weekly_sessions(self) -> float:
+        """Sessions per calendar week (a cycle of N school days spans N/5 weeks)."""
+        if self.sessions_per_week:
+            return float(self.sessions_per_week)
+        if self.sessions_per_cycle and self.cycle_days:
+            return self.sessions_per_cycle * 5 / self.cycle_days
+        return 0.0
+
+    @property
+    def schedule_label(self) -> str:
+        if self.sessions_per_cycle and self.cycle_days:
+            return _("%(n)s × %(m)s min per %(d)s-day cycle") % {
+                "n": self.sessions_per_cycle, "m": self.minutes_per_session, "d": self.cycle_days}
+        return _("%(n)s × %(m)s min per week") % {"n": f"{self.sessions_per_week:g}" if self.sessions_per_week else "?",
+                                                 "m": self.minutes_per_session}
+
+
+SCHEDULE_CONSTRAINTS = [
+    Q(sessions_per_week__isnull=False, sessions_per_cycle__isnull=True, cycle_days__isnull=True)
+    | Q(sessions_per_week__isnull=True, sessions_per_cycle__isnull=False, cycle_days__isnull=False),
+    Q(minutes_per_session__gte=1, minutes_per_session__lte=MAX_SESSION_MINUTES),
+]
+
+
+class InterventionGroup(DistrictOwned, Schedule):
+    """A provider's group; its members are the active plans pointing at it."""
+
+    school = models.ForeignKey("mtss.School", on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey("mtss.User", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    area = models.CharField(_("area"), max_length=40)
+    tier = models.PositiveSmallIntegerField(_("tier"))
+    intervention = models.ForeignKey(Intervention, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[0], name="group_schedule_kind"),
+            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[1], name="group_minutes_range"),
+        ]
+        # The specialist's screens: my groups.
+        indexes = [models.Index(fields=["district", "provider", "is_active"], name="group_provider_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Plan(DistrictOwned, Schedule):
+    """One student's intervention in one area and tier, with its goal and schedule."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        DISCONTINUED = "discontinued", _("Discontinued")
+
+    class Direction(models.TextChoices):
+        UP = "up", _("Higher is better")
+        DOWN = "down", _("Lower is better")
+
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="plans")
+    placement = models.ForeignKey(TierPlacement, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans")
+    area = models.CharField(_("area"), max_length=40)
+    tier = models.PositiveSmallIntegerField(_("tier"))
+    intervention = models.ForeignKey(Intervention, on_delete=models.PROTECT, related_name="plans")
+    provider = models.ForeignKey("mtss.User", on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(InterventionGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans")
+    start_date = models.DateField(_("start"))
+    expected_end_date = models.DateField(_("expected end"))
+    goal_measure = models.CharField(_("progress measure"), max_length=80, help_text=_("e.g. R-CBM words correct"))
+    goal_target = models.FloatField(_("goal score"), null=True, blank=True)
+    goal_target_date = models.DateField(_("goal date"))
+    goal_roi = models.FloatField(_("goal rate of improvement (per week)"), null=True, blank=True)
+    goal_direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.UP)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[0], name="plan_schedule_kind"),
+            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[1], name="plan_minutes_range"),
+            models.CheckConstraint(condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
+                                   name="plan_goal_target_or_roi"),
+            models.CheckConstraint(condition=Q(expected_end_date__gt=models.F("start_date")), name="plan_dates"),
+        ]
+        indexes = [
+            models.Index(fields=["district", "provider", "status"], name="plan_provider_idx"),
+            models.Index(fields=["district", "student", "status"], name="plan_student_idx"),
+            models.Index(fields=["district", "group", "status"], name="plan_group_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} tier {self.tier}: {self.intervention}"
+
+
+class PlanPhase(DistrictOwned):
+    """A plan's intervention and goal for a period; a change starts a new phase,
+    drawn as a phase line and evaluated separately (RULES.md 1.0)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="phases")
+    number = models.PositiveSmallIntegerField()
+    start_date = models.DateField(_("start"))
+    intervention = models.ForeignKey(Intervention, on_delete=models.PROTECT, related_name="+")
+    goal_target = models.FloatField(null=True, blank=True)
+    goal_target_date = models.DateField()
+    goal_roi = models.FloatField(null=True, blank=True)
+    reason = models.TextField(_("why it changed"), blank=True)
+    created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["district", "plan", "number"], name="phase_number_unique")]
+
+
+class InterventionSession(DistrictOwned):
+    """One delivered (or missed) session of a group or of a one-to-one plan."""
+
+    group = models.ForeignKey(InterventionGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="individual_sessions")
+    provider = models.ForeignKey("mtss.User", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    note = models.TextField(_("note"), blank=True)
+    logged_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__isnull=False, plan__isnull=True) | Q(group__isnull=True, plan__isnull=False),
+                name="session_group_xor_plan",
+            ),
+            models.CheckConstraint(condition=Q(minutes__gte=0, minutes__lte=MAX_SESSION_MINUTES), name="session_minutes_range"),
+            # Two people logging the same session cannot create a duplicate.
+            models.UniqueConstraint(fields=["district", "group", "date"], condition=Q(group__isnull=False),
+                                    name="one_session_per_group_day"),
+            models.UniqueConstraint(fields=["district", "plan", "date"], condition=Q(plan__isnull=False),
+                                    name="one_session_per_plan_day"),
+        ]
+
+
+class Attendance(DistrictOwned):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        STUDENT_ABSENT = "student_absent", _("Student absent")
+        PROVIDER_ABSENT = "provider_absent", _("Provider absent")
+        CANCELLED = "cancelled", _("School closed / cancelled")
+
+    session = models.ForeignKey(InterventionSession, on_delete=models.CASCADE, related_name="attendance")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="attendance")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PRESENT)
+
+    # The engine's session vocabulary (mtss.rules.engine.Session.status).
+    ENGINE_STATUS = {"present": "delivered", "student_absent": "student_absent",
+                     "provider_absent": "provider_absent", "cancelled": "cancelled"}
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "session", "plan"], name="attendance_unique")]
+        indexes = [models.Index(fields=["district", "plan"], name="attendance_plan_idx")]
+
+
+class Probe(DistrictOwned):
+    """A progress-monitoring score (baseline probes are marked)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="probes")
+    date = models.DateField(_("date"))
+    score = models.FloatField(_("score"))
+    is_baseline = models.BooleanField(_("baseline probe"), default=False)
+    session = models.ForeignKey(InterventionSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="probes")
+    entered_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["district", "plan", "date"], name="probe_plan_date_idx")]

@@ -93,3 +93,25 @@ def policy_current(*, district: District, as_of=None):
         .order_by("-effective_from", "-version")
         .first()
     )
+
+
+_validated_policies: dict[tuple[int, int], object] = {}
+
+
+def policy_document(*, district: District, as_of=None):
+    """(version, validated PolicyDocument) in effect on `as_of`, or (None, None).
+
+    Versions never change, so the validated document is memoised per
+    (district id, version id): keyed by the district like everything per tenant.
+    """
+    from mtss.policy import validate_policy
+
+    version = policy_current(district=district, as_of=as_of)
+    if version is None:
+        return None, None
+    key = (district.pk, version.pk)
+    if key not in _validated_policies:
+        if len(_validated_policies) > 256:
+            _validated_policies.clear()
+        _validated_policies[key] = validate_policy(version.document)
+    return version, _validated_policies[key]

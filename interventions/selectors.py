@@ -1,0 +1,289 @@
+"""Reads for interventions, scoped by district and by who may see the students.
+
+Evaluation builds the engine's input (mtss.rules.engine.Case) from a plan's
+current phase; every query here runs a fixed number of times per page,
+whatever the number of plans, probes or sessions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from interventions.models import (
+    Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanPhase, Probe, TierPlacement,
+)
+from mtss.models import District, Membership, Role
+from mtss.policy.adapters import rule_config
+from mtss.rules import engine
+from mtss.rules.config import RuleConfig
+from mtss.selectors import policy_document
+from students.selectors import visible_students
+
+SEES_ALL_GROUPS = {Role.DISTRICT_ADMIN}
+SEES_SCHOOL_GROUPS = {Role.PRINCIPAL, Role.PSYCHOLOGIST, Role.COUNSELOR, Role.READ_ONLY}
+
+
+def library(*, district: District, area: str | None = None, active_only: bool = True) -> QuerySet[Intervention]:
+    rows = Intervention.objects.filter(district=district)
+    if area:
+        rows = rows.filter(area=area)
+    if active_only:
+        rows = rows.filter(is_active=True)
+    return rows.order_by("area", "name")
+
+
+def intervention_get(*, district: District, intervention_id: int) -> Intervention:
+    try:
+        return Intervention.objects.get(district=district, pk=intervention_id)
+    except Intervention.DoesNotExist:
+        raise Http404 from None
+
+
+def visible_groups(*, district: District, membership: Membership) -> QuerySet[InterventionGroup]:
+    groups = InterventionGroup.objects.filter(district=district)
+    if membership.role in SEES_ALL_GROUPS:
+        return groups
+    if membership.role in SEES_SCHOOL_GROUPS:
+        return groups.filter(school_id__in=membership.schools.values("id"))
+    return groups.filter(provider_id=membership.user_id)
+
+
+def group_get(*, district: District, membership: Membership, group_id: int) -> InterventionGroup:
+    try:
+        return visible_groups(district=district, membership=membership).select_related(
+            "school", "provider", "intervention").get(pk=group_id)
+    except InterventionGroup.DoesNotExist:
+        raise Http404 from None
+
+
+def can_log_for_group(*, membership: Membership, group: InterventionGroup) -> bool:
+    return group.provider_id == membership.user_id or membership.role in (Role.DISTRICT_ADMIN, Role.PRINCIPAL)
+
+
+def visible_plans(*, district: District, membership: Membership) -> QuerySet[Plan]:
+    students = visible_students(district=district, membership=membership)
+    return Plan.objects.filter(district=district).filter(
+        Q(student__in=students.values("pk")) | Q(provider_id=membership.user_id))
+
+
+def plan_get(*, district: District, membership: Membership, plan_id: int) -> Plan:
+    try:
+        return visible_plans(district=district, membership=membership).select_related(
+            "student", "student__school", "intervention", "provider", "group", "placement").get(pk=plan_id)
+    except Plan.DoesNotExist:
+        raise Http404 from None
+
+
+def session_get(*, district: District, membership: Membership, session_id: int) -> InterventionSession:
+    session = (InterventionSession.objects.filter(district=district, pk=session_id)
+               .select_related("group", "plan", "provider", "logged_by").first())
+    if session is None:
+        raise Http404
+    if session.group_id:
+        group_get(district=district, membership=membership, group_id=session.group_id)
+    else:
+        plan_get(district=district, membership=membership, plan_id=session.plan_id)
+    return session
+
+
+def group_members(*, district: District, group: InterventionGroup) -> list[Plan]:
+    return list(Plan.objects.filter(district=district, group=group, status=Plan.Status.ACTIVE)
+                .select_related("student").order_by("student__last_name", "student__first_name"))
+
+
+def group_sessions(*, district: District, group: InterventionGroup, limit: int = 20):
+    """Recent sessions with attendance, in three queries."""
+    sessions = list(InterventionSession.objects.filter(district=district, group=group)
+                    .select_related("logged_by").order_by("-date")[:limit])
+    by_session = defaultdict(list)
+    for row in Attendance.objects.filter(district=district, session__in=sessions).select_related("plan__student"):
+        by_session[row.session_id].append(row)
+    probes = defaultdict(dict)
+    for probe in Probe.objects.filter(district=district, session__in=sessions):
+        probes[probe.session_id][probe.plan_id] = probe.score
+    return [(s, sorted(by_session[s.pk], key=lambda a: a.plan.student.last_name), probes[s.pk]) for s in sessions]
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+@dataclass
+class PlanData:
+    plan: Plan
+    phases: list[PlanPhase] = field(default_factory=list)
+    probes: list[Probe] = field(default_factory=list)
+    sessions: list[engine.Session] = field(default_factory=list)
+    last_review: dt.date | None = None
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    phase: PlanPhase | None
+    evaluation: engine.Evaluation
+    case: engine.Case
+    config: RuleConfig
+    data: PlanData
+    policy_label: str
+
+    def finding(self, rule: str):
+        return next((f for f in self.evaluation.findings if f.rule == rule), None)
+
+
+def _load(district: District, plans: list[Plan]) -> dict[int, PlanData]:
+    """Phases, probes and attendance of many plans: three queries in all."""
+    data = {p.pk: PlanData(plan=p) for p in plans}
+    ids = list(data)
+    for phase in PlanPhase.objects.filter(district=district, plan_id__in=ids).order_by("plan_id", "number"):
+        data[phase.plan_id].phases.append(phase)
+    for probe in Probe.objects.filter(district=district, plan_id__in=ids).order_by("date", "id"):
+        data[probe.plan_id].probes.append(probe)
+    rows = (Attendance.objects.filter(district=district, plan_id__in=ids)
+            .values_list("plan_id", "status", "session__date", "session__minutes"))
+    for plan_id, status, date, minutes in rows:
+        data[plan_id].sessions.append(engine.Session(date=date, minutes=minutes, status=Attendance.ENGINE_STATUS[status]))
+    return data
+
+
+def _config(district: District, plan: Plan, as_of: dt.date) -> tuple[RuleConfig, str]:
+    version, policy = policy_document(district=district, as_of=as_of)
+    if policy is None:
+        return RuleConfig(tier=plan.tier, area=plan.area), "default"
+    try:
+        config = rule_config(policy, tier=plan.tier, area=plan.area, grade=plan.student.grade,
+                             version=str(version.version))
+    except LookupError:
+        return RuleConfig(tier=plan.tier, area=plan.area), version.label
+    return config, version.label
+
+
+def _case(data: PlanData, config: RuleConfig, as_of: dt.date) -> tuple[engine.Case, PlanPhase | None]:
+    plan = data.plan
+    phase = data.phases[-1] if data.phases else None
+    start = phase.start_date if phase else plan.start_date
+    if phase is None or phase.number == 1:
+        baseline = [engine.Probe(p.date, p.score) for p in data.probes if p.is_baseline]
+    else:
+        # A later phase starts from the median of the last points before it (RULES.md 1.0:
+        # the ROI is recalculated per phase).
+        before = [p for p in data.probes if not p.is_baseline and p.date < start]
+        baseline = [engine.Probe(p.date, p.score) for p in before[-config.baseline_k:]]
+    target = phase.goal_target if phase else plan.goal_target
+    roi = phase.goal_roi if phase else plan.goal_roi
+    goal = engine.Goal(
+        target_date=phase.goal_target_date if phase else plan.goal_target_date,
+        target=target, roi=None if target is not None else roi,
+        direction=plan.goal_direction, measure=plan.goal_measure,
+    )
+    case = engine.Case(
+        start=start, as_of=as_of, goal=goal, baseline_probes=tuple(baseline),
+        probes=tuple(engine.Probe(p.date, p.score) for p in data.probes if not p.is_baseline),
+        sessions=tuple(data.sessions), sessions_per_week=plan.sessions_per_week,
+        sessions_per_cycle=plan.sessions_per_cycle, cycle_days=plan.cycle_days,
+        minutes_per_session=plan.minutes_per_session,
+        tier_start=plan.placement.start_date if plan.placement_id and plan.placement else plan.start_date,
+        last_review=data.last_review,
+    )
+    return case, phase
+
+
+def evaluate_plans(*, district: District, plans: list[Plan], as_of: dt.date | None = None) -> dict[int, PlanResult]:
+    as_of = as_of or timezone.localdate()
+    data = _load(district, plans)
+    results = {}
+    configs: dict[tuple, tuple[RuleConfig, str]] = {}
+    for plan in plans:
+        key = (plan.tier, plan.area, plan.student.grade)
+        if key not in configs:
+            configs[key] = _config(district, plan, as_of)
+        config, label = configs[key]
+        case, phase = _case(data[plan.pk], config, as_of)
+        results[plan.pk] = PlanResult(plan=plan, phase=phase, evaluation=engine.evaluate(config, case), case=case,
+                                      config=config, data=data[plan.pk], policy_label=label)
+    return results
+
+
+def plan_result(*, district: District, plan: Plan, as_of: dt.date | None = None) -> PlanResult:
+    return evaluate_plans(district=district, plans=[plan], as_of=as_of)[plan.pk]
+
+
+def next_probe_due(result: PlanResult) -> dt.date | None:
+    every = result.config.pm_every_days
+    if not every:
+        return None
+    progress = [p.date for p in result.data.probes if not p.is_baseline]
+    last = max(progress) if progress else result.case.start
+    return last + dt.timedelta(days=every)
+
+
+@dataclass
+class CaseloadRow:
+    result: PlanResult
+    next_probe: dt.date | None
+    probe_overdue: bool
+    review_due: bool
+    fidelity_pct: float | None
+
+    @property
+    def plan(self) -> Plan:
+        return self.result.plan
+
+
+SORTS = {
+    "student": lambda r: (r.plan.student.last_name, r.plan.student.first_name),
+    "tier": lambda r: (-r.plan.tier, r.plan.student.last_name),
+    "next_probe": lambda r: (r.next_probe or dt.date.max, r.plan.student.last_name),
+    "fidelity": lambda r: (r.fidelity_pct if r.fidelity_pct is not None else 999, r.plan.student.last_name),
+    "recommendation": lambda r: (r.result.evaluation.recommendation, r.plan.student.last_name),
+}
+
+
+def caseload(*, district: District, membership: Membership, mine_only: bool, as_of: dt.date | None = None,
+             sort: str = "student", flag: str | None = None, tier: int | None = None) -> list[CaseloadRow]:
+    """Active plans the user provides (specialist) or whose students the user teaches."""
+    as_of = as_of or timezone.localdate()
+    plans = visible_plans(district=district, membership=membership).filter(status=Plan.Status.ACTIVE)
+    if mine_only:
+        plans = plans.filter(provider_id=membership.user_id)
+    if tier:
+        plans = plans.filter(tier=tier)
+    plans = list(plans.select_related("student", "student__school", "intervention", "group", "placement"))
+    results = evaluate_plans(district=district, plans=plans, as_of=as_of)
+    rows = []
+    for result in results.values():
+        due = next_probe_due(result)
+        fidelity = result.finding("fidelity")
+        review = result.finding("review_due")
+        pct = fidelity.values.get("sessions_pct") if fidelity else None
+        rows.append(CaseloadRow(result=result, next_probe=due, probe_overdue=bool(due and due < as_of),
+                                review_due=bool(review and review.status == "due"), fidelity_pct=pct))
+    if flag == "overdue":
+        rows = [r for r in rows if r.probe_overdue]
+    elif flag == "review":
+        rows = [r for r in rows if r.review_due]
+    elif flag == "low_fidelity":
+        rows = [r for r in rows if r.result.evaluation.recommendation == "low_fidelity"]
+    return sorted(rows, key=SORTS.get(sort, SORTS["student"]))
+
+
+def student_timeline(*, district: District, student) -> dict:
+    """Placements, plans (with session and probe summaries) across school years."""
+    plans = list(Plan.objects.filter(district=district, student=student)
+                 .select_related("intervention", "provider").order_by("-start_date"))
+    ids = [p.pk for p in plans]
+    delivered = defaultdict(lambda: {"sessions": 0, "minutes": 0, "absent": 0})
+    for plan_id, status, minutes in Attendance.objects.filter(district=district, plan_id__in=ids).values_list(
+            "plan_id", "status", "session__minutes"):
+        if status == Attendance.Status.PRESENT:
+            delivered[plan_id]["sessions"] += 1
+            delivered[plan_id]["minutes"] += minutes
+        elif status == Attendance.Status.STUDENT_ABSENT:
+            delivered[plan_id]["absent"] += 1
+    probe_counts = defaultdict(int)
+    for plan_id in Probe.objects.filter(district=district, plan_id__in=ids, is_baseline=False).values_list("plan_id", flat=True):
+        probe_counts[plan_id] += 1
+    return {"plans": [(p, delivered[p.pk], probe_counts[p.pk]) for p in plans]}
