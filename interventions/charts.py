@@ -155,8 +155,8 @@ class _Tr:
 
 def _fmt_num(v: float, step: float | None = None) -> str:
     """A score for people: integers without decimals, else up to 2 (or the step's)."""
-    if step is not None and step > 0:
-        decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
+    if step is not None and step > 0:  # as many decimals as the tick step needs (2.5 -> 1)
+        decimals = next((d for d in range(5) if abs(round(step, d) - step) < 1e-9 * max(1.0, step)), 4)
     else:
         decimals = 0 if abs(v - round(v)) < 1e-9 else 2
     s = f"{v:.{decimals}f}"
@@ -445,9 +445,15 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
         ly = gy - 6 if gy - 6 - FS > top - 4 else gy + FS + 4
         a(f'<text class="goal-label" x="{_n(lx)}" y="{_n(ly)}" text-anchor="{anchor}" fill="{C_GOAL}" '
           f'font-weight="bold">{_text(label)}</text>')
+    row_ends: list[float] = []  # phase labels close together go on successive rows
     for d, label in phases:
         if label:
-            a(f'<text class="phase-label" x="{_n(X(d) + 2)}" y="{top + FS + 1}" fill="{C_PHASE}" '
+            lx = X(d) + 2
+            row = next((i for i, end in enumerate(row_ends) if lx > end + 4), len(row_ends))
+            if row == len(row_ends):
+                row_ends.append(0.0)
+            row_ends[row] = lx + len(label) * (FS - 1) * CHAR_W
+            a(f'<text class="phase-label" x="{_n(lx)}" y="{_n(top + FS + 1 + row * (FS + 2))}" fill="{C_PHASE}" '
               f'font-size="{FS - 1}">{_text(label)}</text>')
     if cut is not None:
         a(f'<text class="criterion-label" x="{left + pw - 3}" y="{_n(Y(cut) - 4)}" text-anchor="end" '

@@ -60,9 +60,13 @@ def student_list_view(request):
 def student_detail_view(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
     access_log.record(request, action="view", what="student record", student_ids=[student.pk])
+    from interventions.selectors import student_timeline
+
     context = {
         "student": student,
         **student_record(district=request.district, student=student),
+        **student_timeline(district=request.district, student=student),
+        "can_plan": request.membership.role in (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST),
         "can_edit": request.membership.role in EDITORS,
         "can_add_guardian": request.membership.role in GUARDIAN_EDITORS,
     }

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from interventions.models import MAX_SESSION_MINUTES, Attendance, Intervention, Plan
+
+
+class SessionForm(forms.Form):
+    """One group session: date, minutes, a note, and per student attendance and a probe score."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=MAX_SESSION_MINUTES)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, members: list[Plan], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = members
+        for plan in members:
+            self.fields[f"att_{plan.pk}"] = forms.ChoiceField(
+                label=_("Attendance"), choices=Attendance.Status.choices, initial=Attendance.Status.PRESENT,
+                widget=forms.RadioSelect)
+            self.fields[f"probe_{plan.pk}"] = forms.FloatField(
+                label=_("Probe score"), required=False, min_value=0,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+
+    def rows(self):
+        return [(plan, self[f"att_{plan.pk}"], self[f"probe_{plan.pk}"]) for plan in self.members]
+
+    def attendance(self) -> dict[int, str]:
+        return {plan.pk: self.cleaned_data[f"att_{plan.pk}"] for plan in self.members}
+
+    def probe_scores(self) -> dict[int, float]:
+        return {plan.pk: self.cleaned_data[f"probe_{plan.pk}"] for plan in self.members
+                if self.cleaned_data.get(f"probe_{plan.pk}") is not None}
+
+
+class ProbeForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    score = forms.FloatField(label=_("Score"), min_value=0, widget=forms.NumberInput(attrs={"step": "any"}))
+
+
+class BulkProbeForm(forms.Form):
+    lines = forms.CharField(
+        label=_("Several probes, one per line: date, score"),
+        help_text=_("For example: 2026-10-05, 52"),
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}))
+
+    def clean_lines(self):
+        parsed, errors = [], []
+        for number, raw in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            parts = [p.strip() for p in line.replace(";", ",").replace("\t", ",").split(",")]
+            if len(parts) != 2:
+                errors.append(_("Line %(n)s: write “date, score”.") % {"n": number})
+                continue
+            try:
+                when = dt.date.fromisoformat(parts[0])
+            except ValueError:
+                errors.append(_("Line %(n)s: “%(d)s” is not a date (YYYY-MM-DD).") % {"n": number, "d": parts[0]})
+                continue
+            parsed.append((when, parts[1]))
+        if errors:
+            raise forms.ValidationError(errors)
+        if not parsed:
+            raise forms.ValidationError(_("Enter at least one line."))
+        return parsed
+
+
+class PlanForm(forms.ModelForm):
+    baseline = forms.CharField(
+        label=_("Baseline probes"), required=False,
+        help_text=_("One per line: date, score (the median of the first three is the baseline)."),
+        widget=forms.Textarea(attrs={"rows": 3}))
+
+    class Meta:
+        model = Plan
+        fields = ["area", "tier", "intervention", "provider", "group", "sessions_per_week", "sessions_per_cycle",
+                  "cycle_days", "minutes_per_session", "start_date", "expected_end_date", "goal_measure",
+                  "goal_target", "goal_roi", "goal_target_date", "goal_direction"]
+        widgets = {name: forms.DateInput(attrs={"type": "date"})
+                   for name in ("start_date", "expected_end_date", "goal_target_date")}
+
+    def __init__(self, *args, district, providers, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["intervention"].queryset = Intervention.objects.filter(district=district, is_active=True)
+        self.fields["provider"].queryset = providers
+        self.fields["group"].queryset = groups
+        self.fields["group"].required = False
+
+    def clean_baseline(self):
+        form = BulkProbeForm({"lines": self.cleaned_data.get("baseline") or ""})
+        if not (self.cleaned_data.get("baseline") or "").strip():
+            return []
+        if not form.is_valid():
+            raise forms.ValidationError(form.errors["lines"])
+        try:
+            return [(when, float(score)) for when, score in form.cleaned_data["lines"]]
+        except ValueError:
+            raise forms.ValidationError(_("Baseline scores must be numbers.")) from None

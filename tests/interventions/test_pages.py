@@ -1,0 +1,155 @@
+"""The specialist's pages: log a group session, the plan page, the caseload."""
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from interventions.models import Attendance, InterventionSession, Probe
+from interventions.services import probes_add
+from mtss.tenancy import tenant_context
+from tests.interventions.conftest import START
+
+pytestmark = pytest.mark.django_db
+
+
+def _session_post(program, day, **overrides):
+    data = {"date": day.isoformat(), "minutes": 30, "note": ""}
+    for plan in program["plans"]:
+        data[f"att_{plan.pk}"] = "present"
+        data[f"probe_{plan.pk}"] = ""
+    data.update(overrides)
+    return data
+
+
+def test_a_normal_session_is_logged_with_the_defaults(program, login):
+    client = login(program["side"].intervention_specialist)
+    url = reverse("group_detail", args=[program["group"].pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form["minutes"].value() == 30 and form["date"].value() == timezone.localdate()
+    response = client.post(url, _session_post(program, START + dt.timedelta(days=1)))
+    assert response.status_code == 302
+    with tenant_context(program["side"].district):
+        assert Attendance.objects.filter(status="present").count() == 3
+
+
+def test_attendance_and_probe_scores_are_saved(program, login):
+    plans = program["plans"]
+    client = login(program["side"].intervention_specialist)
+    data = _session_post(program, START + dt.timedelta(days=1), **{f"att_{plans[1].pk}": "student_absent",
+                                                                   f"probe_{plans[0].pk}": "48.5"})
+    assert client.post(reverse("group_detail", args=[program["group"].pk]), data).status_code == 302
+    with tenant_context(program["side"].district):
+        assert Probe.objects.get(is_baseline=False).score == 48.5
+        assert Attendance.objects.get(plan=plans[1]).status == "student_absent"
+
+
+def test_a_bad_session_shows_field_messages_and_keeps_the_input(program, login):
+    plans = program["plans"]
+    client = login(program["side"].intervention_specialist)
+    data = _session_post(program, START + dt.timedelta(days=1), minutes="600", note="kept note",
+                         **{f"probe_{plans[0].pk}": "51"})
+    response = client.post(reverse("group_detail", args=[program["group"].pk]), data)
+    assert response.status_code == 200
+    assert "minutes" in response.context["form"].errors
+    body = response.content.decode()
+    assert "kept note" in body and 'value="51"' in body
+    with tenant_context(program["side"].district):
+        assert not InterventionSession.objects.exists()
+
+
+def test_a_duplicate_session_is_refused_with_a_friendly_message(program, login):
+    client = login(program["side"].intervention_specialist)
+    url = reverse("group_detail", args=[program["group"].pk])
+    day = START + dt.timedelta(days=1)
+    client.post(url, _session_post(program, day))
+    response = client.post(url, _session_post(program, day))
+    assert response.status_code == 200
+    assert "already logged" in str(response.context["form"].errors["date"])
+
+
+def test_log_this_week_from_the_page(program, login):
+    client = login(program["side"].intervention_specialist)
+    response = client.post(reverse("group_log_week", args=[program["group"].pk]),
+                           {"week_start": START.isoformat()})
+    assert response.status_code == 302
+    with tenant_context(program["side"].district):
+        assert InterventionSession.objects.count() == 4
+
+
+def test_only_the_provider_principal_or_admin_can_log(program, login):
+    url = reverse("group_detail", args=[program["group"].pk])
+    teacher = login(program["side"].teacher)
+    assert teacher.get(url).status_code == 404  # not their group: looks missing
+    principal = login(program["side"].principal)
+    assert principal.post(url, _session_post(program, START + dt.timedelta(days=1))).status_code == 302
+
+
+def test_the_plan_page_shows_the_graph_findings_and_takes_probes(program, login):
+    plan = program["plans"][0]
+    client = login(program["side"].intervention_specialist)
+    url = reverse("plan_detail", args=[plan.pk])
+    one = client.post(url, {"one-date": (START + dt.timedelta(days=7)).isoformat(), "one-score": "45"})
+    assert one.status_code == 302
+    bulk = client.post(url, {"bulk-lines": "\n".join(f"{(START + dt.timedelta(weeks=w)).isoformat()}, {44 + w}"
+                                                     for w in range(2, 8))})
+    assert bulk.status_code == 302
+    page = client.get(url)
+    body = page.content.decode()
+    assert "<svg" in body and 'role="img"' in body
+    assert body.count('<circle') >= 7
+    result = page.context["result"]
+    assert result.evaluation.roi is not None and result.evaluation.recommendation
+    assert {f.rule for f in result.evaluation.findings} >= {"four_point", "trend", "fidelity"}
+    assert result.policy_label == "loudon-county-tn@1"
+
+
+def test_bulk_probe_lines_with_mistakes_name_the_line(program, login):
+    plan = program["plans"][0]
+    client = login(program["side"].intervention_specialist)
+    response = client.post(reverse("plan_detail", args=[plan.pk]), {"bulk-lines": "2026-09-14, 45\nnot a date, 4"})
+    assert response.status_code == 200
+    assert "Line 2" in str(response.context["bulk_form"].errors)
+    assert "not a date, 4" in response.content.decode()
+
+
+def test_the_caseload_lists_the_specialists_plans_in_constant_queries(program, login):
+    side = program["side"]
+    client = login(side.intervention_specialist)
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(reverse("caseload"))
+    assert {row.plan.pk for row in response.context["rows"]} == {p.pk for p in program["plans"]}
+    with tenant_context(side.district):
+        for plan in program["plans"]:
+            probes_add(district=side.district, actor=None, plan=plan,
+                       probes=[(START + dt.timedelta(weeks=w), 40 + w) for w in range(1, 6)])
+    with CaptureQueriesContext(connection) as more:
+        client.get(reverse("caseload"))
+    assert len(more) == len(few)
+
+
+def test_the_caseload_sorts_and_filters(program, login):
+    client = login(program["side"].intervention_specialist)
+    rows = client.get(reverse("caseload"), {"sort": "next_probe", "flag": "overdue"}).context["rows"]
+    assert all(row.probe_overdue for row in rows)
+    assert client.get(reverse("caseload"), {"tier": 3}).context["rows"] == []
+
+
+def test_a_teacher_sees_only_own_students_plans(program, login):
+    from students.services import student_grant_access
+
+    side = program["side"]
+    with tenant_context(side.district):
+        student_grant_access(district=side.district, user=side.teacher, student_ids=[program["plans"][1].student_id])
+    rows = login(side.teacher).get(reverse("my_students")).context["rows"]
+    assert [row.plan.pk for row in rows] == [program["plans"][1].pk]
+
+
+def test_the_student_record_shows_the_plans(program, login):
+    plan = program["plans"][0]
+    response = login(program["side"].principal).get(reverse("student_detail", args=[plan.student_id]))
+    assert [p.pk for p, _, _ in response.context["plans"]] == [plan.pk]
