@@ -30,7 +30,7 @@ def test_it_numbers_versions_per_district_and_keeps_old_ones(world):
     assert (first.version, second.version, other.version) == (1, 2, 1)
     assert second.label == "loudon-county-tn@2"
     with tenant_context(world.a.district):
-        assert PolicyVersion.objects.count() == 2
+        assert PolicyVersion.objects.filter(district=world.a.district).count() == 2
 
 
 def test_it_picks_the_version_in_effect_on_a_date(world):
@@ -49,7 +49,7 @@ def test_it_refuses_an_invalid_document_and_saves_nothing(world):
         _create(world.a, bad)
     assert any("tiers[1].dosage.minutes_per_session" in e.path for e in caught.value.errors)
     with tenant_context(world.a.district):
-        assert PolicyVersion.objects.count() == 0
+        assert PolicyVersion.objects.filter(district=world.a.district).count() == 0
 
 
 def test_the_diff_names_each_changed_value():
@@ -66,7 +66,7 @@ def test_the_editor_saves_a_valid_version(world, login):
     })
     assert response.status_code == 302
     with tenant_context(world.a.district):
-        version = PolicyVersion.objects.get()
+        version = PolicyVersion.objects.get(district=world.a.district)
     assert version.name == "holland-patent-ny" and version.created_by == world.a.district_admin
 
 
