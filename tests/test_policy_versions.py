@@ -101,3 +101,25 @@ def test_the_compare_page_shows_the_differences(world, login):
     second = _create(world.a, changed)
     response = login(world.a.principal).get(reverse("policy_compare"), {"a": first.pk, "b": second.pk})
     assert [c.path for c in response.context["changes"]] == ["title"]
+
+
+def test_the_load_and_show_commands(world, capsys, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("policy", "load", "--district", "district-a", "--preset", "ohio-virtual-academy",
+                 "--effective-from", "2026-08-01")
+    assert "loaded ohio-virtual-academy@1" in capsys.readouterr().out
+    call_command("policy", "show", "--district", "district-a", "--as-of", "2026-09-01")
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["version"] == "ohio-virtual-academy@1" and shown["document"]["name"] == "ohio-virtual-academy"
+    broken = preset_data("loudon-county-tn")
+    broken["tiers"][0]["number"] = 7
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(broken))
+    with pytest.raises(CommandError) as caught:
+        call_command("policy", "load", "--district", "district-a", str(path))
+    assert caught.value.returncode == 2 and "tiers" in str(caught.value)
+    with pytest.raises(CommandError) as caught:
+        call_command("policy", "load", "--district", "nowhere", "--preset", "lausd-secondary")
+    assert "--district" in str(caught.value)
