@@ -1,0 +1,105 @@
+"""The vectorised batch path and the one-case engine must agree exactly (issue item 5)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from mtss.rules.batch import STATUS_COLUMNS, cases_to_frames, evaluate_many
+from mtss.rules.engine import evaluate
+from tests.rules.random_cases import AS_OF, CONFIGS, random_cases
+
+FLOAT_COLUMNS = ("baseline", "goal_score", "goal_roi", "roi")
+
+
+def _same_float(a: float | None, b: float) -> bool:
+    if a is None:
+        return math.isnan(b)
+    return not math.isnan(b) and abs(a - b) <= 1e-9 * max(1.0, abs(a))
+
+
+def _compare(cases: dict, frame: pd.DataFrame) -> list[str]:
+    problems: list[str] = []
+    for plan_id, (config_key, case) in cases.items():
+        evaluation = evaluate(CONFIGS[config_key], case)
+        row = frame.loc[plan_id]
+        if row["recommendation"] != evaluation.recommendation:
+            problems.append(f"plan {plan_id}: recommendation {evaluation.recommendation} != {row['recommendation']}")
+        for rule in STATUS_COLUMNS:
+            if row[f"status_{rule}"] != evaluation.finding(rule).status:
+                problems.append(f"plan {plan_id}: {rule} {evaluation.finding(rule).status} "
+                                f"!= {row[f'status_{rule}']}")
+        for name in FLOAT_COLUMNS:
+            if not _same_float(getattr(evaluation, name), row[name]):
+                problems.append(f"plan {plan_id}: {name} {getattr(evaluation, name)} != {row[name]}")
+        fidelity = evaluation.finding("fidelity").values
+        if row["sessions_delivered"] != fidelity["sessions_delivered"]:
+            problems.append(f"plan {plan_id}: sessions_delivered differ")
+        if not _same_float(fidelity["sessions_pct"], row["sessions_pct"]):
+            problems.append(f"plan {plan_id}: sessions_pct {fidelity['sessions_pct']} != {row['sessions_pct']}")
+        if not _same_float(fidelity["minutes_pct"], row["minutes_pct"]):
+            problems.append(f"plan {plan_id}: minutes_pct {fidelity['minutes_pct']} != {row['minutes_pct']}")
+        if row["n_points"] != evaluation.n_points:
+            problems.append(f"plan {plan_id}: n_points {evaluation.n_points} != {row['n_points']}")
+        trend = evaluation.finding("trend").values
+        if "intercept" in trend and not _same_float(trend["intercept"], row["trend_intercept"]):
+            problems.append(f"plan {plan_id}: intercept {trend['intercept']} != {row['trend_intercept']}")
+        pm = evaluation.finding("pm_frequency").values
+        if "max_gap_days" in pm and pm["max_gap_days"] != row["max_gap_days"]:
+            problems.append(f"plan {plan_id}: max_gap_days {pm['max_gap_days']} != {row['max_gap_days']}")
+    return problems
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_it_agrees_with_the_engine_on_random_plans(seed):
+    cases = random_cases(1500, seed)
+    plans, probes, sessions = cases_to_frames(cases)
+    frame = evaluate_many(CONFIGS, plans, probes, sessions, AS_OF)
+    assert len(frame) == len(cases)
+    problems = _compare(cases, frame)
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_the_random_data_reaches_every_recommendation_and_status():
+    # Guards the agreement test itself: random data that never reaches a branch proves nothing about it.
+    cases = random_cases(1500, 1)
+    frame = evaluate_many(CONFIGS, *cases_to_frames(cases), AS_OF)
+    recommendations = set(frame["recommendation"])
+    assert recommendations == {"insufficient_data", "low_fidelity", "continue", "raise_goal", "modify",
+                               "intensify", "exit", "refer_evaluation"}
+    assert set(frame["status_four_point"]) == {"insufficient_data", "behind", "ahead", "mixed"}
+    assert set(frame["status_trend"]) == {"insufficient_data", "behind", "ahead", "on_track"}
+    assert set(frame["status_dual_discrepancy"]) == {"not_applicable", "insufficient_data", "non_responder",
+                                                     "adequate"}
+    assert set(frame["status_fidelity"]) == {"not_applicable", "low", "adequate"}
+    assert set(frame["status_pm_frequency"]) == {"compliant", "not_compliant"}
+    assert set(frame["status_review_due"]) == {"not_applicable", "due", "not_due"}
+    assert set(frame["status_goal"]) == {"ok", "invalid", "insufficient_data"}
+
+
+def test_it_accepts_one_config_for_every_plan_and_ignores_unknown_plans():
+    cases = random_cases(50, 7)
+    cases = {plan_id: ("default", case) for plan_id, (_, case) in cases.items()}
+    plans, probes, sessions = cases_to_frames(cases)
+    probes = pd.concat([probes, pd.DataFrame({"plan_id": [999], "date": [pd.Timestamp(AS_OF)],
+                                              "score": [1.0], "is_baseline": [False]})])
+    frame = evaluate_many(CONFIGS["default"], plans, probes, sessions, AS_OF)
+    assert not _compare(cases, frame)
+
+
+def test_it_handles_empty_probe_and_session_tables():
+    cases = random_cases(20, 11)
+    plans, probes, sessions = cases_to_frames(cases)
+    frame = evaluate_many(CONFIGS, plans, probes.iloc[0:0], sessions.iloc[0:0], AS_OF)
+    assert set(frame["recommendation"]) == {"insufficient_data"}
+    assert (frame["n_points"] == 0).all()
+
+
+def test_it_refuses_an_unknown_config_key():
+    cases = random_cases(5, 3)
+    plans, probes, sessions = cases_to_frames(cases)
+    plans.loc[0, "config"] = "nope"
+    with pytest.raises(KeyError, match="nope"):
+        evaluate_many(CONFIGS, plans, probes, sessions, AS_OF)
