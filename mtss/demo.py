@@ -1091,6 +1091,12 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             policy_version_create(district=district, actor=users[f"{SHORT[Role.DISTRICT_ADMIN]}.{spec.suffix}"],
                                   data=preset_data(spec.slug), effective_from=spec.years[-1][1],
                                   note="Demo district: the built-in preset.")
+        # Groups, plans, a year to date of logged sessions and weekly probes.
+        from django.utils import timezone
+
+        from interventions.demo import seed_interventions
+
+        counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         audit(district=district, actor=None, verb="demo.seed", obj=district,
               changes={"seed": plan.seed, **counts})
     return counts

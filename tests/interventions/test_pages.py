@@ -153,3 +153,15 @@ def test_the_student_record_shows_the_plans(program, login):
     plan = program["plans"][0]
     response = login(program["side"].principal).get(reverse("student_detail", args=[plan.student_id]))
     assert [p.pk for p, _, _ in response.context["plans"]] == [plan.pk]
+
+
+def test_the_group_page_shows_sessions_logged_by_an_import_or_a_job(program, login):
+    from interventions.services import session_log
+
+    side = program["side"]
+    with tenant_context(side.district):
+        session_log(district=side.district, actor=None, group=program["group"], date=START + dt.timedelta(days=1),
+                    minutes=30, attendance={})
+    response = login(side.intervention_specialist).get(reverse("group_detail", args=[program["group"].pk]))
+    assert response.status_code == 200
+    assert len(response.context["history"]) == 1
