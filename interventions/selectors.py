@@ -149,8 +149,7 @@ def _load(district: District, plans: list[Plan]) -> dict[int, PlanData]:
     return data
 
 
-def _config(district: District, plan: Plan, as_of: dt.date) -> tuple[RuleConfig, str]:
-    version, policy = policy_document(district=district, as_of=as_of)
+def _config(version, policy, plan: Plan) -> tuple[RuleConfig, str]:
     if policy is None:
         return RuleConfig(tier=plan.tier, area=plan.area), "default"
     try:
@@ -195,11 +194,13 @@ def evaluate_plans(*, district: District, plans: list[Plan], as_of: dt.date | No
     as_of = as_of or timezone.localdate()
     data = _load(district, plans)
     results = {}
+    # One policy look-up per page, however many tiers, areas and grades it shows.
+    version, policy = policy_document(district=district, as_of=as_of)
     configs: dict[tuple, tuple[RuleConfig, str]] = {}
     for plan in plans:
         key = (plan.tier, plan.area, plan.student.grade)
         if key not in configs:
-            configs[key] = _config(district, plan, as_of)
+            configs[key] = _config(version, policy, plan)
         config, label = configs[key]
         case, phase = _case(data[plan.pk], config, as_of)
         results[plan.pk] = PlanResult(plan=plan, phase=phase, evaluation=engine.evaluate(config, case), case=case,

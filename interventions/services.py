@@ -62,6 +62,10 @@ def placement_set(*, district: District, actor: User | None, student: Student, a
 
 # --- library --------------------------------------------------------------------------------
 
+# Bounds of a library entry's recommended dosage (shared by the form and the API).
+LIBRARY_LIMITS = {"sessions_per_week": (0.1, 7), "minutes_per_session": (1, MAX_SESSION_MINUTES),
+                  "group_size_max": (1, 40)}
+
 @transaction.atomic
 def intervention_save(*, district: District, actor: User | None, intervention: Intervention | None = None,
                       **fields) -> Intervention:
@@ -73,6 +77,10 @@ def intervention_save(*, district: District, actor: User | None, intervention: I
     tiers = intervention.tiers or []
     if not isinstance(tiers, list) or not all(isinstance(t, int) and 1 <= t <= 6 for t in tiers):
         raise ValidationError({"tiers": _("List the suitable tiers as whole numbers from 1 to 6.")})
+    for name, (low, high) in LIBRARY_LIMITS.items():
+        value = getattr(intervention, name)
+        if value is not None and not (low <= value <= high):
+            raise ValidationError({name: _("Must be between %(low)s and %(high)s.") % {"low": low, "high": high}})
     if Intervention.objects.filter(district=district, name__iexact=intervention.name).exclude(pk=intervention.pk).exists():
         raise ValidationError({"name": _("The library already has an intervention named %(n)s.") % {"n": intervention.name}})
     intervention.full_clean(exclude=["district"], validate_unique=False)

@@ -18,8 +18,10 @@ urlpatterns = [
     path("policy/versions/<int:version_id>/", policy_views.policy_version_detail, name="policy_version"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("students/", include("students.urls")),
+    path("interventions/library/", include("interventions.library_urls")),
     path("interventions/", include("interventions.urls")),
     path("api/v1/", include("students.api_urls")),
+    path("api/v1/", include("interventions.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -117,3 +117,61 @@ def student_revoke_access(*, district: District, user: User, student_ids: list[i
         district=district, user=user, permission__codename=VIEW_STUDENT, content_object_id__in=student_ids
     ).delete()
     return deleted
+
+
+def roster_import(*, district: District, actor: User | None, path, dry_run: bool = False,
+                  accept_valid_rows: bool = False):
+    """Import a OneRoster 1.1/1.2 CSV roster (a folder or a zip) into the district.
+
+    Every row is validated before anything is written. With rejected rows nothing is
+    written (status "refused") unless `accept_valid_rows`, which writes the valid ones
+    ("partial"). A dry run writes nothing but its ImportRun. Every run is recorded
+    with its counts and rejected rows; a run that wrote is audited (counts only).
+    The returned run carries `.plan`, whose `all_errors` is the full list of
+    rejected rows (the run stores the first ImportRun.ERROR_LIMIT).
+    See students/importers/oneroster.py and docs/roster-import.md.
+    """
+    from django.utils import timezone
+
+    from mtss.tenancy import tenant_context
+    from students.importers.oneroster import read_roster
+    from students.models import ImportRun
+
+    started = timezone.now()
+
+    def record(status: str, errors: list[dict], error_count: int) -> ImportRun:
+        return ImportRun.objects.create(
+            district=district, kind=ImportRun.Kind.ROSTER, format=plan.format, file_name=plan.file_name[:255],
+            started_by=actor, started_at=started, finished_at=timezone.now(), status=status, dry_run=dry_run,
+            counts=plan.counts(), errors=errors[: ImportRun.ERROR_LIMIT], error_count=error_count,
+            warnings=plan.warnings, details=plan.details(),
+        )
+
+    with tenant_context(district):
+        plan = read_roster(district=district, path=path, actor=actor)
+        errors = [e.as_dict() for e in plan.all_errors[: ImportRun.ERROR_LIMIT]]
+        if plan.refused_whole or (plan.error_count and not accept_valid_rows):
+            status = ImportRun.Status.REFUSED
+        elif dry_run:
+            status = ImportRun.Status.DRY_RUN
+        else:
+            status = ImportRun.Status.PARTIAL if plan.error_count else ImportRun.Status.SUCCEEDED
+        if status not in (ImportRun.Status.SUCCEEDED, ImportRun.Status.PARTIAL):
+            run = record(status, errors, plan.error_count)
+        else:
+            try:
+                with transaction.atomic():
+                    plan.write()
+                    run = record(status, errors, plan.error_count)
+                    # Counts only: an audit event never carries names or other record values.
+                    audit(district=district, actor=actor, verb="roster.import", obj=run,
+                          changes={"status": status, "format": plan.format, "counts": run.counts,
+                                   "rejected_rows": plan.error_count})
+            except Exception as error:
+                plan.written = False
+                failure = {"file": plan.file_name, "line": None, "column": "",
+                           "reason": f"writing failed ({type(error).__name__}); nothing was written"}
+                record(ImportRun.Status.REFUSED, [failure, *errors], plan.error_count + 1)
+                raise
+    run.plan = plan
+    return run

@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from mtss.models import Role
+from tests.tenancy_objects import INTERVENTION_OBJECT_IDS  # noqa: E402
 
 # Routes anyone may open without signing in.
 PUBLIC = {
@@ -22,6 +23,7 @@ PUBLIC = {
 OBJECT_IDS = {
     "student_id": lambda side: side.students[0].pk,
     "version_id": lambda side: _policy_version(side).pk,
+    **INTERVENTION_OBJECT_IDS,
 }
 
 

@@ -127,6 +127,15 @@ def test_the_caseload_lists_the_specialists_plans_in_constant_queries(program, l
         for plan in program["plans"]:
             probes_add(district=side.district, actor=None, plan=plan,
                        probes=[(START + dt.timedelta(weeks=w), 40 + w) for w in range(1, 6)])
+        # Another tier, area and grade: still one policy look-up for the page.
+        from interventions.services import plan_create
+        from tests import factories as f
+
+        student = f.make_student(side.district, side.school, grade=4)
+        plan_create(district=side.district, actor=None, student=student, area="reading", tier=3,
+                    intervention=program["intervention"], provider=side.intervention_specialist, start_date=START,
+                    expected_end_date=START + dt.timedelta(weeks=10), goal_measure="wrc", goal_target=70,
+                    goal_target_date=START + dt.timedelta(weeks=10), sessions_per_week=5, minutes_per_session=60)
     with CaptureQueriesContext(connection) as more:
         client.get(reverse("caseload"))
     assert len(more) == len(few)

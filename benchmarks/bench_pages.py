@@ -1,0 +1,158 @@
+"""Benchmark: the specialist's pages in a 50,000-student district (``make bench``).
+
+    DATABASE_URL=postgres://... .venv/bin/python -m benchmarks.bench_pages [--students 50000]
+
+On a scratch PostgreSQL database (created and dropped here, like the tests do),
+seeds the demo at a small size and at full size (``seed_demo --students N``,
+which also logs a school year to date of sessions and probes), and for each size
+times, through Django's test client (server time, no network):
+
+* the caseload page of the specialist with the most active plans,
+* the session form of a five-student group,
+* a student record with three years of data (two earlier years are added).
+
+It prints the median time of several runs and the query count of each page at
+both sizes: the count must not grow with the data. Target: under 150 ms each.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mtss.settings")
+os.environ.setdefault("MTSS_TESTING", "1")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+TARGET_MS = 150
+RUNS = 7
+
+
+def _pages(district):
+    """Pick the subjects: busiest specialist, a five-student group, a student with plans."""
+    from interventions.models import InterventionGroup, Plan
+    from mtss.models import Membership, Role, User
+    from mtss.tenancy import tenant_context
+
+    with tenant_context(district):
+        specialist_id, plans = (Plan.objects.filter(district=district, status="active")
+                                .values("provider_id").annotate(n=Count("id")).order_by("-n")
+                                .values_list("provider_id", "n").first())
+        specialist = User.objects.get(pk=specialist_id)
+        role = Membership.objects.get(district=district, user=specialist).role
+        group = (InterventionGroup.objects.filter(district=district, provider=specialist)
+                 .annotate(n=Count("plans")).filter(n=5).first()
+                 or InterventionGroup.objects.filter(district=district).annotate(n=Count("plans")).order_by("-n").first())
+        plan = Plan.objects.filter(district=district, provider=specialist).select_related("student").first()
+        admin = Membership.objects.filter(district=district, role=Role.DISTRICT_ADMIN).select_related("user").first().user
+    return {"specialist": specialist, "role": role, "plans": plans, "group": group, "student": plan.student,
+            "admin": admin}
+
+
+def _add_history(district, student, admin):
+    """Two earlier school years of placements, plans, sessions and probes for one student."""
+    from interventions.models import Attendance, Intervention, InterventionSession, Plan, PlanPhase, Probe, TierPlacement
+    from mtss.tenancy import tenant_context
+
+    with tenant_context(district):
+        intervention = Intervention.objects.filter(district=district).first()
+        for years_back in (1, 2):
+            start = dt.date(2026 - years_back, 9, 8)
+            placement = TierPlacement.objects.create(district=district, student=student, area="math", tier=2,
+                                                     start_date=start, end_date=start + dt.timedelta(weeks=30))
+            plan = Plan.objects.create(
+                district=district, student=student, placement=placement, area="math", tier=2,
+                intervention=intervention, provider=admin, start_date=start,
+                expected_end_date=start + dt.timedelta(weeks=30), goal_measure="M-COMP", goal_target=40,
+                goal_target_date=start + dt.timedelta(weeks=30), sessions_per_week=4, minutes_per_session=30,
+                status="completed")
+            PlanPhase.objects.create(district=district, plan=plan, number=1, start_date=start, intervention=intervention,
+                                     goal_target=40, goal_target_date=plan.goal_target_date)
+            sessions = InterventionSession.objects.bulk_create([
+                InterventionSession(district=district, plan=plan, provider=admin, date=start + dt.timedelta(days=d),
+                                    minutes=30) for d in range(0, 210) if (start + dt.timedelta(days=d)).weekday() < 4])
+            Attendance.objects.bulk_create([Attendance(district=district, session=s, plan=plan) for s in sessions])
+            Probe.objects.bulk_create([Probe(district=district, plan=plan, date=start + dt.timedelta(weeks=w),
+                                             score=20 + w) for w in range(30)])
+
+
+def _measure(client, url):
+    client.get(url)  # warm caches (templates, policy)
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(times), len(queries)
+
+
+def _run(size: int) -> dict:
+    from django.core.management import call_command
+
+    from mtss.models import District
+
+    call_command("seed_demo", "--reset", "--students", str(size), "--district", "loudon-county-tn", verbosity=0,
+                 stdout=open(os.devnull, "w"))
+    district = District.objects.get(slug="loudon-county-tn")
+    subjects = _pages(district)
+    _add_history(district, subjects["student"], subjects["admin"])
+    client = Client()
+    client.force_login(subjects["specialist"])
+    results = {
+        "caseload": _measure(client, "/interventions/caseload/"),
+        "session form": _measure(client, f"/interventions/groups/{subjects['group'].pk}/"),
+        "student record": _measure(client, f"/students/{subjects['student'].pk}/"),
+    }
+    results["_meta"] = (subjects["plans"], subjects["group"].n)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=50_000)
+    parser.add_argument("--small", type=int, default=2_000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print("bench_pages needs PostgreSQL: set DATABASE_URL (see README).")
+        return 1
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    old_name = connection.settings_dict["NAME"]
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}_{os.getpid()}"
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        print(f"database {test_db} (scratch), {RUNS} runs per page, median server time")
+        small = _run(args.small)
+        large = _run(args.students)
+        print(f"{'page':16} {'students':>9} {'ms':>8} {'queries':>8}   {'students':>9} {'ms':>8} {'queries':>8}  target")
+        ok = True
+        for page in ("caseload", "session form", "student record"):
+            (ms_s, q_s), (ms_l, q_l) = small[page], large[page]
+            verdict = "ok" if ms_l < TARGET_MS and q_l == q_s else "MISSED"
+            ok &= verdict == "ok"
+            print(f"{page:16} {args.small:>9} {ms_s:>8.1f} {q_s:>8}   {args.students:>9} {ms_l:>8.1f} {q_l:>8}  "
+                  f"<{TARGET_MS} ms, same queries: {verdict}")
+        print(f"caseload plans: {small['_meta'][0]} -> {large['_meta'][0]}; group size: {large['_meta'][1]}")
+        return 0 if ok else 1
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Import a OneRoster 1.1/1.2 CSV roster: import_roster --district SLUG PATH [--dry-run] [--accept-valid-rows]."""
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from mtss.models import District, User
+from students.importers.csvio import write_errors_csv
+from students.models import ImportRun
+from students.services import roster_import
+
+SHOWN_ERRORS = 20
+
+
+class Command(BaseCommand):
+    help = ("Import a OneRoster 1.1 or 1.2 CSV roster (a folder or a zip holding manifest.csv). Nothing is written "
+            "if any row is rejected, unless --accept-valid-rows. Exit status: 0 imported (or a clean dry run), "
+            "1 rows rejected, 2 unusable input (district, path, format).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="folder or .zip with manifest.csv and the OneRoster CSV files")
+        parser.add_argument("--district", required=True, help="district slug")
+        parser.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
+        parser.add_argument("--accept-valid-rows", action="store_true",
+                            help="import the valid rows even when some are rejected")
+        parser.add_argument("--errors-csv", metavar="FILE", help="write the rejected rows to FILE as CSV")
+        parser.add_argument("--user", help="username recorded as the one who ran the import")
+
+    def handle(self, *args, path, district, dry_run, accept_valid_rows, errors_csv, user, **options):
+        found = District.objects.filter(slug=district).first()
+        if found is None:
+            raise CommandError(f"--district: no district with slug {district!r}", returncode=2)
+        actor = None
+        if user:
+            actor = User.objects.filter(username=user).first()
+            if actor is None:
+                raise CommandError(f"--user: no user {user!r}", returncode=2)
+        if not Path(path).exists():
+            raise CommandError(f"{path}: no such file or folder", returncode=2)
+
+        run = roster_import(district=found, actor=actor, path=path, dry_run=dry_run,
+                            accept_valid_rows=accept_valid_rows)
+        plan = run.plan
+        self._summary(run)
+        if errors_csv:
+            with open(errors_csv, "w", newline="", encoding="utf-8") as handle:
+                count = write_errors_csv(plan.all_errors, handle)
+            self.stdout.write(f"{count} rejected rows written to {errors_csv}")
+        if plan.refused_whole:
+            raise CommandError("the roster cannot be read; nothing was written (see above)", returncode=2)
+        if run.error_count and not accept_valid_rows:
+            raise CommandError(f"{run.error_count} problems in the roster; nothing was written. Fix them, or run "
+                               "again with --accept-valid-rows to import the valid rows.", returncode=1)
+
+    def _summary(self, run: ImportRun) -> None:
+        out = self.stdout
+        out.write(f"{run.file_name}: {run.format}, {run.get_status_display()} (import run {run.pk})")
+        modes = ", ".join(f"{name} {mode}" for name, mode in run.details.get("manifest", {}).items() if mode != "absent")
+        if modes:
+            out.write(f"files: {modes}")
+        if run.plan.refused_whole:
+            self._errors(run)
+            return
+        keys = ["created", "updated", "unchanged", "deleted", "rejected"]
+        header = ["", *[("deactivated" if k == "deleted" else k) for k in keys]]
+        rows = [[entity.replace("_", " "), *[str(counts.get(k, 0)) for k in keys]] for entity, counts in run.counts.items()]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            out.write("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
+        if run.details.get("accounts_created"):
+            out.write(f"new staff accounts: {run.details['accounts_created']}")
+        unmatched = run.details.get("unmatched_total", 0)
+        if unmatched:
+            out.write(f"students no roster record matched: {unmatched}")
+            for student in run.details.get("unmatched_students", [])[:SHOWN_ERRORS]:
+                out.write(f"  student {student['id']} (local id {student['local_id']}): {student['action']}")
+        for warning in run.warnings:
+            out.write(self.style.WARNING(f"warning: {warning}"))
+        self._errors(run)
+
+    def _errors(self, run: ImportRun) -> None:
+        out = self.stdout
+        errors = run.plan.all_errors
+        if errors:
+            out.write(self.style.ERROR(f"{run.error_count} problem{'s' if run.error_count != 1 else ''}:"))
+            for error in errors[:SHOWN_ERRORS]:
+                where = error.file + (f" line {error.line}" if error.line else "")
+                column = f" [{error.column}]" if error.column else ""
+                out.write(self.style.ERROR(f"  {where}{column}: {error.reason}"))
+            if run.error_count > SHOWN_ERRORS:
+                out.write(f"  ... and {run.error_count - SHOWN_ERRORS} more (--errors-csv FILE writes them all)")

@@ -1,0 +1,54 @@
+"""One district's intervention objects, for the cross-district URL check (tests/test_tenancy_urls.py).
+
+`INTERVENTION_OBJECT_IDS` maps each route id to a function of a side (a district
+of the `world` fixture) that returns that district's object id. The objects are
+built once per side and kept on it, so calling the functions for every route
+and every role creates nothing twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+
+def _objects(side) -> dict:
+    cached = side.__dict__.get("_intervention_objects")
+    if cached is not None:
+        return cached
+
+    from interventions.models import Intervention, TierPlacement
+    from interventions.services import group_create, plan_create, session_log
+    from mtss.tenancy import tenant_context
+
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=14)
+    specialist = side.users["intervention_specialist"]
+    with tenant_context(side.district):
+        intervention = Intervention.objects.create(district=side.district, name="Tenancy check program",
+                                                   area="reading", tiers=[2, 3])
+        group = group_create(district=side.district, actor=None, school=side.school, provider=specialist,
+                             name="Tenancy check group", area="reading", tier=2, intervention=intervention,
+                             sessions_per_week=4, minutes_per_session=30)
+        plan, _ = plan_create(district=side.district, actor=None, student=side.students[0], area="reading", tier=2,
+                              intervention=intervention, provider=specialist, group=group, start_date=start,
+                              expected_end_date=start + dt.timedelta(weeks=12), goal_measure="R-CBM WRC",
+                              goal_target=90, goal_target_date=start + dt.timedelta(weeks=12),
+                              sessions_per_week=4, minutes_per_session=30)
+        session = session_log(district=side.district, actor=specialist, group=group,
+                              date=today - dt.timedelta(days=7), minutes=30, attendance={})
+        placement = TierPlacement.objects.get(district=side.district, student=side.students[0], area="reading",
+                                              end_date__isnull=True)
+    objects = {"intervention": intervention, "group": group, "plan": plan, "session": session,
+               "placement": placement}
+    side.__dict__["_intervention_objects"] = objects
+    return objects
+
+
+INTERVENTION_OBJECT_IDS = {
+    "intervention_id": lambda side: _objects(side)["intervention"].pk,
+    "placement_id": lambda side: _objects(side)["placement"].pk,
+    "plan_id": lambda side: _objects(side)["plan"].pk,
+    "group_id": lambda side: _objects(side)["group"].pk,
+    "session_id": lambda side: _objects(side)["session"].pk,
+}
