@@ -18,7 +18,7 @@ team meets. Grades are integers with 0 = kindergarten.
 Notes: ``notes`` maps a dotted path (``tiers.1.dosage.minutes_per_session``,
 list positions as numbers counted from 0) to where the value comes from: a
 quote from a declared source, or ``{"default": true, "why": ...}`` where the
-source is silent. See docs/policy-format.md.
+source is silent. See README.md, "The district policy document".
 """
 import datetime
 import difflib

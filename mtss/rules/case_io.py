@@ -1,4 +1,4 @@
-"""CASE.json in, result JSON out (``manage.py evaluate_case``; docs/case-format.md).
+"""CASE.json in, result JSON out (``manage.py evaluate_case``; README.md, "Evaluating one case").
 
 ``load_case(data)`` validates a parsed CASE.json (pydantic, unknown keys are
 errors), resolves its policy (a preset name or an inline document) into a
@@ -270,7 +270,7 @@ def load_case(data: Any) -> LoadedCase:
 
 
 def evaluation_to_json(evaluation: Evaluation, policy_label: str | None = None) -> dict[str, Any]:
-    """The output shape of ``evaluate_case`` (docs/case-format.md)."""
+    """The output shape of ``evaluate_case`` (README.md, "Evaluating one case")."""
     return {
         "recommendation": evaluation.recommendation,
         "findings": [

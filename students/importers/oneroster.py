@@ -1,5 +1,5 @@
 """OneRoster 1.1 and 1.2 CSV rosters into schools, school years, staff, students,
-guardians, enrolments and teachers' grants (RULES.md 5.1; docs/roster-import.md).
+guardians, enrolments and teachers' grants (RULES.md 5.1; README.md, "Roster import").
 
 Two phases, so that one bad row writes nothing:
 
@@ -760,7 +760,7 @@ class _RosterReader:
         if role and _role_kind(role) is None:
             row.reject("role", f"{row.raw('role')!r} is not a OneRoster role")
         org = row.text("orgSourcedId", required=True)
-        row.date("beginDate")  # validated, not used: see docs/roster-import.md
+        row.date("beginDate")  # validated, not used: see README.md, "Roster import"
         row.date("endDate")
         role_type = row.text("roleType").lower()
         if role_type and role_type not in ("primary", "secondary"):

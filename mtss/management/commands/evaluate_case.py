@@ -1,6 +1,6 @@
 """``manage.py evaluate_case CASE.json``: run the decision rules on one case, print JSON.
 
-The format is documented in docs/case-format.md. Any problem with the file is a
+The format is documented in README.md, "Evaluating one case". Any problem with the file is a
 ``CommandError`` with exit code 2 that names the field, never a traceback.
 """
 
