@@ -22,7 +22,7 @@ INVALID = 2
 
 
 class Command(BaseCommand):
-    help = "Work with district policy documents (see README.md, "The district policy document")."
+    help = "Work with district policy documents (see the README, 'The district policy document')."
     # Validation reads one file and touches neither the database nor the apps.
     requires_system_checks: list[str] = []
 
