@@ -39,13 +39,17 @@ def pytest_collection_modifyitems(config, items):
     """
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    pg_only = [item for item in items if item.get_closest_marker("postgres")]
-    if pg_only:
-        config.hook.pytest_deselected(items=pg_only)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
-        print(f"\nSQLite fallback: {len(pg_only)} PostgreSQL-only tests (row-level security, COPY) not run.")
+    missing = []
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        missing.append(("postgres", "SQLite fallback: PostgreSQL-only tests (row-level security, COPY)"))
+    if not settings.CELERY_BROKER_URL:
+        missing.append(("redis", "no Redis: tests of the real Redis and Celery worker"))
+    for marker, what in missing:
+        unrunnable = [item for item in items if item.get_closest_marker(marker)]
+        if unrunnable:
+            config.hook.pytest_deselected(items=unrunnable)
+            items[:] = [item for item in items if not item.get_closest_marker(marker)]
+            print(f"\n{what}: {len(unrunnable)} not run.")
 
 
 @dataclass

@@ -1,0 +1,15 @@
+"""Core Celery tasks. Tasks take ids, scope themselves to the district, and call
+selectors or services (ARCHITECTURE.md, Jobs)."""
+from celery import shared_task
+
+from mtss.models import District
+from mtss.selectors import school_list
+from mtss.tenancy import tenant_context
+
+
+@shared_task
+def district_school_count(district_id: int) -> int:
+    """A health check that crosses the whole job path: broker, worker, database under RLS."""
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        return school_list(district=district).count()
