@@ -109,3 +109,6 @@ def login(client):
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+from tests.program import program  # noqa: E402,F401  (shared fixture: a district running interventions)

@@ -7,11 +7,13 @@ file does not know fails the test until an entry is added to OBJECT_IDS.
 """
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from mtss.models import Role
-from tests.tenancy_objects import INTERVENTION_OBJECT_IDS  # noqa: E402
 
 # Routes anyone may open without signing in.
 PUBLIC = {
@@ -23,8 +25,10 @@ PUBLIC = {
 OBJECT_IDS = {
     "student_id": lambda side: side.students[0].pk,
     "version_id": lambda side: _policy_version(side).pk,
-    **INTERVENTION_OBJECT_IDS,
 }
+# Each app's tests add their routes' ids in tests/<app>/tenancy_objects.py (OBJECT_IDS).
+for _module in sorted(Path(__file__).parent.glob("*/tenancy_objects.py")):
+    OBJECT_IDS.update(importlib.import_module(f"tests.{_module.parent.name}.tenancy_objects").OBJECT_IDS)
 
 
 def _policy_version(side):

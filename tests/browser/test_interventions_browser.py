@@ -12,7 +12,7 @@ from interventions.services import probes_add
 from mtss.tenancy import tenant_context
 from students.services import student_grant_access
 from tests.browser.conftest import follow, screenshot, sign_in, visit
-from tests.interventions.conftest import START, program  # noqa: F401  (fixture)
+from tests.program import START, program  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ from mtss.models import AccessLog, AuditEvent
 from mtss.services import api_token_create
 from mtss.tenancy import tenant_context
 from tests import factories as f
-from tests.interventions.conftest import START
-from tests.tenancy_objects import _objects
+from tests.program import START
+from tests.interventions.tenancy_objects import _objects
 
 pytestmark = pytest.mark.django_db
 

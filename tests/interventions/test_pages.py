@@ -10,7 +10,7 @@ from django.utils import timezone
 from interventions.models import Attendance, InterventionSession, Probe
 from interventions.services import probes_add
 from mtss.tenancy import tenant_context
-from tests.interventions.conftest import START
+from tests.program import START
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from interventions.services import (
 from mtss.models import AuditEvent
 from mtss.tenancy import tenant_context
 from tests import factories as f
-from tests.interventions.conftest import START
+from tests.program import START
 
 pytestmark = pytest.mark.django_db
 

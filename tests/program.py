@@ -1,4 +1,4 @@
-"""Interventions fixtures: a Loudon-policy district with a specialist's Tier 2 group."""
+"""Shared fixture `program`: a Loudon-policy district with a specialist's Tier 2 group of three plans."""
 import datetime as dt
 
 import pytest

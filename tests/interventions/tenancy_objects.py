@@ -1,6 +1,6 @@
 """One district's intervention objects, for the cross-district URL check (tests/test_tenancy_urls.py).
 
-`INTERVENTION_OBJECT_IDS` maps each route id to a function of a side (a district
+`OBJECT_IDS` maps each route id to a function of a side (a district
 of the `world` fixture) that returns that district's object id. The objects are
 built once per side and kept on it, so calling the functions for every route
 and every role creates nothing twice.
@@ -45,7 +45,7 @@ def _objects(side) -> dict:
     return objects
 
 
-INTERVENTION_OBJECT_IDS = {
+OBJECT_IDS = {
     "intervention_id": lambda side: _objects(side)["intervention"].pk,
     "placement_id": lambda side: _objects(side)["placement"].pk,
     "plan_id": lambda side: _objects(side)["plan"].pk,
