@@ -54,6 +54,9 @@ class TierPlacement(DistrictOwned):
     end_date = models.DateField(_("end"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The team meeting that decided it, when one did.
+    meeting = models.ForeignKey("interventions.Meeting", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="placements")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -262,3 +265,142 @@ class Probe(DistrictOwned):
     class Meta:
         ordering = ["date", "id"]
         indexes = [models.Index(fields=["district", "plan", "date"], name="probe_plan_date_idx")]
+
+
+# --- team meetings -------------------------------------------------------------------------
+
+class TeamType(models.TextChoices):
+    S_TEAM = "s_team", _("S-Team")
+    SBIT = "sbit", _("SBIT (school-based intervention team)")
+    TBT = "tbt", _("TBT (teacher-based team)")
+    SST = "sst", _("SST (student success team)")
+    SPED_REFERRAL = "sped_referral", _("Special-education referral")
+
+
+class MeetingSeries(DistrictOwned):
+    """A recurring team meeting: every N weeks from a first date, a set number of times."""
+
+    school = models.ForeignKey("mtss.School", on_delete=models.CASCADE, related_name="+")
+    team_type = models.CharField(_("team"), max_length=20, choices=TeamType.choices)
+    first_starts_at = models.DateTimeField(_("first meeting"))
+    every_weeks = models.PositiveSmallIntegerField(_("every (weeks)"))
+    occurrences = models.PositiveSmallIntegerField(_("number of meetings"))
+    created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class Meeting(DistrictOwned):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
+
+    school = models.ForeignKey("mtss.School", on_delete=models.PROTECT, related_name="+")
+    team_type = models.CharField(_("team"), max_length=20, choices=TeamType.choices)
+    starts_at = models.DateTimeField(_("date and time"))
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    series = models.ForeignKey(MeetingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings")
+    # The policy the agenda was built from (decisions record theirs too).
+    policy_label = models.CharField(max_length=120, blank=True)
+    created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["district", "school", "-starts_at"], name="meeting_school_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_team_type_display()} {self.starts_at:%Y-%m-%d}"
+
+
+class MeetingAttendee(DistrictOwned):
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        GUARDIAN = "guardian", _("Parent or guardian")
+        STUDENT = "student", _("Student")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    guardian = models.ForeignKey("students.Guardian", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    student = models.ForeignKey("students.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    attended = models.BooleanField(_("attended"), null=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+
+class AgendaItem(DistrictOwned):
+    class Status(models.TextChoices):
+        OPEN = "open", _("To discuss")
+        DECIDED = "decided", _("Decided")
+        SKIPPED = "skipped", _("Not discussed")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    area = models.CharField(_("area"), max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Why the item is on the agenda: [{"code": "review_due", "text": "..."}], from the rules or staff.
+    reasons = models.JSONField(default=list)
+    added_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["district", "meeting", "student", "area"],
+                                               name="agenda_item_unique")]
+
+
+class Decision(DistrictOwned):
+    """What the team decided for one agenda item; applied when the meeting closes (or at once)."""
+
+    class Kind(models.TextChoices):
+        CONTINUE = "continue", _("Continue the plan")
+        MODIFY = "modify", _("Modify the plan")
+        INTENSIFY = "intensify", _("Intensify (next tier)")
+        REDUCE = "reduce", _("Reduce (lower tier)")
+        EXIT = "exit", _("Exit intervention")
+        REFER = "refer_evaluation", _("Refer for a special-education evaluation")
+
+    # "Not responding" decisions: the fidelity gate applies to them (RULES.md 3.3).
+    NON_RESPONSE = {Kind.INTENSIFY, Kind.REFER}
+
+    item = models.OneToOneField(AgendaItem, on_delete=models.CASCADE, related_name="decision")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("decision"), max_length=20, choices=Kind.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    new_intervention = models.ForeignKey(Intervention, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    new_goal_target = models.FloatField(null=True, blank=True)
+    override_reason = models.TextField(_("why decide despite the fidelity gate"), blank=True)
+    # What the engine said when the decision was taken, and under which policy version.
+    recommendation = models.CharField(max_length=20, blank=True)
+    gate = models.JSONField(default=dict, blank=True)
+    policy_label = models.CharField(max_length=120, blank=True)
+    decided_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: an edit names the version it started from.
+    version = models.PositiveIntegerField(default=1)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["district", "student"], name="decision_student_idx")]
+
+
+class ActionItem(DistrictOwned):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.CASCADE, related_name="action_items")
+    description = models.CharField(_("action"), max_length=300)
+    owner = models.ForeignKey("mtss.User", on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField(_("due"))
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["due_date", "id"]

@@ -36,7 +36,7 @@ def _today(district: District) -> dt.date:
 
 @transaction.atomic
 def placement_set(*, district: District, actor: User | None, student: Student, area: str, tier: int,
-                  start_date: dt.date, reason: str = "") -> TierPlacement:
+                  start_date: dt.date, reason: str = "", meeting=None) -> TierPlacement:
     """Close the open placement in `area` (if any) and open one in `tier`."""
     if student.district_id != district.pk:
         raise ValidationError(_("Unknown student."))
@@ -54,7 +54,7 @@ def placement_set(*, district: District, actor: User | None, student: Student, a
         open_placement.end_date = start_date
         open_placement.save(update_fields=["end_date"])
     placement = TierPlacement.objects.create(district=district, student=student, area=area, tier=tier,
-                                             start_date=start_date, reason=reason, decided_by=actor)
+                                             start_date=start_date, reason=reason, decided_by=actor, meeting=meeting)
     audit(district=district, actor=actor, verb="placement.set", obj=placement,
           changes={"area": area, "tier": tier, "previous_tier": open_placement.tier if open_placement else None})
     return placement

@@ -244,6 +244,8 @@ LOGGING = {
         # Request bodies never reach logs; 4xx lines carry the path only (ids, no names).
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -39,8 +39,14 @@ def _objects(side) -> dict:
                               date=today - dt.timedelta(days=7), minutes=30, attendance={})
         placement = TierPlacement.objects.get(district=side.district, student=side.students[0], area="reading",
                                               end_date__isnull=True)
+        from interventions.meeting_services import agenda_add, meeting_create
+
+        meeting = meeting_create(district=side.district, actor=None, school=side.school, team_type="s_team",
+                                 starts_at=timezone.now())[0]
+        item = agenda_add(district=side.district, actor=specialist, meeting=meeting, student=side.students[0],
+                          reason="tenancy check", area="reading")
     objects = {"intervention": intervention, "group": group, "plan": plan, "session": session,
-               "placement": placement}
+               "placement": placement, "meeting": meeting, "item": item}
     side.__dict__["_intervention_objects"] = objects
     return objects
 
@@ -51,4 +57,6 @@ OBJECT_IDS = {
     "plan_id": lambda side: _objects(side)["plan"].pk,
     "group_id": lambda side: _objects(side)["group"].pk,
     "session_id": lambda side: _objects(side)["session"].pk,
+    "meeting_id": lambda side: _objects(side)["meeting"].pk,
+    "item_id": lambda side: _objects(side)["item"].pk,
 }
