@@ -41,6 +41,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["new_intervention"].queryset = Intervention.objects.filter(district=district, is_active=True)
         self.fields["action_owner"].queryset = owners
+        self.fields["action_owner"].label_from_instance = lambda user: user.get_full_name() or user.username
 
     def clean(self):
         data = super().clean()
