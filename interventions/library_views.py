@@ -12,6 +12,7 @@ from interventions.models import MAX_SESSION_MINUTES, Intervention
 from interventions.selectors import intervention_get, library
 from interventions.services import intervention_save
 from mtss.decorators import district_member
+from mtss.forms import apply_validation_error
 from mtss.models import Role
 
 EDITORS = (Role.DISTRICT_ADMIN,)
@@ -50,13 +51,6 @@ class InterventionForm(forms.ModelForm):
             "source": gettext_lazy("Where the program is named, e.g. the district plan."),
         }
 
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _dosage(intervention: Intervention) -> str:
@@ -107,7 +101,7 @@ def library_create(request):
             intervention = intervention_save(district=request.district, actor=request.user,
                                              **{name: form.cleaned_data[name] for name in FIELDS})
         except ValidationError as error:
-            _apply_errors(form, error)  # the form keeps everything the user typed
+            apply_validation_error(form, error)  # the form keeps everything the user typed
         else:
             messages.success(request, _("%(name)s was added to the library.") % {"name": intervention.name})
             return redirect("library_list")
@@ -126,7 +120,7 @@ def library_edit(request, intervention_id: int):
             intervention_save(district=request.district, actor=request.user, intervention=fresh,
                               **{name: form.cleaned_data[name] for name in FIELDS})
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": fresh.name})
             return redirect("library_list")

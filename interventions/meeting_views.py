@@ -15,19 +15,13 @@ from interventions.models import Decision, Meeting
 from interventions.progress import chart_svg
 from mtss import access_log
 from mtss.decorators import district_member
+from mtss.forms import apply_validation_error
 from mtss.models import User
 from mtss.selectors import school_list
 from students.selectors import student_get, visible_students
 
 TEAM = tuple(selectors.TEAM_ROLES)
 
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -54,7 +48,7 @@ def meeting_list(request):
                     starts_at=data["starts_at"], location=data["location"], purpose=data["purpose"],
                     every_weeks=data["every_weeks"], occurrences=data["occurrences"])
             except ValidationError as error:
-                _errors_to_form(form, error)
+                apply_validation_error(form, error)
             else:
                 return redirect("meeting_detail", meeting_id=created[0].pk)
     return render(request, "interventions/meeting_list.html", {"meetings": meetings, "form": form,
@@ -102,7 +96,7 @@ def meeting_detail(request, meeting_id: int):
                 return redirect("meeting_detail", meeting_id=meeting.pk)
         except ValidationError as error:
             if action == "add":
-                _errors_to_form(add_form, error)
+                apply_validation_error(add_form, error)
             else:
                 messages.error(request, " ".join(error.messages))
                 return redirect("meeting_detail", meeting_id=meeting.pk)
@@ -145,7 +139,7 @@ def agenda_item(request, meeting_id: int, item_id: int):
                     new_intervention=data["new_intervention"], new_goal_target=data["new_goal_target"],
                     action_items=form.action_items())
             except ValidationError as error:
-                _errors_to_form(form, error)  # the form keeps what was typed, even on a conflict
+                apply_validation_error(form, error)  # the form keeps what was typed, even on a conflict
             else:
                 messages.success(request, _("Decision saved for %(name)s.") % {"name": item.student.full_name})
                 return redirect("agenda_item", meeting_id=meeting.pk, item_id=item.pk)

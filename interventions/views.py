@@ -18,18 +18,12 @@ from interventions.models import InterventionGroup, Plan
 from interventions.progress import chart_svg
 from mtss import access_log
 from mtss.decorators import district_member
+from mtss.forms import apply_validation_error
 from mtss.models import Membership, Role, User
 from students.selectors import student_get
 
 WRITERS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST)
 
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _require_logger(request, group: InterventionGroup) -> None:
@@ -63,7 +57,7 @@ def group_detail(request, group_id: int):
                     minutes=form.cleaned_data["minutes"], attendance=form.attendance(),
                     probe_scores=form.probe_scores(), note=form.cleaned_data["note"])
             except ValidationError as error:
-                _errors_to_form(form, error)  # the form keeps everything typed
+                apply_validation_error(form, error)  # the form keeps everything typed
             else:
                 messages.success(request, _("Session of %(d)s logged.") % {"d": form.cleaned_data["date"]})
                 return redirect("group_detail", group_id=group.pk)
@@ -129,7 +123,7 @@ def session_edit(request, session_id: int):
                                         minutes=form.cleaned_data["minutes"], attendance=form.attendance(),
                                         note=form.cleaned_data["note"])
             except ValidationError as error:
-                _errors_to_form(form, error)
+                apply_validation_error(form, error)
             else:
                 messages.success(request, _("Session updated."))
                 return redirect("group_detail", group_id=group.pk)
@@ -194,7 +188,7 @@ def plan_create(request, student_id: int):
             plan, warnings = services.plan_create(district=request.district, actor=request.user, student=student,
                                                   baseline_probes=baseline, **data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            apply_validation_error(form, error)
         else:
             for warning in warnings:
                 messages.warning(request, warning)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from mtss import access_log
 from mtss.decorators import district_member
+from mtss.forms import apply_validation_error
 from mtss.models import Role
 from mtss.selectors import school_list
 from students.forms import GuardianForm, StudentFilterForm, StudentForm
@@ -73,13 +74,6 @@ def student_detail_view(request, student_id: int):
     return render(request, "students/student_detail.html", context)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
 
 @district_member(*EDITORS)
 def student_create_view(request):
@@ -88,7 +82,7 @@ def student_create_view(request):
         try:
             student = student_create(district=request.district, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)  # the form keeps everything the user typed
+            apply_validation_error(form, error)  # the form keeps everything the user typed
         else:
             return redirect("student_detail", student_id=student.pk)
     return render(request, "students/student_form.html", {"form": form, "title": _("New student")})
@@ -105,7 +99,7 @@ def student_edit_view(request, student_id: int):
             fresh = student_get(district=request.district, membership=request.membership, student_id=student_id)
             student_update(district=request.district, actor=request.user, student=fresh, **fields)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student_id)
     return render(request, "students/student_form.html", {"form": form, "title": _("Edit student"), "student": student})
@@ -119,7 +113,7 @@ def guardian_create_view(request, student_id: int):
         try:
             guardian_create(district=request.district, actor=request.user, student=student, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student.pk)
     return render(
