@@ -38,6 +38,9 @@ def _configs():
                             pm_every_days=35, pm_every_sessions=10, review_every_weeks=5),
         "tukey_dd": RuleConfig(policy_name="bench", trend_method="tukey", dd_level_cut=62, dd_roi_cut=1.1,
                                decision_rules=("dual_discrepancy", "trend")),
+        # Loudon: with norms, dual discrepancy alone decides (002_..., "level OR rate of growth").
+        "dd_decides": RuleConfig(policy_name="bench", dd_level_cut=62, dd_roi_cut=1.1, dd_decides=True,
+                                 decision_rules=("dual_discrepancy", "trend"), min_sessions_before_decision=40),
     }
 
 
@@ -55,7 +58,7 @@ def synthetic_district(n_plans: int = 10_000, probes_per_plan: int = 20, session
     weeks_to_goal = rng.integers(10, 36, n_plans)
     plans = pd.DataFrame({
         "plan_id": np.arange(n_plans),
-        "config": rng.choice(["tier2", "tier3", "cycle", "tukey_dd"], n_plans),
+        "config": rng.choice(["tier2", "tier3", "cycle", "tukey_dd", "dd_decides"], n_plans),
         "start": start.astype("datetime64[ns]"),
         "target_date": (start + weeks_to_goal * 7).astype("datetime64[ns]"),
         "target": base_level + sign * rng.integers(10, 50, n_plans),

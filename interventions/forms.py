@@ -5,7 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from interventions.models import MAX_SESSION_MINUTES, Attendance, Intervention, Plan
+from interventions.models import MAX_SESSION_MINUTES, Attendance, Intervention, InterventionGroup, Plan
 
 
 class SessionForm(forms.Form):
@@ -102,3 +102,26 @@ class PlanForm(forms.ModelForm):
             return [(when, float(score)) for when, score in form.cleaned_data["lines"]]
         except ValueError:
             raise forms.ValidationError(_("Baseline scores must be numbers.")) from None
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = InterventionGroup
+        fields = ["name", "school", "provider", "area", "tier", "intervention", "sessions_per_week",
+                  "sessions_per_cycle", "cycle_days", "minutes_per_session"]
+
+    def __init__(self, *args, district, schools, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["provider"].queryset = providers
+        self.fields["provider"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["intervention"].queryset = Intervention.objects.filter(district=district, is_active=True)
+
+
+class GroupMemberForm(forms.Form):
+    plan = forms.ModelChoiceField(label=_("Student's plan"), queryset=Plan.objects.none())
+
+    def __init__(self, *args, plans, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans
+        self.fields["plan"].label_from_instance = lambda plan: f"{plan.student.last_name}, {plan.student.display_first_name} · {plan.area} T{plan.tier}"

@@ -2,6 +2,7 @@
 delivered sessions with attendance (the fidelity record), and probes."""
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +80,8 @@ class Schedule(models.Model):
     sessions_per_week = models.FloatField(_("sessions per week"), null=True, blank=True)
     sessions_per_cycle = models.PositiveSmallIntegerField(_("sessions per cycle"), null=True, blank=True)
     cycle_days = models.PositiveSmallIntegerField(_("school days per cycle"), null=True, blank=True)
-    minutes_per_session = models.PositiveSmallIntegerField(_("minutes per session"))
+    minutes_per_session = models.PositiveSmallIntegerField(
+        _("minutes per session"), validators=[MinValueValidator(1), MaxValueValidator(MAX_SESSION_MINUTES)])
 
     class Meta:
         abstract = True
@@ -102,6 +104,7 @@ class Schedule(models.Model):
                                                  "m": self.minutes_per_session}
 
 
+SCHEDULE_KIND_MESSAGE = _("Give sessions per week, or sessions per cycle with the cycle length (not both).")
 SCHEDULE_CONSTRAINTS = [
     Q(sessions_per_week__isnull=False, sessions_per_cycle__isnull=True, cycle_days__isnull=True)
     | Q(sessions_per_week__isnull=True, sessions_per_cycle__isnull=False, cycle_days__isnull=False),
@@ -124,7 +127,8 @@ class InterventionGroup(DistrictOwned, Schedule):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[0], name="group_schedule_kind"),
+            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[0], name="group_schedule_kind",
+                                   violation_error_message=SCHEDULE_KIND_MESSAGE),
             models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[1], name="group_minutes_range"),
         ]
         # The specialist's screens: my groups.
@@ -167,7 +171,8 @@ class Plan(DistrictOwned, Schedule):
     class Meta:
         ordering = ["-start_date", "-id"]
         constraints = [
-            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[0], name="plan_schedule_kind"),
+            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[0], name="plan_schedule_kind",
+                                   violation_error_message=SCHEDULE_KIND_MESSAGE),
             models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[1], name="plan_minutes_range"),
             models.CheckConstraint(condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
                                    name="plan_goal_target_or_roi"),

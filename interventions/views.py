@@ -13,13 +13,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from interventions import selectors, services
-from interventions.forms import BulkProbeForm, PlanForm, ProbeForm, SessionForm
+from interventions.forms import BulkProbeForm, GroupForm, GroupMemberForm, PlanForm, ProbeForm, SessionForm
 from interventions.models import InterventionGroup, Plan
 from interventions.progress import chart_svg
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
 from mtss.models import Membership, Role, User
+from mtss.selectors import school_list
 from students.selectors import student_get
 
 WRITERS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST)
@@ -33,11 +34,33 @@ def _require_logger(request, group: InterventionGroup) -> None:
         raise Http404
 
 
+def _providers(district):
+    return User.objects.filter(
+        memberships__district=district, memberships__is_active=True,
+        memberships__role__in=list(services.PROVIDER_ROLES)).distinct().order_by("last_name", "first_name")
+
+
 @district_member()
 def group_list(request):
     groups = list(selectors.visible_groups(district=request.district, membership=request.membership)
                   .filter(is_active=True).select_related("school", "provider", "intervention"))
-    return render(request, "interventions/group_list.html", {"groups": groups})
+    can_create = request.membership.role in WRITERS
+    form = GroupForm(request.POST or None, district=request.district, providers=_providers(request.district),
+                     schools=school_list(district=request.district, membership=request.membership),
+                     initial={"provider": request.user.pk, "tier": 2, "area": "reading"})
+    if request.method == "POST":
+        if not can_create:
+            from django.http import Http404
+
+            raise Http404
+        if form.is_valid():
+            try:
+                group = services.group_create(district=request.district, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                return redirect("group_detail", group_id=group.pk)
+    return render(request, "interventions/group_list.html", {"groups": groups, "form": form, "can_create": can_create})
 
 
 @district_member()
@@ -47,7 +70,22 @@ def group_detail(request, group_id: int):
     members = selectors.group_members(district=request.district, group=group)
     can_log = selectors.can_log_for_group(membership=request.membership, group=group)
     today = timezone.localdate()
-    if request.method == "POST":
+    candidates = selectors.visible_plans(district=request.district, membership=request.membership).filter(
+        status=Plan.Status.ACTIVE, area=group.area, tier=group.tier, student__school=group.school,
+        group__isnull=True).select_related("student").order_by("student__last_name")
+    member_form = GroupMemberForm(request.POST if "plan" in request.POST else None, plans=candidates)
+    if request.method == "POST" and "plan" in request.POST:
+        _require_logger(request, group)
+        if member_form.is_valid():
+            try:
+                services.group_add_plan(district=request.district, actor=request.user, group=group,
+                                        plan=member_form.cleaned_data["plan"])
+            except ValidationError as error:
+                apply_validation_error(member_form, error)
+            else:
+                return redirect("group_detail", group_id=group.pk)
+        form = SessionForm(initial={"date": today, "minutes": group.minutes_per_session}, members=members)
+    elif request.method == "POST":
         _require_logger(request, group)
         form = SessionForm(request.POST, members=members)
         if form.is_valid():
@@ -68,7 +106,7 @@ def group_detail(request, group_id: int):
     return render(request, "interventions/group_detail.html", {
         "group": group, "form": form, "members": members, "can_log": can_log,
         "history": selectors.group_sessions(district=request.district, group=group),
-        "max_group_size": limit, "policy_label": policy_label,
+        "max_group_size": limit, "policy_label": policy_label, "member_form": member_form,
         "week_start": today - dt.timedelta(days=today.weekday()),
     })
 
@@ -175,9 +213,7 @@ def plan_detail(request, plan_id: int):
 @district_member(*WRITERS)
 def plan_create(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
-    providers = User.objects.filter(
-        memberships__district=request.district, memberships__is_active=True,
-        memberships__role__in=[r for r in services.PROVIDER_ROLES]).distinct().order_by("last_name")
+    providers = _providers(request.district)
     groups = InterventionGroup.objects.filter(district=request.district, school=student.school, is_active=True)
     form = PlanForm(request.POST or None, district=request.district, providers=providers, groups=groups,
                     initial={"provider": request.user.pk, "area": "reading", "tier": 2})

@@ -77,6 +77,7 @@ def rule_config(
         dd_roi_cut=None,
         dd_level_points=rules.dual_discrepancy.level_points,
         dd_combine=rules.dual_discrepancy.non_responder_when,
+        dd_decides=rules.dual_discrepancy.decides_when_applicable,
         decision_rules=tuple(rule for rule in DECISION_RULES if driving.get(rule, False)),
         fidelity_threshold_pct=policy.fidelity.threshold_percent,
         fidelity_basis=policy.fidelity.basis,

@@ -466,6 +466,11 @@ class DualDiscrepancyRule(Section):
     # "both_below": adequate if level OR growth is at criterion (Loudon's wording).
     non_responder_when: Literal["both_below", "either_below"] = "both_below"
     drives_recommendation: bool = True
+    # When the finding applies (the case has norms and enough data), it alone
+    # decides responding vs not; the four-point and trend rules then only inform.
+    # Without norms the other rules decide. Loudon County defines adequate
+    # progress by level OR rate alone (engine.recommend, step 4).
+    decides_when_applicable: bool = False
 
 
 class ExitRule(Section):
@@ -1042,6 +1047,10 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
             or rules.dual_discrepancy.drives_recommendation):
         yield err(("decision_rules",), "at least one of four_point, trend and dual_discrepancy "
                   "must have drives_recommendation: true")
+    if rules.dual_discrepancy.decides_when_applicable and not rules.dual_discrepancy.drives_recommendation:
+        yield err(("decision_rules", "dual_discrepancy", "decides_when_applicable"),
+                  "dual discrepancy can only decide if it drives the recommendation: "
+                  "set drives_recommendation: true, or decides_when_applicable: false")
 
     # Parent contact.
     contact = doc.parent_contact

@@ -132,6 +132,7 @@ def _config_arrays(configs: Mapping[Hashable, RuleConfig] | RuleConfig, keys: pd
         "dd_roi_cut": optional("dd_roi_cut"),
         "dd_level_points": column(lambda c: c.dd_level_points, np.int64),
         "dd_both_below": column(lambda c: c.dd_combine == "both_below", bool),
+        "dd_decides": column(lambda c: c.dd_decides, bool),
         "fidelity_threshold_pct": column(lambda c: c.fidelity_threshold_pct),
         "basis_sessions": column(lambda c: c.fidelity_basis in ("sessions", "both"), bool),
         "basis_minutes": column(lambda c: c.fidelity_basis in ("minutes", "both"), bool),
@@ -443,6 +444,11 @@ def evaluate_many(
             any_applied |= uses & (status != "not_applicable") & (status != "insufficient_data")
             behind |= uses & ((status == "behind") | (status == "non_responder"))
             ahead |= uses & (status == "ahead")
+        # engine.recommend step 4: where dual discrepancy decides (dd_decides and it
+        # applies), it alone says behind; "ahead" only counts when no other rule says behind.
+        dd_decides = cfg["dd_decides"] & ((status_dd == "adequate") | (status_dd == "non_responder"))
+        ahead = np.where(dd_decides, (status_dd == "adequate") & ahead & ~behind, ahead)
+        behind = np.where(dd_decides, status_dd == "non_responder", behind)
         no_progress = ~np.isnan(roi) & (_q(sign * roi) <= cfg["no_progress_roi"])
         dual = cfg["uses_dual_discrepancy"] & (status_dd == "non_responder")
         proposed = np.where(dual | no_progress,

@@ -15,7 +15,8 @@ Field groups, with the RULES.md section each comes from:
 * four-point rule (1.5): ``four_point_n``, ``four_point_min_points``, ``four_point_tolerance``
 * trend-line rule (1.6): ``trend_method``, ``tukey_variant``, ``trend_min_points``,
   ``parallel_tolerance_abs``, ``parallel_tolerance_rel``
-* dual discrepancy (1.7): ``dd_level_cut``, ``dd_roi_cut``, ``dd_level_points``, ``dd_combine``
+* dual discrepancy (1.7): ``dd_level_cut``, ``dd_roi_cut``, ``dd_level_points``, ``dd_combine``,
+  ``dd_decides``
 * which findings drive the recommendation: ``decision_rules``
 * fidelity (3.2, 3.3): ``fidelity_threshold_pct``, ``fidelity_basis``,
   ``low_fidelity_blocks_nonresponse``, ``session_minutes_must_match_dosage``,
@@ -104,6 +105,15 @@ class RuleConfig:
     # adequate when either is at or above it (Loudon County's wording).
     # "either_below": non-responder when either is below (a stricter district).
     dd_combine: DualDiscrepancyCombine = "both_below"
+    # When the dual-discrepancy finding applies (adequate or non_responder, i.e.
+    # the case has norms), it alone decides responding vs not responding; the
+    # four-point and trend findings then only inform (and may still suggest
+    # raising the goal of an adequate student). Without norms the other decision
+    # rules decide as usual. Loudon County: "A student is making adequate
+    # progress if his or her scores are at or above the established criterion
+    # for either the performance level OR the rate of growth." (seed 002).
+    # Needs "dual_discrepancy" in decision_rules.
+    dd_decides: bool = False
 
     # Which findings drive the recommendation; the others are reported only.
     decision_rules: tuple[str, ...] = DECISION_RULES
@@ -187,6 +197,10 @@ class RuleConfig:
         unknown = [rule for rule in self.decision_rules if rule not in DECISION_RULES]
         if unknown or not isinstance(self.decision_rules, tuple):
             problems.append(f"decision_rules must be a tuple drawn from {DECISION_RULES} (got {self.decision_rules!r})")
+        if not isinstance(self.dd_decides, bool):
+            problems.append(f"dd_decides must be True or False (got {self.dd_decides!r})")
+        elif self.dd_decides and "dual_discrepancy" not in tuple(self.decision_rules):
+            problems.append("dd_decides needs 'dual_discrepancy' in decision_rules")
         for name in ("min_weeks", "four_point_tolerance", "parallel_tolerance_abs",
                      "parallel_tolerance_rel", "fidelity_threshold_pct"):
             if getattr(self, name) < 0:

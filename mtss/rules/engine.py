@@ -827,7 +827,27 @@ def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | Non
     3. The decision rules named in ``config.decision_rules`` (four-point 1.5,
        trend 1.6, dual discrepancy 1.7) that apply; none has enough data:
        ``insufficient_data`` (minimum data, 1.4).
-    4. Any of them says *behind* (or *non_responder*): the student is not
+    4. With ``config.dd_decides`` and a dual-discrepancy finding that applies
+       (``adequate`` or ``non_responder``: the case has norms and enough data),
+       dual discrepancy alone decides whether the student is responding. This is
+       Loudon County's definition (seed 002_d2bcc1edd8245865.txt, Tier II and
+       III): "A student is making adequate progress if his or her scores are at
+       or above the established criterion for either the performance level OR
+       the rate of growth. A student is NOT making adequate progress if his or
+       her scores fall below the criteria for both the performance level AND the
+       rate of growth."
+
+       * ``non_responder``: ``intensify`` (``refer_evaluation`` at the top
+         tier), through the same fidelity and minimum-session gates as in 5.
+       * ``adequate``: ``raise_goal`` when another decision rule says *ahead*,
+         none says *behind* and ``raise_goal_when_ahead``; otherwise
+         ``continue``, even when the trend or four-point rule says *behind*
+         (those rules are listed under ``set_aside``: they inform, they do not
+         decide).
+
+       Without norms (``not_applicable``) or with too little data for it yet
+       (``insufficient_data``), the other decision rules decide as in 5-7.
+    5. Any of them says *behind* (or *non_responder*): the student is not
        responding. With dual discrepancy, or with an observed ROI in the goal's
        direction at or below ``no_progress_roi`` ("no progress", Ohio) it is
        ``intensify``, which becomes ``refer_evaluation`` at the top tier
@@ -837,9 +857,11 @@ def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | Non
        and refer into ``low_fidelity``; fewer delivered sessions than
        ``min_sessions_before_decision`` turns intensify/refer into
        ``insufficient_data`` (Loudon's 40/45 sessions).
-    5. Otherwise, any says *ahead* and ``raise_goal_when_ahead``: ``raise_goal``
+    6. Otherwise, any says *ahead* and ``raise_goal_when_ahead``: ``raise_goal``
        ("consider changing the goal", 1.5/1.6).
-    6. Otherwise ``continue``.
+    7. Otherwise ``continue``.
+
+    ``batch.evaluate_many`` implements the same order with arrays; keep the two equal.
     """
     values: dict[str, Any] = {"decision_rules": list(config.decision_rules)}
     if findings["baseline"].status != "ok" or findings["goal"].status != "ok":
@@ -856,35 +878,34 @@ def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | Non
                        _("Not enough data yet for any of the policy's decision rules."))
     behind = [f.rule for f in applied if f.status in ("behind", "non_responder")]
     ahead = [f.rule for f in applied if f.status == "ahead"]
+    no_progress = roi is not None and _q(_sign(direction) * roi) <= config.no_progress_roi
+    dual_status = findings["dual_discrepancy"].status
+
+    if config.dd_decides and dual_status in ("adequate", "non_responder"):
+        # RuleConfig guarantees "dual_discrepancy" is in decision_rules, so it is in `applied`.
+        values["decided_by"] = "dual_discrepancy"
+        if dual_status == "non_responder":
+            return _not_responding(config, findings, values, ["dual_discrepancy"], no_progress=no_progress,
+                                   intensify=True)
+        set_aside = [rule for rule in behind if rule != "dual_discrepancy"]
+        values["set_aside"] = set_aside
+        if ahead and not set_aside and config.raise_goal_when_ahead:
+            values["drivers"] = ahead
+            return Finding("recommendation", "raise_goal", values, _(
+                "Adequate progress by the policy's level and growth criteria (dual discrepancy), and ahead "
+                "of the aim line: consider raising the goal."))
+        values["drivers"] = ["dual_discrepancy"]
+        message = _("Adequate progress by the policy's level and growth criteria (dual discrepancy): continue "
+                    "the current intervention and keep monitoring.")
+        if set_aside:
+            message += " " + _("Under this policy dual discrepancy decides; the other rules that say behind "
+                               "(%(rules)s) inform the team but do not decide.") % {"rules": ", ".join(set_aside)}
+        return Finding("recommendation", "continue", values, message)
+
     if behind:
-        values["drivers"] = behind
-        no_progress = roi is not None and _q(_sign(direction) * roi) <= config.no_progress_roi
-        dual = findings["dual_discrepancy"].status == "non_responder" and "dual_discrepancy" in behind
-        values["no_progress"] = no_progress
-        if dual or no_progress:
-            proposed = "refer_evaluation" if config.is_top_tier else "intensify"
-        else:
-            proposed = "modify"
-        values["proposed"] = proposed
-        gate = config.low_fidelity_blocks_nonresponse
-        if gate and findings["fidelity"].status == "low":
-            values["gated_by"] = "fidelity"
-            return Finding("recommendation", "low_fidelity", values, _(
-                "The data suggest the student is not responding, but fidelity is low, so non-response "
-                "cannot be concluded: improve delivery first."))
-        if gate and proposed != "modify" and findings["minimum_sessions"].status == "not_met":
-            values["gated_by"] = "minimum_sessions"
-            return Finding("recommendation", "insufficient_data", values, _(
-                "The data suggest the student is not responding, but too few sessions have been "
-                "delivered to conclude it."))
-        if proposed == "modify":
-            return Finding("recommendation", "modify", values, _(
-                "Some progress, but behind the aim line: modify the intervention."))
-        if proposed == "intensify":
-            return Finding("recommendation", "intensify", values, _(
-                "No adequate progress: intensify (consider the next tier)."))
-        return Finding("recommendation", "refer_evaluation", values, _(
-            "No adequate progress at the top tier: consider a referral for a special-education evaluation."))
+        dual = dual_status == "non_responder" and "dual_discrepancy" in behind
+        return _not_responding(config, findings, values, behind, no_progress=no_progress,
+                               intensify=dual or no_progress)
     if ahead and config.raise_goal_when_ahead:
         values["drivers"] = ahead
         return Finding("recommendation", "raise_goal", values,
@@ -892,6 +913,37 @@ def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | Non
     values["drivers"] = [f.rule for f in applied]
     return Finding("recommendation", "continue", values,
                    _("Progress is adequate: continue the current intervention and keep monitoring."))
+
+
+def _not_responding(config: RuleConfig, findings: dict[str, Finding], values: dict[str, Any],
+                    drivers: list[str], *, no_progress: bool, intensify: bool) -> Finding:
+    """Not responding: modify, or intensify/refer, unless the fidelity gate (3.3) stops it."""
+    values["drivers"] = drivers
+    values["no_progress"] = no_progress
+    if intensify:
+        proposed = "refer_evaluation" if config.is_top_tier else "intensify"
+    else:
+        proposed = "modify"
+    values["proposed"] = proposed
+    gate = config.low_fidelity_blocks_nonresponse
+    if gate and findings["fidelity"].status == "low":
+        values["gated_by"] = "fidelity"
+        return Finding("recommendation", "low_fidelity", values, _(
+            "The data suggest the student is not responding, but fidelity is low, so non-response "
+            "cannot be concluded: improve delivery first."))
+    if gate and proposed != "modify" and findings["minimum_sessions"].status == "not_met":
+        values["gated_by"] = "minimum_sessions"
+        return Finding("recommendation", "insufficient_data", values, _(
+            "The data suggest the student is not responding, but too few sessions have been "
+            "delivered to conclude it."))
+    if proposed == "modify":
+        return Finding("recommendation", "modify", values, _(
+            "Some progress, but behind the aim line: modify the intervention."))
+    if proposed == "intensify":
+        return Finding("recommendation", "intensify", values, _(
+            "No adequate progress: intensify (consider the next tier)."))
+    return Finding("recommendation", "refer_evaluation", values, _(
+        "No adequate progress at the top tier: consider a referral for a special-education evaluation."))
 
 
 # --------------------------------------------------------------------------------------

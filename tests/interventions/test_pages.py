@@ -174,3 +174,32 @@ def test_the_group_page_shows_sessions_logged_by_an_import_or_a_job(program, log
     response = login(side.intervention_specialist).get(reverse("group_detail", args=[program["group"].pk]))
     assert response.status_code == 200
     assert len(response.context["history"]) == 1
+
+
+def test_a_specialist_creates_a_group_and_adds_a_plan_within_the_policy_limit(program, login):
+    from interventions.models import InterventionGroup
+    from interventions.services import plan_create
+    from tests import factories as f
+
+    side = program["side"]
+    client = login(side.intervention_specialist)
+    data = {"name": "Tier 3 decoding", "school": side.school.pk, "provider": side.intervention_specialist.pk,
+            "area": "reading", "tier": 3, "intervention": program["intervention"].pk, "sessions_per_week": 5,
+            "minutes_per_session": 60}
+    bad = client.post(reverse("group_list"), dict(data, minutes_per_session=600))
+    assert bad.status_code == 200 and "minutes_per_session" in bad.context["form"].errors
+    assert client.post(reverse("group_list"), data).status_code == 302
+    with tenant_context(side.district):
+        group = InterventionGroup.objects.get(name="Tier 3 decoding")
+        students = [f.make_student(side.district, side.school) for _ in range(4)]
+        plans = [plan_create(district=side.district, actor=None, student=s, area="reading", tier=3,
+                             intervention=program["intervention"], provider=side.intervention_specialist,
+                             start_date=START, expected_end_date=START + dt.timedelta(weeks=10), goal_measure="wrc",
+                             goal_target=70, goal_target_date=START + dt.timedelta(weeks=10), sessions_per_week=5,
+                             minutes_per_session=60)[0] for s in students]
+    url = reverse("group_detail", args=[group.pk])
+    for plan in plans[:3]:
+        assert client.post(url, {"plan": plan.pk}).status_code == 302
+    refused = client.post(url, {"plan": plans[3].pk})  # Loudon Tier III: at most 3 per group
+    assert refused.status_code == 200
+    assert "at most 3" in str(refused.context["member_form"].errors)

@@ -19,6 +19,9 @@ def test_loudon_tier_2_reading():
     assert config.session_minutes_must_match_dosage
     # Loudon decides on the trend and on level and rate, not on consecutive points.
     assert config.decision_rules == ("trend", "dual_discrepancy")
+    # "A student is making adequate progress if ... either the performance level OR the rate of growth":
+    # with norms, level and rate alone decide; without them, the trend.
+    assert config.dd_decides
     assert not config.is_top_tier
 
 
@@ -34,6 +37,8 @@ def test_holland_patent_counts_sessions_on_a_six_day_cycle():
     assert (config.pm_every_sessions, config.pm_every_days) == (10, 35)
     assert config.review_every_weeks == 5
     assert config.dd_combine == "either_below"
+    # "and/or ... levels of performance ... rate of learning": every driving rule decides.
+    assert not config.dd_decides
 
 
 def test_holland_patent_tier_3_refers_to_special_education():
@@ -72,6 +77,18 @@ def test_every_tier_and_area_of_every_preset_gives_a_config(name):
     for tier in policy.tiers:
         for area in policy.areas:
             assert rule_config(policy, tier=tier.number, area=area.key).tier == tier.number
+
+
+def test_loudon_lets_dual_discrepancy_decide_in_every_tier():
+    loudon = load_preset("loudon-county-tn")
+    assert all(rule_config(loudon, tier=tier.number, area="reading").dd_decides for tier in loudon.tiers)
+
+
+@pytest.mark.parametrize("name", ["holland-patent-ny", "lausd-secondary", "ohio-virtual-academy"])
+def test_the_other_presets_keep_every_driving_rule_deciding(name):
+    policy = load_preset(name)
+    assert not any(rule_config(policy, tier=tier.number, area=area.key).dd_decides
+                   for tier in policy.tiers for area in policy.areas)
 
 
 def test_unknown_tier_area_or_measure_is_a_lookup_error():

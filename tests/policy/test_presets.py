@@ -83,6 +83,13 @@ def test_loudon_county():
         assert measure.risk.bands[-1].below_percentile == 25
     dual = policy.decision_rules.dual_discrepancy
     assert (dual.level_percentile, dual.growth_percentile, dual.non_responder_when) == (25, 25, "both_below")
+    assert dual.decides_when_applicable
+    assert policy.note_for("decision_rules.dual_discrepancy.decides_when_applicable").quotes == [
+        "A student is making adequate progress if his or her scores are at or above the established criterion "
+        "for either the performance level OR the rate of growth.",
+        "A student is NOT making adequate progress if his or her scores fall below the criteria for both the "
+        "performance level AND the rate of growth.",
+    ]
     assert policy.mid_year_entry.skip_if_benchmark_within_weeks == 4
     assert policy.parent_contact.progress_reports[0].every_weeks == 3
     assert policy.special_education_referral.when == "tier_midpoint"

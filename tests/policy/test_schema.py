@@ -250,6 +250,28 @@ def test_one_decision_rule_must_drive_the_recommendation():
     assert "decision_rules" in errors_of(data)
 
 
+def test_dual_discrepancy_does_not_decide_alone_by_default():
+    assert validate_policy(minimal_policy()).decision_rules.dual_discrepancy.decides_when_applicable is False
+
+
+def test_dual_discrepancy_can_only_decide_if_it_drives_the_recommendation():
+    data = minimal_policy()
+    data["decision_rules"] = {"dual_discrepancy": {"drives_recommendation": False, "decides_when_applicable": True}}
+    assert errors_of(data) == {
+        "decision_rules.dual_discrepancy.decides_when_applicable":
+            "dual discrepancy can only decide if it drives the recommendation: "
+            "set drives_recommendation: true, or decides_when_applicable: false"
+    }
+
+
+def test_decides_when_applicable_is_true_or_false():
+    data = minimal_policy()
+    data["decision_rules"] = {"dual_discrepancy": {"decides_when_applicable": "yes"}}
+    assert errors_of(data) == {
+        "decision_rules.dual_discrepancy.decides_when_applicable": "must be true or false, got 'yes'"
+    }
+
+
 def test_a_progress_report_schedule_says_how_often():
     data = changed(parent_contact__progress_reports=[{"grades": [1, 2]}])
     assert errors_of(data) == {

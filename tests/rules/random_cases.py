@@ -24,11 +24,17 @@ CONFIGS: dict[str, RuleConfig] = {
     "median_median": RuleConfig(trend_method="tukey", tukey_variant="median_median", trend_min_points=6,
                                 parallel_tolerance_abs=0.5, dd_level_cut=60, dd_roi_cut=1.0,
                                 decision_rules=("dual_discrepancy",), is_top_tier=True,
-                                min_sessions_before_decision=20),
+                                min_sessions_before_decision=20, dd_decides=True),
     "loudon_like": RuleConfig(decision_rules=("dual_discrepancy", "trend"), dd_level_points=1,
                               min_sessions_before_decision=40, sessions_per_week=4, minutes_per_session=30,
                               review_every_weeks=3, four_point_tolerance=0.5, baseline_k=5,
-                              session_minutes_must_match_dosage=True),
+                              session_minutes_must_match_dosage=True, dd_decides=True),
+    # Dual discrepancy decides when it applies, with all three rules driving otherwise: exercises
+    # "adequate but another rule behind" (set aside), "adequate and ahead" (raise_goal), and the
+    # fallback to the other rules without norms or with too few points.
+    "dd_decides": RuleConfig(dd_decides=True, dd_combine="either_below", four_point_n=3, four_point_min_points=4,
+                             trend_min_points=6, min_weeks=2, min_sessions_before_decision=20,
+                             parallel_tolerance_abs=0.5),
     "strict": RuleConfig(dd_combine="either_below", fidelity_basis="minutes", fidelity_threshold_pct=90,
                          low_fidelity_blocks_nonresponse=False, exit_on_goal_met=False,
                          raise_goal_when_ahead=False, no_progress_roi=0.5, pm_every_days=None,

@@ -20,10 +20,10 @@ def _same_float(a: float | None, b: float) -> bool:
     return not math.isnan(b) and abs(a - b) <= 1e-9 * max(1.0, abs(a))
 
 
-def _compare(cases: dict, frame: pd.DataFrame) -> list[str]:
+def _compare(cases: dict, frame: pd.DataFrame, configs: dict = CONFIGS) -> list[str]:
     problems: list[str] = []
     for plan_id, (config_key, case) in cases.items():
-        evaluation = evaluate(CONFIGS[config_key], case)
+        evaluation = evaluate(configs[config_key], case)
         row = frame.loc[plan_id]
         if row["recommendation"] != evaluation.recommendation:
             problems.append(f"plan {plan_id}: recommendation {evaluation.recommendation} != {row['recommendation']}")
@@ -62,6 +62,19 @@ def test_it_agrees_with_the_engine_on_random_plans(seed):
     assert not problems, "\n".join(problems[:30])
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_it_agrees_with_dual_discrepancy_deciding_wherever_the_config_allows_it(seed):
+    # The same plans again, now with RuleConfig.dd_decides on in every config that has dual discrepancy
+    # among its decision rules, so both recommendation paths meet every other option.
+    configs = {key: config.replace(dd_decides="dual_discrepancy" in config.decision_rules)
+               for key, config in CONFIGS.items()}
+    assert sum(config.dd_decides for config in configs.values()) >= 5
+    cases = random_cases(1500, seed)
+    frame = evaluate_many(configs, *cases_to_frames(cases), AS_OF)
+    problems = _compare(cases, frame, configs)
+    assert not problems, "\n".join(problems[:30])
+
+
 def test_the_random_data_reaches_every_recommendation_and_status():
     # Guards the agreement test itself: random data that never reaches a branch proves nothing about it.
     cases = random_cases(1500, 1)
@@ -77,6 +90,30 @@ def test_the_random_data_reaches_every_recommendation_and_status():
     assert set(frame["status_pm_frequency"]) == {"compliant", "not_compliant"}
     assert set(frame["status_review_due"]) == {"not_applicable", "due", "not_due"}
     assert set(frame["status_goal"]) == {"ok", "invalid", "insufficient_data"}
+
+
+def test_the_random_data_exercises_both_paths_of_dd_decides():
+    # RuleConfig.dd_decides: where dual discrepancy applies it alone decides; elsewhere the other rules do.
+    cases = random_cases(1500, 1)
+    frame = evaluate_many(CONFIGS, *cases_to_frames(cases), AS_OF)
+    in_dd = [CONFIGS[cases[plan_id][0]].dd_decides for plan_id in frame.index]
+    dd = frame[in_dd]
+    applies = dd["status_dual_discrepancy"].isin(["adequate", "non_responder"])
+    other_behind = (dd["status_trend"] == "behind") | (dd["status_four_point"] == "behind")
+    reached = {
+        "adequate, another rule behind -> continue": applies & other_behind & (dd["recommendation"] == "continue"),
+        "adequate and ahead -> raise_goal": applies & (dd["recommendation"] == "raise_goal"),
+        "non_responder -> intensify": applies & (dd["recommendation"] == "intensify"),
+        "non_responder at the top tier -> refer_evaluation": applies & (dd["recommendation"] == "refer_evaluation"),
+        "non_responder, gated": applies & dd["recommendation"].isin(["low_fidelity", "insufficient_data"])
+                                & (dd["status_dual_discrepancy"] == "non_responder"),
+        "no norms -> other rules, modify": (dd["status_dual_discrepancy"] == "not_applicable")
+                                           & (dd["recommendation"] == "modify"),
+        "too few points -> other rules say behind": (dd["status_dual_discrepancy"] == "insufficient_data")
+                                                    & dd["recommendation"].isin(["modify", "intensify",
+                                                                                 "refer_evaluation"]),
+    }
+    assert [name for name, mask in reached.items() if not mask.any()] == []
 
 
 def test_it_accepts_one_config_for_every_plan_and_ignores_unknown_plans():

@@ -584,6 +584,107 @@ def test_gate_can_be_switched_off_and_does_not_touch_good_news():
     assert evaluate(CONFIG, good).recommendation == "raise_goal"
 
 
+# --- dual discrepancy decides when it applies (Loudon County, RuleConfig.dd_decides) -----------
+# Seed 002_d2bcc1edd8245865.txt: "A student is making adequate progress if his or her scores are at or
+# above the established criterion for either the performance level OR the rate of growth. A student is
+# NOT making adequate progress if his or her scores fall below the criteria for both the performance
+# level AND the rate of growth."
+
+DD_DECIDES = RuleConfig(dd_decides=True)
+
+
+def test_level_at_criterion_continues_although_the_trend_and_points_are_behind():
+    case = make_case(weekly([68] * 8), target=100, level_cut=62, roi_cut=1.1, **with_sessions(56))
+    result = evaluate(DD_DECIDES, case)
+    assert (result.finding("trend").status, result.finding("four_point").status) == ("behind", "behind")
+    assert result.finding("dual_discrepancy").status == "adequate"
+    assert result.recommendation == "continue"
+    values = result.finding("recommendation").values
+    assert values["decided_by"] == "dual_discrepancy" and values["drivers"] == ["dual_discrepancy"]
+    assert values["set_aside"] == ["four_point", "trend"]
+    assert "(four_point, trend) inform the team but do not decide" in result.finding("recommendation").explanation
+    # Without the setting the flat trend is "no progress".
+    assert evaluate(CONFIG, case).recommendation == "intensify"
+
+
+def test_growth_at_criterion_continues_although_the_level_is_below_and_the_trend_behind():
+    case = make_case(weekly([41, 42, 44, 45, 46, 48, 49, 50]), target=80, weeks=10, level_cut=62, roi_cut=1.1,
+                     **with_sessions(56))
+    result = evaluate(DD_DECIDES, case)
+    assert result.finding("dual_discrepancy").values["level_below"] is True
+    assert result.finding("trend").status == "behind"
+    assert result.recommendation == "continue"
+    assert evaluate(CONFIG, case).recommendation == "modify"
+
+
+def test_adequate_and_ahead_raises_the_goal_unless_the_policy_says_otherwise():
+    case = make_case(weekly([43, 46, 49, 52, 55, 56, 57, 58]), target=70, weeks=20, level_cut=50, roi_cut=1.1,
+                     **with_sessions(56))
+    result = evaluate(DD_DECIDES, case)
+    assert result.finding("dual_discrepancy").status == "adequate"
+    assert result.recommendation == "raise_goal"
+    assert result.finding("recommendation").values["drivers"] == ["four_point", "trend"]
+    assert evaluate(DD_DECIDES.replace(raise_goal_when_ahead=False), case).recommendation == "continue"
+
+
+def test_adequate_with_one_rule_ahead_and_another_behind_continues():
+    # Points above a shallow aim line (four-point: ahead) but a flat trend (behind): mixed signals.
+    case = make_case(weekly([70] * 8), target=100, weeks=30, level_cut=62, roi_cut=1.1, **with_sessions(56))
+    result = evaluate(DD_DECIDES, case)
+    assert (result.finding("four_point").status, result.finding("trend").status) == ("ahead", "behind")
+    assert result.recommendation == "continue"
+    assert result.finding("recommendation").values["set_aside"] == ["trend"]
+
+
+def test_both_below_intensifies_even_on_the_aim_line_and_refers_at_the_top_tier():
+    case = make_case(weekly([41, 42, 43, 44, 45, 46, 47, 48]), target=50, weeks=40, level_cut=62, roi_cut=1.1,
+                     **with_sessions(56))
+    result = evaluate(DD_DECIDES, case)
+    assert result.finding("trend").status == "ahead"
+    assert result.finding("dual_discrepancy").status == "non_responder"
+    assert result.recommendation == "intensify"
+    assert result.finding("recommendation").values["drivers"] == ["dual_discrepancy"]
+    assert evaluate(DD_DECIDES.replace(is_top_tier=True), case).recommendation == "refer_evaluation"
+
+
+def test_both_below_goes_through_the_fidelity_and_minimum_session_gates():
+    scores = weekly([41, 42, 43, 44, 45, 46, 47, 48])
+    low = make_case(scores, target=50, weeks=40, level_cut=62, roi_cut=1.1, **FULL_DOSAGE, sessions=sessions(10))
+    assert evaluate(DD_DECIDES, low).recommendation == "low_fidelity"
+    few = make_case(scores, target=50, weeks=40, level_cut=62, roi_cut=1.1, **with_sessions(40))
+    config = DD_DECIDES.replace(min_sessions_before_decision=45, is_top_tier=True)
+    result = evaluate(config, few)
+    assert result.recommendation == "insufficient_data"
+    assert result.finding("recommendation").values["gated_by"] == "minimum_sessions"
+
+
+def test_without_norms_the_other_rules_decide_as_before():
+    some = make_case(weekly([42, 43, 44, 45, 46, 47, 48, 49]), **with_sessions(56))
+    flat = make_case(weekly([42, 41, 42, 41, 42, 41, 42, 41]), **with_sessions(56))
+    for case, expected in ((some, "modify"), (flat, "intensify")):
+        result = evaluate(DD_DECIDES, case)
+        assert result.finding("dual_discrepancy").status == "not_applicable"
+        assert result.recommendation == expected == evaluate(CONFIG, case).recommendation
+        assert "decided_by" not in result.finding("recommendation").values
+
+
+def test_with_norms_but_too_few_points_for_dual_discrepancy_the_other_rules_decide():
+    # Six points: enough for the four-point rule, not for dual discrepancy (eight, like the trend).
+    case = make_case(weekly([42, 41, 40, 41, 40, 41]), level_cut=62, roi_cut=1.1, **with_sessions(42))
+    result = evaluate(DD_DECIDES, case)
+    assert result.finding("dual_discrepancy").status == "insufficient_data"
+    assert result.finding("four_point").status == "behind"
+    assert result.recommendation == evaluate(CONFIG, case).recommendation == "intensify"
+
+
+def test_dd_decides_needs_dual_discrepancy_among_the_decision_rules():
+    with pytest.raises(ValueError, match="dd_decides needs 'dual_discrepancy' in decision_rules"):
+        RuleConfig(dd_decides=True, decision_rules=("trend",))
+    with pytest.raises(ValueError, match="dd_decides must be True or False"):
+        RuleConfig(dd_decides="yes")
+    assert RuleConfig.from_dict(DD_DECIDES.as_dict()) == DD_DECIDES
+
+
 def test_every_finding_has_an_explanation_and_json_friendly_values():
     import json
 

@@ -61,6 +61,44 @@ LOUDON = [
            "The teacher must document the date and amount of time spent in intervention. The amount of time must "
            "match the recommend intervention time for Tier II.",
            {"fidelity": "44 sessions were shorter than the planned 30 minutes and do not count."}),
+    # Dual discrepancy alone decides when the case has norms (decides_when_applicable): the trend
+    # rule's "behind" informs but does not turn an adequate student into a non-responder.
+    Golden("loudon-tier2-level-at-criterion-trend-flat", "continue",
+           {"dual_discrepancy": "adequate", "trend": "behind", "minimum_sessions": "met", "fidelity": "adequate"},
+           "A student is making adequate progress if his or her scores are at or above the established "
+           "criterion for either the performance level OR the rate of growth.",
+           {"dual_discrepancy": "Level 68 is at or above the criterion 62",
+            "recommendation": "the other rules that say behind (trend) inform the team but do not decide"}),
+    Golden("loudon-tier2-growth-at-criterion-behind-aim-line", "continue",
+           {"dual_discrepancy": "adequate", "trend": "behind", "minimum_sessions": "met"},
+           "A student is making adequate progress if his or her scores are at or above the established "
+           "criterion for either the performance level OR the rate of growth.",
+           {"dual_discrepancy": "is at or above the criterion 1.1"}),
+    Golden("loudon-tier2-both-below-on-aim-line", "intensify",
+           {"dual_discrepancy": "non_responder", "trend": "on_track", "minimum_sessions": "met",
+            "fidelity": "adequate"},
+           "A student is NOT making adequate progress if his or her scores fall below the criteria for both the "
+           "performance level AND the rate of growth.",
+           {"dual_discrepancy": "Both are below criterion"}),
+    Golden("loudon-tier3-both-below-on-aim-line", "refer_evaluation",
+           {"dual_discrepancy": "non_responder", "trend": "on_track", "minimum_sessions": "met"},
+           "A student is not making adequate progress and is considered a non-responders if his or her scores "
+           "fall below the established criterion for both the performance level and the rate of growth ... and "
+           "will be considered for a special education referral."),
+    Golden("loudon-tier2-both-below-before-40-sessions", "insufficient_data",
+           {"dual_discrepancy": "non_responder", "trend": "on_track", "minimum_sessions": "not_met",
+            "fidelity": "adequate"},
+           "four sessions per week (minimum of 40 sessions for TIER II)",
+           {"recommendation": "too few sessions have been delivered"}),
+    # No norms for the grade and measure: dual discrepancy does not apply and the trend line decides
+    # ("If the slope of the trend line is equal to or greater than the specified rate of improvement
+    # then the student is responding well"); same student as level-at-criterion-trend-flat.
+    Golden("loudon-tier2-no-norms-trend-decides", "modify",
+           {"dual_discrepancy": "not_applicable", "trend": "behind", "minimum_sessions": "met",
+            "fidelity": "adequate"},
+           "If the slope of the trend line is equal to or greater than the specified rate of improvement then the "
+           "student is responding well to instruction",
+           {"trend": "flatter than the aim line"}),
 ]
 
 HOLLAND_PATENT = [
@@ -151,6 +189,16 @@ def test_the_command_prints_the_same(golden):
     assert result["policy"] == loaded.policy_label
     assert {f["rule"]: f["status"] for f in result["findings"]} == evaluation.statuses
     assert result["roi"] == evaluation.roi and result["baseline"] == evaluation.baseline
+
+
+@pytest.mark.parametrize("file", ["loudon-tier2-level-at-criterion-trend-flat",
+                                  "loudon-tier2-growth-at-criterion-behind-aim-line"])
+def test_loudons_adequate_cases_continue_only_because_dual_discrepancy_decides(file):
+    # Guards the case files: with the trend rule deciding too, the flat trend would mean "modify".
+    loaded, evaluation = _result_of(next(golden for golden in LOUDON if golden.file == file))
+    assert loaded.config.dd_decides
+    assert evaluation.recommendation == "continue"
+    assert evaluate(loaded.config.replace(dd_decides=False), loaded.case).recommendation == "modify"
 
 
 def test_the_batch_path_agrees_on_the_golden_cases():

@@ -85,25 +85,26 @@ points_strategy = st.lists(st.tuples(st.integers(0, 120), st.integers(0, 100)), 
 
 
 @given(points_strategy, st.lists(st.integers(0, 100), min_size=1, max_size=5), st.integers(0, 100),
-       st.integers(1, 30))
-def test_a_descending_goal_mirrors_an_ascending_one(points, base, target, weeks):
+       st.integers(1, 30), st.booleans())
+def test_a_descending_goal_mirrors_an_ascending_one(points, base, target, weeks, dd_decides):
     # Negating every score and flipping the direction must give the same statuses (RULES.md 1.5: reversed).
     up = replace(_case(points, base, target, weeks, "up"), level_cut=50.0, roi_cut=1.0)
     down = replace(_case([(d, -s) for d, s in points], [-b for b in base], -target, weeks, "down"),
                    level_cut=-50.0, roi_cut=-1.0)
-    config = RuleConfig(min_weeks=0, four_point_min_points=4, trend_min_points=4)
+    config = RuleConfig(min_weeks=0, four_point_min_points=4, trend_min_points=4, dd_decides=dd_decides)
     a, b = evaluate(config, up), evaluate(config, down)
     assert a.statuses == b.statuses
     assert a.recommendation == b.recommendation
 
 
 @given(points_strategy, st.lists(st.integers(0, 100), min_size=1, max_size=5), st.integers(0, 100),
-       st.integers(1, 30), st.sampled_from(["up", "down"]))
+       st.integers(1, 30), st.sampled_from(["up", "down"]), st.booleans())
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-def test_batch_agrees_with_the_engine_on_any_small_case(points, base, target, weeks, direction):
+def test_batch_agrees_with_the_engine_on_any_small_case(points, base, target, weeks, direction, dd_decides):
     case = _case(points, base, target, weeks, direction)
     case = replace(case, level_cut=50.0, roi_cut=1.0)
-    config = RuleConfig(min_weeks=1, four_point_min_points=4, trend_min_points=4, trend_method="tukey")
+    config = RuleConfig(min_weeks=1, four_point_min_points=4, trend_min_points=4, trend_method="tukey",
+                        dd_decides=dd_decides)
     frame = evaluate_many({"c": config}, *cases_to_frames({1: ("c", case)}), case.as_of)
     evaluation = evaluate(config, case)
     row = frame.loc[1]
