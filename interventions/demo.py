@@ -30,17 +30,31 @@ FALLBACK_LIBRARY = {
 }
 
 
-def _library(district: District, areas: set[str]) -> dict[tuple[str, int], list[Intervention]]:
-    existing = {i.name for i in Intervention.objects.filter(district=district)}
-    Intervention.objects.bulk_create([
-        Intervention(district=district, name=name, area=area, tiers=tiers, source="demo")
-        for area in sorted(areas) for name, tiers in FALLBACK_LIBRARY.get(area, [(f"Small-group {area}", [2, 3])])
-        if name not in existing])
-    by_area_tier: dict[tuple[str, int], list[Intervention]] = defaultdict(list)
-    for intervention in Intervention.objects.filter(district=district, is_active=True).order_by("name"):
-        for tier in intervention.tiers or [2, 3]:
-            by_area_tier[(intervention.area, tier)].append(intervention)
-    return by_area_tier
+def _library(district: District, needed: set[tuple[str, int]]) -> dict[tuple[str, int], list[Intervention]]:
+    """The district's library (the programs the sources name), plus a demo program for any
+    area and tier the library does not cover, so every demo plan has an intervention."""
+    from interventions.library_seed import library_seed
+
+    library_seed(district=district)
+
+    def index():
+        by_area_tier: dict[tuple[str, int], list[Intervention]] = defaultdict(list)
+        for intervention in Intervention.objects.filter(district=district, is_active=True).order_by("name"):
+            for tier in intervention.tiers or [2, 3]:
+                by_area_tier[(intervention.area, tier)].append(intervention)
+        return by_area_tier
+
+    by_area_tier = index()
+    existing = {i.name.lower() for i in Intervention.objects.filter(district=district)}
+    missing = []
+    for area, tier in sorted(needed - set(by_area_tier)):
+        names = [name for name, tiers in FALLBACK_LIBRARY.get(area, []) if tier in tiers] or [f"Small-group {area}"]
+        name = next((n for n in names if n.lower() not in existing), f"{names[0]} (Tier {tier})")
+        if name.lower() not in existing:
+            missing.append(Intervention(district=district, name=name, area=area, tiers=[tier], source="demo"))
+            existing.add(name.lower())
+    Intervention.objects.bulk_create(missing)
+    return index() if missing else by_area_tier
 
 
 def _dosage(policy, tier: int) -> tuple[dict, int | None]:
@@ -82,7 +96,7 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
             .order_by("student_id", "area"))
         if not placements:
             return {"plans": 0}
-        library = _library(district, {row[2] for row in placements})
+        library = _library(district, {(row[2], row[3]) for row in placements})
         specialists = set(Membership.objects.filter(district=district, role=Role.INTERVENTION_SPECIALIST, is_active=True)
                           .values_list("user_id", flat=True))
         caseload = dict(StudentUserObjectPermission.objects.filter(district=district, user_id__in=specialists)
