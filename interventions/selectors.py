@@ -287,4 +287,8 @@ def student_timeline(*, district: District, student) -> dict:
     probe_counts = defaultdict(int)
     for plan_id in Probe.objects.filter(district=district, plan_id__in=ids, is_baseline=False).values_list("plan_id", flat=True):
         probe_counts[plan_id] += 1
-    return {"plans": [(p, delivered[p.pk], probe_counts[p.pk]) for p in plans]}
+    from interventions.models import Decision
+
+    decisions = list(Decision.objects.filter(district=district, student=student)
+                     .select_related("meeting", "decided_by").order_by("-meeting__starts_at"))
+    return {"plans": [(p, delivered[p.pk], probe_counts[p.pk]) for p in plans], "decisions": decisions}
