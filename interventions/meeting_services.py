@@ -39,6 +39,13 @@ def _meeting_date(meeting: Meeting) -> dt.date:
     return timezone.localtime(meeting.starts_at).date()
 
 
+def _require_open(district: District, meeting: Meeting) -> None:
+    if meeting.district_id != district.pk:
+        raise ValidationError(_("Unknown meeting."))
+    if Meeting.objects.filter(pk=meeting.pk, status=Meeting.Status.CLOSED).exists():
+        raise ValidationError(_("This meeting is closed; its agenda, attendees and decisions can no longer change."))
+
+
 # --- meetings -----------------------------------------------------------------------------
 
 @transaction.atomic
@@ -72,8 +79,7 @@ def meeting_create(*, district: District, actor: User | None, school: School, te
 def attendee_add(*, district: District, actor: User | None, meeting: Meeting, kind: str, name: str = "",
                  role: str = "", user: User | None = None, guardian: Guardian | None = None,
                  student: Student | None = None) -> MeetingAttendee:
-    if meeting.district_id != district.pk:
-        raise ValidationError(_("Unknown meeting."))
+    _require_open(district, meeting)
     for obj, field in ((guardian, "guardian"), (student, "student")):
         if obj is not None and obj.district_id != district.pk:
             raise ValidationError({field: _("Select a valid %(f)s.") % {"f": field}})
@@ -88,6 +94,7 @@ def attendee_add(*, district: District, actor: User | None, meeting: Meeting, ki
 
 
 def attendance_set(*, district: District, meeting: Meeting, present_ids: set[int]) -> None:
+    _require_open(district, meeting)
     rows = MeetingAttendee.objects.filter(district=district, meeting=meeting)
     rows.filter(pk__in=present_ids).update(attended=True)
     rows.exclude(pk__in=present_ids).update(attended=False)
@@ -112,8 +119,7 @@ def _reasons(result: PlanResult) -> list[dict]:
 @transaction.atomic
 def agenda_build(*, district: District, actor: User | None, meeting: Meeting) -> list[AgendaItem]:
     """Add every student the district's rules say is due, each with why (idempotent)."""
-    if meeting.district_id != district.pk:
-        raise ValidationError(_("Unknown meeting."))
+    _require_open(district, meeting)
     as_of = _meeting_date(meeting)
     version, _policy = policy_document(district=district, as_of=as_of)
     plans = list(Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, student__school=meeting.school)
@@ -147,8 +153,9 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
 def agenda_add(*, district: District, actor: User, meeting: Meeting, student: Student, reason: str,
                area: str = "") -> AgendaItem:
     """Staff add a student (a parent request, a teacher's concern ...): the reason is required."""
-    if meeting.district_id != district.pk or student.district_id != district.pk:
-        raise ValidationError(_("Unknown meeting or student."))
+    _require_open(district, meeting)
+    if student.district_id != district.pk:
+        raise ValidationError(_("Unknown student."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the student is on the agenda.")})
     plan = Plan.objects.filter(district=district, student=student, status=Plan.Status.ACTIVE,
@@ -171,6 +178,7 @@ def agenda_add(*, district: District, actor: User, meeting: Meeting, student: St
 @transaction.atomic
 def agenda_move(*, district: District, meeting: Meeting, item: AgendaItem, direction: int) -> None:
     """Swap an item with its neighbour (direction -1 up, +1 down)."""
+    _require_open(district, meeting)
     items = list(AgendaItem.objects.select_for_update().filter(district=district, meeting=meeting).order_by("position", "id"))
     index = next((i for i, it in enumerate(items) if it.pk == item.pk), None)
     if index is None:
@@ -220,8 +228,7 @@ def decision_record(*, district: District, actor: User, item: AgendaItem, kind: 
     meeting = item.meeting
     if item.district_id != district.pk:
         raise ValidationError(_("Unknown agenda item."))
-    if meeting.status == Meeting.Status.CLOSED:
-        raise ValidationError(_("This meeting is closed; its decisions can no longer change."))
+    _require_open(district, meeting)
     if kind not in Decision.Kind.values:
         raise ValidationError({"kind": _("Choose a decision.")})
     result = _plan_result(district, item, _meeting_date(meeting))
@@ -252,12 +259,12 @@ def decision_record(*, district: District, actor: User, item: AgendaItem, kind: 
                 decision = Decision.objects.create(district=district, item=item, meeting=meeting, student=item.student,
                                                    **values)
         except IntegrityError:
-            raise ValidationError({"__all__": _conflict(district, item)}, code="conflict") from None
+            raise ValidationError({"__all__": ValidationError(_conflict(district, item), code="conflict")}) from None
     else:
         updated = Decision.objects.filter(district=district, item=item, version=version, applied_at__isnull=True).update(
             version=F("version") + 1, decided_at=timezone.now(), **values)
         if not updated:
-            raise ValidationError({"__all__": _conflict(district, item)}, code="conflict")
+            raise ValidationError({"__all__": ValidationError(_conflict(district, item), code="conflict")})
         decision = Decision.objects.get(district=district, item=item)
     AgendaItem.objects.filter(pk=item.pk).update(status=AgendaItem.Status.DECIDED)
     ActionItem.objects.bulk_create([ActionItem(district=district, meeting=meeting, decision=decision,
@@ -339,6 +346,7 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
 
 @transaction.atomic
 def meeting_start(*, district: District, actor: User, meeting: Meeting) -> None:
+    _require_open(district, meeting)
     Meeting.objects.filter(district=district, pk=meeting.pk, status=Meeting.Status.SCHEDULED).update(
         status=Meeting.Status.IN_PROGRESS)
 

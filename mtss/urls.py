@@ -22,6 +22,7 @@ urlpatterns = [
     path("interventions/", include("interventions.urls")),
     path("api/v1/", include("students.api_urls")),
     path("api/v1/", include("interventions.api_urls")),
+    path("api/v1/", include("interventions.meeting_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

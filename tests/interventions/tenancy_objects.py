@@ -17,7 +17,7 @@ def _objects(side) -> dict:
     if cached is not None:
         return cached
 
-    from interventions.models import Intervention, TierPlacement
+    from interventions.models import ActionItem, Intervention, TierPlacement
     from interventions.services import group_create, plan_create, session_log
     from mtss.tenancy import tenant_context
 
@@ -45,8 +45,10 @@ def _objects(side) -> dict:
                                  starts_at=timezone.now())[0]
         item = agenda_add(district=side.district, actor=specialist, meeting=meeting, student=side.students[0],
                           reason="tenancy check", area="reading")
+        action = ActionItem.objects.create(district=side.district, meeting=meeting, description="Tenancy check",
+                                           owner=specialist, due_date=today)
     objects = {"intervention": intervention, "group": group, "plan": plan, "session": session,
-               "placement": placement, "meeting": meeting, "item": item}
+               "placement": placement, "meeting": meeting, "item": item, "action": action}
     side.__dict__["_intervention_objects"] = objects
     return objects
 
@@ -59,4 +61,5 @@ OBJECT_IDS = {
     "session_id": lambda side: _objects(side)["session"].pk,
     "meeting_id": lambda side: _objects(side)["meeting"].pk,
     "item_id": lambda side: _objects(side)["item"].pk,
+    "action_id": lambda side: _objects(side)["action"].pk,
 }
