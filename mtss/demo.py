@@ -1097,6 +1097,10 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         from interventions.demo import seed_interventions
 
         counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
+        # The district dashboard's effectiveness snapshot (normally the nightly job).
+        from reports.services import evaluations_refresh
+
+        evaluations_refresh(district=district)
         audit(district=district, actor=None, verb="demo.seed", obj=district,
               changes={"seed": plan.seed, **counts})
     return counts

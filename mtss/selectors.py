@@ -109,7 +109,8 @@ def policy_document(*, district: District, as_of=None):
     version = policy_current(district=district, as_of=as_of)
     if version is None:
         return None, None
-    key = (district.pk, version.pk)
+    # created_at too: SQLite reuses ids after a rollback (tests), and a cache must never serve another version.
+    key = (district.pk, version.pk, version.created_at)
     if key not in _validated_policies:
         if len(_validated_policies) > 256:
             _validated_policies.clear()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("students/", include("students.urls")),
     path("interventions/library/", include("interventions.library_urls")),
     path("interventions/", include("interventions.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("students.api_urls")),
     path("api/v1/", include("interventions.api_urls")),
     path("api/v1/", include("interventions.meeting_api_urls")),

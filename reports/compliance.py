@@ -1,0 +1,410 @@
+"""Compliance reports: the reads behind the state and district logs.
+
+* Holland Patent's AIS/RtI building log (001_..., reporting.required_reports):
+  "year, building, grade, student name, initial date, ELA, math, social studies,
+  science, dismiss date".
+* Ohio EMIS: each K-3 student's reading diagnostic and on-track / not-on-track
+  rating, with the interventions given (003_..., "EMIS at year end: the
+  interventions given to each student not on track").
+* Ohio RIMP status: the Reading Improvement and Monitoring Plan is due "within 60
+  days of receiving the student's diagnostic result" (RULES.md 4.5); who is past it.
+* Special-education referral readiness: minimum sessions reached (Loudon: 40 in
+  Tier II, 45 in Tier III), fidelity met (the engine's fidelity rule, RULES.md 3.3),
+  parents notified of the services (IDEA 34 CFR 300.311(a)(7), RULES.md 4.3).
+* The year-end program evaluation per benchmark window (Loudon: "fall, winter,
+  spring and year-end program evaluation").
+
+Every report reads only students the user may see, with a fixed number of queries.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from interventions.models import Decision, Plan, TierPlacement
+from mtss.models import District, Membership, SchoolYear
+from mtss.selectors import policy_document
+from reports.evaluation import evaluate, response_of
+from reports.selectors import Effect, current_students
+from students.models import SUBGROUPS
+from students.selectors import visible_students
+
+# Building-log columns -> the area keys a policy may use for them (Holland Patent: ela,
+# math, social-studies, science; other districts: reading for ELA).
+LOG_AREAS = {
+    "ela": ("ela", "reading", "english-language-arts", "literacy"),
+    "math": ("math", "mathematics"),
+    "social_studies": ("social-studies", "social_studies", "socialstudies"),
+    "science": ("science",),
+}
+READING_AREAS = ("reading", "ela", "literacy", "english-language-arts")
+K3 = (0, 1, 2, 3)
+NOTICE_SENT = ("sent", "acknowledged")
+# Letters that tell parents about intervention services (notifications.models.LetterType).
+SERVICE_LETTERS = ("placement_start", "tier_change", "referral_considered")
+
+
+def _name(last: str, first: str, preferred: str = "") -> str:
+    return f"{last}, {preferred or first}"
+
+
+# --- Holland Patent: AIS/RtI building log ----------------------------------------------------------
+
+@dataclass
+class LogRow:
+    student_id: int
+    school: str
+    grade: int
+    student: str
+    initial_date: dt.date
+    tiers: dict[str, int] = field(default_factory=dict)  # log column -> highest tier in the year
+    dismiss_date: dt.date | None = None
+    open: bool = False
+
+
+def building_log(*, district: District, membership: Membership, year: SchoolYear,
+                 school_id: int | None = None) -> list[LogRow]:
+    """One row per student who received AIS (Tier 2 or above) during the year; one query.
+
+    Initial date: the start of the student's first AIS placement that reaches into
+    the year. Subject columns: the highest tier served in that subject. Dismiss
+    date: when the last AIS placement ended, blank while services continue.
+    """
+    students = visible_students(district=district, membership=membership)
+    if school_id:
+        students = students.filter(school_id=school_id)
+    column_of = {area: column for column, areas in LOG_AREAS.items() for area in areas}
+    rows: dict[int, LogRow] = {}
+    for (student_id, area, tier, start, end, school, grade, last, first, preferred) in (
+            TierPlacement.objects.filter(district=district, student__in=students.values("pk"), tier__gte=2,
+                                         start_date__lte=year.end_date)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start_date))
+            .order_by("student__school__name", "student__grade", "student__last_name", "student__first_name",
+                      "student_id", "start_date")
+            .values_list("student_id", "area", "tier", "start_date", "end_date", "student__school__name",
+                         "student__grade", "student__last_name", "student__first_name", "student__preferred_name")):
+        row = rows.get(student_id)
+        if row is None:
+            row = rows[student_id] = LogRow(student_id=student_id, school=school, grade=grade,
+                                            student=_name(last, first, preferred), initial_date=start)
+        row.initial_date = min(row.initial_date, start)
+        column = column_of.get(area)
+        if column:
+            row.tiers[column] = max(row.tiers.get(column, 0), tier)
+        if end is None or end > year.end_date:
+            row.open = True
+        else:
+            row.dismiss_date = max(row.dismiss_date or end, end)
+    for row in rows.values():
+        if row.open:
+            row.dismiss_date = None
+    return list(rows.values())
+
+
+# --- Ohio: EMIS on track / not on track, and the RIMP ------------------------------------------------
+
+@dataclass
+class EmisRow:
+    student_id: int
+    state_id: str
+    local_id: str
+    student: str
+    grade: int
+    school: str
+    school_code: str
+    measure: str = ""
+    test_date: dt.date | None = None
+    score: float | None = None
+    risk: str = ""
+    status: str = "not_assessed"  # on_track, not_on_track, not_assessed
+    interventions: list[str] = field(default_factory=list)
+    plan_start: dt.date | None = None
+
+
+STATUS_LABELS = {"on_track": "On track", "not_on_track": "Not on track", "not_assessed": "Not assessed"}
+
+
+def emis_on_track(*, district: District, membership: Membership, year: SchoolYear) -> list[EmisRow]:
+    """K-3 students with their reading diagnostic of the year and the reading interventions given.
+
+    The rating comes from screening's risk result (screening.models.Score.tier): Tier 2
+    or above is "not on track" (the state's definition lives in the district policy's
+    risk rule, screening/risk.py). The diagnostic is the year's first reading score
+    (Ohio: grades 1-3 by September 30, kindergarten by November 1, RULES.md 4.5).
+    Three queries.
+    """
+    from screening.models import Score
+
+    students = current_students(district=district, membership=membership).filter(grade__in=K3)
+    rows: dict[int, EmisRow] = {}
+    for (student_id, state_id, local_id, last, first, preferred, grade, school, code) in (
+            students.order_by("school__name", "grade", "last_name", "first_name", "id")
+            .values_list("id", "state_id", "local_id", "last_name", "first_name", "preferred_name", "grade",
+                         "school__name", "school__code")):
+        rows[student_id] = EmisRow(student_id=student_id, state_id=state_id, local_id=local_id,
+                                   student=_name(last, first, preferred), grade=grade, school=school,
+                                   school_code=code)
+    if not rows:
+        return []
+    for student_id, measure, test_date, score, tier, risk in (
+            Score.objects.filter(district=district, student_id__in=list(rows), window__school_year=year,
+                                 measure__subject="reading")
+            .order_by("student_id", "-test_date", "-id")
+            .values_list("student_id", "measure__name", "test_date", "score", "tier", "risk_label")):
+        row = rows[student_id]
+        if row.test_date is not None and row.test_date <= test_date:
+            continue  # keep the earliest diagnostic of the year
+        row.measure, row.test_date, row.score, row.risk = measure, test_date, score, risk
+        row.status = "not_on_track" if (tier or 1) >= 2 else "on_track"
+    plans = (Plan.objects.filter(district=district, student_id__in=list(rows), area__in=READING_AREAS,
+                                 start_date__lte=year.end_date)
+             .filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=year.start_date))
+             .order_by("student_id", "start_date").values_list("student_id", "intervention__name", "start_date"))
+    for student_id, name, start in plans:
+        row = rows[student_id]
+        if name not in row.interventions:
+            row.interventions.append(name)
+        row.plan_start = min(row.plan_start or start, start)
+    return list(rows.values())
+
+
+@dataclass
+class RimpRow:
+    emis: EmisRow
+    due_date: dt.date | None
+    notice_status: str = ""
+    notice_created: dt.date | None = None
+    given_on: dt.date | None = None
+    days_late: int | None = None  # > 0: past the deadline (given late, or not given yet)
+
+    @property
+    def state(self) -> str:
+        if self.given_on is not None:
+            return "given_late" if self.days_late else "given"
+        if self.days_late:
+            return "past_deadline"
+        return "prepared" if self.notice_status else "due"
+
+
+def rimp_policy(*, district: District, today: dt.date):
+    _, policy = policy_document(district=district, as_of=today)
+    if policy is None:
+        return None
+    return next((p for p in policy.required_plans if p.trigger == "not_on_track"), None)
+
+
+def rimp_status(*, district: District, membership: Membership, year: SchoolYear, today: dt.date) -> dict:
+    """Every K-3 student rated not on track, with the RIMP's deadline and whether it reached the parents.
+
+    Deadline: the diagnostic date plus the policy's `due_within_days` (Ohio: 60). The
+    RIMP counts as given when a RIMP notice (notifications, letter type "rimp") was
+    sent or acknowledged; its date is when it was sent. Four queries.
+    """
+    from notifications.models import Notice
+
+    required = rimp_policy(district=district, today=today)
+    within = required.due_within_days if required is not None and required.due_within_days else 60
+    emis = [r for r in emis_on_track(district=district, membership=membership, year=year)
+            if r.status == "not_on_track"]
+    notices: dict[int, tuple] = {}
+    for student_id, status, created, sent, acknowledged in (
+            Notice.objects.filter(district=district, student_id__in=[r.student_id for r in emis], letter_type="rimp",
+                                  created_at__date__gte=year.start_date)
+            .order_by("student_id", "created_at")
+            .values_list("student_id", "status", "created_at", "sent_at", "acknowledged_at")):
+        given = sent or acknowledged if status in NOTICE_SENT else None
+        current = notices.get(student_id)
+        # The first one given wins; otherwise the first one created.
+        if current is None or (current[2] is None and given is not None):
+            notices[student_id] = (status, created, given)
+    rows = []
+    for row in emis:
+        due = row.test_date + dt.timedelta(days=within) if row.test_date else None
+        status, created, given = notices.get(row.student_id, ("", None, None))
+        given_day = given.date() if given else None
+        reference = given_day or today
+        late = (reference - due).days if due and reference > due else None
+        rows.append(RimpRow(emis=row, due_date=due, notice_status=status,
+                            notice_created=created.date() if created else None, given_on=given_day, days_late=late))
+    rows.sort(key=lambda r: (r.state != "past_deadline", r.due_date or dt.date.max, r.emis.student))
+    return {"rows": rows, "within_days": within,
+            "title": required.title if required is not None else _("Reading Improvement and Monitoring Plan")}
+
+
+# --- special-education referral readiness ------------------------------------------------------------
+
+@dataclass
+class ReadinessRow:
+    plan_id: int
+    student_id: int
+    student: str
+    grade: int
+    school: str
+    tier: int
+    area: str
+    intervention: str
+    sessions: int
+    min_sessions: int | None
+    fidelity_status: str
+    sessions_pct: float | None
+    notified_on: dt.date | None
+    recommendation: str
+    referred_on: dt.date | None
+
+    @property
+    def sessions_met(self) -> bool:
+        return self.min_sessions is None or self.sessions >= self.min_sessions
+
+    @property
+    def fidelity_met(self) -> bool:
+        return self.fidelity_status == "adequate"
+
+    @property
+    def notified(self) -> bool:
+        return self.notified_on is not None
+
+    @property
+    def ready(self) -> bool:
+        return self.sessions_met and self.fidelity_met and self.notified
+
+    @property
+    def response(self) -> str | None:
+        return response_of(self.recommendation)
+
+
+def referral_readiness(*, district: District, membership: Membership, today: dt.date,
+                       school_id: int | None = None) -> dict:
+    """Active plans in the policy's referral tier, with the three conditions a referral needs.
+
+    Sessions are delivered ones (attendance present, as the engine's minimum-sessions
+    rule counts them, honouring "minutes must match" when the policy says so), counted
+    by the batch engine over the whole plan phase. Six queries.
+    """
+    from notifications.models import Notice
+
+    _v, policy = policy_document(district=district, as_of=today)
+    from_tier = policy.special_education_referral.from_tier if policy is not None else 3
+    minimum = {}
+    if policy is not None:
+        minimum = {t.number: t.min_sessions_before_decision for t in policy.tiers}
+    students = visible_students(district=district, membership=membership)
+    if school_id:
+        students = students.filter(school_id=school_id)
+    plans = Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, tier__gte=from_tier,
+                                student__in=students.values("pk"))
+    meta = list(plans.order_by("student__school__name", "student__last_name", "student__first_name", "id")
+                .values_list("id", "student_id", "student__last_name", "student__first_name",
+                             "student__preferred_name", "student__grade", "student__school__name", "tier", "area",
+                             "intervention__name"))
+    if not meta:
+        return {"rows": [], "from_tier": from_tier}
+    results = evaluate(district=district, plans=plans, as_of=today, sessions="totals")
+    student_ids = list({m[1] for m in meta})
+    notified: dict[int, dt.date] = {}
+    for student_id, sent, acknowledged in (
+            Notice.objects.filter(district=district, student_id__in=student_ids, letter_type__in=SERVICE_LETTERS,
+                                  status__in=NOTICE_SENT)
+            .order_by("student_id", "sent_at").values_list("student_id", "sent_at", "acknowledged_at")):
+        when = (sent or acknowledged)
+        if when is not None and student_id not in notified:
+            notified[student_id] = when.date()
+    referred: dict[int, dt.date] = {}
+    for student_id, decided in (Decision.objects.filter(district=district, student_id__in=student_ids,
+                                                        kind=Decision.Kind.REFER)
+                                .order_by("student_id", "decided_at").values_list("student_id", "decided_at")):
+        referred.setdefault(student_id, decided.date())
+    rows = []
+    for plan_id, student_id, last, first, preferred, grade, school, tier, area, intervention in meta:
+        result = results.loc[plan_id]
+        pct = result["sessions_pct"]
+        rows.append(ReadinessRow(
+            plan_id=plan_id, student_id=student_id, student=_name(last, first, preferred), grade=grade,
+            school=school, tier=tier, area=area, intervention=intervention,
+            sessions=int(result["sessions_delivered"]), min_sessions=minimum.get(tier),
+            fidelity_status=result["status_fidelity"], sessions_pct=None if pct != pct else float(pct),
+            notified_on=notified.get(student_id), recommendation=result["recommendation"],
+            referred_on=referred.get(student_id)))
+    rows.sort(key=lambda r: (not r.ready, r.school, r.student))
+    return {"rows": rows, "from_tier": from_tier}
+
+
+# --- year-end program evaluation per benchmark window ---------------------------------------------------
+
+@dataclass
+class EvaluationPoint:
+    label: str
+    day: dt.date
+    enrolled: int = 0
+    screened: int = 0
+    at_risk: int = 0
+    tiers: dict[int, int] = field(default_factory=dict)
+    effect: Effect | None = None
+    exits: int = 0
+
+
+def program_evaluation(*, district: District, membership: Membership, year: SchoolYear, today: dt.date) -> list:
+    """Fall, winter, spring (each screening window's last day) and the year's end (or today).
+
+    For each point: screening participation and risk of that window; students in
+    each tier on that day; the plans running that day evaluated as of it (responding
+    share and rates of improvement, with n); exits to Tier 1 since the previous point.
+    A fixed number of queries per point (four points a year).
+    """
+    from screening.models import Score, ScreeningWindow
+
+    windows = list(ScreeningWindow.objects.filter(district=district, school_year=year)
+                   .select_related("school_year").order_by("start_date"))
+    points = [EvaluationPoint(label=str(w), day=w.end_date) for w in windows]
+    end = min(year.end_date, today)
+    if not points or points[-1].day < end:
+        points.append(EvaluationPoint(label=_("End of year") if end == year.end_date else _("Year to date"), day=end))
+    visible = visible_students(district=district, membership=membership)
+    previous_day = year.start_date
+    for point, window in zip(points, windows + [None] * (len(points) - len(windows))):
+        students = current_students(district=district, membership=membership, on=point.day)
+        point.enrolled = students.count()
+        if window is not None:
+            scored = (Score.objects.filter(district=district, window=window, student__in=students.values("pk"))
+                      .order_by().aggregate(screened=Count("student", distinct=True),
+                                            at_risk=Count("student", distinct=True, filter=Q(tier__gte=2))))
+            point.screened, point.at_risk = scored["screened"], scored["at_risk"]
+        for tier, n in (TierPlacement.objects.filter(district=district, student__in=students.values("pk"),
+                                                     start_date__lte=point.day, tier__gte=2)
+                        .filter(Q(end_date__isnull=True) | Q(end_date__gte=point.day))
+                        .order_by().values("tier").annotate(n=Count("student", distinct=True))
+                        .values_list("tier", "n")):
+            point.tiers[min(tier, 3)] = point.tiers.get(min(tier, 3), 0) + n
+        running = Plan.objects.filter(district=district, student__in=visible.values("pk"), start_date__lte=point.day)
+        running = running.filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=point.day))
+        results = evaluate(district=district, plans=running, as_of=point.day, sessions="totals")
+        frame = pd.DataFrame({
+            "response": [response_of(r) or "" for r in results["recommendation"]],
+            "roi": pd.to_numeric(results["roi"]).astype(float).to_numpy(),
+            "goal_roi": pd.to_numeric(results["goal_roi"]).astype(float).to_numpy()})
+        effect = Effect.from_frame(point.label, frame)
+        point.effect = effect
+        # Exits: a Tier 2+ placement that ended in the period with nothing following within a week.
+        ended = list(TierPlacement.objects.filter(district=district, student__in=visible.values("pk"), tier__gte=2,
+                                                  end_date__gte=previous_day, end_date__lte=point.day)
+                     .order_by().values_list("student_id", "area", "end_date"))
+        following = set(TierPlacement.objects.filter(
+            district=district, student_id__in=[s for s, _a, _e in ended], tier__gte=2,
+            start_date__gte=previous_day, start_date__lte=point.day + dt.timedelta(days=7))
+            .order_by().values_list("student_id", "area", "start_date"))
+        followed = defaultdict(list)
+        for student_id, area, start in following:
+            followed[(student_id, area)].append(start)
+        point.exits = sum(1 for student_id, area, ended_on in ended
+                          if not any(0 < (s - ended_on).days <= 7 for s in followed[(student_id, area)]))
+        previous_day = point.day + dt.timedelta(days=1)
+    return points
+
+
+def subgroup_label(key: str) -> str:
+    return str(SUBGROUPS.get(key, key))
+

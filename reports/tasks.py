@@ -1,0 +1,51 @@
+"""Report jobs. Tasks take ids, enter the district's tenant context and call services
+(ARCHITECTURE.md, Jobs); each is safe to retry (deliveries are claimed, the
+snapshot is replaced whole)."""
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from mtss.models import District
+from mtss.tenancy import tenant_context
+from reports import services
+
+
+@shared_task
+def weekly_fidelity_summaries_due() -> int:
+    """Beat, Mondays: create this week's deliveries in every district and queue each one."""
+    queued = 0
+    today = timezone.localdate()
+    for district in District.objects.order_by("pk"):
+        with tenant_context(district):
+            ids = services.deliveries_due(district=district, today=today)
+        for delivery_id in ids:
+            send_fidelity_summary.delay(district.pk, delivery_id)
+            queued += 1
+    return queued
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=3600, max_retries=4)
+def send_fidelity_summary(district_id: int, delivery_id: int) -> str:
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        delivery = services.delivery_send(district=district, delivery_id=delivery_id)
+    return delivery.status if delivery is not None else "claimed elsewhere"
+
+
+@shared_task
+def refresh_evaluations_all() -> int:
+    """Beat, nightly: the district-wide evaluation snapshot of every district."""
+    for district in District.objects.order_by("pk"):
+        refresh_evaluations.delay(district.pk)
+    return District.objects.count()
+
+
+@shared_task
+def refresh_evaluations(district_id: int, actor_id: int | None = None) -> int:
+    from mtss.models import User
+
+    district = District.objects.get(pk=district_id)
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    with tenant_context(district):
+        return services.evaluations_refresh(district=district, actor=actor)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from reports import views
+
+urlpatterns = [
+    path("", views.reports_home, name="reports_home"),
+    path("fidelity/", views.fidelity_pick, name="reports_fidelity_pick"),
+    path("fidelity/<int:school_id>/", views.fidelity, name="reports_fidelity"),
+    path("fidelity/<int:school_id>/plans/", views.fidelity_plans, name="reports_fidelity_plans"),
+    path("fidelity/<int:school_id>/summary.pdf", views.fidelity_pdf, name="reports_fidelity_pdf"),
+    path("fidelity/<int:school_id>/subscribe/", views.subscribe, name="reports_subscribe"),
+    path("subscriptions/", views.subscriptions, name="reports_subscriptions"),
+    path("district/", views.district_dashboard, name="reports_district"),
+    path("district/refresh/", views.refresh_evaluations, name="reports_refresh"),
+    path("compliance/building-log/", views.building_log, name="reports_building_log"),
+    path("compliance/emis/", views.emis, name="reports_emis"),
+    path("compliance/rimp/", views.rimp, name="reports_rimp"),
+    path("compliance/referral-readiness/", views.referral_readiness, name="reports_referral"),
+    path("compliance/program-evaluation/", views.program_evaluation, name="reports_program_evaluation"),
+]
