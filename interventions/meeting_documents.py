@@ -62,9 +62,9 @@ def _notices(district: District, student: Student) -> list:
 
 
 def _screenings(district: District, student: Student) -> list:
-    from screening.selectors import scores_for_student
+    from screening.selectors import student_scores
 
-    return list(scores_for_student(district=district, student=student))
+    return student_scores(district=district, student=student)
 
 
 def referral_packet_pdf(*, district: District, student: Student) -> bytes:

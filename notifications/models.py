@@ -1,1 +1,226 @@
-"""Filled by a later issue."""
+"""Parent notices: the outbox of letters and e-mails, their history, print batches,
+and each district's letterhead, per-language text overrides and review marks.
+
+A Notice row is the outbox entry. It is written in the same transaction as the
+decision that causes it (a placement, a meeting decision, a schedule run), so a
+broker that is down at that moment loses nothing: the sweeper sends what is
+still pending when the broker returns (ARCHITECTURE.md, Jobs).
+"""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from mtss.models import DistrictOwned
+
+
+class LetterType(models.TextChoices):
+    """The letter templates. A policy notice maps to one through its trigger."""
+
+    START_OF_YEAR = "start_of_year", _("Start of year")
+    SCREENING_RESULTS = "screening_results", _("Screening results")
+    PLACEMENT_START = "placement_start", _("Start of services")
+    TIER_CHANGE = "tier_change", _("Change of tier")
+    PLACEMENT_END = "placement_end", _("End of services")
+    MEETING_INVITATION = "meeting_invitation", _("Meeting invitation")
+    MEETING_OUTCOME = "meeting_outcome", _("Meeting outcome")
+    PROGRESS_REPORT = "progress_report", _("Progress report")
+    NOT_ON_TRACK = "not_on_track", _("Reading-deficiency notice")
+    RIMP = "rimp", _("Reading Improvement and Monitoring Plan")
+    MID_YEAR_ENTRY = "mid_year_entry", _("New-student screening")
+    REFERRAL = "referral_considered", _("Special-education referral")
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    GENERATED = "generated", _("Generated")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PRINT = "print", _("Printed letter")
+
+
+class Notice(DistrictOwned):
+    """One letter to one recipient about one student, in one language.
+
+    ``(district, student, notice_key, period_key, language, recipient_key)`` is
+    unique: a retry, a second worker or a re-run of a schedule finds the row and
+    creates nothing.
+    """
+
+    MAX_ATTEMPTS = 6
+
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="notices")
+    school = models.ForeignKey("mtss.School", on_delete=models.PROTECT, related_name="+")
+    guardian = models.ForeignKey("students.Guardian", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="notices")
+    # "guardian:<id>" or "student": part of the unique key, kept if the guardian row goes.
+    recipient_key = models.CharField(max_length=40)
+    recipient_name = models.CharField(_("recipient"), max_length=220)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    # The policy notice's key ("tier-start"), or a built-in one ("progress-report", "rimp").
+    notice_key = models.CharField(_("notice"), max_length=80)
+    letter_type = models.CharField(_("type"), max_length=30, choices=LetterType.choices)
+    trigger = models.CharField(_("trigger"), max_length=40, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    content_blocks = models.JSONField(_("required content blocks"), default=list, blank=True)
+    period_key = models.CharField(_("period"), max_length=80)
+    # The language asked for (the guardian's preferred one) and the one the letter is in.
+    language = models.CharField(_("language"), max_length=10)
+    rendered_language = models.CharField(_("letter language"), max_length=10, blank=True)
+    fallback_reason = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(_("delivery"), max_length=10, choices=Channel.choices)
+    delivery = models.JSONField(default=list, blank=True)  # the policy's delivery list
+    context = models.JSONField(default=dict, blank=True)
+    meeting_id = models.BigIntegerField(null=True, blank=True)
+    tier = models.PositiveSmallIntegerField(null=True, blank=True)
+    policy_version_id = models.BigIntegerField(null=True, blank=True)
+    due_date = models.DateField(_("due"), null=True, blank=True)
+
+    status = models.CharField(_("status"), max_length=14, choices=NoticeStatus.choices,
+                              default=NoticeStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(_("error"), blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A worker's claim: only the worker holding an unexpired claim may send.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    # Which insert wrote the row: tells a caller which of its rows were new when another
+    # worker inserted the same keys at the same moment (ON CONFLICT DO NOTHING).
+    insert_token = models.CharField(max_length=32, blank=True)
+    pdf = models.FileField(upload_to="notices/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    print_batch = models.ForeignKey("PrintBatch", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="notices")
+    created_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "student", "notice_key", "period_key", "language", "recipient_key"],
+                name="notice_unique_per_period"),
+        ]
+        indexes = [
+            # The district's notice list, filtered by status and newest first.
+            models.Index(fields=["district", "status", "-created_at"], name="notice_status_idx"),
+            # A student's notice history.
+            models.Index(fields=["district", "student", "-created_at"], name="notice_student_idx"),
+            # The print batch of a school: generated, printed letters not yet batched.
+            models.Index(fields=["district", "school", "channel", "status"], name="notice_school_idx"),
+            # The sweeper: pending or failed notices whose next attempt is due.
+            models.Index(fields=["district", "status", "next_attempt_at"], name="notice_sweep_idx",
+                         condition=Q(status__in=["pending", "failed"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice_key} {self.period_key} ({self.language})"
+
+    @property
+    def is_fallback(self) -> bool:
+        return bool(self.rendered_language) and self.rendered_language != self.language
+
+
+class NoticeEvent(DistrictOwned):
+    """The history of one notice: created, generated, sent, failed, acknowledged, regenerated."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=14, choices=NoticeStatus.choices)
+    verb = models.CharField(max_length=30)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["district", "notice", "at"], name="noticeevent_notice_idx")]
+
+
+class PrintBatch(DistrictOwned):
+    """One school's printed letters merged into one PDF, sorted for mailing."""
+
+    school = models.ForeignKey("mtss.School", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    letter_count = models.PositiveIntegerField(default=0)
+    page_count = models.PositiveIntegerField(default=0)
+    pdf = models.FileField(upload_to="print-batches/", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["district", "school", "-created_at"], name="printbatch_school_idx")]
+
+
+class LetterSettings(DistrictOwned):
+    """The district's letterhead: logo, return address, who signs."""
+
+    logo = models.FileField(_("logo"), upload_to="letterheads/", blank=True,
+                            help_text=_("PNG, JPEG or SVG, shown at the top left of every letter."))
+    letterhead_name = models.CharField(_("name on the letterhead"), max_length=200, blank=True)
+    return_address = models.TextField(_("return address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Blank: the school's principal signs (School.principal).
+    signature_name = models.CharField(_("signed by"), max_length=200, blank=True)
+    signature_title = models.CharField(_("title of the signer"), max_length=200, blank=True)
+    reply_to = models.EmailField(_("reply-to e-mail"), blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district"], name="lettersettings_one_per_district")]
+
+
+class DistrictLanguage(DistrictOwned):
+    """Whether the district has reviewed the letters in one language.
+
+    Catalogues shipped with the product are machine-drafted; until a district
+    marks a language reviewed, letters in it say so to staff.
+    """
+
+    language = models.CharField(_("language"), max_length=10)
+    reviewed = models.BooleanField(_("reviewed by the district"), default=False)
+    reviewed_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [models.UniqueConstraint(fields=["district", "language"], name="districtlanguage_unique")]
+
+
+class LetterText(DistrictOwned):
+    """A district's own wording of one paragraph of a letter, in one language."""
+
+    language = models.CharField(_("language"), max_length=10)
+    key = models.CharField(_("paragraph"), max_length=80)
+    text = models.TextField(_("text"))
+    reviewed = models.BooleanField(_("reviewed"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key", "language"]
+        constraints = [models.UniqueConstraint(fields=["district", "language", "key"], name="lettertext_unique")]
+
+
+class StaffReminder(DistrictOwned):
+    """A reminder sent to a staff member (due reviews, overdue probes); unique per period."""
+
+    user = models.ForeignKey("mtss.User", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    period_key = models.CharField(max_length=40)
+    item_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "user", "kind", "period_key"],
+                                               name="staffreminder_unique")]

@@ -1,0 +1,135 @@
+"""REST API for parent notices: list, detail, preview (HTML or PDF, any language),
+regenerate, mark acknowledged. Thin views over notifications.selectors/services;
+a notice of another district or of a student the user may not see answers 404."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mtss import access_log
+from notifications import selectors, services
+from notifications.languages import LANGUAGES
+from notifications.letters.pdf import html_to_pdf
+from notifications.letters.render import letter_context, render_html
+from notifications.models import LetterType, Notice, NoticeEvent, NoticeStatus
+
+
+class NoticeEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NoticeEvent
+        fields = ["at", "verb", "status", "note", "actor"]
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notice
+        fields = ["id", "student", "school", "guardian", "recipient_name", "channel", "notice_key", "letter_type",
+                  "trigger", "title", "content_blocks", "period_key", "language", "rendered_language",
+                  "fallback_reason", "status", "attempts", "last_error", "due_date", "meeting_id", "tier",
+                  "created_at", "generated_at", "sent_at", "acknowledged_at"]
+        read_only_fields = fields
+
+
+class NoticeDetailSerializer(NoticeSerializer):
+    events = serializers.SerializerMethodField()
+
+    class Meta(NoticeSerializer.Meta):
+        fields = NoticeSerializer.Meta.fields + ["events"]
+
+    def get_events(self, notice) -> list[dict]:
+        return NoticeEventSerializer(selectors.notice_events(district=notice.district, notice=notice), many=True).data
+
+
+def _int_param(request, name):
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise serializers.ValidationError({name: "Must be an integer."}) from None
+
+
+def _choice_param(request, name, choices):
+    value = request.query_params.get(name) or None
+    if value is not None and value not in choices:
+        raise serializers.ValidationError({name: f"Must be one of: {', '.join(choices)}."})
+    return value
+
+
+class NoticeList(generics.ListAPIView):
+    serializer_class = NoticeSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("type", str),
+                               OpenApiParameter("school", int), OpenApiParameter("student", int)])
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        access_log.record(request._request, action="api_list", what="notices",
+                          student_ids=[row["student"] for row in response.data.get("results", [])])
+        return response
+
+    def get_queryset(self):
+        request = self.request
+        filters = selectors.NoticeFilters(
+            status=_choice_param(request, "status", NoticeStatus.values),
+            letter_type=_choice_param(request, "type", LetterType.values),
+            school_id=_int_param(request, "school"), student_id=_int_param(request, "student"))
+        return selectors.notice_list(district=request.district, membership=request.membership, filters=filters)
+
+
+class NoticeDetail(APIView):
+    serializer_class = NoticeDetailSerializer
+
+    def get(self, request, notice_id: int):
+        notice = selectors.notice_get(district=request.district, membership=request.membership, notice_id=notice_id)
+        access_log.record(request._request, action="api_view", what="notice", student_ids=[notice.student_id])
+        return Response(NoticeDetailSerializer(notice).data)
+
+
+class NoticePreview(APIView):
+    """The letter in any catalogued language: HTML (default) or PDF (`format=pdf`), not stored."""
+
+    @extend_schema(parameters=[OpenApiParameter("lang", str), OpenApiParameter("output", str, enum=["html", "pdf"])],
+                   responses={(200, "text/html"): str, (200, "application/pdf"): bytes})
+    def get(self, request, notice_id: int):
+        notice = selectors.notice_get(district=request.district, membership=request.membership, notice_id=notice_id)
+        lang = _choice_param(request, "lang", list(LANGUAGES))
+        output = _choice_param(request, "output", ["html", "pdf"]) or "html"
+        context = letter_context(district=request.district, notice=notice, language=lang, strict=False)
+        access_log.record(request._request, action="api_view", what="notice preview", student_ids=[notice.student_id])
+        html = render_html(context)
+        headers = {"Content-Language": context["lang"].bcp47, "X-Letter-Language": context["language"],
+                   "X-Letter-Fallback": context["fallback"] or "",
+                   "X-Letter-Missing-Blocks": ",".join(m.block for m in context["missing"])}
+        if output == "pdf":
+            return HttpResponse(html_to_pdf(html), content_type="application/pdf", headers=headers)
+        return HttpResponse(html, content_type="text/html; charset=utf-8", headers=headers)
+
+
+class _NoticeAction(APIView):
+    action = None
+
+    def post(self, request, notice_id: int):
+        notice = selectors.notice_get(district=request.district, membership=request.membership, notice_id=notice_id)
+        if request.membership.role not in selectors.NOTICE_WRITERS:
+            raise PermissionDenied("Only administrators, principals, specialists and counselors act on notices.")
+        try:
+            type(self).action(district=request.district, notice=notice, actor=request.user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict if hasattr(error, "error_dict")
+                                              else {"detail": error.messages}) from None
+        notice.refresh_from_db()
+        return Response(NoticeSerializer(notice).data)
+
+
+class NoticeRegenerate(_NoticeAction):
+    action = staticmethod(services.notice_regenerate)
+
+
+class NoticeAcknowledge(_NoticeAction):
+    action = staticmethod(services.notice_acknowledge)

@@ -1,0 +1,67 @@
+"""PDF output with WeasyPrint: one letter, and a print batch merged into one file.
+
+Fonts come from fontconfig (Debian's fonts-noto-core and fonts-noto-cjk, installed by
+.ci/run and the Dockerfile); WeasyPrint subsets them with libharfbuzz-subset0, so a
+letter embeds only the glyphs it uses. The stylesheet is parsed once per process.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+CSS_PATH = Path(__file__).with_name("letter.css")
+
+
+def letter_css_text() -> str:
+    return CSS_PATH.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _weasy():
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    fonts = FontConfiguration()
+    # Letters carry everything inline (logo and chart as data); nothing is fetched from
+    # files or the network. One fetcher per process: WeasyPrint's default builds a new
+    # TLS context for every document (about 25 ms a letter, benchmarks/bench_letters.py).
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    return CSS(string=letter_css_text(), font_config=fonts, url_fetcher=fetcher), fonts, fetcher
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render a standalone letter document (no external resources: logo and chart are inline)."""
+    from weasyprint import HTML
+
+    stylesheet, fonts, fetcher = _weasy()
+    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet],
+                                                                          font_config=fonts)
+
+
+def merge_pdfs(files) -> tuple[bytes, int]:
+    """Concatenate stored letter PDFs (FieldFiles or bytes), in the given order, into one.
+
+    Each letter starts on a fresh sheet: a letter with an odd page count gets a blank
+    page after it, so a duplex printer never prints one family's letter on the back of
+    another's.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for item in files:
+        if isinstance(item, (bytes, bytearray)):
+            data = bytes(item)
+        else:
+            with item.open("rb") as handle:
+                data = handle.read()
+        reader = PdfReader(io.BytesIO(data))
+        writer.append(reader)
+        if len(reader.pages) % 2:
+            box = reader.pages[0].mediabox
+            writer.add_blank_page(width=float(box.width), height=float(box.height))
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(writer.pages)

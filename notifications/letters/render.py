@@ -1,0 +1,544 @@
+"""Turn a Notice into a letter: its data, its HTML (the staff preview and the PDF use
+the same template) and its PDF.
+
+Rendering happens inside `translation.override(language)`: the letter's words come
+from the gettext catalogues, then the district's LetterText overrides. The progress
+graph is the plan page's SVG (interventions.progress.chart_svg) in the same language.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import mimetypes
+import re
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from mtss.selectors import policy_document
+from notifications.languages import info, letter_language
+from notifications.letters import blocks as words
+from notifications.letters.blocks import BlockMissing, Book, LetterIncomplete
+from notifications.letters.dates import long_date
+from notifications.models import LetterSettings, LetterText, LetterType, Notice
+
+
+@dataclass
+class Facts:
+    """What the blocks draw on: the notice, its student, plans with their evaluation."""
+
+    district: object
+    notice: Notice
+    policy: object
+    as_of: dt.date
+    language: str
+    book: Book
+    _plans: list | None = None
+    _results: dict = field(default_factory=dict)
+
+    @property
+    def context(self) -> dict:
+        return self.notice.context or {}
+
+    @property
+    def student_name(self) -> str:
+        return self.notice.student.full_name
+
+    def plans(self) -> list:
+        if self._plans is None:
+            self._plans = load_plans(district=self.district, notice=self.notice)
+        return self._plans
+
+    def results(self) -> dict:
+        if not self._results and self.plans():
+            from interventions.selectors import evaluate_plans
+
+            self._results = evaluate_plans(district=self.district, plans=self.plans(), as_of=self.as_of)
+        return self._results
+
+
+def load_plans(*, district, notice: Notice) -> list:
+    """The plans a letter speaks about: those named in its context, else the student's
+    active plans (an end-of-services letter: the plans of the ending tier, newest first)."""
+    from interventions.models import Plan
+
+    plans = Plan.objects.filter(district=district, student_id=notice.student_id).select_related(
+        "intervention", "provider", "student", "placement")
+    ids = (notice.context or {}).get("plan_ids")
+    if ids:
+        return list(plans.filter(pk__in=ids).order_by("area", "id"))
+    if notice.letter_type == LetterType.PLACEMENT_END:
+        ending = plans.filter(tier=notice.tier) if notice.tier else plans
+        return list(ending.order_by("-start_date", "-id")[:3])
+    return list(plans.filter(status=Plan.Status.ACTIVE).order_by("area", "id"))
+
+
+def _area(key: str) -> str:
+    return _(words.AREAS[key]) if key in words.AREAS else key.replace("_", " ").title()
+
+
+def _tier(n) -> str:
+    return _("Tier %(n)s") % {"n": n} if n else _("additional support")
+
+
+def _num(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+# --- the blocks ---------------------------------------------------------------------------------
+
+def _static(key):
+    def build(f: Facts) -> dict:
+        return {"paragraphs": [f.book(f"block.{key}", words.PARAGRAPHS[f"block.{key}"], student=f.student_name)]}
+
+    return build
+
+
+def _services(f: Facts) -> dict:
+    items = []
+    for plan in f.plans():
+        if plan.sessions_per_week:
+            dose = _("%(sessions)s sessions a week, %(minutes)s minutes each") % {
+                "sessions": _num(plan.sessions_per_week), "minutes": plan.minutes_per_session}
+        else:
+            dose = _("%(sessions)s sessions a week, %(minutes)s minutes each") % {
+                "sessions": _num((plan.sessions_per_cycle or 0) * 5 / (plan.cycle_days or 5)),
+                "minutes": plan.minutes_per_session}
+        who = _("with %(provider)s, starting %(date)s") % {"provider": _person(plan.provider),
+                                                           "date": long_date(plan.start_date, f.language)}
+        items.append(f"{_area(plan.area)}, {_tier(plan.tier)}: {plan.intervention.name}, {dose}, {who}.")
+    items += [str(s) for s in f.context.get("services", [])]
+    if not items:
+        raise BlockMissing("summary_of_services", "the student has no active plan and the notice names no services")
+    return {"bullets": items}
+
+
+def _reason(f: Facts) -> dict:
+    reason = f.context.get("reason") or next((p.placement.reason for p in f.plans()
+                                               if p.placement_id and p.placement and p.placement.reason), "")
+    if not reason:
+        raise BlockMissing("reason_for_services", "the decision gave no reason")
+    return {"paragraphs": [_("Reason given by the team: %(reason)s") % {"reason": reason}]}
+
+
+def _tier_change(f: Facts) -> dict:
+    if not f.context.get("from_tier") or not f.context.get("to_tier"):
+        raise BlockMissing("tier_change", "the notice names no from_tier and to_tier")
+    return {"paragraphs": [_("From %(from)s to %(to)s.") % {"from": _tier(f.context["from_tier"]),
+                                                            "to": _tier(f.context["to_tier"])}]}
+
+
+def _data_collected(f: Facts) -> dict:
+    measures = sorted({p.goal_measure for p in f.plans()})
+    paragraphs = [f.book("block.data_to_be_collected", words.PARAGRAPHS["block.data_to_be_collected"],
+                         student=f.student_name)]
+    return {"paragraphs": paragraphs, "bullets": measures}
+
+
+def _criteria(f: Facts) -> dict:
+    paragraphs = []
+    for plan in f.plans():
+        goal = plan.goal_target
+        if goal is None:
+            continue
+        paragraphs.append(_("The services end when the goal is reached: %(goal)s on %(measure)s by %(date)s.") % {
+            "goal": _num(goal), "measure": plan.goal_measure, "date": long_date(plan.goal_target_date, f.language)})
+    if f.context.get("criteria"):
+        paragraphs.append(str(f.context["criteria"]))
+    if not paragraphs:
+        raise BlockMissing("criteria_for_ending", "no plan goal and no criteria in the notice")
+    return {"paragraphs": paragraphs}
+
+
+def _levels(f: Facts) -> dict:
+    rows = []
+    for plan in f.plans():
+        probes = [p for p in f.results()[plan.pk].data.probes if not p.is_baseline]
+        if probes:
+            rows.append([plan.goal_measure, long_date(probes[-1].date, f.language), _num(probes[-1].score),
+                         _num(plan.goal_target)])
+    rows += [list(map(str, row)) for row in f.context.get("performance_levels", [])]
+    if not rows:
+        raise BlockMissing("performance_levels_obtained", "no progress-monitoring scores yet")
+    return {"table": {"headers": [_("Measure"), _("Date"), _("Score"), _("Goal")], "rows": rows}}
+
+
+def _context_text(block: str, key: str, label: str | None = None):
+    def build(f: Facts) -> dict:
+        value = f.context.get(key)
+        if not value:
+            raise BlockMissing(block, f"the notice's context has no '{key}'")
+        items = value if isinstance(value, list) else None
+        text = None if items else (_(label) % {key: value} if label else str(value))
+        return {"paragraphs": [text] if text else [], "bullets": [str(i) for i in items or []]}
+
+    return build
+
+
+def _screening(f: Facts) -> dict:
+    rows = []
+    for result in f.context.get("screening", []):
+        at_risk = result.get("at_risk")
+        verdict = "" if at_risk is None else (_("Below the expected level") if at_risk
+                                              else _("At or above the expected level"))
+        rows.append([str(result.get("measure", "")), str(result.get("score", "")), verdict])
+    if not rows:
+        raise BlockMissing("screening_results", "the notice's context has no screening results")
+    return {"table": {"headers": [_("Assessment"), _("Score"), _("Result")], "rows": rows}}
+
+
+def _meeting(f: Facts) -> dict:
+    meeting = f.context.get("meeting") or {}
+    if not meeting.get("date"):
+        raise BlockMissing("meeting_details", "the notice's context has no meeting date")
+    try:
+        when = long_date(dt.date.fromisoformat(str(meeting["date"])[:10]), f.language)
+    except ValueError:
+        when = str(meeting["date"])
+    rows = [[_("Date"), when]]
+    for label, key in ((_("Time"), "time"), (_("Place"), "place"), (_("Purpose"), "purpose")):
+        if meeting.get(key):
+            rows.append([label, str(meeting[key])])
+    return {"table": {"headers": [], "rows": rows},
+            "paragraphs": [_("Please tell us if this time does not suit you.")]}
+
+
+def _outcome(f: Facts) -> dict:
+    decision = f.context.get("decision")
+    if not decision:
+        raise BlockMissing("meeting_outcome", "the notice's context has no decision")
+    text = _(words.DECISIONS[decision]) if decision in words.DECISIONS else str(decision)
+    paragraphs = [text]
+    if f.context.get("summary"):
+        paragraphs.append(str(f.context["summary"]))
+    return {"paragraphs": paragraphs}
+
+
+def _current_services(f: Facts) -> dict:
+    try:
+        return _services(f)
+    except BlockMissing:
+        return {"paragraphs": [_("No intervention services at present.")]}
+
+
+def _deficiency(f: Facts) -> dict:
+    value = f.context.get("deficiency")
+    if not value:
+        raise BlockMissing("reading_deficiency", "the notice's context has no 'deficiency'")
+    return {"paragraphs": [_("Area of difficulty: %(deficiency)s") % {"deficiency": value}]}
+
+
+def _progress(f: Facts) -> dict:
+    from interventions.progress import chart_svg
+
+    if not f.plans():
+        raise BlockMissing("progress_summary", "the student has no plan to report on")
+    charts, paragraphs = [], []
+    for plan in f.plans():
+        result = f.results()[plan.pk]
+        charts.append(chart_svg(result, lang=f.language, id_prefix=f"n{f.notice.pk or 0}p{plan.pk}"))
+        evaluation = result.evaluation
+        if evaluation.roi is not None and evaluation.goal_roi is not None:
+            paragraphs.append(_("Rate of improvement: %(roi)s per week; the goal needs %(goal_roi)s per week.") % {
+                "roi": f"{evaluation.roi:.2f}", "goal_roi": f"{evaluation.goal_roi:.2f}"})
+        else:
+            paragraphs.append(_("Not enough scores yet to compute a rate of improvement."))
+    return {"charts": charts, "paragraphs": paragraphs}
+
+
+def _attendance(f: Facts) -> dict:
+    paragraphs = []
+    for plan in f.plans():
+        sessions = f.results()[plan.pk].data.sessions
+        held = [s for s in sessions if s.status in ("delivered", "student_absent")]
+        attended = sum(1 for s in held if s.status == "delivered")
+        if held:
+            paragraphs.append(_("%(attended)s of %(held)s sessions attended (%(percent)s%%).") % {
+                "attended": attended, "held": len(held), "percent": round(100 * attended / len(held))})
+        else:
+            paragraphs.append(_("No sessions held yet."))
+    if not paragraphs:
+        raise BlockMissing("attendance", "the student has no plan to report on")
+    return {"paragraphs": paragraphs}
+
+
+def _plain_summary(f: Facts) -> dict:
+    paragraphs = []
+    for plan in f.plans():
+        status = f.results()[plan.pk].evaluation.recommendation
+        text = words.SUMMARIES.get(status, words.SUMMARIES["continue"])
+        paragraphs.append(f"{_area(plan.area)}: " + f.book(f"summary.{status}", text, student=f.student_name))
+    if not paragraphs:
+        raise BlockMissing("plain_summary", "the student has no plan to report on")
+    return {"paragraphs": paragraphs}
+
+
+def _rimp_sections(f: Facts) -> dict:
+    sections = (f.context.get("plan_sections") or {}).get(f.notice.notice_key) or []
+    if not sections:
+        raise BlockMissing("rimp_sections", "the policy's plan lists no sections")
+    return {"bullets": [str(s) for s in sections]}
+
+
+def _rimp_due(f: Facts) -> dict:
+    if f.notice.due_date is None:
+        raise BlockMissing("rimp_due", "the plan has no due date")
+    return {"paragraphs": [_("The plan will be ready by %(date)s, and you will receive a copy.") % {
+        "date": long_date(f.notice.due_date, f.language)}]}
+
+
+BUILDERS = {
+    "program_overview": _static("program_overview"),
+    "screening_results": _screening,
+    "team_invitation": _static("team_invitation"),
+    "summary_of_services": _services,
+    "reason_for_services": _reason,
+    "consequences_of_not_meeting_levels": _static("consequences_of_not_meeting_levels"),
+    "data_to_be_collected": _data_collected,
+    "strategies_for_rate_of_learning": _static("strategies_for_rate_of_learning"),
+    "right_to_request_evaluation": _static("right_to_request_evaluation"),
+    "criteria_for_ending": _criteria,
+    "performance_levels_obtained": _levels,
+    "teacher_recommendation": _context_text("teacher_recommendation", "teacher_recommendation"),
+    "reading_deficiency": _deficiency,
+    "current_services": _current_services,
+    "proposed_services": _context_text("proposed_services", "proposed_services"),
+    "retention_possible": _static("retention_possible"),
+    "home_reading_resources": _static("home_reading_resources"),
+    "progress_summary": _progress,
+    "meeting_details": _meeting,
+    "meeting_outcome": _outcome,
+    "tier_change": _tier_change,
+    "attendance": _attendance,
+    "plain_summary": _plain_summary,
+    "rimp_sections": _rimp_sections,
+    "rimp_due": _rimp_due,
+}
+
+
+# --- the letter -------------------------------------------------------------------------------
+
+_logo_cache: dict[tuple[int, str], str] = {}
+
+
+def _logo_uri(settings_row: LetterSettings | None) -> str:
+    """The logo as a data URI (no file access from WeasyPrint; keyed by district)."""
+    if settings_row is None or not settings_row.logo:
+        return ""
+    key = (settings_row.district_id, settings_row.logo.name)
+    if key not in _logo_cache:
+        try:
+            with settings_row.logo.open("rb") as handle:
+                data = handle.read()
+        except OSError:
+            return ""
+        mime = mimetypes.guess_type(settings_row.logo.name)[0] or "image/png"
+        if len(_logo_cache) > 64:
+            _logo_cache.clear()
+        _logo_cache[key] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    return _logo_cache[key]
+
+
+def _start_date(notice: Notice, facts: Facts, as_of: dt.date) -> dt.date:
+    """When the services start: the decision's date, else the earliest active plan's start."""
+    value = (notice.context or {}).get("start_date")
+    if value:
+        try:
+            return dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            pass
+    if notice.letter_type in (LetterType.PLACEMENT_START, LetterType.TIER_CHANGE) and facts.plans():
+        return min(p.start_date for p in facts.plans())
+    return as_of
+
+
+def _language_name(code: str) -> str:
+    from notifications.languages import LANGUAGES
+    from students.models import LANGUAGES as STUDENT_LANGUAGES
+
+    if code in LANGUAGES:
+        return LANGUAGES[code].english
+    return dict(STUDENT_LANGUAGES).get(code, code) if code != "other" else "your language"
+
+
+def _grade(grade: int) -> str:
+    return _("Kindergarten") if grade == 0 else ("PK" if grade < 0 else str(grade))
+
+
+@dataclass
+class Letterhead:
+    settings: LetterSettings | None
+    overrides: dict[str, dict[str, str]]  # language -> key -> text
+
+
+def letterhead(*, district) -> Letterhead:
+    """The district's letter settings and text overrides: two queries, reused by a batch."""
+    overrides: dict[str, dict[str, str]] = {}
+    for row in LetterText.objects.filter(district=district).only("language", "key", "text"):
+        overrides.setdefault(row.language, {})[row.key] = row.text
+    return Letterhead(settings=LetterSettings.objects.filter(district=district).first(), overrides=overrides)
+
+
+_letterheads: dict[int, tuple[float, Letterhead]] = {}
+LETTERHEAD_SECONDS = 60
+
+
+def cached_letterhead(*, district) -> Letterhead:
+    """The letterhead for a worker's run of letters: read at most once a minute per district
+    (a district's edit reaches the letters within a minute; previews read it fresh)."""
+    import time
+
+    now = time.monotonic()
+    hit = _letterheads.get(district.pk)
+    if hit is None or now - hit[0] > LETTERHEAD_SECONDS:
+        if len(_letterheads) > 256:
+            _letterheads.clear()
+        hit = (now, letterhead(district=district))
+        _letterheads[district.pk] = hit
+    return hit[1]
+
+
+def letter_context(*, district, notice: Notice, language: str | None = None, policy=None,
+                   head: Letterhead | None = None, strict: bool = True, as_of: dt.date | None = None) -> dict:
+    """Everything the letter template shows. `language=None` chooses the notice's
+    language by the district's policy (with its fallback); a preview passes one.
+
+    With `strict`, a required block without data raises LetterIncomplete; the staff
+    preview passes strict=False and shows what is missing instead.
+    """
+    as_of = as_of or timezone.localdate()
+    if policy is None:
+        _version, policy = policy_document(district=district, as_of=as_of)
+    if language is None:
+        language, reason = letter_language(policy=policy, requested=notice.language)
+    else:
+        language, reason = letter_language(policy=None, requested=language)
+    fallback = str(reason)  # in the staff member's language (the letter's note is in English)
+    head = head or letterhead(district=district)
+    lang = info(language)
+    student = notice.student
+    school = notice.school
+    with translation.override(language):
+        book = Book(head.overrides.get(language, {}))
+        facts = Facts(district=district, notice=notice, policy=policy, as_of=as_of, language=language, book=book)
+        tier = notice.tier or (notice.context or {}).get("to_tier")
+        values = {"student": student.full_name, "recipient": notice.recipient_name, "tier": _tier(tier),
+                  "date": long_date(_start_date(notice, facts, as_of), language)}
+        built, missing = [], []
+        for key in notice.content_blocks or []:
+            builder = BUILDERS.get(key)
+            if builder is None:
+                missing.append(BlockMissing(key, "no template for this block"))
+                continue
+            try:
+                data = builder(facts)
+            except BlockMissing as gap:
+                missing.append(gap)
+                continue
+            built.append({"key": key, "heading": _(words.HEADINGS[key]), **data})
+        if missing and strict:
+            raise LetterIncomplete(missing)
+        letter_settings = head.settings
+        phone = (letter_settings.phone if letter_settings and letter_settings.phone else district.phone)
+        principal = school.principal if school.principal_id else None
+        signer = (letter_settings.signature_name if letter_settings and letter_settings.signature_name
+                  else _person(principal))
+        context = {
+            "lang": lang, "language": language, "fallback": fallback, "fallback_reason": reason,
+            "fallback_note": words.FALLBACK_NOTE.format(language=_language_name(notice.language)) if fallback else "",
+            "title": book(f"title.{notice.letter_type}", words.TITLES.get(notice.letter_type, notice.title)),
+            "greeting": book("greeting", words.PARAGRAPHS["greeting"], **values),
+            "intro": book(f"intro.{notice.letter_type}", words.INTROS.get(notice.letter_type, ""), **values),
+            "blocks": built, "missing": missing,
+            "closing": book("closing", words.PARAGRAPHS["closing"], phone=phone) if phone
+            else book("closing_no_phone", words.PARAGRAPHS["closing_no_phone"]),
+            "signoff": book("signoff", words.PARAGRAPHS["signoff"]),
+            "signer": signer,
+            "signer_title": (letter_settings.signature_title if letter_settings and letter_settings.signature_title
+                             else _("Principal")),
+            "date": long_date(as_of, language),
+            "labels": {"student": _("Student"), "school": _("School"), "grade": _("Grade"), "date": _("Date"),
+                       "page": _("Page")},
+            "student": student, "grade": _grade(student.grade), "school": school,
+            "district": district, "letterhead_name": (letter_settings.letterhead_name if letter_settings
+                                                      and letter_settings.letterhead_name else district.name),
+            "return_address": (letter_settings.return_address if letter_settings and letter_settings.return_address
+                               else (school.address or district.address)),
+            "phone": phone, "logo": _logo_uri(letter_settings),
+            "recipient_lines": [line for line in notice.address.split("\n") if line.strip()]
+            or [notice.recipient_name],
+            "notice": notice,
+        }
+    return context
+
+
+_SVG_TEXT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.S)
+_TEXT_NODE = re.compile(r">([^<]+)<")
+_NEEDS_SHAPING = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+
+
+def shape_svg_text(svg: str) -> str:
+    """Arabic labels of the SVG chart, pre-shaped for WeasyPrint.
+
+    WeasyPrint lays out SVG <text> one character at a time (weasyprint/svg/text.py), so
+    Arabic letters would come out unjoined and left to right. In the PDF only, each
+    label becomes its joined presentation forms in visual order (arabic-reshaper,
+    python-bidi); the browser's copy of the same SVG keeps the plain text, and
+    <title>/<desc> keep it for screen readers.
+    """
+    from arabic_reshaper import reshape
+    from bidi import get_display
+
+    def node(match):
+        text = match.group(1)
+        return ">" + (get_display(reshape(text)) if _NEEDS_SHAPING.search(text) else text) + "<"
+
+    def element(match):
+        inner = _TEXT_NODE.sub(node, ">" + match.group(2) + "<")[1:-1]
+        return match.group(1) + inner + match.group(3)
+
+    return _SVG_TEXT.sub(element, svg)
+
+
+def render_html(context: dict, *, standalone: bool = True) -> str:
+    """The letter as a standalone HTML document (PDF) or as the body only (preview)."""
+    if standalone and context["lang"].direction == "rtl":
+        context = dict(context, blocks=[dict(block, charts=[shape_svg_text(c) for c in block.get("charts", [])])
+                                        for block in context["blocks"]])
+    with translation.override(context["language"]):
+        template = "notifications/letters/letter.html" if standalone else "notifications/letters/_body.html"
+        return render_to_string(template, context)
+
+
+def render_notice_pdf(*, district, notice: Notice, head: Letterhead | None = None, policy=None
+                      ) -> tuple[bytes, str, str]:
+    """(PDF bytes, language written in, fallback reason)."""
+    from notifications.letters.pdf import html_to_pdf
+
+    context = letter_context(district=district, notice=notice, head=head, policy=policy)
+    with translation.override("en"):  # stored on the notice in English, whatever is active
+        reason = str(context["fallback_reason"])
+    return html_to_pdf(render_html(context)), context["language"], reason
+
+
+def email_text(*, district, notice: Notice, policy=None) -> tuple[str, str]:
+    if policy is None:
+        policy = policy_document(district=district)[1]
+    language, _fallback = letter_language(policy=policy, requested=notice.language)
+    with translation.override(language):
+        title = _(words.TITLES.get(notice.letter_type, notice.title))
+        body = "\n\n".join([
+            _("Please find attached a letter from %(school)s about %(student)s.") % {
+                "school": notice.school.name, "student": notice.student.full_name},
+            _("This message was sent by %(district)s. Please do not reply to this address.") % {
+                "district": district.name},
+        ])
+    return f"{title}: {notice.student.full_name}", body

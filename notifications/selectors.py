@@ -1,0 +1,132 @@
+"""Reads of notices, scoped by district and by which students the user may see
+(students.selectors.visible_students): a notice is as private as its student."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from mtss.models import District, Membership, Role
+from notifications.models import (
+    Channel, DistrictLanguage, LetterSettings, LetterText, Notice, NoticeEvent, NoticeStatus, PrintBatch,
+)
+from students.selectors import visible_students
+
+# Who may act on notices (acknowledge, regenerate, preview in another language, print).
+NOTICE_WRITERS = {Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.COUNSELOR}
+PRINTERS = {Role.DISTRICT_ADMIN, Role.PRINCIPAL}
+ADMINS = {Role.DISTRICT_ADMIN}
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class NoticeFilters:
+    status: str | None = None
+    letter_type: str | None = None
+    school_id: int | None = None
+    student_id: int | None = None
+
+
+def visible_notices(*, district: District, membership: Membership) -> QuerySet[Notice]:
+    students = visible_students(district=district, membership=membership).values("id")
+    return Notice.objects.filter(district=district, student_id__in=students)
+
+
+def notice_list(*, district: District, membership: Membership, filters: NoticeFilters) -> QuerySet[Notice]:
+    notices = visible_notices(district=district, membership=membership)
+    if filters.status:
+        notices = notices.filter(status=filters.status)
+    if filters.letter_type:
+        notices = notices.filter(letter_type=filters.letter_type)
+    if filters.school_id:
+        notices = notices.filter(school_id=filters.school_id)
+    if filters.student_id:
+        notices = notices.filter(student_id=filters.student_id)
+    return notices.select_related("student", "school").order_by("-created_at", "-id")
+
+
+def notice_get(*, district: District, membership: Membership, notice_id: int) -> Notice:
+    """One notice of a student the user may see, else 404 (missing and not-yours alike)."""
+    try:
+        return (visible_notices(district=district, membership=membership)
+                .select_related("student", "school", "school__principal", "guardian", "acknowledged_by",
+                                "print_batch").get(pk=notice_id))
+    except Notice.DoesNotExist:
+        raise Http404 from None
+
+
+def notice_events(*, district: District, notice: Notice) -> list[NoticeEvent]:
+    return list(NoticeEvent.objects.filter(district=district, notice=notice).select_related("actor")
+                .order_by("at", "id"))
+
+
+def student_notices(*, district: District, student) -> list[Notice]:
+    """A student's notice history with each notice's events: two queries."""
+    notices = list(Notice.objects.filter(district=district, student=student).select_related("school")
+                   .order_by("-created_at", "-id"))
+    events: dict[int, list] = {}
+    for event in NoticeEvent.objects.filter(district=district, notice__in=[n.pk for n in notices]).order_by("at", "id"):
+        events.setdefault(event.notice_id, []).append(event)
+    for notice in notices:
+        notice.history = events.get(notice.pk, [])
+    return notices
+
+
+def status_counts(*, district: District, membership: Membership) -> dict[str, int]:
+    rows = visible_notices(district=district, membership=membership).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def print_queue(*, district: District, membership: Membership) -> list[dict]:
+    """Per school the user may print for: how many printed letters wait for a batch."""
+    from mtss.selectors import school_list
+
+    schools = list(school_list(district=district, membership=membership))
+    waiting = dict(Notice.objects.filter(district=district, school__in=schools, channel=Channel.PRINT,
+                                         status=NoticeStatus.GENERATED, print_batch__isnull=True)
+                   .values_list("school_id").annotate(n=Count("id")).values_list("school_id", "n"))
+    return [{"school": s, "waiting": waiting.get(s.pk, 0)} for s in schools]
+
+
+def print_batches(*, district: District, membership: Membership, limit: int = 20) -> list[PrintBatch]:
+    from mtss.selectors import school_list
+
+    schools = school_list(district=district, membership=membership).values("id")
+    return list(PrintBatch.objects.filter(district=district, school_id__in=schools).select_related("school",
+                                                                                                  "created_by")
+                .order_by("-created_at")[:limit])
+
+
+def print_batch_get(*, district: District, membership: Membership, batch_id: int) -> PrintBatch:
+    from mtss.selectors import school_list
+
+    schools = school_list(district=district, membership=membership).values("id")
+    try:
+        return PrintBatch.objects.select_related("school").get(district=district, school_id__in=schools, pk=batch_id)
+    except PrintBatch.DoesNotExist:
+        raise Http404 from None
+
+
+def language_reviews(*, district: District) -> dict[str, DistrictLanguage]:
+    return {row.language: row for row in DistrictLanguage.objects.filter(district=district)}
+
+
+def letter_settings(*, district: District) -> LetterSettings | None:
+    return LetterSettings.objects.filter(district=district).first()
+
+
+def letter_texts(*, district: District) -> list[LetterText]:
+    return list(LetterText.objects.filter(district=district).order_by("key", "language"))
+
+
+def failures(*, district: District) -> QuerySet[Notice]:
+    return (Notice.objects.filter(district=district, status=NoticeStatus.FAILED).select_related("student", "school")
+            .order_by("-created_at"))
+
+
+def notices_for_student(*, district: District, student) -> QuerySet[Notice]:
+    """Every notice about one student, oldest first (the referral packet's parent contacts).
+    The caller has already checked that the user may see the student."""
+    return (Notice.objects.filter(district=district, student=student).select_related("school")
+            .order_by("created_at", "id"))

@@ -1,0 +1,679 @@
+"""Writes for parent notices: queue (the outbox), generate, deliver, acknowledge,
+regenerate, print batches, scheduled progress reports, and the district's letter
+settings, text overrides and language reviews.
+
+Every function takes the district first. `notices_for_event` is the interface the
+meetings and placement code call inside their own decision transaction: it only
+writes rows (the outbox) and schedules sending with `transaction.on_commit`, so a
+broker that is down at that moment loses nothing (ARCHITECTURE.md, Jobs).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import math
+import secrets
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mtss.models import District, School, User
+from mtss.selectors import policy_document
+from mtss.services import audit
+from notifications.languages import CATALOGUED, letter_language
+from notifications.models import (
+    Channel, DistrictLanguage, LetterSettings, LetterText, LetterType, Notice, NoticeEvent, NoticeStatus, PrintBatch,
+)
+from students.models import Guardian, Student
+
+log = logging.getLogger(__name__)
+
+# A policy notice's trigger chooses its letter template (mtss.policy.schema.NoticeTrigger).
+TRIGGER_LETTER = {
+    "start_of_year": LetterType.START_OF_YEAR,
+    "screening_completed": LetterType.SCREENING_RESULTS,
+    "screening_at_risk": LetterType.SCREENING_RESULTS,
+    "not_on_track": LetterType.NOT_ON_TRACK,
+    "tier_start": LetterType.PLACEMENT_START,
+    "tier_end": LetterType.PLACEMENT_END,
+    "meeting_scheduled": LetterType.MEETING_INVITATION,
+    "meeting_outcome": LetterType.MEETING_OUTCOME,
+    "mid_year_entry": LetterType.MID_YEAR_ENTRY,
+    "referral_considered": LetterType.REFERRAL,
+}
+
+# What each letter type says whatever the policy lists (the issue's letter types): a
+# start-of-services letter always summarises the services, the reason and what happens
+# if the expected levels are not reached (8 NYCRR 100.2(ii), RULES.md 4.1); an end
+# letter the criteria and the levels reached; a progress report the graph, the rate of
+# improvement against the goal, attendance and a plain summary (Loudon, RULES.md 4.4).
+LETTER_BLOCKS: dict[str, list[str]] = {
+    LetterType.START_OF_YEAR: ["program_overview"],
+    LetterType.SCREENING_RESULTS: ["screening_results"],
+    LetterType.PLACEMENT_START: ["summary_of_services", "reason_for_services", "consequences_of_not_meeting_levels"],
+    LetterType.TIER_CHANGE: ["tier_change", "summary_of_services", "reason_for_services",
+                             "consequences_of_not_meeting_levels"],
+    LetterType.PLACEMENT_END: ["criteria_for_ending", "performance_levels_obtained"],
+    LetterType.MEETING_INVITATION: ["meeting_details"],
+    LetterType.MEETING_OUTCOME: ["meeting_outcome"],
+    LetterType.PROGRESS_REPORT: ["progress_summary", "attendance", "plain_summary"],
+    LetterType.NOT_ON_TRACK: ["reading_deficiency", "current_services", "proposed_services",
+                              "home_reading_resources"],
+    LetterType.RIMP: ["reading_deficiency", "rimp_sections", "rimp_due"],
+    LetterType.MID_YEAR_ENTRY: ["screening_results"],
+    LetterType.REFERRAL: ["right_to_request_evaluation", "meeting_details"],
+}
+PROGRESS_REPORT_KEY = "progress-report"
+EVENT_KINDS = set(TRIGGER_LETTER)
+
+
+def required_blocks(letter_type: str, policy_blocks: Iterable[str] = ()) -> list[str]:
+    """The letter type's own blocks, then the policy's, each once, in that order."""
+    blocks = list(LETTER_BLOCKS.get(letter_type, []))
+    for block in policy_blocks:
+        if block not in blocks:
+            blocks.append(block)
+    return blocks
+
+
+def _age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def _address(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
+def _guardian_address(guardian: Guardian) -> str:
+    city = " ".join(x for x in [f"{guardian.city}," if guardian.city else "", guardian.state, guardian.postal_code] if x)
+    return _address(f"{guardian.first_name} {guardian.last_name}", guardian.address_line1, guardian.address_line2,
+                    city.strip())
+
+
+def _recipients(*, district: District, student: Student, older_than: int | None, today: dt.date,
+                default_language: str, guardians: list[Guardian] | None = None) -> list[dict]:
+    """Guardians who receive notices; the student too when older than the policy's age.
+
+    Holland Patent: "Students over the age of (17) shall also receive written
+    notification" (RULES.md 4.2). The student is written to in the district's default
+    language: the school teaches in it, and the guardian's copy carries the home language.
+    """
+    if guardians is None:
+        guardians = list(Guardian.objects.filter(district=district, student=student, receives_notices=True)
+                         .order_by("id"))
+    recipients = [
+        {"key": f"guardian:{g.pk}", "guardian": g, "name": f"{g.first_name} {g.last_name}", "email": g.email,
+         "address": _guardian_address(g), "language": g.preferred_language or default_language}
+        for g in guardians if g.receives_notices
+    ]
+    if older_than is not None and _age_on(student.birth_date, today) > older_than:
+        first_guardian = guardians[0] if guardians else None
+        recipients.append({
+            "key": "student", "guardian": None, "name": student.full_name, "email": "",
+            "address": _address(student.full_name, *(_guardian_address(first_guardian).split("\n")[1:]
+                                                    if first_guardian else [])),
+            "language": default_language,
+        })
+    return recipients
+
+
+def _applies(notice, *, student: Student, tier: int | None) -> bool:
+    if notice.grades and student.grade not in notice.grades:
+        return False
+    if notice.tiers and (tier is None or tier not in notice.tiers):
+        return False
+    return True
+
+
+def _due_date(notice, today: dt.date) -> dt.date | None:
+    return today + dt.timedelta(days=notice.within_days) if notice.within_days is not None else None
+
+
+def _event(notice: Notice, verb: str, note: str = "", actor: User | None = None) -> NoticeEvent:
+    return NoticeEvent(district_id=notice.district_id, notice=notice, status=notice.status, verb=verb, note=note,
+                       actor=actor)
+
+
+def _insert_new(district: District, rows: list[Notice], actor: User | None) -> list[Notice]:
+    """Insert the rows whose unique key is new; return those (and only those).
+
+    `ignore_conflicts` makes a concurrent insert of the same key (a second worker, a
+    re-run) a no-op at the database, with no race between a check and the write.
+    """
+    if not rows:
+        return []
+    token = secrets.token_hex(16)
+    for row in rows:
+        row.insert_token = token
+    Notice.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    created = list(Notice.objects.filter(district=district, insert_token=token,
+                                         student_id__in={r.student_id for r in rows}).order_by("id"))
+    NoticeEvent.objects.bulk_create([_event(n, "created", actor=actor) for n in created], batch_size=500)
+    return created
+
+
+def _schedule_send(district: District, notice_ids: list[int]) -> None:
+    if notice_ids:
+        district_id = district.pk
+        transaction.on_commit(lambda: enqueue_send(district_id, notice_ids))
+
+
+def enqueue_send(district_id: int, notice_ids: list[int]) -> bool:
+    """Hand the notices to the broker. If it is unreachable they stay pending and the
+    sweeper (`notifications.tasks.outbox_sweep`) sends them when it is back."""
+    from notifications.tasks import notice_send
+
+    try:
+        for notice_id in notice_ids:
+            notice_send.apply_async((district_id, notice_id), retry=False)
+    except Exception as error:  # kombu raises several kinds; none may undo the caller's commit
+        if notice_send.app.conf.task_always_eager and not _is_broker_error(error):
+            raise
+        log.warning("broker unavailable, %d notices left for the sweeper (district %s): %s",
+                    len(notice_ids), district_id, type(error).__name__)
+        return False
+    return True
+
+
+def _is_broker_error(error: Exception) -> bool:
+    from kombu.exceptions import OperationalError
+
+    return isinstance(error, (OperationalError, ConnectionError, OSError))
+
+
+def notices_for_event(*, district: District, student: Student, trigger: str, period_key: str,
+                      actor: User | None = None, context: dict | None = None, meeting=None,
+                      tier: int | None = None) -> list[Notice]:
+    """Queue the notices the district's policy requires for `trigger` (NoticeTrigger) for this student:
+    one Notice per policy notice x recipient (guardians who receive notices; the student too when older than
+    `also_to_students_older_than`), idempotent on (student, notice type key, period_key, language, recipient).
+    Writes rows in the caller's transaction (outbox); schedules sending with transaction.on_commit.
+
+    Returns the notices this call created (an empty list when they already existed).
+    A `tier_start` whose context names a `from_tier` is a change of tier and uses that
+    letter. A `not_on_track` event also queues the policy's required plans given to
+    parents (Ohio's RIMP, due within 60 days; RULES.md 4.5).
+    """
+    if trigger not in EVENT_KINDS:
+        raise ValidationError({"trigger": _("Unknown notice trigger %(t)s.") % {"t": trigger}})
+    if student.district_id != district.pk:
+        raise ValidationError({"student": _("Unknown student.")})
+    if not period_key or len(period_key) > 80:
+        raise ValidationError({"period_key": _("A period key of 1 to 80 characters is required.")})
+    context = dict(context or {})
+    if tier is None:
+        tier = context.get("to_tier") or context.get("tier")
+    today = timezone.localdate()
+    version, policy = policy_document(district=district, as_of=today)
+    if policy is None:
+        return []
+    contact = policy.parent_contact
+    meeting_id = getattr(meeting, "pk", meeting) if meeting is not None else context.get("meeting_id")
+    specs = []  # (key, letter_type, title, blocks, delivery, due, older_than)
+    for notice in contact.notices:
+        if notice.trigger != trigger or not _applies(notice, student=student, tier=tier):
+            continue
+        letter_type = TRIGGER_LETTER[trigger]
+        if letter_type == LetterType.PLACEMENT_START and context.get("from_tier"):
+            letter_type = LetterType.TIER_CHANGE
+        specs.append((notice.key, letter_type, notice.title, required_blocks(letter_type, notice.content_blocks),
+                      list(notice.delivery), _due_date(notice, today), notice.also_to_students_older_than,
+                      notice.translated))
+    for plan in policy.required_plans or []:
+        if plan.trigger != trigger or not plan.given_to_parents:
+            continue
+        if plan.grades and student.grade not in plan.grades:
+            continue
+        due = today + dt.timedelta(days=plan.due_within_days) if plan.due_within_days else None
+        context.setdefault("plan_sections", {})[plan.key] = list(plan.sections)
+        specs.append((plan.key, LetterType.RIMP, plan.title, required_blocks(LetterType.RIMP), ["letter"], due,
+                      None, True))
+    if not specs:
+        return []
+    rows = []
+    for key, letter_type, title, blocks, delivery, due, older_than, translated in specs:
+        for recipient in _recipients(district=district, student=student, older_than=older_than, today=today,
+                                     default_language=contact.default_language):
+            requested = recipient["language"] if translated else contact.default_language
+            rows.append(Notice(
+                district=district, student=student, school_id=student.school_id, guardian=recipient["guardian"],
+                recipient_key=recipient["key"], recipient_name=recipient["name"][:220], email=recipient["email"],
+                address=recipient["address"], notice_key=key, letter_type=letter_type, trigger=trigger,
+                title=title[:200], content_blocks=blocks, period_key=period_key, language=requested,
+                channel=Channel.EMAIL if recipient["email"] and ("email" in delivery or "letter" in delivery)
+                else Channel.PRINT,
+                delivery=delivery, context=context, meeting_id=meeting_id, tier=tier,
+                policy_version_id=version.pk, due_date=due, created_by=actor,
+            ))
+    with transaction.atomic():
+        created = _insert_new(district, rows, actor)
+        if created:
+            audit(district=district, actor=actor, verb="notices.queue", obj=student,
+                  changes={"trigger": trigger, "period": period_key, "count": len(created)})
+    _schedule_send(district, [n.pk for n in created])
+    return created
+
+
+# --- scheduled progress reports ---------------------------------------------------------------
+
+def _quarter_start(day: dt.date, year_start: dt.date) -> tuple[int, dt.date]:
+    """Quarter number (1-4) and its first day, quarters of 9 weeks from the first day of school."""
+    index = min(3, max(0, (day - year_start).days // 63))
+    return index + 1, year_start + dt.timedelta(days=63 * index)
+
+
+def progress_report_periods(*, policy, grade: int, year_start: dt.date, today: dt.date) -> list[str]:
+    """The report periods of the schedules that apply to `grade` and are due by `today`.
+
+    A period key names one report per cadence: "pr-<year>-w<n>" every N weeks since the
+    first day of school (Loudon: every 3 weeks, RULES.md 4.4; LAUSD and OHVA: 6), or
+    "pr-<year>-q<q>-<k>" for k times a quarter (Holland Patent: once a quarter, in week 5
+    of the quarter for grades 6-12).
+    """
+    if today < year_start:
+        return []
+    periods = []
+    weeks = (today - year_start).days // 7
+    for schedule in policy.parent_contact.progress_reports:
+        if schedule.grades and grade not in schedule.grades:
+            continue
+        if schedule.every_weeks:
+            n = math.floor(weeks / schedule.every_weeks)
+            if n >= 1:
+                periods.append(f"pr-{year_start.year}-w{n * schedule.every_weeks:g}")
+        elif schedule.times_per_quarter:
+            quarter, q_start = _quarter_start(today, year_start)
+            week_in_quarter = (today - q_start).days // 7 + 1
+            first_week = schedule.week_of_quarter or 9 // schedule.times_per_quarter
+            step = max(1, 9 // schedule.times_per_quarter)
+            due = [first_week + i * step for i in range(schedule.times_per_quarter)]
+            done = [k for k, w in enumerate(due, start=1) if week_in_quarter >= w]
+            if done:
+                periods.append(f"pr-{year_start.year}-q{quarter}-{done[-1]}")
+            elif quarter > 1:  # catch up the previous quarter's last report if a run was missed
+                periods.append(f"pr-{year_start.year}-q{quarter - 1}-{schedule.times_per_quarter}")
+    return periods[:1]
+
+
+def progress_reports_create(*, district: District, as_of: dt.date | None = None, actor: User | None = None,
+                            school_year=None) -> list[Notice]:
+    """Queue this period's progress report for every student with an active plan.
+
+    Set-based: one query for the plans, one for the guardians, one insert; a re-run
+    for the same period inserts nothing (the unique key).
+    """
+    from interventions.models import Plan
+    from mtss.models import SchoolYear
+
+    today = as_of or timezone.localdate()
+    version, policy = policy_document(district=district, as_of=today)
+    if policy is None or not policy.parent_contact.progress_reports:
+        return []
+    year = school_year or (SchoolYear.objects.filter(district=district, start_date__lte=today, end_date__gte=today)
+                           .order_by("-start_date").first())
+    if year is None:
+        return []
+    contact = policy.parent_contact
+    plans = (Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, start_date__lte=today)
+             .select_related("student").order_by("student_id", "id"))
+    students: dict[int, Student] = {}
+    plan_ids: dict[int, list[int]] = {}
+    for plan in plans:
+        students[plan.student_id] = plan.student
+        plan_ids.setdefault(plan.student_id, []).append(plan.pk)
+    guardians: dict[int, list[Guardian]] = {}
+    for guardian in Guardian.objects.filter(district=district, student_id__in=list(students), receives_notices=True):
+        guardians.setdefault(guardian.student_id, []).append(guardian)
+    rows = []
+    blocks = required_blocks(LetterType.PROGRESS_REPORT)
+    for student_id, student in students.items():
+        periods = progress_report_periods(policy=policy, grade=student.grade, year_start=year.start_date, today=today)
+        if not periods:
+            continue
+        for recipient in _recipients(district=district, student=student, older_than=None, today=today,
+                                     default_language=contact.default_language,
+                                     guardians=guardians.get(student_id, [])):
+            rows.append(Notice(
+                district=district, student=student, school_id=student.school_id, guardian=recipient["guardian"],
+                recipient_key=recipient["key"], recipient_name=recipient["name"][:220], email=recipient["email"],
+                address=recipient["address"], notice_key=PROGRESS_REPORT_KEY,
+                letter_type=LetterType.PROGRESS_REPORT, trigger="progress_report", title="Progress report",
+                content_blocks=blocks, period_key=periods[0], language=recipient["language"],
+                channel=Channel.EMAIL if recipient["email"] else Channel.PRINT, delivery=["letter"],
+                context={"plan_ids": plan_ids[student_id], "as_of": today.isoformat()},
+                policy_version_id=version.pk, created_by=actor,
+            ))
+    with transaction.atomic():
+        created = _insert_new(district, rows, actor)
+    _schedule_send(district, [n.pk for n in created])
+    return created
+
+
+# --- generating and delivering -----------------------------------------------------------------
+
+CLAIM_SECONDS = 300
+
+
+def backoff_seconds(attempts: int) -> int:
+    """1, 2, 4, 8, 16 minutes... capped at an hour: a mail server gets time to recover."""
+    return min(3600, 60 * 2 ** max(0, attempts - 1))
+
+
+def notice_claim(*, district: District, notice_id: int) -> str | None:
+    """Claim a notice for sending with one conditional update; None if another worker
+    holds it or it is no longer pending or failed (a duplicate task, a retry after success)."""
+    now = timezone.now()
+    token = secrets.token_hex(8)
+    claimed = (Notice.objects.filter(district=district, pk=notice_id,
+                                     status__in=[NoticeStatus.PENDING, NoticeStatus.FAILED])
+               .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+               .update(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS), claim_token=token))
+    return token if claimed else None
+
+
+def notice_generate(*, district: District, notice: Notice, save: bool = True, policy=None, head=None) -> bytes:
+    """Render the notice's PDF in its language (or the fallback) and keep it on the row."""
+    from notifications.letters.render import render_notice_pdf
+
+    pdf, language, fallback = render_notice_pdf(district=district, notice=notice, policy=policy, head=head)
+    if save:
+        notice.rendered_language = language
+        notice.fallback_reason = fallback
+        notice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        if notice.pdf:
+            notice.pdf.delete(save=False)
+        # Keyed by the district: a file path without the tenant is a leak waiting to happen.
+        notice.pdf.save(f"d{district.pk}/notice-{notice.pk}-{notice.pdf_sha256[:12]}.pdf", ContentFile(pdf),
+                        save=False)
+        notice.generated_at = timezone.now()
+    return pdf
+
+
+def _email(district: District, notice: Notice, pdf: bytes, *, policy=None, head=None) -> None:
+    from notifications.letters.render import email_text
+
+    subject, body = email_text(district=district, notice=notice, policy=policy)
+    letter_settings = head.settings if head is not None else LetterSettings.objects.filter(district=district).first()
+    message = EmailMessage(subject=subject, body=body, to=[notice.email],
+                           reply_to=[letter_settings.reply_to] if letter_settings and letter_settings.reply_to else None)
+    message.attach(f"{notice.notice_key}-{notice.period_key}.pdf", pdf, "application/pdf")
+    message.send(fail_silently=False)
+
+
+def notice_send(*, district: District, notice_id: int) -> Notice | None:
+    """Generate and deliver one notice, claimed so that it happens once.
+
+    E-mail notices are sent and marked sent; printed ones are marked generated and go
+    out in the school's next print batch. A failure is recorded with its error and a
+    next attempt time (exponential backoff), and raised for the task to retry.
+    """
+    token = notice_claim(district=district, notice_id=notice_id)
+    if token is None:
+        return None
+    from notifications.letters.render import cached_letterhead
+
+    notice = (Notice.objects.select_related("student", "school", "school__principal", "guardian")
+              .get(district=district, pk=notice_id))
+    try:
+        with transaction.atomic():
+            _version, policy = policy_document(district=district)
+            head = cached_letterhead(district=district)
+            pdf = notice_generate(district=district, notice=notice, policy=policy, head=head)
+            notice.status = NoticeStatus.GENERATED
+            events = [_event(notice, "generated", notice.fallback_reason)]
+            if notice.channel == Channel.EMAIL:
+                _email(district, notice, pdf, policy=policy, head=head)
+                notice.status = NoticeStatus.SENT
+                notice.sent_at = timezone.now()
+                events.append(_event(notice, "emailed"))
+            notice.attempts = F("attempts") + 1
+            notice.last_error = ""
+            notice.next_attempt_at = None
+            notice.claimed_until = None
+            notice.save()
+            NoticeEvent.objects.bulk_create(events)
+    except Exception as error:
+        notice.refresh_from_db(fields=["attempts"])
+        attempts = notice.attempts + 1
+        message = f"{type(error).__name__}: {error}"[:2000]
+        from notifications.letters.blocks import LetterIncomplete
+
+        # A letter missing a required block's data cannot succeed on retry: no next attempt;
+        # staff see the reason and regenerate once the data is there.
+        retry = attempts < Notice.MAX_ATTEMPTS and not isinstance(error, LetterIncomplete)
+        Notice.objects.filter(district=district, pk=notice_id, claim_token=token).update(
+            status=NoticeStatus.FAILED, attempts=attempts, last_error=message, claimed_until=None,
+            next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff_seconds(attempts)) if retry else None)
+        notice.status = NoticeStatus.FAILED
+        NoticeEvent.objects.create(district=district, notice=notice, status=NoticeStatus.FAILED, verb="failed",
+                                   note=message)
+        log.warning("notice %s failed (attempt %s): %s", notice_id, attempts, type(error).__name__)
+        raise
+    notice.refresh_from_db(fields=["attempts"])  # it was saved as attempts + 1
+    return notice
+
+
+def outbox_due(*, district: District, now: dt.datetime | None = None, older_than_seconds: int = 60) -> list[int]:
+    """Notices the sweeper should (re)send: pending ones not handed over within a minute
+    (the broker was down at commit, or a worker died), and failed ones whose backoff is over."""
+    now = now or timezone.now()
+    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    pending = Q(status=NoticeStatus.PENDING, created_at__lte=now - dt.timedelta(seconds=older_than_seconds))
+    failed = Q(status=NoticeStatus.FAILED, next_attempt_at__isnull=False, next_attempt_at__lte=now)
+    return list(Notice.objects.filter(unclaimed, pending | failed, district=district)
+                .order_by("id").values_list("id", flat=True)[:5000])
+
+
+# --- staff actions -----------------------------------------------------------------------------
+
+@transaction.atomic
+def notice_acknowledge(*, district: District, notice: Notice, actor: User | None, note: str = "") -> Notice:
+    if notice.district_id != district.pk:
+        raise ValidationError(_("Unknown notice."))
+    if notice.status not in (NoticeStatus.SENT, NoticeStatus.GENERATED):
+        raise ValidationError({"status": _("Only a generated or sent notice can be acknowledged; this one is %(s)s.")
+                               % {"s": notice.get_status_display()}})
+    notice.status = NoticeStatus.ACKNOWLEDGED
+    notice.acknowledged_at = timezone.now()
+    notice.acknowledged_by = actor
+    notice.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    NoticeEvent.objects.create(district=district, notice=notice, status=notice.status, verb="acknowledged",
+                               note=note[:1000], actor=actor)
+    audit(district=district, actor=actor, verb="notice.acknowledge", obj=notice)
+    return notice
+
+
+@transaction.atomic
+def notice_regenerate(*, district: District, notice: Notice, actor: User | None) -> Notice:
+    """Render the letter again from today's data and send it again (e.g. after a
+    guardian's address or language was corrected, or after a failure)."""
+    if notice.district_id != district.pk:
+        raise ValidationError(_("Unknown notice."))
+    guardian = notice.guardian
+    if guardian is not None:
+        guardian.refresh_from_db()
+        notice.language = guardian.preferred_language or notice.language
+        notice.email = guardian.email
+        notice.address = _guardian_address(guardian)
+        notice.channel = Channel.EMAIL if guardian.email else Channel.PRINT
+    conflict = (Notice.objects.filter(district=district, student_id=notice.student_id, notice_key=notice.notice_key,
+                                      period_key=notice.period_key, language=notice.language,
+                                      recipient_key=notice.recipient_key).exclude(pk=notice.pk).exists())
+    if conflict:
+        raise ValidationError({"language": _("A notice for this period already exists in that language.")})
+    notice.status = NoticeStatus.PENDING
+    notice.attempts = 0
+    notice.last_error = ""
+    notice.next_attempt_at = None
+    notice.claimed_until = None
+    notice.print_batch = None
+    notice.save()
+    NoticeEvent.objects.create(district=district, notice=notice, status=notice.status, verb="regenerate", actor=actor)
+    audit(district=district, actor=actor, verb="notice.regenerate", obj=notice)
+    _schedule_send(district, [notice.pk])
+    return notice
+
+
+@transaction.atomic
+def notice_retry(*, district: District, notice: Notice, actor: User | None) -> Notice:
+    """A district administrator's retry of a failed notice: now, with a fresh attempt count."""
+    if notice.status != NoticeStatus.FAILED:
+        raise ValidationError({"status": _("Only a failed notice can be retried.")})
+    Notice.objects.filter(district=district, pk=notice.pk).update(
+        status=NoticeStatus.PENDING, attempts=0, next_attempt_at=None, claimed_until=None)
+    notice.refresh_from_db()
+    NoticeEvent.objects.create(district=district, notice=notice, status=notice.status, verb="retry", actor=actor)
+    audit(district=district, actor=actor, verb="notice.retry", obj=notice)
+    _schedule_send(district, [notice.pk])
+    return notice
+
+
+def print_batch_create(*, district: District, school: School, actor: User | None) -> PrintBatch:
+    """Merge the school's generated printed letters into one PDF, sorted for mailing
+    (ZIP code, then recipient), and mark them sent.
+
+    The letters are claimed by setting their batch in one conditional update, so two
+    staff pressing the button at once cannot print a letter twice.
+    """
+    from notifications.letters.pdf import merge_pdfs
+
+    if school.district_id != district.pk:
+        raise ValidationError({"school": _("Unknown school.")})
+    with transaction.atomic():
+        batch = PrintBatch.objects.create(district=district, school=school, created_by=actor)
+        Notice.objects.filter(district=district, school=school, channel=Channel.PRINT,
+                              status=NoticeStatus.GENERATED, print_batch__isnull=True).update(print_batch=batch)
+        notices = list(Notice.objects.filter(district=district, print_batch=batch))
+        if not notices:
+            raise ValidationError({"school": _("No printed letters are waiting for %(s)s.") % {"s": school.name}})
+        notices.sort(key=mailing_sort_key)
+        merged, pages = merge_pdfs([n.pdf for n in notices])
+        batch.letter_count = len(notices)
+        batch.page_count = pages
+        batch.pdf.save(f"d{district.pk}/batch-{batch.pk}.pdf", ContentFile(merged), save=False)
+        batch.save()
+        now = timezone.now()
+        Notice.objects.filter(district=district, print_batch=batch).update(status=NoticeStatus.SENT, sent_at=now)
+        NoticeEvent.objects.bulk_create([NoticeEvent(district=district, notice=n, status=NoticeStatus.SENT,
+                                                     verb="printed", note=f"batch {batch.pk}", actor=actor)
+                                         for n in notices])
+        audit(district=district, actor=actor, verb="notices.print_batch", obj=batch,
+              changes={"school": school.pk, "letters": len(notices)})
+    return batch
+
+
+def mailing_sort_key(notice: Notice) -> tuple:
+    """Presort for the post office: by ZIP code (the address's last token), then name."""
+    lines = [line for line in notice.address.split("\n") if line.strip()]
+    last = lines[-1].split() if lines else []
+    zip_code = last[-1] if last and last[-1][:5].isdigit() else "99999"
+    return (zip_code, notice.recipient_name.lower(), notice.student_id, notice.pk)
+
+
+# --- district letter settings --------------------------------------------------------------------
+
+def language_set_reviewed(*, district: District, language: str, reviewed: bool, actor: User | None) -> DistrictLanguage:
+    if language not in CATALOGUED:
+        raise ValidationError({"language": _("Unknown letter language %(l)s.") % {"l": language}})
+    with transaction.atomic():
+        row, _created = DistrictLanguage.objects.update_or_create(
+            district=district, language=language,
+            defaults={"reviewed": reviewed, "reviewed_by": actor if reviewed else None,
+                      "reviewed_at": timezone.now() if reviewed else None})
+        audit(district=district, actor=actor, verb="letters.language_reviewed", obj=row,
+              changes={"language": language, "reviewed": reviewed})
+    return row
+
+
+def letter_text_set(*, district: District, language: str, key: str, text: str, reviewed: bool = False,
+                    actor: User | None = None) -> LetterText | None:
+    """Set (or with empty text, remove) the district's wording of one paragraph."""
+    from notifications.letters.blocks import OVERRIDABLE_KEYS
+
+    errors = {}
+    if language not in CATALOGUED:
+        errors["language"] = _("Unknown letter language %(l)s.") % {"l": language}
+    if key not in OVERRIDABLE_KEYS:
+        errors["key"] = _("Unknown paragraph %(k)s.") % {"k": key}
+    if len(text) > 5000:
+        errors["text"] = _("At most 5,000 characters.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if not text.strip():
+            LetterText.objects.filter(district=district, language=language, key=key).delete()
+            row = None
+        else:
+            row, _created = LetterText.objects.update_or_create(
+                district=district, language=language, key=key, defaults={"text": text.strip(), "reviewed": reviewed})
+        audit(district=district, actor=actor, verb="letters.text_set", changes={"language": language, "key": key})
+    return row
+
+
+def letter_settings_save(*, district: District, actor: User | None, **fields) -> LetterSettings:
+    allowed = {"letterhead_name", "return_address", "phone", "signature_name", "signature_title", "reply_to", "logo"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: _("Unknown setting.") for name in unknown})
+    with transaction.atomic():
+        row, _created = LetterSettings.objects.get_or_create(district=district)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.full_clean(exclude=["district"])
+        row.save()
+        audit(district=district, actor=actor, verb="letters.settings", obj=row, changes={"fields": sorted(fields)})
+    return row
+
+
+__all__ = ["notices_for_event", "progress_reports_create", "notice_send", "notice_acknowledge", "notice_regenerate",
+           "notice_retry", "print_batch_create", "letter_language", "enqueue_send"]
+
+
+# --- screening results after a window closes ------------------------------------------------------
+
+def screening_letters_create(*, district: District, window, actor: User | None = None) -> int:
+    """Queue the screening-result letters of one closed benchmark window.
+
+    Every screened student gets the policy's `screening_completed` notice; those whose
+    indicated tier is 2 or more also get `screening_at_risk` (Loudon: the letter below the
+    25th percentile, RULES.md 4.4). The period is the window, so a re-run adds nothing.
+    Scores are read in one query; notices are queued per student (a background job).
+    """
+    from screening.models import Score
+
+    by_student: dict[int, list] = {}
+    students: dict[int, Student] = {}
+    for score in (Score.objects.filter(district=district, window=window).select_related("measure", "student")
+                  .order_by("student_id", "measure__name")):
+        students[score.student_id] = score.student
+        by_student.setdefault(score.student_id, []).append(score)
+    count = 0
+    for student_id, scores in by_student.items():
+        rows = [{"measure": s.measure.name, "score": s.score if s.score is not None else s.category,
+                 "at_risk": bool(s.tier and s.tier >= 2)} for s in scores]
+        context = {"screening": rows, "window_id": window.pk}
+        period = f"screening-{window.pk}"
+        with transaction.atomic():
+            count += len(notices_for_event(district=district, student=students[student_id],
+                                           trigger="screening_completed", period_key=period, actor=actor,
+                                           context=context))
+            if any(r["at_risk"] for r in rows):
+                count += len(notices_for_event(district=district, student=students[student_id],
+                                               trigger="screening_at_risk", period_key=period, actor=actor,
+                                               context=context, tier=max(s.tier or 1 for s in scores)))
+    return count
+
+
+def closed_windows(*, district: District, today: dt.date, within_days: int = 7) -> list:
+    """Windows that closed in the last week (a missed daily run is caught up)."""
+    from screening.models import ScreeningWindow
+
+    return list(ScreeningWindow.objects.filter(district=district, end_date__lt=today,
+                                               end_date__gte=today - dt.timedelta(days=within_days)))

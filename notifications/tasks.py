@@ -1,0 +1,116 @@
+"""Celery tasks for notices. Thin: take ids, enter the district, call a service.
+
+The beat schedule (mtss/celery.py) is small and fixed; each periodic task fans out
+to the districts that are due (ARCHITECTURE.md, Jobs). Every task is safe to run
+twice: notices have a unique key, and sending is claimed with a conditional update.
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from mtss.models import District
+from mtss.tenancy import tenant_context
+
+log = logging.getLogger(__name__)
+
+
+def _districts():
+    # The district table is the tenant list itself (no row-level security on it).
+    return list(District.objects.order_by("id").values_list("id", flat=True))
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def notice_send(self, district_id: int, notice_id: int):
+    """Generate and deliver one notice; retry with exponential backoff on failure."""
+    from notifications.letters.blocks import LetterIncomplete
+    from notifications.services import backoff_seconds
+    from notifications.services import notice_send as send
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        try:
+            notice = send(district=district, notice_id=notice_id)
+        except LetterIncomplete:
+            return "incomplete"  # recorded on the notice; a retry cannot supply the data
+        except Exception as error:
+            if self.request.called_directly or self.app.conf.task_always_eager:
+                return "failed"  # in-process (demo): the sweeper retries later
+            raise self.retry(exc=error, countdown=backoff_seconds(self.request.retries + 1))
+    return notice.status if notice is not None else "skipped"
+
+
+@shared_task
+def outbox_sweep(district_id: int | None = None, older_than_seconds: int = 60) -> int:
+    """Hand pending notices (the broker was down at commit) and failed ones whose backoff
+    is over to the workers. Runs every minute from beat; returns how many it queued."""
+    from notifications.services import enqueue_send, outbox_due
+
+    queued = 0
+    for pk in [district_id] if district_id else _districts():
+        district = District.objects.get(pk=pk)
+        with tenant_context(district):
+            ids = outbox_due(district=district, older_than_seconds=older_than_seconds)
+        if ids and enqueue_send(pk, ids):
+            queued += len(ids)
+    return queued
+
+
+@shared_task
+def progress_reports_due() -> int:
+    """Daily: fan out to every district; each queues the reports whose period has come."""
+    for pk in _districts():
+        district_progress_reports.delay(pk, timezone.localdate().isoformat())
+    return len(_districts())
+
+
+@shared_task
+def district_progress_reports(district_id: int, as_of: str | None = None) -> int:
+    import datetime as dt
+
+    from notifications.services import progress_reports_create
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        created = progress_reports_create(district=district,
+                                          as_of=dt.date.fromisoformat(as_of) if as_of else None)
+    return len(created)
+
+
+@shared_task
+def staff_reminders_due() -> int:
+    """Weekly on Monday: remind providers of overdue probes and due reviews."""
+    for pk in _districts():
+        district_staff_reminders.delay(pk)
+    return len(_districts())
+
+
+@shared_task
+def district_staff_reminders(district_id: int) -> int:
+    from notifications.reminders import staff_reminders_send
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        return staff_reminders_send(district=district)
+
+
+@shared_task
+def screening_letters_due() -> int:
+    """Daily: every district's benchmark windows that closed in the last week."""
+    for pk in _districts():
+        district_screening_letters.delay(pk)
+    return len(_districts())
+
+
+@shared_task
+def district_screening_letters(district_id: int) -> int:
+    from notifications.services import closed_windows, screening_letters_create
+
+    district = District.objects.get(pk=district_id)
+    count = 0
+    with tenant_context(district):
+        for window in closed_windows(district=district, today=timezone.localdate()):
+            count += screening_letters_create(district=district, window=window)
+    return count

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from notifications import views
+
+urlpatterns = [
+    path("", views.notice_list, name="notice_list"),
+    path("<int:notice_id>/", views.notice_detail, name="notice_detail"),
+    path("<int:notice_id>/pdf/", views.notice_pdf, name="notice_pdf"),
+    path("<int:notice_id>/acknowledge/", views.notice_acknowledge, name="notice_acknowledge"),
+    path("<int:notice_id>/regenerate/", views.notice_regenerate, name="notice_regenerate"),
+    path("<int:notice_id>/retry/", views.notice_retry, name="notice_retry"),
+    path("students/<int:student_id>/", views.student_notices, name="student_notices"),
+    path("print/", views.print_center, name="notice_print"),
+    path("print/<int:batch_id>/pdf/", views.print_batch_pdf, name="notice_print_batch_pdf"),
+    path("settings/", views.letter_settings, name="letter_settings"),
+]
