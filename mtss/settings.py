@@ -230,7 +230,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["mtss.api_auth.IsDistrictMember"],
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "students.models.LANGUAGES"},
+    # Several models have a `status` field; each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "students.models.LANGUAGES",
+        "PlanStatusEnum": "interventions.models.Plan.Status",
+        "AttendanceStatusEnum": "interventions.models.Attendance.Status",
+        "MeetingStatusEnum": "interventions.models.Meeting.Status",
+        "AgendaItemStatusEnum": "interventions.models.AgendaItem.Status",
+        "NoticeStatusEnum": "notifications.models.NoticeStatus",
+        "ImportRunStatusEnum": "students.models.ImportRun.Status",
+        "ReviewItemStatusEnum": "screening.models.ReviewItem.Status",
+    },
 }
 
 # --- Logging: no student data, ever; only ids and counts. ---------------------------------

@@ -16,6 +16,7 @@ from mtss.tasks import district_school_count
 
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parent.parent
+QUEUE = f"test-jobs-{os.getpid()}"
 
 
 @pytest.fixture
@@ -25,9 +26,10 @@ def worker(tmp_path):
     env = dict(os.environ, MTSS_TESTING="1", DJANGO_SETTINGS_MODULE="mtss.settings",
                DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
     pidfile = tmp_path / "worker.pid"
+    # Its own queue: tasks other tests left in the shared broker never reach it.
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "mtss", "worker", "--pool=solo", "--loglevel=WARNING",
-         f"--pidfile={pidfile}", f"--hostname=test-{os.getpid()}@%h"],
+         f"--pidfile={pidfile}", f"--hostname=test-{os.getpid()}@%h", f"--queues={QUEUE}"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -55,5 +57,5 @@ def test_the_cache_is_the_real_redis():
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_a_task_scoped_to_the_district(world, worker):
     assert not settings.CELERY_TASK_ALWAYS_EAGER
-    result = district_school_count.delay(world.a.district.pk)
+    result = district_school_count.apply_async(args=[world.a.district.pk], queue=QUEUE)
     assert result.get(timeout=60) == 2  # the worker saw district a's two schools through row-level security
