@@ -1,15 +1,27 @@
-"""HTML to PDF with WeasyPrint: one place for base URL and fonts (MACHINE.md: Noto fonts)."""
+"""HTML to PDF with WeasyPrint, for every document of the product (MACHINE.md: Noto fonts).
+
+Documents carry everything inline (styles, SVG charts, logos as data: URIs), so the
+fetcher allows data: URIs only: nothing is read from disk or the network, and one
+fetcher per process avoids WeasyPrint building a TLS context for every document.
+"""
 from __future__ import annotations
 
-from django.conf import settings
+from functools import lru_cache
+
 from django.template.loader import render_to_string
 
 
-def html_to_pdf(html: str) -> bytes:
+@lru_cache(maxsize=1)
+def url_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+
+def html_to_pdf(html: str, **options) -> bytes:
     from weasyprint import HTML
 
-    # Static files (the stylesheet, a logo) resolve from the project directory; no network.
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, base_url=None, url_fetcher=url_fetcher()).write_pdf(**options)
 
 
 def render_pdf(template: str, context: dict) -> bytes:

@@ -21,23 +21,22 @@ def letter_css_text() -> str:
 def _weasy():
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
+
+    from mtss.pdf import url_fetcher
 
     fonts = FontConfiguration()
-    # Letters carry everything inline (logo and chart as data); nothing is fetched from
-    # files or the network. One fetcher per process: WeasyPrint's default builds a new
-    # TLS context for every document (about 25 ms a letter, benchmarks/bench_letters.py).
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    # Letters carry everything inline (logo and chart as data); the shared fetcher allows
+    # data: URIs only, one per process (a new TLS context per letter cost ~25 ms).
+    fetcher = url_fetcher()
     return CSS(string=letter_css_text(), font_config=fonts, url_fetcher=fetcher), fonts, fetcher
 
 
 def html_to_pdf(html: str) -> bytes:
     """Render a standalone letter document (no external resources: logo and chart are inline)."""
-    from weasyprint import HTML
+    from mtss.pdf import html_to_pdf as render
 
-    stylesheet, fonts, fetcher = _weasy()
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet],
-                                                                          font_config=fonts)
+    stylesheet, fonts, _fetcher = _weasy()
+    return render(html, stylesheets=[stylesheet], font_config=fonts)
 
 
 def merge_pdfs(files) -> tuple[bytes, int]:

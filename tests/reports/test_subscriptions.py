@@ -15,7 +15,7 @@ from mtss.tenancy import tenant_context
 from reports import services, tasks
 from reports.models import ReportDelivery, ReportSubscription
 from tests.reports.cases import access_logs
-from tests.test_jobs import worker  # noqa: F401  (the real Celery worker fixture)
+from tests.test_jobs import QUEUE, worker  # noqa: F401  (the real Celery worker fixture and its queue)
 
 
 def _subscribe(fidelity, login):
@@ -145,7 +145,7 @@ def test_a_real_worker_sends_the_weekly_summary(mail_dir, fidelity, login, worke
     side = fidelity["side"]
     with tenant_context(side.district):
         [delivery_id] = services.deliveries_due(district=side.district, today=_monday_after(fidelity))
-    result = tasks.send_fidelity_summary.delay(side.district.pk, delivery_id)
+    result = tasks.send_fidelity_summary.apply_async(args=[side.district.pk, delivery_id], queue=QUEUE)
     assert result.get(timeout=120) == "sent"
     with tenant_context(side.district):
         assert ReportDelivery.objects.get(pk=delivery_id).status == "sent"
