@@ -286,6 +286,40 @@ def _conflict(district: District, item: AgendaItem) -> str:
 
 # --- applying decisions ----------------------------------------------------------------------
 
+def _tier_services(policy, tier: int, area: str) -> list[str]:
+    """What the next tier provides, in the policy's own terms (for the parents' letter)."""
+    if policy is None:
+        return []
+    try:
+        policy_tier = policy.tier(tier)
+    except LookupError:
+        return []
+    parts = [f"{area.title()}: {policy_tier.name}"]
+    dosage = policy_tier.dosage
+    if dosage is not None:
+        if dosage.sessions_per_week:
+            parts.append(_("%(n)s sessions a week of %(m)s minutes") % {"n": f"{dosage.sessions_per_week:g}",
+                                                                       "m": dosage.minutes_per_session})
+        elif dosage.sessions_per_cycle and dosage.cycle_days:
+            parts.append(_("%(n)s sessions per %(d)s-day cycle of %(m)s minutes") % {
+                "n": dosage.sessions_per_cycle, "d": dosage.cycle_days, "m": dosage.minutes_per_session})
+    if policy_tier.max_group_size:
+        parts.append(_("in groups of at most %(n)s") % {"n": policy_tier.max_group_size})
+    return [", ".join(parts) + ". " + policy_tier.description]
+
+
+def _notice_context(decision: Decision, meeting: Meeting, day: dt.date) -> dict:
+    """What the parents' letters say about this decision (notifications/letters/render.py reads it)."""
+    local = timezone.localtime(meeting.starts_at)
+    reason = decision.get_kind_display() + (f": {decision.notes.strip()}" if decision.notes.strip() else "")
+    return {
+        "decision": decision.kind, "notes": decision.notes, "reason": reason, "summary": decision.notes,
+        "meeting_date": day.isoformat(), "start_date": day.isoformat(),
+        "meeting": {"date": day.isoformat(), "time": local.strftime("%H:%M"), "place": meeting.location,
+                    "purpose": meeting.purpose or meeting.get_team_type_display()},
+    }
+
+
 def _notices(district, decision, trigger, tier, actor, context):
     from notifications.services import notices_for_event
 
@@ -310,7 +344,7 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
     day = _meeting_date(meeting)
     plan = Plan.objects.select_related("student", "placement").get(district=district, pk=decision.plan_id) \
         if decision.plan_id else None
-    context = {"decision": decision.kind, "notes": decision.notes, "meeting_date": day.isoformat()}
+    context = _notice_context(decision, meeting, day)
     kind = decision.kind
     if kind == Decision.Kind.MODIFY and plan is not None:
         if decision.new_intervention_id or decision.new_goal_target is not None:
@@ -334,11 +368,16 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
                                                else Plan.Status.DISCONTINUED)
         context.update(from_tier=current, to_tier=new_tier, area=plan.area)
         if new_tier > 1:
+            context["services"] = _tier_services(policy, new_tier, plan.area)
             _notices(district, decision, "tier_start", new_tier, actor, context)
         else:
+            # The letter speaks of the plan that ends: its goal is the criterion that was met.
+            context["plan_ids"] = [plan.pk]
             _notices(district, decision, "tier_end", current, actor, context)
     elif kind == Decision.Kind.REFER:
         # Services continue while the evaluation is decided (Holland Patent keeps Tier 1 and 3 services).
+        if plan is not None:
+            context["plan_ids"] = [plan.pk]
         _notices(district, decision, "referral_considered", plan.tier if plan else None, actor, context)
     audit(district=district, actor=actor, verb="decision.apply", obj=decision, changes={"kind": kind})
     return True

@@ -251,3 +251,28 @@ def test_recurring_meetings_are_scheduled_every_n_weeks(world, login):
     with tenant_context(world.a.district):
         dates = [m.starts_at.date() for m in Meeting.objects.order_by("starts_at")]
     assert [str(d) for d in dates] == ["2026-12-01", "2026-12-22", "2027-01-12"]
+
+
+def test_a_decision_queues_complete_letters_in_the_guardians_language(program, settings, monkeypatch):
+    """The notices a decision queues carry what their required blocks need, so they are sent."""
+    from mtss.celery import app
+    from notifications.models import Notice
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)  # send in-process, as the demo does
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    side, plans, meeting = _scenario(program)
+    with tenant_context(side.district):
+        item = agenda_add(district=side.district, actor=side.principal, meeting=meeting, student=plans[0].student,
+                          reason="review", area="reading")
+        decision_record(district=side.district, actor=side.principal, item=item, kind="intensify",
+                        notes="No growth after ten weeks")
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        with tenant_context(side.district):
+            meeting_close(district=side.district, actor=side.principal, meeting=meeting)
+    with tenant_context(side.district):
+        notices = list(Notice.objects.filter(student=plans[0].student))
+    assert notices, "the policy's tier-start notice was queued"
+    assert {n.language for n in notices} == {"es"}  # the guardian's preferred language (tests/factories.py)
+    assert all(n.status == "sent" for n in notices), [(n.status, n.last_error) for n in notices]
