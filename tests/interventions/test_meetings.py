@@ -253,12 +253,21 @@ def test_recurring_meetings_are_scheduled_every_n_weeks(world, login):
     assert [str(d) for d in dates] == ["2026-12-01", "2026-12-22", "2027-01-12"]
 
 
-def test_a_decision_queues_complete_letters_in_the_guardians_language(program, settings, monkeypatch):
-    """The notices a decision queues carry what their required blocks need, so they are sent."""
+@pytest.fixture
+def jobs_in_process():
+    """Send notices in-process, as the demo does (no worker in this test)."""
     from mtss.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_a_decision_queues_complete_letters_in_the_guardians_language(program, settings, jobs_in_process):
+    """The notices a decision queues carry what their required blocks need, so they are sent."""
     from notifications.models import Notice
 
-    monkeypatch.setattr(app.conf, "task_always_eager", True)  # send in-process, as the demo does
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     side, plans, meeting = _scenario(program)
     with tenant_context(side.district):
