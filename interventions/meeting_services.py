@@ -314,6 +314,8 @@ def _notice_context(decision: Decision, meeting: Meeting, day: dt.date) -> dict:
     reason = decision.get_kind_display() + (f": {decision.notes.strip()}" if decision.notes.strip() else "")
     return {
         "decision": decision.kind, "notes": decision.notes, "reason": reason, "summary": decision.notes,
+        # Holland Patent's end-of-services letter carries the teacher's recommendation (001_...).
+        "teacher_recommendation": decision.notes.strip() or reason,
         "meeting_date": day.isoformat(), "start_date": day.isoformat(),
         "meeting": {"date": day.isoformat(), "time": local.strftime("%H:%M"), "place": meeting.location,
                     "purpose": meeting.purpose or meeting.get_team_type_display()},

@@ -275,13 +275,17 @@ def test_a_decision_queues_complete_letters_in_the_guardians_language(program, s
                           reason="review", area="reading")
         decision_record(district=side.district, actor=side.principal, item=item, kind="intensify",
                         notes="No growth after ten weeks")
+        done = agenda_add(district=side.district, actor=side.principal, meeting=meeting, student=plans[1].student,
+                          reason="goal met", area="reading")
+        decision_record(district=side.district, actor=side.principal, item=done, kind="exit",
+                        notes="Reads at the goal; keep an eye on fluency")
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         with tenant_context(side.district):
             meeting_close(district=side.district, actor=side.principal, meeting=meeting)
     with tenant_context(side.district):
-        notices = list(Notice.objects.filter(student=plans[0].student))
-    assert notices, "the policy's tier-start notice was queued"
+        notices = list(Notice.objects.filter(student__in=[plans[0].student, plans[1].student]))
+    assert {n.student_id for n in notices} == {plans[0].student_id, plans[1].student_id}
     assert {n.language for n in notices} == {"es"}  # the guardian's preferred language (tests/factories.py)
     assert all(n.status == "sent" for n in notices), [(n.status, n.last_error) for n in notices]
