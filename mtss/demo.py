@@ -1097,6 +1097,9 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         from interventions.demo import seed_interventions
 
         counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
+        from screening.demo import seed_screening
+
+        counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         # The district dashboard's effectiveness snapshot (normally the nightly job).
         from reports.services import evaluations_refresh
 

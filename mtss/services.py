@@ -83,4 +83,8 @@ def policy_version_create(*, district: District, actor: User | None, data: dict,
     )
     audit(district=district, actor=actor, verb="policy.create", obj=version,
           changes={"version": version.version, "name": document.name})
+    # Risk levels follow the policy: recompute the screening scores it now governs.
+    from screening.tasks import risk_recompute_task
+
+    transaction.on_commit(lambda: risk_recompute_task.delay(district.pk, str(effective_from)))
     return version

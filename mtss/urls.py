@@ -21,11 +21,13 @@ urlpatterns = [
     path("interventions/library/", include("interventions.library_urls")),
     path("interventions/", include("interventions.urls")),
     path("reports/", include("reports.urls")),
+    path("screening/", include("screening.urls")),
     path("notices/", include("notifications.urls")),
     path("api/v1/", include("students.api_urls")),
     path("api/v1/", include("interventions.api_urls")),
     path("api/v1/", include("interventions.meeting_api_urls")),
     path("api/v1/", include("notifications.api_urls")),
+    path("api/v1/", include("screening.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

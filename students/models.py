@@ -206,6 +206,7 @@ class ImportRun(DistrictOwned):
     class Kind(models.TextChoices):
         ROSTER = "roster", _("Roster")
         SCORES = "scores", _("Scores")
+        NORMS = "norms", _("Norms and cut scores")
 
     class Status(models.TextChoices):
         DRY_RUN = "dry_run", _("Dry run: nothing written")

@@ -43,10 +43,12 @@ def _in_schools(membership: Membership) -> Q:
 
 
 def _flagged() -> Q:
-    # "Flagged" = an open placement above Tier 1 (screening flags join later).
+    """Flagged: an open placement above Tier 1, or an at-risk screening result still in review."""
+    from screening.selectors import flagged_by_screening  # screening imports this module
+
     return Q(
         Exists(TierPlacement.objects.filter(student_id=OuterRef("pk"), end_date__isnull=True, tier__gte=2))
-    )
+    ) | flagged_by_screening()
 
 
 def visible_students(*, district: District, membership: Membership | None) -> QuerySet[Student]:

@@ -1,0 +1,99 @@
+"""Forms of the screening pages: windows, uploads (rosters, scores, norms), column mappings."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from screening.importers import FORMATS
+from screening.importers.generic import FIELDS
+from screening.models import NormTable, Season
+
+MAX_UPLOAD_MB = 200
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class WindowForm(forms.Form):
+    school_year = forms.ModelChoiceField(label=_("School year"), queryset=None)
+    season = forms.ChoiceField(label=_("Season"), choices=Season.choices)
+    start_date = forms.DateField(label=_("First day"), widget=DateInput)
+    end_date = forms.DateField(label=_("Last day"), widget=DateInput)
+
+    def __init__(self, *args, school_years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_year"].queryset = school_years
+
+
+class UploadForm(forms.Form):
+    KIND_CHOICES = [("scores", _("Scores")), ("roster", _("Roster (OneRoster zip)"))]
+
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=KIND_CHOICES, widget=forms.RadioSelect,
+                             initial="scores")
+    format = forms.ChoiceField(label=_("Score format"), required=False,
+                               choices=[("", _("(not for rosters)"))] + [(k, r.label) for k, r in FORMATS.items()])
+    mapping = forms.ModelChoiceField(label=_("Saved column mapping (generic CSV)"), queryset=None, required=False)
+    measure = forms.ModelChoiceField(label=_("Measure, when the file does not say (Star, i-Ready)"), queryset=None,
+                                     required=False, to_field_name="key")
+    file = forms.FileField(label=_("File"), help_text=_(
+        "CSV (UTF-8 or Windows-1252), a tab-delimited text file, or a zip (OneRoster; NWEA MAP "
+        "Comprehensive Data File)."))
+    dry_run = forms.BooleanField(label=_("Dry run: check and count, write nothing"), required=False, initial=True)
+    accept_valid_rows = forms.BooleanField(label=_("Import the valid rows even if some are rejected"),
+                                           required=False)
+
+    def __init__(self, *args, mappings, measures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mapping"].queryset = mappings
+        self.fields["measure"].queryset = measures
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than %(n)s MB.") % {"n": MAX_UPLOAD_MB})
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "scores":
+            if not data.get("format"):
+                self.add_error("format", _("Choose the format of the score file."))
+            elif FORMATS[data["format"]].needs_mapping and not data.get("mapping"):
+                self.add_error("mapping", _("The generic format needs a saved column mapping."))
+        return data
+
+
+class NormsForm(forms.Form):
+    measure = forms.ModelChoiceField(label=_("Measure (when the file has no measure column)"), queryset=None,
+                                     required=False)
+    kind = forms.ChoiceField(label=_("Table"), choices=NormTable.Kind.choices, widget=forms.RadioSelect,
+                             initial=NormTable.Kind.PERCENTILE)
+    norm = forms.ChoiceField(label=_("Norm group"), choices=NormTable.Norm.choices, initial=NormTable.Norm.NATIONAL)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    source = forms.CharField(label=_("Source (publisher, licence, year)"), max_length=300, required=False)
+    file = forms.FileField(label=_("CSV file"), help_text=_(
+        "Columns: measure (optional), grade, season, then percentile and score (norms) or below and label "
+        "(cut scores)."))
+    dry_run = forms.BooleanField(label=_("Dry run"), required=False)
+
+    def __init__(self, *args, measures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].queryset = measures
+
+
+class MappingForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    measure = forms.ModelChoiceField(label=_("Every row is for this measure (when the file has no measure column)"),
+                                     queryset=None, required=False)
+
+    def __init__(self, *args, measures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].queryset = measures
+        for field, label in FIELDS.items():
+            self.fields[f"col_{field}"] = forms.CharField(
+                label=_("Column for: %(f)s") % {"f": label}, max_length=200, required=False,
+                help_text=_("The header as it is in your file.") if field == "student_id" else "")
+
+    def columns(self) -> dict:
+        return {field: self.cleaned_data.get(f"col_{field}", "") for field in FIELDS}
