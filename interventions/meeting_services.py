@@ -141,12 +141,52 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
         elif item.added_by_id is None and item.status == AgendaItem.Status.OPEN and item.reasons != reasons:
             item.reasons = reasons
             changed.append(item)
+    on_agenda = {student_id for student_id, _area in existing} | {item.student_id for item in new}
+    for student, reason in _screening_candidates(district, meeting, as_of):
+        if student.pk in on_agenda:
+            continue
+        on_agenda.add(student.pk)
+        position += 1
+        new.append(AgendaItem(district=district, meeting=meeting, student=student, area="", position=position,
+                              reasons=[reason]))
     AgendaItem.objects.bulk_create(new)
     AgendaItem.objects.bulk_update(changed, ["reasons"])
     meeting.policy_label = version.label if version else "default"
     meeting.save(update_fields=["policy_label"])
     audit(district=district, actor=actor, verb="agenda.build", obj=meeting, changes={"added": len(new)})
     return new
+
+
+def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date):
+    """Students of the meeting's school that screening puts before the team: newly flagged
+    results still in the review queue, and mid-year entrants due a screening (the policy's
+    mid_year_entry rule; Loudon: "unless a scheduled benchmark screening is within four weeks")."""
+    from mtss.models import Membership, Role
+    from screening.models import ReviewItem
+    from screening.selectors import default_window, mid_year_entrants
+
+    flagged = (ReviewItem.objects.filter(district=district, status=ReviewItem.Status.OPEN,
+                                         student__school=meeting.school, student__exit_date__isnull=True)
+               .select_related("student", "score", "score__measure", "window").order_by("student__last_name"))
+    seen = set()
+    for item in flagged:
+        if item.student_id in seen:
+            continue
+        seen.add(item.student_id)
+        score = item.score
+        yield item.student, {"code": "screening_flag", "text": _(
+            "Newly flagged by screening: %(measure)s, %(window)s: %(risk)s.") % {
+            "measure": score.measure.name, "window": item.window, "risk": score.risk_label or score.risk_rule}}
+    window = default_window(district=district, today=as_of)
+    if window is None:
+        return
+    # The agenda looks at the whole school, as the district's own rules do (not one member's view).
+    whole_district = Membership(district=district, role=Role.DISTRICT_ADMIN, is_active=True)
+    entrants, _total, _rule = mid_year_entrants(district=district, membership=whole_district, window=window,
+                                               today=as_of)
+    for entrant in entrants:
+        if entrant.student.school_id == meeting.school_id and entrant.student.pk not in seen:
+            yield entrant.student, {"code": "mid_year_entry", "text": entrant.status.reason}
 
 
 @transaction.atomic

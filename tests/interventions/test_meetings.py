@@ -289,3 +289,23 @@ def test_a_decision_queues_complete_letters_in_the_guardians_language(program, s
     assert {n.student_id for n in notices} == {plans[0].student_id, plans[1].student_id}
     assert {n.language for n in notices} == {"es"}  # the guardian's preferred language (tests/factories.py)
     assert all(n.status == "sent" for n in notices), [(n.status, n.last_error) for n in notices]
+
+
+def test_the_agenda_brings_newly_flagged_screening_results_and_mid_year_entrants(world):
+    from tests import factories as f
+    from tests.screening.helpers import screened_side
+
+    side = world.a
+    screened = screened_side(side)
+    with tenant_context(side.district):
+        # Enrolled after the fall window began, never screened since.
+        newcomer = f.make_student(side.district, side.school, last_name="Newcomer",
+                                  entry_date=screened["window"].start_date + dt.timedelta(days=20))
+        meeting = meeting_create(district=side.district, actor=side.principal, school=side.school, team_type="sbit",
+                                 starts_at=timezone.now())[0]
+        agenda_build(district=side.district, actor=side.principal, meeting=meeting)
+        reasons = {item.student_id: item.reasons for item in AgendaItem.objects.filter(meeting=meeting)}
+    flagged = reasons[side.students[2].pk]
+    assert flagged[0]["code"] == "screening_flag" and "Newly flagged by screening" in flagged[0]["text"]
+    assert reasons[newcomer.pk][0]["code"] == "mid_year_entry"
+    assert side.students[1].pk not in reasons  # screened, not at risk
