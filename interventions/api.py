@@ -37,6 +37,8 @@ from interventions.services import (
     session_delete, session_log, session_update,
 )
 from mtss import access_log
+from mtss.api_params import param_date as _param_date
+from mtss.api_params import param_int as _param_int
 from mtss.models import Role, School, User
 from students.models import Student
 from students.selectors import visible_students
@@ -91,24 +93,6 @@ def _jsonable(value):
     return str(value)
 
 
-def _param_int(params, name: str) -> int | None:
-    value = params.get(name, "")
-    if value in ("", None):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise serializers.ValidationError({name: "Must be an integer."}) from None
-
-
-def _param_date(params, name: str) -> dt.date | None:
-    value = params.get(name, "")
-    if value in ("", None):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise serializers.ValidationError({name: "Must be a date (YYYY-MM-DD)."}) from None
 
 
 def _plan_ids(mapping: dict, field: str) -> dict[int, object]:

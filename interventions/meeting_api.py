@@ -34,12 +34,14 @@ from rest_framework.response import Response
 from interventions import meeting_selectors as selectors
 from interventions import meeting_services as services
 from interventions.api import (
-    EvaluationSerializer, LibraryField, PlanSerializer, VisibleStudentField, _param_date, _param_int, _ScopedField,
+    EvaluationSerializer, LibraryField, PlanSerializer, VisibleStudentField, _ScopedField,
 )
 from interventions.models import (
     ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, TeamType, TierPlacement,
 )
 from mtss import access_log
+from mtss.api_params import param_date as _param_date
+from mtss.api_params import param_int as _param_int
 from mtss.models import School, User
 from students.models import Guardian
 from students.selectors import student_get, visible_students

@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from mtss import access_log
+from mtss.api_params import param_int as _param_int
 from mtss.models import Role, SchoolYear
 from screening import selectors, services
 from screening.importers import FORMATS
@@ -33,15 +34,6 @@ def _require_admin(request, message: str) -> None:
     if request.membership.role not in ADMINS:
         raise PermissionDenied(message)
 
-
-def _param_int(params, name: str) -> int | None:
-    value = params.get(name, "")
-    if value in ("", None):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise serializers.ValidationError({name: "Must be an integer."}) from None
 
 
 # --- catalog -----------------------------------------------------------------------------------------
