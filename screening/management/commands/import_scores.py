@@ -8,7 +8,7 @@ from mtss.tenancy import tenant_context
 from screening.importers import FORMATS
 from screening.models import ColumnMapping
 from screening.services import scores_import
-from students.importers.csvio import write_errors_csv
+from students.importers.cli import finish, write_counts
 
 SHOWN_ERRORS = 20
 
@@ -54,29 +54,14 @@ class Command(BaseCommand):
 
         run = scores_import(district=found, actor=actor, path=path, format=format, dry_run=dry_run,
                             accept_valid_rows=accept_valid_rows, mapping=saved, measure=measure)
-        plan = run.plan
         self._summary(run)
-        if errors_csv:
-            with open(errors_csv, "w", newline="", encoding="utf-8") as handle:
-                count = write_errors_csv(plan.all_errors, handle)
-            self.stdout.write(f"{count} rejected rows written to {errors_csv}")
-        if plan.refused_whole:
-            raise CommandError("the file cannot be read; nothing was written (see above)", returncode=2)
-        if run.error_count and not accept_valid_rows:
-            raise CommandError(f"{run.error_count} problems in the file; nothing was written. Fix them, or run "
-                               "again with --accept-valid-rows to import the valid rows.", returncode=1)
+        finish(self, run, errors_csv=errors_csv, accept_valid_rows=accept_valid_rows, noun="file")
 
     def _summary(self, run) -> None:
         out = self.stdout
         out.write(f"{run.file_name}: {run.format}, {run.get_status_display()} (import run {run.pk})")
         if not run.plan.refused_whole:
-            keys = ["created", "updated", "unchanged", "rejected"]
-            header = ["", *keys]
-            rows = [[entity.replace("_", " "), *[str(counts.get(k, 0)) for k in keys]]
-                    for entity, counts in run.counts.items()]
-            widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-            for row in [header, *rows]:
-                out.write("  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)))
+            write_counts(out, run.counts, ["created", "updated", "unchanged", "rejected"])
             details = run.details
             if details.get("measures"):
                 out.write("measures: " + ", ".join(f"{k} {n}" for k, n in sorted(details["measures"].items())))

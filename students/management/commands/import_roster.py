@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from mtss.models import District, User
-from students.importers.csvio import write_errors_csv
+from students.importers.cli import finish, write_counts
 from students.models import ImportRun
 from students.services import roster_import
 
@@ -39,17 +39,8 @@ class Command(BaseCommand):
 
         run = roster_import(district=found, actor=actor, path=path, dry_run=dry_run,
                             accept_valid_rows=accept_valid_rows)
-        plan = run.plan
         self._summary(run)
-        if errors_csv:
-            with open(errors_csv, "w", newline="", encoding="utf-8") as handle:
-                count = write_errors_csv(plan.all_errors, handle)
-            self.stdout.write(f"{count} rejected rows written to {errors_csv}")
-        if plan.refused_whole:
-            raise CommandError("the roster cannot be read; nothing was written (see above)", returncode=2)
-        if run.error_count and not accept_valid_rows:
-            raise CommandError(f"{run.error_count} problems in the roster; nothing was written. Fix them, or run "
-                               "again with --accept-valid-rows to import the valid rows.", returncode=1)
+        finish(self, run, errors_csv=errors_csv, accept_valid_rows=accept_valid_rows, noun="roster")
 
     def _summary(self, run: ImportRun) -> None:
         out = self.stdout
@@ -60,12 +51,8 @@ class Command(BaseCommand):
         if run.plan.refused_whole:
             self._errors(run)
             return
-        keys = ["created", "updated", "unchanged", "deleted", "rejected"]
-        header = ["", *[("deactivated" if k == "deleted" else k) for k in keys]]
-        rows = [[entity.replace("_", " "), *[str(counts.get(k, 0)) for k in keys]] for entity, counts in run.counts.items()]
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            out.write("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
+        write_counts(out, run.counts, ["created", "updated", "unchanged", "deleted", "rejected"],
+                     labels={"deleted": "deactivated"})
         if run.details.get("accounts_created"):
             out.write(f"new staff accounts: {run.details['accounts_created']}")
         unmatched = run.details.get("unmatched_total", 0)
