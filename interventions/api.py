@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from abc import ABCMeta, abstractmethod
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -117,7 +118,7 @@ def _student_ids_of_sessions(sessions) -> set[int]:
 
 # --- scoped relation fields -----------------------------------------------------------------
 
-class _ScopedField(serializers.PrimaryKeyRelatedField):
+class _ScopedField(serializers.PrimaryKeyRelatedField, metaclass=ABCMeta):
     """A related id that must be one of the request's district (and visible to the user);
     anything else reads as unknown ("Invalid pk"), never as another district's."""
 
@@ -127,8 +128,9 @@ class _ScopedField(serializers.PrimaryKeyRelatedField):
         kwargs.setdefault("queryset", self.model.objects.none())
         super().__init__(**kwargs)
 
+    @abstractmethod
     def scoped(self, request):
-        raise NotImplementedError
+        """The objects of the request's district this field accepts."""
 
     def get_queryset(self):
         return self.scoped(self.context["request"])

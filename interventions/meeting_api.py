@@ -48,7 +48,7 @@ from students.selectors import student_get, visible_students
 
 MAX_ACTION_ITEMS = 20
 MAX_ATTENDEES = 200
-CLOSED = "This meeting is closed; its agenda, attendees and decisions can no longer change."
+CLOSED = services.CLOSED_MESSAGE
 
 
 # --- permissions and guards ------------------------------------------------------------------
@@ -58,7 +58,9 @@ def _require_team(request) -> None:
         raise PermissionDenied("Only members of the school team can change meetings; your role can read them.")
 
 
-def _require_open(meeting: Meeting) -> None:
+def _require_writable(request, meeting: Meeting) -> None:
+    """A team member (else 403) on a meeting that is not closed (else 400), before the body is read."""
+    _require_team(request)
     if meeting.status == Meeting.Status.CLOSED:
         raise serializers.ValidationError({"non_field_errors": [CLOSED]})
 
@@ -481,8 +483,7 @@ class MeetingStart(generics.GenericAPIView):
                    description="Mark a scheduled meeting as in progress (a meeting in progress stays so).")
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         services.meeting_start(district=request.district, actor=request.user, meeting=meeting)
         return Response(_meeting_summary(request, meeting.pk))
 
@@ -495,8 +496,7 @@ class MeetingClose(generics.GenericAPIView):
                                "parent notices), all or none; open items become “not discussed”.")
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         applied = services.meeting_close(district=request.district, actor=request.user, meeting=meeting)
         return Response({"applied": applied, "meeting": _meeting_summary(request, meeting.pk)})
 
@@ -517,8 +517,7 @@ class AgendaListCreate(generics.GenericAPIView):
                                "concern ...).")
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         serializer = AgendaAddSerializer(data=request.data, context={"request": request, "meeting": meeting})
         serializer.is_valid(raise_exception=True)
         item = services.agenda_add(district=request.district, actor=request.user, meeting=meeting,
@@ -537,8 +536,7 @@ class AgendaBuild(generics.GenericAPIView):
                                "students already on the agenda are not added twice.")
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         added = services.agenda_build(district=request.district, actor=request.user, meeting=meeting)
         return Response({"added": [item.pk for item in added],
                          "items": _agenda_data(request, meeting, "meeting agenda")})
@@ -572,8 +570,7 @@ class AgendaItemMove(generics.GenericAPIView):
     def post(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id, student_visible=False)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         serializer = AgendaMoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.agenda_move(district=request.district, meeting=meeting, item=item,
@@ -613,8 +610,7 @@ class DecisionDetail(generics.GenericAPIView):
     def put(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         current = Decision.objects.filter(district=request.district, item=item).only("applied_at").first()
         if current is not None and current.applied_at is not None:
             raise serializers.ValidationError(
@@ -650,8 +646,7 @@ class DecisionApply(generics.GenericAPIView):
     def post(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         decision = Decision.objects.filter(district=request.district, item=item).first()
         if decision is None:
             raise serializers.ValidationError({"non_field_errors": ["Record a decision first."]})
@@ -673,8 +668,7 @@ class AttendeeListCreate(generics.GenericAPIView):
     @extend_schema(request=AttendeeSerializer, responses={201: AttendeeSerializer})
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         serializer = AttendeeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         attendee = services.attendee_add(district=request.district, actor=request.user, meeting=meeting,
@@ -692,8 +686,7 @@ class MeetingAttendance(generics.GenericAPIView):
                    description="Record who attended: the attendees named attended, the others did not.")
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_team(request)
-        _require_open(meeting)
+        _require_writable(request, meeting)
         serializer = AttendanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         present = set(serializer.validated_data["present"])

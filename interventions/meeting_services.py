@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from interventions.models import (
     ActionItem, AgendaItem, Decision, Intervention, Meeting, MeetingAttendee, MeetingSeries, Plan, TierPlacement,
@@ -39,11 +40,14 @@ def _meeting_date(meeting: Meeting) -> dt.date:
     return timezone.localtime(meeting.starts_at).date()
 
 
+CLOSED_MESSAGE = _lazy("This meeting is closed; its agenda, attendees and decisions can no longer change.")
+
+
 def _require_open(district: District, meeting: Meeting) -> None:
     if meeting.district_id != district.pk:
         raise ValidationError(_("Unknown meeting."))
     if Meeting.objects.filter(pk=meeting.pk, status=Meeting.Status.CLOSED).exists():
-        raise ValidationError(_("This meeting is closed; its agenda, attendees and decisions can no longer change."))
+        raise ValidationError(CLOSED_MESSAGE)
 
 
 # --- meetings -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -86,7 +87,7 @@ class ReadState:
             self.note("ignored", f"{table.name}: columns not used: {shown}")
 
 
-class Reader:
+class Reader(ABC):
     """A vendor format. Subclasses set `format`, `label` and implement `records`."""
 
     format = ""
@@ -97,8 +98,9 @@ class Reader:
         self.mapping = mapping
         self.measure = measure
 
-    def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:
+        """The file's rows as score records (each format says how)."""
 
 
 # --- values ------------------------------------------------------------------------------------
