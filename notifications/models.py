@@ -163,10 +163,15 @@ class PrintBatch(DistrictOwned):
         indexes = [models.Index(fields=["district", "school", "-created_at"], name="printbatch_school_idx")]
 
 
+def logo_path(instance: "LetterSettings", filename: str) -> str:
+    # Files of one district never share a folder with another's (keyed by the district).
+    return f"letterheads/d{instance.district_id}/{filename}"
+
+
 class LetterSettings(DistrictOwned):
     """The district's letterhead: logo, return address, who signs."""
 
-    logo = models.FileField(_("logo"), upload_to="letterheads/", blank=True,
+    logo = models.FileField(_("logo"), upload_to=logo_path, blank=True,
                             help_text=_("PNG, JPEG or SVG, shown at the top left of every letter."))
     letterhead_name = models.CharField(_("name on the letterhead"), max_length=200, blank=True)
     return_address = models.TextField(_("return address"), blank=True)

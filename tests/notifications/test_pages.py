@@ -172,3 +172,9 @@ def test_the_staff_view_says_when_a_letter_falls_back_to_english(program, login,
     assert 'id="fallback-note"' in html and "This letter is in English because" in html
     listing = login(side.district_admin).get(reverse("notice_list")).content.decode()
     assert "vi → en" in listing and "English fallback" in listing
+
+
+def test_letterhead_files_are_kept_per_district():
+    from notifications.models import LetterSettings, logo_path
+
+    assert logo_path(LetterSettings(district_id=7), "logo.png") == "letterheads/d7/logo.png"
