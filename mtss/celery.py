@@ -10,6 +10,8 @@ app = Celery("mtss")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+from reports.beat import BEAT_SCHEDULE as REPORTS_BEAT  # noqa: E402
+
 # A small fixed schedule; each entry fans out to the districts that are due, and every
 # task is idempotent (a notice's unique key, claimed sends), so a beat that fires twice
 # or a second beat process never sends a letter twice (ARCHITECTURE.md, Jobs).
@@ -21,8 +23,8 @@ app.conf.beat_schedule = {
                                   "schedule": crontab(hour=6, minute=15)},
     "notices-staff-reminders": {"task": "notifications.tasks.staff_reminders_due",
                                 "schedule": crontab(hour=6, minute=30, day_of_week="mon")},
+    # One assignment, never app.conf.<...>.update(): reading app.conf loads the Django
+    # settings, and importing the package must not (python -m mtss.rules.evaluate runs
+    # without a SECRET_KEY; README, "Evaluating one case").
+    **REPORTS_BEAT,
 }
-
-from reports.beat import BEAT_SCHEDULE as REPORTS_BEAT  # noqa: E402
-
-app.conf.beat_schedule.update(REPORTS_BEAT)
