@@ -137,6 +137,11 @@ def rule_config(
     )
 
 
+def measures_combine(policy: PolicyDocument) -> str:
+    """How a plan's several measures combine (``mtss.rules.plan.evaluate_plan(combine=...)``)."""
+    return policy.decision_rules.multiple_measures.combine
+
+
 def instructional_weekdays(policy: PolicyDocument) -> tuple[int, ...]:
     """The policy's school week as ``date.weekday()`` numbers (the engine's ``Case.weekdays``)."""
     return tuple(sorted(WEEKDAY_NAMES.index(name) for name in policy.calendar.instructional_weekdays))

@@ -239,7 +239,7 @@ class Source(Section):
 
     id: Text
     title: Text
-    url: str | None = None
+    url: str | None = Field(None, json_schema_extra={"informational": "a link for readers of the policy"})
 
 
 class Area(Section):
@@ -247,7 +247,8 @@ class Area(Section):
     name: Text
     kind: Literal["academic", "behavior"] = "academic"
     # Core (Tier 1) instruction time in this area, e.g. a 90-minute reading block.
-    core_minutes_per_day: Annotated[int, Field(ge=1, le=480)] | None = None
+    core_minutes_per_day: Annotated[int, Field(ge=1, le=480)] | None = Field(None, json_schema_extra={
+        "informational": "describes core instruction for readers; interventions are added to it"})
 
 
 class Team(Section):
@@ -274,9 +275,11 @@ class Dosage(Section):
     sessions_per_week: Annotated[float, Field(gt=0, le=7)] | None = None
     sessions_per_cycle: Count | None = None
     cycle_days: Annotated[int, Field(ge=1, le=20)] | None = None
-    sessions_max: Count | None = None
+    sessions_max: Count | None = Field(None, json_schema_extra={
+        "informational": "the top of the written range; fidelity is measured against the planned minimum"})
     minutes_per_session: Annotated[int, Field(ge=1, le=480)]
-    minutes_per_session_max: Annotated[int, Field(ge=1, le=480)] | None = None
+    minutes_per_session_max: Annotated[int, Field(ge=1, le=480)] | None = Field(None, json_schema_extra={
+        "informational": "the top of the written range; fidelity is measured against the planned minimum"})
 
 
 class ProgressMonitoringFrequency(Section):
@@ -311,7 +314,8 @@ class Tier(Section):
     description: Text
     # The tier is special education (Holland Patent's Tier 4: services per IEP).
     special_education: bool = False
-    grouping: Literal["whole_class", "small_group", "individual", "individual_or_small_group"] | None = None
+    grouping: Literal["whole_class", "small_group", "individual", "individual_or_small_group"] | None = Field(
+        None, json_schema_extra={"informational": "describes the tier's setting; max_group_size is the rule"})
     max_group_size: Count | None = None
     # None: the team sets the dosage in each plan.
     dosage: Dosage | None = None
@@ -320,7 +324,7 @@ class Tier(Section):
     whole_school_year: bool = False
     progress_monitoring: ProgressMonitoringFrequency | None = None
     review: TierReview | None = None
-    providers: list[Text] = []
+    providers: list[Text] = Field([], json_schema_extra={"informational": "who teaches the tier, for readers"})
 
 
 # Screening risk rules: one discriminated union, ``method`` names the kind.
@@ -359,7 +363,8 @@ class PerformanceLevelRisk(Section):
 
     method: Literal["performance_level"]
     below_level: Annotated[int, Field(ge=1, le=10)]
-    levels: Annotated[int, Field(ge=2, le=10)] | None = None
+    levels: Annotated[int, Field(ge=2, le=10)] | None = Field(None, json_schema_extra={
+        "informational": "the number of state levels; it only validates below_level"})
 
 
 class PassMarkRisk(Section):
@@ -495,9 +500,12 @@ class DualDiscrepancyRule(Section):
     """Level AND growth below criterion (Burns & Senesac 2005; RULES.md 1.7)."""
 
     level_percentile: Percent = 25.0
-    level_norm: Literal["national", "state", "local"] = "national"
+    level_norm: Literal["national", "state", "local"] = Field("national", json_schema_extra={
+        "informational": "says which norms the criteria come from; norm_table names the table itself"})
     growth_percentile: Percent = 25.0
-    growth_reference: Literal["grade_level_peers", "growth_norms", "local_peers"] = "grade_level_peers"
+    growth_reference: Literal["grade_level_peers", "growth_norms", "local_peers"] = Field(
+        "grade_level_peers", json_schema_extra={
+            "informational": "says whose growth the criterion describes; norm_table names the table itself"})
     level_points: Annotated[int, Field(ge=1, le=10)] = 3
     # "both_below": adequate if level OR growth is at criterion (Loudon's wording).
     non_responder_when: Literal["both_below", "either_below"] = "both_below"
@@ -593,8 +601,8 @@ class Fidelity(Section):
     # A session counts as delivered only if its minutes reach the tier's dosage.
     session_minutes_must_match_dosage: bool = False
     log_required_for_referral: bool = True
-    monitored_by: list[Text] = []
-    log_reviewed_by: list[Text] = []
+    monitored_by: list[Text] = Field([], json_schema_extra={"informational": "who checks fidelity, for staff"})
+    log_reviewed_by: list[Text] = Field([], json_schema_extra={"informational": "who reviews the log, for staff"})
 
 
 class Notice(Section):
@@ -712,8 +720,9 @@ class Note(Section):
     """Where one value comes from: a quote from a declared source, or a marked default."""
 
     source: str | None = None
-    quote: Text | Annotated[list[Text], Field(min_length=1)] | None = None
-    comment: str | None = None
+    quote: Text | Annotated[list[Text], Field(min_length=1)] | None = Field(None, json_schema_extra={
+        "informational": "provenance: the source's words, checked against the source by the preset tests"})
+    comment: str | None = Field(None, json_schema_extra={"informational": "provenance: a reader's note"})
     default: bool | None = None
     why: str | None = None
 
@@ -756,15 +765,17 @@ class CalendarPolicy(Section):
 
 
 class PolicyDocument(Section):
-    schema_version: Literal[1]
+    schema_version: Literal[1] = Field(json_schema_extra={
+        "informational": "the document format's version; validation itself checks it"})
     name: Slug
     title: Text
     version: Text = "1"
     state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
-    sources: list[Source] = []
+    sources: list[Source] = Field([], json_schema_extra={"informational": "the documents the notes cite"})
     grades: list[Grade] = []  # empty: every grade
     areas: Annotated[list[Area], Field(min_length=1)]
-    teams: list[Team] = []
+    teams: list[Team] = Field([], json_schema_extra={
+        "informational": "declares the teams that review, meeting and referral rules name by key"})
     tiers: Annotated[list[Tier], Field(min_length=2, max_length=6)]
     screening: Screening
     progress_monitoring: ProgressMonitoring = ProgressMonitoring()
