@@ -29,7 +29,7 @@ def _d(value: dt.date) -> str:
     return value.isoformat()
 
 
-def _span(first: dt.date, last: dt.date) -> str:
+def date_span(first: dt.date, last: dt.date) -> str:
     return _d(first) if first == last else _("%(a)s to %(b)s") % {"a": _d(first), "b": _d(last)}
 
 
@@ -66,8 +66,8 @@ def validate_calendar(*, district: District, start: dt.date, end: dt.date) -> No
             if first_a <= last_b and first_b <= last_a:
                 errors.append(_("The break “%(a)s” (%(a_dates)s) overlaps the break “%(b)s” (%(b_dates)s): "
                                 "both cover %(both)s.") % {
-                    "a": name_a, "a_dates": _span(first_a, last_a), "b": name_b, "b_dates": _span(first_b, last_b),
-                    "both": _span(max(first_a, first_b), min(last_a, last_b))})
+                    "a": name_a, "a_dates": date_span(first_a, last_a), "b": name_b, "b_dates": date_span(first_b, last_b),
+                    "both": date_span(max(first_a, first_b), min(last_a, last_b))})
     years = SchoolYear.objects.filter(district=district, start_date__lte=end, end_date__gte=start)
     for year in years:
         school_ids = set(CalendarEvent.objects.filter(
@@ -82,7 +82,7 @@ def validate_calendar(*, district: District, start: dt.date, end: dt.date) -> No
             for school_id in empty:
                 errors.append(_("The school year %(year)s (%(dates)s) would have no instructional day for "
                                 "%(who)s: every weekday from %(first)s to %(last)s is a holiday, break or closure.") % {
-                    "year": year.name, "dates": _span(year.start_date, year.end_date),
+                    "year": year.name, "dates": date_span(year.start_date, year.end_date),
                     "who": _school_name(school_id, names), "first": _d(year.start_date), "last": _d(year.end_date)})
     if errors:
         raise ValidationError(errors)
@@ -140,7 +140,7 @@ def day_cycle_set(*, district: District, actor: User | None, school_year: School
         if not school_year.start_date <= first_day <= school_year.end_date:
             raise ValidationError({"first_day": _("Cycle day 1 (%(day)s) is outside the school year %(year)s (%(dates)s).") % {
                 "day": _d(first_day), "year": school_year.name,
-                "dates": _span(school_year.start_date, school_year.end_date)}})
+                "dates": date_span(school_year.start_date, school_year.end_date)}})
         cycle = existing or DayCycle(district=district, school_year=school_year, school=school)
         cycle.length, cycle.first_day = int(length), first_day
         cycle.save()
