@@ -16,6 +16,7 @@ urlpatterns = [
     path("policy/edit/", policy_views.policy_edit, name="policy_edit"),
     path("policy/compare/", policy_views.policy_compare, name="policy_compare"),
     path("policy/versions/<int:version_id>/", policy_views.policy_version_detail, name="policy_version"),
+    path("calendar/", include("mtss.calendars.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("students/", include("students.urls")),
     path("interventions/library/", include("interventions.library_urls")),
