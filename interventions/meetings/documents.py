@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from interventions.meeting_selectors import recap
+from interventions.meetings.selectors import recap
 from interventions.models import Attendance, Decision, InterventionSession, Meeting, Plan, TierPlacement
 from interventions.progress import chart_svg
 from interventions.selectors import evaluate_plans

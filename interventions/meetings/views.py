@@ -7,10 +7,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from interventions import meeting_selectors as selectors
-from interventions import meeting_services as services
-from interventions.meeting_documents import recap_pdf, referral_packet_pdf
-from interventions.meeting_forms import AgendaAddForm, DecisionForm, MeetingForm
+from interventions.meetings import selectors
+from interventions.meetings import services
+from interventions.meetings.documents import recap_pdf, referral_packet_pdf
+from interventions.meetings.forms import AgendaAddForm, DecisionForm, MeetingForm
 from interventions.models import Decision, Meeting
 from interventions.progress import chart_svg
 from mtss import access_log
