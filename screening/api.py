@@ -1,7 +1,7 @@
 """REST API for screening: the assessment catalog, screening windows, scores (read,
 and bulk create with the file import's validation) and import jobs.
 
-Thin views over screening.selectors and screening.services (interventions/api.py
+Thin views over screening.selectors and screening.services (interventions/api/
 is the pattern): objects are looked up through district-scoped selectors first, so
 another district's id answers 404 like a missing one; then the role is checked
 (403); then the body (400, naming the field or the item).

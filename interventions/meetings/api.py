@@ -3,7 +3,7 @@ panel, decisions with the fidelity gate and optimistic concurrency, attendees an
 action items.
 
 Thin views over interventions.meetings.selectors and interventions.meetings.services,
-in the pattern of interventions/api.py: every object is looked up through a
+in the pattern of interventions/api/: every object is looked up through a
 district- and member-scoped selector first, so another district's id answers 404
 exactly like a missing one; then the role is checked (403: the team roles of
 meetings.selectors.TEAM_ROLES write, read_only reads); then a closed meeting
@@ -33,9 +33,8 @@ from rest_framework.response import Response
 
 from interventions.meetings import selectors
 from interventions.meetings import services
-from interventions.api import (
-    EvaluationSerializer, LibraryField, PlanSerializer, VisibleStudentField, _ScopedField,
-)
+from interventions.api.fields import LibraryField, VisibleStudentField, _ScopedField
+from interventions.api.plans import EvaluationSerializer, PlanSerializer
 from interventions.models import (
     ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, TeamType, TierPlacement,
 )
