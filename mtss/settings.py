@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "screening",
     "notifications",
     "reports",
+    "demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
