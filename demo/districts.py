@@ -46,7 +46,7 @@ from mtss.services import audit, district_create, policy_version_create
 from mtss.tenancy import tenant_context
 from reports.services import evaluations_refresh
 from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
-from students.selectors import VIEW_STUDENT
+from students.access import VIEW_STUDENT
 
 # Demo only: printed on screen and in the README. Never use it for a real account.
 DEMO_PASSWORD = "demo-password-2026"

@@ -7,7 +7,7 @@
 * **Logged**: every export writes one access-log row (action ``export``) with the
   ids of the students whose data the file holds (mtss/access_log.py; FERPA).
 * **Scoped**: the tables come from selectors that only read what the user may see
-  (students.selectors.visible_students), so an export can hold nothing more than
+  (students.access.visible_students), so an export can hold nothing more than
   the page.
 * Small tables are built in memory; CSV is streamed, so a long drill-down list
   never sits whole in memory.

@@ -21,7 +21,7 @@ from mtss.models import (
 from mtss.policy import validate_policy
 from mtss.tenancy import tenant_context
 from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
-from students.selectors import visible_students
+from students.access import visible_students
 
 SCALE = 0.2  # 52-80 students a district: enough for every role, quick to build
 SLUGS = [spec.slug for spec in demo.SPECS]

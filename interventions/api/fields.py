@@ -9,7 +9,7 @@ from interventions.models import Intervention, InterventionGroup, Plan
 from interventions.selectors import library, visible_groups, visible_plans
 from mtss.models import Role, School, User
 from students.models import Student
-from students.selectors import visible_students
+from students.access import visible_students
 
 # --- scoped relation fields -----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from interventions.models import TierPlacement
 from interventions.services import placement_set
 from mtss import access_log
 from mtss.api_params import param_int as _param_int
-from students.selectors import visible_students
+from students.access import visible_students
 
 # --- placements -----------------------------------------------------------------------------
 

@@ -43,7 +43,8 @@ from mtss.api_params import param_date as _param_date
 from mtss.api_params import param_int as _param_int
 from mtss.models import School, User
 from students.models import Guardian
-from students.selectors import student_get, visible_students
+from students.access import visible_students
+from students.selectors import student_get
 
 MAX_ACTION_ITEMS = 20
 MAX_ATTENDEES = 200

@@ -1,71 +1,19 @@
-"""The meeting's recap (minutes) and a student's special-education referral packet, as PDFs.
+"""The meeting's recap (minutes) as a PDF.
 
-The packet holds what IDEA (34 CFR 300.311(a)(7)) expects when RtI data support an
-SLD determination: the instructional strategies used and the student-centred data
-collected (every plan, its dosage and session log, the graphs), and the record that
-the parents were told (the notices sent).
+The student's referral packet composes screening and the notices sent, so it lives a
+layer up, in reports/referral_packet.py.
 """
 from __future__ import annotations
-
-from collections import defaultdict
 
 from django.utils import timezone
 
 from interventions.meetings.selectors import recap
-from interventions.models import Attendance, Decision, InterventionSession, Meeting, Plan, TierPlacement
-from interventions.progress import chart_svg
-from interventions.selectors import evaluate_plans
+from interventions.models import Meeting
 from mtss.models import District
 from mtss.pdf import render_pdf
-from students.models import Student
 
 
 def recap_pdf(*, district: District, meeting: Meeting) -> bytes:
     context = recap(district=district, meeting=meeting)
     context.update(district=district, generated_at=timezone.now())
     return render_pdf("interventions/pdf/recap.html", context)
-
-
-def referral_packet_context(*, district: District, student: Student) -> dict:
-    plans = list(Plan.objects.filter(district=district, student=student)
-                 .select_related("student", "placement", "intervention", "provider").order_by("start_date"))
-    results = evaluate_plans(district=district, plans=plans)
-    log = defaultdict(list)
-    for row in (Attendance.objects.filter(district=district, plan__in=plans)
-                .select_related("session").order_by("session__date")):
-        log[row.plan_id].append(row)
-    sections = []
-    for plan in plans:
-        result = results[plan.pk]
-        rows = log[plan.pk]
-        sections.append({
-            "plan": plan, "result": result, "chart": chart_svg(result, id_prefix=f"plan{plan.pk}"), "log": rows,
-            "delivered": sum(1 for r in rows if r.status == Attendance.Status.PRESENT),
-            "minutes": sum(r.session.minutes for r in rows if r.status == Attendance.Status.PRESENT),
-        })
-    context = {
-        "district": district, "student": student, "generated_at": timezone.now(), "sections": sections,
-        "placements": list(TierPlacement.objects.filter(district=district, student=student)
-                           .select_related("meeting").order_by("area", "start_date")),
-        "decisions": list(Decision.objects.filter(district=district, student=student)
-                          .select_related("meeting", "decided_by").order_by("meeting__starts_at")),
-        "notices": _notices(district, student),
-        "screenings": _screenings(district, student),
-    }
-    return context
-
-
-def _notices(district: District, student: Student) -> list:
-    from notifications.selectors import notices_for_student
-
-    return list(notices_for_student(district=district, student=student))
-
-
-def _screenings(district: District, student: Student) -> list:
-    from screening.selectors import student_scores
-
-    return student_scores(district=district, student=student)
-
-
-def referral_packet_pdf(*, district: District, student: Student) -> bytes:
-    return render_pdf("interventions/pdf/referral_packet.html", referral_packet_context(district=district, student=student))

@@ -8,5 +8,4 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:meeting_id>/items/<int:item_id>/", views.agenda_item, name="agenda_item"),
     path("meetings/<int:meeting_id>/recap.pdf", views.meeting_recap, name="meeting_recap"),
-    path("students/<int:student_id>/referral-packet.pdf", views.referral_packet, name="referral_packet"),
 ]
