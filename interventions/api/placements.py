@@ -34,7 +34,8 @@ def _visible_placements(request):
 
 @extend_schema(parameters=[OpenApiParameter("student", int), OpenApiParameter("area", str),
                            OpenApiParameter("open", bool, description="Only placements without an end date.")])
-class PlacementListCreate(generics.ListCreateAPIView):
+class PlacementListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
+    access_what = "tier placements"
     serializer_class = PlacementSerializer
 
     def get_queryset(self):
@@ -48,12 +49,6 @@ class PlacementListCreate(generics.ListCreateAPIView):
         if params.get("open") in ("1", "true"):
             rows = rows.filter(end_date__isnull=True)
         return rows.order_by("-start_date", "-id")
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_log.record(request._request, action="api_read", what="tier placements",
-                          student_ids=[row["student"] for row in response.data["results"]])
-        return response
 
     def create(self, request, *args, **kwargs):
         _require_role(request, PLACERS, "Your role cannot place students in tiers.")

@@ -142,7 +142,8 @@ def _plan_detail(request, plan: Plan, serializer_class=PlanDetailSerializer, **e
 @extend_schema(parameters=[OpenApiParameter("student", int), OpenApiParameter("tier", int),
                            OpenApiParameter("area", str),
                            OpenApiParameter("status", str, enum=list(Plan.Status.values))])
-class PlanListCreate(generics.ListCreateAPIView):
+class PlanListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
+    access_what = "intervention plans"
     serializer_class = PlanSerializer
 
     def get_queryset(self):
@@ -161,12 +162,6 @@ class PlanListCreate(generics.ListCreateAPIView):
                 raise serializers.ValidationError({"status": f"One of {', '.join(Plan.Status.values)}."})
             plans = plans.filter(status=params["status"])
         return plans.order_by("-start_date", "-id")
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_log.record(request._request, action="api_read", what="intervention plans",
-                          student_ids=[row["student"] for row in response.data["results"]])
-        return response
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanCreatedSerializer})
     def post(self, request, *args, **kwargs):
