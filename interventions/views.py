@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -28,8 +28,6 @@ WRITERS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST)
 
 
 def _require_logger(request, group: InterventionGroup) -> None:
-    from django.http import Http404
-
     if not selectors.can_log_for_group(membership=request.membership, group=group):
         raise Http404
 
@@ -50,8 +48,6 @@ def group_list(request):
                      initial={"provider": request.user.pk, "tier": 2, "area": "reading"})
     if request.method == "POST":
         if not can_create:
-            from django.http import Http404
-
             raise Http404
         if form.is_valid():
             try:
@@ -139,8 +135,6 @@ def session_edit(request, session_id: int):
     session = selectors.session_get(district=request.district, membership=request.membership, session_id=session_id)
     group = session.group
     if group is None or not selectors.can_log_for_group(membership=request.membership, group=group):
-        from django.http import Http404
-
         raise Http404
     attendance = list(session.attendance.select_related("plan__student").order_by("plan__student__last_name"))
     if request.method == "POST":
@@ -179,8 +173,6 @@ def plan_detail(request, plan_id: int):
     probe_form, bulk_form = ProbeForm(prefix="one"), BulkProbeForm(prefix="bulk")
     if request.method == "POST":
         if not can_write:
-            from django.http import Http404
-
             raise Http404
         bound = ProbeForm(request.POST, prefix="one") if "one-date" in request.POST else BulkProbeForm(request.POST, prefix="bulk")
         if bound.is_valid():

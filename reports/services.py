@@ -18,6 +18,7 @@ from mtss.models import AccessLog, District, Membership, Role, School, User
 from mtss.services import audit
 from reports.evaluation import evaluate, response_of
 from reports.models import PlanEvaluation, ReportDelivery, ReportKind, ReportSubscription
+from reports.documents import weekly_fidelity_pdf
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,6 @@ def delivery_send(*, district: District, delivery_id: int) -> ReportDelivery | N
     subscription turned off). The PDF holds aggregates only, no student names or
     ids; the export is still recorded in the access log (with no student ids).
     """
-    from reports.documents import weekly_fidelity_pdf
-
     if not delivery_claim(district=district, delivery_id=delivery_id):
         return None
     delivery = ReportDelivery.objects.select_related("subscription__user", "subscription__school").get(

@@ -24,6 +24,8 @@ from reports.exports import FORMATS, export_table
 from reports.forms import FidelityFilterForm, SchoolYearForm
 from reports.models import ReportDelivery, ReportKind, ReportSubscription
 from reports.tables import MIN_N, Table, pct
+from reports.documents import weekly_fidelity_pdf
+from reports.tasks import refresh_evaluations as task
 
 FIDELITY_ROLES = selectors.FIDELITY_ROLES
 DISTRICT_ROLES = selectors.DISTRICT_ROLES
@@ -194,8 +196,6 @@ def fidelity_plans(request, school_id: int):
 
 @district_member(*FIDELITY_ROLES)
 def fidelity_pdf(request, school_id: int):
-    from reports.documents import weekly_fidelity_pdf
-
     school = selectors.report_school_get(district=request.district, membership=request.membership,
                                          school_id=school_id)
     form, filters = _fidelity_filters(request)
@@ -294,7 +294,6 @@ def district_dashboard(request):
 def refresh_evaluations(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    from reports.tasks import refresh_evaluations as task
 
     task.delay(request.district.pk, request.user.pk)
     messages.success(request, _("The district numbers are being recomputed; reload the page in a minute."))

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from interventions.meeting_services import fidelity_gate
+from interventions.meetings.services import fidelity_gate
 from interventions.models import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, Plan, TierPlacement
 from interventions.selectors import evaluate_plans
 from mtss.models import District, Membership, Role

@@ -33,16 +33,20 @@ from itertools import accumulate
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
+from demo.interventions import seed_interventions
+from demo.screening import seed_screening
 from interventions.models import TierPlacement
 from mtss.models import District, Membership, MembershipSchool, PolicyVersion, Role, School, SchoolYear, User
 from mtss.policy import preset_data
 from mtss.rls import APPEND_ONLY, district_models
 from mtss.services import audit, district_create, policy_version_create
 from mtss.tenancy import tenant_context
+from reports.services import evaluations_refresh
 from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
-from students.selectors import VIEW_STUDENT
+from students.access import VIEW_STUDENT
 
 # Demo only: printed on screen and in the README. Never use it for a real account.
 DEMO_PASSWORD = "demo-password-2026"
@@ -1092,17 +1096,9 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
                                   data=preset_data(spec.slug), effective_from=spec.years[-1][1],
                                   note="Demo district: the built-in preset.")
         # Groups, plans, a year to date of logged sessions and weekly probes.
-        from django.utils import timezone
-
-        from interventions.demo import seed_interventions
-
         counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
-        from screening.demo import seed_screening
-
         counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         # The district dashboard's effectiveness snapshot (normally the nightly job).
-        from reports.services import evaluations_refresh
-
         evaluations_refresh(district=district)
         audit(district=district, actor=None, verb="demo.seed", obj=district,
               changes={"seed": plan.seed, **counts})

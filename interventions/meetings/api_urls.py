@@ -1,7 +1,7 @@
-"""Team meetings API routes, included under api/v1/ (see interventions/meeting_api.py)."""
+"""Team meetings API routes, included under api/v1/ (see interventions/meetings/api.py)."""
 from django.urls import path
 
-from interventions import meeting_api as api
+from interventions.meetings import api
 
 urlpatterns = [
     path("meetings/", api.MeetingListCreate.as_view(), name="api_meeting_list"),

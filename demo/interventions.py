@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 
+from interventions.library.seed import library_seed
 from interventions.models import (
     Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanPhase, Probe, TierPlacement,
 )
@@ -33,7 +34,6 @@ FALLBACK_LIBRARY = {
 def _library(district: District, needed: set[tuple[str, int]]) -> dict[tuple[str, int], list[Intervention]]:
     """The district's library (the programs the sources name), plus a demo program for any
     area and tier the library does not cover, so every demo plan has an intervention."""
-    from interventions.library_seed import library_seed
 
     library_seed(district=district)
 

@@ -1,10 +1,10 @@
 """`manage.py seed_demo`: the four demo districts, deterministic and idempotent.
 
-Thin: parsing and printing only; the generator is mtss.demo.
+Thin: parsing and printing only; the generator is demo.districts.
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from mtss import demo
+from demo import districts as demo
 
 
 class Command(BaseCommand):

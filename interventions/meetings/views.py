@@ -7,10 +7,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from interventions import meeting_selectors as selectors
-from interventions import meeting_services as services
-from interventions.meeting_documents import recap_pdf, referral_packet_pdf
-from interventions.meeting_forms import AgendaAddForm, DecisionForm, MeetingForm
+from interventions.meetings import selectors
+from interventions.meetings import services
+from interventions.meetings.documents import recap_pdf
+from interventions.meetings.forms import AgendaAddForm, DecisionForm, MeetingForm
 from interventions.models import Decision, Meeting
 from interventions.progress import chart_svg
 from mtss import access_log
@@ -18,7 +18,8 @@ from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
 from mtss.models import User
 from mtss.selectors import school_list
-from students.selectors import student_get, visible_students
+from students.access import visible_students
+from students.selectors import student_get
 
 TEAM = tuple(selectors.TEAM_ROLES)
 
@@ -170,12 +171,3 @@ def meeting_recap(request, meeting_id: int):
     items = selectors.agenda(district=request.district, meeting=meeting)
     access_log.record(request, action="export", what="meeting recap PDF", student_ids=[i.student_id for i in items])
     return _pdf(recap_pdf(district=request.district, meeting=meeting), f"meeting-{meeting.pk}-recap.pdf")
-
-
-@district_member(*TEAM)
-def referral_packet(request, student_id: int):
-    student = student_get(district=request.district, membership=request.membership, student_id=student_id)
-    access_log.record(request, action="export", what="special-education referral packet", student_ids=[student.pk])
-    return _pdf(referral_packet_pdf(district=request.district, student=student), f"referral-packet-{student.pk}.pdf")
-
-

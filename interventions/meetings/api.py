@@ -2,11 +2,11 @@
 panel, decisions with the fidelity gate and optimistic concurrency, attendees and
 action items.
 
-Thin views over interventions.meeting_selectors and interventions.meeting_services,
-in the pattern of interventions/api.py: every object is looked up through a
+Thin views over interventions.meetings.selectors and interventions.meetings.services,
+in the pattern of interventions/api/: every object is looked up through a
 district- and member-scoped selector first, so another district's id answers 404
 exactly like a missing one; then the role is checked (403: the team roles of
-meeting_selectors.TEAM_ROLES write, read_only reads); then a closed meeting
+meetings.selectors.TEAM_ROLES write, read_only reads); then a closed meeting
 refuses the change (400); then the body is validated (400, naming the field:
 the services' ValidationErrors pass through mtss.api_errors). A decision saved
 from a stale version is a 409 whose body holds the current decision.
@@ -31,11 +31,10 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from interventions import meeting_selectors as selectors
-from interventions import meeting_services as services
-from interventions.api import (
-    EvaluationSerializer, LibraryField, PlanSerializer, VisibleStudentField, _ScopedField,
-)
+from interventions.meetings import selectors
+from interventions.meetings import services
+from interventions.api.fields import LibraryField, VisibleStudentField, _ScopedField
+from interventions.api.plans import EvaluationSerializer, PlanSerializer
 from interventions.models import (
     ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, TeamType, TierPlacement,
 )
@@ -44,7 +43,8 @@ from mtss.api_params import param_date as _param_date
 from mtss.api_params import param_int as _param_int
 from mtss.models import School, User
 from students.models import Guardian
-from students.selectors import student_get, visible_students
+from students.access import visible_students
+from students.selectors import student_get
 
 MAX_ACTION_ITEMS = 20
 MAX_ATTENDEES = 200
@@ -237,7 +237,7 @@ class TierHistorySerializer(serializers.ModelSerializer):
 
 
 class AgendaItemDetailSerializer(AgendaItemSerializer):
-    """One agenda item with the panel the team sees (meeting_selectors.item_panel)."""
+    """One agenda item with the panel the team sees (meetings.selectors.item_panel)."""
 
     plan_detail = PlanSerializer(source="api_plan", read_only=True, allow_null=True)
     evaluation = EvaluationSerializer(source="api_result", read_only=True, allow_null=True,

@@ -1,29 +1,30 @@
-"""The meeting's recap (minutes) and a student's special-education referral packet, as PDFs.
+"""A student's special-education referral packet, as a PDF (/interventions/students/<id>/referral-packet.pdf).
 
 The packet holds what IDEA (34 CFR 300.311(a)(7)) expects when RtI data support an
 SLD determination: the instructional strategies used and the student-centred data
 collected (every plan, its dosage and session log, the graphs), and the record that
-the parents were told (the notices sent).
+the parents were told (the notices sent). It composes interventions, screening and
+notifications, so it lives in reports, the layer above them; the URL is unchanged.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
+from django.http import HttpResponse
 from django.utils import timezone
 
-from interventions.meeting_selectors import recap
-from interventions.models import Attendance, Decision, InterventionSession, Meeting, Plan, TierPlacement
+from interventions.meetings.selectors import TEAM_ROLES
+from interventions.models import Attendance, Decision, Plan, TierPlacement
 from interventions.progress import chart_svg
 from interventions.selectors import evaluate_plans
+from mtss import access_log
+from mtss.decorators import district_member
 from mtss.models import District
 from mtss.pdf import render_pdf
+from notifications.selectors import notices_for_student
+from screening.selectors import student_scores
 from students.models import Student
-
-
-def recap_pdf(*, district: District, meeting: Meeting) -> bytes:
-    context = recap(district=district, meeting=meeting)
-    context.update(district=district, generated_at=timezone.now())
-    return render_pdf("interventions/pdf/recap.html", context)
+from students.selectors import student_get
 
 
 def referral_packet_context(*, district: District, student: Student) -> dict:
@@ -56,16 +57,22 @@ def referral_packet_context(*, district: District, student: Student) -> dict:
 
 
 def _notices(district: District, student: Student) -> list:
-    from notifications.selectors import notices_for_student
-
     return list(notices_for_student(district=district, student=student))
 
 
 def _screenings(district: District, student: Student) -> list:
-    from screening.selectors import student_scores
-
     return student_scores(district=district, student=student)
 
 
 def referral_packet_pdf(*, district: District, student: Student) -> bytes:
     return render_pdf("interventions/pdf/referral_packet.html", referral_packet_context(district=district, student=student))
+
+
+@district_member(*TEAM_ROLES)
+def referral_packet(request, student_id: int):
+    student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    access_log.record(request, action="export", what="special-education referral packet", student_ids=[student.pk])
+    response = HttpResponse(referral_packet_pdf(district=request.district, student=student),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="referral-packet-{student.pk}.pdf"'
+    return response

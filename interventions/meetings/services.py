@@ -20,10 +20,13 @@ from interventions.models import (
 )
 from interventions.selectors import PlanResult, evaluate_plans
 from interventions.services import placement_set, plan_change_phase
-from mtss.models import District, School, User
+from mtss import events
+from mtss.models import District, Membership, Role, School, User
 from mtss.selectors import policy_document
 from mtss.services import audit
 from students.models import Guardian, Student
+from screening.models import ReviewItem
+from screening.selectors import default_window, mid_year_entrants
 
 # Findings that put a student on the agenda, with the reason shown to the team.
 AGENDA_FINDINGS = {
@@ -165,10 +168,6 @@ def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date):
     """Students of the meeting's school that screening puts before the team: newly flagged
     results still in the review queue, and mid-year entrants due a screening (the policy's
     mid_year_entry rule; Loudon: "unless a scheduled benchmark screening is within four weeks")."""
-    from mtss.models import Membership, Role
-    from screening.models import ReviewItem
-    from screening.selectors import default_window, mid_year_entrants
-
     flagged = (ReviewItem.objects.filter(district=district, status=ReviewItem.Status.OPEN,
                                          student__school=meeting.school, student__exit_date__isnull=True)
                .select_related("student", "score", "score__measure", "window").order_by("student__last_name"))
@@ -366,12 +365,11 @@ def _notice_context(decision: Decision, meeting: Meeting, day: dt.date) -> dict:
     }
 
 
-def _notices(district, decision, trigger, tier, actor, context):
-    from notifications.services import notices_for_event
-
-    return notices_for_event(district=district, student=decision.student, trigger=trigger,
-                             period_key=f"meeting-{decision.meeting_id}-{decision.plan_id or 'student'}",
-                             actor=actor, context=context, meeting=decision.meeting, tier=tier)
+def _notices(district, decision, trigger, tier, actor, context) -> None:
+    """The parent notices the policy requires: queued by notifications (mtss/events.py), in this transaction."""
+    events.announce(events.DECISION_NOTICE_DUE, district=district, student=decision.student, trigger=trigger,
+                    period_key=f"meeting-{decision.meeting_id}-{decision.plan_id or 'student'}",
+                    actor=actor, context=context, meeting=decision.meeting, tier=tier)
 
 
 @transaction.atomic

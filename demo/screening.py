@@ -9,7 +9,7 @@
   2-8; Holland Patent: Star; Ohio Virtual Academy: aimswebPlus K-2, MAP Growth 3-11;
   LAUSD: MAP Growth reading and math); a student the policy does not screen in the fall
   gets a MAP Growth reading score, shown as "not screened under the policy". Scores
-  follow the demo's tier placements (mtss/demo.py `_place_tiers`): Tier 3 students
+  follow the demo's tier placements (demo/districts.py `_place_tiers`): Tier 3 students
   score in the lowest tenth, Tier 2 below the 25th percentile, and a few Tier 1
   students below it too, so the review queue has newly flagged students.
 
@@ -23,6 +23,7 @@ import datetime as dt
 import random
 from statistics import NormalDist
 
+from interventions.models import TierPlacement
 from mtss.models import District, SchoolYear
 from mtss.selectors import policy_document
 from mtss.tenancy import tenant_context
@@ -30,9 +31,10 @@ from screening import risk
 from screening.importers.base import ScoreRecord
 from screening.models import Measure, NormPoint, NormTable, ReviewItem, Score, ScreeningWindow
 from screening.services import catalog_ensure, scores_import, windows_default
+from students.models import Student
 
 ILLUSTRATIVE_NAME = "Illustrative norms (synthetic, demo only)"
-ILLUSTRATIVE_SOURCE = ("Made up by screening/demo.py for the demo; not any publisher's norms. "
+ILLUSTRATIVE_SOURCE = ("Made up by demo/screening.py for the demo; not any publisher's norms. "
                        "Published norm tables are not shipped (RULES.md 2.1).")
 PERCENTILES = (10, 25, 50, 75, 90)
 SEASON_STEP = {"fall": 0.0, "winter": 0.5, "spring": 1.0}  # share of a year's growth
@@ -126,8 +128,6 @@ def _plan_measures(policy, measures: dict[str, Measure]) -> dict[int, list[tuple
 
 def seed_screening(*, district: District, as_of: dt.date) -> dict:
     """Windows, illustrative norms and a fall score for every enrolled student (see the module docstring)."""
-    from interventions.models import TierPlacement
-    from students.models import Student
 
     rng = random.Random(f"{district.slug}-screening")
     with tenant_context(district):

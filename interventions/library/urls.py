@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interventions import library_views
+from interventions.library import views as library_views
 
 urlpatterns = [
     path("", library_views.library_list, name="library_list"),
