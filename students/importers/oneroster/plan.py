@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mtss.models import District
-from students.importers.csvio import ErrorLog, RowError
+from students.importers.csvio import ErrorLog, ImportErrors, RowError
 from students.importers.oneroster.writer import write_plan
 
 ENTITIES = ("schools", "school_years", "staff", "students", "guardians", "enrollments", "grants")
@@ -46,7 +46,7 @@ class EntityPlan:
         self.deactivate_fields |= set(values)
 
 
-class RosterPlan:
+class RosterPlan(ImportErrors):
     """A validated roster and what importing it would do (see the module docstring)."""
 
     def __init__(self, district: District, source_label: str):
@@ -77,11 +77,6 @@ class RosterPlan:
     def format(self) -> str:
         return f"oneroster-{self.version}" if self.version else "oneroster"
 
-    @property
-    def refused_whole(self) -> bool:
-        """A file could not be read at all: nothing of the roster can be trusted."""
-        return bool(self.file_errors)
-
     def note(self, kind: str, message: str) -> None:
         """A warning; many of one kind are counted, with the first few kept as examples."""
         self._notes.setdefault(kind, []).append(message)
@@ -94,14 +89,6 @@ class RosterPlan:
             if len(messages) > EXAMPLES_PER_WARNING:
                 out.append(f"... and {len(messages) - EXAMPLES_PER_WARNING} more like the one above")
         return out
-
-    @property
-    def all_errors(self) -> list[RowError]:
-        return [*self.file_errors, *self.errors.items]
-
-    @property
-    def error_count(self) -> int:
-        return len(self.file_errors) + self.errors.total
 
     def counts(self) -> dict:
         counts = {}
