@@ -249,6 +249,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": envstr("API_THROTTLE_RATE", "2000/hour")},
     "EXCEPTION_HANDLER": "mtss.api_errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "mtss.api_metadata.ApiMetadata",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MTSS API",
