@@ -79,3 +79,43 @@ def test_the_harness_would_catch_a_session_setting(world, two_threads):
         first.submit(set_session, "").result()
     assert leaked == str(world.a.district.pk)
     assert visible == 4
+
+
+def test_two_jobs_interleave_statement_by_statement_without_a_leak(world, two_threads):
+    """Jobs run in autocommit: each statement may land on the server connection right
+    after the other district's. With a session setting, the second district's scope
+    would answer the first's next query."""
+    from mtss.tenancy import tenant_context
+    from students.models import Student
+
+    scopes = {}
+
+    def enter(side):
+        scopes[side.district.pk] = tenant_context(side.district)
+        scopes[side.district.pk].__enter__()
+
+    def leave(side):
+        scopes.pop(side.district.pk).__exit__(None, None, None)
+
+    def districts_seen():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        return set(Student.objects.values_list("district_id", flat=True)), pid
+
+    first, second = two_threads
+    first.submit(enter, world.a).result()
+    second.submit(enter, world.b).result()
+    pids = set()
+    try:
+        for _round in range(3):
+            seen, pid = first.submit(districts_seen).result()
+            assert seen == {world.a.district.pk}
+            pids.add(pid)
+            seen, pid = second.submit(districts_seen).result()
+            assert seen == {world.b.district.pk}
+            pids.add(pid)
+    finally:
+        first.submit(leave, world.a).result()
+        second.submit(leave, world.b).result()
+    assert len(pids) == 1
