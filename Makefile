@@ -52,11 +52,20 @@ demo: $(STAMP)
 
 # The whole suite. Uses DATABASE_URL / REDIS_URL when reachable, else falls back
 # (and says so); REQUIRE_SERVICES=1 turns a missing service into an error.
+# With PGBOUNCER_URL (scripts/services.sh prints it) the tenancy and row-level-security
+# tests run a second time through PgBouncer in transaction mode (README, Pooling);
+# not when PYTEST_ARGS names test files (a focused run).
+PGBOUNCER_TESTS ?= tests/tenancy tests/test_rls.py tests/test_tenancy_urls.py
 test: $(STAMP)
 	@exports=$$($(PY) scripts/check_services.py) || exit 1; eval "$$exports"; \
 	  $(TEST_MANAGE) compilemessages -v 0 --ignore '.venv/*' >/dev/null 2>&1 || true; \
 	  $(MIGRATIONS_CHECK) || { echo "makemigrations --check failed: a model changed without its migration?" >&2; exit 1; }; \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	  $(PY) -m pytest $(PYTEST_ARGS) || exit 1; \
+	  if [ -n "$${PGBOUNCER_URL:-}" ] && [ -n "$${DATABASE_URL:-}" ] && [ -n "$(PGBOUNCER_TESTS)" ] \
+	     && ! grep -q "tests/" <<<"$(PYTEST_ARGS)"; then \
+	    echo "== tenancy tests through PgBouncer (transaction mode): $(PGBOUNCER_TESTS)"; \
+	    DATABASE_URL=$$PGBOUNCER_URL DB_DISABLE_SERVER_SIDE_CURSORS=1 $(PY) -m pytest -q $(PGBOUNCER_TESTS); \
+	  fi
 
 bench: $(STAMP)
 	@exports=$$($(PY) scripts/check_services.py) || exit 1; eval "$$exports"; \

@@ -1,19 +1,87 @@
-"""Resolve the request's district from the signed-in user's membership."""
+"""Request-wide guards, and the request's district from the signed-in user's membership."""
 from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.db import transaction
+from django.http import FileResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.cache import add_never_cache_headers
+from rest_framework.response import Response as ApiResponse
 
 from mtss import access_log
 from mtss.selectors import membership_for_request
-from mtss.tenancy import activate, tenant_context
+from mtss.tenancy import activate, current_scope, scope_context, tenant_context
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+class RequestGuardMiddleware:
+    """Outermost checks every endpoint shares, so no view has to remember them.
+
+    - A NUL byte in a query parameter is a 400 naming the parameter: PostgreSQL
+      cannot store or compare it, and the query would fail with a 500.
+    - The API answers errors in JSON, even those Django renders itself (500, the
+      400/413 of a body that is too large, an unknown path's 404).
+    - Pages for a signed-in user and API responses show student data: no cache
+      (browser, proxy) may keep them (`Cache-Control: no-store`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                response = self._bad_parameter(request, name.replace("\x00", ""))
+                break
+        else:
+            response = self.get_response(request)
+        if (_is_api(request) and response.status_code >= 400 and not isinstance(response, ApiResponse)
+                and "json" not in response.get("Content-Type", "")):
+            response = self._as_json(response)
+        user = getattr(request, "user", None)
+        if (_is_api(request) or (user is not None and user.is_authenticated)) and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
+
+    @staticmethod
+    def _bad_parameter(request, name: str):
+        message = "Null characters are not allowed."
+        if _is_api(request):
+            return JsonResponse({name: [message]}, status=400)
+        return HttpResponseBadRequest(f"{name}: {message}", content_type="text/plain; charset=utf-8")
+
+    @staticmethod
+    def _as_json(response):
+        try:
+            reason = HTTPStatus(response.status_code).phrase
+        except ValueError:
+            reason = response.reason_phrase
+        converted = JsonResponse({"detail": reason}, status=response.status_code)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if response.has_header(header):
+                converted[header] = response[header]
+        return converted
 
 
 class TenantMiddleware:
+    """Run the request in one transaction scoped to its district (mtss.tenancy).
+
+    The district, user and token are transaction-local settings, so the request's
+    queries must share the transaction that set them; a pooler in transaction mode
+    may hand the next transaction on this server connection to another district.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         # Outer scope: whatever a view or the API's token check activates is
-        # undone when the request ends.
-        with tenant_context(None):
+        # undone when the request ends. savepoint=False: inside a test's
+        # transaction this adds no SAVEPOINT round trip.
+        with tenant_context(None), transaction.atomic(savepoint=False):
             request.district = None
             request.membership = None
             if request.user.is_authenticated:
@@ -25,4 +93,13 @@ class TenantMiddleware:
                     activate(district=membership.district_id)
             response = self.get_response(request)
             access_log.flush(request)
+            if response.streaming and not isinstance(response, FileResponse):
+                response.streaming_content = _scoped_stream(response.streaming_content, current_scope())
         return response
+
+
+def _scoped_stream(content, scope):
+    # A streamed body is read after the request's transaction ended: its queries
+    # run in the request's scope again (each in its own scoped transaction).
+    with scope_context(scope):
+        yield from content

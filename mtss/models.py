@@ -121,7 +121,13 @@ class MembershipSchool(DistrictOwned):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE)
     school = models.ForeignKey(School, on_delete=models.CASCADE)
 
-    rls_extra = Membership.rls_extra.replace("user_id", "(SELECT m.user_id FROM mtss_membership m WHERE m.id = membership_id)")
+    # Before a district is chosen a user reads the schools of their own memberships
+    # (the same sign-in rule as Membership). The membership subquery is itself
+    # limited by Membership's policy.
+    rls_extra = (
+        "membership_id IN (SELECT m.id FROM mtss_membership m "
+        "WHERE m.user_id = NULLIF(current_setting('mtss.user_id', true), '')::bigint)"
+    )
 
     class Meta:
         constraints = [

@@ -29,11 +29,24 @@ def district_models() -> list[type[Model]]:
 
 
 def app_role() -> str | None:
-    return connection.settings_dict.get("APP_ROLE") or None
+    """The role the application's queries run as: the login role itself when
+    migrations have their own owner URL, else the DB_APP_ROLE it `SET ROLE`s to."""
+    settings_dict = connection.settings_dict
+    if settings_dict.get("APP_ROLE"):
+        return settings_dict["APP_ROLE"]
+    if settings_dict.get("OWNER"):
+        return settings_dict["USER"]
+    return None
 
 
 def ensure_row_level_security() -> list[str]:
-    """Create the app role, grant it table access, and (re)create every policy."""
+    """Create the app role, grant it table access, and (re)create every policy.
+
+    FORCE ROW LEVEL SECURITY binds the tables' owner too, so a connection that
+    ends up as the owner (a `RESET ROLE` in the DB_APP_ROLE fallback) still sees
+    only its district. Only a superuser or a BYPASSRLS role (the migration role
+    of docker-compose) is exempt, as PostgreSQL intends.
+    """
     if connection.vendor != "postgresql":
         return []
     quote = connection.ops.quote_name
@@ -52,7 +65,8 @@ def ensure_row_level_security() -> list[str]:
                 [role],
             )
             is_member, is_super = cursor.fetchone()
-            if not is_member and not is_super:
+            # The SET ROLE fallback needs the login role to be a member of the app role.
+            if connection.settings_dict.get("APP_ROLE") and not is_member and not is_super:
                 cursor.execute(f"GRANT {quote(role)} TO CURRENT_USER")
             cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quote(role)}")
             cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}")
@@ -71,6 +85,7 @@ def ensure_row_level_security() -> list[str]:
             if extra:
                 using = f"({DISTRICT_EXPR}) OR ({extra})"
             cursor.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
+            cursor.execute(f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY")
             cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {quote(table)}")
             cursor.execute(
                 f"CREATE POLICY {POLICY} ON {quote(table)} USING ({using}) WITH CHECK ({DISTRICT_EXPR})"

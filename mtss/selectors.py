@@ -37,9 +37,13 @@ def membership_school_ids(*, district: District, membership: Membership) -> list
 
 
 def school_list(*, district: District, membership: Membership | None = None) -> QuerySet[School]:
-    """Schools of the district; limited to the membership's schools for school-level roles."""
+    """Schools of the district; limited to the membership's schools for school-level roles.
+
+    A school-level membership with no schools sees none: an empty list is not
+    "everything" (a principal without schools once printed every school's letters).
+    """
     schools = School.objects.filter(district=district)
-    if membership is not None and membership.role not in SEES_WHOLE_DISTRICT and membership.schools.exists():
+    if membership is not None and membership.role not in SEES_WHOLE_DISTRICT:
         schools = schools.filter(id__in=membership.schools.values("id"))
     return schools.order_by("name")
 

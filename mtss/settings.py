@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from mtss.env import envbool, envint, envlist, envstr
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "mtss.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,21 +89,32 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mtss.context_processors.tenant",
+                "django.template.context_processors.csp",
             ],
         },
     },
 ]
 
 # --- Database -----------------------------------------------------------------
-# DATABASE_URL unset -> the embedded SQLite demo. On PostgreSQL the app drops to
-# DB_APP_ROLE (a role that owns no table) on every connection, so row-level
-# security applies to every query; migrations run as the login (owner) role.
+# DATABASE_URL unset -> the embedded SQLite demo. On PostgreSQL the app logs in
+# as a role that owns no table and cannot bypass row-level security
+# (DATABASE_URL); migrations connect as the owner (MIGRATE_DATABASE_URL). Without
+# MIGRATE_DATABASE_URL (a local set-up that logs in as the owner) each connection
+# falls back to `SET ROLE DB_APP_ROLE`; README, Production, "Database roles".
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db["ENGINE"] = "mtss.db.backends.postgresql"
-        _db["APP_ROLE"] = envstr("DB_APP_ROLE", "mtss_app")
+        _migrate_url = envstr("MIGRATE_DATABASE_URL")
+        if _migrate_url:
+            _owner = dj_database_url.parse(_migrate_url)
+            _db["OWNER"] = {key: _owner.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}
+            _db["APP_ROLE"] = envstr("DB_APP_ROLE", "")
+        else:
+            _db["APP_ROLE"] = envstr("DB_APP_ROLE", "mtss_app")
+        # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction.
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = envbool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
         _db.setdefault("TEST", {})["SERIALIZE"] = False
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -181,6 +195,21 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's own middleware): scripts and styles only from
+# our static files (htmx, Pico, app.css); the one inline <style> (a letter's
+# preview) carries the request's nonce. No inline script, no inline style attribute.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
@@ -242,6 +271,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": envstr("API_THROTTLE_RATE", "2000/hour")},
     "EXCEPTION_HANDLER": "mtss.api_errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "mtss.api_metadata.ApiMetadata",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MTSS API",

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Start or stop a throwaway PostgreSQL and Redis on loopback for tests and CI.
-#   scripts/services.sh start   -> prints the export lines for DATABASE_URL and REDIS_URL
+# Start or stop a throwaway PostgreSQL, Redis and (when installed) PgBouncer on
+# loopback for tests and CI.
+#   scripts/services.sh start   -> prints the export lines for DATABASE_URL,
+#                                  MIGRATE_DATABASE_URL, REDIS_URL and PGBOUNCER_URL
 #   scripts/services.sh stop
+# The app logs in as `mtss_app` (owns no table, no superuser, no BYPASSRLS);
+# migrations and the test database's set-up log in as the owner `postgres`
+# (README, Production, "Database roles"). PgBouncer runs in transaction mode with
+# ONE server connection per database and user: the harshest pooling for the
+# tenancy tests that `make test` runs through it.
 # State lives in $MTSS_RUN (default: var/run); nothing outside it is touched.
 set -euo pipefail
 RUN=${MTSS_RUN:-$(pwd)/var/run}
 PG_PORT=${PG_PORT:-5433}
 REDIS_PORT=${REDIS_PORT:-6380}
+PGBOUNCER_PORT=${PGBOUNCER_PORT:-$((PG_PORT + 990))}
+APP_ROLE=mtss_app
 
 start() {
   mkdir -p "$RUN"
@@ -20,17 +29,68 @@ start() {
   fi
   psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='mtss'" | grep -q 1 \
     || psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE mtss"
+  # The app's login role: not the owner, not a superuser, no BYPASSRLS.
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$APP_ROLE') THEN
+        CREATE ROLE $APP_ROLE LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+      ELSE
+        ALTER ROLE $APP_ROLE LOGIN NOSUPERUSER NOBYPASSRLS;
+      END IF; END \$\$;"
   if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
       --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log"
     for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
-  echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/mtss"
+  echo "export DATABASE_URL=postgres://$APP_ROLE@127.0.0.1:$PG_PORT/mtss"
+  echo "export MIGRATE_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/mtss"
   echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
+  if command -v pgbouncer >/dev/null 2>&1; then
+    start_pgbouncer
+    echo "export PGBOUNCER_URL=postgres://$APP_ROLE@127.0.0.1:$PGBOUNCER_PORT/mtss"
+  fi
+}
+
+start_pgbouncer() {
+  local dir="$RUN/pgbouncer"
+  [ -n "$RUN" ] || { echo "no run directory" >&2; exit 1; }
+  if [ -f "$dir/pgbouncer.pid" ] && kill -0 "$(cat "$dir/pgbouncer.pid")" 2>/dev/null; then
+    return
+  fi
+  install -d -o postgres -g postgres "$dir"
+  # auth_type trust like the throwaway cluster; PgBouncer still wants the users listed.
+  printf '"postgres" ""\n"%s" ""\n' "$APP_ROLE" >"$dir/userlist.txt"
+  {
+    echo "[databases]"
+    echo "* = host=127.0.0.1 port=$PG_PORT"
+    echo "[pgbouncer]"
+    echo "listen_addr = 127.0.0.1"
+    echo "listen_port = $PGBOUNCER_PORT"
+    echo "unix_socket_dir = $dir"
+    echo "auth_type = trust"
+    echo "auth_file = $dir/userlist.txt"
+    echo "admin_users = postgres"
+    echo "pool_mode = transaction"
+    echo "default_pool_size = 1"
+    echo "max_client_conn = 100"
+    echo "server_reset_query ="
+    echo "ignore_startup_parameters = extra_float_digits"
+    echo "pidfile = $dir/pgbouncer.pid"
+    echo "logfile = $dir/pgbouncer.log"
+  } >"$dir/pgbouncer.ini"
+  chown postgres:postgres "$dir/userlist.txt" "$dir/pgbouncer.ini"
+  su postgres -c "pgbouncer -q -d $dir/pgbouncer.ini"
+  for _ in $(seq 50); do
+    psql -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U postgres -d pgbouncer -tAc "SHOW VERSION" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
 }
 
 stop() {
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  if [ -f "$RUN/pgbouncer/pgbouncer.pid" ]; then
+    kill "$(cat "$RUN/pgbouncer/pgbouncer.pid")" 2>/dev/null || true
+    rm -f "$RUN/pgbouncer/pgbouncer.pid"
+  fi
   if [ -d "$RUN/pg/data" ]; then
     su postgres -c "$PGBIN/pg_ctl -D $RUN/pg/data -m fast stop" >/dev/null 2>&1 || true
   fi

@@ -4,7 +4,7 @@ from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 
 from mtss.models import AccessLog, Membership
-from mtss.rls import POLICY, district_models
+from mtss.rls import POLICY, app_role, district_models
 from mtss.tenancy import tenant_context
 from students.models import Student
 
@@ -32,7 +32,7 @@ def test_it_protects_every_table_with_a_district_column():
 
 def test_it_connects_as_a_role_that_owns_no_table():
     role, = _one("SELECT current_user")
-    assert role == connection.settings_dict["APP_ROLE"]
+    assert role == app_role()
     owned = _one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
     assert owned == (0,)
     bypass = _one("SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user")
