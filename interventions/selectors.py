@@ -84,6 +84,11 @@ def plan_get(*, district: District, membership: Membership, plan_id: int) -> Pla
         raise Http404 from None
 
 
+def plan_measures(*, district: District, plan: Plan) -> list[PlanMeasure]:
+    """The plan's further measures (the primary is the plan's own goal)."""
+    return list(PlanMeasure.objects.filter(district=district, plan=plan).order_by("id"))
+
+
 def session_get(*, district: District, membership: Membership, session_id: int) -> InterventionSession:
     session = (InterventionSession.objects.filter(district=district, pk=session_id)
                .select_related("group", "plan", "provider", "logged_by").first())
