@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from mtss.calendars.selectors import non_instructional_by_school
 from mtss.models import District
-from mtss.policy.adapters import find_measure, instructional_weekdays, norm_table
+from mtss.policy.adapters import VENDOR_NAMES, find_measure, instructional_weekdays, norm_table
 from mtss.policy.schema import PolicyDocument
 from mtss.rules.calendar import WEEKDAYS
 from mtss.rules.norms import NormPoint, dual_discrepancy_cuts, season_of
@@ -87,6 +87,10 @@ def _catalog_key(text: str, catalog: list[tuple[str, str, list]]) -> str | None:
     wanted.discard("")
     fitting = [key for key, name, names in catalog
                if wanted & {_normalise(key), _normalise(name), *map(_normalise, names or [])}]
+    if not fitting:
+        # A common vendor name ("R-CBM", "Maze"): the one catalog measure whose key carries it.
+        words = {word for name in wanted for word in VENDOR_NAMES.get(name, ())}
+        fitting = [key for key, _, _ in catalog if any(_normalise(word) in _normalise(key) for word in words)]
     return fitting[0] if len(fitting) == 1 else None
 
 

@@ -304,7 +304,8 @@ def plan_change_phase(*, district: District, actor: User | None, plan: Plan, sta
 
 # --- probes -------------------------------------------------------------------------------
 
-def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.date, line: str = "") -> float | None:
+def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.date, line: str = "",
+                 baseline: bool = False) -> float | None:
     prefix = f"{line}: " if line else ""
     try:
         value = float(score)
@@ -315,7 +316,7 @@ def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.da
         errors.append(prefix + _("Scores cannot be negative."))
     if when > today:
         errors.append(prefix + _("%(d)s is in the future.") % {"d": when})
-    elif when < plan.start_date:
+    elif when < plan.start_date and not baseline:
         errors.append(prefix + _("%(d)s is before the plan started (%(s)s); enter it as a baseline probe.")
                       % {"d": when, "s": plan.start_date})
     return value
@@ -376,7 +377,7 @@ def plan_measure_add(*, district: District, actor: User | None, plan: Plan, meas
         today, problems, probes = _today(district), [], []
         for index, (when, score) in enumerate(baseline_probes, start=1):
             value = _check_probe(problems, plan=plan, when=when, score=score, today=today,
-                                 line=_("line %(n)s") % {"n": index})
+                                 line=_("line %(n)s") % {"n": index}, baseline=True)
             if value is not None:
                 probes.append(Probe(district=district, plan=plan, measure=row, date=when, score=value,
                                     is_baseline=True, entered_by=actor))
