@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from mtss.calendars.models import CalendarEvent, DayCycle, Term
+from mtss.rules import calendar as rules_calendar
 from mtss.models import District, SchoolYear
 
 ONE_DAY = dt.timedelta(days=1)
@@ -91,8 +92,9 @@ def non_instructional_dates(*, district: District, school_id: int | None, start:
 
 
 def count_instructional_days(start: dt.date, end: dt.date, non_instructional: frozenset[dt.date]) -> int:
-    """Weekdays in [start, end] not in `non_instructional` (pure: no database)."""
-    return sum(1 for day in _weekdays(start, end) if day not in non_instructional) if start <= end else 0
+    """Weekdays in [start, end] not in `non_instructional`: the engine's own count, so the
+    calendar page and every evaluation agree."""
+    return rules_calendar.instructional_days(start, end, non_instructional)
 
 
 def instructional_days(*, district: District, school_id: int | None, start: dt.date, end: dt.date) -> int:
