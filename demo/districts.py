@@ -37,6 +37,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
 from demo.interventions import seed_interventions
+from mtss.calendars.demo import seed_calendars
 from demo.screening import seed_screening
 from interventions.models import TierPlacement
 from mtss.models import District, Membership, MembershipSchool, PolicyVersion, Role, School, SchoolYear, User
@@ -1095,6 +1096,8 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             policy_version_create(district=district, actor=users[f"{SHORT[Role.DISTRICT_ADMIN]}.{spec.suffix}"],
                                   data=preset_data(spec.slug), effective_from=spec.years[-1][1],
                                   note="Demo district: the built-in preset.")
+        # The school calendar (breaks, holidays) before anything that counts school days.
+        seed_calendars(district)
         # Groups, plans, a year to date of logged sessions and weekly probes.
         counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))

@@ -12,8 +12,10 @@ from collections import defaultdict
 
 from interventions.library.seed import library_seed
 from interventions.models import (
-    Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanPhase, Probe, TierPlacement,
+    Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanMeasure, PlanPhase, Probe,
+    TierPlacement,
 )
+from mtss.calendars.selectors import non_instructional_by_school
 from mtss.models import District, Membership, MembershipSchool, Role, School
 from mtss.selectors import policy_document
 from mtss.tenancy import tenant_context
@@ -23,6 +25,8 @@ BATCH = 5000
 MEASURES = {"reading": ("R-CBM words read correctly", 40, 1.4), "ela": ("Maze correct responses", 12, 0.45),
             "math": ("M-COMP points", 18, 0.7), "behavior": ("Daily behavior card %", 55, 1.5)}
 DEFAULT_MEASURE = ("Progress probe", 30, 1.0)
+# The weekdays a group meets for N sessions a week (0 = Monday), spread over the week.
+MEETING_DAYS = {1: (2,), 2: (1, 3), 3: (0, 2, 4), 4: (0, 1, 2, 3), 5: (0, 1, 2, 3, 4)}
 FALLBACK_LIBRARY = {
     "reading": [("Fundations", [2, 3]), ("My Sidewalks", [2, 3]), ("Reading Eggs", [2])],
     "ela": [("Destination Reading", [2, 3]), ("Jamestown Reading Navigator", [2, 3])],
@@ -123,6 +127,7 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                 chunk = rows[index:index + size]
                 group_rows.append(InterventionGroup(
                     district=district, school_id=school_id, provider_id=provider, area=area, tier=tier,
+                    meeting_days=list(MEETING_DAYS[min(5, _weekly(schedule))]),
                     name=f"{area.title()} T{tier} · group {index // size + 1}",
                     intervention=(library.get((area, tier)) or [None])[index // size % max(1, len(library.get((area, tier)) or [None]))],
                     **schedule))
@@ -158,22 +163,46 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                                     score=max(0, round(base + rng.gauss(0, 3), 0)), is_baseline=True))
         PlanPhase.objects.bulk_create(phases, batch_size=BATCH)
 
-        # Sessions: the first N school days of each week from the earliest plan start.
+        # A second, behaviour measure for some reading plans (LAUSD's "multiple measures of
+        # data ... for instruction and behavior", seed 000): a daily behaviour card %.
+        extra_measures, extra_meta = [], []
+        for index, plan in enumerate(plans):
+            if plan.area in ("reading", "ela") and index % 6 == 0:
+                card, card_base, card_growth = MEASURES["behavior"]
+                start_score = round(rng.gauss(card_base, 6), 0)
+                extra_measures.append(PlanMeasure(district=district, plan=plan, measure=card,
+                                                  goal_target=min(100.0, round(start_score + card_growth * 18, 0)),
+                                                  goal_target_date=plan.goal_target_date))
+                extra_meta.append((start_score, card_growth * rng.choice([1.3, 1.0, 0.6, 0.1])))
+        extra_measures = PlanMeasure.objects.bulk_create(extra_measures, batch_size=BATCH)
+        card_of = {m.plan_id: (m, meta) for m, meta in zip(extra_measures, extra_meta)}
+        for measure, (start_score, _) in card_of.values():
+            for back in (3, 2, 1):
+                probes.append(Probe(district=district, plan_id=measure.plan_id, measure=measure, is_baseline=True,
+                                    date=measure.plan.start_date - dt.timedelta(days=back),
+                                    score=max(0, min(100, round(start_score + rng.gauss(0, 4), 0)))))
+
+        # Sessions: the group's meeting days that are school days (the district's calendar:
+        # no session on a holiday or break), from the earliest plan start to yesterday;
+        # today's sessions are left for the provider to log.
         by_group = defaultdict(list)
         for plan, (base, _) in zip(plans, plan_meta):
             by_group[plan.group_id].append((plan, base))
+        earliest = min(p.start_date for p in plans)
+        closed = non_instructional_by_school(district=district, school_ids={g.school_id for g in groups},
+                                             start=earliest, end=as_of)
         session_rows, session_members = [], []
         for group in groups:
             members = by_group[group.pk]
             first = min(p.start_date for p, _ in members)
             day = first - dt.timedelta(days=first.weekday())
-            per_week = _weekly({"sessions_per_week": group.sessions_per_week,
-                                "sessions_per_cycle": group.sessions_per_cycle, "cycle_days": group.cycle_days})
+            days_off = closed.get(group.school_id, frozenset())
             while day <= as_of:
-                for offset in range(per_week):
-                    when = day + dt.timedelta(days=offset)
-                    if when < first or when > as_of:
+                for position, weekday in enumerate(group.meeting_weekdays):
+                    when = day + dt.timedelta(days=weekday)
+                    if when < first or when >= as_of or when in days_off:
                         continue
+                    offset = position
                     roll = rng.random()
                     kind = "cancelled" if roll < 0.03 else "provider_absent" if roll < 0.05 else "held"
                     minutes = 0 if kind != "held" else (group.minutes_per_session if rng.random() > 0.1
@@ -197,6 +226,11 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                     score = base + growth[plan.pk] * weeks + rng.gauss(0, 2.5)
                     probes.append(Probe(district=district, plan=plan, session=session, date=session.date,
                                         score=max(0, round(score, 0))))
+                    if plan.pk in card_of:
+                        measure, (start_score, card_slope) = card_of[plan.pk]
+                        card = start_score + card_slope * weeks + rng.gauss(0, 4)
+                        probes.append(Probe(district=district, plan=plan, measure=measure, date=session.date,
+                                            score=max(0, min(100, round(card, 0)))))
         Attendance.objects.bulk_create(attendance, batch_size=BATCH)
         Probe.objects.bulk_create(probes, batch_size=BATCH)
         return {"groups": len(groups), "plans": len(plans), "sessions": len(sessions),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("plans/", plans.PlanListCreate.as_view(), name="api_plan_list"),
     path("plans/<int:plan_id>/", plans.PlanDetail.as_view(), name="api_plan_detail"),
     path("plans/<int:plan_id>/phases/", plans.PlanPhaseCreate.as_view(), name="api_plan_phase_create"),
+    path("plans/<int:plan_id>/measures/", plans.PlanMeasureCreate.as_view(), name="api_plan_measure_create"),
     path("plans/<int:plan_id>/probes/", probes.PlanProbes.as_view(), name="api_plan_probes"),
     path("groups/", groups.GroupListCreate.as_view(), name="api_group_list"),
     path("groups/<int:group_id>/", groups.GroupDetail.as_view(), name="api_group_detail"),

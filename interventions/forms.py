@@ -5,7 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from interventions.models import MAX_SESSION_MINUTES, Attendance, Intervention, InterventionGroup, Plan
+from interventions.models import MAX_SESSION_MINUTES, Attendance, Intervention, InterventionGroup, Plan, PlanMeasure
 
 
 class SessionForm(forms.Form):
@@ -40,6 +40,46 @@ class SessionForm(forms.Form):
 class ProbeForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     score = forms.FloatField(label=_("Score"), min_value=0, widget=forms.NumberInput(attrs={"step": "any"}))
+
+
+class MeasureChoiceForm(forms.Form):
+    """Which of the plan's measures a probe is on (shown only when the plan has several)."""
+
+    measure = forms.ChoiceField(label=_("Measure"), required=False)
+
+    def __init__(self, *args, plan: Plan, measures: list[PlanMeasure], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.measures = {str(m.pk): m for m in measures}
+        self.fields["measure"].choices = [("", plan.goal_measure)] + [(str(m.pk), m.measure) for m in measures]
+
+    def chosen(self) -> PlanMeasure | None:
+        return self.measures.get(self.cleaned_data.get("measure") or "")
+
+
+class CriteriaForm(forms.Form):
+    """The plan's own dual-discrepancy criteria instead of the district's norms (both, with a reason)."""
+
+    dd_level_cut = forms.FloatField(label=_("Level criterion"), required=False,
+                                    widget=forms.NumberInput(attrs={"step": "any"}))
+    dd_growth_cut = forms.FloatField(label=_("Growth criterion (per week)"), required=False,
+                                     widget=forms.NumberInput(attrs={"step": "any"}))
+    dd_override_reason = forms.CharField(label=_("Why the district's norms do not apply"), required=False,
+                                         widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PlanMeasureForm(forms.ModelForm):
+    baseline = forms.CharField(
+        label=_("Baseline probes"), required=False,
+        help_text=_("One per line: date, score (the median of the first three is the baseline)."),
+        widget=forms.Textarea(attrs={"rows": 3}))
+
+    class Meta:
+        model = PlanMeasure
+        fields = ["measure", "goal_target", "goal_roi", "goal_target_date", "goal_direction"]
+        widgets = {"goal_target_date": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_baseline(self):
+        return PlanForm.clean_baseline(self)
 
 
 class BulkProbeForm(forms.Form):

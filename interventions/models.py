@@ -121,6 +121,8 @@ class InterventionGroup(DistrictOwned, Schedule):
     area = models.CharField(_("area"), max_length=40)
     tier = models.PositiveSmallIntegerField(_("tier"))
     intervention = models.ForeignKey(Intervention, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The weekdays the group meets (0 = Monday); empty: spread from the dosage (meeting_weekdays).
+    meeting_days = models.JSONField(_("meeting days"), default=list, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -136,6 +138,14 @@ class InterventionGroup(DistrictOwned, Schedule):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def meeting_weekdays(self) -> tuple[int, ...]:
+        """The weekdays the group meets: its own, else the first N school days of the week
+        for a dosage of N sessions a week."""
+        if self.meeting_days:
+            return tuple(sorted(int(day) for day in self.meeting_days))
+        return tuple(range(min(5, max(1, round(self.weekly_sessions)))))
 
 
 class Plan(DistrictOwned, Schedule):
@@ -165,6 +175,11 @@ class Plan(DistrictOwned, Schedule):
     goal_roi = models.FloatField(_("goal rate of improvement (per week)"), null=True, blank=True)
     goal_direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.UP)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    # Dual-discrepancy criteria for this plan instead of the district's norm tables
+    # (issue 12: "or from a per-plan override with a reason"); both cuts and a reason, or none.
+    dd_level_cut = models.FloatField(_("level criterion (override)"), null=True, blank=True)
+    dd_growth_cut = models.FloatField(_("growth criterion per week (override)"), null=True, blank=True)
+    dd_override_reason = models.TextField(_("why the criteria are overridden"), blank=True)
     created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -177,6 +192,10 @@ class Plan(DistrictOwned, Schedule):
             models.CheckConstraint(condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
                                    name="plan_goal_target_or_roi"),
             models.CheckConstraint(condition=Q(expected_end_date__gt=models.F("start_date")), name="plan_dates"),
+            models.CheckConstraint(
+                condition=Q(dd_level_cut__isnull=True, dd_growth_cut__isnull=True, dd_override_reason="")
+                | (Q(dd_level_cut__isnull=False, dd_growth_cut__isnull=False) & ~Q(dd_override_reason="")),
+                name="plan_dd_override_complete"),
         ]
         indexes = [
             models.Index(fields=["district", "provider", "status"], name="plan_provider_idx"),
@@ -186,6 +205,37 @@ class Plan(DistrictOwned, Schedule):
 
     def __str__(self) -> str:
         return f"{self.area} tier {self.tier}: {self.intervention}"
+
+
+class PlanMeasure(DistrictOwned):
+    """A further measure a plan monitors, beside its primary one (the plan's own goal fields).
+
+    LAUSD asks for "multiple measures of data ... for instruction and behavior" (seed 000;
+    issue 12, item 6): e.g. an oral-reading probe and a daily behaviour rating. Each has its
+    own goal, aim line and findings; the policy's ``decision_rules.multiple_measures``
+    combines their recommendations (mtss/rules/plan.py).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures")
+    measure = models.CharField(_("progress measure"), max_length=80, help_text=_("e.g. Daily behavior card %"))
+    goal_target = models.FloatField(_("goal score"), null=True, blank=True)
+    goal_target_date = models.DateField(_("goal date"))
+    goal_roi = models.FloatField(_("goal rate of improvement (per week)"), null=True, blank=True)
+    goal_direction = models.CharField(_("direction"), max_length=4, choices=Plan.Direction.choices,
+                                      default=Plan.Direction.UP)
+    created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
+                                   name="plan_measure_goal_target_or_roi"),
+            models.UniqueConstraint(fields=["district", "plan", "measure"], name="plan_measure_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.measure
 
 
 class PlanPhase(DistrictOwned):
@@ -263,6 +313,8 @@ class Probe(DistrictOwned):
     date = models.DateField(_("date"))
     score = models.FloatField(_("score"))
     is_baseline = models.BooleanField(_("baseline probe"), default=False)
+    # The further measure this score is on; empty: the plan's primary measure.
+    measure = models.ForeignKey(PlanMeasure, null=True, blank=True, on_delete=models.CASCADE, related_name="probes")
     session = models.ForeignKey(InterventionSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="probes")
     entered_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from interventions.models import (
-    Attendance, Decision, Intervention, InterventionGroup, InterventionSession, Plan, PlanPhase, Probe, TierPlacement,
+    Attendance, Decision, Intervention, InterventionGroup, InterventionSession, Plan, PlanMeasure, PlanPhase, Probe,
+    TierPlacement,
+)
+from interventions.evaluation_inputs import (
+    CalendarInput, MeasureRequest, NormsInput, calendars_for, norms_for, policy_measure,
 )
 from mtss.models import District, Membership, Role
-from mtss.policy.adapters import rule_config
+from mtss.policy.adapters import measures_combine, rule_config
 from mtss.rules import engine
 from mtss.rules.config import RuleConfig
+from mtss.rules.plan import PlanEvaluation, combine_recommendations
 from mtss.selectors import policy_document
 from students.access import visible_students
 
@@ -79,6 +84,11 @@ def plan_get(*, district: District, membership: Membership, plan_id: int) -> Pla
         raise Http404 from None
 
 
+def plan_measures(*, district: District, plan: Plan) -> list[PlanMeasure]:
+    """The plan's further measures (the primary is the plan's own goal)."""
+    return list(PlanMeasure.objects.filter(district=district, plan=plan).order_by("id"))
+
+
 def session_get(*, district: District, membership: Membership, session_id: int) -> InterventionSession:
     session = (InterventionSession.objects.filter(district=district, pk=session_id)
                .select_related("group", "plan", "provider", "logged_by").first())
@@ -115,33 +125,62 @@ def group_sessions(*, district: District, group: InterventionGroup, limit: int =
 class PlanData:
     plan: Plan
     phases: list[PlanPhase] = field(default_factory=list)
-    probes: list[Probe] = field(default_factory=list)
+    probes: list[Probe] = field(default_factory=list)  # the primary measure's
     sessions: list[engine.Session] = field(default_factory=list)
     last_review: dt.date | None = None
+    measures: list[PlanMeasure] = field(default_factory=list)  # further measures
+    measure_probes: dict[int, list[Probe]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass
+class MeasureResult:
+    """One measure of a plan: the primary (``measure`` None: the plan's own goal) or a further one."""
+
+    name: str
+    measure: PlanMeasure | None
+    evaluation: engine.Evaluation
+    case: engine.Case
+    config: RuleConfig
+    probes: list[Probe]
+    norms: NormsInput
+
+    @property
+    def key(self) -> str:
+        return "primary" if self.measure is None else f"m{self.measure.pk}"
 
 
 @dataclass
 class PlanResult:
     plan: Plan
     phase: PlanPhase | None
+    # The primary measure's evaluation; with several measures its recommendation is the
+    # combined one (``combined``), so every reader of ``evaluation.recommendation`` agrees.
     evaluation: engine.Evaluation
     case: engine.Case
     config: RuleConfig
     data: PlanData
     policy_label: str
+    norms: NormsInput = field(default_factory=NormsInput)
+    measures: list[MeasureResult] = field(default_factory=list)
+    combined: PlanEvaluation | None = None
 
     def finding(self, rule: str):
         return next((f for f in self.evaluation.findings if f.rule == rule), None)
 
 
 def _load(district: District, plans: list[Plan]) -> dict[int, PlanData]:
-    """Phases, probes and attendance of many plans: three queries in all."""
+    """Phases, further measures, probes and attendance of many plans: four queries in all."""
     data = {p.pk: PlanData(plan=p) for p in plans}
     ids = list(data)
     for phase in PlanPhase.objects.filter(district=district, plan_id__in=ids).order_by("plan_id", "number"):
         data[phase.plan_id].phases.append(phase)
+    for measure in PlanMeasure.objects.filter(district=district, plan_id__in=ids).order_by("plan_id", "id"):
+        data[measure.plan_id].measures.append(measure)
     for probe in Probe.objects.filter(district=district, plan_id__in=ids).order_by("date", "id"):
-        data[probe.plan_id].probes.append(probe)
+        if probe.measure_id is None:
+            data[probe.plan_id].probes.append(probe)
+        else:
+            data[probe.plan_id].measure_probes[probe.measure_id].append(probe)
     rows = (Attendance.objects.filter(district=district, plan_id__in=ids)
             .values_list("plan_id", "status", "session__date", "session__minutes"))
     for plan_id, status, date, minutes in rows:
@@ -149,20 +188,46 @@ def _load(district: District, plans: list[Plan]) -> dict[int, PlanData]:
     return data
 
 
-def _config(version, policy, plan: Plan) -> tuple[RuleConfig, str]:
+def _config(version, policy, plan: Plan, area: str | None = None, measure: str | None = None
+            ) -> tuple[RuleConfig, str]:
+    area = area or plan.area
     if policy is None:
-        return RuleConfig(tier=plan.tier, area=plan.area), "default"
+        return RuleConfig(tier=plan.tier, area=area), "default"
     try:
-        config = rule_config(policy, tier=plan.tier, area=plan.area, grade=plan.student.grade,
+        config = rule_config(policy, tier=plan.tier, area=area, grade=plan.student.grade, measure=measure,
                              version=str(version.version))
     except LookupError:
-        return RuleConfig(tier=plan.tier, area=plan.area), version.label
+        try:
+            config = rule_config(policy, tier=plan.tier, area=area, grade=plan.student.grade,
+                                 version=str(version.version))
+        except LookupError:
+            return RuleConfig(tier=plan.tier, area=area), version.label
     return config, version.label
 
 
-def _case(data: PlanData, config: RuleConfig, as_of: dt.date) -> tuple[engine.Case, PlanPhase | None]:
+def _case(data: PlanData, config: RuleConfig, as_of: dt.date, *, norms: NormsInput = NormsInput(),
+          calendar: CalendarInput = CalendarInput(), measure: PlanMeasure | None = None
+          ) -> tuple[engine.Case, PlanPhase | None]:
     plan = data.plan
     phase = data.phases[-1] if data.phases else None
+    common = dict(
+        as_of=as_of, sessions=tuple(data.sessions), sessions_per_week=plan.sessions_per_week,
+        sessions_per_cycle=plan.sessions_per_cycle, cycle_days=plan.cycle_days,
+        minutes_per_session=plan.minutes_per_session,
+        tier_start=plan.placement.start_date if plan.placement_id and plan.placement else plan.start_date,
+        last_review=data.last_review, level_cut=norms.level_cut, roi_cut=norms.roi_cut, norms_source=norms.source,
+        non_instructional=calendar.non_instructional, weekdays=calendar.weekdays,
+    )
+    if measure is not None:
+        # A further measure has its own goal from the plan's start (phases change the primary goal).
+        probes = data.measure_probes.get(measure.pk, [])
+        goal = engine.Goal(target_date=measure.goal_target_date, target=measure.goal_target,
+                           roi=None if measure.goal_target is not None else measure.goal_roi,
+                           direction=measure.goal_direction, measure=measure.measure)
+        return engine.Case(
+            start=plan.start_date, goal=goal,
+            baseline_probes=tuple(engine.Probe(p.date, p.score) for p in probes if p.is_baseline),
+            probes=tuple(engine.Probe(p.date, p.score) for p in probes if not p.is_baseline), **common), phase
     start = phase.start_date if phase else plan.start_date
     if phase is None or phase.number == 1:
         baseline = [engine.Probe(p.date, p.score) for p in data.probes if p.is_baseline]
@@ -179,33 +244,94 @@ def _case(data: PlanData, config: RuleConfig, as_of: dt.date) -> tuple[engine.Ca
         direction=plan.goal_direction, measure=plan.goal_measure,
     )
     case = engine.Case(
-        start=start, as_of=as_of, goal=goal, baseline_probes=tuple(baseline),
-        probes=tuple(engine.Probe(p.date, p.score) for p in data.probes if not p.is_baseline),
-        sessions=tuple(data.sessions), sessions_per_week=plan.sessions_per_week,
-        sessions_per_cycle=plan.sessions_per_cycle, cycle_days=plan.cycle_days,
-        minutes_per_session=plan.minutes_per_session,
-        tier_start=plan.placement.start_date if plan.placement_id and plan.placement else plan.start_date,
-        last_review=data.last_review,
-    )
+        start=start, goal=goal, baseline_probes=tuple(baseline),
+        probes=tuple(engine.Probe(p.date, p.score) for p in data.probes if not p.is_baseline), **common)
     return case, phase
 
 
+def _requests(plan: Plan, data: PlanData) -> list[tuple[PlanMeasure | None, MeasureRequest]]:
+    grade = plan.student.grade
+    override = dict(level_cut=plan.dd_level_cut, growth_cut=plan.dd_growth_cut,
+                    override_reason=plan.dd_override_reason)
+    # The override is the plan's criteria for its primary measure only.
+    pairs = [(None, MeasureRequest(plan.goal_measure, grade, **override))]
+    pairs += [(m, MeasureRequest(m.measure, grade)) for m in data.measures]
+    return pairs
+
+
+def evaluation_inputs(*, district: District, plans: list[Plan], data: dict[int, PlanData], policy,
+                      as_of: dt.date) -> tuple[dict[MeasureRequest, NormsInput], dict[int | None, CalendarInput]]:
+    """Norms of every measure of the plans and the calendar of their schools: four queries."""
+    requests = [request for plan in plans for _, request in _requests(plan, data[plan.pk])]
+    norms = norms_for(district=district, policy=policy, requests=requests, on=as_of)
+    first = min([as_of] + [d for plan in plans for d in (
+        plan.start_date, plan.placement.start_date if plan.placement_id and plan.placement else None,
+        data[plan.pk].last_review) if d is not None])
+    calendars = calendars_for(district=district, policy=policy, school_ids={p.student.school_id for p in plans},
+                              start=first, end=as_of) if plans else {}
+    return norms, calendars
+
+
 def evaluate_plans(*, district: District, plans: list[Plan], as_of: dt.date | None = None) -> dict[int, PlanResult]:
+    """Every measure of every plan, with the district's norms and each school's calendar, in a
+    fixed number of queries (interventions/evaluation_inputs.py says where each input comes from)."""
     as_of = as_of or timezone.localdate()
     data = _load(district, plans)
     results = {}
     # One policy look-up per page, however many tiers, areas and grades it shows.
     version, policy = policy_document(district=district, as_of=as_of)
+    norms, calendars = evaluation_inputs(district=district, plans=plans, data=data, policy=policy, as_of=as_of)
+    combine = measures_combine(policy) if policy is not None else "most_intensive"
     configs: dict[tuple, tuple[RuleConfig, str]] = {}
     for plan in plans:
-        key = (plan.tier, plan.area, plan.student.grade)
-        if key not in configs:
-            configs[key] = _config(version, policy, plan)
-        config, label = configs[key]
-        case, phase = _case(data[plan.pk], config, as_of)
-        results[plan.pk] = PlanResult(plan=plan, phase=phase, evaluation=engine.evaluate(config, case), case=case,
-                                      config=config, data=data[plan.pk], policy_label=label)
+        calendar = calendars.get(plan.student.school_id, CalendarInput())
+        measures = []
+        for measure, request in _requests(plan, data[plan.pk]):
+            found = policy_measure(policy, request.measure)
+            area = plan.area
+            if measure is not None and found is not None and plan.area not in found.areas:
+                area = found.areas[0]  # a behaviour rating on a reading plan is judged as behaviour
+            key = (plan.tier, area, plan.student.grade, found.key if found is not None else None)
+            if key not in configs:
+                configs[key] = _config(version, policy, plan, area, key[3])
+            config, label = configs[key]
+            case, phase = _case(data[plan.pk], config, as_of, norms=norms[request], calendar=calendar,
+                                measure=measure)
+            probes = data[plan.pk].probes if measure is None else data[plan.pk].measure_probes.get(measure.pk, [])
+            measures.append(MeasureResult(name=request.measure, measure=measure, evaluation=engine.evaluate(config, case),
+                                          case=case, config=config, probes=probes, norms=norms[request]))
+        primary = measures[0]
+        evaluation, combined = primary.evaluation, None
+        if len(measures) > 1:
+            combined = combine_evaluations(measures, combine=combine)
+            evaluation = _with_recommendation(primary.evaluation, combined)
+        primary_config = primary.config
+        results[plan.pk] = PlanResult(plan=plan, phase=phase, evaluation=evaluation, case=primary.case,
+                                      config=primary_config, data=data[plan.pk], policy_label=label,
+                                      norms=primary.norms, measures=measures, combined=combined)
     return results
+
+
+def combine_evaluations(measures: list[MeasureResult], *, combine: str) -> PlanEvaluation:
+    """The policy's rule over the measures' recommendations (mtss/rules/plan.py), named by measure."""
+    labels: dict[str, MeasureResult] = {}
+    for m in measures:
+        label = m.name or m.key
+        labels[label if label not in labels else f"{label} ({m.key})"] = m
+    recommendation, drivers, explanation = combine_recommendations(
+        {label: m.evaluation.recommendation for label, m in labels.items()}, combine=combine,
+        primary=next(iter(labels)))
+    return PlanEvaluation(recommendation, combine, next(iter(labels)), drivers,
+                          {label: m.evaluation for label, m in labels.items()}, explanation)
+
+
+def _with_recommendation(evaluation: engine.Evaluation, combined: PlanEvaluation) -> engine.Evaluation:
+    findings = tuple(
+        replace(f, status=combined.recommendation, values={**f.values, "combined": combined.recommendation,
+                                                          "combine": combined.combine},
+                explanation=f"{f.explanation} {combined.explanation}") if f.rule == "recommendation" else f
+        for f in evaluation.findings)
+    return replace(evaluation, recommendation=combined.recommendation, findings=findings)
 
 
 def plan_result(*, district: District, plan: Plan, as_of: dt.date | None = None) -> PlanResult:

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import (
-    MAX_SESSION_MINUTES, Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanPhase, Probe,
-    TierPlacement,
+    MAX_SESSION_MINUTES, Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanMeasure,
+    PlanPhase, Probe, TierPlacement,
 )
+from mtss.calendars.selectors import non_instructional_dates
 from mtss.models import District, Membership, Role, School, User
 from mtss.selectors import policy_document
 from mtss.services import audit
@@ -303,7 +304,8 @@ def plan_change_phase(*, district: District, actor: User | None, plan: Plan, sta
 
 # --- probes -------------------------------------------------------------------------------
 
-def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.date, line: str = "") -> float | None:
+def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.date, line: str = "",
+                 baseline: bool = False) -> float | None:
     prefix = f"{line}: " if line else ""
     try:
         value = float(score)
@@ -314,7 +316,7 @@ def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.da
         errors.append(prefix + _("Scores cannot be negative."))
     if when > today:
         errors.append(prefix + _("%(d)s is in the future.") % {"d": when})
-    elif when < plan.start_date:
+    elif when < plan.start_date and not baseline:
         errors.append(prefix + _("%(d)s is before the plan started (%(s)s); enter it as a baseline probe.")
                       % {"d": when, "s": plan.start_date})
     return value
@@ -322,21 +324,90 @@ def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.da
 
 @transaction.atomic
 def probes_add(*, district: District, actor: User | None, plan: Plan, probes: list[tuple[dt.date, object]],
-               session: InterventionSession | None = None) -> list[Probe]:
-    """Add progress probes (one or many); all are checked before any is written."""
+               session: InterventionSession | None = None, measure: PlanMeasure | None = None) -> list[Probe]:
+    """Add progress probes (one or many) on the plan's primary measure or one of its further
+    measures; all are checked before any is written."""
     if plan.district_id != district.pk:
         raise ValidationError(_("Unknown plan."))
+    if measure is not None and (measure.district_id != district.pk or measure.plan_id != plan.pk):
+        raise ValidationError({"measure": _("Not a measure of this plan.")})
     today, errors, rows = _today(district), [], []
     for index, (when, score) in enumerate(probes, start=1):
         value = _check_probe(errors, plan=plan, when=when, score=score, today=today,
                              line=_("line %(n)s") % {"n": index} if len(probes) > 1 else "")
         if value is not None:
-            rows.append(Probe(district=district, plan=plan, date=when, score=value, session=session, entered_by=actor))
+            rows.append(Probe(district=district, plan=plan, date=when, score=value, session=session, entered_by=actor,
+                              measure=measure))
     if errors:
         raise ValidationError({"probes": errors})
     created = Probe.objects.bulk_create(rows)
-    audit(district=district, actor=actor, verb="probe.add", obj=plan, changes={"count": len(created)})
+    audit(district=district, actor=actor, verb="probe.add", obj=plan,
+          changes={"count": len(created), **({"measure": measure.pk} if measure is not None else {})})
     return created
+
+
+@transaction.atomic
+def plan_measure_add(*, district: District, actor: User | None, plan: Plan, measure: str, goal_target_date: dt.date,
+                     goal_target: float | None = None, goal_roi: float | None = None,
+                     goal_direction: str = Plan.Direction.UP,
+                     baseline_probes: list[tuple[dt.date, object]] = ()) -> PlanMeasure:
+    """A further measure for a plan (issue 12, item 6), with its goal and optional baseline probes."""
+    if plan.district_id != district.pk:
+        raise ValidationError(_("Unknown plan."))
+    errors: dict[str, list] = {}
+    name = (measure or "").strip()
+    if not name:
+        errors["measure"] = [_("Name the measure.")]
+    elif name.lower() == (plan.goal_measure or "").strip().lower() or PlanMeasure.objects.filter(
+            district=district, plan=plan, measure__iexact=name).exists():
+        errors["measure"] = [_("The plan already monitors this measure.")]
+    if (goal_target is None) == (goal_roi is None):
+        errors["goal_target"] = [_("Give a goal score or a weekly rate of improvement (one of them).")]
+    if goal_target_date is not None and goal_target_date <= plan.start_date:
+        errors["goal_target_date"] = [_("The goal date must be after the plan's start.")]
+    if goal_direction not in Plan.Direction.values:
+        errors["goal_direction"] = [_("Choose a direction.")]
+    if errors:
+        raise ValidationError(errors)
+    row = PlanMeasure.objects.create(district=district, plan=plan, measure=name, goal_target=goal_target,
+                                     goal_roi=goal_roi, goal_target_date=goal_target_date,
+                                     goal_direction=goal_direction, created_by=actor)
+    audit(district=district, actor=actor, verb="plan.measure_add", obj=plan, changes={"measure": row.pk})
+    if baseline_probes:
+        today, problems, probes = _today(district), [], []
+        for index, (when, score) in enumerate(baseline_probes, start=1):
+            value = _check_probe(problems, plan=plan, when=when, score=score, today=today,
+                                 line=_("line %(n)s") % {"n": index}, baseline=True)
+            if value is not None:
+                probes.append(Probe(district=district, plan=plan, measure=row, date=when, score=value,
+                                    is_baseline=True, entered_by=actor))
+        if problems:
+            raise ValidationError({"baseline": problems})
+        Probe.objects.bulk_create(probes)
+    return row
+
+
+def plan_criteria_set(*, district: District, actor: User | None, plan: Plan, level_cut: float | None,
+                      growth_cut: float | None, reason: str) -> Plan:
+    """Override (or clear, with both cuts empty) the plan's dual-discrepancy criteria.
+
+    Issue 12: the criteria come "from the district's norm tables ... or from a per-plan
+    override with a reason"; the finding then says "override: <reason>".
+    """
+    if plan.district_id != district.pk:
+        raise ValidationError(_("Unknown plan."))
+    reason = (reason or "").strip()
+    if (level_cut is None) != (growth_cut is None):
+        raise ValidationError({"dd_level_cut": _("Give both the level and the growth criterion, or neither.")})
+    if level_cut is not None and not reason:
+        raise ValidationError({"dd_override_reason": _("Say why the district's norms do not apply to this plan.")})
+    before = {"level": plan.dd_level_cut, "growth": plan.dd_growth_cut, "reason": plan.dd_override_reason}
+    plan.dd_level_cut, plan.dd_growth_cut = level_cut, growth_cut
+    plan.dd_override_reason = reason if level_cut is not None else ""
+    plan.save(update_fields=["dd_level_cut", "dd_growth_cut", "dd_override_reason"])
+    audit(district=district, actor=actor, verb="plan.criteria", obj=plan, changes={
+        "before": before, "after": {"level": level_cut, "growth": growth_cut, "reason": plan.dd_override_reason}})
+    return plan
 
 
 # --- sessions -----------------------------------------------------------------------------
@@ -471,22 +542,27 @@ def session_delete(*, district: District, actor: User | None, session: Intervent
     session.delete()
 
 
-def week_days_to_log(*, group: InterventionGroup, week_start: dt.date, today: dt.date, logged: set[dt.date]) -> list[dt.date]:
-    """The scheduled school days of one week not yet logged (Mon-Fri, first N days of the schedule)."""
-    per_week = max(1, round(group.weekly_sessions))
-    days = [week_start + dt.timedelta(days=i) for i in range(5)][:per_week]
-    return [d for d in days if d <= today and d not in logged]
+def week_days_to_log(*, group: InterventionGroup, week_start: dt.date, today: dt.date, logged: set[dt.date],
+                     non_instructional: frozenset[dt.date] = frozenset()) -> list[dt.date]:
+    """The group's own meeting days of one week that are school days, up to today, not yet logged."""
+    days = [week_start + dt.timedelta(days=i) for i in group.meeting_weekdays]
+    return [d for d in days if d <= today and d not in logged and d not in non_instructional]
 
 
 @transaction.atomic
 def group_log_week(*, district: District, actor: User | None, group: InterventionGroup, week_start: dt.date) -> list[InterventionSession]:
-    """“Log this week”: one session per scheduled day not yet logged, everyone present, planned minutes."""
+    """“Log this week”: one session per meeting day of the group that is a school day (the
+    school's calendar: no session on a holiday or break) not yet logged, everyone present,
+    planned minutes."""
     week_start = week_start - dt.timedelta(days=week_start.weekday())
+    week_end = week_start + dt.timedelta(days=6)
     logged = set(InterventionSession.objects.filter(
-        district=district, group=group, date__gte=week_start, date__lt=week_start + dt.timedelta(days=7)
+        district=district, group=group, date__gte=week_start, date__lte=week_end
     ).values_list("date", flat=True))
+    closed = non_instructional_dates(district=district, school_id=group.school_id, start=week_start, end=week_end)
     sessions = []
-    for day in week_days_to_log(group=group, week_start=week_start, today=_today(district), logged=logged):
+    for day in week_days_to_log(group=group, week_start=week_start, today=_today(district), logged=logged,
+                                non_instructional=closed):
         sessions.append(session_log(district=district, actor=actor, group=group, date=day,
                                     minutes=group.minutes_per_session, attendance={}))
     return sessions

@@ -13,7 +13,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from interventions import selectors, services
-from interventions.forms import BulkProbeForm, GroupForm, GroupMemberForm, PlanForm, ProbeForm, SessionForm
+from interventions.forms import (
+    BulkProbeForm, CriteriaForm, GroupForm, GroupMemberForm, MeasureChoiceForm, PlanForm, PlanMeasureForm, ProbeForm,
+    SessionForm,
+)
 from interventions.models import InterventionGroup, Plan
 from interventions.progress import chart_svg
 from mtss import access_log
@@ -166,39 +169,86 @@ def session_edit(request, session_id: int):
     return render(request, "interventions/session_edit.html", {"session": session, "group": group, "form": form})
 
 
+def _may_manage_norms(membership: Membership) -> bool:
+    """District admins import norm tables on the screening catalog page (screening.views.catalog)."""
+    return membership.role == Role.DISTRICT_ADMIN
+
+
 @district_member()
 def plan_detail(request, plan_id: int):
     plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
     can_write = request.membership.role in WRITERS or plan.provider_id == request.user.pk
+    further = selectors.plan_measures(district=request.district, plan=plan)
     probe_form, bulk_form = ProbeForm(prefix="one"), BulkProbeForm(prefix="bulk")
+    one_measure = MeasureChoiceForm(prefix="one", plan=plan, measures=further)
+    bulk_measure = MeasureChoiceForm(prefix="bulk", plan=plan, measures=further)
+    criteria_form = CriteriaForm(prefix="dd", initial={
+        "dd_level_cut": plan.dd_level_cut, "dd_growth_cut": plan.dd_growth_cut,
+        "dd_override_reason": plan.dd_override_reason})
+    measure_form = PlanMeasureForm(prefix="measure", initial={"goal_target_date": plan.goal_target_date})
     if request.method == "POST":
         if not can_write:
             raise Http404
-        bound = ProbeForm(request.POST, prefix="one") if "one-date" in request.POST else BulkProbeForm(request.POST, prefix="bulk")
-        if bound.is_valid():
-            probes = ([(bound.cleaned_data["date"], bound.cleaned_data["score"])] if isinstance(bound, ProbeForm)
-                      else bound.cleaned_data["lines"])
-            try:
-                services.probes_add(district=request.district, actor=request.user, plan=plan, probes=probes)
-            except ValidationError as error:
-                bound.add_error(None, error.message_dict.get("probes", error.messages))
-            else:
-                messages.success(request, _("%(n)s probe(s) saved.") % {"n": len(probes)})
-                return redirect("plan_detail", plan_id=plan.pk)
-        if isinstance(bound, ProbeForm):
-            probe_form = bound
+        if "dd-dd_override_reason" in request.POST:
+            criteria_form = CriteriaForm(request.POST, prefix="dd")
+            if criteria_form.is_valid():
+                data = criteria_form.cleaned_data
+                try:
+                    services.plan_criteria_set(district=request.district, actor=request.user, plan=plan,
+                                               level_cut=data["dd_level_cut"], growth_cut=data["dd_growth_cut"],
+                                               reason=data["dd_override_reason"])
+                except ValidationError as error:
+                    apply_validation_error(criteria_form, error)
+                else:
+                    messages.success(request, _("Dual-discrepancy criteria saved."))
+                    return redirect("plan_detail", plan_id=plan.pk)
+        elif "measure-measure" in request.POST:
+            measure_form = PlanMeasureForm(request.POST, prefix="measure")
+            if measure_form.is_valid():
+                data = dict(measure_form.cleaned_data)
+                baseline = data.pop("baseline")
+                try:
+                    services.plan_measure_add(district=request.district, actor=request.user, plan=plan,
+                                              baseline_probes=baseline, **data)
+                except ValidationError as error:
+                    apply_validation_error(measure_form, error)
+                else:
+                    messages.success(request, _("Measure added."))
+                    return redirect("plan_detail", plan_id=plan.pk)
         else:
-            bulk_form = bound
+            single = "one-date" in request.POST
+            bound = ProbeForm(request.POST, prefix="one") if single else BulkProbeForm(request.POST, prefix="bulk")
+            chooser = MeasureChoiceForm(request.POST, prefix="one" if single else "bulk", plan=plan, measures=further)
+            if bound.is_valid() and chooser.is_valid():
+                probes = ([(bound.cleaned_data["date"], bound.cleaned_data["score"])] if single
+                          else bound.cleaned_data["lines"])
+                try:
+                    services.probes_add(district=request.district, actor=request.user, plan=plan, probes=probes,
+                                        measure=chooser.chosen())
+                except ValidationError as error:
+                    bound.add_error(None, error.message_dict.get("probes", error.messages))
+                else:
+                    messages.success(request, _("%(n)s probe(s) saved.") % {"n": len(probes)})
+                    return redirect("plan_detail", plan_id=plan.pk)
+            if single:
+                probe_form, one_measure = bound, chooser
+            else:
+                bulk_form, bulk_measure = bound, chooser
     else:
         probe_form = ProbeForm(prefix="one", initial={"date": timezone.localdate()})
     result = selectors.plan_result(district=request.district, plan=plan)
     access_log.record(request, action="view", what="plan and progress", student_ids=[plan.student_id])
     shortfalls = services.dosage_shortfalls(district=request.district, tier=plan.tier,
                                             weekly_sessions=plan.weekly_sessions, minutes=plan.minutes_per_session)
+    lang = get_language() or "en"
+    measures = [(m, chart_svg(result, lang=lang, measure=m, id_prefix="chart" if m.measure is None else f"chart-{m.key}"))
+                for m in result.measures]
     return render(request, "interventions/plan_detail.html", {
-        "plan": plan, "result": result, "chart": chart_svg(result, lang=get_language() or "en"),
+        "plan": plan, "result": result, "chart": measures[0][1], "measures": measures,
         "probes": [p for p in result.data.probes], "shortfalls": shortfalls, "can_write": can_write,
-        "probe_form": probe_form, "bulk_form": bulk_form,
+        "probe_form": probe_form, "bulk_form": bulk_form, "one_measure": one_measure, "bulk_measure": bulk_measure,
+        "criteria_form": criteria_form, "measure_form": measure_form,
+        "may_manage_norms": _may_manage_norms(request.membership),
     })
 
 

@@ -37,10 +37,12 @@ import numpy as np
 import pandas as pd
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 
+from interventions.evaluation_inputs import MeasureRequest, calendars_for, norms_for
 from interventions.models import Attendance, Plan, PlanPhase, Probe
 from mtss.models import District
 from mtss.policy.adapters import rule_config
 from mtss.rules.batch import evaluate_many
+from mtss.rules.calendar import SchoolCalendar
 from mtss.rules.config import RuleConfig
 from mtss.selectors import policy_document
 
@@ -76,12 +78,12 @@ def _day_number(day: dt.date) -> int:
 
 PLAN_FIELDS = ("id", "tier", "area", "student__grade", "start_date", "goal_target", "goal_roi", "goal_target_date",
                "goal_direction", "sessions_per_week", "sessions_per_cycle", "cycle_days", "minutes_per_session",
-               "placement__start_date")
+               "placement__start_date", "goal_measure", "dd_level_cut", "dd_growth_cut", "dd_override_reason",
+               "student__school_id")
 
 
-def _configs(district: District, rows: list[tuple], as_of: dt.date) -> tuple[dict, list]:
-    """One RuleConfig per (tier, area, grade) the plans use; one policy look-up."""
-    version, policy = policy_document(district=district, as_of=as_of)
+def _configs(district: District, rows: list[tuple], as_of: dt.date, version, policy) -> tuple[dict, list]:
+    """One RuleConfig per (tier, area, grade) the plans use."""
     configs: dict[tuple, RuleConfig] = {}
     keys = []
     for row in rows:
@@ -128,13 +130,22 @@ def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
                                                        "goal_roi", "goal_target_date")):
         latest[plan_id] = (number, start, target, roi, target_date)
 
-    configs, keys = _configs(district, rows, as_of)
+    version, policy = policy_document(district=district, as_of=as_of)
+    configs, keys = _configs(district, rows, as_of, version, policy)
+    # The same norms and calendars as the plan page (interventions/evaluation_inputs.py): the
+    # primary measure's criteria, each school's days without school.
+    requests = {row[0]: MeasureRequest(row[14], row[3], row[15], row[16], row[17]) for row in rows}
+    norms = norms_for(district=district, policy=policy, requests=requests.values(), on=as_of)
+    first = min([as_of] + [d for row in rows for d in (row[4], row[13]) if d is not None])
+    calendars = calendars_for(district=district, policy=policy, school_ids={row[18] for row in rows},
+                              start=first, end=as_of)
     config_index = {key: i for i, key in enumerate(configs)}
     plan_rows = []
     later_phase: dict[int, dt.date] = {}
     for row, key in zip(rows, keys):
         (plan_id, tier, area, grade, start, target, roi, target_date, direction, per_week, per_cycle, cycle_days,
-         minutes, placement_start) = row
+         minutes, placement_start, _, _, _, _, school_id) = row
+        criteria = norms[requests[plan_id]]
         plan_start = start
         phase = latest.get(plan_id)
         if phase is not None:
@@ -143,14 +154,18 @@ def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
                 later_phase[plan_id] = start
         plan_rows.append((plan_id, config_index[key], start, target_date,
                           target, np.nan if target is not None else roi, direction, per_week, per_cycle, cycle_days,
-                          minutes, placement_start or plan_start, tier, area, grade))
+                          minutes, placement_start or plan_start,
+                          np.nan if criteria.level_cut is None else criteria.level_cut,
+                          np.nan if criteria.roi_cut is None else criteria.roi_cut,
+                          school_id, tier, area, grade))
     plans_df = pd.DataFrame(plan_rows, columns=[
         "plan_id", "config", "start", "target_date", "target", "target_roi", "direction", "sessions_per_week",
-        "sessions_per_cycle", "cycle_days", "minutes_per_session", "tier_start", "tier", "area", "grade"])
+        "sessions_per_cycle", "cycle_days", "minutes_per_session", "tier_start", "level_cut", "roi_cut", "calendar",
+        "tier", "area", "grade"])
     for name in ("start", "target_date", "tier_start"):
         plans_df[name] = pd.to_datetime(plans_df[name])
     for name in ("target", "target_roi", "sessions_per_week", "sessions_per_cycle", "cycle_days",
-                 "minutes_per_session"):
+                 "minutes_per_session", "level_cut", "roi_cut"):
         plans_df[name] = pd.to_numeric(plans_df[name]).astype(float)
 
     config_list = list(configs.values())
@@ -163,7 +178,11 @@ def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
     else:
         sessions_df = _session_totals(district, id_filter, plans_df, later_phase, as_of)
     by_index = {i: config for i, config in enumerate(configs.values())}
-    result = evaluate_many(by_index, plans_df.drop(columns=["tier", "area", "grade"]), probes_df, sessions_df, as_of)
+    school_calendars = {school_id: SchoolCalendar(c.non_instructional, c.weekdays)
+                        for school_id, c in calendars.items()}
+    plans_df["calendar"] = plans_df["calendar"].astype(object)
+    result = evaluate_many(by_index, plans_df.drop(columns=["tier", "area", "grade"]), probes_df, sessions_df, as_of,
+                           school_calendars)
     extra = plans_df.set_index("plan_id")[["tier", "area", "grade", "start"]]
     extra["pm_every_days"] = [config_list[c].pm_every_days for c in plans_df["config"]]
     extra["last_probe"] = extra.index.map(last_probe)
@@ -172,7 +191,7 @@ def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
 
 def _probes(district: District, id_filter, later_phase: dict[int, dt.date], baseline_k: dict[int, int]
             ) -> pd.DataFrame:
-    rows = list(Probe.objects.filter(district=district, plan_id__in=id_filter).order_by()
+    rows = list(Probe.objects.filter(district=district, plan_id__in=id_filter, measure__isnull=True).order_by()
                 .values_list("plan_id", EpochDay("date"), "score", "is_baseline", "id"))
     frame = pd.DataFrame(rows, columns=["plan_id", "day", "score", "is_baseline", "id"])
     frame["score"] = frame["score"].astype(float)

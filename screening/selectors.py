@@ -19,7 +19,7 @@ from mtss.models import District, Membership, Role, School
 from mtss.selectors import policy_document, school_list
 from screening import risk
 from screening.models import (
-    Assessment, ColumnMapping, ImportRowError, Measure, NormTable, ReviewItem, Score, ScreeningWindow,
+    Assessment, ColumnMapping, ImportRowError, Measure, NormPoint, NormTable, ReviewItem, Score, ScreeningWindow,
 )
 from students.models import SUBGROUPS, ImportRun, Student
 from students.access import visible_students
@@ -44,6 +44,20 @@ def catalog(*, district: District) -> list[Assessment]:
     measures = Measure.objects.filter(district=district).order_by("name")
     return list(Assessment.objects.filter(district=district).order_by("name").prefetch_related(
         Prefetch("measures", queryset=measures)))
+
+
+def catalog_measure_names(*, district: District) -> list[tuple[str, str, list]]:
+    """(key, name, import names) of every catalog measure: one query."""
+    return list(Measure.objects.filter(district=district).values_list("key", "name", "import_names"))
+
+
+def percentile_norm_rows(*, district: District, measure_keys) -> list[tuple]:
+    """Every percentile norm point of the measures, one query: (measure key, norm group, table
+    name, illustrative, grade, season, percentile, score)."""
+    return list(NormPoint.objects.filter(district=district, table__kind=NormTable.Kind.PERCENTILE,
+                                         table__measure__key__in=list(measure_keys), percentile__isnull=False)
+                .values_list("table__measure__key", "table__norm", "table__name", "table__illustrative",
+                             "grade", "season", "percentile", "score"))
 
 
 def norm_tables(*, district: District) -> list[NormTable]:

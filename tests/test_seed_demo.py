@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from interventions.models import TierPlacement
 from demo import districts as demo
@@ -283,3 +284,33 @@ def test_it_refuses_to_touch_a_district_that_is_not_a_demo(db):
     with pytest.raises(demo.DemoError, match="not a demo district"):
         _seed()
     assert not District.objects.filter(slug="loudon-county-tn").exists()
+
+
+def test_every_loudon_plan_with_norms_is_checked_for_dual_discrepancy(seeded):
+    """Issue 12: on the demo, every Loudon plan whose grade and measure have norms shows a
+    dual-discrepancy finding with its numbers (none reads "not checked")."""
+    from interventions.models import InterventionSession, Plan
+    from interventions.selectors import evaluate_plans
+    from mtss.calendars.models import CalendarEvent
+
+    district = _districts()["loudon-county-tn"]
+    with tenant_context(district):
+        plans = list(Plan.objects.filter(district=district, status=Plan.Status.ACTIVE)
+                     .select_related("student", "placement"))
+        results = evaluate_plans(district=district, plans=plans)
+        breaks = list(CalendarEvent.objects.filter(district=district, school__isnull=True)
+                      .values_list("start_date", "end_date"))
+        session_days = set(InterventionSession.objects.filter(district=district).values_list("date", flat=True))
+    assert plans and breaks
+    with_norms = [r for r in results.values() if r.norms.missing is None]
+    assert with_norms, "no Loudon plan found its norms"
+    for result in with_norms:
+        finding = result.finding("dual_discrepancy")
+        assert finding.values["level_cut"] is not None and finding.values["roi_cut"] is not None
+        assert "not checked" not in finding.explanation
+        assert "Illustrative norms" in finding.values["norms_source"]
+    # Only kindergarten (aimsweb R-CBM starts in grade 1) lacks norms.
+    assert {r.plan.student.grade for r in results.values() if r.norms.missing is not None} <= {0}
+    # No session on a day without school, none today.
+    assert not any(first <= day <= last for day in session_days for first, last in breaks)
+    assert timezone.localdate() not in session_days

@@ -9,7 +9,7 @@ from interventions.api.common import PLACERS, _jsonable, _require_logger, _requi
 from interventions.api.fields import LibraryField, ProviderField, VisibleGroupField, VisibleStudentField
 from interventions.models import Plan, PlanPhase
 from interventions.selectors import plan_get, plan_result, visible_plans
-from interventions.services import plan_change_phase, plan_create
+from interventions.services import plan_change_phase, plan_create, plan_measure_add
 from mtss import access_log
 from mtss.api_params import param_int as _param_int
 
@@ -18,6 +18,7 @@ PLAN_FIELDS = [
     "id", "student", "student_name", "area", "tier", "intervention", "intervention_name", "provider", "group",
     "placement", "start_date", "expected_end_date", "goal_measure", "goal_target", "goal_target_date", "goal_roi",
     "goal_direction", "status", "sessions_per_week", "sessions_per_cycle", "cycle_days", "minutes_per_session",
+    "dd_level_cut", "dd_growth_cut", "dd_override_reason",
 ]
 
 
@@ -85,14 +86,42 @@ class EvaluationSerializer(serializers.Serializer):
     policy = serializers.CharField(source="policy_label", help_text="The policy version the rules came from.")
 
 
+class MeasureEvaluationSerializer(serializers.Serializer):
+    """One measure of the plan (selectors.MeasureResult): ``id`` null is the primary measure."""
+
+    id = serializers.IntegerField(source="measure.pk", allow_null=True, default=None)
+    measure = serializers.CharField(source="name")
+    primary = serializers.SerializerMethodField()
+    goal_target = serializers.FloatField(source="case.goal.target", allow_null=True)
+    goal_roi = serializers.FloatField(source="case.goal.roi", allow_null=True)
+    goal_target_date = serializers.DateField(source="case.goal.target_date")
+    goal_direction = serializers.CharField(source="case.goal.direction")
+    recommendation = serializers.CharField(source="evaluation.recommendation")
+    baseline = serializers.FloatField(source="evaluation.baseline", allow_null=True)
+    goal_score = serializers.FloatField(source="evaluation.goal_score", allow_null=True)
+    roi = serializers.FloatField(source="evaluation.roi", allow_null=True)
+    n_points = serializers.IntegerField(source="evaluation.n_points")
+    norms_source = serializers.CharField(source="norms.source", allow_null=True)
+    norms_missing = serializers.CharField(source="norms.missing", allow_null=True)
+    findings = FindingSerializer(source="evaluation.findings", many=True)
+
+    def get_primary(self, measure) -> bool:
+        return measure.measure is None
+
+
 class PlanDetailSerializer(PlanSerializer):
     phase = PhaseSerializer(source="api_result.phase", read_only=True, allow_null=True)
     goal = GoalSerializer(source="*", read_only=True)
     schedule = ScheduleSerializer(source="*", read_only=True)
     evaluation = EvaluationSerializer(source="api_result", read_only=True)
+    measures = MeasureEvaluationSerializer(source="api_result.measures", many=True, read_only=True,
+                                           help_text="Every measure the plan monitors, the primary first; the "
+                                                     "evaluation's recommendation combines them by the policy rule.")
+    combine = serializers.CharField(source="api_result.combined.combine", read_only=True, allow_null=True,
+                                    default=None)
 
     class Meta(PlanSerializer.Meta):
-        fields = [*PLAN_FIELDS, "phase", "goal", "schedule", "evaluation"]
+        fields = [*PLAN_FIELDS, "phase", "goal", "schedule", "evaluation", "measures", "combine"]
         read_only_fields = fields
 
 
@@ -205,3 +234,29 @@ class PlanPhaseCreate(generics.GenericAPIView):
         phase = plan_change_phase(district=request.district, actor=request.user, plan=plan,
                                   **serializer.validated_data)
         return Response(PhaseSerializer(phase).data, status=status.HTTP_201_CREATED)
+
+
+class MeasureCreateSerializer(serializers.Serializer):
+    measure = serializers.CharField(max_length=80, help_text="The measure's name, e.g. “Daily behavior card %”.")
+    goal_target = serializers.FloatField(required=False, allow_null=True)
+    goal_roi = serializers.FloatField(required=False, allow_null=True)
+    goal_target_date = serializers.DateField()
+    goal_direction = serializers.ChoiceField(choices=Plan.Direction.choices, default=Plan.Direction.UP)
+    baseline_probes = ProbeInputSerializer(many=True, required=False)
+
+
+class PlanMeasureCreate(generics.GenericAPIView):
+    """Add a further measure to a plan (its probes then go to plans/<id>/probes/ with ``measure``)."""
+
+    serializer_class = MeasureCreateSerializer
+
+    @extend_schema(request=MeasureCreateSerializer, responses={201: PlanDetailSerializer})
+    def post(self, request, plan_id: int):
+        plan = plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
+        _require_logger(request, plan=plan)
+        serializer = MeasureCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        baseline = [(row["date"], row["score"]) for row in data.pop("baseline_probes", [])]
+        plan_measure_add(district=request.district, actor=request.user, plan=plan, baseline_probes=baseline, **data)
+        return Response(_plan_detail(request, plan), status=status.HTTP_201_CREATED)

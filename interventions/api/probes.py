@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from interventions.api.common import MAX_PROBES, _require_logger
 from interventions.api.plans import ProbeInputSerializer
-from interventions.models import Probe
+from interventions.models import PlanMeasure, Probe
 from interventions.selectors import plan_get
 from interventions.services import probes_add
 from mtss import access_log
@@ -19,7 +19,7 @@ from mtss import access_log
 class ProbeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Probe
-        fields = ["id", "date", "score", "is_baseline", "session", "created_at"]
+        fields = ["id", "date", "score", "is_baseline", "measure", "session", "created_at"]
         read_only_fields = fields
 
 
@@ -29,6 +29,8 @@ class ProbesCreateSerializer(serializers.Serializer):
     date = serializers.DateField(required=False)
     score = serializers.FloatField(required=False)
     probes = ProbeInputSerializer(many=True, required=False)
+    measure = serializers.IntegerField(required=False, allow_null=True,
+                                       help_text="The id of one of the plan's further measures; empty: the primary.")
 
 
 def _probe_rows(data) -> list[tuple[dt.date, object]]:
@@ -83,6 +85,13 @@ class PlanProbes(generics.GenericAPIView):
     def post(self, request, plan_id: int):
         plan = self.plan()
         _require_logger(request, plan=plan)
+        measure = None
+        wanted = request.data.get("measure") if isinstance(request.data, dict) else None
+        if wanted not in (None, ""):
+            measure = PlanMeasure.objects.filter(district=request.district, plan=plan,
+                                                 pk=wanted if str(wanted).isdigit() else -1).first()
+            if measure is None:
+                raise serializers.ValidationError({"measure": [f"“{wanted}” is not a measure of this plan."]})
         created = probes_add(district=request.district, actor=request.user, plan=plan,
-                             probes=_probe_rows(request.data))
+                             probes=_probe_rows(request.data), measure=measure)
         return Response(ProbeSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
