@@ -120,8 +120,8 @@ def event_add(request):
 
 
 @district_member(Role.DISTRICT_ADMIN)
-def event_delete(request, event_id: int):
-    event = selectors.calendar_event_get(district=request.district, event_id=event_id)
+def event_delete(request, calendar_event_id: int):
+    event = selectors.calendar_event_get(district=request.district, event_id=calendar_event_id)
     if request.method == "POST":
         services.calendar_event_delete(district=request.district, actor=request.user, event=event)
         messages.success(request, _("Deleted: %(name)s, %(dates)s.") % {
