@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from django.core import mail
 from django.core.exceptions import ValidationError
 from pypdf import PdfReader
@@ -99,7 +100,8 @@ def test_ohio_not_on_track_queues_the_notice_and_the_rimp_due_in_60_days(world):
     by_key = {n.notice_key: n for n in created}
     assert set(by_key) == {"not-on-track", "rimp"}
     assert by_key["rimp"].letter_type == "rimp"
-    assert (by_key["rimp"].due_date - by_key["rimp"].created_at.date()).days == 60
+    # Due dates count from the local school day the notice was queued, not the UTC date.
+    assert (by_key["rimp"].due_date - timezone.localdate(by_key["rimp"].created_at)).days == 60
     assert by_key["rimp"].context["plan_sections"]["rimp"][0] == "The student's specific reading deficiencies"
     grade_5 = f.make_student(side.district, side.school, grade=5)
     f.make_guardian(grade_5)
