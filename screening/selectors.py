@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mtss.models import District, Membership, Role, School
 from mtss.selectors import policy_document, school_list
@@ -304,6 +305,24 @@ ENTRANTS_SHOWN = 200
 class Entrant:
     student: Student
     status: risk.MidYearStatus
+    # What the policy asks the school to do for a new student besides the screening.
+    tasks: list[str] = field(default_factory=list)
+
+
+def entrant_tasks(rule) -> list[str]:
+    """The policy's mid_year_entry steps besides screening: review the records from the previous
+    school (``review_records``), tell the parents (``notify_parents``), and bring the student to
+    the team if found at risk (``team_meeting_if_at_risk``; the agenda builder does that)."""
+    if rule is None:
+        return []
+    tasks = []
+    if rule.review_records:
+        tasks.append(_("review the records from the previous school"))
+    if rule.notify_parents:
+        tasks.append(_("tell the parents about the screening"))
+    if rule.team_meeting_if_at_risk:
+        tasks.append(_("a team meeting if found at risk"))
+    return tasks
 
 
 def mid_year_entrants(*, district: District, membership: Membership, window: ScreeningWindow,
@@ -336,7 +355,7 @@ def mid_year_entrants(*, district: District, membership: Membership, window: Scr
             continue
         total += 1
         if len(shown) < ENTRANTS_SHOWN:
-            shown.append(Entrant(student, status))
+            shown.append(Entrant(student, status, entrant_tasks(rule)))
     return shown, total, rule
 
 
