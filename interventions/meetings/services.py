@@ -564,9 +564,17 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
             context["plan_ids"] = [plan.pk]
             _notices(district, decision, "tier_end", current, actor, context)
     elif kind == Decision.Kind.REFER:
-        # Services continue while the evaluation is decided (Holland Patent keeps Tier 1 and 3 services).
+        # Services continue while the evaluation is decided (Holland Patent keeps Tier 1 and 3
+        # services: special_education_referral.services_during_evaluation_tiers); a policy with
+        # continue_services_during_evaluation false ends the plan with the referral.
+        _policy_version, policy = policy_document(district=district, as_of=day)
         if plan is not None:
             context["plan_ids"] = [plan.pk]
+            referral = policy.special_education_referral if policy is not None else None
+            if referral is not None and (not referral.continue_services_during_evaluation or (
+                    referral.services_during_evaluation_tiers
+                    and plan.tier not in referral.services_during_evaluation_tiers)):
+                Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DISCONTINUED)
         _notices(district, decision, "referral_considered", plan.tier if plan else None, actor, context)
     audit(district=district, actor=actor, verb="decision.apply", obj=decision, changes={"kind": kind})
     return True
