@@ -340,6 +340,14 @@ def _exceptions_for(policy, *, subgroups: set[str], tier: int, failed: dict[int,
     return applying
 
 
+def _exception_text(exception) -> str:
+    """An exception's description, with the tier it lets the student start in (``entry_tier``:
+    Loudon's English learners "may enter the RTI program at Tier II")."""
+    if exception.entry_tier is not None:
+        return exception.description + " " + _("(May start in Tier %(t)s.)") % {"t": exception.entry_tier}
+    return exception.description
+
+
 def _readiness_rows(*, district: District, plans, today: dt.date, policy) -> list[ReadinessRow]:
     """Readiness rows for the plans given (already limited to what the reader may see)."""
     from_tier = policy.special_education_referral.from_tier if policy is not None else 3
@@ -400,7 +408,7 @@ def _readiness_rows(*, district: District, plans, today: dt.date, policy) -> lis
             sessions=int(result["sessions_delivered"]), min_sessions=minimum.get(tier),
             fidelity_status=result["status_fidelity"], sessions_pct=None if pct != pct else float(pct),
             notified_on=notified.get(student_id), recommendation=result["recommendation"],
-            referred_on=referred.get(student_id), exceptions=[e.description for e in applying],
+            referred_on=referred.get(student_id), exceptions=[_exception_text(e) for e in applying],
             handled_by=next((e.handled_by for e in applying if e.handled_by), ""))
         if policy is not None:
             row.conditions = referral_conditions(policy, row=row, tier_start=tier_start or start, today=today,
@@ -519,9 +527,15 @@ def program_evaluation(*, district: District, membership: Membership, year: Scho
     """
     windows = list(ScreeningWindow.objects.filter(district=district, school_year=year)
                    .select_related("school_year").order_by("start_date"))
+    # The policy's program-evaluation points (reporting.program_evaluation_points; Loudon: "fall,
+    # winter, spring and year-end program evaluation"); none listed: every window and the year's end.
+    _v, policy = policy_document(district=district, as_of=min(year.end_date, today))
+    wanted = set(policy.reporting.program_evaluation_points) if policy is not None else set()
+    if wanted:
+        windows = [w for w in windows if w.season in wanted]
     points = [EvaluationPoint(label=str(w), day=w.end_date) for w in windows]
     end = min(year.end_date, today)
-    if not points or points[-1].day < end:
+    if (not wanted or "end_of_year" in wanted or not points) and (not points or points[-1].day < end):
         points.append(EvaluationPoint(label=_("End of year") if end == year.end_date else _("Year to date"), day=end))
     visible = visible_students(district=district, membership=membership)
     previous_day = year.start_date
