@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -184,6 +184,14 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
     for student, reason in [*_screening_candidates(district, meeting, as_of, _policy),
                             *_parent_requests(district, meeting, as_of, _policy)]:
         if student.pk in on_agenda:
+            # A student the rules already put on the agenda: this reason joins theirs (a new item,
+            # or an open one the rules wrote), so the team sees every rule that applies.
+            item = next((i for i in [*new, *changed, *existing.values()] if i.student_id == student.pk
+                         and i.added_by_id is None and i.status == AgendaItem.Status.OPEN), None)
+            if item is not None and all(r["code"] != reason["code"] for r in item.reasons):
+                item.reasons = [*item.reasons, reason]
+                if item.pk is not None and item not in changed:
+                    changed.append(item)
             continue
         on_agenda.add(student.pk)
         position += 1
@@ -224,10 +232,12 @@ def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date, 
                .order_by("student__last_name"))
     entry = policy.mid_year_entry if policy is not None else None
     fields, suffix = _rule_suffix(policy, "after_screening", meeting.team_type)
-    # A mid-year entrant enrolled after the year's first benchmark window began (as screening's
-    # mid_year_entrants counts them).
-    first_window = dict(ScreeningWindow.objects.filter(district=district).values("school_year_id")
-                        .annotate(first=Min("start_date")).values_list("school_year_id", "first").order_by())
+    # A mid-year entrant enrolled after the year's first benchmark window closed: their flag
+    # comes from a screening of their own, not the one everybody took.
+    first_window: dict[int, dt.date] = {}
+    for year_id, end in (ScreeningWindow.objects.filter(district=district).order_by("start_date")
+                         .values_list("school_year_id", "end_date")):
+        first_window.setdefault(year_id, end)
     seen = set()
     for item in flagged:
         if item.student_id in seen:
@@ -235,8 +245,8 @@ def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date, 
         seen.add(item.student_id)
         score = item.score
         entered = item.student.entry_date
-        year_start = first_window.get(item.window.school_year_id, item.window.start_date)
-        if entered is not None and entered > year_start:
+        first_closed = first_window.get(item.window.school_year_id, item.window.end_date)
+        if entered is not None and entered > first_closed:
             if entry is not None and not entry.team_meeting_if_at_risk:
                 continue
             yield item.student, {"code": "mid_year_entry_at_risk", "text": _(
