@@ -29,8 +29,8 @@ class AccessLoggedList:
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        record(request._request, action="api_read", what=self.access_what,
-               student_ids=self.access_student_ids(response.data["results"]))
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data  # unpaginated
+        record(request._request, action="api_read", what=self.access_what, student_ids=self.access_student_ids(rows))
         return response
 
 

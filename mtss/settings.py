@@ -4,7 +4,6 @@ Defaults are safe for the embedded demo (SQLite, jobs run in-process, mail to
 files). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and friends; the
 README lists every variable.
 """
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -18,7 +17,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("MTSS_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DJANGO_DEBUG", False)
-TESTING = "pytest" in sys.modules or envbool("MTSS_TESTING", False)
+# Test mode is explicit: the test settings (mtss/settings_test.py, named in pyproject.toml)
+# and the tests' own subprocesses set MTSS_TESTING. Importing pytest never switches it on.
+TESTING = envbool("MTSS_TESTING", False)
 SECRET_KEY = envstr("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG and not TESTING:

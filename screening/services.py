@@ -32,7 +32,7 @@ from screening.models import (
     Assessment, ColumnMapping, ImportRowError, Measure, NormPoint, NormTable, ReviewItem, Score, ScreeningWindow,
     Season,
 )
-from students.importers.csvio import Column, ErrorLog, ImportFileError, RowError, open_csv, open_source
+from students.importers.csvio import Column, ErrorLog, ImportErrors, ImportFileError, RowError, open_csv, open_source
 from students.models import ImportRun, Student
 from students.services import roster_import
 
@@ -409,7 +409,7 @@ NORM_COLUMNS = [
 ]
 
 
-class NormsPlan:
+class NormsPlan(ImportErrors):
     def __init__(self, file_name: str):
         self.file_name = file_name
         self.errors = ErrorLog()
@@ -418,18 +418,6 @@ class NormsPlan:
         self.state = ReadState()
         self.replaced = 0
         self.recomputed: dict = {}
-
-    @property
-    def all_errors(self) -> list[RowError]:
-        return [*self.file_errors, *self.errors.items]
-
-    @property
-    def error_count(self) -> int:
-        return len(self.file_errors) + self.errors.total
-
-    @property
-    def refused_whole(self) -> bool:
-        return bool(self.file_errors)
 
     def counts(self) -> dict:
         created = sum(len(rows) for rows in self.tables.values())

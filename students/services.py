@@ -170,7 +170,7 @@ def roster_import(*, district: District, actor: User | None, path, dry_run: bool
     with its counts and rejected rows; a run that wrote is audited (counts only).
     The returned run carries `.plan`, whose `all_errors` is the full list of
     rejected rows (the run stores the first ImportRun.ERROR_LIMIT).
-    See students/importers/oneroster.py and README.md, "Roster import".
+    See students/importers/oneroster/ and README.md, "Roster import".
     """
     started = timezone.now()
 

@@ -41,7 +41,7 @@ from screening import risk
 from screening.importers import FORMATS
 from screening.importers.base import ReadState, ScoreRecord
 from screening.models import Measure, NormPoint, Score, ScreeningWindow
-from students.importers.csvio import ErrorLog, ImportFileError, RowError, header_key, open_source
+from students.importers.csvio import ErrorLog, ImportErrors, ImportFileError, RowError, header_key, open_source
 from students.models import Student
 
 STAGE = "screening_stage"
@@ -386,7 +386,7 @@ def _distinct() -> str:
 # --- the import -----------------------------------------------------------------------------------------
 
 
-class ScoreImport:
+class ScoreImport(ImportErrors):
     """One score import: read (validate, stage), resolve (count), write. See the module docstring."""
 
     def __init__(self, district: District, *, format: str, path=None, records: Iterable[ScoreRecord] | None = None,
@@ -417,18 +417,6 @@ class ScoreImport:
         self.context: DistrictContext | None = None
 
     # --- reporting -----------------------------------------------------------------------------------
-
-    @property
-    def refused_whole(self) -> bool:
-        return bool(self.file_errors)
-
-    @property
-    def all_errors(self) -> list[RowError]:
-        return [*self.file_errors, *self.errors.items]
-
-    @property
-    def error_count(self) -> int:
-        return len(self.file_errors) + self.errors.total
 
     @property
     def rejected_rows(self) -> int:

@@ -1,10 +1,30 @@
-"""What the import commands (import_roster, import_scores) share: the counts table and
-how a run ends (the rejected rows as CSV, and the exit code)."""
+"""What the import commands (import_roster, import_scores) share: resolving --district,
+--user and the path, the counts table and how a run ends (the rejected rows as CSV, and
+the exit code)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from mtss.models import District, User
+
 from students.importers.csvio import write_errors_csv
+
+
+def resolve(*, district: str, user: str | None, path: str) -> tuple[District, User | None]:
+    """The district (by slug) and the user recorded as running the import; exit 2 when one is unknown."""
+    found = District.objects.filter(slug=district).first()
+    if found is None:
+        raise CommandError(f"--district: no district with slug {district!r}", returncode=2)
+    actor = None
+    if user:
+        actor = User.objects.filter(username=user).first()
+        if actor is None:
+            raise CommandError(f"--user: no user {user!r}", returncode=2)
+    if not Path(path).exists():
+        raise CommandError(f"{path}: no such file or folder", returncode=2)
+    return found, actor
 
 
 def write_counts(out, counts: dict, keys: list[str], labels: dict[str, str] | None = None) -> None:

@@ -118,6 +118,28 @@ class ErrorLog:
         return iter(self.items)
 
 
+class ImportErrors:
+    """What an import's plan knows of its problems: `file_errors` (whole files that could
+    not be read) and `errors` (an ErrorLog of rejected rows). Shared by the roster,
+    score and norms imports."""
+
+    file_errors: list[RowError]
+    errors: ErrorLog
+
+    @property
+    def refused_whole(self) -> bool:
+        """A file could not be read at all: nothing of the import can be trusted."""
+        return bool(self.file_errors)
+
+    @property
+    def all_errors(self) -> list[RowError]:
+        return [*self.file_errors, *self.errors.items]
+
+    @property
+    def error_count(self) -> int:
+        return len(self.file_errors) + self.errors.total
+
+
 def write_errors_csv(errors: Iterable[RowError | dict], stream: TextIO) -> int:
     """Write rejected rows as CSV (file, line, column, reason); returns the row count.
 

@@ -1,7 +1,7 @@
 """Golden cases for each built-in preset, in the words of the district's own document.
 
 Each case is a CASE.json under ``tests/rules/cases/``; the table below says what
-the district's document says should happen (quoted from ``shared/seeds/``) and
+the district's document says should happen (quoted from ``tests/data/seeds/``) and
 what the engine must answer. Every case runs through the engine, through
 ``manage.py evaluate_case`` and through the vectorised batch path.
 """

@@ -1,14 +1,12 @@
 """Import assessment scores: import_scores --district SLUG --format FORMAT FILE [--dry-run] [--accept-valid-rows]."""
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mtss.models import District, User
 from mtss.tenancy import tenant_context
 from screening.importers import FORMATS
 from screening.models import ColumnMapping
 from screening.services import scores_import
-from students.importers.cli import finish, write_counts
+from students.importers.cli import finish, resolve, write_counts
 
 SHOWN_ERRORS = 20
 
@@ -33,16 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, district, format, mapping, measure, dry_run, accept_valid_rows, errors_csv, user,
                **options):
-        found = District.objects.filter(slug=district).first()
-        if found is None:
-            raise CommandError(f"--district: no district with slug {district!r}", returncode=2)
-        actor = None
-        if user:
-            actor = User.objects.filter(username=user).first()
-            if actor is None:
-                raise CommandError(f"--user: no user {user!r}", returncode=2)
-        if not Path(path).exists():
-            raise CommandError(f"{path}: no such file or folder", returncode=2)
+        found, actor = resolve(district=district, user=user, path=path)
         saved = None
         if FORMATS[format].needs_mapping:
             if not mapping:

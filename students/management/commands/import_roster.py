@@ -1,10 +1,8 @@
 """Import a OneRoster 1.1/1.2 CSV roster: import_roster --district SLUG PATH [--dry-run] [--accept-valid-rows]."""
-from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from mtss.models import District, User
-from students.importers.cli import finish, write_counts
+from students.importers.cli import finish, resolve, write_counts
 from students.models import ImportRun
 from students.services import roster_import
 
@@ -26,16 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="username recorded as the one who ran the import")
 
     def handle(self, *args, path, district, dry_run, accept_valid_rows, errors_csv, user, **options):
-        found = District.objects.filter(slug=district).first()
-        if found is None:
-            raise CommandError(f"--district: no district with slug {district!r}", returncode=2)
-        actor = None
-        if user:
-            actor = User.objects.filter(username=user).first()
-            if actor is None:
-                raise CommandError(f"--user: no user {user!r}", returncode=2)
-        if not Path(path).exists():
-            raise CommandError(f"{path}: no such file or folder", returncode=2)
+        found, actor = resolve(district=district, user=user, path=path)
 
         run = roster_import(district=found, actor=actor, path=path, dry_run=dry_run,
                             accept_valid_rows=accept_valid_rows)
