@@ -135,7 +135,21 @@ def _applies(notice, *, student: Student, tier: int | None) -> bool:
     return True
 
 
-def _due_date(notice, today: dt.date) -> dt.date | None:
+def _due_date(notice, today: dt.date, context: dict | None = None) -> dt.date | None:
+    """When the letter must be out, by the policy's ``timing`` and ``within_days``.
+
+    "before": by the day the event happens (a tier start, a meeting: Loudon's letters before
+    a placement and before a meeting), ``within_days`` earlier when given; "immediately":
+    today (Ohio's not-on-track notice); "after" or unset: ``within_days`` after today.
+    """
+    context = context or {}
+    if notice.timing == "immediately":
+        return today
+    if notice.timing == "before":
+        event = (context.get("meeting") or {}).get("date") or context.get("start_date") or context.get("meeting_date")
+        if event:
+            day = dt.date.fromisoformat(str(event))
+            return day - dt.timedelta(days=notice.within_days or 0)
     return today + dt.timedelta(days=notice.within_days) if notice.within_days is not None else None
 
 
@@ -226,8 +240,10 @@ def notices_for_event(*, district: District, student: Student, trigger: str, per
         letter_type = TRIGGER_LETTER[trigger]
         if letter_type == LetterType.PLACEMENT_START and context.get("from_tier"):
             letter_type = LetterType.TIER_CHANGE
+        if notice.from_role:
+            context.setdefault("from_role", notice.from_role)
         specs.append((notice.key, letter_type, notice.title, required_blocks(letter_type, notice.content_blocks),
-                      list(notice.delivery), _due_date(notice, today), notice.also_to_students_older_than,
+                      list(notice.delivery), _due_date(notice, today, context), notice.also_to_students_older_than,
                       notice.translated))
     for plan in policy.required_plans or []:
         if plan.trigger != trigger or not plan.given_to_parents:
@@ -236,6 +252,8 @@ def notices_for_event(*, district: District, student: Student, trigger: str, per
             continue
         due = today + dt.timedelta(days=plan.due_within_days) if plan.due_within_days else None
         context.setdefault("plan_sections", {})[plan.key] = list(plan.sections)
+        if plan.approved_by:
+            context.setdefault("plan_approved_by", {})[plan.key] = plan.approved_by
         specs.append((plan.key, LetterType.RIMP, plan.title, required_blocks(LetterType.RIMP), ["letter"], due,
                       None, True))
     if not specs:

@@ -237,6 +237,16 @@ def rimp_status(*, district: District, membership: Membership, year: SchoolYear,
 # --- special-education referral readiness ------------------------------------------------------------
 
 @dataclass
+class Condition:
+    """One condition a referral needs, from the policy's special_education_referral."""
+
+    key: str
+    label: str
+    met: bool
+    detail: str = ""
+
+
+@dataclass
 class ReadinessRow:
     plan_id: int
     student_id: int
@@ -253,10 +263,15 @@ class ReadinessRow:
     notified_on: dt.date | None
     recommendation: str
     referred_on: dt.date | None
+    conditions: list[Condition] = field(default_factory=list)
+    # The policy's referral exceptions that apply to this student (their descriptions).
+    exceptions: list[str] = field(default_factory=list)
+    handled_by: str = ""  # an exception hands the decision to another team (IEP or Section 504)
 
     @property
     def sessions_met(self) -> bool:
-        return self.min_sessions is None or self.sessions >= self.min_sessions
+        found = self.condition("minimum_sessions")
+        return found.met if found is not None else (self.min_sessions is None or self.sessions >= self.min_sessions)
 
     @property
     def fidelity_met(self) -> bool:
@@ -268,37 +283,90 @@ class ReadinessRow:
 
     @property
     def ready(self) -> bool:
+        if self.handled_by:
+            return False
+        if self.conditions:
+            return all(c.met for c in self.conditions)
         return self.sessions_met and self.fidelity_met and self.notified
 
     @property
     def response(self) -> str | None:
         return response_of(self.recommendation)
 
+    def condition(self, key: str) -> Condition | None:
+        return next((c for c in self.conditions if c.key == key), None)
 
-def referral_readiness(*, district: District, membership: Membership, today: dt.date,
-                       school_id: int | None = None) -> dict:
-    """Active plans in the policy's referral tier, with the three conditions a referral needs.
+    @property
+    def unmet(self) -> list[str]:
+        return [c.label for c in self.conditions if not c.met]
 
-    Sessions are delivered ones (attendance present, as the engine's minimum-sessions
-    rule counts them, honouring "minutes must match" when the policy says so), counted
-    by the batch engine over the whole plan phase. Six queries.
+
+def _special_education_tiers(policy) -> set[int]:
+    if policy is None:
+        return set()
+    tiers = {t.number for t in policy.tiers if t.special_education}
+    referral = policy.special_education_referral
+    if referral.special_education_tier is not None:
+        tiers.add(referral.special_education_tier)
+    return tiers
+
+
+def _exceptions_for(policy, *, subgroups: set[str], tier: int, failed: dict[int, int], years: float | None):
+    """The policy's referral exceptions (special_education_referral.exceptions) that apply.
+
+    Loudon County (seed 002): students "already receiving services in special education in
+    areas other than direct reading instruction or ... a Section 504 plan" (an IEP or Section
+    504 team decides: ``handled_by``); "ELL students who have lived in the USA for at least one
+    year" may enter at Tier II and be considered from Tier II (``entry_tier``,
+    ``refer_from_tier``, ``min_years_of_services``); "two interventions ... attempted in TIER II
+    with regression or no improvement": special education after "four weeks in TIER III"
+    instead of 45 sessions (``failed_interventions`` in ``failed_interventions_in_tier``,
+    ``weeks_in_tier``).
     """
-    _v, policy = policy_document(district=district, as_of=today)
+    applying = []
+    for exception in policy.special_education_referral.exceptions:
+        if exception.subgroups and not set(exception.subgroups) & subgroups:
+            continue
+        if exception.failed_interventions is not None:
+            in_tier = exception.failed_interventions_in_tier
+            count = failed.get(in_tier, 0) if in_tier is not None else sum(failed.values())
+            if count < exception.failed_interventions:
+                continue
+        if exception.min_years_of_services is not None and (years is None or years < exception.min_years_of_services):
+            continue
+        if exception.refer_from_tier is not None and tier < exception.refer_from_tier:
+            continue
+        applying.append(exception)
+    return applying
+
+
+def _exception_text(exception) -> str:
+    """An exception's description, with the tier it lets the student start in (``entry_tier``:
+    Loudon's English learners "may enter the RTI program at Tier II")."""
+    if exception.entry_tier is not None:
+        return exception.description + " " + _("(May start in Tier %(t)s.)") % {"t": exception.entry_tier}
+    return exception.description
+
+
+def _readiness_rows(*, district: District, plans, today: dt.date, policy) -> list[ReadinessRow]:
+    """Readiness rows for the plans given (already limited to what the reader may see)."""
     from_tier = policy.special_education_referral.from_tier if policy is not None else 3
-    minimum = {}
-    if policy is not None:
-        minimum = {t.number: t.min_sessions_before_decision for t in policy.tiers}
-    students = visible_students(district=district, membership=membership)
-    if school_id:
-        students = students.filter(school_id=school_id)
-    plans = Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, tier__gte=from_tier,
-                                student__in=students.values("pk"))
+    minimum = {t.number: t.min_sessions_before_decision for t in policy.tiers} if policy is not None else {}
+    special = _special_education_tiers(policy)
+    # A student already in special education is never referred for an evaluation (issue 12, item 5).
+    plans = plans.exclude(tier__in=special) if special else plans
+    exception_tiers = [e.refer_from_tier for e in policy.special_education_referral.exceptions
+                       if e.refer_from_tier is not None] if policy is not None else []
+    lowest = min([from_tier, *exception_tiers])
+    plans = plans.filter(tier__gte=lowest)
+    subgroup_fields = [f"student__{key}" for key in SUBGROUPS]
     meta = list(plans.order_by("student__school__name", "student__last_name", "student__first_name", "id")
                 .values_list("id", "student_id", "student__last_name", "student__first_name",
                              "student__preferred_name", "student__grade", "student__school__name", "tier", "area",
-                             "intervention__name"))
+                             "intervention__name", "start_date", "placement__start_date", "student__entry_date",
+                             *subgroup_fields))
     if not meta:
-        return {"rows": [], "from_tier": from_tier}
+        return []
     results = evaluate(district=district, plans=plans, as_of=today, sessions="totals")
     student_ids = list({m[1] for m in meta})
     notified: dict[int, dt.date] = {}
@@ -310,23 +378,129 @@ def referral_readiness(*, district: District, membership: Membership, today: dt.
         if when is not None and student_id not in notified:
             notified[student_id] = when.date()
     referred: dict[int, dt.date] = {}
-    for student_id, decided in (Decision.objects.filter(district=district, student_id__in=student_ids,
-                                                        kind=Decision.Kind.REFER)
-                                .order_by("student_id", "decided_at").values_list("student_id", "decided_at")):
-        referred.setdefault(student_id, decided.date())
+    reviewed: dict[tuple[int, str], dt.date] = {}
+    for student_id, kind, area, decided in (Decision.objects.filter(district=district, student_id__in=student_ids)
+                                            .order_by("student_id", "decided_at")
+                                            .values_list("student_id", "kind", "item__area", "decided_at")):
+        if kind == Decision.Kind.REFER:
+            referred.setdefault(student_id, decided.date())
+        reviewed[(student_id, area)] = decided.date()
+    # Interventions that did not work: plans ended as discontinued, per student, area and tier.
+    failed: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for student_id, area, tier in (Plan.objects.filter(district=district, student_id__in=student_ids,
+                                                       status=Plan.Status.DISCONTINUED)
+                                   .order_by().values_list("student_id", "area", "tier")):
+        failed[(student_id, area)][tier] += 1
     rows = []
-    for plan_id, student_id, last, first, preferred, grade, school, tier, area, intervention in meta:
+    for (plan_id, student_id, last, first, preferred, grade, school, tier, area, intervention, start, tier_start,
+         entry, *flags) in meta:
+        subgroups = {key for key, flag in zip(SUBGROUPS, flags) if flag}
+        years = (today - entry).days / 365.25 if entry else None
+        applying = _exceptions_for(policy, subgroups=subgroups, tier=tier, failed=failed[(student_id, area)],
+                                   years=years) if policy is not None else []
+        if tier < from_tier and not applying:
+            continue
         result = results.loc[plan_id]
         pct = result["sessions_pct"]
-        rows.append(ReadinessRow(
+        row = ReadinessRow(
             plan_id=plan_id, student_id=student_id, student=_name(last, first, preferred), grade=grade,
             school=school, tier=tier, area=area, intervention=intervention,
             sessions=int(result["sessions_delivered"]), min_sessions=minimum.get(tier),
             fidelity_status=result["status_fidelity"], sessions_pct=None if pct != pct else float(pct),
             notified_on=notified.get(student_id), recommendation=result["recommendation"],
-            referred_on=referred.get(student_id)))
+            referred_on=referred.get(student_id), exceptions=[_exception_text(e) for e in applying],
+            handled_by=next((e.handled_by for e in applying if e.handled_by), ""))
+        if policy is not None:
+            row.conditions = referral_conditions(policy, row=row, tier_start=tier_start or start, today=today,
+                                                 last_review=reviewed.get((student_id, area)), applying=applying)
+        rows.append(row)
     rows.sort(key=lambda r: (not r.ready, r.school, r.student))
-    return {"rows": rows, "from_tier": from_tier}
+    return rows
+
+
+def referral_conditions(policy, *, row: ReadinessRow, tier_start: dt.date, today: dt.date,
+                        last_review: dt.date | None, applying=()) -> list[Condition]:
+    """The conditions the policy sets on a referral, each met or not, for one plan."""
+    referral = policy.special_education_referral
+    weeks = (today - tier_start).days / 7
+    conditions = []
+    waived = next((e for e in applying if e.weeks_in_tier is not None), None)
+    if waived is not None:
+        # Loudon: "If, after four weeks in TIER III, such students continue to show no improvement".
+        conditions.append(Condition("minimum_sessions", _("time in the tier (exception)"), weeks >= waived.weeks_in_tier,
+                                    _("%(w)s of the %(n)s weeks the exception asks for, instead of the minimum "
+                                      "sessions") % {"w": f"{weeks:.0f}", "n": f"{waived.weeks_in_tier:g}"}))
+    elif row.min_sessions is not None:
+        conditions.append(Condition("minimum_sessions", _("minimum sessions"), row.sessions >= row.min_sessions,
+                                    _("%(s)s of %(n)s delivered") % {"s": row.sessions, "n": row.min_sessions}))
+    try:
+        duration = policy.tier(row.tier).expected_duration_weeks
+    except LookupError:
+        duration = None
+    if referral.when == "tier_review":
+        conditions.append(Condition("when", _("a team review in the tier"),
+                                    last_review is not None and last_review >= tier_start,
+                                    str(last_review) if last_review else _("no review yet")))
+    elif duration is not None:
+        # "tier_midpoint": halfway through the tier's expected time; "tier_end": at its end (the minimum).
+        needed = duration.min / 2 if referral.when == "tier_midpoint" else duration.min
+        label = _("halfway through the tier") if referral.when == "tier_midpoint" else _("the end of the tier")
+        conditions.append(Condition("when", label, weeks >= needed,
+                                    _("%(w)s of %(n)s weeks") % {"w": f"{weeks:.0f}", "n": f"{needed:g}"}))
+    if referral.requires_not_responding:
+        conditions.append(Condition("not_responding", _("not responding by the decision rules"),
+                                    row.response == "not_responding", row.recommendation or _("not judged yet")))
+    if referral.requires_fidelity_log or policy.fidelity.log_required_for_referral:
+        # Loudon (seed 002): "The log is a requirement for all RTI referrals to special education
+        # and is reviewed by the school psychologist."
+        conditions.append(Condition("fidelity_log", _("session log kept"), row.sessions > 0,
+                                    _("%(n)s sessions logged") % {"n": row.sessions}))
+    conditions.append(Condition("fidelity", _("fidelity met"), row.fidelity_met, row.fidelity_status))
+    conditions.append(Condition("notified", _("parents notified"), row.notified,
+                                str(row.notified_on) if row.notified_on else _("no")))
+    return conditions
+
+
+def services_during_evaluation(policy) -> str:
+    """What continues while the evaluation runs (special_education_referral): Holland Patent keeps
+    Tier 1 and Tier 3 services; Loudon: "Tier III interventions will continue"."""
+    if policy is None:
+        return ""
+    referral = policy.special_education_referral
+    if not referral.continue_services_during_evaluation:
+        return _("Intervention services end when the referral is made.")
+    tiers = referral.services_during_evaluation_tiers
+    if not tiers:
+        return _("Intervention services continue while the evaluation is completed.")
+    return _("Services in Tier %(t)s continue while the evaluation is completed.") % {
+        "t": ", ".join(str(t) for t in tiers)}
+
+
+def referral_readiness(*, district: District, membership: Membership, today: dt.date,
+                       school_id: int | None = None) -> dict:
+    """Active plans in the policy's referral tier (or a lower one an exception allows), with
+    the conditions the policy sets on a referral, met or not, and the exceptions that apply.
+
+    Sessions are delivered ones (attendance present, as the engine's minimum-sessions
+    rule counts them, honouring "minutes must match" when the policy says so), counted
+    by the batch engine over the whole plan phase. A fixed number of queries.
+    """
+    _v, policy = policy_document(district=district, as_of=today)
+    from_tier = policy.special_education_referral.from_tier if policy is not None else 3
+    students = visible_students(district=district, membership=membership)
+    if school_id:
+        students = students.filter(school_id=school_id)
+    plans = Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, student__in=students.values("pk"))
+    rows = _readiness_rows(district=district, plans=plans, today=today, policy=policy)
+    return {"rows": rows, "from_tier": from_tier, "services_during_evaluation": services_during_evaluation(policy)}
+
+
+def student_referral_readiness(*, district: District, student, today: dt.date) -> dict:
+    """The referral conditions and exceptions for one student's active plans (the referral packet)."""
+    _v, policy = policy_document(district=district, as_of=today)
+    plans = Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, student=student)
+    return {"rows": _readiness_rows(district=district, plans=plans, today=today, policy=policy),
+            "services_during_evaluation": services_during_evaluation(policy)}
 
 
 # --- year-end program evaluation per benchmark window ---------------------------------------------------
@@ -353,9 +527,15 @@ def program_evaluation(*, district: District, membership: Membership, year: Scho
     """
     windows = list(ScreeningWindow.objects.filter(district=district, school_year=year)
                    .select_related("school_year").order_by("start_date"))
+    # The policy's program-evaluation points (reporting.program_evaluation_points; Loudon: "fall,
+    # winter, spring and year-end program evaluation"); none listed: every window and the year's end.
+    _v, policy = policy_document(district=district, as_of=min(year.end_date, today))
+    wanted = set(policy.reporting.program_evaluation_points) if policy is not None else set()
+    if wanted:
+        windows = [w for w in windows if w.season in wanted]
     points = [EvaluationPoint(label=str(w), day=w.end_date) for w in windows]
     end = min(year.end_date, today)
-    if not points or points[-1].day < end:
+    if (not wanted or "end_of_year" in wanted or not points) and (not points or points[-1].day < end):
         points.append(EvaluationPoint(label=_("End of year") if end == year.end_date else _("Year to date"), day=end))
     visible = visible_students(district=district, membership=membership)
     previous_day = year.start_date

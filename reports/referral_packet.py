@@ -22,6 +22,7 @@ from mtss.decorators import district_member
 from mtss.models import District
 from mtss.pdf import render_pdf
 from notifications.selectors import notices_for_student
+from reports.compliance import student_referral_readiness
 from screening.selectors import student_scores
 from students.models import Student
 from students.selectors import student_get
@@ -52,6 +53,8 @@ def referral_packet_context(*, district: District, student: Student) -> dict:
                           .select_related("meeting", "decided_by").order_by("meeting__starts_at")),
         "notices": _notices(district, student),
         "screenings": _screenings(district, student),
+        # The policy's referral conditions, met or not, and the exceptions that apply to the student.
+        "referral": student_referral_readiness(district=district, student=student, today=timezone.localdate()),
     }
     return context
 

@@ -318,7 +318,8 @@ def referral_table(rows: list[ReadinessRow]) -> Table:
         _c("intervention", _("Intervention")), _c("sessions", _("Sessions delivered"), True),
         _c("minimum", _("Minimum sessions"), True), _c("sessions_met", _("Minimum reached")),
         _c("fidelity", _("Fidelity met")), _c("notified", _("Parents notified")),
-        _c("response", _("Decision rules say")), _c("referred", _("Referred on")), _c("ready", _("Ready"))])
+        _c("response", _("Decision rules say")), _c("referred", _("Referred on")),
+        _c("unmet", _("Conditions not met")), _c("exceptions", _("Exceptions that apply")), _c("ready", _("Ready"))])
     for r in rows:
         response = {"responding": _("responding"), "not_responding": _("not responding")}.get(r.response or "",
                                                                                             _("not judged yet"))
@@ -329,7 +330,9 @@ def referral_table(rows: list[ReadinessRow]) -> Table:
                   Cell(r.fidelity_met, (_("yes") if r.fidelity_met else _("no")) + (
                       f" ({r.sessions_pct:.0f}%)" if r.sessions_pct is not None else "")),
                   Cell(r.notified_on or False, str(r.notified_on) if r.notified_on else _("no")),
-                  response, r.referred_on, r.ready, student_id=r.student_id)
+                  response, r.referred_on, "; ".join(r.unmet) or "—",
+                  "; ".join(r.exceptions + ([_("decided by: %(t)s") % {"t": r.handled_by}] if r.handled_by else []))
+                  or "—", r.ready, student_id=r.student_id)
     table.empty = _("No active plan in the referral tier.")
     return table
 

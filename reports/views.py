@@ -381,7 +381,10 @@ def referral_readiness(request):
         "school_id": school_id, "ready": ready,
         "intro": _("Active plans in Tier %(t)s and above. Ready: the tier's minimum number of sessions delivered, "
                    "fidelity at or above the policy's threshold, and the parents notified of the services in "
-                   "writing (IDEA, 34 CFR 300.311(a)(7)).") % {"t": result["from_tier"]},
+                   "writing (IDEA, 34 CFR 300.311(a)(7)), with the other conditions the district's policy sets "
+                   "(the time in the tier, not responding, the session log) and the exceptions that apply to "
+                   "the student. %(services)s") % {"t": result["from_tier"],
+                                                   "services": result["services_during_evaluation"]},
     }, [table], what="referral readiness")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mtss.models import District, Membership, Role, School
 from mtss.selectors import policy_document, school_list
@@ -309,6 +310,94 @@ def review_item_get(*, district: District, membership: Membership, item_id: int)
         raise Http404 from None
 
 
+# --- eligibility groups and completion deadlines ---------------------------------------------------
+
+ELIGIBLE_SHOWN = 200
+
+
+@dataclass
+class EligibleGroup:
+    key: str
+    description: str
+    students: list[Student]
+    total: int
+    judged_by_team: bool = False  # the group names no subgroup: the team judges each student
+
+
+def eligibility_groups(*, district: District, membership: Membership, window: ScreeningWindow) -> list[EligibleGroup]:
+    """Students eligible for services through the policy's ``screening.eligibility_groups``,
+    besides those below a measure's cut point, who are not yet served (no open placement above
+    Tier 1 in the group's areas).
+
+    Holland Patent (seed 001): eligible are also "Students who are limited English proficient
+    and do not meet performance standards in English Language Arts" (a subgroup and an area:
+    the student's score in that area in this window is at risk), "Students enrolled in a
+    bilingual program who do not meet performance standards in their native language" and
+    "Students identified as homeless" (a subgroup alone). One query per group.
+    """
+    _version, policy = policy_document(district=district, as_of=window.end_date)
+    if policy is None:
+        return []
+    out = []
+    for group in policy.screening.eligibility_groups:
+        if not group.subgroups:
+            out.append(EligibleGroup(group.key, group.description, [], 0, judged_by_team=True))
+            continue
+        in_group = Q()
+        for subgroup in group.subgroups:
+            in_group |= Q(**{subgroup: True})
+        served = Q(placements__end_date__isnull=True, placements__tier__gte=2)
+        if group.areas:
+            served &= Q(placements__area__in=group.areas)
+        students = (visible_students(district=district, membership=membership)
+                    .filter(in_group, exit_date__isnull=True).exclude(served))
+        if group.areas:
+            students = students.filter(screening_scores__window=window, screening_scores__area__in=group.areas,
+                                       screening_scores__tier__gte=2)
+        students = students.distinct().select_related("school").order_by("last_name", "first_name", "id")
+        shown = list(students[:ELIGIBLE_SHOWN])
+        total = len(shown) if len(shown) < ELIGIBLE_SHOWN else students.count()
+        out.append(EligibleGroup(group.key, group.description, shown, total))
+    return out
+
+
+@dataclass
+class Deadline:
+    measure: str
+    due: dt.date
+    screened: int
+    overdue: bool
+
+
+def screening_deadlines(*, district: District, window: ScreeningWindow, today: dt.date) -> list[Deadline]:
+    """The policy's ``screening.measures[].complete_by`` dates for this window's season (Ohio
+    Virtual Academy: the fall reading diagnostic by September 30, RULES.md 4.5), with how many
+    students have a score of that measure in the window."""
+    version, policy = policy_document(district=district, as_of=window.start_date)
+    if policy is None:
+        return []
+    year_start = window.school_year.start_date
+    by_policy_key: dict[str, list[int]] = {}
+    for measure in Measure.objects.filter(district=district).only("pk", "key", "policy_keys"):
+        found = risk.find_policy_measure(policy, measure.policy_keys or [measure.key])
+        if found is not None:
+            by_policy_key.setdefault(found.measure.key, []).append(measure.pk)
+    deadlines = []
+    for measure in policy.screening.measures:
+        month_day = measure.complete_by.get(window.season)
+        if not month_day:
+            continue
+        month, day = (int(part) for part in month_day.split("-"))
+        due = dt.date(year_start.year, month, day)
+        if due < year_start:
+            due = dt.date(year_start.year + 1, month, day)
+        ids = by_policy_key.get(measure.key, [])
+        screened = (Score.objects.filter(district=district, window=window, measure_id__in=ids)
+                    .values("student_id").distinct().count()) if ids else 0
+        deadlines.append(Deadline(measure.name, due, screened, today > due))
+    return deadlines
+
+
 # --- mid-year entrants ----------------------------------------------------------------------------
 
 ENTRANTS_SHOWN = 200
@@ -318,6 +407,24 @@ ENTRANTS_SHOWN = 200
 class Entrant:
     student: Student
     status: risk.MidYearStatus
+    # What the policy asks the school to do for a new student besides the screening.
+    tasks: list[str] = field(default_factory=list)
+
+
+def entrant_tasks(rule) -> list[str]:
+    """The policy's mid_year_entry steps besides screening: review the records from the previous
+    school (``review_records``), tell the parents (``notify_parents``), and bring the student to
+    the team if found at risk (``team_meeting_if_at_risk``; the agenda builder does that)."""
+    if rule is None:
+        return []
+    tasks = []
+    if rule.review_records:
+        tasks.append(_("review the records from the previous school"))
+    if rule.notify_parents:
+        tasks.append(_("tell the parents about the screening"))
+    if rule.team_meeting_if_at_risk:
+        tasks.append(_("a team meeting if found at risk"))
+    return tasks
 
 
 def mid_year_entrants(*, district: District, membership: Membership, window: ScreeningWindow,
@@ -350,7 +457,7 @@ def mid_year_entrants(*, district: District, membership: Membership, window: Scr
             continue
         total += 1
         if len(shown) < ENTRANTS_SHOWN:
-            shown.append(Entrant(student, status))
+            shown.append(Entrant(student, status, entrant_tasks(rule)))
     return shown, total, rule
 
 

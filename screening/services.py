@@ -628,6 +628,22 @@ def risk_recompute(*, district: District, since: dt.date | None = None,
 # --- review queue -------------------------------------------------------------------------------------------
 
 
+def first_required_measure_ids(*, district: District) -> set[int]:
+    """Measures whose policy measure counts only the first required assessment
+    (``screening.measures[].first_required_assessment_only``)."""
+    from mtss.selectors import policy_document
+
+    _version, policy = policy_document(district=district)
+    if policy is None:
+        return set()
+    ids = set()
+    for measure in Measure.objects.filter(district=district).only("pk", "key", "policy_keys"):
+        found = risk.find_policy_measure(policy, measure.policy_keys or [measure.key])
+        if found is not None and found.measure.first_required_assessment_only:
+            ids.add(measure.pk)
+    return ids
+
+
 def review_queue_refresh(*, district: District, window_ids: list[int]) -> tuple[int, int]:
     """Queue newly flagged students of these windows; withdraw items whose score is no longer at risk.
 
@@ -643,6 +659,16 @@ def review_queue_refresh(*, district: District, window_ids: list[int]) -> tuple[
     # interventions sits above screening, so screening does not import it.
     placements = Student._meta.get_field("placements").related_model._meta.db_table
     marks = ", ".join(["%s"] * len(window_ids))
+    # Holland Patent science Regents (seed 001): "Referrals must be completed for students scoring
+    # below a 65% on the first required assessment only": a retake's score is not queued.
+    first_only = first_required_measure_ids(district=district)
+    first_only_sql, first_only_args = "", []
+    if first_only:
+        first_only_sql = f"""AND NOT (s.measure_id IN ({", ".join(["%s"] * len(first_only))}) AND EXISTS (
+                SELECT 1 FROM {scores} e WHERE e.district_id = s.district_id AND e.student_id = s.student_id
+                  AND e.measure_id = s.measure_id AND (e.test_date < s.test_date
+                      OR (e.test_date = s.test_date AND e.id < s.id))))"""
+        first_only_args = sorted(first_only)
     with hash_joins(), connection.cursor() as cursor:
         cursor.execute(f"""
             INSERT INTO {items} (district_id, score_id, student_id, window_id, status, reason, created_at)
@@ -651,9 +677,10 @@ def review_queue_refresh(*, district: District, window_ids: list[int]) -> tuple[
               AND NOT EXISTS (SELECT 1 FROM {items} r WHERE r.district_id = s.district_id AND r.score_id = s.id)
               AND NOT EXISTS (SELECT 1 FROM {placements} p WHERE p.district_id = s.district_id
                               AND p.student_id = s.student_id AND p.area = s.area AND p.end_date IS NULL
-                              AND p.tier >= 2)""",
+                              AND p.tier >= 2)
+              {first_only_sql}""",
                        [ReviewItem.Status.OPEN, connection.ops.adapt_datetimefield_value(now), district.pk,
-                        *window_ids])
+                        *window_ids, *first_only_args])
         created = max(cursor.rowcount, 0)
         # Joins without nested loops (hash_joins): linear whatever the (possibly missing)
         # statistics of rows written earlier in this transaction.

@@ -116,7 +116,14 @@ def review_queue(request):
                           student_ids=[i.student_id for i in rows])
         counts = selectors.review_counts(district=district, membership=membership, window=window)
         context.update({"page": page, "rows": rows,
-                        "status_counts": [(v, label, counts[v]) for v, label in ReviewItem.Status.choices]})
+                        "status_counts": [(v, label, counts[v]) for v, label in ReviewItem.Status.choices],
+                        # The policy's other routes into services and its completion dates.
+                        "eligible_groups": selectors.eligibility_groups(district=district, membership=membership,
+                                                                        window=window),
+                        "deadlines": selectors.screening_deadlines(district=district, window=window,
+                                                                   today=timezone.localdate())})
+        access_log.record(request, action="list", what="screening eligibility groups",
+                          student_ids=[s.pk for g in context["eligible_groups"] for s in g.students])
     return render(request, "screening/review_queue.html", context)
 
 

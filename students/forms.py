@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mtss.models import School
-from students.models import SUBGROUPS, Guardian, Student
+from students.models import SUBGROUPS, Guardian, ParentConsultation, Student
 from students.services import STUDENT_FIELDS
 
 
@@ -50,3 +50,15 @@ class GuardianForm(forms.ModelForm):
             "address_line1", "address_line2", "city", "state", "postal_code", "receives_notices",
             "lives_with_student",
         ]
+
+
+class ConsultationForm(forms.ModelForm):
+    class Meta:
+        model = ParentConsultation
+        fields = ["held_on", "guardian", "method", "notes", "meeting_requested"]
+        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, student, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].queryset = Guardian.objects.filter(district_id=student.district_id, student=student)
+        self.fields["guardian"].required = False

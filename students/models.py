@@ -160,6 +160,36 @@ class Guardian(DistrictOwned):
         return f"{self.first_name} {self.last_name}"
 
 
+class ParentConsultation(DistrictOwned):
+    """A consultation between a student's parents and the staff serving the student.
+
+    Holland Patent (seed 001): "The parent(s) shall be provided an opportunity to consult
+    with the student's general education teacher(s) and other staff providing RtI services
+    at least once per quarter" (policy: parent_contact.consultations_per_quarter).
+    """
+
+    class Method(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("Phone")
+        VIDEO = "video", _("Video call")
+        EMAIL = "email", _("Email or letter")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="consultations")
+    guardian = models.ForeignKey(Guardian, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    held_on = models.DateField(_("date"))
+    method = models.CharField(_("how"), max_length=10, choices=Method.choices, default=Method.IN_PERSON)
+    notes = models.TextField(_("notes"), blank=True)
+    # The parent asked for a team meeting (parent_contact.may_request_meeting): the next
+    # agenda of the student's school picks it up.
+    meeting_requested = models.BooleanField(_("the parent asks for a team meeting"), default=False)
+    recorded_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["district", "student", "held_on"], name="consultation_student_idx")]
+
+
 class Enrollment(DistrictOwned):
     """A student's enrolment in a school for one school year (kept across rollovers)."""
 

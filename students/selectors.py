@@ -6,14 +6,15 @@ missing one.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from mtss.models import District, Membership
 from students.access import in_open_tier, visible_students
-from students.models import SUBGROUPS, Enrollment, Guardian, Student
+from students.models import SUBGROUPS, Enrollment, Guardian, ParentConsultation, Student
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def student_record(*, district: District, student: Student) -> dict:
             .select_related("decided_by")
             .order_by("area", "-start_date")
         ),
+        "consultations": consultations(district=district, student=student),
     }
 
 
@@ -83,3 +85,70 @@ def open_tiers(*, district: District, student_ids: list[int]) -> dict[int, dict[
     for student_id, area, tier in rows:
         tiers.setdefault(student_id, {})[area] = tier
     return tiers
+
+
+# --- parent consultations ----------------------------------------------------------------------
+
+# A quarter is nine weeks of a 36-week school year (notifications' progress reports count the same).
+QUARTER_WEEKS = 9
+
+
+def quarter_of(day: dt.date, year_start: dt.date | None) -> tuple[int, dt.date, dt.date]:
+    """(quarter 1-4, first day, last day): nine-week quarters from the first day of school; without
+    a school year on the calendar, calendar quarters."""
+    if year_start is None or day < year_start:
+        first = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        last = (dt.date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1) - dt.timedelta(days=1))
+        return (day.month - 1) // 3 + 1, first, last
+    index = min(3, (day - year_start).days // (QUARTER_WEEKS * 7))
+    first = year_start + dt.timedelta(weeks=QUARTER_WEEKS * index)
+    last = first + dt.timedelta(weeks=QUARTER_WEEKS, days=-1) if index < 3 else dt.date.max
+    return index + 1, first, last
+
+
+@dataclass
+class ConsultationDue:
+    student: Student
+    held: int  # consultations held this quarter
+    needed: int
+    quarter: int
+    quarter_end: dt.date
+
+    @property
+    def due(self) -> bool:
+        return self.held < self.needed
+
+
+def consultations_due(*, district: District, students: QuerySet[Student], as_of: dt.date,
+                      include_done: bool = False) -> list[ConsultationDue]:
+    """Students receiving services (an open general-education placement above Tier 1) whose
+    parents have had fewer consultations this quarter than the policy's
+    ``parent_contact.consultations_per_quarter`` (Holland Patent, seed 001: "at least once per
+    quarter"). Two queries (plus the policy and the school year).
+
+    Special-education tiers are left out: the IEP team meets the parents on its own schedule.
+    """
+    from mtss.calendars.selectors import school_year_current
+    from mtss.selectors import policy_document
+
+    _version, policy = policy_document(district=district, as_of=as_of)
+    needed = policy.parent_contact.consultations_per_quarter if policy is not None else None
+    if not needed:
+        return []
+    served = [tier.number for tier in policy.tiers if tier.number >= 2 and not tier.special_education]
+    year = school_year_current(district=district, today=as_of)
+    year_start = year.start_date if year is not None and year.start_date <= as_of <= year.end_date else None
+    quarter, first, last = quarter_of(as_of, year_start)
+    rows = (students.filter(district=district, exit_date__isnull=True,
+                            placements__end_date__isnull=True, placements__tier__in=served)
+            .distinct()
+            .annotate(held=Count("consultations", distinct=True,
+                                 filter=Q(consultations__held_on__gte=first, consultations__held_on__lte=last)))
+            .select_related("school").order_by("last_name", "first_name", "id"))
+    out = [ConsultationDue(student=s, held=s.held, needed=needed, quarter=quarter, quarter_end=last) for s in rows]
+    return out if include_done else [row for row in out if row.due]
+
+
+def consultations(*, district: District, student: Student) -> list[ParentConsultation]:
+    return list(ParentConsultation.objects.filter(district=district, student=student)
+                .select_related("guardian", "recorded_by").order_by("-held_on", "-id")[:20])

@@ -8,7 +8,7 @@ from guardian.shortcuts import get_perms_for_model
 
 from mtss.models import District, School, User
 from mtss.services import audit
-from students.models import Guardian, ImportRun, Student, StudentUserObjectPermission
+from students.models import Guardian, ImportRun, ParentConsultation, Student, StudentUserObjectPermission
 from students.access import VIEW_STUDENT
 from django.utils import timezone
 from mtss.tenancy import tenant_context
@@ -89,6 +89,44 @@ def guardian_create(*, district: District, actor: User | None, student: Student,
     guardian.save()
     audit(district=district, actor=actor, verb="guardian.create", obj=guardian)
     return guardian
+
+
+@transaction.atomic
+def consultation_record(*, district: District, actor: User | None, student: Student, held_on,
+                        method: str = ParentConsultation.Method.IN_PERSON, notes: str = "",
+                        guardian: Guardian | None = None, meeting_requested: bool = False) -> ParentConsultation:
+    """Record a parent consultation (the policy's parent_contact.consultations_per_quarter counts them).
+
+    A request for a team meeting is accepted only where the policy lets parents ask for one
+    (parent_contact.may_request_meeting); the agenda builder then puts the student on the
+    next meeting of the school.
+    """
+    from mtss.selectors import policy_document
+
+    if student.district_id != district.pk:
+        raise ValidationError({"student": _("Unknown student.")})
+    errors = {}
+    if held_on is None:
+        errors["held_on"] = _("Give the date of the consultation.")
+    elif held_on > timezone.localdate():
+        errors["held_on"] = _("A consultation is recorded once it has taken place; the date is in the future.")
+    if method not in ParentConsultation.Method.values:
+        errors["method"] = _("Choose how the consultation took place.")
+    if guardian is not None and (guardian.district_id != district.pk or guardian.student_id != student.pk):
+        errors["guardian"] = _("Select one of this student's guardians.")
+    if meeting_requested:
+        _version, policy = policy_document(district=district, as_of=held_on)
+        if policy is not None and not policy.parent_contact.may_request_meeting:
+            errors["meeting_requested"] = _("The district's policy does not provide for meetings at a parent's "
+                                            "request; talk to the school's team.")
+    if errors:
+        raise ValidationError(errors)
+    consultation = ParentConsultation.objects.create(
+        district=district, student=student, guardian=guardian, held_on=held_on, method=method, notes=notes.strip(),
+        meeting_requested=meeting_requested, recorded_by=actor)
+    audit(district=district, actor=actor, verb="consultation.record", obj=consultation,
+          changes={"meeting_requested": meeting_requested})
+    return consultation
 
 
 def _view_permission():

@@ -8,4 +8,5 @@ urlpatterns = [
     # <int:student_id>/ (the record page) is interventions/student_urls.py: it composes plans and meetings.
     path("<int:student_id>/edit/", views.student_edit_view, name="student_edit"),
     path("<int:student_id>/guardians/new/", views.guardian_create_view, name="guardian_create"),
+    path("<int:student_id>/consultations/new/", views.consultation_create_view, name="consultation_create"),
 ]

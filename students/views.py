@@ -18,13 +18,15 @@ from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
 from mtss.models import Role
 from mtss.selectors import school_list
-from students.forms import GuardianForm, StudentFilterForm, StudentForm
+from students.forms import ConsultationForm, GuardianForm, StudentFilterForm, StudentForm
 from students.selectors import StudentFilters, open_tiers, student_get, student_list
-from students.services import guardian_create, student_create, student_update
+from students.services import consultation_record, guardian_create, student_create, student_update
 
 PAGE_SIZE = 25
 EDITORS = (Role.DISTRICT_ADMIN,)
 GUARDIAN_EDITORS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.COUNSELOR, Role.INTERVENTION_SPECIALIST)
+# Who records a parent consultation: the staff who hold them (teachers and RtI staff too).
+CONSULTATION_RECORDERS = GUARDIAN_EDITORS + (Role.TEACHER,)
 
 
 @district_member()
@@ -104,3 +106,19 @@ def guardian_create_view(request, student_id: int):
     return render(
         request, "students/guardian_form.html", {"form": form, "student": student, "title": _("Add a guardian or contact")}
     )
+
+
+@district_member(*CONSULTATION_RECORDERS)
+def consultation_create_view(request, student_id: int):
+    """Record a parent consultation (parent_contact.consultations_per_quarter) from the student record."""
+    student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    form = ConsultationForm(request.POST or None, student=student)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultation_record(district=request.district, actor=request.user, student=student, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            return redirect("student_detail", student_id=student.pk)
+    return render(request, "students/guardian_form.html",
+                  {"form": form, "student": student, "title": _("Record a parent consultation")})

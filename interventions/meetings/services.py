@@ -18,20 +18,23 @@ from django.utils.translation import gettext_lazy as _lazy
 from interventions.models import (
     ActionItem, AgendaItem, Decision, Intervention, Meeting, MeetingAttendee, MeetingSeries, Plan, TierPlacement,
 )
+from interventions.meetings import cadence
 from interventions.selectors import PlanResult, evaluate_plans
 from interventions.services import placement_set, plan_change_phase
 from mtss import events
 from mtss.models import District, Membership, Role, School, User
 from mtss.selectors import policy_document
 from mtss.services import audit
-from students.models import Guardian, Student
-from screening.models import ReviewItem
+from students.models import Guardian, ParentConsultation, Student
+from screening.models import ReviewItem, ScreeningWindow
 from screening.selectors import default_window, mid_year_entrants
 
 # Findings that put a student on the agenda, with the reason shown to the team.
 AGENDA_FINDINGS = {
-    "review_due": ("review_due", "due"),
     "pm_frequency": ("pm_overdue", "not_compliant"),
+    # The tier's duration limit (tiers[].expected_duration_weeks or progress_monitoring.duration_weeks;
+    # Holland Patent Tier 2: "approximately ten to twenty weeks"): past it, the team decides on the placement.
+    "duration": ("past_duration_limit", "past_max"),
 }
 AGENDA_RECOMMENDATIONS = {
     "intensify": "not_responding", "refer_evaluation": "not_responding", "modify": "behind_aim_line",
@@ -109,8 +112,15 @@ def attendance_set(*, district: District, meeting: Meeting, present_ids: set[int
 
 # --- the agenda ----------------------------------------------------------------------------
 
-def _reasons(result: PlanResult) -> list[dict]:
+def _reasons(result: PlanResult, *, policy=None, tier: int = 0, as_of: dt.date | None = None,
+             rules: list[dict] = ()) -> list[dict]:
+    """Why a plan's student is on the agenda: a due review (with the tier's window), the
+    findings in AGENDA_FINDINGS, the recommendation, and the policy's meeting rules (`rules`)."""
     reasons = []
+    review = result.finding("review_due")
+    if review is not None and review.status == "due":
+        reasons.append(cadence.review_reason(policy, tier=tier, finding=review, as_of=as_of) if policy is not None
+                       else {"code": "review_due", "text": review.explanation})
     for rule, (code, status) in AGENDA_FINDINGS.items():
         finding = result.finding(rule)
         if finding is not None and finding.status == status:
@@ -120,7 +130,18 @@ def _reasons(result: PlanResult) -> list[dict]:
         finding = result.finding("recommendation")
         reasons.append({"code": AGENDA_RECOMMENDATIONS[recommendation],
                         "text": finding.explanation if finding else recommendation})
+    reasons.extend(rules)
     return reasons
+
+
+def _last_reviewed(district: District, student_ids) -> dict[tuple[int, str], dt.date]:
+    """The latest team decision per (student, area): meeting rules count time since it."""
+    last: dict[tuple[int, str], dt.date] = {}
+    for student_id, area, starts_at in (Decision.objects.filter(district=district, student_id__in=student_ids)
+                                        .values_list("student_id", "item__area")
+                                        .annotate(last=Max("meeting__starts_at")).order_by()):
+        last[(student_id, area)] = timezone.localtime(starts_at).date()
+    return last
 
 
 @transaction.atomic
@@ -136,8 +157,19 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
         district=district, meeting=meeting)}
     position = max([i.position for i in existing.values()], default=0)
     new, changed = [], []
+    last_reviewed = _last_reviewed(district, {plan.student_id for plan in plans})
     for plan in sorted(plans, key=lambda p: (p.student.last_name, p.student.first_name, p.area)):
-        reasons = _reasons(results[plan.pk])
+        result = results[plan.pk]
+        rules: list[dict] = []
+        if _policy is not None:
+            dates = cadence.StudentDates(
+                tier=plan.tier, grade=plan.student.grade,
+                tier_start=plan.placement.start_date if plan.placement_id else plan.start_date,
+                last_reviewed=last_reviewed.get((plan.student_id, plan.area)),
+                recommendation=result.evaluation.recommendation)
+            rules = cadence.meeting_rule_reasons(_policy, team_type=meeting.team_type, area=plan.area, dates=dates,
+                                                 as_of=as_of)
+        reasons = _reasons(result, policy=_policy, tier=plan.tier, as_of=as_of, rules=rules)
         if not reasons:
             continue
         item = existing.get((plan.student_id, plan.area))
@@ -149,8 +181,17 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
             item.reasons = reasons
             changed.append(item)
     on_agenda = {student_id for student_id, _area in existing} | {item.student_id for item in new}
-    for student, reason in _screening_candidates(district, meeting, as_of):
+    for student, reason in [*_screening_candidates(district, meeting, as_of, _policy),
+                            *_parent_requests(district, meeting, as_of, _policy)]:
         if student.pk in on_agenda:
+            # A student the rules already put on the agenda: this reason joins theirs (a new item,
+            # or an open one the rules wrote), so the team sees every rule that applies.
+            item = next((i for i in [*new, *changed, *existing.values()] if i.student_id == student.pk
+                         and i.added_by_id is None and i.status == AgendaItem.Status.OPEN), None)
+            if item is not None and all(r["code"] != reason["code"] for r in item.reasons):
+                item.reasons = [*item.reasons, reason]
+                if item.pk is not None and item not in changed:
+                    changed.append(item)
             continue
         on_agenda.add(student.pk)
         position += 1
@@ -164,22 +205,60 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
     return new
 
 
-def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date):
+def _rule_suffix(policy, event: str, team_type: str) -> tuple[dict, str]:
+    """The meeting rule of `event` for this team, as reason fields and a sentence naming it."""
+    rule = cadence.event_rule(policy, event, team_type=team_type) if policy is not None else None
+    if rule is None:
+        return {}, ""
+    invite = cadence.invitations(policy, rule)
+    text = " " + _("(%(title)s.)") % {"title": rule.title}
+    if invite:
+        text += " " + _("Invite: %(who)s.") % {"who": ", ".join(invite)}
+    return {"rule": rule.key, **({"invite": invite} if invite else {})}, text
+
+
+def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date, policy=None):  # noqa: C901
     """Students of the meeting's school that screening puts before the team: newly flagged
-    results still in the review queue, and mid-year entrants due a screening (the policy's
-    mid_year_entry rule; Loudon: "unless a scheduled benchmark screening is within four weeks")."""
+    results still in the review queue (the policy's after_screening meeting rule), and
+    mid-year entrants due a screening (the policy's mid_year_entry rule; Loudon: "unless a
+    scheduled benchmark screening is within four weeks").
+
+    A mid-year entrant's flag comes to the team only when ``mid_year_entry.team_meeting_if_at_risk``
+    (all four presets: a team meeting for a new student found at risk); otherwise the review
+    queue handles it."""
     flagged = (ReviewItem.objects.filter(district=district, status=ReviewItem.Status.OPEN,
                                          student__school=meeting.school, student__exit_date__isnull=True)
-               .select_related("student", "score", "score__measure", "window").order_by("student__last_name"))
+               .select_related("student", "score", "score__measure", "window")
+               .order_by("student__last_name"))
+    entry = policy.mid_year_entry if policy is not None else None
+    fields, suffix = _rule_suffix(policy, "after_screening", meeting.team_type)
+    # A mid-year entrant enrolled after the year's first benchmark window closed: their flag
+    # comes from a screening of their own, not the one everybody took.
+    first_window: dict[int, dt.date] = {}
+    for year_id, end in (ScreeningWindow.objects.filter(district=district).order_by("start_date")
+                         .values_list("school_year_id", "end_date")):
+        first_window.setdefault(year_id, end)
     seen = set()
     for item in flagged:
         if item.student_id in seen:
             continue
         seen.add(item.student_id)
         score = item.score
-        yield item.student, {"code": "screening_flag", "text": _(
+        entered = item.student.entry_date
+        first_closed = first_window.get(item.window.school_year_id, item.window.end_date)
+        if entered is not None and entered > first_closed:
+            if entry is not None and not entry.team_meeting_if_at_risk:
+                continue
+            yield item.student, {"code": "mid_year_entry_at_risk", "text": _(
+                "New student (entered %(entered)s) found at risk by screening: %(measure)s, %(window)s: %(risk)s; "
+                "the policy asks for a team meeting.") % {
+                "entered": entered.isoformat(), "measure": score.measure.name, "window": item.window,
+                "risk": score.risk_label or score.risk_rule}}
+            continue
+        yield item.student, {"code": "screening_flag", **fields, "text": _(
             "Newly flagged by screening: %(measure)s, %(window)s: %(risk)s.") % {
-            "measure": score.measure.name, "window": item.window, "risk": score.risk_label or score.risk_rule}}
+            "measure": score.measure.name, "window": item.window, "risk": score.risk_label or score.risk_rule}
+            + suffix}
     window = default_window(district=district, today=as_of)
     if window is None:
         return
@@ -187,9 +266,39 @@ def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date):
     whole_district = Membership(district=district, role=Role.DISTRICT_ADMIN, is_active=True)
     entrants, _total, _rule = mid_year_entrants(district=district, membership=whole_district, window=window,
                                                today=as_of)
+    fields, suffix = _rule_suffix(policy, "mid_year_entry", meeting.team_type)
     for entrant in entrants:
         if entrant.student.school_id == meeting.school_id and entrant.student.pk not in seen:
-            yield entrant.student, {"code": "mid_year_entry", "text": entrant.status.reason}
+            tasks = "; ".join(entrant.tasks)
+            yield entrant.student, {"code": "mid_year_entry", **fields,
+                                    "text": entrant.status.reason + (f" ({tasks})" if tasks else "") + suffix}
+
+
+def _parent_requests(district: District, meeting: Meeting, as_of: dt.date, policy=None):
+    """Students whose parents asked for a team meeting at a consultation since the student was
+    last on an agenda (parent_contact.may_request_meeting; Loudon's parent_request meeting rule)."""
+    if policy is not None and not policy.parent_contact.may_request_meeting:
+        return
+    requests = (ParentConsultation.objects.filter(district=district, meeting_requested=True, held_on__lte=as_of,
+                                                  student__school=meeting.school, student__exit_date__isnull=True)
+                .select_related("student").order_by("held_on", "id"))
+    latest = {}
+    for consultation in requests:
+        latest[consultation.student_id] = consultation
+    if not latest:
+        return
+    discussed: dict[int, dt.date] = {}
+    for student_id, starts_at in (AgendaItem.objects.filter(district=district, student_id__in=latest)
+                                  .exclude(meeting=meeting).values_list("student_id", "meeting__starts_at")):
+        day = timezone.localtime(starts_at).date()
+        discussed[student_id] = max(discussed.get(student_id, day), day)
+    fields, suffix = _rule_suffix(policy, "parent_request", meeting.team_type)
+    for student_id, consultation in latest.items():
+        if discussed.get(student_id) and discussed[student_id] >= consultation.held_on:
+            continue
+        yield consultation.student, {"code": "parent_request", **fields, "text": _(
+            "The parents asked for a team meeting (consultation of %(day)s).") % {
+            "day": consultation.held_on.isoformat()} + suffix}
 
 
 @transaction.atomic
@@ -257,6 +366,42 @@ def _plan_result(district: District, item: AgendaItem, as_of: dt.date) -> PlanRe
     return evaluate_plans(district=district, plans=[plan], as_of=as_of)[plan.pk]
 
 
+def _current_tier(district: District, item: AgendaItem) -> int | None:
+    if item.plan_id is not None:
+        return Plan.objects.filter(district=district, pk=item.plan_id).values_list("tier", flat=True).first()
+    placements = TierPlacement.objects.filter(district=district, student_id=item.student_id, end_date__isnull=True)
+    if item.area:
+        placements = placements.filter(area=item.area)
+    return max(placements.values_list("tier", flat=True), default=None)
+
+
+def _tier_meaning_errors(district: District, item: AgendaItem, kind: str, day: dt.date) -> dict:
+    """What the policy's tiers forbid (issue 12, item 5): a student in the special-education
+    tier is never referred for a special-education evaluation (Holland Patent's Tier 4 is
+    special education: services per the IEP); "intensify" at the most intensive
+    general-education tier follows ``decision_rules.top_tier_intensify``: a referral, or more
+    support within the tier."""
+    _version, policy = policy_document(district=district, as_of=day)
+    tier = _current_tier(district, item)
+    if policy is None or tier is None:
+        return {}
+    try:
+        policy_tier = policy.tier(tier)
+    except LookupError:
+        return {}
+    if kind == Decision.Kind.REFER and policy_tier.special_education:
+        return {"kind": _("%(tier)s is special education: the student has had an evaluation. Record "
+                          "“intensify” (within the tier; the IEP team decides) instead of a referral.")
+                % {"tier": policy_tier.name}}
+    if (kind == Decision.Kind.INTENSIFY and not policy_tier.special_education and policy.is_top_tier(tier)
+            and policy.decision_rules.top_tier_intensify == "refer_evaluation"):
+        return {"kind": _("%(tier)s is the most intensive general-education tier; the district's policy says "
+                          "that intensifying from it means a referral for a special-education evaluation. "
+                          "Record the referral, or “modify” to change the plan within the tier.")
+                % {"tier": policy_tier.name}}
+    return {}
+
+
 @transaction.atomic
 def decision_record(*, district: District, actor: User, item: AgendaItem, kind: str, notes: str = "",
                     version: int | None = None, override_reason: str = "",
@@ -285,6 +430,8 @@ def decision_record(*, district: District, actor: User, item: AgendaItem, kind: 
         errors["kind"] = _("This student has no active plan in this area; record “continue” or refer, or start a plan.")
     if new_intervention is not None and new_intervention.district_id != district.pk:
         errors["new_intervention"] = _("Select a valid intervention.")
+    if kind in (Decision.Kind.REFER, Decision.Kind.INTENSIFY):
+        errors.update(_tier_meaning_errors(district, item, kind, _meeting_date(meeting)))
     for description, owner, due in action_items:
         if not description.strip():
             errors["action_items"] = _("Each action item needs a description.")
@@ -398,13 +545,21 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
     elif kind in (Decision.Kind.INTENSIFY, Decision.Kind.REDUCE, Decision.Kind.EXIT) and plan is not None:
         _policy_version, policy = policy_document(district=district, as_of=day)
         current = plan.tier
-        if kind == Decision.Kind.INTENSIFY:
-            top = max((t.number for t in policy.tiers if not t.special_education), default=current + 1) if policy else current + 1
-            new_tier = min(current + 1, top)
-        elif kind == Decision.Kind.REDUCE:
-            new_tier = max(1, current - 1)
-        else:
-            new_tier = 1
+        new_tier = cadence.decided_tier(policy, tier=current, area=plan.area, kind=kind)
+        if new_tier == current:
+            # The tier does not change (intensify within special education or, when the policy's
+            # top_tier_intensify says so, within the top tier; an exit the IEP team decides):
+            # the plan goes on, modified if the team said how, and no change-of-tier letter goes.
+            if kind == Decision.Kind.EXIT:
+                Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.COMPLETED)
+            elif decision.new_intervention_id or decision.new_goal_target is not None:
+                plan_change_phase(district=district, actor=actor, plan=plan,
+                                  start_date=max(day, plan.start_date + dt.timedelta(days=1)),
+                                  reason=decision.notes or _("Team decision: intensify within the tier"),
+                                  intervention=decision.new_intervention, goal_target=decision.new_goal_target)
+            audit(district=district, actor=actor, verb="decision.apply", obj=decision,
+                  changes={"kind": kind, "tier_changed": False})
+            return True
         placement_set(district=district, actor=actor, student=plan.student, area=plan.area, tier=new_tier,
                       start_date=day, reason=decision.notes or decision.get_kind_display(), meeting=meeting)
         # The plan for the old tier ends; the team writes the next plan (an action item).
@@ -419,9 +574,17 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
             context["plan_ids"] = [plan.pk]
             _notices(district, decision, "tier_end", current, actor, context)
     elif kind == Decision.Kind.REFER:
-        # Services continue while the evaluation is decided (Holland Patent keeps Tier 1 and 3 services).
+        # Services continue while the evaluation is decided (Holland Patent keeps Tier 1 and 3
+        # services: special_education_referral.services_during_evaluation_tiers); a policy with
+        # continue_services_during_evaluation false ends the plan with the referral.
+        _policy_version, policy = policy_document(district=district, as_of=day)
         if plan is not None:
             context["plan_ids"] = [plan.pk]
+            referral = policy.special_education_referral if policy is not None else None
+            if referral is not None and (not referral.continue_services_during_evaluation or (
+                    referral.services_during_evaluation_tiers
+                    and plan.tier not in referral.services_during_evaluation_tiers)):
+                Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DISCONTINUED)
         _notices(district, decision, "referral_considered", plan.tier if plan else None, actor, context)
     audit(district=district, actor=actor, verb="decision.apply", obj=decision, changes={"kind": kind})
     return True

@@ -81,7 +81,12 @@ def rule_config(
         trend_min = median_min = behavior.min_points
         four_point_min = max(behavior.min_points, rules.four_point.consecutive_points)
         dd_decides = False
-    duration_weeks = policy_tier.expected_duration_weeks
+    # The tier's duration limit: its expected duration, else how long it monitors before a
+    # decision (progress_monitoring.duration_weeks; Loudon Tier I: "6-8 weeks"). A tier that
+    # lasts the whole school year (whole_school_year: Holland Patent's Tier 1 and Tier 4) has
+    # no upper limit; its minimum still says when a decision can first be taken.
+    duration_weeks = policy_tier.expected_duration_weeks or (frequency.duration_weeks if frequency else None)
+    duration_max = None if policy_tier.whole_school_year or duration_weeks is None else duration_weeks.max
 
     return RuleConfig(
         policy_name=policy.name,
@@ -133,7 +138,7 @@ def rule_config(
         raise_goal_when_ahead=rules.raise_goal_when_ahead,
         no_progress_roi=rules.no_progress_roi,
         duration_min_weeks=duration_weeks.min if duration_weeks else None,
-        duration_max_weeks=duration_weeks.max if duration_weeks else None,
+        duration_max_weeks=duration_max,
     )
 
 

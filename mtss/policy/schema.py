@@ -626,7 +626,10 @@ class ProgressReportSchedule(Section):
     every_weeks: Weeks | None = None
     times_per_quarter: Annotated[int, Field(ge=1, le=12)] | None = None
     week_of_quarter: Annotated[int, Field(ge=1, le=15)] | None = None
-    with_iep_progress_reports: bool = False
+    with_iep_progress_reports: bool = Field(False, json_schema_extra={
+        "informational": "Loudon sends RtI progress reports with the IEP progress reports; the product keeps no "
+                         "IEP progress reports to send them with (IEP reporting is not part of this product yet), so "
+                         "the progress-report schedule (every_weeks, times_per_quarter) alone drives the reports"})
 
 
 class ParentContact(Section):

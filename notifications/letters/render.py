@@ -283,7 +283,12 @@ def _rimp_sections(f: Facts) -> dict:
     sections = (f.context.get("plan_sections") or {}).get(f.notice.notice_key) or []
     if not sections:
         raise BlockMissing("rimp_sections", "the policy's plan lists no sections")
-    return {"bullets": [str(s) for s in sections]}
+    bullets = [str(s) for s in sections]
+    approver = (f.context.get("plan_approved_by") or {}).get(f.notice.notice_key)
+    if approver:
+        # Ohio's RIMP is approved before it is given to the parents (required_plans[].approved_by).
+        bullets.append(_("Approved by the %(role)s.") % {"role": approver})
+    return {"bullets": bullets}
 
 
 def _rimp_due(f: Facts) -> dict:
@@ -457,7 +462,10 @@ def letter_context(*, district, notice: Notice, language: str | None = None, pol
             else book("closing_no_phone", words.PARAGRAPHS["closing_no_phone"]),
             "signoff": book("signoff", words.PARAGRAPHS["signoff"]),
             "signer": signer,
-            "signer_title": (letter_settings.signature_title if letter_settings and letter_settings.signature_title
+            # The policy's notice names who sends it (parent_contact.notices[].from_role: Holland
+            # Patent's principal, LAUSD's interventionist); else the district's letter settings.
+            "signer_title": (str(notice.context.get("from_role")).capitalize() if (notice.context or {}).get("from_role")
+                             else letter_settings.signature_title if letter_settings and letter_settings.signature_title
                              else _("Principal")),
             "date": long_date(as_of, language),
             "labels": {"student": _("Student"), "school": _("School"), "grade": _("Grade"), "date": _("Date"),

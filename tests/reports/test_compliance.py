@@ -7,6 +7,8 @@ import datetime as dt
 import io
 
 import pytest
+
+from interventions.services import probes_add
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -236,6 +238,11 @@ def referral(world):
     today = timezone.localdate()
     start = today - dt.timedelta(days=70)
     kids = {n: f.make_student(side.district, side.school, last_name=n, grade=3) for n in ("Gray", "Hale", "Irwin")}
+    # Hale is an English learner in the district for two years (Loudon's ELL referral exception).
+    with tenant_context(side.district):
+        type(kids["Hale"]).objects.filter(pk=kids["Hale"].pk).update(english_learner=True,
+                                                                     entry_date=today - dt.timedelta(days=800))
+        kids["Hale"].refresh_from_db()
     plans = {}
     with tenant_context(side.district):
         lexia = Intervention.objects.create(district=side.district, name="Lexia", area="reading", tiers=[3])
@@ -250,6 +257,9 @@ def referral(world):
             _sessions(side.district, plan=plan, provider=side.intervention_specialist,
                       day_minutes=[(d, 60) for d in days[:count]], attendance={plan: ["present"] * count})
             plans[name] = plan
+            # Flat weekly probes far below the aim line: the decision rules say "not responding".
+            probes_add(district=side.district, actor=None, plan=plan,
+                       probes=[(start + dt.timedelta(weeks=w, days=1), 30 + (w % 2)) for w in range(1, 10)])
         for name, status in (("Gray", "sent"), ("Irwin", "pending")):
             Notice.objects.create(district=side.district, student=kids[name], school=side.school,
                                   recipient_key="guardian:1", recipient_name="Parent", notice_key="tier-start",
@@ -280,8 +290,17 @@ def test_referral_readiness_checks_sessions_fidelity_and_parent_notice(referral,
     assert (rows["Irwin"].sessions_met, rows["Irwin"].fidelity_met, rows["Irwin"].notified) == (True, True, False)
     assert rows["Irwin"].referred_on == timezone.localdate()
     assert [r.ready for r in result["rows"]] == [True, False, False]  # ready ones first
+    # The policy's conditions, each met or not (special_education_referral, fidelity.log_required_for_referral).
+    gray = {c.key: c.met for c in rows["Gray"].conditions}
+    assert gray == {"minimum_sessions": True, "when": True, "not_responding": True, "fidelity_log": True,
+                    "fidelity": True, "notified": True}
+    assert set(rows["Hale"].unmet) >= {"minimum sessions", "fidelity met", "parents notified"}
+    # Exceptions that apply to the student: Loudon's English learners (entry at Tier II).
+    assert len(rows["Hale"].exceptions) == 1 and "ELL" in rows["Hale"].exceptions[0] or \
+        "English learners" in rows["Hale"].exceptions[0]
+    assert "May start in Tier 2" in rows["Hale"].exceptions[0] and rows["Gray"].exceptions == []
     response = login(side.psychologist).get(reverse("reports_referral"))
-    assert "1 plan meets all three conditions." in response.content.decode()
+    assert "1 plan meets all the policy&#x27;s conditions." in response.content.decode()
 
 
 def test_referral_readiness_agrees_with_the_plan_pages_engine(referral):
