@@ -30,7 +30,7 @@ from interventions.models import (
     TierPlacement,
 )
 from interventions.selectors import (
-    can_log_for_group, group_get, group_members, intervention_get, library, plan_get, plan_result, session_get,
+    group_get, group_members, intervention_get, library, plan_get, plan_result, session_get,
     visible_groups, visible_plans,
 )
 from interventions.services import (
@@ -40,39 +40,30 @@ from interventions.services import (
 from mtss import access_log
 from mtss.api_params import param_date as _param_date
 from mtss.api_params import param_int as _param_int
-from mtss.models import Role, School, User
+from mtss.api_permissions import MESSAGES, require
+from mtss.models import School, User
+from mtss.permissions import PLANNERS, SEES_WHOLE_DISTRICT
 from students.models import Student
 from students.selectors import visible_students
 
-LIBRARY_EDITORS = {Role.DISTRICT_ADMIN}
-PLACERS = {Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST}
-SUPERVISORS = {Role.DISTRICT_ADMIN, Role.PRINCIPAL}
 MAX_BULK_SESSIONS = 500
 MAX_PROBES = 1000
 
 
 # --- permissions ----------------------------------------------------------------------------
 
-def _require_role(request, roles, message: str) -> None:
-    if request.membership.role not in roles:
-        raise PermissionDenied(message)
-
-
-def can_log_for_plan(*, membership, plan: Plan) -> bool:
-    """The plan's provider, its group's provider, a principal or a district administrator."""
-    if membership.role in SUPERVISORS or plan.provider_id == membership.user_id:
-        return True
-    return bool(plan.group_id and plan.group and plan.group.provider_id == membership.user_id)
+def _require_planner(request, rule: str) -> None:
+    """Before the body is read: a role that may create this at some school (else 403). The object's own
+    rule (its school) is asked once the body named it."""
+    if request.membership.role not in PLANNERS:
+        raise PermissionDenied(MESSAGES[rule])
 
 
 def _require_logger(request, *, group: InterventionGroup | None = None, plan: Plan | None = None) -> None:
     if group is not None:
-        allowed = can_log_for_group(membership=request.membership, group=group)
+        require(request, "may_log_for_group", group)
     else:
-        allowed = can_log_for_plan(membership=request.membership, plan=plan)
-    if not allowed:
-        raise PermissionDenied("Only the provider, a principal or a district administrator can log for this "
-                               "group or plan.")
+        require(request, "may_log_for_plan", plan)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -164,7 +155,7 @@ class GroupSchoolField(_ScopedField):
 
     def scoped(self, request):
         schools = School.objects.filter(district=request.district)
-        if request.membership.role != Role.DISTRICT_ADMIN:
+        if request.membership.role not in SEES_WHOLE_DISTRICT:
             schools = schools.filter(pk__in=request.membership.schools.values("id"))
         return schools
 
@@ -218,7 +209,7 @@ class InterventionListCreate(generics.ListCreateAPIView):
         return rows
 
     def create(self, request, *args, **kwargs):
-        _require_role(request, LIBRARY_EDITORS, "Only district administrators can change the library.")
+        require(request, "may_edit_library")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         intervention = intervention_save(district=request.district, actor=request.user, **serializer.validated_data)
@@ -234,7 +225,7 @@ class InterventionDetail(generics.RetrieveUpdateAPIView):
 
     def update(self, request, *args, **kwargs):
         intervention = self.get_object()
-        _require_role(request, LIBRARY_EDITORS, "Only district administrators can change the library.")
+        require(request, "may_edit_library")
         serializer = self.get_serializer(intervention, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         intervention = intervention_save(district=request.district, actor=request.user, intervention=intervention,
@@ -284,9 +275,10 @@ class PlacementListCreate(generics.ListCreateAPIView):
         return response
 
     def create(self, request, *args, **kwargs):
-        _require_role(request, PLACERS, "Your role cannot place students in tiers.")
+        _require_planner(request, "may_place_in_tier")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        require(request, "may_place_in_tier", serializer.validated_data["student"])
         placement = placement_set(district=request.district, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(placement).data, status=status.HTTP_201_CREATED)
 
@@ -465,9 +457,10 @@ class PlanListCreate(generics.ListCreateAPIView):
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanCreatedSerializer})
     def post(self, request, *args, **kwargs):
-        _require_role(request, PLACERS, "Your role cannot start intervention plans.")
+        _require_planner(request, "may_create_plan")
         serializer = PlanCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
+        require(request, "may_create_plan", serializer.validated_data["student"])
         data = dict(serializer.validated_data)
         data["baseline_probes"] = [(p["date"], p["score"]) for p in data.pop("baseline_probes", [])]
         plan, warnings = plan_create(district=request.district, actor=request.user, **data)
@@ -653,9 +646,10 @@ class GroupListCreate(generics.ListCreateAPIView):
 
     @extend_schema(responses={201: GroupDetailSerializer})
     def post(self, request, *args, **kwargs):
-        _require_role(request, PLACERS, "Your role cannot create intervention groups.")
+        _require_planner(request, "may_create_group")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        require(request, "may_create_group", serializer.validated_data["school"])
         group = group_create(district=request.district, actor=request.user, **serializer.validated_data)
         return Response(_group_detail(request, group), status=status.HTTP_201_CREATED)
 

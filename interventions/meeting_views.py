@@ -17,10 +17,10 @@ from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
 from mtss.models import User
+from mtss.permissions import allowed, require
 from mtss.selectors import school_list
 from students.selectors import student_get, visible_students
 
-TEAM = tuple(selectors.TEAM_ROLES)
 
 
 
@@ -36,12 +36,13 @@ def meeting_list(request):
                     .select_related("school").order_by("-starts_at")[:100])
     schools = school_list(district=request.district, membership=request.membership)
     form = MeetingForm(request.POST or None, schools=schools)
-    can_create = request.membership.role in TEAM
+    can_create = any(allowed(request.membership, "may_create_meeting", school) for school in schools)
     if request.method == "POST":
         if not can_create:
             raise Http404
         if form.is_valid():
             data = form.cleaned_data
+            require(request, "may_create_meeting", data["school"])
             try:
                 created = services.meeting_create(
                     district=request.district, actor=request.user, school=data["school"], team_type=data["team_type"],
@@ -58,7 +59,7 @@ def meeting_list(request):
 @district_member()
 def meeting_detail(request, meeting_id: int):
     meeting = selectors.meeting_get(district=request.district, membership=request.membership, meeting_id=meeting_id)
-    can_run = request.membership.role in TEAM and meeting.status != Meeting.Status.CLOSED
+    can_run = allowed(request.membership, "may_run_meeting", meeting) and meeting.status != Meeting.Status.CLOSED
     students = visible_students(district=request.district, membership=request.membership).filter(
         school=meeting.school, exit_date__isnull=True).order_by("last_name", "first_name")
     add_form = AgendaAddForm(request.POST if request.POST.get("action") == "add" else None, students=students)
@@ -118,7 +119,8 @@ def agenda_item(request, meeting_id: int, item_id: int):
     panel = selectors.item_panel(district=request.district, item=item)
     decision = panel["decision"]
     owners = User.objects.filter(memberships__district=request.district, memberships__is_active=True).order_by("last_name")
-    can_decide = request.membership.role in TEAM and meeting.status != Meeting.Status.CLOSED
+    can_decide = (allowed(request.membership, "may_decide_in_meeting", meeting)
+                  and meeting.status != Meeting.Status.CLOSED)
     if request.method == "POST":
         if not can_decide:
             raise Http404
@@ -172,9 +174,10 @@ def meeting_recap(request, meeting_id: int):
     return _pdf(recap_pdf(district=request.district, meeting=meeting), f"meeting-{meeting.pk}-recap.pdf")
 
 
-@district_member(*TEAM)
+@district_member()
 def referral_packet(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_print_referral_packet", student)
     access_log.record(request, action="export", what="special-education referral packet", student_ids=[student.pk])
     return _pdf(referral_packet_pdf(district=request.district, student=student), f"referral-packet-{student.pk}.pdf")
 

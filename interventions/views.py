@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -20,40 +20,35 @@ from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
 from mtss.models import Membership, Role, User
+from mtss.permissions import PROVIDER_ROLES, allowed, require
 from mtss.selectors import school_list
 from students.selectors import student_get
-
-WRITERS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST)
 
 
 
 def _require_logger(request, group: InterventionGroup) -> None:
-    from django.http import Http404
-
-    if not selectors.can_log_for_group(membership=request.membership, group=group):
-        raise Http404
+    require(request, "may_log_for_group", group)
 
 
 def _providers(district):
     return User.objects.filter(
         memberships__district=district, memberships__is_active=True,
-        memberships__role__in=list(services.PROVIDER_ROLES)).distinct().order_by("last_name", "first_name")
+        memberships__role__in=list(PROVIDER_ROLES)).distinct().order_by("last_name", "first_name")
 
 
 @district_member()
 def group_list(request):
     groups = list(selectors.visible_groups(district=request.district, membership=request.membership)
                   .filter(is_active=True).select_related("school", "provider", "intervention"))
-    can_create = request.membership.role in WRITERS
+    schools = school_list(district=request.district, membership=request.membership)
+    can_create = any(allowed(request.membership, "may_create_group", school) for school in schools)
     form = GroupForm(request.POST or None, district=request.district, providers=_providers(request.district),
-                     schools=school_list(district=request.district, membership=request.membership),
-                     initial={"provider": request.user.pk, "tier": 2, "area": "reading"})
+                     schools=schools, initial={"provider": request.user.pk, "tier": 2, "area": "reading"})
     if request.method == "POST":
         if not can_create:
-            from django.http import Http404
-
             raise Http404
         if form.is_valid():
+            require(request, "may_create_group", form.cleaned_data["school"])
             try:
                 group = services.group_create(district=request.district, actor=request.user, **form.cleaned_data)
             except ValidationError as error:
@@ -138,10 +133,9 @@ def group_log_week(request, group_id: int):
 def session_edit(request, session_id: int):
     session = selectors.session_get(district=request.district, membership=request.membership, session_id=session_id)
     group = session.group
-    if group is None or not selectors.can_log_for_group(membership=request.membership, group=group):
-        from django.http import Http404
-
-        raise Http404
+    if group is None:
+        raise Http404  # a one-to-one session is corrected through the API
+    require(request, "may_edit_session", session)
     attendance = list(session.attendance.select_related("plan__student").order_by("plan__student__last_name"))
     if request.method == "POST":
         if request.POST.get("action") == "delete":
@@ -175,12 +169,10 @@ def session_edit(request, session_id: int):
 @district_member()
 def plan_detail(request, plan_id: int):
     plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
-    can_write = request.membership.role in WRITERS or plan.provider_id == request.user.pk
+    can_write = allowed(request.membership, "may_add_probe", plan)
     probe_form, bulk_form = ProbeForm(prefix="one"), BulkProbeForm(prefix="bulk")
     if request.method == "POST":
         if not can_write:
-            from django.http import Http404
-
             raise Http404
         bound = ProbeForm(request.POST, prefix="one") if "one-date" in request.POST else BulkProbeForm(request.POST, prefix="bulk")
         if bound.is_valid():
@@ -210,9 +202,10 @@ def plan_detail(request, plan_id: int):
     })
 
 
-@district_member(*WRITERS)
+@district_member()
 def plan_create(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_create_plan", student)
     providers = _providers(request.district)
     groups = InterventionGroup.objects.filter(district=request.district, school=student.school, is_active=True)
     form = PlanForm(request.POST or None, district=request.district, providers=providers, groups=groups,

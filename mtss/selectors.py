@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from mtss.models import AccessLog, District, Membership, Role, School
+from mtss.models import AccessLog, District, Membership, School
+from mtss.permissions import SEES_WHOLE_DISTRICT
 
 SESSION_DISTRICT_KEY = "district_id"
 
@@ -62,8 +63,6 @@ def _json_contains_supported() -> bool:
 
     return connection.vendor == "postgresql"
 
-
-SEES_WHOLE_DISTRICT = {Role.DISTRICT_ADMIN}
 
 
 def policy_versions(*, district: District):

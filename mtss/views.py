@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from mtss.decorators import district_member
-from mtss.models import Role
 from mtss.selectors import SESSION_DISTRICT_KEY, access_log_list, memberships_for_user
 
 
@@ -35,7 +34,7 @@ def district_switch(request):
     return redirect(target or "/")
 
 
-@district_member(Role.DISTRICT_ADMIN)
+@district_member("may_view_access_log")
 def access_log(request):
     def _int(name):
         value = request.GET.get(name, "")

@@ -22,10 +22,10 @@ from django.http import Http404
 
 from interventions.models import TierPlacement
 from mtss.models import District, Membership, Role
+from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT
 from students.models import SUBGROUPS, Enrollment, Guardian, Student, StudentUserObjectPermission
 
 VIEW_STUDENT = "view_student"
-SCHOOL_ROLES = {Role.PRINCIPAL, Role.PSYCHOLOGIST, Role.COUNSELOR, Role.READ_ONLY}
 
 
 def _granted(district: District, membership: Membership) -> Q:
@@ -56,9 +56,9 @@ def visible_students(*, district: District, membership: Membership | None) -> Qu
     if membership is None or membership.district_id != district.pk or not membership.is_active:
         return students.none()
     role = membership.role
-    if role == Role.DISTRICT_ADMIN:
+    if role in SEES_WHOLE_DISTRICT:
         return students
-    if role in SCHOOL_ROLES:
+    if role in SCHOOL_WIDE:
         return students.filter(_in_schools(membership))
     if role == Role.INTERVENTION_SPECIALIST:
         return students.filter(_granted(district, membership) | (_in_schools(membership) & _flagged()))

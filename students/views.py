@@ -13,15 +13,13 @@ from django.utils.translation import gettext as _
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
-from mtss.models import Role
+from mtss.permissions import allowed, require
 from mtss.selectors import school_list
 from students.forms import GuardianForm, StudentFilterForm, StudentForm
 from students.selectors import StudentFilters, open_tiers, student_get, student_list, student_record
 from students.services import guardian_create, student_create, student_update
 
 PAGE_SIZE = 25
-EDITORS = (Role.DISTRICT_ADMIN,)
-GUARDIAN_EDITORS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.COUNSELOR, Role.INTERVENTION_SPECIALIST)
 
 
 @district_member()
@@ -51,7 +49,7 @@ def student_list_view(request):
         "form": form,
         "page": page,
         "rows": [(s, tiers.get(s.pk, {})) for s in rows],
-        "can_create": request.membership.role in EDITORS,
+        "can_create": allowed(request.membership, "may_create_student"),
     }
     template = "students/_results.html" if request.htmx else "students/student_list.html"
     return render(request, template, context)
@@ -67,15 +65,15 @@ def student_detail_view(request, student_id: int):
         "student": student,
         **student_record(district=request.district, student=student),
         **student_timeline(district=request.district, student=student),
-        "can_plan": request.membership.role in (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST),
-        "can_edit": request.membership.role in EDITORS,
-        "can_add_guardian": request.membership.role in GUARDIAN_EDITORS,
+        "can_plan": allowed(request.membership, "may_create_plan", student),
+        "can_edit": allowed(request.membership, "may_edit_student", student),
+        "can_add_guardian": allowed(request.membership, "may_add_guardian", student),
     }
     return render(request, "students/student_detail.html", context)
 
 
 
-@district_member(*EDITORS)
+@district_member("may_create_student")
 def student_create_view(request):
     form = StudentForm(request.POST or None, district=request.district)
     if request.method == "POST" and form.is_valid():
@@ -88,9 +86,10 @@ def student_create_view(request):
     return render(request, "students/student_form.html", {"form": form, "title": _("New student")})
 
 
-@district_member(*EDITORS)
+@district_member()
 def student_edit_view(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_edit_student", student)
     form = StudentForm(request.POST or None, instance=student, district=request.district)
     if request.method == "POST" and form.is_valid():
         try:
@@ -105,9 +104,10 @@ def student_edit_view(request, student_id: int):
     return render(request, "students/student_form.html", {"form": form, "title": _("Edit student"), "student": student})
 
 
-@district_member(*GUARDIAN_EDITORS)
+@district_member()
 def guardian_create_view(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_add_guardian", student)
     form = GuardianForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
