@@ -222,6 +222,11 @@ def _group_body(s: Setting) -> dict:
             "tier": 2, "intervention": s.intervention.pk, "sessions_per_week": 3, "minutes_per_session": 30}
 
 
+def _group_plan_ids(s: Setting) -> list[int]:
+    with tenant_context(s.district):
+        return list(Plan.objects.filter(district=s.district, group=s.group).values_list("pk", flat=True))
+
+
 def _logged_session(s: Setting) -> dict:
     with tenant_context(s.district):
         session = session_log(district=s.district, actor=None, group=s.group, date=next(s.extra["days"]),
@@ -294,10 +299,12 @@ ACTIONS: dict[str, Action] = {
         api=lambda c, t: c.post("/api/v1/groups/", t["body"], format="json"),
         hidden_page=200, hidden_api=400),
     "log_group_session": Action(
-        prepare=lambda s: {"group": s.group, "before": s.count(InterventionSession, group=s.group)},
+        prepare=lambda s: {"group": s.group, "before": s.count(InterventionSession, group=s.group),
+                           "members": _group_plan_ids(s)},
         changed=lambda s, t: s.count(InterventionSession, group=t["group"]) == t["before"] + 1,
         page=lambda c, t: c.post(reverse("group_detail", args=[t["group"].pk]),
-                                 {"date": t["date"], "minutes": "30", "note": ""}),
+                                 {"date": t["date"], "minutes": "30", "note": "",
+                                  **{f"att_{pk}": "present" for pk in t["members"]}}),
         api=lambda c, t: c.post("/api/v1/sessions/", {"group": t["group"].pk, "date": t["date"], "minutes": 30},
                                 format="json"),
         hidden=frozenset({OTHER_SCHOOL, T}), hidden_api=400),
@@ -368,8 +375,8 @@ ACTIONS: dict[str, Action] = {
     "screening_review_queue": Action(prepare=lambda s: {}, changed=None,
                                page=_page_get("screening_review"), page_ok=200, hidden=ROLE_ONLY),
     "create_window": Action(
-        prepare=lambda s: {"before": s.count(ScreeningWindow)},
-        changed=lambda s, t: s.count(ScreeningWindow) == t["before"] + 1,
+        prepare=lambda s: {},  # _prepare removes the district's windows first
+        changed=lambda s, t: s.count(ScreeningWindow) == 1,
         page=lambda c, t: c.post(reverse("screening_windows"), {
             "school_year": t["year"].pk, "season": "fall", "start_date": "2026-09-01", "end_date": "2026-09-30"}),
         api=lambda c, t: c.post("/api/v1/windows/", {"school_year": t["year"].name, "season": "fall",
