@@ -5,11 +5,14 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu fonts-noto-core fonts-noto-cjk gettext \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml ./
-RUN pip install uv && uv pip install --system -r pyproject.toml
+# The same pinned, hashed versions as every other install (`make lock` writes the lock).
+COPY requirements/lock.txt requirements/lock.txt
+RUN pip install --no-cache-dir uv==0.13.9 && uv pip install --system --no-cache --require-hashes -r requirements/lock.txt
 COPY . .
+# A failed collectstatic or compilemessages fails the build: an image without its static
+# files or translations must not ship.
 RUN SECRET_KEY=build-only DJANGO_DEBUG=0 python manage.py collectstatic --no-input -v 0 \
-    && python manage.py compilemessages -v 0 --ignore '.venv/*' || true
+    && SECRET_KEY=build-only DJANGO_DEBUG=0 python manage.py compilemessages -v 0 --ignore '.venv/*'
 RUN useradd --create-home --uid 10001 mtss && mkdir -p /app/var && chown -R mtss /app/var
 USER mtss
 EXPOSE 8000

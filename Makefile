@@ -2,16 +2,43 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
+# Every machine installs the same versions: pinned, hashed lock files compiled from
+# pyproject.toml by `make lock` (prod for the Docker image, prod+dev here and in CI).
+LOCK := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
+LOCK_COMPILE := $(UV) pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes -q \
+  --custom-compile-command "make lock"
+# Test mode is explicit (mtss/settings_test.py): management commands run for the tests use it too.
+TEST_MANAGE := DJANGO_SETTINGS_MODULE=mtss.settings_test $(PY) manage.py
+# Models against migrations, on no real database: an empty PostgreSQL has no app role yet.
+MIGRATIONS_CHECK := DATABASE_URL=sqlite://:memory: $(TEST_MANAGE) makemigrations --check --dry-run
 
-.PHONY: demo test bench venv services services-stop lint messages
+# uv does not read pip's configuration: follow a package index configured for pip, if any.
+PIP_INDEX := $(or $(PIP_INDEX_URL),$(shell pip3 config get global.index-url 2>/dev/null))
+ifneq ($(strip $(PIP_INDEX)),)
+export UV_INDEX_URL ?= $(PIP_INDEX)
+endif
 
-$(STAMP): pyproject.toml
+.PHONY: demo test bench venv services services-stop lint lock messages
+
+$(UV):
 	@PYTHON_BIN=$$(scripts/find_python.sh) || exit 1; \
 	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYTHON_BIN"; "$$PYTHON_BIN" -m venv $(VENV); fi
-	@$(PY) -m pip install -q --disable-pip-version-check uv
-	@$(VENV)/bin/uv pip install -q --python $(PY) -r pyproject.toml --extra dev
+	@$(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK) | $(UV)
+	@$(PY) scripts/check_lock.py pyproject.toml $(LOCK) $(DEV_LOCK)
+	@$(UV) pip install -q --python $(PY) --require-hashes -r $(DEV_LOCK)
 	@touch $(STAMP)
+
+# Recompile the lock files after changing pyproject.toml. Versions already locked are
+# kept; `make lock LOCK_ARGS=--upgrade` moves every unpinned dependency to its newest.
+lock: | $(UV)
+	$(LOCK_COMPILE) $(LOCK_ARGS) -o $(LOCK)
+	$(LOCK_COMPILE) $(LOCK_ARGS) --extra dev -o $(DEV_LOCK)
 
 venv: $(STAMP)
 
@@ -27,7 +54,8 @@ demo: $(STAMP)
 # (and says so); REQUIRE_SERVICES=1 turns a missing service into an error.
 test: $(STAMP)
 	@exports=$$($(PY) scripts/check_services.py) || exit 1; eval "$$exports"; \
-	  $(PY) manage.py compilemessages -v 0 --ignore '.venv/*' >/dev/null 2>&1 || true; \
+	  $(TEST_MANAGE) compilemessages -v 0 --ignore '.venv/*' >/dev/null 2>&1 || true; \
+	  $(MIGRATIONS_CHECK) || { echo "makemigrations --check failed: a model changed without its migration?" >&2; exit 1; }; \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -40,6 +68,15 @@ services:
 
 services-stop:
 	@scripts/services.sh stop
+
+# Style and migrations: ruff's checks and formatting (configured in pyproject.toml), and
+# no model change without its migration.
+lint: $(STAMP)
+	@status=0; \
+	  $(VENV)/bin/ruff check . || status=1; \
+	  $(VENV)/bin/ruff format --check . || status=1; \
+	  $(MIGRATIONS_CHECK) || status=1; \
+	  exit $$status
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l es --ignore '.venv/*' --ignore 'var/*'

@@ -27,6 +27,8 @@ from datetime import date, timedelta
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from mtss import palette
+
 Score = float
 Point = tuple[date, Score]
 
@@ -60,16 +62,16 @@ L_DESC_CRITERION = gettext_noop("Criterion %(value)s.")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Colours (contrast on white): all >= 4.5:1.
-C_PROGRESS = "#1f4e9c"  # blue, 7.9:1
+C_PROGRESS = palette.BLUE
 C_BASELINE = "#4d4d4d"  # dark grey, 8.5:1
 C_AIM = "#1e7b34"  # green, 5.4:1
-C_TREND = "#b34700"  # dark orange, 5.3:1
+C_TREND = palette.ORANGE
 C_GOAL = "#1e7b34"
 C_PHASE = "#595959"  # grey, 7:1
 C_CRITERION = "#6a3d9a"  # purple, 8.2:1
-C_AXIS = "#333333"
-C_GRID = "#e2e2e2"
-C_TEXT = "#222222"
+C_AXIS = palette.AXIS
+C_GRID = palette.GRID
+C_TEXT = palette.TEXT
 
 FONT = "Helvetica, Arial, 'DejaVu Sans', sans-serif"
 FS = 11  # base font size (px in the viewBox)

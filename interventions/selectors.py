@@ -15,7 +15,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from interventions.models import (
-    Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanPhase, Probe, TierPlacement,
+    Attendance,
+    Decision,
+    Intervention,
+    InterventionGroup,
+    InterventionSession,
+    Plan,
+    PlanPhase,
+    Probe,
 )
 from mtss.models import District, Membership
 from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
@@ -23,8 +30,7 @@ from mtss.policy.adapters import rule_config
 from mtss.rules import engine
 from mtss.rules.config import RuleConfig
 from mtss.selectors import policy_document
-from students.selectors import visible_students
-
+from students.access import visible_students
 
 
 def library(*, district: District, area: str | None = None, active_only: bool = True) -> QuerySet[Intervention]:
@@ -287,8 +293,6 @@ def student_timeline(*, district: District, student) -> dict:
     probe_counts = defaultdict(int)
     for plan_id in Probe.objects.filter(district=district, plan_id__in=ids, is_baseline=False).values_list("plan_id", flat=True):
         probe_counts[plan_id] += 1
-    from interventions.models import Decision
-
     decisions = list(Decision.objects.filter(district=district, student=student)
                      .select_related("meeting", "decided_by").order_by("-meeting__starts_at"))
     return {"plans": [(p, delivered[p.pk], probe_counts[p.pk]) for p in plans], "decisions": decisions}

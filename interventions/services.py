@@ -11,12 +11,18 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import (
-    MAX_SESSION_MINUTES, Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanPhase, Probe,
+    MAX_SESSION_MINUTES,
+    Attendance,
+    Intervention,
+    InterventionGroup,
+    InterventionSession,
+    Plan,
+    PlanPhase,
+    Probe,
     TierPlacement,
 )
 from mtss.models import District, Membership, School, User

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from interventions import meeting_views, views
+from interventions import views
+from interventions.meetings import urls as meeting_urls
 
 urlpatterns = [
     path("caseload/", views.caseload, {"mine_only": True}, name="caseload"),
@@ -11,9 +12,6 @@ urlpatterns = [
     path("sessions/<int:session_id>/", views.session_edit, name="session_edit"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
     path("students/<int:student_id>/plans/new/", views.plan_create, name="plan_create"),
-    path("meetings/", meeting_views.meeting_list, name="meeting_list"),
-    path("meetings/<int:meeting_id>/", meeting_views.meeting_detail, name="meeting_detail"),
-    path("meetings/<int:meeting_id>/items/<int:item_id>/", meeting_views.agenda_item, name="agenda_item"),
-    path("meetings/<int:meeting_id>/recap.pdf", meeting_views.meeting_recap, name="meeting_recap"),
-    path("students/<int:student_id>/referral-packet.pdf", meeting_views.referral_packet, name="referral_packet"),
 ]
+# The meeting pages live in interventions/meetings/ but keep their /interventions/ URLs.
+urlpatterns += meeting_urls.urlpatterns

@@ -19,11 +19,10 @@ from interventions.progress import chart_svg
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
-from mtss.models import Membership, Role, User
+from mtss.models import Role, User
 from mtss.permissions import PROVIDER_ROLES, allowed, require
 from mtss.selectors import school_list
 from students.selectors import student_get
-
 
 
 def _require_logger(request, group: InterventionGroup) -> None:

@@ -1,4 +1,17 @@
-"""MTSS / RtI case management: the project package and the core of the product."""
-from .celery import app as celery_app
+"""MTSS / RtI case management: the project package and the core of the product.
+
+The Celery app is loaded when Django starts (``MtssConfig.ready``) and on demand as
+``mtss.celery_app``, not on import: the pure rules engine
+(``python -m mtss.rules.evaluate``) imports this package and must start in well
+under a second without Django settings or a SECRET_KEY.
+"""
 
 __all__ = ("celery_app",)
+
+
+def __getattr__(name: str):
+    if name == "celery_app":
+        from .celery import app
+
+        return app
+    raise AttributeError(f"module 'mtss' has no attribute {name!r}")

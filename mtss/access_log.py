@@ -15,6 +15,25 @@ def record(request, *, action: str, what: str, student_ids: Iterable[int]) -> No
     entries.append((action, what, sorted({int(i) for i in student_ids})))
 
 
+# For a DRF list view (put it before the generic view class): log the students whose rows
+# the page returned. `access_what` names them in the log; the rows' student id is the
+# `access_student_field` of each serialized row (override `access_student_ids` otherwise).
+# No docstring on purpose: drf-spectacular would show it as every such view's description.
+class AccessLoggedList:
+
+    access_what = ""
+    access_student_field = "student"
+
+    def access_student_ids(self, rows: list[dict]) -> list[int]:
+        return [row[self.access_student_field] for row in rows]
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        record(request._request, action="api_read", what=self.access_what,
+               student_ids=self.access_student_ids(response.data["results"]))
+        return response
+
+
 def client_ip(request) -> str | None:
     # Behind the production proxy REMOTE_ADDR is the proxy; gunicorn is run with
     # --forwarded-allow-ips so the real address arrives here already.

@@ -217,3 +217,7 @@ class PolicyVersion(DistrictOwned):
     @property
     def label(self) -> str:
         return f"{self.name}@{self.version}"
+
+
+# The school calendar lives in its own module; imported here so that Django registers it in `mtss`.
+from mtss.calendars.models import CalendarEvent, DayCycle, Term  # noqa: E402,F401

@@ -283,6 +283,7 @@ may_view_compliance = _roles(*SCHOOL_REPORTERS)
 may_view_referral_readiness = _roles(*REFERRAL_REPORTERS)
 may_view_district_dashboard = _roles(Role.DISTRICT_ADMIN)
 may_edit_policy = _roles(Role.DISTRICT_ADMIN)
+may_edit_calendar = _roles(Role.DISTRICT_ADMIN)
 may_view_access_log = _roles(Role.DISTRICT_ADMIN)
 
 

@@ -1,11 +1,14 @@
 """Reads of the core, scoped by district."""
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from mtss.models import AccessLog, District, Membership, School
+from mtss.models import AccessLog, District, Membership, PolicyVersion, School
 from mtss.permissions import SEES_WHOLE_DISTRICT
+from mtss.policy import validate_policy
 
 SESSION_DISTRICT_KEY = "district_id"
 
@@ -59,21 +62,15 @@ def access_log_list(*, district: District, user_id: int | None = None, student_i
 
 
 def _json_contains_supported() -> bool:
-    from django.db import connection
-
     return connection.vendor == "postgresql"
 
 
 
 def policy_versions(*, district: District):
-    from mtss.models import PolicyVersion
-
     return PolicyVersion.objects.filter(district=district).select_related("created_by").order_by("-version")
 
 
 def policy_version_get(*, district: District, version_id: int):
-    from mtss.models import PolicyVersion
-
     try:
         return PolicyVersion.objects.select_related("created_by").get(district=district, pk=version_id)
     except PolicyVersion.DoesNotExist:
@@ -82,9 +79,6 @@ def policy_version_get(*, district: District, version_id: int):
 
 def policy_current(*, district: District, as_of=None):
     """The version in effect on `as_of` (default today): newest effective date, then newest version."""
-    from django.utils import timezone
-
-    from mtss.models import PolicyVersion
 
     as_of = as_of or timezone.localdate()
     return (
@@ -103,8 +97,6 @@ def policy_document(*, district: District, as_of=None):
     Versions never change, so the validated document is memoised per
     (district id, version id): keyed by the district like everything per tenant.
     """
-    from mtss.policy import validate_policy
-
     version = policy_current(district=district, as_of=as_of)
     if version is None:
         return None, None

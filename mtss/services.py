@@ -7,8 +7,10 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from mtss.models import ApiToken, AuditEvent, District, Membership, MembershipSchool, Role, School, User
+from mtss import events
+from mtss.models import ApiToken, AuditEvent, District, Membership, MembershipSchool, PolicyVersion, Role, School, User
 from mtss.tenancy import tenant_context
+from mtss.policy import validate_policy
 
 
 def audit(*, district: District, actor: User | None, verb: str, obj=None, changes: dict | None = None) -> AuditEvent:
@@ -64,9 +66,6 @@ def api_token_revoke(*, district: District, token: ApiToken, actor: User) -> Non
 @transaction.atomic
 def policy_version_create(*, district: District, actor: User | None, data: dict, effective_from, note: str = ""):
     """Validate and store a new policy version; raises PolicyValidationError naming fields."""
-    from mtss.models import PolicyVersion
-    from mtss.policy import validate_policy
-
     document = validate_policy(data)
     # Serialise version numbers per district (two admins saving at once).
     District.objects.select_for_update().filter(pk=district.pk).first()
@@ -83,8 +82,6 @@ def policy_version_create(*, district: District, actor: User | None, data: dict,
     )
     audit(district=district, actor=actor, verb="policy.create", obj=version,
           changes={"version": version.version, "name": document.name})
-    # Risk levels follow the policy: recompute the screening scores it now governs.
-    from screening.tasks import risk_recompute_task
-
-    transaction.on_commit(lambda: risk_recompute_task.delay(district.pk, str(effective_from)))
+    # Risk levels follow the policy: screening recomputes the scores it now governs (on commit).
+    events.announce(events.POLICY_CHANGED, district_id=district.pk, effective_from=effective_from)
     return version

@@ -4,10 +4,10 @@ Defaults are safe for the embedded demo (SQLite, jobs run in-process, mail to
 files). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and friends; the
 README lists every variable.
 """
-import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +17,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("MTSS_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DJANGO_DEBUG", False)
-TESTING = "pytest" in sys.modules or envbool("MTSS_TESTING", False)
+# Test mode is explicit: the test settings (mtss/settings_test.py, named in pyproject.toml)
+# and the tests' own subprocesses set MTSS_TESTING. Importing pytest never switches it on.
+TESTING = envbool("MTSS_TESTING", False)
 SECRET_KEY = envstr("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG and not TESTING:
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "screening",
     "notifications",
     "reports",
+    "demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -126,6 +129,25 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The beat schedule: task names only (strings), so the core imports no app. A small fixed
+# schedule; each entry fans out to the districts that are due, and every task is idempotent
+# (a notice's unique key, claimed sends, a delivery per subscription and week, a snapshot
+# replaced whole), so a beat that fires twice never sends anything twice (ARCHITECTURE.md, Jobs).
+CELERY_BEAT_SCHEDULE = {
+    "notices-outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
+    "notices-progress-reports": {"task": "notifications.tasks.progress_reports_due",
+                                 "schedule": crontab(hour=6, minute=0)},
+    "notices-screening-results": {"task": "notifications.tasks.screening_letters_due",
+                                  "schedule": crontab(hour=6, minute=15)},
+    "notices-staff-reminders": {"task": "notifications.tasks.staff_reminders_due",
+                                "schedule": crontab(hour=6, minute=30, day_of_week="mon")},
+    # Monday morning, after the weekend: last week's fidelity summary to subscribers.
+    "reports-weekly-fidelity": {"task": "reports.tasks.weekly_fidelity_summaries_due",
+                                "schedule": crontab(hour=6, minute=45, day_of_week="mon")},
+    # Nightly: the district dashboard's evaluation snapshot (reports.models.PlanEvaluation).
+    "reports-evaluations-nightly": {"task": "reports.tasks.refresh_evaluations_all",
+                                    "schedule": crontab(hour=2, minute=15)},
+}
 
 # --- Auth, sessions, security ------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

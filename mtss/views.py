@@ -7,6 +7,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from mtss.api_params import query_int
 from mtss.decorators import district_member
 from mtss.selectors import SESSION_DISTRICT_KEY, access_log_list, memberships_for_user
 
@@ -36,11 +37,8 @@ def district_switch(request):
 
 @district_member("may_view_access_log")
 def access_log(request):
-    def _int(name):
-        value = request.GET.get(name, "")
-        return int(value) if value.isdigit() else None
-
-    entries = access_log_list(district=request.district, user_id=_int("user"), student_id=_int("student"))
+    entries = access_log_list(district=request.district, user_id=query_int(request.GET.get("user")),
+                              student_id=query_int(request.GET.get("student")))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "mtss/access_log.html", {"page": page})
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mtss import access_log
+from mtss.api_params import param_choice, param_int
 from mtss.api_permissions import require
 from notifications import selectors, services
 from notifications.languages import LANGUAGES
@@ -45,23 +46,6 @@ class NoticeDetailSerializer(NoticeSerializer):
         return NoticeEventSerializer(selectors.notice_events(district=notice.district, notice=notice), many=True).data
 
 
-def _int_param(request, name):
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise serializers.ValidationError({name: "Must be an integer."}) from None
-
-
-def _choice_param(request, name, choices):
-    value = request.query_params.get(name) or None
-    if value is not None and value not in choices:
-        raise serializers.ValidationError({name: f"Must be one of: {', '.join(choices)}."})
-    return value
-
-
 class NoticeList(generics.ListAPIView):
     serializer_class = NoticeSerializer
 
@@ -76,9 +60,9 @@ class NoticeList(generics.ListAPIView):
     def get_queryset(self):
         request = self.request
         filters = selectors.NoticeFilters(
-            status=_choice_param(request, "status", NoticeStatus.values),
-            letter_type=_choice_param(request, "type", LetterType.values),
-            school_id=_int_param(request, "school"), student_id=_int_param(request, "student"))
+            status=param_choice(request.query_params, "status", NoticeStatus.values),
+            letter_type=param_choice(request.query_params, "type", LetterType.values),
+            school_id=param_int(request.query_params, "school"), student_id=param_int(request.query_params, "student"))
         return selectors.notice_list(district=request.district, membership=request.membership, filters=filters)
 
 
@@ -98,8 +82,8 @@ class NoticePreview(APIView):
                    responses={(200, "text/html"): str, (200, "application/pdf"): bytes})
     def get(self, request, notice_id: int):
         notice = selectors.notice_get(district=request.district, membership=request.membership, notice_id=notice_id)
-        lang = _choice_param(request, "lang", list(LANGUAGES))
-        output = _choice_param(request, "output", ["html", "pdf"]) or "html"
+        lang = param_choice(request.query_params, "lang", list(LANGUAGES))
+        output = param_choice(request.query_params, "output", ["html", "pdf"]) or "html"
         context = letter_context(district=request.district, notice=notice, language=lang, strict=False)
         access_log.record(request._request, action="api_view", what="notice preview", student_ids=[notice.student_id])
         html = render_html(context)

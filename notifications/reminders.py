@@ -16,12 +16,11 @@ from django.utils import timezone
 
 from mtss.models import District, User
 from notifications.models import StaffReminder
+from interventions.models import Plan
+from interventions.selectors import evaluate_plans, next_probe_due
 
 
 def _counts(*, district: District, as_of) -> dict[int, dict[str, int]]:
-    from interventions.models import Plan
-    from interventions.selectors import evaluate_plans, next_probe_due
-
     plans = list(Plan.objects.filter(district=district, status=Plan.Status.ACTIVE).select_related("student",
                                                                                                  "placement"))
     counts: dict[int, dict[str, int]] = defaultdict(lambda: {"overdue_probes": 0, "reviews_due": 0})

@@ -1,5 +1,5 @@
 """Reads of notices, scoped by district and by which students the user may see
-(students.selectors.visible_students): a notice is as private as its student."""
+(students.access.visible_students): a notice is as private as its student."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +11,8 @@ from mtss.models import District, Membership
 from notifications.models import (
     Channel, DistrictLanguage, LetterSettings, LetterText, Notice, NoticeEvent, NoticeStatus, PrintBatch,
 )
-from students.selectors import visible_students
+from students.access import visible_students
+from mtss.selectors import school_list
 
 MAX_PAGE = 100
 
@@ -76,8 +77,6 @@ def status_counts(*, district: District, membership: Membership) -> dict[str, in
 
 def print_queue(*, district: District, membership: Membership) -> list[dict]:
     """Per school the user may print for: how many printed letters wait for a batch."""
-    from mtss.selectors import school_list
-
     schools = list(school_list(district=district, membership=membership))
     waiting = dict(Notice.objects.filter(district=district, school__in=schools, channel=Channel.PRINT,
                                          status=NoticeStatus.GENERATED, print_batch__isnull=True)
@@ -86,8 +85,6 @@ def print_queue(*, district: District, membership: Membership) -> list[dict]:
 
 
 def print_batches(*, district: District, membership: Membership, limit: int = 20) -> list[PrintBatch]:
-    from mtss.selectors import school_list
-
     schools = school_list(district=district, membership=membership).values("id")
     return list(PrintBatch.objects.filter(district=district, school_id__in=schools).select_related("school",
                                                                                                   "created_by")
@@ -95,8 +92,6 @@ def print_batches(*, district: District, membership: Membership, limit: int = 20
 
 
 def print_batch_get(*, district: District, membership: Membership, batch_id: int) -> PrintBatch:
-    from mtss.selectors import school_list
-
     schools = school_list(district=district, membership=membership).values("id")
     try:
         return PrintBatch.objects.select_related("school").get(district=district, school_id__in=schools, pk=batch_id)

@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mtss.models import District, School, User
+from mtss.models import District, School, SchoolYear, User
 from mtss.selectors import policy_document
 from mtss.services import audit
 from notifications.languages import CATALOGUED, letter_language
@@ -32,6 +32,9 @@ from notifications.models import (
     Channel, DistrictLanguage, LetterSettings, LetterText, LetterType, Notice, NoticeEvent, NoticeStatus, PrintBatch,
 )
 from students.models import Guardian, Student
+from interventions.models import Plan
+from notifications.letters.blocks import LetterIncomplete, OVERRIDABLE_KEYS
+from screening.models import Score, ScreeningWindow
 
 log = logging.getLogger(__name__)
 
@@ -309,9 +312,6 @@ def progress_reports_create(*, district: District, as_of: dt.date | None = None,
     Set-based: one query for the plans, one for the guardians, one insert; a re-run
     for the same period inserts nothing (the unique key).
     """
-    from interventions.models import Plan
-    from mtss.models import SchoolYear
-
     today = as_of or timezone.localdate()
     version, policy = policy_document(district=district, as_of=today)
     if policy is None or not policy.parent_contact.progress_reports:
@@ -443,7 +443,6 @@ def notice_send(*, district: District, notice_id: int) -> Notice | None:
         notice.refresh_from_db(fields=["attempts"])
         attempts = notice.attempts + 1
         message = f"{type(error).__name__}: {error}"[:2000]
-        from notifications.letters.blocks import LetterIncomplete
 
         # A letter missing a required block's data cannot succeed on retry: no next attempt;
         # staff see the reason and regenerate once the data is there.
@@ -595,8 +594,6 @@ def language_set_reviewed(*, district: District, language: str, reviewed: bool, 
 def letter_text_set(*, district: District, language: str, key: str, text: str, reviewed: bool = False,
                     actor: User | None = None) -> LetterText | None:
     """Set (or with empty text, remove) the district's wording of one paragraph."""
-    from notifications.letters.blocks import OVERRIDABLE_KEYS
-
     errors = {}
     if language not in CATALOGUED:
         errors["language"] = _("Unknown letter language %(l)s.") % {"l": language}
@@ -646,8 +643,6 @@ def screening_letters_create(*, district: District, window, actor: User | None =
     25th percentile, RULES.md 4.4). The period is the window, so a re-run adds nothing.
     Scores are read in one query; notices are queued per student (a background job).
     """
-    from screening.models import Score
-
     by_student: dict[int, list] = {}
     students: dict[int, Student] = {}
     for score in (Score.objects.filter(district=district, window=window).select_related("measure", "student")
@@ -673,7 +668,5 @@ def screening_letters_create(*, district: District, window, actor: User | None =
 
 def closed_windows(*, district: District, today: dt.date, within_days: int = 7) -> list:
     """Windows that closed in the last week (a missed daily run is caught up)."""
-    from screening.models import ScreeningWindow
-
     return list(ScreeningWindow.objects.filter(district=district, end_date__lt=today,
                                                end_date__gte=today - dt.timedelta(days=within_days)))

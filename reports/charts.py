@@ -14,18 +14,20 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from mtss import palette
+
 FONT = "Helvetica, Arial, 'DejaVu Sans', sans-serif"
 FS = 11
 CHAR_W = 0.58
-C_BAR = "#1f4e9c"  # blue, 7.9:1
-C_MUTED = "#6b6b6b"  # grey, 5.3:1
-C_TEXT = "#222222"
-C_AXIS = "#333333"
-C_GRID = "#e2e2e2"
-C_THRESHOLD = "#b34700"  # dark orange, 5.3:1
+C_BAR = palette.BLUE
+C_MUTED = palette.MUTED
+C_TEXT = palette.TEXT
+C_AXIS = palette.AXIS
+C_GRID = palette.GRID
+C_THRESHOLD = palette.ORANGE
 # Tier segments: light fills (the label inside is dark text, > 7:1), separated by white gaps.
-TIER_FILLS = {1: "#c9dcf2", 2: "#fde68a", 3: "#fecaca"}
-TIER_EDGES = {1: "#1f4e9c", 2: "#8a6d00", 3: "#9f1239"}
+TIER_FILLS = palette.TIER_FILL
+TIER_EDGES = palette.TIER_EDGE
 
 
 def _t(value) -> str:

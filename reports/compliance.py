@@ -32,7 +32,9 @@ from mtss.selectors import policy_document
 from reports.evaluation import evaluate, response_of
 from reports.selectors import Effect, current_students
 from students.models import SUBGROUPS
-from students.selectors import visible_students
+from students.access import visible_students
+from screening.models import Score, ScreeningWindow
+from notifications.models import Notice
 
 # Building-log columns -> the area keys a policy may use for them (Holland Patent: ela,
 # math, social-studies, science; other districts: reading for ELA).
@@ -138,8 +140,6 @@ def emis_on_track(*, district: District, membership: Membership, year: SchoolYea
     (Ohio: grades 1-3 by September 30, kindergarten by November 1, RULES.md 4.5).
     Three queries.
     """
-    from screening.models import Score
-
     students = current_students(district=district, membership=membership).filter(grade__in=K3)
     rows: dict[int, EmisRow] = {}
     for (student_id, state_id, local_id, last, first, preferred, grade, school, code) in (
@@ -205,8 +205,6 @@ def rimp_status(*, district: District, membership: Membership, year: SchoolYear,
     RIMP counts as given when a RIMP notice (notifications, letter type "rimp") was
     sent or acknowledged; its date is when it was sent. Four queries.
     """
-    from notifications.models import Notice
-
     required = rimp_policy(district=district, today=today)
     within = required.due_within_days if required is not None and required.due_within_days else 60
     emis = [r for r in emis_on_track(district=district, membership=membership, year=year)
@@ -285,8 +283,6 @@ def referral_readiness(*, district: District, membership: Membership, today: dt.
     rule counts them, honouring "minutes must match" when the policy says so), counted
     by the batch engine over the whole plan phase. Six queries.
     """
-    from notifications.models import Notice
-
     _v, policy = policy_document(district=district, as_of=today)
     from_tier = policy.special_education_referral.from_tier if policy is not None else 3
     minimum = {}
@@ -355,8 +351,6 @@ def program_evaluation(*, district: District, membership: Membership, year: Scho
     share and rates of improvement, with n); exits to Tier 1 since the previous point.
     A fixed number of queries per point (four points a year).
     """
-    from screening.models import Score, ScreeningWindow
-
     windows = list(ScreeningWindow.objects.filter(district=district, school_year=year)
                    .select_related("school_year").order_by("start_date"))
     points = [EvaluationPoint(label=str(w), day=w.end_date) for w in windows]

@@ -7,7 +7,7 @@
 * **Logged**: every export writes one access-log row (action ``export``) with the
   ids of the students whose data the file holds (mtss/access_log.py; FERPA).
 * **Scoped**: the tables come from selectors that only read what the user may see
-  (students.selectors.visible_students), so an export can hold nothing more than
+  (students.access.visible_students), so an export can hold nothing more than
   the page.
 * Small tables are built in memory; CSV is streamed, so a long drill-down list
   never sits whole in memory.
@@ -25,10 +25,10 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from mtss import access_log
+from mtss.spreadsheet import formula_safe
 from reports.tables import Table
 
 FORMATS = ("csv", "xlsx")
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -42,10 +42,7 @@ def safe_cell(value: Any) -> Any:
         return value
     if isinstance(value, (dt.date, dt.datetime)):
         return value
-    text = str(value)
-    if text.startswith(DANGEROUS_FIRST):
-        return "'" + text
-    return text
+    return formula_safe(value)
 
 
 def safe_row(values: Iterable[Any]) -> list[Any]:

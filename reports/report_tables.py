@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.urls import reverse
+from django.urls import reverse, reverse as url
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -90,8 +90,6 @@ def fidelity_groups_table(groups: list[FidelityGroup], *, by_label: str, link: C
 
 
 def plans_table(rows: list[PlanFidelity]) -> Table:
-    from django.urls import reverse as url
-
     table = Table(key="plans", page_limit=PAGE_LIMIT, caption=_("Plans"), columns=[
         _c("student", _("Student")), _c("local_id", _("Local id")), _c("grade", _("Grade")), _c("tier", _("Tier"), True),
         _c("area", _("Area")), _c("intervention", _("Intervention")), _c("provider", _("Interventionist")),
@@ -315,8 +313,6 @@ def rimp_table(rows: list[RimpRow], within: int) -> Table:
 
 
 def referral_table(rows: list[ReadinessRow]) -> Table:
-    from django.urls import reverse as url
-
     table = Table(key="referral", page_limit=PAGE_LIMIT, caption=_("Special-education referral readiness"), columns=[
         _c("student", _("Student")), _c("grade", _("Grade")), _c("school", _("School")), _c("tier", _("Tier"), True),
         _c("intervention", _("Intervention")), _c("sessions", _("Sessions delivered"), True),

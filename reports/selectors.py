@@ -1,7 +1,7 @@
 """Reads for the principal's fidelity dashboard and the district dashboard.
 
 Every function takes the district first and the user's membership, and reads only
-students the user may see (students.selectors.visible_students). Each runs a fixed
+students the user may see (students.access.visible_students). Each runs a fixed
 number of set-based queries, whatever the number of students, plans, sessions or
 probes (the benchmark prints the count at two sizes); the per-plan arithmetic is
 done on the few hundred rows a school has, or by the database's GROUP BY.
@@ -40,8 +40,10 @@ from mtss.models import District, Membership, School, SchoolYear, User
 from mtss.permissions import SEES_WHOLE_DISTRICT
 from mtss.selectors import policy_document
 from reports.evaluation import EPOCH, attendance_rows, evaluate
+from reports.models import PlanEvaluation
+from screening.models import Score, ScreeningWindow
+from students.access import visible_students
 from students.models import SUBGROUPS, Student
-from students.selectors import visible_students
 
 HELD = (Attendance.Status.PRESENT, Attendance.Status.STUDENT_ABSENT)
 DEFAULT_IDLE_DAYS = 14
@@ -556,8 +558,6 @@ def effectiveness(*, district: District, membership: Membership, area: str | Non
 
     One query: the snapshot rows of visible students with the subgroup flags; pandas groups them.
     """
-    from reports.models import PlanEvaluation
-
     students = visible_students(district=district, membership=membership)
     rows = PlanEvaluation.objects.filter(district=district, student__in=students.values("pk"))
     if area:
@@ -586,10 +586,6 @@ def screening_participation(*, district: District, membership: Membership, year:
     Overall, by school and by subgroup; two queries per window at most (windows are
     three a year). Students count when enrolled on the window's last day.
     """
-    try:
-        from screening.models import Score, ScreeningWindow
-    except ImportError:  # pragma: no cover - the screening app is part of the project
-        return {"windows": [], "missing": True}
     windows = list(ScreeningWindow.objects.filter(district=district, school_year=year)
                    .select_related("school_year").order_by("start_date"))
     result = []

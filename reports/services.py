@@ -17,6 +17,7 @@ from interventions.models import Plan
 from mtss.models import AccessLog, District, Membership, School, User
 from mtss.permissions import allowed
 from mtss.services import audit
+from reports.documents import weekly_fidelity_pdf
 from reports.evaluation import evaluate, response_of
 from reports.models import PlanEvaluation, ReportDelivery, ReportKind, ReportSubscription
 
@@ -97,8 +98,6 @@ def delivery_send(*, district: District, delivery_id: int) -> ReportDelivery | N
     subscription turned off). The PDF holds aggregates only, no student names or
     ids; the export is still recorded in the access log (with no student ids).
     """
-    from reports.documents import weekly_fidelity_pdf
-
     if not delivery_claim(district=district, delivery_id=delivery_id):
         return None
     delivery = ReportDelivery.objects.select_related("subscription__user", "subscription__school").get(

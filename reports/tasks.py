@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from mtss.models import District
+from mtss.models import District, User
 from mtss.tenancy import tenant_context
 from reports import services
 
@@ -43,8 +43,6 @@ def refresh_evaluations_all() -> int:
 
 @shared_task
 def refresh_evaluations(district_id: int, actor_id: int | None = None) -> int:
-    from mtss.models import User
-
     district = District.objects.get(pk=district_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     with tenant_context(district):

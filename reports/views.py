@@ -20,11 +20,12 @@ from mtss.decorators import district_member
 from mtss.models import SchoolYear
 from reports import compliance, report_tables, selectors, services
 from reports.charts import Bar, Stack, bar_chart_svg, tier_stack_svg
+from reports.documents import weekly_fidelity_pdf
 from reports.exports import FORMATS, export_table
 from reports.forms import FidelityFilterForm, SchoolYearForm
 from reports.models import ReportDelivery, ReportKind, ReportSubscription
 from reports.tables import MIN_N, Table, pct
-
+from reports.tasks import refresh_evaluations as task
 
 
 def _export_links(request, tables: list[Table]) -> None:
@@ -190,8 +191,6 @@ def fidelity_plans(request, school_id: int):
 
 @district_member("may_view_fidelity")
 def fidelity_pdf(request, school_id: int):
-    from reports.documents import weekly_fidelity_pdf
-
     school = selectors.report_school_get(district=request.district, membership=request.membership,
                                          school_id=school_id)
     form, filters = _fidelity_filters(request)
@@ -290,7 +289,6 @@ def district_dashboard(request):
 def refresh_evaluations(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    from reports.tasks import refresh_evaluations as task
 
     task.delay(request.district.pk, request.user.pk)
     messages.success(request, _("The district numbers are being recomputed; reload the page in a minute."))

@@ -1,7 +1,7 @@
 """REST API for screening: the assessment catalog, screening windows, scores (read,
 and bulk create with the file import's validation) and import jobs.
 
-Thin views over screening.selectors and screening.services (interventions/api.py
+Thin views over screening.selectors and screening.services (interventions/api/
 is the pattern): objects are looked up through district-scoped selectors first, so
 another district's id answers 404 like a missing one; then the role is checked
 (403); then the body (400, naming the field or the item).
@@ -151,9 +151,10 @@ def _run_summary(run: ImportRun) -> dict:
 @extend_schema(parameters=[OpenApiParameter("window", int), OpenApiParameter("measure", str),
                            OpenApiParameter("student", int), OpenApiParameter("school", int),
                            OpenApiParameter("grade", int), OpenApiParameter("tier", int)])
-class ScoreListCreate(generics.ListCreateAPIView):
+class ScoreListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
     """GET: scores of the students you may see. POST (district administrators): up to 5,000 scores,
     `{"scores": [...]}`, validated like an imported file; all or nothing, recorded as an import."""
+    access_what = "screening scores"
 
     serializer_class = ScoreSerializer
 
@@ -168,12 +169,6 @@ class ScoreListCreate(generics.ListCreateAPIView):
         if params.get("measure"):
             rows = rows.filter(measure__key=params["measure"])
         return rows.order_by("-test_date", "id")
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_log.record(request._request, action="api_read", what="screening scores",
-                          student_ids=[row["student"] for row in response.data["results"]])
-        return response
 
     @extend_schema(request=inline_serializer("ScoreBulk", fields={"scores": SCORE_INPUT.__class__(many=True)}),
                    responses={201: inline_serializer("ScoreBulkResult", fields={

@@ -272,7 +272,8 @@ class ReviewItem(DistrictOwned):
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+", **_BULK)
     score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="review_items")
-    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="+", **_BULK)
+    # related_name: students/access.py reaches the review queue from Student without importing screening.
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="review_items", **_BULK)
     window = models.ForeignKey(ScreeningWindow, on_delete=models.CASCADE, related_name="+", **_BULK)
     status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.OPEN)
     reason = models.TextField(_("reason"), blank=True)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 # The 80/15/5 guideline: about 80 % of students succeed with Tier 1 alone (MTSS-RI,
 # RULES.md 3.3), about 15 % need Tier 2 and 5 % Tier 3 (the guideline, and the
-# shape the demo districts are built to, mtss/demo.py `_place_tiers`).
+# shape the demo districts are built to, demo/districts.py `_place_tiers`).
 TIER_GUIDELINE = {1: 80.0, 2: 15.0, 3: 5.0}
 
 # Policy subgroup keys (mtss/policy/schema.py SUBGROUPS) -> Student flags (students/models.py).

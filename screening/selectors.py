@@ -3,7 +3,7 @@
 Aggregates (the school x grade x measure breakdown, the subgroup split) are
 restricted to the membership's schools (mtss.selectors.school_list). Lists that
 name students (the review queue, mid-year entrants, API scores) go through
-students.selectors.visible_students, so a student the user may not see is never
+students.access.visible_students, so a student the user may not see is never
 listed and answers 404 like a missing one.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from screening.models import (
     Assessment, ColumnMapping, ImportRowError, Measure, NormTable, ReviewItem, Score, ScreeningWindow,
 )
 from students.models import SUBGROUPS, ImportRun, Student
-from students.selectors import visible_students
+from students.access import visible_students
 
 IMPORT_KINDS = (ImportRun.Kind.ROSTER, ImportRun.Kind.SCORES, "norms")
 # The subgroup split shows these first: closing the gaps of English learners and students
@@ -287,17 +287,6 @@ def review_item_get(*, district: District, membership: Membership, item_id: int)
                 .get(district=district, pk=item_id, student_id__in=visible))
     except ReviewItem.DoesNotExist:
         raise Http404 from None
-
-
-def flagged_by_screening() -> Q:
-    """For students.selectors: a student in the review queue (not dismissed or withdrawn).
-
-    `visible_students` shows specialists the flagged students of their schools; screening
-    flags belong there too (the comment in students/selectors.py `_flagged` expects them).
-    """
-    return Q(Exists(ReviewItem.objects.filter(
-        student_id=OuterRef("pk"),
-        status__in=[ReviewItem.Status.OPEN, ReviewItem.Status.REVIEWED, ReviewItem.Status.PLAN_STARTED])))
 
 
 # --- mid-year entrants ----------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from screening.models import (
     Season,
 )
 from students.importers.csvio import Column, ErrorLog, ImportFileError, RowError, open_csv, open_source
-from students.models import ImportRun
+from students.models import ImportRun, Student
+from students.services import roster_import
 
 NORMS_FORMAT = "norms-csv"
 NORMS_KIND = "norms"  # ImportRun.kind for norm tables (README: ask for ImportRun.Kind.NORMS)
@@ -279,8 +280,6 @@ def scores_import(*, district: District, actor: User | None, path=None, format: 
 def roster_import_run(*, district: District, actor: User | None, path, dry_run: bool = False,
                       accept_valid_rows: bool = False) -> ImportRun:
     """students.services.roster_import, keeping every rejected row for the CSV download."""
-    from students.services import roster_import
-
     run = roster_import(district=district, actor=actor, path=path, dry_run=dry_run,
                         accept_valid_rows=accept_valid_rows)
     with tenant_context(district):
@@ -650,11 +649,11 @@ def review_queue_refresh(*, district: District, window_ids: list[int]) -> tuple[
     """
     if not window_ids:
         return 0, 0
-    from interventions.models import TierPlacement
-
     now = timezone.now()
     items, scores = ReviewItem._meta.db_table, Score._meta.db_table
-    placements = TierPlacement._meta.db_table
+    # interventions.TierPlacement's table, reached through Student's reverse relation:
+    # interventions sits above screening, so screening does not import it.
+    placements = Student._meta.get_field("placements").related_model._meta.db_table
     marks = ", ".join(["%s"] * len(window_ids))
     with hash_joins(), connection.cursor() as cursor:
         cursor.execute(f"""

@@ -4,8 +4,14 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.db import transaction
 
 from mtss.models import District
+
+
+def policy_changed(*, district_id: int, effective_from) -> None:
+    """mtss.events.POLICY_CHANGED: risk levels follow the policy, so re-band once the version is committed."""
+    transaction.on_commit(lambda: risk_recompute_task.delay(district_id, str(effective_from)))
 
 
 @shared_task

@@ -21,13 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mtss import access_log
+from mtss.api_params import query_int
 from mtss.decorators import district_member
 from mtss.models import School, SchoolYear
 from mtss.permissions import allowed
 from mtss.selectors import school_list
+from mtss.spreadsheet import formula_safe
 from mtss.tenancy import tenant_context
 from screening import selectors, services
-from screening.charts import COLORS, breakdown_svg
+from screening.charts import COLORS, EDGES, breakdown_svg
 from screening.forms import MappingForm, NormsForm, UploadForm, WindowForm
 from screening.importers import FORMATS
 from screening.models import ReviewItem
@@ -36,13 +38,6 @@ from students.importers.csvio import ERRORS_CSV_HEADER
 from students.models import ImportRun
 
 ERRORS_SHOWN = 50
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _errors_to_form(form, error: ValidationError) -> None:
@@ -55,7 +50,7 @@ def _errors_to_form(form, error: ValidationError) -> None:
 
 
 def _window(request):
-    window_id = _int(request.GET.get("window"))
+    window_id = query_int(request.GET.get("window"))
     if window_id:
         return selectors.window_get(district=request.district, window_id=window_id)
     return selectors.default_window(district=request.district)
@@ -69,15 +64,15 @@ def overview(request):
     district, membership = request.district, request.membership
     window = _window(request)
     context = {"windows": list(selectors.windows(district=district)), "window": window,
-               "guideline": TIER_GUIDELINE, "colors": COLORS}
+               "guideline": TIER_GUIDELINE, "colors": COLORS, "edges": EDGES}
     if window is None:
         return render(request, "screening/overview.html", context)
     schools = list(school_list(district=district, membership=membership))
-    school_id = _int(request.GET.get("school"))
+    school_id = query_int(request.GET.get("school"))
     if school_id and school_id not in {s.pk for s in schools}:
         school_id = None  # another district's or school's id reads as "all my schools"
-    grade = _int(request.GET.get("grade"))
-    measure_id = _int(request.GET.get("measure"))
+    grade = query_int(request.GET.get("grade"))
+    measure_id = query_int(request.GET.get("measure"))
     filters = {"school_id": school_id, "grade": grade, "measure_id": measure_id}
     result = selectors.breakdown(district=district, membership=membership, window=window, **filters)
     total, subgroups = selectors.subgroup_breakdown(district=district, membership=membership, window=window,
@@ -171,7 +166,7 @@ def windows(request):
     years = SchoolYear.objects.filter(district=district).order_by("-start_date")
     form = WindowForm(request.POST or None, school_years=years)
     if request.method == "POST" and request.POST.get("action") == "defaults":
-        year = years.filter(pk=_int(request.POST.get("school_year"))).first()
+        year = years.filter(pk=query_int(request.POST.get("school_year"))).first()
         if year is None:
             raise Http404
         try:
@@ -376,12 +371,6 @@ class _Echo:
         return value
 
 
-def _safe(value) -> str:
-    """As csvio.write_errors_csv: a value a spreadsheet would run as a formula gets a leading '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @district_member("may_manage_screening")
 def import_errors_csv(request, run_id: int):
     district = request.district
@@ -396,7 +385,7 @@ def import_errors_csv(request, run_id: int):
         with tenant_context(district):
             yield writer.writerow(ERRORS_CSV_HEADER)
             for error in errors:
-                yield writer.writerow([_safe(error.get(k)) for k in ERRORS_CSV_HEADER])
+                yield writer.writerow([formula_safe(error.get(k)) for k in ERRORS_CSV_HEADER])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime(run.started_at).strftime("%Y%m%d-%H%M")

@@ -6,6 +6,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from mtss import access_log
+from mtss.api_params import param_int
 from mtss.api_permissions import require
 from mtss.models import School
 from students.models import SUBGROUPS, Enrollment, Guardian, Student
@@ -63,21 +64,12 @@ class StudentDetailSerializer(StudentSerializer):
 
 
 def _filters(params) -> StudentFilters:
-    def _int(name):
-        value = params.get(name, "")
-        if value in ("", None):
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            raise serializers.ValidationError({name: "Must be an integer."}) from None
-
     subgroup = params.get("subgroup") or None
     if subgroup and subgroup not in SUBGROUPS:
         raise serializers.ValidationError({"subgroup": f"Unknown subgroup; one of {', '.join(SUBGROUPS)}."})
     return StudentFilters(
-        q=params.get("q", "").strip(), school_id=_int("school"), grade=_int("grade"), subgroup=subgroup,
-        tier=_int("tier"), include_exited=params.get("include_exited") in ("1", "true"),
+        q=params.get("q", "").strip(), school_id=param_int(params, "school"), grade=param_int(params, "grade"), subgroup=subgroup,
+        tier=param_int(params, "tier"), include_exited=params.get("include_exited") in ("1", "true"),
     )
 
 
@@ -92,19 +84,15 @@ def _require_editor(request, student=None) -> None:
         OpenApiParameter("include_exited", bool),
     ]
 )
-class StudentListCreate(generics.ListCreateAPIView):
+class StudentListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
+    access_what = "students"
+    access_student_field = "id"
     serializer_class = StudentSerializer
 
     def get_queryset(self):
         return student_list(
             district=self.request.district, membership=self.request.membership, filters=_filters(self.request.query_params)
         )
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        ids = [row["id"] for row in response.data["results"]]
-        access_log.record(request._request, action="api_read", what="students", student_ids=ids)
-        return response
 
     def create(self, request, *args, **kwargs):
         _require_editor(request)
@@ -138,7 +126,8 @@ class StudentDetail(generics.RetrieveUpdateAPIView):
         return Response(StudentDetailSerializer(student, context=self.get_serializer_context()).data)
 
 
-class GuardianListCreate(generics.ListCreateAPIView):
+class GuardianListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
+    access_what = "guardians"
     serializer_class = GuardianSerializer
     pagination_class = None
 
@@ -150,10 +139,8 @@ class GuardianListCreate(generics.ListCreateAPIView):
     def get_queryset(self):
         return Guardian.objects.filter(district=self.request.district, student=self.student()).order_by("id")
 
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        access_log.record(request._request, action="api_read", what="guardians", student_ids=[self.kwargs["student_id"]])
-        return response
+    def access_student_ids(self, rows: list[dict]) -> list[int]:
+        return [self.kwargs["student_id"]]
 
     def create(self, request, *args, **kwargs):
         student = self.student()

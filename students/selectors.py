@@ -1,70 +1,19 @@
 """Reads of students, scoped by district and by what the user may see.
 
-Who sees which student (the README's permission matrix):
-
-| role                     | sees                                                              |
-|--------------------------|-------------------------------------------------------------------|
-| district_admin           | every student in the district                                     |
-| principal                | students of the membership's schools                              |
-| psychologist, counselor  | students of the membership's schools                              |
-| read_only                | students of the membership's schools (no writes)                  |
-| intervention_specialist  | own caseload (guardian grant) + students in tier 2 or above in own schools |
-| teacher                  | own enrolled students (guardian grant from the roster)           |
-
-A student the user may not see answers 404, exactly like a missing one.
+Who sees which student is decided in students/access.py (`visible_students`); every
+read here starts from it. A student the user may not see answers 404, exactly like a
+missing one.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from interventions.models import TierPlacement
-from mtss.models import District, Membership, Role
-from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT
-from students.models import SUBGROUPS, Enrollment, Guardian, Student, StudentUserObjectPermission
-
-VIEW_STUDENT = "view_student"
-
-
-def _granted(district: District, membership: Membership) -> Q:
-    grants = StudentUserObjectPermission.objects.filter(
-        district=district,
-        user_id=membership.user_id,
-        permission__codename=VIEW_STUDENT,
-        content_object_id=OuterRef("pk"),
-    )
-    return Q(Exists(grants))
-
-
-def _in_schools(membership: Membership) -> Q:
-    return Q(school_id__in=membership.schools.values("id"))
-
-
-def _flagged() -> Q:
-    """Flagged: an open placement above Tier 1, or an at-risk screening result still in review."""
-    from screening.selectors import flagged_by_screening  # screening imports this module
-
-    return Q(
-        Exists(TierPlacement.objects.filter(student_id=OuterRef("pk"), end_date__isnull=True, tier__gte=2))
-    ) | flagged_by_screening()
-
-
-def visible_students(*, district: District, membership: Membership | None) -> QuerySet[Student]:
-    students = Student.objects.filter(district=district)
-    if membership is None or membership.district_id != district.pk or not membership.is_active:
-        return students.none()
-    role = membership.role
-    if role in SEES_WHOLE_DISTRICT:
-        return students
-    if role in SCHOOL_WIDE:
-        return students.filter(_in_schools(membership))
-    if role == Role.INTERVENTION_SPECIALIST:
-        return students.filter(_granted(district, membership) | (_in_schools(membership) & _flagged()))
-    if role == Role.TEACHER:
-        return students.filter(_granted(district, membership))
-    return students.none()
+from mtss.models import District, Membership
+from students.access import in_open_tier, visible_students
+from students.models import SUBGROUPS, Enrollment, Guardian, Student
 
 
 @dataclass(frozen=True)
@@ -96,10 +45,7 @@ def student_list(*, district: District, membership: Membership, filters: Student
     if filters.subgroup in SUBGROUPS:
         students = students.filter(**{filters.subgroup: True})
     if filters.tier:
-        open_in_tier = TierPlacement.objects.filter(
-            student_id=OuterRef("pk"), end_date__isnull=True, tier=filters.tier
-        )
-        students = students.filter(Exists(open_in_tier))
+        students = students.filter(in_open_tier(filters.tier))
     return students.order_by("last_name", "first_name", "id")
 
 
@@ -121,7 +67,7 @@ def student_record(*, district: District, student: Student) -> dict:
             .order_by("-start_date")
         ),
         "placements": list(
-            TierPlacement.objects.filter(district=district, student=student)
+            student.placements.filter(district=district)
             .select_related("decided_by")
             .order_by("area", "-start_date")
         ),
@@ -131,9 +77,9 @@ def student_record(*, district: District, student: Student) -> dict:
 def open_tiers(*, district: District, student_ids: list[int]) -> dict[int, dict[str, int]]:
     """{student_id: {area: tier}} for the students on one page, in one query."""
     tiers: dict[int, dict[str, int]] = {}
-    rows = TierPlacement.objects.filter(
-        district=district, student_id__in=student_ids, end_date__isnull=True
-    ).values_list("student_id", "area", "tier")
+    rows = Student.objects.filter(
+        district=district, pk__in=student_ids, placements__district=district, placements__end_date__isnull=True
+    ).values_list("pk", "placements__area", "placements__tier")
     for student_id, area, tier in rows:
         tiers.setdefault(student_id, {})[area] = tier
     return tiers

@@ -8,8 +8,11 @@ from guardian.shortcuts import get_perms_for_model
 
 from mtss.models import District, School, User
 from mtss.services import audit
-from students.models import Guardian, Student, StudentUserObjectPermission
-from students.selectors import VIEW_STUDENT
+from students.models import Guardian, ImportRun, Student, StudentUserObjectPermission
+from students.access import VIEW_STUDENT
+from django.utils import timezone
+from mtss.tenancy import tenant_context
+from students.importers.oneroster import read_roster
 
 STUDENT_FIELDS = [
     "school", "local_id", "state_id", "sourced_id", "first_name", "middle_name", "last_name", "preferred_name",
@@ -131,12 +134,6 @@ def roster_import(*, district: District, actor: User | None, path, dry_run: bool
     rejected rows (the run stores the first ImportRun.ERROR_LIMIT).
     See students/importers/oneroster.py and README.md, "Roster import".
     """
-    from django.utils import timezone
-
-    from mtss.tenancy import tenant_context
-    from students.importers.oneroster import read_roster
-    from students.models import ImportRun
-
     started = timezone.now()
 
     def record(status: str, errors: list[dict], error_count: int) -> ImportRun:

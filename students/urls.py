@@ -5,7 +5,7 @@ from students import views
 urlpatterns = [
     path("", views.student_list_view, name="student_list"),
     path("new/", views.student_create_view, name="student_create"),
-    path("<int:student_id>/", views.student_detail_view, name="student_detail"),
+    # <int:student_id>/ (the record page) is interventions/student_urls.py: it composes plans and meetings.
     path("<int:student_id>/edit/", views.student_edit_view, name="student_edit"),
     path("<int:student_id>/guardians/new/", views.guardian_create_view, name="guardian_create"),
 ]

@@ -1,4 +1,7 @@
-"""Student pages: the list with search and filters, the record, create and edit.
+"""Student pages: the list with search and filters, create and edit.
+
+The record page composes placements, plans and meetings, so it lives a layer up
+(interventions/student_record.py), under the same /students/<id>/ URL.
 
 Name search is sent with POST so that student names never appear in URLs
 (and so never in proxy or server logs); non-identifying filters work with GET.
@@ -16,7 +19,7 @@ from mtss.forms import apply_validation_error
 from mtss.permissions import allowed, require
 from mtss.selectors import school_list
 from students.forms import GuardianForm, StudentFilterForm, StudentForm
-from students.selectors import StudentFilters, open_tiers, student_get, student_list, student_record
+from students.selectors import StudentFilters, open_tiers, student_get, student_list
 from students.services import guardian_create, student_create, student_update
 
 PAGE_SIZE = 25
@@ -53,24 +56,6 @@ def student_list_view(request):
     }
     template = "students/_results.html" if request.htmx else "students/student_list.html"
     return render(request, template, context)
-
-
-@district_member()
-def student_detail_view(request, student_id: int):
-    student = student_get(district=request.district, membership=request.membership, student_id=student_id)
-    access_log.record(request, action="view", what="student record", student_ids=[student.pk])
-    from interventions.selectors import student_timeline
-
-    context = {
-        "student": student,
-        **student_record(district=request.district, student=student),
-        **student_timeline(district=request.district, student=student),
-        "can_plan": allowed(request.membership, "may_create_plan", student),
-        "can_edit": allowed(request.membership, "may_edit_student", student),
-        "can_add_guardian": allowed(request.membership, "may_add_guardian", student),
-    }
-    return render(request, "students/student_detail.html", context)
-
 
 
 @district_member("may_create_student")

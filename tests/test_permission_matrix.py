@@ -31,7 +31,15 @@ from rest_framework.test import APIClient
 
 from interventions.meeting_services import agenda_add, decision_record, meeting_create
 from interventions.models import (
-    ActionItem, AgendaItem, Decision, Intervention, InterventionGroup, InterventionSession, Meeting, Plan, Probe,
+    ActionItem,
+    AgendaItem,
+    Decision,
+    Intervention,
+    InterventionGroup,
+    InterventionSession,
+    Meeting,
+    Plan,
+    Probe,
 )
 from interventions.services import group_create, placement_set, plan_create, session_log
 from mtss.models import Role

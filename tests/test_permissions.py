@@ -5,7 +5,8 @@ from guardian.core import ObjectPermissionChecker
 
 from interventions.models import TierPlacement
 from mtss.tenancy import tenant_context
-from students.selectors import StudentFilters, student_list, visible_students
+from students.access import visible_students
+from students.selectors import StudentFilters, student_list
 from students.services import student_grant_access, student_revoke_access
 from tests import factories as f
 

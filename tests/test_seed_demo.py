@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: four deterministic, idempotent demo districts (mtss/demo.py).
+"""`manage.py seed_demo`: four deterministic, idempotent demo districts (demo/districts.py).
 
 Reads of district-owned rows run inside `tenant_context`, so the tests pass on
 PostgreSQL under row-level security as well as on SQLite.
@@ -14,14 +14,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from interventions.models import TierPlacement
-from mtss import demo
+from demo import districts as demo
 from mtss.models import (
     AccessLog, District, Membership, MembershipSchool, PolicyVersion, Role, School, SchoolYear, User,
 )
 from mtss.policy import validate_policy
 from mtss.tenancy import tenant_context
 from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
-from students.selectors import visible_students
+from students.access import visible_students
 
 SCALE = 0.2  # 52-80 students a district: enough for every role, quick to build
 SLUGS = [spec.slug for spec in demo.SPECS]

@@ -5,9 +5,24 @@ The engine (``mtss/rules/``) knows nothing of the document's shape: it takes a
 change to the document format touches the engine nowhere else.
 """
 import math
+import re
+from collections.abc import Iterable
+from datetime import date
 
-from mtss.policy.schema import PolicyDocument, ProgressMonitoringMeasure
+from mtss.policy.schema import NormTable, PolicyDocument, ProgressMonitoringMeasure
+from mtss.rules.calendar import WEEKDAY_NAMES
 from mtss.rules.config import DECISION_RULES, RuleConfig
+from mtss.rules.norms import NormCuts, NormPoint, dual_discrepancy_cuts
+
+# Common vendor names of curriculum-based measures and the words that identify the
+# policy's measure for them (a policy may also list its own aliases).
+VENDOR_NAMES: dict[str, tuple[str, ...]] = {
+    "rcbm": ("rcbm", "oral reading", "orf"),
+    "orf": ("rcbm", "oral reading", "orf"),
+    "maze": ("maze",),
+    "mcap": ("mcap", "concepts and applications"),
+    "mcomp": ("mcomp", "computation"),
+}
 
 
 def rule_config(
@@ -52,7 +67,21 @@ def rule_config(
         "four_point": rules.four_point.drives_recommendation,
         "trend": rules.trend.drives_recommendation,
         "dual_discrepancy": rules.dual_discrepancy.drives_recommendation,
+        "median_three": rules.median_three.drives_recommendation,
     }
+    decision_rules = tuple(rule for rule in DECISION_RULES if driving.get(rule, False))
+    four_point_min = rules.four_point.min_points
+    trend_min = rules.trend.min_points
+    median_min = rules.median_three.min_points
+    dd_decides = rules.dual_discrepancy.decides_when_applicable
+    if policy.area(area).kind == "behavior":
+        # Behaviour data: at least three points, judged on level (median rule) and trend.
+        behavior = rules.behavior
+        decision_rules = tuple(rule for rule in DECISION_RULES if rule in behavior.rules)
+        trend_min = median_min = behavior.min_points
+        four_point_min = max(behavior.min_points, rules.four_point.consecutive_points)
+        dd_decides = False
+    duration_weeks = policy_tier.expected_duration_weeks
 
     return RuleConfig(
         policy_name=policy.name,
@@ -60,15 +89,18 @@ def rule_config(
         tier=tier,
         area=area,
         is_top_tier=policy.is_top_tier(tier),
+        is_special_education_tier=policy_tier.special_education,
+        top_tier_intensify=rules.top_tier_intensify,
         baseline_k=policy.progress_monitoring.baseline_points,
         min_weeks=rules.min_weeks,
         roi_min_points=rules.trend.min_points_for_roi,
         four_point_n=rules.four_point.consecutive_points,
-        four_point_min_points=rules.four_point.min_points,
+        four_point_min_points=four_point_min,
         four_point_tolerance=rules.four_point.tolerance,
         trend_method=rules.trend.method,
         tukey_variant=rules.trend.tukey_variant,
-        trend_min_points=rules.trend.min_points,
+        trend_min_points=trend_min,
+        median_min_points=median_min,
         parallel_tolerance_abs=parallel_units,
         parallel_tolerance_rel=rules.trend.parallel_tolerance_percent / 100,
         # Level and growth cuts in score units come from the case's norms (the
@@ -77,8 +109,11 @@ def rule_config(
         dd_roi_cut=None,
         dd_level_points=rules.dual_discrepancy.level_points,
         dd_combine=rules.dual_discrepancy.non_responder_when,
-        dd_decides=rules.dual_discrepancy.decides_when_applicable,
-        decision_rules=tuple(rule for rule in DECISION_RULES if driving.get(rule, False)),
+        dd_decides=dd_decides,
+        dd_aim_rate_satisfies=rules.dual_discrepancy.growth_on_aim_line_satisfies,
+        decision_rules=decision_rules,
+        progress_test=rules.progress_test.method,
+        progress_confidence=rules.progress_test.confidence_percent / 100,
         fidelity_threshold_pct=policy.fidelity.threshold_percent,
         fidelity_basis=policy.fidelity.basis,
         low_fidelity_blocks_nonresponse=policy.fidelity.low_fidelity_blocks_not_responding,
@@ -97,7 +132,80 @@ def rule_config(
         exit_points=rules.exit.points_at_goal,
         raise_goal_when_ahead=rules.raise_goal_when_ahead,
         no_progress_roi=rules.no_progress_roi,
+        duration_min_weeks=duration_weeks.min if duration_weeks else None,
+        duration_max_weeks=duration_weeks.max if duration_weeks else None,
     )
+
+
+def measures_combine(policy: PolicyDocument) -> str:
+    """How a plan's several measures combine (``mtss.rules.plan.evaluate_plan(combine=...)``)."""
+    return policy.decision_rules.multiple_measures.combine
+
+
+def instructional_weekdays(policy: PolicyDocument) -> tuple[int, ...]:
+    """The policy's school week as ``date.weekday()`` numbers (the engine's ``Case.weekdays``)."""
+    return tuple(sorted(WEEKDAY_NAMES.index(name) for name in policy.calendar.instructional_weekdays))
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def find_measure(policy: PolicyDocument, name: str) -> ProgressMonitoringMeasure | None:
+    """The progress-monitoring measure a name means: its key, display name, one of its
+    aliases, or a common vendor name ("R-CBM", "Maze", "M-CAP"). ``None`` when none fits
+    (or several do): the caller warns that no norms are found, it does not refuse."""
+    wanted = _normalise(name)
+    if not wanted:
+        return None
+    measures = policy.progress_monitoring.measures
+    for measure in measures:
+        if wanted in {_normalise(measure.key), _normalise(measure.name), *map(_normalise, measure.aliases)}:
+            return measure
+    words = VENDOR_NAMES.get(wanted)
+    if words is None:
+        return None
+    fitting = [measure for measure in measures
+               if any(_normalise(word) in _normalise(measure.key) or word in measure.name.lower() for word in words)]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def norm_table(policy: PolicyDocument, measure: ProgressMonitoringMeasure | None) -> NormTable | None:
+    """The norm table for a measure: the measure's own, else the dual-discrepancy rule's
+    (when it belongs to that measure)."""
+    tables = {table.key: table for table in policy.progress_monitoring.norm_tables}
+    if measure is not None and measure.norm_table is not None:
+        return tables[measure.norm_table]
+    key = policy.decision_rules.dual_discrepancy.norm_table
+    if key is not None and (measure is None or tables[key].measure == measure.key):
+        return tables[key]
+    return None
+
+
+def norm_cuts(
+    policy: PolicyDocument,
+    *,
+    measure: ProgressMonitoringMeasure | None,
+    grade: int,
+    on: date,
+    points: Iterable[NormPoint] | None = None,
+) -> NormCuts | None:
+    """The dual-discrepancy level and growth cuts for a plan, from the policy's percentiles
+    and the measure's norm table (``points`` from the database win over the table's inline
+    points). ``None`` without a table or without rows for the grade."""
+    table = norm_table(policy, measure)
+    rule = policy.decision_rules.dual_discrepancy
+    if points is None:
+        if table is None:
+            return None
+        points = [NormPoint(p.grade, p.season, p.percentile, p.score) for p in table.points]
+    weeks = None
+    name = "norm table"
+    if table is not None:
+        weeks = {("fall", "winter"): table.weeks_fall_to_winter, ("winter", "spring"): table.weeks_winter_to_spring}
+        name = table.name
+    return dual_discrepancy_cuts(points, grade=grade, on=on, level_percentile=rule.level_percentile,
+                                 growth_percentile=rule.growth_percentile, table_name=name, weeks_between=weeks)
 
 
 def _measure(

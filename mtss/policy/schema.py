@@ -239,7 +239,7 @@ class Source(Section):
 
     id: Text
     title: Text
-    url: str | None = None
+    url: str | None = Field(None, json_schema_extra={"informational": "a link for readers of the policy"})
 
 
 class Area(Section):
@@ -247,7 +247,8 @@ class Area(Section):
     name: Text
     kind: Literal["academic", "behavior"] = "academic"
     # Core (Tier 1) instruction time in this area, e.g. a 90-minute reading block.
-    core_minutes_per_day: Annotated[int, Field(ge=1, le=480)] | None = None
+    core_minutes_per_day: Annotated[int, Field(ge=1, le=480)] | None = Field(None, json_schema_extra={
+        "informational": "describes core instruction for readers; interventions are added to it"})
 
 
 class Team(Section):
@@ -274,9 +275,11 @@ class Dosage(Section):
     sessions_per_week: Annotated[float, Field(gt=0, le=7)] | None = None
     sessions_per_cycle: Count | None = None
     cycle_days: Annotated[int, Field(ge=1, le=20)] | None = None
-    sessions_max: Count | None = None
+    sessions_max: Count | None = Field(None, json_schema_extra={
+        "informational": "the top of the written range; fidelity is measured against the planned minimum"})
     minutes_per_session: Annotated[int, Field(ge=1, le=480)]
-    minutes_per_session_max: Annotated[int, Field(ge=1, le=480)] | None = None
+    minutes_per_session_max: Annotated[int, Field(ge=1, le=480)] | None = Field(None, json_schema_extra={
+        "informational": "the top of the written range; fidelity is measured against the planned minimum"})
 
 
 class ProgressMonitoringFrequency(Section):
@@ -311,7 +314,8 @@ class Tier(Section):
     description: Text
     # The tier is special education (Holland Patent's Tier 4: services per IEP).
     special_education: bool = False
-    grouping: Literal["whole_class", "small_group", "individual", "individual_or_small_group"] | None = None
+    grouping: Literal["whole_class", "small_group", "individual", "individual_or_small_group"] | None = Field(
+        None, json_schema_extra={"informational": "describes the tier's setting; max_group_size is the rule"})
     max_group_size: Count | None = None
     # None: the team sets the dosage in each plan.
     dosage: Dosage | None = None
@@ -320,7 +324,7 @@ class Tier(Section):
     whole_school_year: bool = False
     progress_monitoring: ProgressMonitoringFrequency | None = None
     review: TierReview | None = None
-    providers: list[Text] = []
+    providers: list[Text] = Field([], json_schema_extra={"informational": "who teaches the tier, for readers"})
 
 
 # Screening risk rules: one discriminated union, ``method`` names the kind.
@@ -359,7 +363,8 @@ class PerformanceLevelRisk(Section):
 
     method: Literal["performance_level"]
     below_level: Annotated[int, Field(ge=1, le=10)]
-    levels: Annotated[int, Field(ge=2, le=10)] | None = None
+    levels: Annotated[int, Field(ge=2, le=10)] | None = Field(None, json_schema_extra={
+        "informational": "the number of state levels; it only validates below_level"})
 
 
 class PassMarkRisk(Section):
@@ -423,18 +428,54 @@ class ProgressMonitoringMeasure(Section):
     name: Text
     areas: Annotated[list[AreaKey], Field(min_length=1)]
     grades: list[Grade] = []  # empty: every grade
-    probe_minutes: Annotated[float, Field(gt=0, le=120)] | None = None
+    probe_minutes: Annotated[float, Field(gt=0, le=120)] | None = Field(
+        None, json_schema_extra={"informational": "shown to staff when they plan a probe; no rule depends on it"})
     # Band, in score units per week, within which a trend counts as parallel to the
     # aim line for this measure (aimsweb R-CBM: 0.5 WRC/week, RULES.md 1.6.2).
     parallel_tolerance_units: Annotated[float, Field(ge=0)] | None = None
+    # Other names staff and vendors use for it ("R-CBM", "ORF"); evaluate_case and
+    # imports match a measure by key, name or one of these.
+    aliases: list[Text] = []
+    # The norm table (a key of progress_monitoring.norm_tables) whose percentiles give
+    # the dual-discrepancy criteria for this measure.
+    norm_table: Slug | None = None
+
+
+class NormTablePoint(Section):
+    grade: Grade
+    season: Season
+    percentile: Annotated[float, Field(gt=0, lt=100)]
+    score: float
+
+
+class NormTable(Section):
+    """A percentile norm table of one measure (aimsweb national norms, a local table).
+
+    Loudon's non-responder is "making less progress on a weekly basis than a grade
+    level student makes at the 25th percentile and he continues to be below the
+    25th national percentile" (seed 002): the level cut is the table's score at
+    ``decision_rules.dual_discrepancy.level_percentile``; the growth cut the
+    difference of the growth percentile's scores between seasons over the weeks
+    between them (``mtss/rules/norms.py``). The rows usually come from
+    ``import_norms``; ``points`` may carry them inline.
+    """
+
+    key: Slug
+    name: Text
+    measure: Slug
+    publisher: str | None = Field(None, json_schema_extra={"informational": "shown as the table's source"})
+    weeks_fall_to_winter: Weeks = 18.0
+    weeks_winter_to_spring: Weeks = 18.0
+    points: list[NormTablePoint] = []
 
 
 class ProgressMonitoring(Section):
     # Baseline = median of the first k probes (IRIS Center; RULES.md 1.1).
     baseline_points: Annotated[int, Field(ge=1, le=10)] = 3
-    # Days of slack before a weekly probe counts as late.
+    # Instructional days of slack before a probe counts as late.
     grace_days: Annotated[int, Field(ge=0, le=14)] = 2
     measures: list[ProgressMonitoringMeasure] = []
+    norm_tables: list[NormTable] = []
 
 
 class FourPointRule(Section):
@@ -459,9 +500,12 @@ class DualDiscrepancyRule(Section):
     """Level AND growth below criterion (Burns & Senesac 2005; RULES.md 1.7)."""
 
     level_percentile: Percent = 25.0
-    level_norm: Literal["national", "state", "local"] = "national"
+    level_norm: Literal["national", "state", "local"] = Field("national", json_schema_extra={
+        "informational": "says which norms the criteria come from; norm_table names the table itself"})
     growth_percentile: Percent = 25.0
-    growth_reference: Literal["grade_level_peers", "growth_norms", "local_peers"] = "grade_level_peers"
+    growth_reference: Literal["grade_level_peers", "growth_norms", "local_peers"] = Field(
+        "grade_level_peers", json_schema_extra={
+            "informational": "says whose growth the criterion describes; norm_table names the table itself"})
     level_points: Annotated[int, Field(ge=1, le=10)] = 3
     # "both_below": adequate if level OR growth is at criterion (Loudon's wording).
     non_responder_when: Literal["both_below", "either_below"] = "both_below"
@@ -471,6 +515,55 @@ class DualDiscrepancyRule(Section):
     # Without norms the other rules decide. Loudon County defines adequate
     # progress by level OR rate alone (engine.recommend, step 4).
     decides_when_applicable: bool = False
+    # The norm table giving the cuts when a measure names none (a key of
+    # progress_monitoring.norm_tables).
+    norm_table: Slug | None = None
+    # With "either_below": growth at or above the aim line's rate satisfies the rule
+    # even with the level below the cut (Holland Patent: "satisfactory progress in
+    # their levels of performance and/or in their rate of learning to meet age or
+    # grade level standards": the aim line's rate is the rate that meets them).
+    growth_on_aim_line_satisfies: bool = False
+
+
+class ProgressTestRule(Section):
+    """How "no progress", "some progress" and "adequate progress" are told apart.
+
+    ``slope_bound``: the OLS slope's one-sided lower confidence bound at
+    ``confidence_percent`` (Student t, n - 2 degrees of freedom); not above 0: no
+    progress; above 0 but under the aim line's rate: some; at or above it:
+    adequate. ``roi_threshold``: the trend at or below ``no_progress_roi`` is no
+    progress (no account of probe noise; kept for districts that write it so).
+    """
+
+    method: Literal["slope_bound", "roi_threshold"] = "slope_bound"
+    confidence_percent: Annotated[float, Field(gt=50, lt=100)] = 97.5
+
+
+class MedianRule(Section):
+    """NCII's third rule: the median of the three most recent points against the aim line."""
+
+    min_points: Annotated[int, Field(ge=3, le=52)] = 6
+    drives_recommendation: bool = False
+
+
+class BehaviorRules(Section):
+    """Behaviour measures (areas of kind "behavior", descending goals): fewer points, level and trend."""
+
+    min_points: Annotated[int, Field(ge=3, le=52)] = 3
+    rules: Annotated[list[Literal["median_three", "trend", "four_point"]], Field(min_length=1)] = [
+        "median_three", "trend"]
+
+
+class MultipleMeasures(Section):
+    """How the recommendations of a plan's several measures combine (``mtss/rules/plan.py``).
+
+    ``most_intensive``: the most intensive recommendation among measures with
+    enough data; ``primary_decides``: the plan's primary measure decides, the
+    others inform; ``all_must_respond``: every measure needs enough data and the
+    student responds only if each measure says so.
+    """
+
+    combine: Literal["most_intensive", "primary_decides", "all_must_respond"] = "most_intensive"
 
 
 class ExitRule(Section):
@@ -486,9 +579,18 @@ class DecisionRules(Section):
     dual_discrepancy: DualDiscrepancyRule = DualDiscrepancyRule()
     exit: ExitRule = ExitRule()
     raise_goal_when_ahead: bool = True
-    # Behind the aim line with a trend at or below this (units/week) is "no progress"
-    # (move up a tier); above it, "some progress" (modify). Ohio's three outcomes.
+    # With progress_test.method "roi_threshold": behind the aim line with a trend at or
+    # below this (units/week) is "no progress" (move up a tier); above it, "some
+    # progress" (modify). Ohio's three outcomes.
     no_progress_roi: float = 0.0
+    progress_test: ProgressTestRule = ProgressTestRule()
+    median_three: MedianRule = MedianRule()
+    behavior: BehaviorRules = BehaviorRules()
+    multiple_measures: MultipleMeasures = MultipleMeasures()
+    # "Intensify" at the most intensive general-education tier: a referral for a
+    # special-education evaluation, or more support within the tier. (A special-
+    # education tier always intensifies within the tier.)
+    top_tier_intensify: Literal["refer_evaluation", "intensify_within_tier"] = "refer_evaluation"
 
 
 class Fidelity(Section):
@@ -499,8 +601,8 @@ class Fidelity(Section):
     # A session counts as delivered only if its minutes reach the tier's dosage.
     session_minutes_must_match_dosage: bool = False
     log_required_for_referral: bool = True
-    monitored_by: list[Text] = []
-    log_reviewed_by: list[Text] = []
+    monitored_by: list[Text] = Field([], json_schema_extra={"informational": "who checks fidelity, for staff"})
+    log_reviewed_by: list[Text] = Field([], json_schema_extra={"informational": "who reviews the log, for staff"})
 
 
 class Notice(Section):
@@ -618,8 +720,9 @@ class Note(Section):
     """Where one value comes from: a quote from a declared source, or a marked default."""
 
     source: str | None = None
-    quote: Text | Annotated[list[Text], Field(min_length=1)] | None = None
-    comment: str | None = None
+    quote: Text | Annotated[list[Text], Field(min_length=1)] | None = Field(None, json_schema_extra={
+        "informational": "provenance: the source's words, checked against the source by the preset tests"})
+    comment: str | None = Field(None, json_schema_extra={"informational": "provenance: a reader's note"})
     default: bool | None = None
     why: str | None = None
 
@@ -650,16 +753,29 @@ class Note(Section):
 META_KEYS = frozenset({"schema_version", "name", "title", "version", "sources", "notes"})
 
 
+WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class CalendarPolicy(Section):
+    """The district's school week; the dates without school come from its calendar (the
+    calendar page, an .ics import or OneRoster academicSessions), not from the policy."""
+
+    instructional_weekdays: Annotated[list[WeekdayName], Field(min_length=1)] = [
+        "mon", "tue", "wed", "thu", "fri"]
+
+
 class PolicyDocument(Section):
-    schema_version: Literal[1]
+    schema_version: Literal[1] = Field(json_schema_extra={
+        "informational": "the document format's version; validation itself checks it"})
     name: Slug
     title: Text
     version: Text = "1"
     state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
-    sources: list[Source] = []
+    sources: list[Source] = Field([], json_schema_extra={"informational": "the documents the notes cite"})
     grades: list[Grade] = []  # empty: every grade
     areas: Annotated[list[Area], Field(min_length=1)]
-    teams: list[Team] = []
+    teams: list[Team] = Field([], json_schema_extra={
+        "informational": "declares the teams that review, meeting and referral rules name by key"})
     tiers: Annotated[list[Tier], Field(min_length=2, max_length=6)]
     screening: Screening
     progress_monitoring: ProgressMonitoring = ProgressMonitoring()
@@ -671,6 +787,7 @@ class PolicyDocument(Section):
     special_education_referral: SpecialEducationReferral
     meetings: list[MeetingRule] = []
     reporting: Reporting = Reporting()
+    calendar: CalendarPolicy = CalendarPolicy()
     notes: dict[str, Note] = {}
 
     @model_validator(mode="after")
@@ -985,6 +1102,7 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
         (("screening", "measures"), doc.screening.measures),
         (("screening", "eligibility_groups"), doc.screening.eligibility_groups),
         (("progress_monitoring", "measures"), doc.progress_monitoring.measures),
+        (("progress_monitoring", "norm_tables"), doc.progress_monitoring.norm_tables),
         (("parent_contact", "notices"), doc.parent_contact.notices),
         (("required_plans",), doc.required_plans), (("meetings",), doc.meetings),
         (("special_education_referral", "exceptions"), doc.special_education_referral.exceptions),
@@ -1013,6 +1131,35 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
             continue  # the tier's own number, checked above
         if value not in declared[kind]:
             yield err(loc, f"no {kind} {value!r} in this policy ({kind}s: {listing[kind]})")
+
+    # Norm tables and the measures they belong to name each other by key.
+    pm = doc.progress_monitoring
+    measure_keys = [measure.key for measure in pm.measures]
+    table_keys = [table.key for table in pm.norm_tables]
+    tables_label = ", ".join(table_keys) or "none declared"
+    for index, table in enumerate(pm.norm_tables):
+        if table.measure not in measure_keys:
+            yield err(("progress_monitoring", "norm_tables", index, "measure"),
+                      f"no progress-monitoring measure {table.measure!r} in this policy "
+                      f"(measures: {', '.join(measure_keys) or 'none declared'})")
+        seen_points: set[tuple[int, str, float]] = set()
+        for point_index, point in enumerate(table.points):
+            if (point.grade, point.season, point.percentile) in seen_points:
+                yield err(("progress_monitoring", "norm_tables", index, "points", point_index),
+                          "this grade, season and percentile already has a score")
+            seen_points.add((point.grade, point.season, point.percentile))
+    for index, measure in enumerate(pm.measures):
+        if measure.norm_table is not None and measure.norm_table not in table_keys:
+            yield err(("progress_monitoring", "measures", index, "norm_table"),
+                      f"no norm table {measure.norm_table!r} in this policy (norm tables: {tables_label})")
+    dd_table = doc.decision_rules.dual_discrepancy.norm_table
+    if dd_table is not None and dd_table not in table_keys:
+        yield err(("decision_rules", "dual_discrepancy", "norm_table"),
+                  f"no norm table {dd_table!r} in this policy (norm tables: {tables_label})")
+    weekdays = doc.calendar.instructional_weekdays
+    for index, weekday in enumerate(weekdays):
+        if weekday in weekdays[:index]:
+            yield err(("calendar", "instructional_weekdays", index), f"{weekday!r} is listed twice")
 
     # Screening measures.
     for index, measure in enumerate(doc.screening.measures):

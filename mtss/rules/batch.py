@@ -21,7 +21,9 @@ plans_df
     ``target_date``, ``target`` (benchmark goal) or ``target_roi`` (growth goal),
     ``direction`` ("up"/"down"); optional ``sessions_per_week``,
     ``sessions_per_cycle``, ``cycle_days``, ``minutes_per_session``,
-    ``level_cut``, ``roi_cut``, ``tier_start``, ``last_review``.
+    ``level_cut``, ``roi_cut``, ``tier_start``, ``last_review``, ``calendar``
+    (a key of ``calendars``, or a ``SchoolCalendar``; missing: Monday to Friday
+    with no holidays).
 probes_df
     ``plan_id``, ``date``, ``score``, optional ``is_baseline`` (bool).
 sessions_df
@@ -37,20 +39,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mtss.rules.calendar import SchoolCalendar, weekmask
 from mtss.rules.config import DECISION_RULES, RuleConfig
 from mtss.rules.engine import Case
+from mtss.rules.stats import student_t_quantile
 
 STATUS_COLUMNS = (
     "baseline",
     "goal",
     "four_point",
     "trend",
+    "median_three",
     "dual_discrepancy",
+    "progress",
     "goal_met",
     "fidelity",
     "minimum_sessions",
     "pm_frequency",
     "review_due",
+    "duration",
 )
 
 _PLAN_FLOAT_COLUMNS = ("target", "target_roi", "sessions_per_week", "sessions_per_cycle", "cycle_days",
@@ -96,6 +103,54 @@ def _segment_median(segment: np.ndarray, values: np.ndarray, n_segments: int) ->
     return result
 
 
+class _Calendars:
+    """Instructional-day counts for every plan's calendar: ``cum[code, day - low]`` is the
+    number of instructional days up to and including ``day`` (engine: ``calendar.py``)."""
+
+    def __init__(self, codes: np.ndarray, calendars: list[SchoolCalendar], low: int, high: int) -> None:
+        self.codes, self.low = codes, low
+        days = np.arange(low, high + 1).astype("datetime64[D]")
+        self.cum = np.empty((len(calendars), len(days)), dtype=np.int64)
+        for index, calendar in enumerate(calendars):
+            holidays = np.array(sorted(calendar.non_instructional), dtype="datetime64[D]")
+            school = np.is_busday(days, weekmask=weekmask(calendar.weekdays), holidays=holidays)
+            self.cum[index] = np.cumsum(school)
+        self.per_week = np.array([len(calendar.weekdays) for calendar in calendars], dtype=float)[codes]
+
+    def upto(self, day: np.ndarray, plan: np.ndarray | None = None) -> np.ndarray:
+        """Instructional days up to and including ``day`` (rows aligned with ``plan``, default: every plan)."""
+        codes = self.codes if plan is None else self.codes[plan]
+        index = np.clip(day - self.low, 0, self.cum.shape[1] - 1)
+        return self.cum[codes, index]
+
+    def nth_after(self, anchor: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """The day on which ``n`` instructional days after ``anchor`` have passed (engine.nth_instructional_day_after)."""
+        result = np.empty(len(anchor), dtype=np.int64)
+        target = self.upto(anchor) + n
+        for code in np.unique(self.codes):
+            rows = np.flatnonzero(self.codes == code)
+            result[rows] = np.searchsorted(self.cum[code], target[rows], side="left") + self.low
+        return result
+
+
+def _calendar_codes(plans: pd.DataFrame, calendars: Mapping[Hashable, SchoolCalendar] | None
+                    ) -> tuple[np.ndarray, list[SchoolCalendar]]:
+    if "calendar" not in plans.columns:
+        return np.zeros(len(plans), dtype=np.int64), [SchoolCalendar()]
+    values = plans["calendar"].map(lambda v: SchoolCalendar() if v is None or (isinstance(v, float) and np.isnan(v))
+                                   else v)
+    codes, uniques = pd.factorize(values)
+    resolved: list[SchoolCalendar] = []
+    for value in uniques:
+        if isinstance(value, SchoolCalendar):
+            resolved.append(value)
+        elif calendars is not None and value in calendars:
+            resolved.append(calendars[value])
+        else:
+            raise KeyError(f"plans refer to an unknown calendar: {value!r}")
+    return codes.astype(np.int64), resolved
+
+
 def _config_arrays(configs: Mapping[Hashable, RuleConfig] | RuleConfig, keys: pd.Series
                    ) -> dict[str, np.ndarray]:
     """One array per RuleConfig field, aligned with the plans (configs are few; plans many)."""
@@ -126,6 +181,15 @@ def _config_arrays(configs: Mapping[Hashable, RuleConfig] | RuleConfig, keys: pd
         "tukey": column(lambda c: c.trend_method == "tukey", bool),
         "median_median": column(lambda c: c.tukey_variant == "median_median", bool),
         "trend_min_points": column(lambda c: c.trend_min_points, np.int64),
+        "median_min_points": column(lambda c: c.median_min_points, np.int64),
+        "slope_bound": column(lambda c: c.progress_test == "slope_bound", bool),
+        "progress_confidence": column(lambda c: c.progress_confidence),
+        "dd_aim_rate": column(lambda c: c.dd_aim_rate_satisfies, bool),
+        "special_tier": column(lambda c: c.is_special_education_tier, bool),
+        "top_refers": column(lambda c: c.top_tier_intensify == "refer_evaluation", bool),
+        "duration_min": optional("duration_min_weeks"),
+        "duration_max": optional("duration_max_weeks"),
+        "pm_recent_periods": column(lambda c: c.pm_recent_periods, np.int64),
         "parallel_tolerance_abs": column(lambda c: c.parallel_tolerance_abs),
         "parallel_tolerance_rel": column(lambda c: c.parallel_tolerance_rel),
         "dd_level_cut": optional("dd_level_cut"),
@@ -146,16 +210,14 @@ def _config_arrays(configs: Mapping[Hashable, RuleConfig] | RuleConfig, keys: pd
         "pm_every_days": optional("pm_every_days"),
         "pm_every_sessions": optional("pm_every_sessions"),
         "pm_grace_days": column(lambda c: c.pm_grace_days, np.int64),
-        # engine.review_due rounds weeks to days with round(); np.rint matches (half to even).
-        "review_after_days": column(lambda c: np.nan if c.review_after_weeks is None
-                                    else round(c.review_after_weeks * 7)),
-        "review_every_days": column(lambda c: np.nan if c.review_every_weeks is None
-                                    else round(c.review_every_weeks * 7)),
+        "review_after_weeks": optional("review_after_weeks"),
+        "review_every_weeks": optional("review_every_weeks"),
         "exit_on_goal_met": column(lambda c: c.exit_on_goal_met, bool),
         "exit_points": column(lambda c: c.exit_points, np.int64),
         "raise_goal_when_ahead": column(lambda c: c.raise_goal_when_ahead, bool),
         "no_progress_roi": column(lambda c: c.no_progress_roi),
         "is_top_tier": column(lambda c: c.is_top_tier, bool),
+        "tier": column(lambda c: c.tier, np.int64),
     }
     for rule in DECISION_RULES:
         arrays[f"uses_{rule}"] = column(lambda c, rule=rule: rule in c.decision_rules, bool)
@@ -187,13 +249,16 @@ def evaluate_many(
     probes_df: pd.DataFrame,
     sessions_df: pd.DataFrame,
     as_of: date | str | pd.Timestamp,
+    calendars: Mapping[Hashable, SchoolCalendar] | None = None,
 ) -> pd.DataFrame:
     """Evaluate every plan of ``plans_df`` as of one day; one row per plan (index ``plan_id``).
 
     Columns: ``recommendation``, ``policy``, ``baseline``, ``goal_score``,
     ``goal_roi``, ``roi``, ``trend_intercept``, ``n_points``, ``level``,
     ``sessions_delivered``, ``sessions_scheduled``, ``sessions_pct``,
-    ``minutes_delivered``, ``minutes_pct``, ``max_gap_days``, and one
+    ``minutes_delivered``, ``minutes_pct``, ``max_gap_days`` (the largest
+    recent gap in instructional days), ``current_gap_days``, ``progress_bound``,
+    ``changes_tier`` (engine.changes_tier), and one
     ``status_<rule>`` column per rule of ``STATUS_COLUMNS`` plus
     ``status_recommendation`` (the same as ``recommendation``).
     """
@@ -216,6 +281,13 @@ def evaluate_many(
     sign = np.where(direction == "down", -1.0, 1.0)
     weeks_elapsed = (as_of_day - start) / 7
     enough_weeks = ~(weeks_elapsed < cfg["min_weeks"])
+    anchor = np.where(no_tier_start, start, tier_start)
+    calendar_codes, calendar_list = _calendar_codes(plans, calendars)
+    low = int(min(as_of_day, int(start.min()) if n_plans else as_of_day, int(anchor.min()) if n_plans else as_of_day)) - 1
+    high = int(max(as_of_day, int(start.max()) if n_plans else as_of_day,
+                   int(anchor.max()) if n_plans else as_of_day)) + 1
+    cal = _Calendars(calendar_codes, calendar_list, low, high)
+    school_upto_as_of = cal.upto(np.full(n_plans, as_of_day, dtype=np.int64))
 
     with np.errstate(divide="ignore", invalid="ignore"):
         # ---- probes: baseline (RULES.md 1.1) -------------------------------------------
@@ -316,6 +388,19 @@ def evaluate_many(
             [~trend_enough, difference < -band, difference > band],
             ["insufficient_data", "behind", "ahead"], "on_track").astype(object)
 
+        # ---- NCII median rule (engine.median_rule) -----------------------------------------
+        last_three = pt_from_end < 3
+        median_score = _segment_median(pt_plan[last_three], y[last_three], n_plans)
+        x_middle = np.full(n_plans, np.nan)
+        middle = pt_from_end == 1
+        x_middle[pt_plan[middle]] = x[middle]
+        median_residual = _q(sign * (median_score - (baseline + goal_roi * x_middle)))
+        median_enough = goal_ok & (n_points >= cfg["median_min_points"]) & enough_weeks
+        status_median = np.select(
+            [~median_enough, median_residual < -cfg["four_point_tolerance"],
+             median_residual > cfg["four_point_tolerance"]],
+            ["insufficient_data", "behind", "ahead"], "on_track").astype(object)
+
         # ---- dual discrepancy (1.7) --------------------------------------------------------
         level_cut = np.where(np.isnan(plan["level_cut"]), cfg["dd_level_cut"], plan["level_cut"])
         roi_cut = np.where(np.isnan(plan["roi_cut"]), cfg["dd_roi_cut"], plan["roi_cut"])
@@ -323,12 +408,36 @@ def evaluate_many(
         level = _segment_median(pt_plan[last_level], y[last_level], n_plans)
         level_below = _q(sign * (level - level_cut)) < 0
         growth_below = _q(sign * (roi - roi_cut)) < 0
-        non_responder = np.where(cfg["dd_both_below"], level_below & growth_below, level_below | growth_below)
+        meets_aim_rate = cfg["dd_aim_rate"] & ~np.isnan(goal_roi) & (_q(sign * (roi - goal_roi)) >= 0)
+        non_responder = np.where(cfg["dd_both_below"], level_below & growth_below,
+                                 growth_below | (level_below & ~meets_aim_rate))
         dd_applicable = ~np.isnan(level_cut) & ~np.isnan(roi_cut)
         dd_enough = (n_points >= cfg["trend_min_points"]) & enough_weeks & has_line
         status_dd = np.select(
             [~dd_applicable, ~dd_enough, non_responder],
             ["not_applicable", "insufficient_data", "non_responder"], "adequate").astype(object)
+
+        # ---- progress test (engine.progress_test) -----------------------------------------
+        # slope_bound: OLS slope, SE = sqrt(SSE / (n - 2) / Sxx), same operations as engine.ols_fit.
+        residual_ols = y - (ols_intercept[pt_plan] + ols_slope[pt_plan] * x)
+        sse = np.bincount(pt_plan, residual_ols * residual_ols, n_plans)
+        fit_ok = ols_ok & (n_points >= 3) & (n_points >= cfg["roi_min_points"])
+        se = np.sqrt(sse / (n_points - 2) / sxx)
+        df = np.where(fit_ok, n_points - 2, 1)
+        t_value = np.full(n_plans, np.nan)
+        for confidence, dof in set(zip(cfg["progress_confidence"][fit_ok].tolist(), df[fit_ok].tolist())):
+            rows = fit_ok & (cfg["progress_confidence"] == confidence) & (df == dof)
+            t_value[rows] = student_t_quantile(confidence, dof)
+        bound = sign * ols_slope - t_value * se
+        bound_status = np.select(
+            [~fit_ok, _q(bound) <= 0, ~np.isnan(goal_roi) & (_q(sign * (ols_slope - goal_roi)) >= 0)],
+            ["insufficient_data", "no_progress", "adequate_progress"], "some_progress")
+        threshold_status = np.select(
+            [np.isnan(roi), _q(sign * roi) <= cfg["no_progress_roi"],
+             ~np.isnan(goal_roi) & (_q(sign * (roi - goal_roi)) >= 0)],
+            ["insufficient_data", "no_progress", "adequate_progress"], "some_progress")
+        status_progress = np.where(cfg["slope_bound"], bound_status, threshold_status).astype(object)
+        progress_bound = np.where(cfg["slope_bound"] & fit_ok, bound, np.nan)
 
         # ---- goal met (exit) -----------------------------------------------------------
         last_exit = pt_from_end < cfg["exit_points"][pt_plan]
@@ -367,11 +476,10 @@ def evaluate_many(
         sessions_delivered = np.bincount(se_plan[delivered], minlength=n_plans)
         minutes_delivered = np.bincount(se_plan[logged_delivered], se_minutes[logged_delivered], n_plans)
 
-        calendar_days = as_of_day - start + 1
-        school_days = np.busday_count(start.astype("datetime64[D]"),
-                                      np.maximum(calendar_days + start, start).astype("datetime64[D]"))
+        # engine.scheduled_sessions: instructional days from start to as_of, both included.
+        school_days = np.maximum(school_upto_as_of - cal.upto(start - 1), 0)
         scheduled = np.where(
-            ~np.isnan(per_week), np.floor(_q(calendar_days * per_week / 7)),
+            ~np.isnan(per_week), np.floor(_q(school_days * per_week / cal.per_week)),
             np.where(~np.isnan(per_cycle) & (cycle_days > 0),
                      np.floor(_q(school_days * per_cycle / cycle_days)), np.nan))
         scheduled = np.where(as_of_day < start, 0.0, scheduled)
@@ -390,16 +498,24 @@ def evaluate_many(
             [np.isnan(cfg["min_sessions"]), sessions_delivered >= cfg["min_sessions"]],
             ["not_applicable", "met"], "not_met").astype(object)
 
-        # ---- progress-monitoring frequency ---------------------------------------------------
+        # ---- progress-monitoring frequency (engine.pm_compliance) ----------------------------
+        # Gaps in instructional days; only the current gap and the recent_periods - 1 before it count.
+        recent = cfg["pm_recent_periods"]
         previous_day = np.where(pt_pos == 0, start[pt_plan], np.roll(pt_day, 1))
         has_points = n_points > 0
         last_point = (pt_first + n_points - 1)[has_points]
         last_day = start.copy()
         last_day[has_points] = pt_day[last_point]
-        max_gap = as_of_day - last_day
-        np.maximum.at(max_gap, pt_plan, pt_day - previous_day)
+        every_days = np.where(np.isnan(cfg["pm_every_days"]), np.nan,
+                              np.maximum(1, np.ceil(_q(cfg["pm_every_days"] * cal.per_week / 7))))
+        allowed = every_days + cfg["pm_grace_days"]
+        current_gap = np.maximum(school_upto_as_of - cal.upto(last_day), 0)
+        max_gap = current_gap.copy()
+        point_gap = cal.upto(pt_day, pt_plan) - cal.upto(previous_day, pt_plan)
+        recent_point = pt_from_end < (recent[pt_plan] - 1)
+        np.maximum.at(max_gap, pt_plan[recent_point], point_gap[recent_point])
         day_rule = ~np.isnan(cfg["pm_every_days"])
-        day_late = day_rule & (max_gap > cfg["pm_every_days"] + cfg["pm_grace_days"])
+        day_late = day_rule & (max_gap > allowed)
 
         span = int(max(as_of_day, int(start.max()) if n_plans else 0) - (int(start.min()) if n_plans else 0) + 2)
         base_day = int(start.min()) if n_plans else 0
@@ -411,31 +527,45 @@ def evaluate_many(
         last_count = np.zeros(n_plans, dtype=np.int64)
         last_count[has_points] = count_at_point[last_point]
         max_sessions_between = sessions_delivered - last_count
-        np.maximum.at(max_sessions_between, pt_plan, count_at_point - previous_count)
+        np.maximum.at(max_sessions_between, pt_plan[recent_point],
+                      (count_at_point - previous_count)[recent_point])
         session_rule = ~np.isnan(cfg["pm_every_sessions"])
         session_late = session_rule & (max_sessions_between > cfg["pm_every_sessions"])
         status_pm = np.select(
             [~day_rule & ~session_rule, day_late | session_late],
             ["not_applicable", "not_compliant"], "compliant").astype(object)
 
-        # ---- review due ---------------------------------------------------------------
-        anchor = np.where(no_tier_start, start, tier_start)
-        every = cfg["review_every_days"]
-        first_offset = np.where(np.isnan(cfg["review_after_days"]), every, cfg["review_after_days"])
-        first_review = anchor + np.nan_to_num(first_offset).astype(np.int64)
-        has_every = ~np.isnan(every) & (every > 0)
-        every_int = np.where(has_every, np.nan_to_num(every), 1).astype(np.int64)
-        steps = (as_of_day - first_review) // every_int
-        last_scheduled = np.where(has_every, first_review + steps * every_int, first_review)
+        # ---- review due (engine.review_due): instructional weeks --------------------------
+        def to_days(weeks: np.ndarray) -> np.ndarray:
+            return np.where(np.isnan(weeks), np.nan, np.maximum(1, np.rint(weeks * cal.per_week)))
+
+        every = to_days(cfg["review_every_weeks"])
+        first_offset = np.where(np.isnan(cfg["review_after_weeks"]), every, to_days(cfg["review_after_weeks"]))
         cadence = ~np.isnan(first_offset)
+        first_k = np.nan_to_num(first_offset).astype(np.int64)
+        elapsed = np.maximum(school_upto_as_of - cal.upto(anchor), 0)
+        has_every = ~np.isnan(every)
+        every_int = np.where(has_every, np.nan_to_num(every), 1).astype(np.int64)
+        steps = np.maximum(elapsed - first_k, 0) // every_int
+        k_last = np.where(has_every, first_k + steps * every_int, first_k)
+        last_scheduled = cal.nth_after(anchor, k_last)
         status_review = np.select(
-            [~cadence, as_of_day < first_review, no_last_review | (last_review < last_scheduled)],
+            [~cadence, elapsed < first_k, no_last_review | (last_review < last_scheduled)],
             ["not_applicable", "not_due", "due"], "not_due").astype(object)
+
+        # ---- time in the tier (engine.duration) ------------------------------------------
+        weeks_in_tier = elapsed / cal.per_week
+        status_duration = np.select(
+            [np.isnan(cfg["duration_min"]) & np.isnan(cfg["duration_max"]),
+             ~np.isnan(cfg["duration_min"]) & (_q(weeks_in_tier) < cfg["duration_min"]),
+             ~np.isnan(cfg["duration_max"]) & (_q(weeks_in_tier) > cfg["duration_max"])],
+            ["not_applicable", "before_min", "past_max"], "within").astype(object)
 
         # ---- recommendation (engine.recommend) -------------------------------------------
         status_baseline = np.where(has_baseline, "ok", "insufficient_data").astype(object)
         status_goal = np.select([~has_baseline, ~goal_ok], ["insufficient_data", "invalid"], "ok").astype(object)
-        statuses = {"four_point": status_four_point, "trend": status_trend, "dual_discrepancy": status_dd}
+        statuses = {"four_point": status_four_point, "trend": status_trend, "dual_discrepancy": status_dd,
+                    "median_three": status_median}
         any_applied = np.zeros(n_plans, bool)
         behind = np.zeros(n_plans, bool)
         ahead = np.zeros(n_plans, bool)
@@ -449,10 +579,10 @@ def evaluate_many(
         dd_decides = cfg["dd_decides"] & ((status_dd == "adequate") | (status_dd == "non_responder"))
         ahead = np.where(dd_decides, (status_dd == "adequate") & ahead & ~behind, ahead)
         behind = np.where(dd_decides, status_dd == "non_responder", behind)
-        no_progress = ~np.isnan(roi) & (_q(sign * roi) <= cfg["no_progress_roi"])
+        no_progress = status_progress == "no_progress"
         dual = cfg["uses_dual_discrepancy"] & (status_dd == "non_responder")
-        proposed = np.where(dual | no_progress,
-                            np.where(cfg["is_top_tier"], "refer_evaluation", "intensify"), "modify")
+        refers = cfg["is_top_tier"] & ~cfg["special_tier"] & cfg["top_refers"]
+        proposed = np.where(dual | no_progress, np.where(refers, "refer_evaluation", "intensify"), "modify")
         gated_fidelity = cfg["gate"] & (status_fidelity == "low")
         gated_sessions = cfg["gate"] & (proposed != "modify") & (status_min_sessions == "not_met")
         behind_recommendation = np.select([gated_fidelity, gated_sessions],
@@ -465,6 +595,11 @@ def evaluate_many(
              ahead & cfg["raise_goal_when_ahead"]],
             ["insufficient_data", "exit", "insufficient_data", behind_recommendation, "raise_goal"],
             "continue").astype(object)
+
+        # engine.changes_tier: intensify moves up unless it stays in the tier; exit moves down.
+        stays = cfg["special_tier"] | (cfg["is_top_tier"] & ~cfg["top_refers"])
+        changes_tier = (((recommendation == "intensify") & ~stays)
+                        | ((recommendation == "exit") & ~cfg["special_tier"] & (cfg["tier"] > 1)))
 
     result = pd.DataFrame(
         {
@@ -483,10 +618,16 @@ def evaluate_many(
             "minutes_delivered": minutes_delivered,
             "minutes_pct": minutes_pct,
             "max_gap_days": np.where(day_rule, max_gap, -1),
+            "current_gap_days": np.where(day_rule, current_gap, -1),
+            "progress_bound": progress_bound,
+            "changes_tier": changes_tier,
             "status_baseline": status_baseline,
             "status_goal": status_goal,
             "status_four_point": status_four_point,
             "status_trend": status_trend,
+            "status_median_three": status_median,
+            "status_progress": status_progress,
+            "status_duration": status_duration,
             "status_dual_discrepancy": status_dd,
             "status_goal_met": status_goal_met,
             "status_fidelity": status_fidelity,
@@ -519,6 +660,7 @@ def cases_to_frames(cases: Mapping[Hashable, tuple[Hashable, Case]]
             "cycle_days": case.cycle_days, "minutes_per_session": case.minutes_per_session,
             "level_cut": case.level_cut, "roi_cut": case.roi_cut,
             "tier_start": case.tier_start, "last_review": case.last_review,
+            "calendar": SchoolCalendar(case.non_instructional, case.weekdays),
         })
         probe_rows.extend((plan_id, p.date, float(p.score), True) for p in case.baseline_probes)
         probe_rows.extend((plan_id, p.date, float(p.score), False) for p in case.probes)
@@ -526,7 +668,7 @@ def cases_to_frames(cases: Mapping[Hashable, tuple[Hashable, Case]]
     plans = pd.DataFrame(plan_rows, columns=["plan_id", "config", "start", "target_date", "target", "target_roi",
                                              "direction", "sessions_per_week", "sessions_per_cycle", "cycle_days",
                                              "minutes_per_session", "level_cut", "roi_cut", "tier_start",
-                                             "last_review"])
+                                             "last_review", "calendar"])
     for name in _PLAN_DATE_COLUMNS:
         plans[name] = pd.to_datetime(plans[name])
     for name in _PLAN_FLOAT_COLUMNS:

@@ -19,8 +19,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from mtss.rules.calendar import WEEKDAY_NAMES, WEEKDAYS, expand_ranges
 from mtss.rules.config import RuleConfig
-from mtss.rules.engine import Case, Evaluation, Goal, Probe, Session
+from mtss.rules.engine import Case, Evaluation, Goal, Probe, Session, changes_tier, recommended_tier
+from mtss.rules.norms import NormPoint
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -108,9 +110,61 @@ class StudentIn(_Model):
     subgroups: list[str] = []
 
 
+class NormPointIn(_Model):
+    grade: Annotated[int, Field(strict=True, ge=0, le=12)]
+    season: Literal["fall", "winter", "spring"]
+    percentile: Annotated[float, Field(strict=True, gt=0, lt=100)]
+    score: Number
+
+
 class NormsIn(_Model):
+    """Either the cuts themselves, or a percentile table (the policy's percentiles pick the cuts)."""
+
     level_cut: Number | None = None
     roi_cut: Number | None = None
+    name: str = "norm table"
+    table: list[NormPointIn] = []
+    weeks_fall_to_winter: PositiveNumber = 18.0
+    weeks_winter_to_spring: PositiveNumber = 18.0
+
+    @model_validator(mode="after")
+    def _cuts_or_table(self) -> NormsIn:
+        if self.table and (self.level_cut is not None or self.roi_cut is not None):
+            raise ValueError("give level_cut and roi_cut, or a table, not both")
+        if (self.level_cut is None) != (self.roi_cut is None):
+            raise ValueError("level_cut and roi_cut go together")
+        return self
+
+
+class BreakIn(_Model):
+    start: IsoDate
+    end: IsoDate
+    name: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BreakIn:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+        return self
+
+
+class CalendarIn(_Model):
+    """The school calendar: dates without school; weekends are implicit."""
+
+    non_instructional: list[IsoDate] = []
+    breaks: list[BreakIn] = []
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> CalendarIn:
+        ordered = sorted(self.breaks, key=lambda b: b.start)
+        for earlier, later in zip(ordered, ordered[1:]):
+            if later.start <= earlier.end:
+                raise ValueError(f"breaks overlap: {earlier.start.isoformat()}..{earlier.end.isoformat()} and "
+                                 f"{later.start.isoformat()}..{later.end.isoformat()}")
+        if self.weekdays is not None and (not self.weekdays or len(set(self.weekdays)) != len(self.weekdays)):
+            raise ValueError("weekdays lists each school weekday once, at least one")
+        return self
 
 
 class CaseIn(_Model):
@@ -122,6 +176,7 @@ class CaseIn(_Model):
     probes: list[ProbeIn] = []
     sessions: list[SessionIn] = []
     norms: NormsIn | None = None
+    calendar: CalendarIn | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +184,7 @@ class LoadedCase:
     config: RuleConfig
     case: Case
     policy_label: str
+    warnings: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------
@@ -202,10 +258,11 @@ def _errors_from(exc: ValidationError) -> list[tuple[str, str]]:
     return [(path, "; ".join(dict.fromkeys(messages))) for path, messages in found.items()]
 
 
-def _resolve_policy(raw: str | dict[str, Any], student: StudentIn, goal: GoalIn) -> tuple[RuleConfig, str]:
+def _resolve_policy(raw: str | dict[str, Any], student: StudentIn, goal: GoalIn
+                    ) -> tuple[RuleConfig, str, Any, Any, list[str]]:
     # Imported here: the policy package pulls in its schema only when a case needs it.
     from mtss import policy as policies
-    from mtss.policy.adapters import rule_config
+    from mtss.policy.adapters import find_measure, rule_config
 
     if isinstance(raw, str):
         try:
@@ -220,8 +277,13 @@ def _resolve_policy(raw: str | dict[str, Any], student: StudentIn, goal: GoalIn)
             raise CaseError([(f"policy.{error.path}", error.message) for error in exc.errors]) from None
         version = str(raw.get("version") or "inline")
 
-    known_measures = [measure.key for measure in document.progress_monitoring.measures]
-    measure = goal.measure if goal.measure and known_measures else None
+    warnings: list[str] = []
+    found = find_measure(document, goal.measure) if goal.measure else None
+    if goal.measure and found is None:
+        known = ", ".join(m.key for m in document.progress_monitoring.measures) or "none"
+        warnings.append(f"plan.goal.measure: {goal.measure!r} is not a measure of this policy (measures: {known}); "
+                        "the case is evaluated without the measure's norms or tolerance")
+    measure = found.key if found is not None else None
     try:
         config = rule_config(document, tier=student.tier, area=student.area, grade=student.grade,
                              measure=measure, version=version)
@@ -234,7 +296,7 @@ def _resolve_policy(raw: str | dict[str, Any], student: StudentIn, goal: GoalIn)
         else:
             path = "student.tier"
         raise CaseError([(path, message)]) from None
-    return config, f"{document.name}@{version}"
+    return config, f"{document.name}@{version}", document, found, warnings
 
 
 def load_case(data: Any) -> LoadedCase:
@@ -246,9 +308,38 @@ def load_case(data: Any) -> LoadedCase:
     except ValidationError as exc:
         raise CaseError(_errors_from(exc)) from None
 
-    config, label = _resolve_policy(parsed.policy, parsed.student, parsed.plan.goal)
+    config, label, document, measure, warnings = _resolve_policy(parsed.policy, parsed.student, parsed.plan.goal)
     plan, goal = parsed.plan, parsed.plan.goal
     norms = parsed.norms or NormsIn()
+
+    from mtss.policy.adapters import instructional_weekdays, norm_cuts
+
+    level_cut, roi_cut, norms_source = norms.level_cut, norms.roi_cut, None
+    if level_cut is not None:
+        norms_source = "criteria given in the case"
+    else:
+        points = None
+        if norms.table:
+            points = [NormPoint(p.grade, p.season, p.percentile, p.score) for p in norms.table]
+        cuts = norm_cuts(document, measure=measure, grade=parsed.student.grade, on=parsed.as_of, points=points)
+        if cuts is None and norms.table:
+            warnings.append(f"norms.table: no rows for grade {parsed.student.grade} in the seasons needed; "
+                            "dual discrepancy is not checked")
+        if cuts is not None:
+            level_cut, roi_cut, norms_source = cuts.level_cut, cuts.roi_cut, cuts.source
+            if norms.table:
+                norms_source = norms_source.replace("norm table", norms.name, 1)
+
+    calendar = parsed.calendar or CalendarIn()
+    weekdays = (tuple(sorted(WEEKDAY_NAMES.index(day) for day in calendar.weekdays))
+                if calendar.weekdays is not None else instructional_weekdays(document))
+    non_instructional = frozenset(calendar.non_instructional) | expand_ranges(
+        (b.start, b.end) for b in calendar.breaks)
+    if parsed.as_of >= plan.start and Case(start=plan.start, as_of=parsed.as_of, goal=Goal(
+            target_date=goal.target_date, target=0.0), non_instructional=non_instructional,
+            weekdays=weekdays).instructional_days(plan.start, parsed.as_of) == 0:
+        raise CaseError([("calendar", f"no instructional day from {plan.start.isoformat()} to "
+                                      f"{parsed.as_of.isoformat()}: every day is a weekend, holiday or break")])
     case = Case(
         start=plan.start,
         as_of=parsed.as_of,
@@ -261,18 +352,30 @@ def load_case(data: Any) -> LoadedCase:
         sessions_per_cycle=plan.sessions_per_cycle,
         cycle_days=plan.cycle_days,
         minutes_per_session=plan.minutes_per_session,
-        level_cut=norms.level_cut,
-        roi_cut=norms.roi_cut,
+        level_cut=level_cut,
+        roi_cut=roi_cut,
         tier_start=plan.tier_start,
         last_review=plan.last_review,
+        non_instructional=non_instructional,
+        weekdays=weekdays if weekdays else WEEKDAYS,
+        norms_source=norms_source,
     )
-    return LoadedCase(config=config, case=case, policy_label=label)
+    return LoadedCase(config=config, case=case, policy_label=label, warnings=tuple(warnings))
 
 
-def evaluation_to_json(evaluation: Evaluation, policy_label: str | None = None) -> dict[str, Any]:
+def evaluation_to_json(evaluation: Evaluation, policy_label: str | None = None,
+                       loaded: LoadedCase | None = None) -> dict[str, Any]:
     """The output shape of ``evaluate_case`` (README.md, "Evaluating one case")."""
+    extra: dict[str, Any] = {}
+    if loaded is not None:
+        extra = {
+            "recommended_tier": recommended_tier(loaded.config, evaluation.recommendation),
+            "changes_tier": changes_tier(loaded.config, evaluation.recommendation),
+            "warnings": list(loaded.warnings),
+        }
     return {
         "recommendation": evaluation.recommendation,
+        **extra,
         "findings": [
             {"rule": f.rule, "status": f.status, "values": f.values, "explanation": f.explanation}
             for f in evaluation.findings

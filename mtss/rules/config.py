@@ -39,9 +39,13 @@ TrendMethod = Literal["ols", "tukey"]
 TukeyVariant = Literal["cbm", "median_median"]
 DualDiscrepancyCombine = Literal["both_below", "either_below"]
 FidelityBasis = Literal["sessions", "minutes", "both"]
+ProgressTest = Literal["slope_bound", "roi_threshold"]
+TopTierIntensify = Literal["refer_evaluation", "intensify_within_tier"]
 
 # Rule ids that may drive the recommendation (see engine.recommend).
-DECISION_RULES = ("four_point", "trend", "dual_discrepancy")
+DECISION_RULES = ("four_point", "trend", "dual_discrepancy", "median_three")
+# The research-based default: NCII's median rule is available but not on by default.
+DEFAULT_DECISION_RULES = ("four_point", "trend", "dual_discrepancy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,13 @@ class RuleConfig:
     # "refer_evaluation" (Loudon: special-education referral after Tier III;
     # Ohio: "referred to the evaluative process" from Tier III).
     is_top_tier: bool = False
+    # The tier is special education (Holland Patent's Tier 4: "will have an
+    # Individualized Education Program (IEP)"): a student in it is never recommended
+    # for a special-education evaluation; "intensify" stays within the tier (IEP team).
+    is_special_education_tier: bool = False
+    # What "intensify" means at the top general-education tier: a referral for a
+    # special-education evaluation (Loudon, Ohio) or more support within the tier.
+    top_tier_intensify: TopTierIntensify = "refer_evaluation"
 
     # --- baseline (RULES.md 1.1) -----------------------------------------------------
     # baseline = median of the first k baseline probes (IRIS: 3 to 5; default 3).
@@ -80,6 +91,11 @@ class RuleConfig:
     four_point_min_points: int = 6
     # A point within +/- tolerance of the aim line counts as "on the line".
     four_point_tolerance: float = 0.0
+
+    # --- NCII median rule ---------------------------------------------------------------
+    # The median of the last three data points against the aim line (NCII, "three
+    # most recent data points"); a rule id of DECISION_RULES, off by default.
+    median_min_points: int = 6
 
     # --- trend-line rule (RULES.md 1.6) ----------------------------------------------
     trend_method: TrendMethod = "ols"
@@ -114,9 +130,24 @@ class RuleConfig:
     # for either the performance level OR the rate of growth." (seed 002).
     # Needs "dual_discrepancy" in decision_rules.
     dd_decides: bool = False
+    # With "either_below": a level below the cut does not make a non-responder while
+    # growth is at or above the aim line's rate (the student is closing the gap).
+    # Holland Patent: "students who do not make satisfactory progress in their levels
+    # of performance and/or in their rate of learning to meet age or grade level
+    # standards" (seed 001): a rate that meets the aim line is satisfactory.
+    dd_aim_rate_satisfies: bool = False
 
     # Which findings drive the recommendation; the others are reported only.
-    decision_rules: tuple[str, ...] = DECISION_RULES
+    decision_rules: tuple[str, ...] = DEFAULT_DECISION_RULES
+
+    # --- progress test: no / some / adequate progress ------------------------------------
+    # "slope_bound": the OLS slope's one-sided lower confidence bound (Student t,
+    # ``progress_confidence``) in the goal's direction; at or below 0: no progress;
+    # above 0 but the slope under the aim line's rate: some progress; at or above it:
+    # adequate (a trend that cannot be told from flat is flat). "roi_threshold": the
+    # older rule, the trend's ROI at or below ``no_progress_roi`` is no progress.
+    progress_test: ProgressTest = "slope_bound"
+    progress_confidence: float = 0.975
 
     # --- fidelity (RULES.md 3.2, 3.3) ------------------------------------------------
     fidelity_threshold_pct: float = 80.0
@@ -147,14 +178,22 @@ class RuleConfig:
     # Tier 2: every 10th; Ohio Tier 3: every session = 1). None: not checked.
     pm_every_days: int | None = 7
     pm_every_sessions: int | None = None
-    # Days of slack on the day rule, so "every Monday" then a Tuesday is not late.
+    # Instructional days of slack on the day rule, so "every Monday" then a Tuesday is not late.
     pm_grace_days: int = 2
+    # The rule looks at the current gap and the ones before it, this many gaps in all
+    # (the recent window), not at the largest gap of the plan's whole life.
+    pm_recent_periods: int = 4
 
     # --- review cadence -------------------------------------------------------------
     # First review N weeks after the tier started (Ohio: 6), then every M weeks
     # (Loudon: every 3; Holland Patent: every 5). None: not scheduled.
     review_after_weeks: float | None = None
     review_every_weeks: float | None = None
+
+    # --- time in the tier (instructional weeks) -------------------------------------------
+    # Holland Patent Tier 2: "approximately ten to twenty weeks". None: not checked.
+    duration_min_weeks: float | None = None
+    duration_max_weeks: float | None = None
 
     # --- exit, raise goal, intensify ------------------------------------------------
     # Exit when the last ``exit_points`` data points are all at or beyond the goal
@@ -184,6 +223,19 @@ class RuleConfig:
         positive_int("dd_level_points")
         positive_int("exit_points")
         positive_int("pm_grace_days", 0)
+        positive_int("median_min_points", 3)
+        positive_int("pm_recent_periods")
+        if self.progress_test not in ("slope_bound", "roi_threshold"):
+            problems.append(f"progress_test must be 'slope_bound' or 'roi_threshold' (got {self.progress_test!r})")
+        if not 0.5 < self.progress_confidence < 1:
+            problems.append(f"progress_confidence must be between 0.5 and 1 (got {self.progress_confidence!r})")
+        if self.top_tier_intensify not in ("refer_evaluation", "intensify_within_tier"):
+            problems.append("top_tier_intensify must be 'refer_evaluation' or 'intensify_within_tier' "
+                            f"(got {self.top_tier_intensify!r})")
+        for name in ("duration_min_weeks", "duration_max_weeks"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                problems.append(f"{name} must be > 0 or None")
         if self.four_point_min_points < self.four_point_n:
             problems.append("four_point_min_points must be >= four_point_n")
         if self.trend_method not in ("ols", "tukey"):

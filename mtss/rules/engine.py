@@ -34,7 +34,9 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mtss.rules.calendar import WEEKDAYS, instructional_days, nth_instructional_day_after
 from mtss.rules.config import RuleConfig
+from mtss.rules.stats import student_t_quantile
 
 Direction = Literal["up", "down"]
 SESSION_STATUSES = ("delivered", "student_absent", "provider_absent", "cancelled")
@@ -54,14 +56,19 @@ RULE_IDS = (
     "goal",
     "four_point",
     "trend",
+    "median_three",
     "dual_discrepancy",
+    "progress",
     "goal_met",
     "fidelity",
     "minimum_sessions",
     "pm_frequency",
     "review_due",
+    "duration",
     "recommendation",
 )
+# Progress-test statuses (Ohio's three outcomes; engine.progress_test).
+PROGRESS_STATUSES = ("insufficient_data", "no_progress", "some_progress", "adequate_progress")
 
 
 # --------------------------------------------------------------------------------------
@@ -107,7 +114,12 @@ class Case:
     """One student's plan in one area, as of one day.
 
     Planned dosage fields override the policy defaults in ``RuleConfig``; the
-    norms (``level_cut``, ``roi_cut``) override its dual-discrepancy criteria.
+    norms (``level_cut``, ``roi_cut``, usually from ``mtss.rules.norms``, with
+    ``norms_source`` saying where they come from) override its dual-discrepancy
+    criteria. The school calendar comes as data: ``non_instructional`` dates
+    (holidays, breaks, closures) and the ``weekdays`` that are school days
+    (``date.weekday()`` numbers, Monday to Friday by default); see
+    ``mtss/rules/calendar.py``.
     """
 
     start: date
@@ -124,6 +136,13 @@ class Case:
     roi_cut: float | None = None
     tier_start: date | None = None
     last_review: date | None = None
+    non_instructional: frozenset[date] = frozenset()
+    weekdays: tuple[int, ...] = WEEKDAYS
+    norms_source: str | None = None
+
+    def instructional_days(self, first: date, last: date) -> int:
+        """Instructional days from ``first`` to ``last``, both included."""
+        return instructional_days(first, last, self.non_instructional, self.weekdays)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +356,41 @@ def ols_trend(x: Sequence[float], y: Sequence[float]) -> Trend | None:
     return Trend("ols", slope, y_mean - slope * x_mean, n)
 
 
+@dataclass(frozen=True, slots=True)
+class SlopeFit:
+    """OLS slope with its standard error (``df = n - 2``)."""
+
+    slope: float
+    intercept: float
+    se: float
+    df: int
+
+
+def ols_fit(x: Sequence[float], y: Sequence[float]) -> SlopeFit | None:
+    """OLS slope, intercept and the slope's standard error ``sqrt(SSE / (n - 2) / Sxx)``.
+
+    Written with the same operations in the same order as ``ols_trend`` and
+    ``batch.py``, so that both paths reach the same bits.
+    """
+    n = len(x)
+    if n < 3:
+        return None
+    line = ols_trend(x, y)
+    if line is None:
+        return None
+    x_mean = _seq_sum(x) / n
+    sxx = 0.0
+    for xi in x:
+        dx = xi - x_mean
+        sxx += dx * dx
+    sse = 0.0
+    for xi, yi in zip(x, y, strict=True):
+        residual = yi - (line.intercept + line.slope * xi)
+        sse += residual * residual
+    se = math.sqrt(sse / (n - 2) / sxx)
+    return SlopeFit(line.slope, line.intercept, se, n - 2)
+
+
 def tukey_groups(n: int) -> tuple[int, int, int]:
     """Sizes of the three Tukey groups: one extra point goes to the middle, two to the ends (1.6.3)."""
     size, extra = divmod(n, 3)
@@ -457,6 +511,54 @@ def four_point_rule(
     return Finding("four_point", "mixed", values, message % text)
 
 
+def median_rule(
+    config: RuleConfig,
+    points: DataPoints,
+    baseline_score: float | None,
+    goal_roi: float | None,
+    direction: Direction,
+    weeks_elapsed: float,
+) -> Finding:
+    """NCII's third rule: the median of the three most recent points against the aim line.
+
+    The median score is compared with the aim line at the middle of those three
+    dates (the median of the aim-line values there). Below the line beyond the
+    four-point tolerance: ``behind``; above: ``ahead``; otherwise ``on_track``.
+    It is robust to one outlying probe, which the four-point rule is not.
+    """
+    values: dict[str, Any] = {
+        "n_points": len(points),
+        "min_points": config.median_min_points,
+        "weeks_elapsed": weeks_elapsed,
+        "min_weeks": config.min_weeks,
+        "tolerance": config.four_point_tolerance,
+        "direction": direction,
+    }
+    if baseline_score is None or goal_roi is None:
+        return Finding("median_three", "insufficient_data", values,
+                       _("No aim line yet (baseline or goal missing), so the points cannot be compared with it."))
+    if len(points) < config.median_min_points or weeks_elapsed < config.min_weeks:
+        return Finding("median_three", "insufficient_data", values, _minimum_data_text(
+            len(points), config.median_min_points, weeks_elapsed, config.min_weeks))
+    scores = list(points.scores[-3:])
+    median = _median(scores)
+    aim = aim_line(baseline_score, goal_roi, points.x[-2])
+    residual = _q(_sign(direction) * (median - aim))
+    values.update({"dates": [day.isoformat() for day in points.dates[-3:]], "scores": scores,
+                   "median": median, "aim": aim})
+    text = {"scores": _nums(scores), "median": _num(median), "aim": _num(aim)}
+    if residual < -config.four_point_tolerance:
+        return Finding("median_three", "behind", values, _(
+            "The median of the last three points (%(scores)s) is %(median)s, on the wrong side of the aim "
+            "line (%(aim)s). Consider an instructional change.") % text)
+    if residual > config.four_point_tolerance:
+        return Finding("median_three", "ahead", values, _(
+            "The median of the last three points (%(scores)s) is %(median)s, beyond the aim line "
+            "(%(aim)s). Consider raising the goal.") % text)
+    return Finding("median_three", "on_track", values, _(
+        "The median of the last three points (%(scores)s) is %(median)s, on the aim line (%(aim)s).") % text)
+
+
 def _parallel_band(config: RuleConfig, goal_roi: float) -> float:
     return _q(max(config.parallel_tolerance_abs, config.parallel_tolerance_rel * abs(goal_roi)))
 
@@ -517,17 +619,23 @@ def dual_discrepancy(
     roi_cut: float | None,
     direction: Direction,
     weeks_elapsed: float,
+    goal_roi: float | None = None,
+    norms_source: str | None = None,
 ) -> Finding:
     """Level and growth against peer criteria (1.7; Loudon County's Tier II/III rule).
 
     Level = median of the last ``dd_level_points`` points; growth = observed ROI.
     ``both_below``: non-responder only if both are below criterion, adequate if
     either is at or above it ("adequate progress if ... either the performance
-    level OR the rate of growth"). ``either_below``: non-responder if either is.
+    level OR the rate of growth"). ``either_below``: non-responder if either is;
+    with ``dd_aim_rate_satisfies`` a level below the cut is excused while growth
+    is at or above the aim line's rate (Holland Patent's "satisfactory progress
+    ... in their rate of learning to meet age or grade level standards").
     """
     values: dict[str, Any] = {
         "level_cut": level_cut,
         "roi_cut": roi_cut,
+        "norms_source": norms_source,
         "combine": config.dd_combine,
         "n_points": len(points),
         "min_points": config.trend_min_points,
@@ -546,11 +654,14 @@ def dual_discrepancy(
     level = _median(points.scores[-config.dd_level_points:])
     level_below = _q(sign * (level - level_cut)) < 0
     growth_below = _q(sign * (roi - roi_cut)) < 0
-    values.update({"level": level, "roi": roi, "level_below": level_below, "growth_below": growth_below})
+    meets_aim_rate = (config.dd_aim_rate_satisfies and goal_roi is not None
+                      and _q(sign * (roi - goal_roi)) >= 0)
+    values.update({"level": level, "roi": roi, "level_below": level_below, "growth_below": growth_below,
+                   "goal_roi": goal_roi, "growth_meets_aim_rate": meets_aim_rate})
     if config.dd_combine == "both_below":
         non_responder = level_below and growth_below
     else:
-        non_responder = level_below or growth_below
+        non_responder = growth_below or (level_below and not meets_aim_rate)
     text = {"level": _num(level), "level_cut": _num(level_cut), "roi": _num(roi, 2), "roi_cut": _num(roi_cut, 2)}
     # Whole sentences (not "below"/"above" fragments) so that translators control word order.
     if level_below and growth_below:
@@ -565,6 +676,8 @@ def dual_discrepancy(
     else:
         summary = _("Level %(level)s is at or above the criterion %(level_cut)s and growth %(roi)s per week "
                     "is at or above the criterion %(roi_cut)s.") % text
+    if norms_source:
+        summary = f"{summary} ({norms_source})"
     if non_responder:
         if config.dd_combine == "both_below":
             verdict = _("Both are below criterion: not making adequate progress (dual discrepancy).")
@@ -573,9 +686,72 @@ def dual_discrepancy(
         return Finding("dual_discrepancy", "non_responder", values, f"{summary} {verdict}")
     if config.dd_combine == "both_below":
         verdict = _("Level or growth is at criterion: adequate progress.")
+    elif level_below:
+        verdict = _("The level is below criterion, but growth of %(roi)s per week is at or above the aim "
+                    "line's %(goal_roi)s per week: the student is closing the gap, adequate progress.") % {
+            "roi": _num(roi, 2), "goal_roi": _num(goal_roi, 2)}
     else:
         verdict = _("Both are at criterion: adequate progress.")
     return Finding("dual_discrepancy", "adequate", values, f"{summary} {verdict}")
+
+
+def progress_test(
+    config: RuleConfig,
+    points: DataPoints,
+    roi: float | None,
+    goal_roi: float | None,
+    direction: Direction,
+) -> Finding:
+    """No progress, some progress or adequate progress (Ohio's three outcomes), by a stated test.
+
+    ``slope_bound`` (default): fit OLS to the data points; the slope's one-sided
+    lower confidence bound ``b - t(confidence, n - 2) * SE(b)`` in the goal's
+    direction decides. At or below 0: ``no_progress`` (the data cannot tell the
+    trend from flat); above 0 with the slope under the aim line's rate:
+    ``some_progress``; at or above it: ``adequate_progress``. Standard OLS
+    inference (e.g. Christ, Zopluoglu, Long & Monaghen 2012 on the standard error
+    of CBM slopes). ``roi_threshold``: the configured trend's ROI at or below
+    ``no_progress_roi`` is no progress (no test of noise).
+    """
+    sign = _sign(direction)
+    values: dict[str, Any] = {"method": config.progress_test, "n_points": len(points), "goal_roi": goal_roi,
+                              "direction": direction}
+    if config.progress_test == "roi_threshold":
+        values.update({"roi": roi, "threshold": config.no_progress_roi})
+        if roi is None:
+            return Finding("progress", "insufficient_data", values,
+                           _("Too few data points for a rate of improvement."))
+        text = {"roi": _num(roi, 2), "threshold": _num(config.no_progress_roi, 2), "goal_roi": _num(goal_roi, 2)}
+        if _q(sign * roi) <= config.no_progress_roi:
+            return Finding("progress", "no_progress", values, _(
+                "No progress: the trend of %(roi)s per week is at or below the policy's %(threshold)s.") % text)
+        if goal_roi is not None and _q(sign * (roi - goal_roi)) >= 0:
+            return Finding("progress", "adequate_progress", values, _(
+                "Adequate progress: the trend of %(roi)s per week meets the aim line's %(goal_roi)s.") % text)
+        return Finding("progress", "some_progress", values, _(
+            "Some progress: the trend of %(roi)s per week is above %(threshold)s.") % text)
+
+    fit = ols_fit(points.x, points.scores) if len(points) >= config.roi_min_points else None
+    values["confidence"] = config.progress_confidence
+    if fit is None:
+        return Finding("progress", "insufficient_data", values,
+                       _("Too few data points (at least three on different days) to test the trend."))
+    t = student_t_quantile(config.progress_confidence, fit.df)
+    bound = sign * fit.slope - t * fit.se
+    values.update({"slope": fit.slope, "se": fit.se, "df": fit.df, "t": t, "bound": bound, "threshold": 0.0})
+    text = {"slope": _num(fit.slope, 2), "se": _num(fit.se, 2), "bound": _num(bound, 2),
+            "confidence": _num(config.progress_confidence * 100, 1), "goal_roi": _num(goal_roi, 2)}
+    if _q(bound) <= 0:
+        return Finding("progress", "no_progress", values, _(
+            "No progress: the trend is %(slope)s per week (standard error %(se)s); its %(confidence)s%% "
+            "one-sided lower bound, %(bound)s, is not above 0, so the data cannot tell it from flat.") % text)
+    if goal_roi is not None and _q(sign * (fit.slope - goal_roi)) >= 0:
+        return Finding("progress", "adequate_progress", values, _(
+            "Adequate progress: the trend is %(slope)s per week (standard error %(se)s, %(confidence)s%% "
+            "lower bound %(bound)s > 0) and meets the aim line's %(goal_roi)s per week.") % text)
+    return Finding("progress", "some_progress", values, _(
+        "Some progress: the trend is %(slope)s per week (standard error %(se)s); its %(confidence)s%% lower "
+        "bound, %(bound)s, is above 0 but the trend is under the aim line's %(goal_roi)s per week.") % text)
 
 
 def goal_met(config: RuleConfig, points: DataPoints, goal_score: float | None, direction: Direction) -> Finding:
@@ -608,18 +784,23 @@ def planned_dosage(config: RuleConfig, case: Case) -> Dosage:
     return Dosage(frequency[0], frequency[1], frequency[2], minutes)
 
 
-def scheduled_sessions(dosage: Dosage, start: date, as_of: date) -> int | None:
+def scheduled_sessions(dosage: Dosage, start: date, as_of: date, case: Case | None = None) -> int | None:
     """Sessions the plan should have had from start to as_of (both days included).
 
-    Per week: calendar days x sessions/7. Per cycle (Holland Patent's 6-day
-    cycle): school days x sessions/cycle days. ``None`` without a planned frequency.
+    Counted over instructional days (the case's school calendar): per week,
+    instructional days x sessions / school days a week; per cycle (Holland
+    Patent's 6-day cycle), instructional days x sessions / cycle days. A break
+    schedules nothing. ``None`` without a planned frequency.
     """
     if as_of < start:
         return 0
+    calendar = case if case is not None else Case(start=start, as_of=as_of,
+                                                  goal=Goal(target_date=as_of, target=0.0))
+    days = calendar.instructional_days(start, as_of)
     if dosage.sessions_per_week is not None:
-        return math.floor(_q(((as_of - start).days + 1) * dosage.sessions_per_week / 7))
+        return math.floor(_q(days * dosage.sessions_per_week / len(calendar.weekdays)))
     if dosage.sessions_per_cycle is not None and dosage.cycle_days:
-        return math.floor(_q(weekdays_between(start, as_of) * dosage.sessions_per_cycle / dosage.cycle_days))
+        return math.floor(_q(days * dosage.sessions_per_cycle / dosage.cycle_days))
     return None
 
 
@@ -652,7 +833,7 @@ def fidelity(config: RuleConfig, case: Case) -> Finding:
     for session in in_phase:
         counts[session.status] += 1
     minutes_delivered = _seq_sum(float(s.minutes) for s in in_phase if s.status == "delivered")
-    scheduled = scheduled_sessions(dosage, case.start, case.as_of)
+    scheduled = scheduled_sessions(dosage, case.start, case.as_of, case)
     values: dict[str, Any] = {
         "sessions_delivered": len(delivered),
         "sessions_too_short": counts["delivered"] - len(delivered),
@@ -729,43 +910,70 @@ def minimum_sessions(config: RuleConfig, case: Case) -> Finding:
         "decision. The data cannot show non-response yet.") % text)
 
 
-def pm_compliance(config: RuleConfig, case: Case, points: DataPoints) -> Finding:
-    """Is progress monitored as often as the policy says?
+def pm_every_instructional_days(config: RuleConfig, case: Case) -> int | None:
+    """The policy's probe interval (calendar days: weekly = 7) in instructional days (weekly = 5)."""
+    if config.pm_every_days is None:
+        return None
+    return max(1, math.ceil(_q(config.pm_every_days * len(case.weekdays) / 7)))
 
-    Day rule: every gap (plan start -> first point -> ... -> last point -> as_of)
-    is at most ``pm_every_days + pm_grace_days``. Session rule: at most
-    ``pm_every_sessions`` delivered sessions between data points (a point on a
-    session's day counts for that session).
+
+def pm_compliance(config: RuleConfig, case: Case, points: DataPoints) -> Finding:
+    """Is progress monitored as often as the policy says, now?
+
+    Gaps are counted in instructional days (a break is no gap): the gap from a
+    probe (or the plan start) to the next probe, and the *current* gap from the
+    last probe to ``as_of``. The rule looks at the recent window only: the
+    current gap and the ``pm_recent_periods - 1`` gaps before it, not the largest
+    gap of the plan's whole life. Day rule: each is at most the policy interval
+    (in instructional days) + ``pm_grace_days``. Session rule: at most
+    ``pm_every_sessions`` delivered sessions in each (a probe on a session's day
+    counts for that session).
     """
+    recent = config.pm_recent_periods
     values: dict[str, Any] = {
         "every_days": config.pm_every_days,
         "grace_days": config.pm_grace_days,
         "every_sessions": config.pm_every_sessions,
+        "recent_periods": recent,
         "n_points": len(points),
     }
     if config.pm_every_days is None and config.pm_every_sessions is None:
         return Finding("pm_frequency", "not_applicable", values,
                        _("The policy sets no progress-monitoring frequency."))
     problems: list[str] = []
+    marks = [case.start, *points.dates, case.as_of]
+    recent_pairs = list(zip(marks, marks[1:]))[-recent:]
     if config.pm_every_days is not None:
-        marks = [case.start, *points.dates, case.as_of]
-        max_gap = max((later - earlier).days for earlier, later in zip(marks, marks[1:]))
-        values["max_gap_days"] = max_gap
-        values["days_since_last"] = (case.as_of - points.dates[-1]).days if len(points) else None
-        if max_gap > config.pm_every_days + config.pm_grace_days:
-            problems.append(_("%(gap)s days without a probe (the policy asks for one every %(every)s days)")
-                            % {"gap": max_gap, "every": config.pm_every_days})
+        every = pm_every_instructional_days(config, case)
+        assert every is not None
+        allowed = every + config.pm_grace_days
+        gaps = [case.instructional_days(earlier + timedelta(days=1), later) for earlier, later in recent_pairs]
+        values.update({
+            "every_instructional_days": every,
+            "allowed_days": allowed,
+            "current_gap_days": gaps[-1],
+            "max_gap_days": max(gaps),
+            "days_since_last": (case.as_of - points.dates[-1]).days if len(points) else None,
+        })
+        if max(gaps) > allowed:
+            if gaps[-1] > allowed:
+                problems.append(_("%(gap)s school days since the last probe (the policy asks for one every "
+                                  "%(every)s school days)") % {"gap": gaps[-1], "every": every})
+            else:
+                problems.append(_("a recent gap of %(gap)s school days without a probe (the policy asks for one "
+                                  "every %(every)s school days)") % {"gap": max(gaps), "every": every})
     if config.pm_every_sessions is not None:
         session_days = [s.date for s in delivered_sessions(config, case)]
         counts = [0]
         for day in points.dates:
             counts.append(sum(1 for session_day in session_days if session_day <= day))
         counts.append(len(session_days))
-        max_sessions = max(later - earlier for earlier, later in zip(counts, counts[1:]))
-        values["max_sessions_between"] = max_sessions
-        if max_sessions > config.pm_every_sessions:
+        between = [later - earlier for earlier, later in zip(counts, counts[1:])][-recent:]
+        values["current_sessions_since_probe"] = between[-1]
+        values["max_sessions_between"] = max(between)
+        if max(between) > config.pm_every_sessions:
             problems.append(_("%(gap)s sessions without a probe (the policy asks for one every %(every)s sessions)")
-                            % {"gap": max_sessions, "every": config.pm_every_sessions})
+                            % {"gap": max(between), "every": config.pm_every_sessions})
     if problems:
         return Finding("pm_frequency", "not_compliant", values,
                        _("Progress monitoring is less frequent than the policy asks: %(problems)s.")
@@ -774,11 +982,17 @@ def pm_compliance(config: RuleConfig, case: Case, points: DataPoints) -> Finding
                    _("Progress monitoring is as frequent as the policy asks."))
 
 
+def _weeks_to_instructional_days(weeks: float, case: Case) -> int:
+    # round() rounds half to even, as np.rint in batch.py.
+    return max(1, round(weeks * len(case.weekdays)))
+
+
 def review_due(config: RuleConfig, case: Case) -> Finding:
     """Is a team review due? First review ``review_after_weeks`` after the tier
     started (Ohio: 6 weeks), then every ``review_every_weeks`` (Loudon: 3; Holland
-    Patent: 5). Due when the latest scheduled review date has passed without a
-    review on or after it."""
+    Patent: 5). Weeks are instructional weeks (5 school days; a break does not
+    count). Due when the latest scheduled review date has passed without a review
+    on or after it."""
     anchor = case.tier_start or case.start
     values: dict[str, Any] = {
         "tier_start": anchor.isoformat(),
@@ -788,20 +1002,28 @@ def review_due(config: RuleConfig, case: Case) -> Finding:
     }
     if config.review_after_weeks is None and config.review_every_weeks is None:
         return Finding("review_due", "not_applicable", values, _("The policy sets no review cadence."))
-    every_days = round(config.review_every_weeks * 7) if config.review_every_weeks is not None else None
-    first_days = round(config.review_after_weeks * 7) if config.review_after_weeks is not None else every_days
+    every_days = (_weeks_to_instructional_days(config.review_every_weeks, case)
+                  if config.review_every_weeks is not None else None)
+    first_days = (_weeks_to_instructional_days(config.review_after_weeks, case)
+                  if config.review_after_weeks is not None else every_days)
     assert first_days is not None
-    first = anchor + timedelta(days=first_days)
-    if case.as_of < first:
+    elapsed = case.instructional_days(anchor + timedelta(days=1), case.as_of)
+    values["instructional_days_in_tier"] = elapsed
+
+    def day_of(n: int) -> date:
+        return nth_instructional_day_after(anchor, n, case.non_instructional, case.weekdays)
+
+    if elapsed < first_days:
+        first = day_of(first_days)
         values.update({"last_scheduled": None, "next_review": first.isoformat()})
         return Finding("review_due", "not_due", values,
                        _("The first review is scheduled for %(date)s.") % {"date": first.isoformat()})
     if every_days:
-        steps = (case.as_of - first).days // every_days
-        last_scheduled = first + timedelta(days=steps * every_days)
-        next_review: date | None = last_scheduled + timedelta(days=every_days)
+        steps = (elapsed - first_days) // every_days
+        last_scheduled = day_of(first_days + steps * every_days)
+        next_review: date | None = day_of(first_days + (steps + 1) * every_days)
     else:
-        last_scheduled, next_review = first, None
+        last_scheduled, next_review = day_of(first_days), None
     values.update({"last_scheduled": last_scheduled.isoformat(),
                    "next_review": next_review.isoformat() if next_review else None})
     if case.last_review is None or case.last_review < last_scheduled:
@@ -811,6 +1033,33 @@ def review_due(config: RuleConfig, case: Case) -> Finding:
         return Finding("review_due", "not_due", values, _("The scheduled review has taken place."))
     return Finding("review_due", "not_due", values,
                    _("The next review is due on %(date)s.") % {"date": next_review.isoformat()})
+
+
+def duration(config: RuleConfig, case: Case) -> Finding:
+    """Time in the tier, in instructional weeks, against the tier's expected duration.
+
+    Holland Patent Tier 2: "The recommended length of time a student spends in the
+    second tier of intervention will vary from approximately ten to twenty weeks"
+    (seed 001). ``before_min``: too early for a tier decision by the policy's
+    duration; ``past_max``: longer than the policy expects; else ``within``.
+    """
+    anchor = case.tier_start or case.start
+    days = case.instructional_days(anchor + timedelta(days=1), case.as_of)
+    weeks = days / len(case.weekdays)
+    values: dict[str, Any] = {"tier_start": anchor.isoformat(), "instructional_days": days, "weeks": weeks,
+                              "min_weeks": config.duration_min_weeks, "max_weeks": config.duration_max_weeks}
+    if config.duration_min_weeks is None and config.duration_max_weeks is None:
+        return Finding("duration", "not_applicable", values, _("The policy sets no expected time in this tier."))
+    text = {"weeks": _num(weeks), "min": _num(config.duration_min_weeks), "max": _num(config.duration_max_weeks)}
+    if config.duration_min_weeks is not None and _q(weeks) < config.duration_min_weeks:
+        return Finding("duration", "before_min", values, _(
+            "%(weeks)s instructional weeks in the tier; the policy expects at least %(min)s.") % text)
+    if config.duration_max_weeks is not None and _q(weeks) > config.duration_max_weeks:
+        return Finding("duration", "past_max", values, _(
+            "%(weeks)s instructional weeks in the tier, longer than the policy's %(max)s: the team should "
+            "decide on the placement.") % text)
+    return Finding("duration", "within", values, _(
+        "%(weeks)s instructional weeks in the tier, within the policy's expected time.") % text)
 
 
 # --------------------------------------------------------------------------------------
@@ -848,10 +1097,13 @@ def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | Non
        Without norms (``not_applicable``) or with too little data for it yet
        (``insufficient_data``), the other decision rules decide as in 5-7.
     5. Any of them says *behind* (or *non_responder*): the student is not
-       responding. With dual discrepancy, or with an observed ROI in the goal's
-       direction at or below ``no_progress_roi`` ("no progress", Ohio) it is
-       ``intensify``, which becomes ``refer_evaluation`` at the top tier
-       (Loudon, Ohio); otherwise ("some progress") ``modify``.
+       responding. With dual discrepancy, or when the progress test says
+       ``no_progress`` (Ohio: "student has made no progress and will be moved to
+       Tier II"), it is ``intensify``; otherwise ("some progress") ``modify``.
+       At the top general-education tier ``intensify`` becomes
+       ``refer_evaluation`` or stays ``intensify`` within the tier, as
+       ``top_tier_intensify`` says; in a special-education tier it always stays
+       within the tier (never a referral for an evaluation the student has had).
        The fidelity gate (3.3) then applies when
        ``low_fidelity_blocks_nonresponse``: low fidelity turns modify, intensify
        and refer into ``low_fidelity``; fewer delivered sessions than
@@ -878,7 +1130,7 @@ def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | Non
                        _("Not enough data yet for any of the policy's decision rules."))
     behind = [f.rule for f in applied if f.status in ("behind", "non_responder")]
     ahead = [f.rule for f in applied if f.status == "ahead"]
-    no_progress = roi is not None and _q(_sign(direction) * roi) <= config.no_progress_roi
+    no_progress = findings["progress"].status == "no_progress"
     dual_status = findings["dual_discrepancy"].status
 
     if config.dd_decides and dual_status in ("adequate", "non_responder"):
@@ -920,11 +1172,13 @@ def _not_responding(config: RuleConfig, findings: dict[str, Finding], values: di
     """Not responding: modify, or intensify/refer, unless the fidelity gate (3.3) stops it."""
     values["drivers"] = drivers
     values["no_progress"] = no_progress
+    proposed = "modify"
     if intensify:
-        proposed = "refer_evaluation" if config.is_top_tier else "intensify"
-    else:
-        proposed = "modify"
+        proposed = "intensify"
+        if config.is_top_tier and not config.is_special_education_tier:
+            proposed = config.top_tier_intensify.replace("intensify_within_tier", "intensify")
     values["proposed"] = proposed
+    values["within_tier"] = proposed == "intensify" and intensify_stays_in_tier(config)
     gate = config.low_fidelity_blocks_nonresponse
     if gate and findings["fidelity"].status == "low":
         values["gated_by"] = "fidelity"
@@ -939,11 +1193,47 @@ def _not_responding(config: RuleConfig, findings: dict[str, Finding], values: di
     if proposed == "modify":
         return Finding("recommendation", "modify", values, _(
             "Some progress, but behind the aim line: modify the intervention."))
+    if proposed == "intensify" and config.is_special_education_tier:
+        return Finding("recommendation", "intensify", values, _(
+            "No adequate progress in special education: intensify the support within this tier "
+            "(the IEP team decides)."))
+    if proposed == "intensify" and values["within_tier"]:
+        return Finding("recommendation", "intensify", values, _(
+            "No adequate progress at the most intensive general-education tier: intensify the support "
+            "within this tier."))
     if proposed == "intensify":
         return Finding("recommendation", "intensify", values, _(
             "No adequate progress: intensify (consider the next tier)."))
     return Finding("recommendation", "refer_evaluation", values, _(
         "No adequate progress at the top tier: consider a referral for a special-education evaluation."))
+
+
+def intensify_stays_in_tier(config: RuleConfig) -> bool:
+    """``intensify`` means more support in the same tier (special education, or the policy says so at the top)."""
+    return config.is_special_education_tier or (
+        config.is_top_tier and config.top_tier_intensify == "intensify_within_tier")
+
+
+def recommended_tier(config: RuleConfig, recommendation: str) -> int:
+    """The tier a recommendation leads to, for a student in ``config.tier``.
+
+    ``intensify``: the next tier, unless it stays within the tier (special
+    education; the top tier when the policy says so). ``exit``: one tier down
+    ("return to TIER II or lesser levels", Loudon), except in special education,
+    where the IEP team decides. ``refer_evaluation`` keeps the tier while the
+    evaluation runs (Loudon: "Tier III interventions will continue"); every
+    other recommendation keeps it too.
+    """
+    if recommendation == "intensify" and not intensify_stays_in_tier(config):
+        return config.tier + 1
+    if recommendation == "exit" and not config.is_special_education_tier:
+        return max(1, config.tier - 1)
+    return config.tier
+
+
+def changes_tier(config: RuleConfig, recommendation: str) -> bool:
+    """Does the recommendation change the student's tier? (A decision letter goes only then.)"""
+    return recommended_tier(config, recommendation) != config.tier
 
 
 # --------------------------------------------------------------------------------------
@@ -994,15 +1284,18 @@ def evaluate(config: RuleConfig, case: Case) -> Evaluation:
     roi = line_fit.slope if line_fit is not None else None
     findings["four_point"] = four_point_rule(config, points, base, goal_roi, direction, weeks_elapsed)
     findings["trend"] = trend_rule(config, line_fit, len(points), goal_roi, direction, weeks_elapsed)
+    findings["median_three"] = median_rule(config, points, base, goal_roi, direction, weeks_elapsed)
     level_cut = case.level_cut if case.level_cut is not None else config.dd_level_cut
     roi_cut = case.roi_cut if case.roi_cut is not None else config.dd_roi_cut
     findings["dual_discrepancy"] = dual_discrepancy(config, points, roi, level_cut, roi_cut, direction,
-                                                    weeks_elapsed)
+                                                    weeks_elapsed, goal_roi, case.norms_source)
+    findings["progress"] = progress_test(config, points, roi, goal_roi, direction)
     findings["goal_met"] = goal_met(config, points, goal_score, direction)
     findings["fidelity"] = fidelity(config, case)
     findings["minimum_sessions"] = minimum_sessions(config, case)
     findings["pm_frequency"] = pm_compliance(config, case, points)
     findings["review_due"] = review_due(config, case)
+    findings["duration"] = duration(config, case)
     findings["recommendation"] = recommend(config, findings, roi, direction)
 
     return Evaluation(

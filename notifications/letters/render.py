@@ -18,11 +18,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mtss.selectors import policy_document
-from notifications.languages import info, letter_language
+from notifications.languages import LANGUAGES, info, letter_language
 from notifications.letters import blocks as words
 from notifications.letters.blocks import BlockMissing, Book, LetterIncomplete
 from notifications.letters.dates import long_date
 from notifications.models import LetterSettings, LetterText, LetterType, Notice
+from interventions.models import Plan
+from interventions.progress import chart_svg
+from students.models import LANGUAGES as STUDENT_LANGUAGES
+from interventions.selectors import evaluate_plans
 
 
 @dataclass
@@ -53,8 +57,6 @@ class Facts:
 
     def results(self) -> dict:
         if not self._results and self.plans():
-            from interventions.selectors import evaluate_plans
-
             self._results = evaluate_plans(district=self.district, plans=self.plans(), as_of=self.as_of)
         return self._results
 
@@ -62,8 +64,6 @@ class Facts:
 def load_plans(*, district, notice: Notice) -> list:
     """The plans a letter speaks about: those named in its context, else the student's
     active plans (an end-of-services letter: the plans of the ending tier, newest first)."""
-    from interventions.models import Plan
-
     plans = Plan.objects.filter(district=district, student_id=notice.student_id).select_related(
         "intervention", "provider", "student", "placement")
     ids = (notice.context or {}).get("plan_ids")
@@ -237,8 +237,6 @@ def _deficiency(f: Facts) -> dict:
 
 
 def _progress(f: Facts) -> dict:
-    from interventions.progress import chart_svg
-
     if not f.plans():
         raise BlockMissing("progress_summary", "the student has no plan to report on")
     charts, paragraphs = [], []
@@ -361,9 +359,6 @@ def _start_date(notice: Notice, facts: Facts, as_of: dt.date) -> dt.date:
 
 
 def _language_name(code: str) -> str:
-    from notifications.languages import LANGUAGES
-    from students.models import LANGUAGES as STUDENT_LANGUAGES
-
     if code in LANGUAGES:
         return LANGUAGES[code].english
     return dict(STUDENT_LANGUAGES).get(code, code) if code != "other" else "your language"

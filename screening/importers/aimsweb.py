@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterator
 
 from screening.importers.base import (
-    ReadState, Reader, ScoreRecord, number, parse_grade, parse_school_year, parse_season,
+    ReadState, ScoreRecord, TableReader, number, parse_grade, parse_school_year, parse_season,
 )
-from students.importers.csvio import Column, ImportFileError, Row, Source, open_csv, parse_date
+from students.importers.csvio import Column, CsvTable, ImportFileError, Row, parse_date
 
 COLUMNS = [
     Column("SSID", aliases=("Student SSID",)),
@@ -63,42 +63,36 @@ def _date(row: Row, column: str) -> dt.date | None:
         return None
 
 
-class AimswebReader(Reader):
+class AimswebReader(TableReader):
     format = "aimsweb"
     label = "aimswebPlus score export"
+    columns = COLUMNS
 
-    def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:
-        for name in source.names():
-            yield from self._file(source, name, state)
-
-    def _file(self, source: Source, name: str, state: ReadState) -> Iterator[ScoreRecord]:
-        _, opener = source.find(name)
-        with open_csv(opener, name=name, columns=COLUMNS) as table:
-            state.table_opened(table)
-            if not {"SSID", "Studentuid"} & table.columns:
-                raise ImportFileError(name, "the file needs an SSID (or Studentuid) column", line=1, column="SSID")
-            if not {"Score", "ScaledScore"} & table.columns:
-                raise ImportFileError(name, "the file needs a Score (or ScaledScore) column", line=1, column="Score")
-            for row in table:
-                student_column = "SSID" if row.raw("SSID") else "Studentuid"
-                student = row.text(student_column)
-                if not student:
-                    row.reject("SSID", "a value is required")
-                score_column = "Score" if row.raw("Score") else "ScaledScore"
-                score = number(row, score_column)
-                percentile = number(row, "Natl", low=0, high=100)
-                if score is None and percentile is None and not row.problems:
-                    state.skip("aimswebPlus rows without a score (not tested)")
-                    continue
-                season = parse_season(row.raw("Period"))
-                year = parse_school_year(row.raw("SchoolYear"))
-                grade_text = row.raw("StudentGrade")
-                yield ScoreRecord(
-                    name, row.line, student_key=student, student_column=student_column,
-                    measure=row.raw("MeasureName"), measure_column="MeasureName",
-                    test_date=_date(row, "AdministrationDate"), date_column="AdministrationDate", score=score,
-                    score_column=score_column,
-                    percentile=percentile, category=row.raw("RiskStatus")[:80],
-                    grade=parse_grade(grade_text) if grade_text else None,
-                    standard_error=number(row, "CSEM", low=0), external_id=row.raw("FormCode")[:80],
-                    term=(season, year) if season and year else None, problems=row.problems)
+    def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
+        if not {"SSID", "Studentuid"} & table.columns:
+            raise ImportFileError(name, "the file needs an SSID (or Studentuid) column", line=1, column="SSID")
+        if not {"Score", "ScaledScore"} & table.columns:
+            raise ImportFileError(name, "the file needs a Score (or ScaledScore) column", line=1, column="Score")
+        for row in table:
+            student_column = "SSID" if row.raw("SSID") else "Studentuid"
+            student = row.text(student_column)
+            if not student:
+                row.reject("SSID", "a value is required")
+            score_column = "Score" if row.raw("Score") else "ScaledScore"
+            score = number(row, score_column)
+            percentile = number(row, "Natl", low=0, high=100)
+            if score is None and percentile is None and not row.problems:
+                state.skip("aimswebPlus rows without a score (not tested)")
+                continue
+            season = parse_season(row.raw("Period"))
+            year = parse_school_year(row.raw("SchoolYear"))
+            grade_text = row.raw("StudentGrade")
+            yield ScoreRecord(
+                name, row.line, student_key=student, student_column=student_column,
+                measure=row.raw("MeasureName"), measure_column="MeasureName",
+                test_date=_date(row, "AdministrationDate"), date_column="AdministrationDate", score=score,
+                score_column=score_column,
+                percentile=percentile, category=row.raw("RiskStatus")[:80],
+                grade=parse_grade(grade_text) if grade_text else None,
+                standard_error=number(row, "CSEM", low=0), external_id=row.raw("FormCode")[:80],
+                term=(season, year) if season and year else None, problems=row.problems)

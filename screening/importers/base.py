@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from students.importers.csvio import Row, Source, header_key
+from students.importers.csvio import CsvTable, Row, Source, header_key, open_csv
 
 
 class ScoreRecord:
@@ -101,6 +101,29 @@ class Reader(ABC):
     @abstractmethod
     def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:
         """The file's rows as score records (each format says how)."""
+
+
+class TableReader(Reader):
+    """A format whose files are each one CSV table of score rows: `columns` says how to read
+    a table, `table_records` turns its rows into score records (`reads_file` may skip a file)."""
+
+    columns: list = []
+
+    def reads_file(self, source: Source, name: str) -> bool:
+        return True
+
+    def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:
+        for name in source.names():
+            if not self.reads_file(source, name):
+                continue
+            _, opener = source.find(name)
+            with open_csv(opener, name=name, columns=self.columns) as table:
+                state.table_opened(table)
+                yield from self.table_records(table, name, state)
+
+    @abstractmethod
+    def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
+        """One opened table's rows as score records."""
 
 
 # --- values ------------------------------------------------------------------------------------

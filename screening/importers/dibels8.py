@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from screening.importers.base import (
-    NO_SCORE, ReadState, Reader, ScoreRecord, number, parse_grade, parse_school_year, parse_season,
+    NO_SCORE, ReadState, ScoreRecord, TableReader, number, parse_grade, parse_school_year, parse_season,
 )
-from students.importers.csvio import Column, ImportFileError, Source, open_csv
+from students.importers.csvio import Column, CsvTable, ImportFileError
 
 # (measure name as in the export and the catalog's import_names, score range)
 MEASURES = [
@@ -62,62 +62,56 @@ COLUMNS = [
      for column in (Column(_score(name)), Column(_level(name)), Column(_percentile(name)))]
 
 
-class Dibels8Reader(Reader):
+class Dibels8Reader(TableReader):
     format = "dibels8"
     label = "DIBELS 8th Edition (Amplify mCLASS Student Summary export)"
+    columns = COLUMNS
 
-    def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:
-        for name in source.names():
-            yield from self._file(source, name, state)
-
-    def _file(self, source: Source, name: str, state: ReadState) -> Iterator[ScoreRecord]:
-        _, opener = source.find(name)
-        with open_csv(opener, name=name, columns=COLUMNS) as table:
-            state.table_opened(table)
-            columns = table.columns
-            student_column = next((c for c in ("Student Primary ID", "Primary ID - Student ID (District ID)")
-                                   if c in columns), None)
-            if student_column is None:
-                raise ImportFileError(name, "the file needs a Student Primary ID column", line=1,
-                                      column="Student Primary ID")
-            date_column = next((c for c in ("Client Date", "Sync Date") if c in columns), None)
-            if date_column is None:
-                raise ImportFileError(name, "the file needs a Client Date column", line=1, column="Client Date")
-            measures = [m for m in MEASURES if _score(m[0]) in columns]
-            if not measures:
-                raise ImportFileError(name, "the file has no '<measure> - Score' columns (e.g. Composite Score)",
-                                      line=1, column="Composite Score")
-            grade_column = "Assessment Grade" if "Assessment Grade" in columns else "Enrollment Grade"
-            for row in table:
-                edition = row.raw("Assessment Edition")
-                if edition and "8" not in edition:
-                    state.skip(f"rows of {edition} (not DIBELS 8)")
-                    continue
-                student = row.text(student_column, required=True)
-                period = row.raw("Benchmark Period")
-                season = parse_season(period)
-                if period and season is None:
-                    row.reject("Benchmark Period", f"{period!r} is not BOY, MOY or EOY")
-                date = row.date(date_column, required=True)
-                grade = parse_grade(row.raw(grade_column)) if row.raw(grade_column) else None
-                year = parse_school_year(row.raw("School Year"))
-                term = (season, year) if season and year else None
-                shared = list(row.problems)
-                for measure, low, high in measures:
-                    score_column = _score(measure)
-                    if row.raw(score_column).lower() in NO_SCORE:
-                        continue  # not given (or discontinued): no score for this subtest
-                    row.problems = list(shared)
-                    score = number(row, score_column, low=low, high=high)
-                    percentile = number(row, _percentile(measure), low=0, high=100)
-                    yield ScoreRecord(
-                        name, row.line, student_key=student, student_column=student_column, measure=measure,
-                        measure_column=score_column, test_date=date, date_column=date_column, score=score,
-                        score_column=score_column,
-                        percentile=percentile, category=row.raw(_level(measure))[:80], grade=grade, term=term,
-                        problems=row.problems)
-                if shared and not any(row.raw(_score(m[0])).lower() not in NO_SCORE for m in measures):
-                    # A broken row with no score at all still has to be reported.
-                    yield ScoreRecord(name, row.line, student_key=student, student_column=student_column,
-                                      measure="Composite", measure_column=_score("Composite"), test_date=date,
-                                      problems=shared)
+    def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
+        columns = table.columns
+        student_column = next((c for c in ("Student Primary ID", "Primary ID - Student ID (District ID)")
+                               if c in columns), None)
+        if student_column is None:
+            raise ImportFileError(name, "the file needs a Student Primary ID column", line=1,
+                                  column="Student Primary ID")
+        date_column = next((c for c in ("Client Date", "Sync Date") if c in columns), None)
+        if date_column is None:
+            raise ImportFileError(name, "the file needs a Client Date column", line=1, column="Client Date")
+        measures = [m for m in MEASURES if _score(m[0]) in columns]
+        if not measures:
+            raise ImportFileError(name, "the file has no '<measure> - Score' columns (e.g. Composite Score)",
+                                  line=1, column="Composite Score")
+        grade_column = "Assessment Grade" if "Assessment Grade" in columns else "Enrollment Grade"
+        for row in table:
+            edition = row.raw("Assessment Edition")
+            if edition and "8" not in edition:
+                state.skip(f"rows of {edition} (not DIBELS 8)")
+                continue
+            student = row.text(student_column, required=True)
+            period = row.raw("Benchmark Period")
+            season = parse_season(period)
+            if period and season is None:
+                row.reject("Benchmark Period", f"{period!r} is not BOY, MOY or EOY")
+            date = row.date(date_column, required=True)
+            grade = parse_grade(row.raw(grade_column)) if row.raw(grade_column) else None
+            year = parse_school_year(row.raw("School Year"))
+            term = (season, year) if season and year else None
+            shared = list(row.problems)
+            for measure, low, high in measures:
+                score_column = _score(measure)
+                if row.raw(score_column).lower() in NO_SCORE:
+                    continue  # not given (or discontinued): no score for this subtest
+                row.problems = list(shared)
+                score = number(row, score_column, low=low, high=high)
+                percentile = number(row, _percentile(measure), low=0, high=100)
+                yield ScoreRecord(
+                    name, row.line, student_key=student, student_column=student_column, measure=measure,
+                    measure_column=score_column, test_date=date, date_column=date_column, score=score,
+                    score_column=score_column,
+                    percentile=percentile, category=row.raw(_level(measure))[:80], grade=grade, term=term,
+                    problems=row.problems)
+            if shared and not any(row.raw(_score(m[0])).lower() not in NO_SCORE for m in measures):
+                # A broken row with no score at all still has to be reported.
+                yield ScoreRecord(name, row.line, student_key=student, student_column=student_column,
+                                  measure="Composite", measure_column=_score("Composite"), test_date=date,
+                                  problems=shared)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from screening.importers.base import ReadState, Reader, ScoreRecord, number, parse_grade
-from students.importers.csvio import Column, ImportFileError, Source, open_csv
+from screening.importers.base import ReadState, ScoreRecord, TableReader, number, parse_grade
+from students.importers.csvio import Column, CsvTable, ImportFileError, Source
 
 COLUMNS = [
     Column("Student ID", required=True),
@@ -70,52 +70,47 @@ def relative_placement(placement: str, grade: int | None) -> str:
     return "Three or More Grade Levels Below"
 
 
-class IReadyReader(Reader):
+class IReadyReader(TableReader):
     format = "iready"
     label = "i-Ready Diagnostic results export (ELA or math)"
+    columns = COLUMNS
 
-    def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:
-        for name in source.names():
-            if not name.lower().endswith((".csv", ".txt")) and source.kind != "file":
-                continue
-            yield from self._file(source, name, state)
+    def reads_file(self, source: Source, name: str) -> bool:
+        return name.lower().endswith((".csv", ".txt")) or source.kind == "file"
 
-    def _file(self, source: Source, name: str, state: ReadState) -> Iterator[ScoreRecord]:
-        _, opener = source.find(name)
-        with open_csv(opener, name=name, columns=COLUMNS) as table:
-            state.table_opened(table)
-            subject = self.measure
-            if not subject and "Subject" not in table.columns:
-                if READING_MARKERS & table.columns:
-                    subject = "Reading"
-                elif MATH_MARKERS & table.columns:
-                    subject = "Math"
-                else:
-                    raise ImportFileError(name, "cannot tell reading from math: the file has no Subject column and "
-                                                "no Lexile/Quantile columns; choose the measure", line=1,
-                                          column="Subject")
-            if "Completion Date" not in table.columns and "Start Date" not in table.columns:
-                raise ImportFileError(name, "the file needs a Completion Date or Start Date column", line=1,
-                                      column="Completion Date")
-            derived = "Overall Relative Placement" not in table.columns
-            for row in table:
-                student = row.text("Student ID", required=True)
-                date_column = "Completion Date" if row.raw("Completion Date") else "Start Date"
-                date = row.date(date_column, required=True)
-                score = number(row, "Overall Scale Score", required=True, low=0, high=1000)
-                percentile = number(row, "Percentile", low=0, high=100)
-                grade = parse_grade(row.raw("Student Grade")) if row.raw("Student Grade") else None
-                if row.raw("Student Grade") and grade is None:
-                    row.reject("Student Grade", f"{row.raw('Student Grade')!r} is not a grade (K, 1-12)")
-                category = (relative_placement(row.raw("Overall Placement"), grade) if derived
-                            else row.raw("Overall Relative Placement"))
-                if row.raw("Rush Flag"):
-                    state.note("rush", f"{name} line {row.line}: {row.raw('Rush Flag')} (the student may have "
-                                       "rushed; the score is imported as given)")
-                measure = subject or row.raw("Subject")
-                yield ScoreRecord(
-                    name, row.line, student_key=student, student_column="Student ID", measure=measure,
-                    measure_column="Subject", test_date=date, date_column=date_column, score=score,
-                    score_column="Overall Scale Score",
-                    percentile=percentile, category=category[:80], grade=grade,
-                    external_id=row.raw("Activity Id")[:80], problems=row.problems)
+    def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
+        subject = self.measure
+        if not subject and "Subject" not in table.columns:
+            if READING_MARKERS & table.columns:
+                subject = "Reading"
+            elif MATH_MARKERS & table.columns:
+                subject = "Math"
+            else:
+                raise ImportFileError(name, "cannot tell reading from math: the file has no Subject column and "
+                                            "no Lexile/Quantile columns; choose the measure", line=1,
+                                      column="Subject")
+        if "Completion Date" not in table.columns and "Start Date" not in table.columns:
+            raise ImportFileError(name, "the file needs a Completion Date or Start Date column", line=1,
+                                  column="Completion Date")
+        derived = "Overall Relative Placement" not in table.columns
+        for row in table:
+            student = row.text("Student ID", required=True)
+            date_column = "Completion Date" if row.raw("Completion Date") else "Start Date"
+            date = row.date(date_column, required=True)
+            score = number(row, "Overall Scale Score", required=True, low=0, high=1000)
+            percentile = number(row, "Percentile", low=0, high=100)
+            grade = parse_grade(row.raw("Student Grade")) if row.raw("Student Grade") else None
+            if row.raw("Student Grade") and grade is None:
+                row.reject("Student Grade", f"{row.raw('Student Grade')!r} is not a grade (K, 1-12)")
+            category = (relative_placement(row.raw("Overall Placement"), grade) if derived
+                        else row.raw("Overall Relative Placement"))
+            if row.raw("Rush Flag"):
+                state.note("rush", f"{name} line {row.line}: {row.raw('Rush Flag')} (the student may have "
+                                   "rushed; the score is imported as given)")
+            measure = subject or row.raw("Subject")
+            yield ScoreRecord(
+                name, row.line, student_key=student, student_column="Student ID", measure=measure,
+                measure_column="Subject", test_date=date, date_column=date_column, score=score,
+                score_column="Overall Scale Score",
+                percentile=percentile, category=category[:80], grade=grade,
+                external_id=row.raw("Activity Id")[:80], problems=row.problems)

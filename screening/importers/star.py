@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from screening.importers.base import (
-    ReadState, Reader, ScoreRecord, number, parse_grade, parse_school_year, parse_season,
+    ReadState, ScoreRecord, TableReader, number, parse_grade, parse_school_year, parse_season,
 )
-from students.importers.csvio import Column, ImportFileError, Source, open_csv
+from students.importers.csvio import Column, CsvTable, ImportFileError
 
 COLUMNS = [
     Column("StudentIdentifier", aliases=("Student ID", "StudentLocalID", "Student Local ID")),
@@ -57,52 +57,46 @@ def _subject_of(columns: set[str]) -> str:
     return ""
 
 
-class StarReader(Reader):
+class StarReader(TableReader):
     format = "star"
     label = "Renaissance Star data export (Reading, Math, Early Literacy)"
+    columns = COLUMNS
 
-    def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:
-        for name in source.names():
-            yield from self._file(source, name, state)
-
-    def _file(self, source: Source, name: str, state: ReadState) -> Iterator[ScoreRecord]:
-        _, opener = source.find(name)
-        with open_csv(opener, name=name, columns=COLUMNS) as table:
-            state.table_opened(table)
-            columns = table.columns
-            if not {"StudentIdentifier", "StudentStateID"} & columns:
-                raise ImportFileError(name, "the file needs a StudentIdentifier (or StudentStateID) column",
-                                      line=1, column="StudentIdentifier")
-            date_column = "CompletedDate" if "CompletedDate" in columns else "CompletedDateLocal"
-            if date_column not in columns:
-                raise ImportFileError(name, "the file needs a CompletedDate column", line=1, column="CompletedDate")
-            subject = self.measure or _subject_of(columns)
-            if not subject and "Subject" not in columns:
-                raise ImportFileError(name, "cannot tell which Star test this is (no Subject column, no Lexile or "
-                                            "Quantile columns); choose the measure", line=1, column="Subject")
-            grade_column = "Grade" if "Grade" in columns else "CurrentGrade"
-            category_column = ("DistrictBenchmarkCategoryName" if "DistrictBenchmarkCategoryName" in columns
-                               else "RenaissanceBenchmarkCategoryName")
-            for row in table:
-                if row.raw("AssessmentStatus").lower() == "deactivated":
-                    state.skip("deactivated Star tests")
-                    continue
-                student_column = "StudentIdentifier" if row.raw("StudentIdentifier") else "StudentStateID"
-                student = row.text(student_column)
-                if not student:
-                    row.reject("StudentIdentifier", "a value is required")
-                date = row.date(date_column, required=True)
-                score = number(row, "ScaledScore", required=True, low=0, high=1500)
-                grade_text = row.raw(grade_column)
-                grade = parse_grade(grade_text) if grade_text else None
-                season = parse_season(row.raw("ScreeningPeriodWindowName"))
-                year = parse_school_year(row.raw("SchoolYear"))
-                yield ScoreRecord(
-                    name, row.line, student_key=student, student_column=student_column,
-                    measure=subject or row.raw("Subject"), measure_column="Subject", test_date=date,
-                    date_column=date_column, score=score, score_column="ScaledScore",
-                    percentile=number(row, "PercentileRank", low=0, high=100),
-                    category=row.raw(category_column)[:80], grade=grade,
-                    standard_error=number(row, "StandardErrorOfMeasurement", low=0),
-                    external_id=row.raw("AssessmentID")[:80], term=(season, year) if season and year else None,
-                    problems=row.problems)
+    def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
+        columns = table.columns
+        if not {"StudentIdentifier", "StudentStateID"} & columns:
+            raise ImportFileError(name, "the file needs a StudentIdentifier (or StudentStateID) column",
+                                  line=1, column="StudentIdentifier")
+        date_column = "CompletedDate" if "CompletedDate" in columns else "CompletedDateLocal"
+        if date_column not in columns:
+            raise ImportFileError(name, "the file needs a CompletedDate column", line=1, column="CompletedDate")
+        subject = self.measure or _subject_of(columns)
+        if not subject and "Subject" not in columns:
+            raise ImportFileError(name, "cannot tell which Star test this is (no Subject column, no Lexile or "
+                                        "Quantile columns); choose the measure", line=1, column="Subject")
+        grade_column = "Grade" if "Grade" in columns else "CurrentGrade"
+        category_column = ("DistrictBenchmarkCategoryName" if "DistrictBenchmarkCategoryName" in columns
+                           else "RenaissanceBenchmarkCategoryName")
+        for row in table:
+            if row.raw("AssessmentStatus").lower() == "deactivated":
+                state.skip("deactivated Star tests")
+                continue
+            student_column = "StudentIdentifier" if row.raw("StudentIdentifier") else "StudentStateID"
+            student = row.text(student_column)
+            if not student:
+                row.reject("StudentIdentifier", "a value is required")
+            date = row.date(date_column, required=True)
+            score = number(row, "ScaledScore", required=True, low=0, high=1500)
+            grade_text = row.raw(grade_column)
+            grade = parse_grade(grade_text) if grade_text else None
+            season = parse_season(row.raw("ScreeningPeriodWindowName"))
+            year = parse_school_year(row.raw("SchoolYear"))
+            yield ScoreRecord(
+                name, row.line, student_key=student, student_column=student_column,
+                measure=subject or row.raw("Subject"), measure_column="Subject", test_date=date,
+                date_column=date_column, score=score, score_column="ScaledScore",
+                percentile=number(row, "PercentileRank", low=0, high=100),
+                category=row.raw(category_column)[:80], grade=grade,
+                standard_error=number(row, "StandardErrorOfMeasurement", low=0),
+                external_id=row.raw("AssessmentID")[:80], term=(season, year) if season and year else None,
+                problems=row.problems)

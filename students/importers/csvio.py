@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from mtss.spreadsheet import formula_safe
+
 SAMPLE_SIZE = 64 * 1024
 DELIMITERS = ",;\t|"
 ERRORS_CSV_HEADER = ["file", "line", "column", "reason"]
@@ -126,14 +128,9 @@ def write_errors_csv(errors: Iterable[RowError | dict], stream: TextIO) -> int:
     count = 0
     for error in errors:
         data = error.as_dict() if isinstance(error, RowError) else error
-        writer.writerow([_spreadsheet_safe(data.get(key)) for key in ERRORS_CSV_HEADER])
+        writer.writerow([formula_safe(data.get(key)) for key in ERRORS_CSV_HEADER])
         count += 1
     return count
-
-
-def _spreadsheet_safe(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- encodings and formats ------------------------------------------------------------

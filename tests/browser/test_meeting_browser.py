@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from interventions.meeting_services import meeting_create
+from interventions.meetings.services import meeting_create
 from interventions.models import Meeting, TierPlacement
 from interventions.services import plan_create
 from mtss.tenancy import tenant_context

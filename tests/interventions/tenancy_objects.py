@@ -39,7 +39,7 @@ def _objects(side) -> dict:
                               date=today - dt.timedelta(days=7), minutes=30, attendance={})
         placement = TierPlacement.objects.get(district=side.district, student=side.students[0], area="reading",
                                               end_date__isnull=True)
-        from interventions.meeting_services import agenda_add, meeting_create
+        from interventions.meetings.services import agenda_add, meeting_create
 
         meeting = meeting_create(district=side.district, actor=None, school=side.school, team_type="s_team",
                                  starts_at=timezone.now())[0]

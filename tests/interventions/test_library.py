@@ -2,7 +2,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from interventions.library_seed import NAMES, PROGRAMS, library_seed
+from interventions.library.seed import NAMES, PROGRAMS, library_seed
 from interventions.models import Intervention
 from mtss.models import AuditEvent, Role
 from mtss.tenancy import tenant_context

@@ -14,8 +14,8 @@ from django.urls import URLPattern, include, path
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from interventions import meeting_api_urls
-from interventions.meeting_services import agenda_add, agenda_build, decision_record, meeting_close, meeting_create
+from interventions.meetings import api_urls as meeting_api_urls
+from interventions.meetings.services import agenda_add, agenda_build, decision_record, meeting_close, meeting_create
 from interventions.models import (
     ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, MeetingSeries, Plan, TierPlacement,
 )
@@ -28,12 +28,12 @@ from tests import factories as f
 from tests.interventions.tenancy_objects import OBJECT_IDS, _objects
 from tests.program import START
 
-# The routes are served under api/v1/ once mtss/urls.py includes interventions.meeting_api_urls;
+# The routes are served under api/v1/ once mtss/urls.py includes interventions.meetings.api_urls;
 # until then this module is its own URLconf with the include added (never twice, so the schema
 # has no duplicate operations).
-_included = any(getattr(p, "urlconf_name", None) == "interventions.meeting_api_urls" for p in _root_urlpatterns)
+_included = any(getattr(p, "urlconf_name", None) == "interventions.meetings.api_urls" for p in _root_urlpatterns)
 urlpatterns = list(_root_urlpatterns) if _included else [
-    *_root_urlpatterns, path("api/v1/", include("interventions.meeting_api_urls"))]
+    *_root_urlpatterns, path("api/v1/", include("interventions.meetings.api_urls"))]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 

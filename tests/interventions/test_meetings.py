@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from interventions.meeting_services import (
+from interventions.meetings.services import (
     agenda_add, agenda_build, agenda_move, decision_apply, decision_record, meeting_close, meeting_create,
 )
 from interventions.models import AgendaItem, Decision, Meeting, Plan, TierPlacement

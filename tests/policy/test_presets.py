@@ -6,8 +6,8 @@ import pytest
 from mtss.policy import leaf_paths, load_preset, preset_data, preset_names, validate_policy
 
 PRESETS = ["holland-patent-ny", "lausd-secondary", "loudon-county-tn", "ohio-virtual-academy"]
-# The source documents live beside the repository: <repo>/../shared/seeds/.
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+# The four source documents, copied into the repository (see tests/data/seeds/README.md).
+SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"
 
 
 def test_the_four_presets_are_built_in():

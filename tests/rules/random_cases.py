@@ -4,7 +4,9 @@ The generator aims at the edges, not at realism: integer scores (so points land
 exactly on the aim line), several probes on one day, probes before the plan
 start and after ``as_of``, descending goals, goals by ROI, goal dates before the
 start, plans with no probes or no sessions, every session status, 6-day cycles,
-and configurations that switch every option of ``RuleConfig``.
+school calendars (breaks, single closures, four-day weeks; probes and sessions
+on non-instructional days) and configurations that switch every option of
+``RuleConfig``.
 """
 
 from __future__ import annotations
@@ -32,17 +34,36 @@ CONFIGS: dict[str, RuleConfig] = {
     # Dual discrepancy decides when it applies, with all three rules driving otherwise: exercises
     # "adequate but another rule behind" (set aside), "adequate and ahead" (raise_goal), and the
     # fallback to the other rules without norms or with too few points.
-    "dd_decides": RuleConfig(dd_decides=True, dd_combine="either_below", four_point_n=3, four_point_min_points=4,
+    "dd_decides": RuleConfig(progress_test="roi_threshold", dd_decides=True, dd_combine="either_below", four_point_n=3, four_point_min_points=4,
                              trend_min_points=6, min_weeks=2, min_sessions_before_decision=20,
                              parallel_tolerance_abs=0.5),
-    "strict": RuleConfig(dd_combine="either_below", fidelity_basis="minutes", fidelity_threshold_pct=90,
+    "strict": RuleConfig(progress_test="roi_threshold", dd_combine="either_below", fidelity_basis="minutes", fidelity_threshold_pct=90,
                          low_fidelity_blocks_nonresponse=False, exit_on_goal_met=False,
                          raise_goal_when_ahead=False, no_progress_roi=0.5, pm_every_days=None,
                          pm_every_sessions=10, sessions_per_cycle=3, cycle_days=6, minutes_per_session=25),
     "cycle": RuleConfig(sessions_per_cycle=6, cycle_days=6, fidelity_basis="sessions", pm_every_sessions=1,
                         pm_every_days=35, pm_grace_days=0, exit_points=1, roi_min_points=4,
-                        decision_rules=("four_point",), review_after_weeks=2.5),
+                        decision_rules=("four_point",), review_after_weeks=2.5, pm_recent_periods=2),
+    # NCII's median rule with the trend, a special-education tier, Holland Patent's "either
+    # below" that a rate on the aim line satisfies, and a duration range.
+    "median": RuleConfig(decision_rules=("median_three", "trend"), median_min_points=3, trend_min_points=3,
+                         min_weeks=1, is_top_tier=True, is_special_education_tier=True,
+                         duration_min_weeks=4, duration_max_weeks=12, progress_confidence=0.95),
+    "holland_like": RuleConfig(dd_combine="either_below", dd_aim_rate_satisfies=True, dd_level_cut=50,
+                               dd_roi_cut=1.0, is_top_tier=True, top_tier_intensify="intensify_within_tier",
+                               sessions_per_cycle=3, cycle_days=6, pm_every_sessions=10, pm_every_days=35,
+                               review_every_weeks=5, duration_min_weeks=10, duration_max_weeks=20,
+                               decision_rules=("four_point", "trend", "dual_discrepancy", "median_three")),
 }
+
+# Calendars: none, a winter break, a break plus single closures, a four-day week.
+_BREAK = frozenset(AS_OF - timedelta(days=d) for d in range(70, 84))
+CALENDARS: list[dict[str, object]] = [
+    {},
+    {"non_instructional": _BREAK},
+    {"non_instructional": _BREAK | {AS_OF - timedelta(days=d) for d in (3, 17, 40, 41)}},
+    {"weekdays": (0, 1, 2, 3), "non_instructional": frozenset({AS_OF - timedelta(days=30)})},
+]
 
 
 def _day(rng: random.Random, start: date, low: int, high: int) -> date:
@@ -98,9 +119,10 @@ def random_case(rng: random.Random) -> tuple[str, Case]:
                                           {"level_cut": base_level}])
     tier_start = rng.choice([None, start - timedelta(days=rng.randint(0, 60))])
     last_review = rng.choice([None, AS_OF - timedelta(days=rng.randint(0, 40))])
+    calendar = rng.choice(CALENDARS)
     case = Case(start=start, as_of=AS_OF, goal=goal, baseline_probes=baseline_probes, probes=tuple(probes),
                 sessions=sessions, tier_start=tier_start, last_review=last_review,
-                **dosage, **norms)  # type: ignore[arg-type]
+                **dosage, **norms, **calendar)  # type: ignore[arg-type]
     return config_key, case
 
 

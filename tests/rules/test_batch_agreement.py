@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mtss.rules.batch import STATUS_COLUMNS, cases_to_frames, evaluate_many
-from mtss.rules.engine import evaluate
+from mtss.rules.engine import changes_tier, evaluate
 from tests.rules.random_cases import AS_OF, CONFIGS, random_cases
 
 FLOAT_COLUMNS = ("baseline", "goal_score", "goal_roi", "roi")
@@ -49,6 +49,13 @@ def _compare(cases: dict, frame: pd.DataFrame, configs: dict = CONFIGS) -> list[
         pm = evaluation.finding("pm_frequency").values
         if "max_gap_days" in pm and pm["max_gap_days"] != row["max_gap_days"]:
             problems.append(f"plan {plan_id}: max_gap_days {pm['max_gap_days']} != {row['max_gap_days']}")
+        if "current_gap_days" in pm and pm["current_gap_days"] != row["current_gap_days"]:
+            problems.append(f"plan {plan_id}: current_gap_days {pm['current_gap_days']} != {row['current_gap_days']}")
+        progress = evaluation.finding("progress").values
+        if "bound" in progress and not _same_float(progress["bound"], row["progress_bound"]):
+            problems.append(f"plan {plan_id}: progress bound {progress['bound']} != {row['progress_bound']}")
+        if row["changes_tier"] != changes_tier(configs[config_key], evaluation.recommendation):
+            problems.append(f"plan {plan_id}: changes_tier differs")
     return problems
 
 
@@ -90,14 +97,21 @@ def test_the_random_data_reaches_every_recommendation_and_status():
     assert set(frame["status_pm_frequency"]) == {"compliant", "not_compliant"}
     assert set(frame["status_review_due"]) == {"not_applicable", "due", "not_due"}
     assert set(frame["status_goal"]) == {"ok", "invalid", "insufficient_data"}
+    assert set(frame["status_median_three"]) == {"insufficient_data", "behind", "ahead", "on_track"}
+    assert set(frame["status_progress"]) == {"insufficient_data", "no_progress", "some_progress",
+                                             "adequate_progress"}
+    assert set(frame["status_duration"]) == {"not_applicable", "before_min", "within", "past_max"}
+    assert set(frame["changes_tier"]) == {True, False}
 
 
 def test_the_random_data_exercises_both_paths_of_dd_decides():
     # RuleConfig.dd_decides: where dual discrepancy applies it alone decides; elsewhere the other rules do.
-    cases = random_cases(1500, 1)
-    frame = evaluate_many(CONFIGS, *cases_to_frames(cases), AS_OF)
-    in_dd = [CONFIGS[cases[plan_id][0]].dd_decides for plan_id in frame.index]
-    dd = frame[in_dd]
+    # Every plan under each dd-deciding configuration (batch only; agreement is tested above):
+    # some branches are rare with nine configurations drawn at random.
+    cases = random_cases(3000, 1)
+    plans, probes, sessions = cases_to_frames(cases)
+    dd = pd.concat([evaluate_many(CONFIGS[key], plans, probes, sessions, AS_OF)
+                    for key, config in CONFIGS.items() if config.dd_decides], ignore_index=True)
     applies = dd["status_dual_discrepancy"].isin(["adequate", "non_responder"])
     other_behind = (dd["status_trend"] == "behind") | (dd["status_four_point"] == "behind")
     reached = {
@@ -140,3 +154,20 @@ def test_it_refuses_an_unknown_config_key():
     plans.loc[0, "config"] = "nope"
     with pytest.raises(KeyError, match="nope"):
         evaluate_many(CONFIGS, plans, probes, sessions, AS_OF)
+
+
+def test_the_random_data_reaches_the_tier_meanings_and_the_calendars():
+    cases = random_cases(1500, 2)
+    frame = evaluate_many(CONFIGS, *cases_to_frames(cases), AS_OF)
+    keys = pd.Series({plan_id: key for plan_id, (key, _) in cases.items()})
+    # Special-education tier: never a referral; intensify stays in the tier.
+    special = frame[keys == "median"]
+    assert "refer_evaluation" not in set(special["recommendation"]) and "intensify" in set(special["recommendation"])
+    assert not special.loc[special["recommendation"] == "intensify", "changes_tier"].any()
+    # "either below" with the aim rate: some plans are adequate with the level below the cut.
+    holland = [evaluate(CONFIGS["holland_like"], case) for key, case in cases.values() if key == "holland_like"]
+    assert any(e.finding("dual_discrepancy").values.get("growth_meets_aim_rate")
+               and e.finding("dual_discrepancy").values.get("level_below")
+               and e.finding("dual_discrepancy").status == "adequate" for e in holland)
+    with_breaks = [plan_id for plan_id, (_, case) in cases.items() if case.non_instructional]
+    assert len(with_breaks) > 500

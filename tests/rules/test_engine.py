@@ -408,7 +408,10 @@ def test_short_sessions_make_minutes_fidelity_low():
 
 def test_fidelity_at_the_threshold_is_adequate_and_sessions_outside_the_phase_do_not_count():
     log = sessions(4, 30, first=-10) + sessions(8, 30, every=2)  # 4 before the start
-    case = make_case(sessions_per_week=5, minutes_per_session=30, sessions=log, as_of_days=14)
+    # 11 school days from Monday to the Monday two weeks on, one a holiday: 10 instructional
+    # days at 5 a week schedule 10 sessions (issue 12: sessions are counted over school days).
+    case = make_case(sessions_per_week=5, minutes_per_session=30, sessions=log, as_of_days=14,
+                     non_instructional=frozenset({day(9)}))
     finding = evaluate(CONFIG, case).finding("fidelity")
     assert finding.values["sessions_delivered"] == 8 and finding.values["sessions_pct"] == 80
     assert finding.status == "adequate"
@@ -444,14 +447,17 @@ def test_minimum_sessions():
 def test_weekly_monitoring_is_compliant_with_grace_days():
     probes = [Probe(day(d), 40) for d in (7, 15, 21, 28)]
     finding = evaluate(CONFIG, make_case(probes, as_of_days=30)).finding("pm_frequency")
-    assert finding.status == "compliant" and finding.values["max_gap_days"] == 8
+    # Gaps are counted in instructional days (issue 12): Monday day 7 to Tuesday day 15 is 6.
+    assert finding.status == "compliant" and finding.values["max_gap_days"] == 6
 
 
 def test_a_long_gap_or_an_overdue_probe_is_not_compliant():
     gap = evaluate(CONFIG, make_case([Probe(day(d), 40) for d in (7, 21)], as_of_days=22))
     assert gap.finding("pm_frequency").status == "not_compliant"
     overdue = evaluate(CONFIG, make_case([Probe(day(7), 40)], as_of_days=20))
-    assert overdue.finding("pm_frequency").values["max_gap_days"] == 13
+    # Monday day 7 to Sunday day 20: 9 instructional days (issue 12: school days, not calendar days).
+    assert overdue.finding("pm_frequency").values["max_gap_days"] == 9
+    assert overdue.finding("pm_frequency").values["current_gap_days"] == 9
     assert overdue.finding("pm_frequency").status == "not_compliant"
 
 

@@ -72,7 +72,9 @@ def error_of(tmp_path: Path, data=None, *, raw: str | None = None) -> CommandErr
 
 def test_it_prints_the_result_json(tmp_path):
     result = run(tmp_path, case_data())
-    assert set(result) == {"recommendation", "findings", "baseline", "goal_roi", "roi", "policy"}
+    # Issue 12 adds the tier the recommendation leads to, whether it changes, and warnings.
+    assert set(result) == {"recommendation", "findings", "baseline", "goal_roi", "roi", "policy",
+                           "recommended_tier", "changes_tier", "warnings"}
     assert result["policy"] == "tiny-district@inline"
     assert result["baseline"] == 41
     assert result["goal_roi"] == pytest.approx((90 - 41) / 20)

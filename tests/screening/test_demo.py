@@ -1,4 +1,4 @@
-"""The demo's screening data (screening/demo.py): windows, illustrative norms, a fall score per student."""
+"""The demo's screening data (demo/screening.py): windows, illustrative norms, a fall score per student."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from django.db.models import Count
 
-from mtss import demo
+from demo import districts as demo
 from mtss.models import District
 from mtss.tenancy import tenant_context
-from screening.demo import ILLUSTRATIVE_NAME, seed_screening, synthetic_score
+from demo.screening import ILLUSTRATIVE_NAME, seed_screening, synthetic_score
 from screening.models import NormTable, ReviewItem, Score, ScreeningWindow
 from students.models import Student
 

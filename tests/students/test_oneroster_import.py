@@ -33,7 +33,7 @@ from mtss.tenancy import tenant_context
 from students.importers import csvio
 from students.importers.csvio import header_key, parse_date, parse_datetime
 from students.models import Enrollment, Guardian, ImportRun, Student, StudentUserObjectPermission
-from students.selectors import visible_students
+from students.access import visible_students
 from students.services import roster_import
 from tests import factories as f
 

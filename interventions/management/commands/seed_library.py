@@ -1,7 +1,7 @@
 """Add the programs the source documents name to one district's intervention library."""
 from django.core.management.base import BaseCommand, CommandError
 
-from interventions.library_seed import library_seed
+from interventions.library.seed import library_seed
 from mtss.models import District
 from mtss.tenancy import tenant_context
 

@@ -42,5 +42,5 @@ class Command(BaseCommand):
         except CaseError as exc:
             raise CommandError(f"{name} is not a valid case:\n{exc}", returncode=2) from None
         evaluation = evaluate(loaded.config, loaded.case)
-        result = evaluation_to_json(evaluation, loaded.policy_label)
+        result = evaluation_to_json(evaluation, loaded.policy_label, loaded)
         self.stdout.write(json.dumps(result, indent=None if compact else 2, ensure_ascii=False))

@@ -16,7 +16,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mtss.policy import PolicyValidationError, validate_policy
+from mtss.policy import PolicyValidationError, preset_data, preset_names, validate_policy
+from mtss.models import District
+from django.utils import timezone
+from mtss.services import policy_version_create
+from mtss.tenancy import tenant_context
+from mtss.selectors import policy_current
 
 INVALID = 2
 
@@ -51,8 +56,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _district(slug: str):
-        from mtss.models import District
-
         district = District.objects.filter(slug=slug).first()
         if district is None:
             raise CommandError(f"--district: no district with slug {slug!r}", returncode=INVALID)
@@ -68,12 +71,6 @@ class Command(BaseCommand):
             raise CommandError(f"{option}: {value!r} is not a date (YYYY-MM-DD)", returncode=INVALID) from None
 
     def load(self, options) -> None:
-        from django.utils import timezone
-
-        from mtss.policy import preset_data, preset_names
-        from mtss.services import policy_version_create
-        from mtss.tenancy import tenant_context
-
         district = self._district(options["district"])
         effective = self._date(options["effective_from"], "--effective-from") or timezone.localdate()
         if options["preset"]:
@@ -93,9 +90,6 @@ class Command(BaseCommand):
         self.stdout.write(f"loaded {version.label} for {district.slug}, effective {version.effective_from}")
 
     def show(self, options) -> None:
-        from mtss.selectors import policy_current
-        from mtss.tenancy import tenant_context
-
         district = self._district(options["district"])
         with tenant_context(district):
             version = policy_current(district=district, as_of=self._date(options["as_of"], "--as-of"))

@@ -1,0 +1,88 @@
+"""Probe scores of a plan (plans/<id>/probes/)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from interventions.api.common import MAX_PROBES, _require_logger
+from interventions.api.plans import ProbeInputSerializer
+from interventions.models import Probe
+from interventions.selectors import plan_get
+from interventions.services import probes_add
+from mtss import access_log
+
+# --- probes ---------------------------------------------------------------------------------
+
+class ProbeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Probe
+        fields = ["id", "date", "score", "is_baseline", "session", "created_at"]
+        read_only_fields = fields
+
+
+class ProbesCreateSerializer(serializers.Serializer):
+    """One probe (`date`, `score`) or many (`probes`)."""
+
+    date = serializers.DateField(required=False)
+    score = serializers.FloatField(required=False)
+    probes = ProbeInputSerializer(many=True, required=False)
+
+
+def _probe_rows(data) -> list[tuple[dt.date, object]]:
+    """The posted probes as (date, raw score); bad dates are reported by line."""
+    if isinstance(data, dict) and "probes" in data:
+        items, numbered = data["probes"], True
+        if not isinstance(items, list) or not items:
+            raise serializers.ValidationError({"probes": ["Give a list of probes, each with a date and a score."]})
+        if len(items) > MAX_PROBES:
+            raise serializers.ValidationError({"probes": [f"At most {MAX_PROBES} probes at once."]})
+    elif isinstance(data, dict):
+        items, numbered = [data], False
+    else:
+        raise serializers.ValidationError({"probes": ["Send a probe (date, score) or a list under “probes”."]})
+    rows, errors = [], []
+    for index, item in enumerate(items, start=1):
+        prefix = f"line {index}: " if numbered else ""
+        if not isinstance(item, dict):
+            errors.append(prefix + "Give a date and a score.")
+            continue
+        raw_date, score = item.get("date"), item.get("score")
+        try:
+            when = dt.date.fromisoformat(str(raw_date))
+        except ValueError:
+            errors.append(prefix + f"“{raw_date}” is not a date (YYYY-MM-DD).")
+            continue
+        if score in (None, "") or isinstance(score, bool):
+            errors.append(prefix + "Give a score.")
+            continue
+        rows.append((when, score))
+    if errors:
+        raise serializers.ValidationError({"probes": errors})
+    return rows
+
+
+class PlanProbes(generics.GenericAPIView):
+    serializer_class = ProbeSerializer
+    pagination_class = None
+
+    def plan(self):
+        return plan_get(district=self.request.district, membership=self.request.membership,
+                        plan_id=self.kwargs["plan_id"])
+
+    @extend_schema(responses=ProbeSerializer(many=True))
+    def get(self, request, plan_id: int):
+        plan = self.plan()
+        probes = Probe.objects.filter(district=request.district, plan=plan).order_by("date", "id")
+        access_log.record(request._request, action="api_read", what="probes", student_ids=[plan.student_id])
+        return Response(ProbeSerializer(probes, many=True).data)
+
+    @extend_schema(request=ProbesCreateSerializer, responses={201: ProbeSerializer(many=True)})
+    def post(self, request, plan_id: int):
+        plan = self.plan()
+        _require_logger(request, plan=plan)
+        created = probes_add(district=request.district, actor=request.user, plan=plan,
+                             probes=_probe_rows(request.data))
+        return Response(ProbeSerializer(created, many=True).data, status=status.HTTP_201_CREATED)

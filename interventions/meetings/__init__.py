@@ -1,0 +1,1 @@
+"""Team meetings: agenda, decisions, attendance, recap and referral packet (models in interventions.models)."""

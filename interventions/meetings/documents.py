@@ -1,0 +1,19 @@
+"""The meeting's recap (minutes) as a PDF.
+
+The student's referral packet composes screening and the notices sent, so it lives a
+layer up, in reports/referral_packet.py.
+"""
+from __future__ import annotations
+
+from django.utils import timezone
+
+from interventions.meetings.selectors import recap
+from interventions.models import Meeting
+from mtss.models import District
+from mtss.pdf import render_pdf
+
+
+def recap_pdf(*, district: District, meeting: Meeting) -> bytes:
+    context = recap(district=district, meeting=meeting)
+    context.update(district=district, generated_at=timezone.now())
+    return render_pdf("interventions/pdf/recap.html", context)

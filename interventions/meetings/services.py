@@ -1,0 +1,456 @@
+"""Team meetings: agendas built from the policy, decisions recorded live with a
+fidelity gate, and applied atomically (placements, plans, parent notices).
+
+Decisions use optimistic concurrency: each edit names the version it started
+from, so two team members with the meeting open cannot overwrite each other.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from interventions.models import (
+    ActionItem, AgendaItem, Decision, Intervention, Meeting, MeetingAttendee, MeetingSeries, Plan, TierPlacement,
+)
+from interventions.selectors import PlanResult, evaluate_plans
+from interventions.services import placement_set, plan_change_phase
+from mtss import events
+from mtss.models import District, Membership, Role, School, User
+from mtss.selectors import policy_document
+from mtss.services import audit
+from students.models import Guardian, Student
+from screening.models import ReviewItem
+from screening.selectors import default_window, mid_year_entrants
+
+# Findings that put a student on the agenda, with the reason shown to the team.
+AGENDA_FINDINGS = {
+    "review_due": ("review_due", "due"),
+    "pm_frequency": ("pm_overdue", "not_compliant"),
+}
+AGENDA_RECOMMENDATIONS = {
+    "intensify": "not_responding", "refer_evaluation": "not_responding", "modify": "behind_aim_line",
+    "exit": "ready_to_exit", "low_fidelity": "low_fidelity", "raise_goal": "ahead_of_aim_line",
+}
+
+
+def _meeting_date(meeting: Meeting) -> dt.date:
+    return timezone.localtime(meeting.starts_at).date()
+
+
+CLOSED_MESSAGE = _lazy("This meeting is closed; its agenda, attendees and decisions can no longer change.")
+
+
+def _require_open(district: District, meeting: Meeting) -> None:
+    if meeting.district_id != district.pk:
+        raise ValidationError(_("Unknown meeting."))
+    if Meeting.objects.filter(pk=meeting.pk, status=Meeting.Status.CLOSED).exists():
+        raise ValidationError(CLOSED_MESSAGE)
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+@transaction.atomic
+def meeting_create(*, district: District, actor: User | None, school: School, team_type: str, starts_at: dt.datetime,
+                   location: str = "", purpose: str = "", every_weeks: int | None = None,
+                   occurrences: int = 1) -> list[Meeting]:
+    """One meeting, or a recurring series (every N weeks, N times: e.g. every 3 weeks at Loudon)."""
+    errors = {}
+    if school.district_id != district.pk:
+        errors["school"] = _("Select a valid school.")
+    if occurrences < 1 or occurrences > 40:
+        errors["occurrences"] = _("Between 1 and 40 meetings.")
+    if occurrences > 1 and not every_weeks:
+        errors["every_weeks"] = _("Say how many weeks apart the meetings are.")
+    if errors:
+        raise ValidationError(errors)
+    series = None
+    if occurrences > 1:
+        series = MeetingSeries.objects.create(district=district, school=school, team_type=team_type,
+                                              first_starts_at=starts_at, every_weeks=every_weeks,
+                                              occurrences=occurrences, created_by=actor)
+    meetings = Meeting.objects.bulk_create([
+        Meeting(district=district, school=school, team_type=team_type,
+                starts_at=starts_at + dt.timedelta(weeks=(every_weeks or 0) * n), location=location,
+                purpose=purpose, series=series, created_by=actor)
+        for n in range(occurrences)])
+    audit(district=district, actor=actor, verb="meeting.create", obj=meetings[0], changes={"count": len(meetings)})
+    return meetings
+
+
+def attendee_add(*, district: District, actor: User | None, meeting: Meeting, kind: str, name: str = "",
+                 role: str = "", user: User | None = None, guardian: Guardian | None = None,
+                 student: Student | None = None) -> MeetingAttendee:
+    _require_open(district, meeting)
+    for obj, field in ((guardian, "guardian"), (student, "student")):
+        if obj is not None and obj.district_id != district.pk:
+            raise ValidationError({field: _("Select a valid %(f)s.") % {"f": field}})
+    if user is not None and not user.memberships.filter(district=district, is_active=True).exists():
+        raise ValidationError({"user": _("Select a member of this district.")})
+    name = name or (user.get_full_name() or user.username if user else "") or (
+        f"{guardian.first_name} {guardian.last_name}" if guardian else "") or (student.full_name if student else "")
+    if not name:
+        raise ValidationError({"name": _("Give the attendee's name.")})
+    return MeetingAttendee.objects.create(district=district, meeting=meeting, kind=kind, name=name, role=role,
+                                          user=user, guardian=guardian, student=student)
+
+
+def attendance_set(*, district: District, meeting: Meeting, present_ids: set[int]) -> None:
+    _require_open(district, meeting)
+    rows = MeetingAttendee.objects.filter(district=district, meeting=meeting)
+    rows.filter(pk__in=present_ids).update(attended=True)
+    rows.exclude(pk__in=present_ids).update(attended=False)
+
+
+# --- the agenda ----------------------------------------------------------------------------
+
+def _reasons(result: PlanResult) -> list[dict]:
+    reasons = []
+    for rule, (code, status) in AGENDA_FINDINGS.items():
+        finding = result.finding(rule)
+        if finding is not None and finding.status == status:
+            reasons.append({"code": code, "text": finding.explanation})
+    recommendation = result.evaluation.recommendation
+    if recommendation in AGENDA_RECOMMENDATIONS:
+        finding = result.finding("recommendation")
+        reasons.append({"code": AGENDA_RECOMMENDATIONS[recommendation],
+                        "text": finding.explanation if finding else recommendation})
+    return reasons
+
+
+@transaction.atomic
+def agenda_build(*, district: District, actor: User | None, meeting: Meeting) -> list[AgendaItem]:
+    """Add every student the district's rules say is due, each with why (idempotent)."""
+    _require_open(district, meeting)
+    as_of = _meeting_date(meeting)
+    version, _policy = policy_document(district=district, as_of=as_of)
+    plans = list(Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, student__school=meeting.school)
+                 .select_related("student", "placement", "intervention"))
+    results = evaluate_plans(district=district, plans=plans, as_of=as_of)
+    existing = {(i.student_id, i.area): i for i in AgendaItem.objects.select_for_update().filter(
+        district=district, meeting=meeting)}
+    position = max([i.position for i in existing.values()], default=0)
+    new, changed = [], []
+    for plan in sorted(plans, key=lambda p: (p.student.last_name, p.student.first_name, p.area)):
+        reasons = _reasons(results[plan.pk])
+        if not reasons:
+            continue
+        item = existing.get((plan.student_id, plan.area))
+        if item is None:
+            position += 1
+            new.append(AgendaItem(district=district, meeting=meeting, student=plan.student, plan=plan, area=plan.area,
+                                  position=position, reasons=reasons))
+        elif item.added_by_id is None and item.status == AgendaItem.Status.OPEN and item.reasons != reasons:
+            item.reasons = reasons
+            changed.append(item)
+    on_agenda = {student_id for student_id, _area in existing} | {item.student_id for item in new}
+    for student, reason in _screening_candidates(district, meeting, as_of):
+        if student.pk in on_agenda:
+            continue
+        on_agenda.add(student.pk)
+        position += 1
+        new.append(AgendaItem(district=district, meeting=meeting, student=student, area="", position=position,
+                              reasons=[reason]))
+    AgendaItem.objects.bulk_create(new)
+    AgendaItem.objects.bulk_update(changed, ["reasons"])
+    meeting.policy_label = version.label if version else "default"
+    meeting.save(update_fields=["policy_label"])
+    audit(district=district, actor=actor, verb="agenda.build", obj=meeting, changes={"added": len(new)})
+    return new
+
+
+def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date):
+    """Students of the meeting's school that screening puts before the team: newly flagged
+    results still in the review queue, and mid-year entrants due a screening (the policy's
+    mid_year_entry rule; Loudon: "unless a scheduled benchmark screening is within four weeks")."""
+    flagged = (ReviewItem.objects.filter(district=district, status=ReviewItem.Status.OPEN,
+                                         student__school=meeting.school, student__exit_date__isnull=True)
+               .select_related("student", "score", "score__measure", "window").order_by("student__last_name"))
+    seen = set()
+    for item in flagged:
+        if item.student_id in seen:
+            continue
+        seen.add(item.student_id)
+        score = item.score
+        yield item.student, {"code": "screening_flag", "text": _(
+            "Newly flagged by screening: %(measure)s, %(window)s: %(risk)s.") % {
+            "measure": score.measure.name, "window": item.window, "risk": score.risk_label or score.risk_rule}}
+    window = default_window(district=district, today=as_of)
+    if window is None:
+        return
+    # The agenda looks at the whole school, as the district's own rules do (not one member's view).
+    whole_district = Membership(district=district, role=Role.DISTRICT_ADMIN, is_active=True)
+    entrants, _total, _rule = mid_year_entrants(district=district, membership=whole_district, window=window,
+                                               today=as_of)
+    for entrant in entrants:
+        if entrant.student.school_id == meeting.school_id and entrant.student.pk not in seen:
+            yield entrant.student, {"code": "mid_year_entry", "text": entrant.status.reason}
+
+
+@transaction.atomic
+def agenda_add(*, district: District, actor: User, meeting: Meeting, student: Student, reason: str,
+               area: str = "") -> AgendaItem:
+    """Staff add a student (a parent request, a teacher's concern ...): the reason is required."""
+    _require_open(district, meeting)
+    if student.district_id != district.pk:
+        raise ValidationError(_("Unknown student."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the student is on the agenda.")})
+    plan = Plan.objects.filter(district=district, student=student, status=Plan.Status.ACTIVE,
+                               **({"area": area} if area else {})).order_by("-start_date").first()
+    area = area or (plan.area if plan else "")
+    if AgendaItem.objects.filter(district=district, meeting=meeting, student=student, area=area).exists():
+        raise ValidationError({"student": _("%(name)s is already on this agenda.") % {"name": student.full_name}})
+    position = (AgendaItem.objects.filter(district=district, meeting=meeting).aggregate(m=Max("position"))["m"] or 0) + 1
+    try:
+        with transaction.atomic():
+            item = AgendaItem.objects.create(district=district, meeting=meeting, student=student, plan=plan, area=area,
+                                             position=position, added_by=actor,
+                                             reasons=[{"code": "staff", "text": reason.strip()}])
+    except IntegrityError:
+        raise ValidationError({"student": _("%(name)s is already on this agenda.") % {"name": student.full_name}}) from None
+    audit(district=district, actor=actor, verb="agenda.add", obj=item)
+    return item
+
+
+@transaction.atomic
+def agenda_move(*, district: District, meeting: Meeting, item: AgendaItem, direction: int) -> None:
+    """Swap an item with its neighbour (direction -1 up, +1 down)."""
+    _require_open(district, meeting)
+    items = list(AgendaItem.objects.select_for_update().filter(district=district, meeting=meeting).order_by("position", "id"))
+    index = next((i for i, it in enumerate(items) if it.pk == item.pk), None)
+    if index is None:
+        raise ValidationError(_("Unknown agenda item."))
+    other = index + direction
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+    for position, it in enumerate(items, start=1):
+        it.position = position
+    AgendaItem.objects.bulk_update(items, ["position"])
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+def fidelity_gate(result: PlanResult | None) -> dict:
+    """Can the data show non-response yet? (RULES.md 3.3; Loudon's 40/45 minimum sessions)."""
+    if result is None:
+        return {"blocked": False, "why": []}
+    why = []
+    fidelity = result.finding("fidelity")
+    if fidelity is not None and fidelity.status == "low":
+        why.append(fidelity.explanation)
+    minimum = result.finding("minimum_sessions")
+    if minimum is not None and minimum.status == "not_met":
+        why.append(minimum.explanation)
+    return {"blocked": bool(why), "why": why}
+
+
+def _plan_result(district: District, item: AgendaItem, as_of: dt.date) -> PlanResult | None:
+    if item.plan_id is None:
+        return None
+    plan = Plan.objects.select_related("student", "placement", "intervention").get(district=district, pk=item.plan_id)
+    return evaluate_plans(district=district, plans=[plan], as_of=as_of)[plan.pk]
+
+
+@transaction.atomic
+def decision_record(*, district: District, actor: User, item: AgendaItem, kind: str, notes: str = "",
+                    version: int | None = None, override_reason: str = "",
+                    new_intervention: Intervention | None = None, new_goal_target: float | None = None,
+                    action_items: list[tuple[str, User, dt.date]] = ()) -> Decision:
+    """Record (or change) the team's decision on one agenda item.
+
+    `version` is the decision version the person started from (None for a new
+    decision); if someone else saved in between, nothing is written and the
+    error says so, so nobody's entry is overwritten.
+    """
+    meeting = item.meeting
+    if item.district_id != district.pk:
+        raise ValidationError(_("Unknown agenda item."))
+    _require_open(district, meeting)
+    if kind not in Decision.Kind.values:
+        raise ValidationError({"kind": _("Choose a decision.")})
+    result = _plan_result(district, item, _meeting_date(meeting))
+    gate = fidelity_gate(result)
+    errors = {}
+    if kind in Decision.NON_RESPONSE and gate["blocked"] and not override_reason.strip():
+        errors["override_reason"] = _(
+            "The data cannot show non-response yet: %(why)s To decide anyway, give the reason.") % {
+            "why": " ".join(gate["why"])}
+    if kind in (Decision.Kind.INTENSIFY, Decision.Kind.REDUCE, Decision.Kind.EXIT, Decision.Kind.MODIFY) and result is None:
+        errors["kind"] = _("This student has no active plan in this area; record “continue” or refer, or start a plan.")
+    if new_intervention is not None and new_intervention.district_id != district.pk:
+        errors["new_intervention"] = _("Select a valid intervention.")
+    for description, owner, due in action_items:
+        if not description.strip():
+            errors["action_items"] = _("Each action item needs a description.")
+        elif not owner.memberships.filter(district=district, is_active=True).exists():
+            errors["action_items"] = _("An action item's owner must be a member of this district.")
+    if errors:
+        raise ValidationError(errors)
+    values = dict(kind=kind, notes=notes, override_reason=override_reason.strip(), new_intervention=new_intervention,
+                  new_goal_target=new_goal_target, gate=gate, decided_by=actor,
+                  recommendation=result.evaluation.recommendation if result else "",
+                  policy_label=result.policy_label if result else meeting.policy_label, plan=item.plan)
+    if version is None:
+        try:
+            with transaction.atomic():
+                decision = Decision.objects.create(district=district, item=item, meeting=meeting, student=item.student,
+                                                   **values)
+        except IntegrityError:
+            raise ValidationError({"__all__": ValidationError(_conflict(district, item), code="conflict")}) from None
+    else:
+        updated = Decision.objects.filter(district=district, item=item, version=version, applied_at__isnull=True).update(
+            version=F("version") + 1, decided_at=timezone.now(), **values)
+        if not updated:
+            raise ValidationError({"__all__": ValidationError(_conflict(district, item), code="conflict")})
+        decision = Decision.objects.get(district=district, item=item)
+    AgendaItem.objects.filter(pk=item.pk).update(status=AgendaItem.Status.DECIDED)
+    ActionItem.objects.bulk_create([ActionItem(district=district, meeting=meeting, decision=decision,
+                                               description=d.strip(), owner=o, due_date=due, created_by=actor)
+                                    for d, o, due in action_items])
+    audit(district=district, actor=actor, verb="decision.record", obj=decision,
+          changes={"kind": kind, "override": bool(override_reason.strip()), "version": decision.version})
+    return decision
+
+
+def _conflict(district: District, item: AgendaItem) -> str:
+    other = Decision.objects.filter(district=district, item=item).select_related("decided_by").first()
+    if other is None:
+        return _("Someone changed this agenda item meanwhile; reload it.")
+    who = other.decided_by.get_full_name() if other.decided_by else _("someone")
+    return _("%(who)s saved a decision for this student meanwhile (%(kind)s). Your entry was not saved; it is "
+             "still in the form. Compare, then save again.") % {"who": who, "kind": other.get_kind_display()}
+
+
+# --- applying decisions ----------------------------------------------------------------------
+
+def _tier_services(policy, tier: int, area: str) -> list[str]:
+    """What the next tier provides, in the policy's own terms (for the parents' letter)."""
+    if policy is None:
+        return []
+    try:
+        policy_tier = policy.tier(tier)
+    except LookupError:
+        return []
+    parts = [f"{area.title()}: {policy_tier.name}"]
+    dosage = policy_tier.dosage
+    if dosage is not None:
+        if dosage.sessions_per_week:
+            parts.append(_("%(n)s sessions a week of %(m)s minutes") % {"n": f"{dosage.sessions_per_week:g}",
+                                                                       "m": dosage.minutes_per_session})
+        elif dosage.sessions_per_cycle and dosage.cycle_days:
+            parts.append(_("%(n)s sessions per %(d)s-day cycle of %(m)s minutes") % {
+                "n": dosage.sessions_per_cycle, "d": dosage.cycle_days, "m": dosage.minutes_per_session})
+    if policy_tier.max_group_size:
+        parts.append(_("in groups of at most %(n)s") % {"n": policy_tier.max_group_size})
+    return [", ".join(parts) + ". " + policy_tier.description]
+
+
+def _notice_context(decision: Decision, meeting: Meeting, day: dt.date) -> dict:
+    """What the parents' letters say about this decision (notifications/letters/render.py reads it)."""
+    local = timezone.localtime(meeting.starts_at)
+    reason = decision.get_kind_display() + (f": {decision.notes.strip()}" if decision.notes.strip() else "")
+    return {
+        "decision": decision.kind, "notes": decision.notes, "reason": reason, "summary": decision.notes,
+        # Holland Patent's end-of-services letter carries the teacher's recommendation (001_...).
+        "teacher_recommendation": decision.notes.strip() or reason,
+        "meeting_date": day.isoformat(), "start_date": day.isoformat(),
+        "meeting": {"date": day.isoformat(), "time": local.strftime("%H:%M"), "place": meeting.location,
+                    "purpose": meeting.purpose or meeting.get_team_type_display()},
+    }
+
+
+def _notices(district, decision, trigger, tier, actor, context) -> None:
+    """The parent notices the policy requires: queued by notifications (mtss/events.py), in this transaction."""
+    events.announce(events.DECISION_NOTICE_DUE, district=district, student=decision.student, trigger=trigger,
+                    period_key=f"meeting-{decision.meeting_id}-{decision.plan_id or 'student'}",
+                    actor=actor, context=context, meeting=decision.meeting, tier=tier)
+
+
+@transaction.atomic
+def decision_apply(*, district: District, actor: User | None, decision: Decision) -> bool:
+    """Make one decision take effect: placements and plans change, recording the meeting,
+    and the parent notices the policy requires are queued (outbox, same transaction).
+
+    Claimed with a conditional update, so applying twice (a retry, two people) does nothing more.
+    """
+    claimed = Decision.objects.filter(district=district, pk=decision.pk, applied_at__isnull=True).update(
+        applied_at=timezone.now())
+    if not claimed:
+        return False
+    decision.refresh_from_db()
+    meeting = decision.meeting
+    day = _meeting_date(meeting)
+    plan = Plan.objects.select_related("student", "placement").get(district=district, pk=decision.plan_id) \
+        if decision.plan_id else None
+    context = _notice_context(decision, meeting, day)
+    kind = decision.kind
+    if kind == Decision.Kind.MODIFY and plan is not None:
+        if decision.new_intervention_id or decision.new_goal_target is not None:
+            plan_change_phase(district=district, actor=actor, plan=plan, start_date=max(day, plan.start_date + dt.timedelta(days=1)),
+                              reason=decision.notes or _("Team decision: modify the plan"),
+                              intervention=decision.new_intervention, goal_target=decision.new_goal_target)
+    elif kind in (Decision.Kind.INTENSIFY, Decision.Kind.REDUCE, Decision.Kind.EXIT) and plan is not None:
+        _policy_version, policy = policy_document(district=district, as_of=day)
+        current = plan.tier
+        if kind == Decision.Kind.INTENSIFY:
+            top = max((t.number for t in policy.tiers if not t.special_education), default=current + 1) if policy else current + 1
+            new_tier = min(current + 1, top)
+        elif kind == Decision.Kind.REDUCE:
+            new_tier = max(1, current - 1)
+        else:
+            new_tier = 1
+        placement_set(district=district, actor=actor, student=plan.student, area=plan.area, tier=new_tier,
+                      start_date=day, reason=decision.notes or decision.get_kind_display(), meeting=meeting)
+        # The plan for the old tier ends; the team writes the next plan (an action item).
+        Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.COMPLETED if kind == Decision.Kind.EXIT
+                                               else Plan.Status.DISCONTINUED)
+        context.update(from_tier=current, to_tier=new_tier, area=plan.area)
+        if new_tier > 1:
+            context["services"] = _tier_services(policy, new_tier, plan.area)
+            _notices(district, decision, "tier_start", new_tier, actor, context)
+        else:
+            # The letter speaks of the plan that ends: its goal is the criterion that was met.
+            context["plan_ids"] = [plan.pk]
+            _notices(district, decision, "tier_end", current, actor, context)
+    elif kind == Decision.Kind.REFER:
+        # Services continue while the evaluation is decided (Holland Patent keeps Tier 1 and 3 services).
+        if plan is not None:
+            context["plan_ids"] = [plan.pk]
+        _notices(district, decision, "referral_considered", plan.tier if plan else None, actor, context)
+    audit(district=district, actor=actor, verb="decision.apply", obj=decision, changes={"kind": kind})
+    return True
+
+
+@transaction.atomic
+def meeting_start(*, district: District, actor: User, meeting: Meeting) -> None:
+    _require_open(district, meeting)
+    Meeting.objects.filter(district=district, pk=meeting.pk, status=Meeting.Status.SCHEDULED).update(
+        status=Meeting.Status.IN_PROGRESS)
+
+
+@transaction.atomic
+def meeting_close(*, district: District, actor: User, meeting: Meeting) -> int:
+    """Close the meeting: every decision not yet applied takes effect, all or none."""
+    locked = Meeting.objects.select_for_update().get(district=district, pk=meeting.pk)
+    if locked.status == Meeting.Status.CLOSED:
+        raise ValidationError(_("This meeting is already closed."))
+    applied = 0
+    for decision in Decision.objects.filter(district=district, meeting=meeting, applied_at__isnull=True).order_by("id"):
+        applied += decision_apply(district=district, actor=actor, decision=decision)
+    AgendaItem.objects.filter(district=district, meeting=meeting, status=AgendaItem.Status.OPEN).update(
+        status=AgendaItem.Status.SKIPPED)
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CLOSED, closed_at=timezone.now(), closed_by=actor)
+    audit(district=district, actor=actor, verb="meeting.close", obj=meeting, changes={"applied": applied})
+    return applied
+
+
+@transaction.atomic
+def action_item_done(*, district: District, actor: User, action: ActionItem) -> None:
+    ActionItem.objects.filter(district=district, pk=action.pk, done_at__isnull=True).update(done_at=timezone.now())
+

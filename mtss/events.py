@@ -1,0 +1,47 @@
+"""A tiny, explicit event registry: how a lower layer asks a higher one to act.
+
+The apps are layered (mtss <- students <- screening <- interventions <- notifications
+<- reports; tests/test_layers.py); an app imports only apps to its left. When a write
+in a lower app must trigger work that a higher app owns (a new policy version means
+screening recomputes risk levels; a team decision means notifications queue parent
+letters), the lower app *announces* a named event and the higher app *subscribes* to
+it in its AppConfig.ready(). Not Django signals: the events are few, named here, and
+called explicitly by the service that causes them.
+
+Handlers run synchronously, in the caller's transaction, in the order they subscribed:
+what they write commits or rolls back with the caller (the notices outbox), and
+anything that leaves the process (a Celery task) must be queued with
+transaction.on_commit by the handler.
+
+Events (name: keyword arguments; who announces -> who subscribes):
+- POLICY_CHANGED: district_id, effective_from (datetime.date); mtss.services.policy_version_create
+  -> screening (recompute the risk levels the new version governs).
+- DECISION_NOTICE_DUE: district, student, trigger, period_key, actor, context, meeting, tier;
+  interventions.meetings.services.decision_apply -> notifications (queue the notices the
+  policy requires for the trigger: tier_start, tier_end, referral_considered).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+POLICY_CHANGED = "policy.changed"
+DECISION_NOTICE_DUE = "decision.notice_due"
+EVENTS = frozenset({POLICY_CHANGED, DECISION_NOTICE_DUE})
+
+_handlers: dict[str, list[Callable[..., object]]] = {name: [] for name in EVENTS}
+
+
+def subscribe(name: str, handler: Callable[..., object]) -> None:
+    """Call `handler(**kwargs)` whenever `name` is announced; subscribing twice is harmless."""
+    if name not in EVENTS:
+        raise ValueError(f"Unknown event {name!r}; events are declared in mtss/events.py.")
+    if handler not in _handlers[name]:
+        _handlers[name].append(handler)
+
+
+def announce(name: str, **kwargs) -> None:
+    """Run every handler of `name` now, in the caller's transaction."""
+    if name not in EVENTS:
+        raise ValueError(f"Unknown event {name!r}; events are declared in mtss/events.py.")
+    for handler in _handlers[name]:
+        handler(**kwargs)

@@ -1,0 +1,79 @@
+"""A student's special-education referral packet, as a PDF (/interventions/students/<id>/referral-packet.pdf).
+
+The packet holds what IDEA (34 CFR 300.311(a)(7)) expects when RtI data support an
+SLD determination: the instructional strategies used and the student-centred data
+collected (every plan, its dosage and session log, the graphs), and the record that
+the parents were told (the notices sent). It composes interventions, screening and
+notifications, so it lives in reports, the layer above them; the URL is unchanged.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+from interventions.models import Attendance, Decision, Plan, TierPlacement
+from interventions.progress import chart_svg
+from interventions.selectors import evaluate_plans
+from mtss import access_log
+from mtss.decorators import district_member
+from mtss.models import District
+from mtss.pdf import render_pdf
+from mtss.permissions import require
+from notifications.selectors import notices_for_student
+from screening.selectors import student_scores
+from students.models import Student
+from students.selectors import student_get
+
+
+def referral_packet_context(*, district: District, student: Student) -> dict:
+    plans = list(Plan.objects.filter(district=district, student=student)
+                 .select_related("student", "placement", "intervention", "provider").order_by("start_date"))
+    results = evaluate_plans(district=district, plans=plans)
+    log = defaultdict(list)
+    for row in (Attendance.objects.filter(district=district, plan__in=plans)
+                .select_related("session").order_by("session__date")):
+        log[row.plan_id].append(row)
+    sections = []
+    for plan in plans:
+        result = results[plan.pk]
+        rows = log[plan.pk]
+        sections.append({
+            "plan": plan, "result": result, "chart": chart_svg(result, id_prefix=f"plan{plan.pk}"), "log": rows,
+            "delivered": sum(1 for r in rows if r.status == Attendance.Status.PRESENT),
+            "minutes": sum(r.session.minutes for r in rows if r.status == Attendance.Status.PRESENT),
+        })
+    context = {
+        "district": district, "student": student, "generated_at": timezone.now(), "sections": sections,
+        "placements": list(TierPlacement.objects.filter(district=district, student=student)
+                           .select_related("meeting").order_by("area", "start_date")),
+        "decisions": list(Decision.objects.filter(district=district, student=student)
+                          .select_related("meeting", "decided_by").order_by("meeting__starts_at")),
+        "notices": _notices(district, student),
+        "screenings": _screenings(district, student),
+    }
+    return context
+
+
+def _notices(district: District, student: Student) -> list:
+    return list(notices_for_student(district=district, student=student))
+
+
+def _screenings(district: District, student: Student) -> list:
+    return student_scores(district=district, student=student)
+
+
+def referral_packet_pdf(*, district: District, student: Student) -> bytes:
+    return render_pdf("interventions/pdf/referral_packet.html", referral_packet_context(district=district, student=student))
+
+
+@district_member()
+def referral_packet(request, student_id: int):
+    student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_print_referral_packet", student)
+    access_log.record(request, action="export", what="special-education referral packet", student_ids=[student.pk])
+    response = HttpResponse(referral_packet_pdf(district=request.district, student=student),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="referral-packet-{student.pk}.pdf"'
+    return response
