@@ -15,22 +15,28 @@ from django.http import Http404
 from django.utils import timezone
 
 from interventions.models import (
-    Attendance, Decision, Intervention, InterventionGroup, InterventionSession, Plan, PlanMeasure, PlanPhase, Probe,
+    Attendance,
+    Decision,
+    Intervention,
+    InterventionGroup,
+    InterventionSession,
+    Plan,
+    PlanMeasure,
+    PlanPhase,
+    Probe,
     TierPlacement,
 )
 from interventions.evaluation_inputs import (
     CalendarInput, MeasureRequest, NormsInput, calendars_for, norms_for, policy_measure,
 )
-from mtss.models import District, Membership, Role
+from mtss.models import District, Membership
+from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
 from mtss.policy.adapters import measures_combine, rule_config
 from mtss.rules import engine
 from mtss.rules.config import RuleConfig
 from mtss.rules.plan import PlanEvaluation, combine_recommendations
 from mtss.selectors import policy_document
 from students.access import visible_students
-
-SEES_ALL_GROUPS = {Role.DISTRICT_ADMIN}
-SEES_SCHOOL_GROUPS = {Role.PRINCIPAL, Role.PSYCHOLOGIST, Role.COUNSELOR, Role.READ_ONLY}
 
 
 def library(*, district: District, area: str | None = None, active_only: bool = True) -> QuerySet[Intervention]:
@@ -51,10 +57,11 @@ def intervention_get(*, district: District, intervention_id: int) -> Interventio
 
 def visible_groups(*, district: District, membership: Membership) -> QuerySet[InterventionGroup]:
     groups = InterventionGroup.objects.filter(district=district)
-    if membership.role in SEES_ALL_GROUPS:
+    if membership.role in SEES_WHOLE_DISTRICT:
         return groups
-    if membership.role in SEES_SCHOOL_GROUPS:
-        return groups.filter(school_id__in=membership.schools.values("id"))
+    if membership.role in SCHOOL_WIDE or membership.role in SUPERVISORS:
+        # The school's specialists see its groups: they may log for them (mtss.permissions.may_log_for_group).
+        return groups.filter(Q(school_id__in=membership.schools.values("id")) | Q(provider_id=membership.user_id))
     return groups.filter(provider_id=membership.user_id)
 
 
@@ -67,7 +74,7 @@ def group_get(*, district: District, membership: Membership, group_id: int) -> I
 
 
 def can_log_for_group(*, membership: Membership, group: InterventionGroup) -> bool:
-    return group.provider_id == membership.user_id or membership.role in (Role.DISTRICT_ADMIN, Role.PRINCIPAL)
+    return allowed(membership, "may_log_for_group", group)
 
 
 def visible_plans(*, district: District, membership: Membership) -> QuerySet[Plan]:

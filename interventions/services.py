@@ -11,21 +11,28 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import (
-    MAX_SESSION_MINUTES, Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanMeasure,
-    PlanPhase, Probe, TierPlacement,
+    MAX_SESSION_MINUTES,
+    Attendance,
+    Intervention,
+    InterventionGroup,
+    InterventionSession,
+    Plan,
+    PlanMeasure,
+    PlanPhase,
+    Probe,
+    TierPlacement,
 )
 from mtss.calendars.selectors import non_instructional_dates
-from mtss.models import District, Membership, Role, School, User
+from mtss.models import District, Membership, School, User
+from mtss.permissions import PROVIDER_ROLES, SEES_WHOLE_DISTRICT, allowed
 from mtss.selectors import policy_document
 from mtss.services import audit
 from students.models import Student
 
-PROVIDER_ROLES = {Role.INTERVENTION_SPECIALIST, Role.TEACHER, Role.COUNSELOR, Role.PSYCHOLOGIST, Role.PRINCIPAL}
 NO_DELIVERY = {Attendance.Status.PROVIDER_ABSENT, Attendance.Status.CANCELLED}
 
 
@@ -150,10 +157,10 @@ def _check_schedule(errors: dict, *, sessions_per_week, sessions_per_cycle, cycl
 
 def _check_provider(errors: dict, *, district: District, provider: User, school: School, field: str = "provider") -> None:
     membership = Membership.objects.filter(district=district, user=provider, is_active=True).first()
-    if membership is None or membership.role not in PROVIDER_ROLES | {Role.DISTRICT_ADMIN}:
+    if membership is None or membership.role not in PROVIDER_ROLES | SEES_WHOLE_DISTRICT:
         errors[field] = _("Choose a provider who works in this district.")
         return
-    if membership.role != Role.DISTRICT_ADMIN and not membership.schools.filter(pk=school.pk).exists():
+    if not allowed(membership, "may_provide_at", school):
         errors[field] = _("%(name)s does not work at %(school)s.") % {"name": provider.get_full_name() or provider.username,
                                                                      "school": school.name}
 

@@ -13,10 +13,9 @@ from django.utils import timezone
 from interventions.selectors import student_timeline
 from mtss import access_log
 from mtss.decorators import district_member
-from mtss.models import Role
+from mtss.permissions import allowed
 from students.models import Student
 from students.selectors import consultations_due, student_get, student_record
-from students.views import CONSULTATION_RECORDERS, EDITORS, GUARDIAN_EDITORS
 
 
 @district_member()
@@ -27,13 +26,13 @@ def student_detail_view(request, student_id: int):
         "student": student,
         **student_record(district=request.district, student=student),
         **student_timeline(district=request.district, student=student),
-        "can_plan": request.membership.role in (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST),
-        "can_edit": request.membership.role in EDITORS,
-        "can_add_guardian": request.membership.role in GUARDIAN_EDITORS,
+        "can_plan": allowed(request.membership, "may_create_plan", student),
+        "can_edit": allowed(request.membership, "may_edit_student", student),
+        "can_add_guardian": allowed(request.membership, "may_add_guardian", student),
         # The policy's parent consultations a quarter (parent_contact.consultations_per_quarter).
         "consultation_due": next(iter(consultations_due(
             district=request.district, students=Student.objects.filter(pk=student.pk), as_of=timezone.localdate(),
             include_done=True)), None),
-        "can_record_consultation": request.membership.role in CONSULTATION_RECORDERS,
+        "can_record_consultation": allowed(request.membership, "may_record_consultation", student),
     }
     return render(request, "students/student_detail.html", context)

@@ -22,37 +22,35 @@ from interventions.progress import chart_svg
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
-from mtss.models import Membership, Role, User
+from mtss.models import User
+from mtss.permissions import PROVIDER_ROLES, allowed, require
 from mtss.selectors import school_list
 from students.selectors import student_get
 
-WRITERS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST)
-
-
 
 def _require_logger(request, group: InterventionGroup) -> None:
-    if not selectors.can_log_for_group(membership=request.membership, group=group):
-        raise Http404
+    require(request, "may_log_for_group", group)
 
 
 def _providers(district):
     return User.objects.filter(
         memberships__district=district, memberships__is_active=True,
-        memberships__role__in=list(services.PROVIDER_ROLES)).distinct().order_by("last_name", "first_name")
+        memberships__role__in=list(PROVIDER_ROLES)).distinct().order_by("last_name", "first_name")
 
 
 @district_member()
 def group_list(request):
     groups = list(selectors.visible_groups(district=request.district, membership=request.membership)
                   .filter(is_active=True).select_related("school", "provider", "intervention"))
-    can_create = request.membership.role in WRITERS
+    schools = school_list(district=request.district, membership=request.membership)
+    can_create = any(allowed(request.membership, "may_create_group", school) for school in schools)
     form = GroupForm(request.POST or None, district=request.district, providers=_providers(request.district),
-                     schools=school_list(district=request.district, membership=request.membership),
-                     initial={"provider": request.user.pk, "tier": 2, "area": "reading"})
+                     schools=schools, initial={"provider": request.user.pk, "tier": 2, "area": "reading"})
     if request.method == "POST":
         if not can_create:
             raise Http404
         if form.is_valid():
+            require(request, "may_create_group", form.cleaned_data["school"])
             try:
                 group = services.group_create(district=request.district, actor=request.user, **form.cleaned_data)
             except ValidationError as error:
@@ -137,8 +135,9 @@ def group_log_week(request, group_id: int):
 def session_edit(request, session_id: int):
     session = selectors.session_get(district=request.district, membership=request.membership, session_id=session_id)
     group = session.group
-    if group is None or not selectors.can_log_for_group(membership=request.membership, group=group):
-        raise Http404
+    if group is None:
+        raise Http404  # a one-to-one session is corrected through the API
+    require(request, "may_edit_session", session)
     attendance = list(session.attendance.select_related("plan__student").order_by("plan__student__last_name"))
     if request.method == "POST":
         if request.POST.get("action") == "delete":
@@ -169,15 +168,10 @@ def session_edit(request, session_id: int):
     return render(request, "interventions/session_edit.html", {"session": session, "group": group, "form": form})
 
 
-def _may_manage_norms(membership: Membership) -> bool:
-    """District admins import norm tables on the screening catalog page (screening.views.catalog)."""
-    return membership.role == Role.DISTRICT_ADMIN
-
-
 @district_member()
 def plan_detail(request, plan_id: int):
     plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
-    can_write = request.membership.role in WRITERS or plan.provider_id == request.user.pk
+    can_write = allowed(request.membership, "may_add_probe", plan)
     further = selectors.plan_measures(district=request.district, plan=plan)
     probe_form, bulk_form = ProbeForm(prefix="one"), BulkProbeForm(prefix="bulk")
     one_measure = MeasureChoiceForm(prefix="one", plan=plan, measures=further)
@@ -248,13 +242,14 @@ def plan_detail(request, plan_id: int):
         "probes": [p for p in result.data.probes], "shortfalls": shortfalls, "can_write": can_write,
         "probe_form": probe_form, "bulk_form": bulk_form, "one_measure": one_measure, "bulk_measure": bulk_measure,
         "criteria_form": criteria_form, "measure_form": measure_form,
-        "may_manage_norms": _may_manage_norms(request.membership),
+        "may_manage_norms": allowed(request.membership, "may_manage_screening"),
     })
 
 
-@district_member(*WRITERS)
+@district_member()
 def plan_create(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_create_plan", student)
     providers = _providers(request.district)
     groups = InterventionGroup.objects.filter(district=request.district, school=student.school, is_active=True)
     form = PlanForm(request.POST or None, district=request.district, providers=providers, groups=groups,
@@ -280,7 +275,7 @@ def caseload(request, mine_only: bool = True):
     flag = request.GET.get("flag") or None
     tier = int(request.GET["tier"]) if request.GET.get("tier", "").isdigit() else None
     rows = selectors.caseload(district=request.district, membership=request.membership,
-                              mine_only=mine_only and request.membership.role == Role.INTERVENTION_SPECIALIST,
+                              mine_only=mine_only and allowed(request.membership, "may_keep_caseload"),
                               sort=sort, flag=flag, tier=tier)
     access_log.record(request, action="list", what="caseload", student_ids=[r.plan.student_id for r in rows])
     title = _("My caseload") if mine_only else _("My students")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mtss.decorators import district_member
-from mtss.models import Role
+from mtss.permissions import allowed
 from mtss.policy import PolicyValidationError, preset_data, preset_names
 from mtss.policy_diff import policy_diff
 from mtss.selectors import policy_current, policy_version_get, policy_versions
@@ -43,7 +43,7 @@ def policy_overview(request):
     versions = list(policy_versions(district=request.district))
     current = policy_current(district=request.district)
     return render(request, "mtss/policy_overview.html", {
-        "versions": versions, "current": current, "can_edit": request.membership.role == Role.DISTRICT_ADMIN,
+        "versions": versions, "current": current, "can_edit": allowed(request.membership, "may_edit_policy"),
     })
 
 
@@ -53,7 +53,7 @@ def policy_version_detail(request, version_id: int):
     return render(request, "mtss/policy_version.html", {"version": version, "pretty": _pretty(version.document)})
 
 
-@district_member(Role.DISTRICT_ADMIN)
+@district_member("may_edit_policy")
 def policy_edit(request):
     current = policy_current(district=request.district) or policy_versions(district=request.district).first()
     errors = []

@@ -1,12 +1,13 @@
 """Reads of the core, scoped by district."""
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
-
-from mtss.models import AccessLog, District, Membership, PolicyVersion, Role, School
-from django.db import connection
 from django.utils import timezone
+
+from mtss.models import AccessLog, District, Membership, PolicyVersion, School
+from mtss.permissions import SEES_WHOLE_DISTRICT
 from mtss.policy import validate_policy
 
 SESSION_DISTRICT_KEY = "district_id"
@@ -67,8 +68,6 @@ def access_log_list(*, district: District, user_id: int | None = None, student_i
 def _json_contains_supported() -> bool:
     return connection.vendor == "postgresql"
 
-
-SEES_WHOLE_DISTRICT = {Role.DISTRICT_ADMIN}
 
 
 def policy_versions(*, district: District):

@@ -9,7 +9,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from mtss.api_params import query_int
 from mtss.decorators import district_member
-from mtss.models import Role
 from mtss.selectors import SESSION_DISTRICT_KEY, access_log_list, memberships_for_user
 
 
@@ -36,7 +35,7 @@ def district_switch(request):
     return redirect(target or "/")
 
 
-@district_member(Role.DISTRICT_ADMIN)
+@district_member("may_view_access_log")
 def access_log(request):
     entries = access_log_list(district=request.district, user_id=query_int(request.GET.get("user")),
                               student_id=query_int(request.GET.get("student")))

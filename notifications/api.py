@@ -7,12 +7,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mtss.api_params import param_choice, param_int
 from mtss import access_log
+from mtss.api_params import param_choice, param_int
+from mtss.api_permissions import require
 from notifications import selectors, services
 from notifications.languages import LANGUAGES
 from notifications.letters.pdf import html_to_pdf
@@ -98,12 +98,12 @@ class NoticePreview(APIView):
 class _NoticeAction(APIView):
     # Not `action`: DRF and drf-spectacular read that name as the view's action string.
     service = None
+    rule = ""
 
     @extend_schema(request=None, responses=NoticeSerializer)
     def post(self, request, notice_id: int):
         notice = selectors.notice_get(district=request.district, membership=request.membership, notice_id=notice_id)
-        if request.membership.role not in selectors.NOTICE_WRITERS:
-            raise PermissionDenied("Only administrators, principals, specialists and counselors act on notices.")
+        require(request, type(self).rule, notice)
         try:
             type(self).service(district=request.district, notice=notice, actor=request.user)
         except DjangoValidationError as error:
@@ -115,7 +115,9 @@ class _NoticeAction(APIView):
 
 class NoticeRegenerate(_NoticeAction):
     service = staticmethod(services.notice_regenerate)
+    rule = "may_regenerate_notice"
 
 
 class NoticeAcknowledge(_NoticeAction):
     service = staticmethod(services.notice_acknowledge)
+    rule = "may_acknowledge_notice"

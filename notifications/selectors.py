@@ -7,17 +7,13 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from mtss.models import District, Membership, Role
+from mtss.models import District, Membership
 from notifications.models import (
     Channel, DistrictLanguage, LetterSettings, LetterText, Notice, NoticeEvent, NoticeStatus, PrintBatch,
 )
 from students.access import visible_students
 from mtss.selectors import school_list
 
-# Who may act on notices (acknowledge, regenerate, preview in another language, print).
-NOTICE_WRITERS = {Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.COUNSELOR}
-PRINTERS = {Role.DISTRICT_ADMIN, Role.PRINCIPAL}
-ADMINS = {Role.DISTRICT_ADMIN}
 MAX_PAGE = 100
 
 

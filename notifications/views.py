@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from mtss import access_log
 from mtss.decorators import district_member
-from mtss.models import Role
+from mtss.permissions import allowed, require
 from mtss.selectors import school_get, school_list
 from notifications import selectors, services
 from notifications.languages import LANGUAGES
@@ -49,8 +49,8 @@ def notice_list(request):
         "notices": notices, "filters": filters, "statuses": NoticeStatus.choices, "types": LetterType.choices,
         "schools": school_list(district=request.district, membership=request.membership),
         "status_rows": [(key, label, counts.get(key, 0)) for key, label in NoticeStatus.choices],
-        "is_admin": request.membership.role in selectors.ADMINS,
-        "can_print": request.membership.role in selectors.PRINTERS,
+        "is_admin": allowed(request.membership, "may_edit_letter_settings"),
+        "can_print": allowed(request.membership, "may_print_notices"),
     })
 
 
@@ -66,8 +66,8 @@ def notice_detail(request, notice_id: int):
         "letter_css": letter_css_text(), "events": selectors.notice_events(district=request.district, notice=notice),
         "languages": LANGUAGES.values(), "preview_language": context["language"],
         "reviewed": reviews.get(context["language"]).reviewed if context["language"] in reviews else False,
-        "can_write": request.membership.role in selectors.NOTICE_WRITERS,
-        "is_admin": request.membership.role in selectors.ADMINS,
+        "can_write": allowed(request.membership, "may_act_on_notice", notice),
+        "is_admin": allowed(request.membership, "may_edit_letter_settings"),
     })
 
 
@@ -87,12 +87,11 @@ def notice_pdf(request, notice_id: int):
     return response
 
 
-def _act(request, notice_id: int, action, done: str, roles=None):
+def _act(request, notice_id: int, action, done: str, rule: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     notice = selectors.notice_get(district=request.district, membership=request.membership, notice_id=notice_id)
-    if request.membership.role not in (roles or selectors.NOTICE_WRITERS):
-        raise Http404
+    require(request, rule, notice)
     try:
         action(district=request.district, notice=notice, actor=request.user)
     except ValidationError as error:
@@ -106,17 +105,19 @@ def _act(request, notice_id: int, action, done: str, roles=None):
 
 @district_member()
 def notice_acknowledge(request, notice_id: int):
-    return _act(request, notice_id, services.notice_acknowledge, _("Marked as acknowledged by the family."))
+    return _act(request, notice_id, services.notice_acknowledge, _("Marked as acknowledged by the family."),
+                "may_acknowledge_notice")
 
 
 @district_member()
 def notice_regenerate(request, notice_id: int):
-    return _act(request, notice_id, services.notice_regenerate, _("The letter will be generated and sent again."))
+    return _act(request, notice_id, services.notice_regenerate, _("The letter will be generated and sent again."),
+                "may_regenerate_notice")
 
 
 @district_member()
 def notice_retry(request, notice_id: int):
-    return _act(request, notice_id, services.notice_retry, _("Retrying now."), roles=selectors.ADMINS)
+    return _act(request, notice_id, services.notice_retry, _("Retrying now."), "may_retry_notice")
 
 
 @district_member()
@@ -127,7 +128,7 @@ def student_notices(request, student_id: int):
     return render(request, "notifications/student_notices.html", {"student": student, "notices": notices})
 
 
-@district_member(*selectors.PRINTERS)
+@district_member("may_print_notices")
 def print_center(request):
     if request.method == "POST":
         school = school_get(district=request.district, school_id=_int(request.POST.get("school")) or 0)
@@ -146,7 +147,7 @@ def print_center(request):
     })
 
 
-@district_member(*selectors.PRINTERS)
+@district_member("may_print_notices")
 def print_batch_pdf(request, batch_id: int):
     batch = selectors.print_batch_get(district=request.district, membership=request.membership, batch_id=batch_id)
     access_log.record(request, action="download", what="print batch",
@@ -154,7 +155,7 @@ def print_batch_pdf(request, batch_id: int):
     return FileResponse(batch.pdf.open("rb"), content_type="application/pdf", filename=f"print-batch-{batch.pk}.pdf")
 
 
-@district_member(Role.DISTRICT_ADMIN)
+@district_member("may_edit_letter_settings")
 def letter_settings(request):
     """Letterhead, who signs, which languages the district has reviewed, and text overrides."""
     district = request.district

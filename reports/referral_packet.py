@@ -13,7 +13,6 @@ from collections import defaultdict
 from django.http import HttpResponse
 from django.utils import timezone
 
-from interventions.meetings.selectors import TEAM_ROLES
 from interventions.models import Attendance, Decision, Plan, TierPlacement
 from interventions.progress import chart_svg
 from interventions.selectors import evaluate_plans
@@ -21,6 +20,7 @@ from mtss import access_log
 from mtss.decorators import district_member
 from mtss.models import District
 from mtss.pdf import render_pdf
+from mtss.permissions import require
 from notifications.selectors import notices_for_student
 from reports.compliance import student_referral_readiness
 from screening.selectors import student_scores
@@ -71,9 +71,10 @@ def referral_packet_pdf(*, district: District, student: Student) -> bytes:
     return render_pdf("interventions/pdf/referral_packet.html", referral_packet_context(district=district, student=student))
 
 
-@district_member(*TEAM_ROLES)
+@district_member()
 def referral_packet(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_print_referral_packet", student)
     access_log.record(request, action="export", what="special-education referral packet", student_ids=[student.pk])
     response = HttpResponse(referral_packet_pdf(district=request.district, student=student),
                             content_type="application/pdf")

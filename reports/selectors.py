@@ -36,16 +36,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import Attendance, Intervention, Plan, TierPlacement
-from mtss.models import District, Membership, Role, School, SchoolYear, User
+from mtss.models import District, Membership, School, SchoolYear, User
+from mtss.permissions import SEES_WHOLE_DISTRICT
 from mtss.selectors import policy_document
 from reports.evaluation import EPOCH, attendance_rows, evaluate
-from students.models import SUBGROUPS, Student
-from students.access import visible_students
 from reports.models import PlanEvaluation
 from screening.models import Score, ScreeningWindow
+from students.access import visible_students
+from students.models import SUBGROUPS, Student
 
-FIDELITY_ROLES = (Role.PRINCIPAL, Role.DISTRICT_ADMIN)
-DISTRICT_ROLES = (Role.DISTRICT_ADMIN,)
 HELD = (Attendance.Status.PRESENT, Attendance.Status.STUDENT_ABSENT)
 DEFAULT_IDLE_DAYS = 14
 # The 80/15/5 guideline (MTSS-RI, RULES.md 3.3: "at least 80% of students are meeting
@@ -58,7 +57,7 @@ TIER_GUIDELINE = {1: 80.0, 2: 15.0, 3: 5.0}
 def report_schools(*, district: District, membership: Membership) -> QuerySet[School]:
     """Schools the user may report on: every school for a district administrator, else the membership's."""
     schools = School.objects.filter(district=district).order_by("name")
-    if membership.role == Role.DISTRICT_ADMIN:
+    if membership.role in SEES_WHOLE_DISTRICT:
         return schools
     return schools.filter(id__in=membership.schools.values("id"))
 

@@ -14,15 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import Plan
-from mtss.models import AccessLog, District, Membership, Role, School, User
+from mtss.models import AccessLog, District, Membership, School, User
+from mtss.permissions import allowed
 from mtss.services import audit
+from reports.documents import weekly_fidelity_pdf
 from reports.evaluation import evaluate, response_of
 from reports.models import PlanEvaluation, ReportDelivery, ReportKind, ReportSubscription
-from reports.documents import weekly_fidelity_pdf
 
 log = logging.getLogger(__name__)
 
-SUBSCRIBER_ROLES = (Role.PRINCIPAL, Role.DISTRICT_ADMIN)
 CLAIM_SECONDS = 600
 MAX_ATTEMPTS = 5
 
@@ -30,11 +30,7 @@ MAX_ATTEMPTS = 5
 # --- subscriptions ----------------------------------------------------------------------------
 
 def _may_report_on(membership: Membership | None, school: School) -> bool:
-    if membership is None or not membership.is_active or membership.role not in SUBSCRIBER_ROLES:
-        return False
-    if membership.role == Role.DISTRICT_ADMIN:
-        return True
-    return membership.schools.filter(pk=school.pk).exists()
+    return allowed(membership, "may_view_fidelity", school)
 
 
 @transaction.atomic

@@ -17,20 +17,15 @@ from django.utils.translation import gettext as _
 
 from mtss import access_log
 from mtss.decorators import district_member
-from mtss.models import Role, SchoolYear
+from mtss.models import SchoolYear
 from reports import compliance, report_tables, selectors, services
 from reports.charts import Bar, Stack, bar_chart_svg, tier_stack_svg
+from reports.documents import weekly_fidelity_pdf
 from reports.exports import FORMATS, export_table
 from reports.forms import FidelityFilterForm, SchoolYearForm
 from reports.models import ReportDelivery, ReportKind, ReportSubscription
 from reports.tables import MIN_N, Table, pct
-from reports.documents import weekly_fidelity_pdf
 from reports.tasks import refresh_evaluations as task
-
-FIDELITY_ROLES = selectors.FIDELITY_ROLES
-DISTRICT_ROLES = selectors.DISTRICT_ROLES
-COMPLIANCE_ROLES = (Role.PRINCIPAL, Role.DISTRICT_ADMIN)
-REFERRAL_ROLES = (Role.PRINCIPAL, Role.DISTRICT_ADMIN, Role.PSYCHOLOGIST)
 
 
 def _export_links(request, tables: list[Table]) -> None:
@@ -76,7 +71,7 @@ def _years(request) -> tuple[list[SchoolYear], SchoolYear | None]:
 
 # --- home ------------------------------------------------------------------------------------------
 
-@district_member(*FIDELITY_ROLES, Role.PSYCHOLOGIST)
+@district_member("may_view_reports")
 def reports_home(request):
     schools = list(selectors.report_schools(district=request.district, membership=request.membership))
     return render(request, "reports/home.html", {"schools": schools})
@@ -84,7 +79,7 @@ def reports_home(request):
 
 # --- fidelity -------------------------------------------------------------------------------------
 
-@district_member(*FIDELITY_ROLES)
+@district_member("may_view_fidelity")
 def fidelity_pick(request):
     schools = list(selectors.report_schools(district=request.district, membership=request.membership))
     chosen = next((s for s in schools if str(s.pk) == request.GET.get("school")), None)
@@ -111,7 +106,7 @@ def _fidelity_filters(request):
                   "idle_days": cleaned["idle_days"] or selectors.DEFAULT_IDLE_DAYS}
 
 
-@district_member(*FIDELITY_ROLES)
+@district_member("may_view_fidelity")
 def fidelity(request, school_id: int):
     school = selectors.report_school_get(district=request.district, membership=request.membership,
                                          school_id=school_id)
@@ -162,7 +157,7 @@ METRIC_LABELS = {
 }
 
 
-@district_member(*FIDELITY_ROLES)
+@district_member("may_view_fidelity")
 def fidelity_plans(request, school_id: int):
     """Drill-down: the plans and sessions behind one number of the dashboard."""
     school = selectors.report_school_get(district=request.district, membership=request.membership,
@@ -194,7 +189,7 @@ def fidelity_plans(request, school_id: int):
     }, [plans_t, sessions_t], what=f"fidelity drill-down, school {school.pk}")
 
 
-@district_member(*FIDELITY_ROLES)
+@district_member("may_view_fidelity")
 def fidelity_pdf(request, school_id: int):
     school = selectors.report_school_get(district=request.district, membership=request.membership,
                                          school_id=school_id)
@@ -212,7 +207,7 @@ def fidelity_pdf(request, school_id: int):
     return response
 
 
-@district_member(*FIDELITY_ROLES)
+@district_member("may_view_fidelity")
 def subscribe(request, school_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -236,7 +231,7 @@ def subscribe(request, school_id: int):
     return redirect("reports_subscriptions")
 
 
-@district_member(*FIDELITY_ROLES)
+@district_member("may_view_fidelity")
 def subscriptions(request):
     rows = list(ReportSubscription.objects.filter(district=request.district, user=request.user)
                 .select_related("school").order_by("school__name"))
@@ -252,7 +247,7 @@ def subscriptions(request):
 
 # --- district ----------------------------------------------------------------------------------------
 
-@district_member(*DISTRICT_ROLES)
+@district_member("may_view_district_dashboard")
 def district_dashboard(request):
     today = timezone.localdate()
     years, year = _years(request)
@@ -290,7 +285,7 @@ def district_dashboard(request):
     }, tables, what="district dashboard")
 
 
-@district_member(*DISTRICT_ROLES)
+@district_member("may_view_district_dashboard")
 def refresh_evaluations(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -317,7 +312,7 @@ def _school_filter(request) -> tuple[int | None, list]:
     return school_id, schools
 
 
-@district_member(*COMPLIANCE_ROLES)
+@district_member("may_view_compliance")
 def building_log(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "building_log"})
     if bad:
@@ -334,7 +329,7 @@ def building_log(request):
     }, [table], what="AIS/RtI building log")
 
 
-@district_member(*COMPLIANCE_ROLES)
+@district_member("may_view_compliance")
 def emis(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "emis"})
     if bad:
@@ -351,7 +346,7 @@ def emis(request):
     }, [table], what="EMIS on-track export")
 
 
-@district_member(*COMPLIANCE_ROLES)
+@district_member("may_view_compliance")
 def rimp(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "rimp"})
     if bad:
@@ -369,7 +364,7 @@ def rimp(request):
     }, [table], what="RIMP status")
 
 
-@district_member(*REFERRAL_ROLES)
+@district_member("may_view_referral_readiness")
 def referral_readiness(request):
     school_id, schools = _school_filter(request)
     result = compliance.referral_readiness(district=request.district, membership=request.membership,
@@ -388,7 +383,7 @@ def referral_readiness(request):
     }, [table], what="referral readiness")
 
 
-@district_member(*COMPLIANCE_ROLES)
+@district_member("may_view_compliance")
 def program_evaluation(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "program_evaluation"})
     if bad:

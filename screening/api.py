@@ -14,25 +14,23 @@ from tempfile import TemporaryDirectory
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from mtss import access_log
 from mtss.api_params import param_int as _param_int
-from mtss.models import Role, SchoolYear
+from mtss.api_permissions import require
+from mtss.models import SchoolYear
 from screening import selectors, services
 from screening.importers import FORMATS
 from screening.models import Assessment, Measure, Score, ScreeningWindow, Season
 from students.models import ImportRun
 
-ADMINS = {Role.DISTRICT_ADMIN}
 MAX_BULK_SCORES = 5000
 
 
 def _require_admin(request, message: str) -> None:
-    if request.membership.role not in ADMINS:
-        raise PermissionDenied(message)
+    require(request, "may_manage_screening", message=message)
 
 
 

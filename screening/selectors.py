@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mtss.models import District, Membership, Role, School
+from mtss.models import District, Membership, School
 from mtss.selectors import policy_document, school_list
 from screening import risk
 from screening.models import (
@@ -25,12 +25,6 @@ from screening.models import (
 from students.models import SUBGROUPS, ImportRun, Student
 from students.access import visible_students
 
-# Who opens the screening pages: the school teams (principal, specialist, psychologist,
-# counselor), district administrators, and read-only staff; teachers see their own students' tiers.
-SCREENING_ROLES = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.PSYCHOLOGIST,
-                   Role.COUNSELOR, Role.READ_ONLY)
-# Who works through the review queue.
-REVIEWERS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.PSYCHOLOGIST, Role.COUNSELOR)
 IMPORT_KINDS = (ImportRun.Kind.ROSTER, ImportRun.Kind.SCORES, "norms")
 # The subgroup split shows these first: closing the gaps of English learners and students
 # with disabilities is what LAUSD's plan is about (DOMAIN.md); then the other subgroups.

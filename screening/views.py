@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from mtss import access_log
 from mtss.api_params import query_int
 from mtss.decorators import district_member
-from mtss.models import Role, School, SchoolYear
+from mtss.models import School, SchoolYear
+from mtss.permissions import allowed
 from mtss.selectors import school_list
 from mtss.spreadsheet import formula_safe
 from mtss.tenancy import tenant_context
@@ -36,7 +37,6 @@ from screening.risk import TIER_GUIDELINE
 from students.importers.csvio import ERRORS_CSV_HEADER
 from students.models import ImportRun
 
-ADMINS = (Role.DISTRICT_ADMIN,)
 ERRORS_SHOWN = 50
 
 
@@ -59,7 +59,7 @@ def _window(request):
 # --- the breakdown --------------------------------------------------------------------------------------
 
 
-@district_member(*selectors.SCREENING_ROLES)
+@district_member("may_view_screening")
 def overview(request):
     district, membership = request.district, request.membership
     window = _window(request)
@@ -98,7 +98,7 @@ def overview(request):
 REVIEW_PAGE = 50
 
 
-@district_member(*selectors.SCREENING_ROLES)
+@district_member("may_view_screening")
 def review_queue(request):
     district, membership = request.district, request.membership
     window = _window(request)
@@ -106,7 +106,7 @@ def review_queue(request):
     if status not in ReviewItem.Status.values and status != "all":
         status = ReviewItem.Status.OPEN
     context = {"windows": list(selectors.windows(district=district)), "window": window, "status": status,
-               "statuses": ReviewItem.Status.choices, "can_act": membership.role in selectors.REVIEWERS}
+               "statuses": ReviewItem.Status.choices, "can_act": allowed(membership, "may_review_screening")}
     if window is not None:
         items = selectors.review_queue(district=district, membership=membership, window=window,
                                        status="" if status == "all" else status)
@@ -127,7 +127,7 @@ def review_queue(request):
     return render(request, "screening/review_queue.html", context)
 
 
-@district_member(*selectors.REVIEWERS)
+@district_member("may_review_screening")
 def review_item_action(request, item_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -151,7 +151,7 @@ def review_item_action(request, item_id: int):
     return redirect(back)
 
 
-@district_member(*selectors.SCREENING_ROLES)
+@district_member("may_view_screening")
 def entrants(request):
     window = _window(request)
     context = {"windows": list(selectors.windows(district=request.district)), "window": window}
@@ -167,7 +167,7 @@ def entrants(request):
 # --- windows ----------------------------------------------------------------------------------------------
 
 
-@district_member(*ADMINS)
+@district_member("may_manage_screening")
 def windows(request):
     district = request.district
     years = SchoolYear.objects.filter(district=district).order_by("-start_date")
@@ -195,7 +195,7 @@ def windows(request):
         "form": form, "years": years, "windows": list(selectors.windows(district=district))})
 
 
-@district_member(*ADMINS)
+@district_member("may_manage_screening")
 def window_edit(request, window_id: int):
     district = request.district
     window = selectors.window_get(district=district, window_id=window_id)
@@ -217,12 +217,12 @@ def window_edit(request, window_id: int):
 # --- catalog and norms -------------------------------------------------------------------------------------
 
 
-@district_member(*selectors.SCREENING_ROLES)
+@district_member("may_view_screening")
 def catalog(request):
     district = request.district
     services.catalog_ensure(district=district)
     form = None
-    if request.membership.role in ADMINS:
+    if allowed(request.membership, "may_manage_screening"):
         form = NormsForm(request.POST or None, request.FILES or None, measures=selectors.measures(district=district))
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -255,12 +255,12 @@ def catalog(request):
 # --- column mappings -----------------------------------------------------------------------------------------
 
 
-@district_member(*ADMINS)
+@district_member("may_manage_screening")
 def mappings(request):
     return _mapping_form(request, None)
 
 
-@district_member(*ADMINS)
+@district_member("may_manage_screening")
 def mapping_edit(request, mapping_id: int):
     return _mapping_form(request, selectors.mapping_get(district=request.district, mapping_id=mapping_id))
 
@@ -291,7 +291,7 @@ def _mapping_form(request, mapping):
 IMPORTS_PAGE = 25
 
 
-@district_member(*ADMINS)
+@district_member("may_manage_screening")
 def imports(request):
     district = request.district
     form = UploadForm(request.POST or None, request.FILES or None,
@@ -338,7 +338,7 @@ def _run_import(request, options: dict, *, dry_run: bool, accept_valid_rows: boo
     return run
 
 
-@district_member(*ADMINS)
+@district_member("may_manage_screening")
 def import_detail(request, run_id: int):
     district = request.district
     run = selectors.import_run_get(district=district, run_id=run_id)
@@ -378,7 +378,7 @@ class _Echo:
         return value
 
 
-@district_member(*ADMINS)
+@district_member("may_manage_screening")
 def import_errors_csv(request, run_id: int):
     district = request.district
     run = selectors.import_run_get(district=district, run_id=run_id)

@@ -20,10 +20,10 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from mtss.models import District, Membership, Role
+from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT
 from students.models import Student, StudentUserObjectPermission
 
 VIEW_STUDENT = "view_student"
-SCHOOL_ROLES = {Role.PRINCIPAL, Role.PSYCHOLOGIST, Role.COUNSELOR, Role.READ_ONLY}
 # screening.models.ReviewItem.Status values of a review still in the queue (not dismissed
 # or withdrawn); tests/students/test_access.py checks they match the model's choices.
 REVIEW_IN_QUEUE = ("open", "reviewed", "plan_started")
@@ -68,9 +68,9 @@ def visible_students(*, district: District, membership: Membership | None) -> Qu
     if membership is None or membership.district_id != district.pk or not membership.is_active:
         return students.none()
     role = membership.role
-    if role == Role.DISTRICT_ADMIN:
+    if role in SEES_WHOLE_DISTRICT:
         return students
-    if role in SCHOOL_ROLES:
+    if role in SCHOOL_WIDE:
         return students.filter(_in_schools(membership))
     if role == Role.INTERVENTION_SPECIALIST:
         return students.filter(_granted(district, membership) | (_in_schools(membership) & _flagged()))

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from mtss import access_log
 from mtss.api_params import param_int
-from mtss.models import Role, School
+from mtss.api_permissions import require
+from mtss.models import School
 from students.models import SUBGROUPS, Enrollment, Guardian, Student
 from students.selectors import StudentFilters, student_get, student_list
 from students.services import STUDENT_FIELDS, guardian_create, student_create, student_update
@@ -73,9 +73,8 @@ def _filters(params) -> StudentFilters:
     )
 
 
-def _require_editor(request) -> None:
-    if request.membership.role != Role.DISTRICT_ADMIN:
-        raise PermissionDenied("Only district administrators can change student records.")
+def _require_editor(request, student=None) -> None:
+    require(request, "may_edit_student" if student is not None else "may_create_student", student)
 
 
 @extend_schema(
@@ -118,7 +117,7 @@ class StudentDetail(generics.RetrieveUpdateAPIView):
 
     def update(self, request, *args, **kwargs):
         student = self.get_object()
-        _require_editor(request)
+        _require_editor(request, student)
         serializer = StudentSerializer(student, data=request.data, partial=kwargs.get("partial", False),
                                        context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -145,9 +144,7 @@ class GuardianListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView
 
     def create(self, request, *args, **kwargs):
         student = self.student()
-        if request.membership.role not in (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.COUNSELOR,
-                                           Role.INTERVENTION_SPECIALIST):
-            raise PermissionDenied("Your role cannot add guardians.")
+        require(request, "may_add_guardian", student)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         guardian = guardian_create(district=request.district, actor=request.user, student=student,

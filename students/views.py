@@ -16,17 +16,13 @@ from django.utils.translation import gettext as _
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
-from mtss.models import Role
+from mtss.permissions import allowed, require
 from mtss.selectors import school_list
 from students.forms import ConsultationForm, GuardianForm, StudentFilterForm, StudentForm
 from students.selectors import StudentFilters, open_tiers, student_get, student_list
 from students.services import consultation_record, guardian_create, student_create, student_update
 
 PAGE_SIZE = 25
-EDITORS = (Role.DISTRICT_ADMIN,)
-GUARDIAN_EDITORS = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.COUNSELOR, Role.INTERVENTION_SPECIALIST)
-# Who records a parent consultation: the staff who hold them (teachers and RtI staff too).
-CONSULTATION_RECORDERS = GUARDIAN_EDITORS + (Role.TEACHER,)
 
 
 @district_member()
@@ -56,13 +52,13 @@ def student_list_view(request):
         "form": form,
         "page": page,
         "rows": [(s, tiers.get(s.pk, {})) for s in rows],
-        "can_create": request.membership.role in EDITORS,
+        "can_create": allowed(request.membership, "may_create_student"),
     }
     template = "students/_results.html" if request.htmx else "students/student_list.html"
     return render(request, template, context)
 
 
-@district_member(*EDITORS)
+@district_member("may_create_student")
 def student_create_view(request):
     form = StudentForm(request.POST or None, district=request.district)
     if request.method == "POST" and form.is_valid():
@@ -75,9 +71,10 @@ def student_create_view(request):
     return render(request, "students/student_form.html", {"form": form, "title": _("New student")})
 
 
-@district_member(*EDITORS)
+@district_member()
 def student_edit_view(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_edit_student", student)
     form = StudentForm(request.POST or None, instance=student, district=request.district)
     if request.method == "POST" and form.is_valid():
         try:
@@ -92,9 +89,10 @@ def student_edit_view(request, student_id: int):
     return render(request, "students/student_form.html", {"form": form, "title": _("Edit student"), "student": student})
 
 
-@district_member(*GUARDIAN_EDITORS)
+@district_member()
 def guardian_create_view(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_add_guardian", student)
     form = GuardianForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,10 +106,11 @@ def guardian_create_view(request, student_id: int):
     )
 
 
-@district_member(*CONSULTATION_RECORDERS)
+@district_member()
 def consultation_create_view(request, student_id: int):
     """Record a parent consultation (parent_contact.consultations_per_quarter) from the student record."""
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
+    require(request, "may_record_consultation", student)
     form = ConsultationForm(request.POST or None, student=student)
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,38 +9,27 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
 from interventions.models import InterventionGroup, Plan
-from interventions.selectors import can_log_for_group
-from mtss.models import Role
+from mtss.api_permissions import MESSAGES, require
+from mtss.permissions import PLANNERS
 
-LIBRARY_EDITORS = {Role.DISTRICT_ADMIN}
-PLACERS = {Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST}
-SUPERVISORS = {Role.DISTRICT_ADMIN, Role.PRINCIPAL}
 MAX_BULK_SESSIONS = 500
 MAX_PROBES = 1000
 
 
 # --- permissions ----------------------------------------------------------------------------
 
-def _require_role(request, roles, message: str) -> None:
-    if request.membership.role not in roles:
-        raise PermissionDenied(message)
-
-
-def can_log_for_plan(*, membership, plan: Plan) -> bool:
-    """The plan's provider, its group's provider, a principal or a district administrator."""
-    if membership.role in SUPERVISORS or plan.provider_id == membership.user_id:
-        return True
-    return bool(plan.group_id and plan.group and plan.group.provider_id == membership.user_id)
+def _require_planner(request, rule: str) -> None:
+    """Before the body is read: a role that may create this at some school (else 403). The object's own
+    rule (its school) is asked once the body named it (mtss.permissions)."""
+    if request.membership.role not in PLANNERS:
+        raise PermissionDenied(MESSAGES[rule])
 
 
 def _require_logger(request, *, group: InterventionGroup | None = None, plan: Plan | None = None) -> None:
     if group is not None:
-        allowed = can_log_for_group(membership=request.membership, group=group)
+        require(request, "may_log_for_group", group)
     else:
-        allowed = can_log_for_plan(membership=request.membership, plan=plan)
-    if not allowed:
-        raise PermissionDenied("Only the provider, a principal or a district administrator can log for this "
-                               "group or plan.")
+        require(request, "may_log_for_plan", plan)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from rest_framework import serializers
 
 from interventions.models import Intervention, InterventionGroup, Plan
 from interventions.selectors import library, visible_groups, visible_plans
-from mtss.models import Role, School, User
-from students.models import Student
+from mtss.models import School, User
+from mtss.permissions import SEES_WHOLE_DISTRICT
 from students.access import visible_students
+from students.models import Student
 
 # --- scoped relation fields -----------------------------------------------------------------
 
@@ -59,7 +60,7 @@ class GroupSchoolField(_ScopedField):
 
     def scoped(self, request):
         schools = School.objects.filter(district=request.district)
-        if request.membership.role != Role.DISTRICT_ADMIN:
+        if request.membership.role not in SEES_WHOLE_DISTRICT:
             schools = schools.filter(pk__in=request.membership.schools.values("id"))
         return schools
 

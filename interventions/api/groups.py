@@ -5,13 +5,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import PLACERS, _require_logger, _require_role
+from interventions.api.common import _require_logger, _require_planner
 from interventions.api.fields import GroupSchoolField, LibraryField, ProviderField, VisiblePlanField
 from interventions.models import InterventionGroup, Plan
 from interventions.selectors import group_get, group_members, visible_groups
 from interventions.services import group_add_plan, group_create
 from mtss import access_log
 from mtss.api_params import param_int as _param_int
+from mtss.api_permissions import require
 
 # --- groups ---------------------------------------------------------------------------------
 
@@ -85,9 +86,10 @@ class GroupListCreate(generics.ListCreateAPIView):
 
     @extend_schema(responses={201: GroupDetailSerializer})
     def post(self, request, *args, **kwargs):
-        _require_role(request, PLACERS, "Your role cannot create intervention groups.")
+        _require_planner(request, "may_create_group")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        require(request, "may_create_group", serializer.validated_data["school"])
         group = group_create(district=request.district, actor=request.user, **serializer.validated_data)
         return Response(_group_detail(request, group), status=status.HTTP_201_CREATED)
 

@@ -5,12 +5,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import LIBRARY_EDITORS, _require_role
 from interventions.models import EvidenceLevel, Intervention
 from interventions.selectors import intervention_get, library
 from interventions.services import LIBRARY_LIMITS as LIMITS
 from interventions.services import intervention_save
 from mtss.api_params import param_int as _param_int
+from mtss.api_permissions import require
 
 # --- library ----------------------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ class InterventionListCreate(generics.ListCreateAPIView):
         return rows
 
     def create(self, request, *args, **kwargs):
-        _require_role(request, LIBRARY_EDITORS, "Only district administrators can change the library.")
+        require(request, "may_edit_library")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         intervention = intervention_save(district=request.district, actor=request.user, **serializer.validated_data)
@@ -62,7 +62,7 @@ class InterventionDetail(generics.RetrieveUpdateAPIView):
 
     def update(self, request, *args, **kwargs):
         intervention = self.get_object()
-        _require_role(request, LIBRARY_EDITORS, "Only district administrators can change the library.")
+        require(request, "may_edit_library")
         serializer = self.get_serializer(intervention, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         intervention = intervention_save(district=request.district, actor=request.user, intervention=intervention,

@@ -6,12 +6,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import PLACERS, _require_role
+from interventions.api.common import _require_planner
 from interventions.api.fields import VisibleStudentField
 from interventions.models import TierPlacement
 from interventions.services import placement_set
 from mtss import access_log
 from mtss.api_params import param_int as _param_int
+from mtss.api_permissions import require
 from students.access import visible_students
 
 # --- placements -----------------------------------------------------------------------------
@@ -51,9 +52,10 @@ class PlacementListCreate(access_log.AccessLoggedList, generics.ListCreateAPIVie
         return rows.order_by("-start_date", "-id")
 
     def create(self, request, *args, **kwargs):
-        _require_role(request, PLACERS, "Your role cannot place students in tiers.")
+        _require_planner(request, "may_place_in_tier")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        require(request, "may_place_in_tier", serializer.validated_data["student"])
         placement = placement_set(district=request.district, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(placement).data, status=status.HTTP_201_CREATED)
 

@@ -5,14 +5,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import PLACERS, _jsonable, _require_logger, _require_role
+from interventions.api.common import _jsonable, _require_logger, _require_planner
 from interventions.api.fields import LibraryField, ProviderField, VisibleGroupField, VisibleStudentField
 from interventions.models import Plan, PlanPhase
 from interventions.selectors import plan_get, plan_result, visible_plans
 from interventions.services import plan_change_phase, plan_create, plan_measure_add
 from mtss import access_log
 from mtss.api_params import param_int as _param_int
-
+from mtss.api_permissions import require
 
 PLAN_FIELDS = [
     "id", "student", "student_name", "area", "tier", "intervention", "intervention_name", "provider", "group",
@@ -194,9 +194,10 @@ class PlanListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanCreatedSerializer})
     def post(self, request, *args, **kwargs):
-        _require_role(request, PLACERS, "Your role cannot start intervention plans.")
+        _require_planner(request, "may_create_plan")
         serializer = PlanCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
+        require(request, "may_create_plan", serializer.validated_data["student"])
         data = dict(serializer.validated_data)
         data["baseline_probes"] = [(p["date"], p["score"]) for p in data.pop("baseline_probes", [])]
         plan, warnings = plan_create(district=request.district, actor=request.user, **data)

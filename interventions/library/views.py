@@ -13,9 +13,8 @@ from interventions.selectors import intervention_get, library
 from interventions.services import intervention_save
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
-from mtss.models import Role
+from mtss.permissions import allowed
 
-EDITORS = (Role.DISTRICT_ADMIN,)
 TIER_CHOICES = [(n, gettext_lazy("Tier %(n)s") % {"n": n}) for n in (1, 2, 3, 4)]
 # Recommended dosage and group size: the same bounds on the page and in the API.
 from interventions.services import LIBRARY_LIMITS as LIMITS  # noqa: E402
@@ -70,7 +69,7 @@ def _areas(district) -> list[str]:
 
 @district_member()
 def library_list(request):
-    is_editor = request.membership.role in EDITORS
+    is_editor = allowed(request.membership, "may_edit_library")
     areas = _areas(request.district)
     area = request.GET.get("area", "")
     if area not in areas:
@@ -93,7 +92,7 @@ def _form_page(request, form, title, intervention=None):
                   {"form": form, "title": title, "intervention": intervention, "area_options": areas})
 
 
-@district_member(*EDITORS)
+@district_member("may_edit_library")
 def library_create(request):
     form = InterventionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -108,7 +107,7 @@ def library_create(request):
     return _form_page(request, form, _("New program"))
 
 
-@district_member(*EDITORS)
+@district_member("may_edit_library")
 def library_edit(request, intervention_id: int):
     intervention = intervention_get(district=request.district, intervention_id=intervention_id)
     title = _("Edit %(name)s") % {"name": intervention.name}

@@ -5,8 +5,8 @@ action items.
 Thin views over interventions.meetings.selectors and interventions.meetings.services,
 in the pattern of interventions/api/: every object is looked up through a
 district- and member-scoped selector first, so another district's id answers 404
-exactly like a missing one; then the role is checked (403: the team roles of
-meetings.selectors.TEAM_ROLES write, read_only reads); then a closed meeting
+exactly like a missing one; then the rule is checked (403: mtss.permissions'
+may_run_meeting and its aliases); then a closed meeting
 refuses the change (400); then the body is validated (400, naming the field:
 the services' ValidationErrors pass through mtss.api_errors). A decision saved
 from a stale version is a 409 whose body holds the current decision.
@@ -28,22 +28,29 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from interventions.meetings import selectors
-from interventions.meetings import services
 from interventions.api.fields import LibraryField, VisibleStudentField, _ScopedField
 from interventions.api.plans import EvaluationSerializer, PlanSerializer
+from interventions.meetings import selectors, services
 from interventions.models import (
-    ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, TeamType, TierPlacement,
+    ActionItem,
+    AgendaItem,
+    Decision,
+    Meeting,
+    MeetingAttendee,
+    TeamType,
+    TierPlacement,
 )
 from mtss import access_log
 from mtss.api_params import param_date as _param_date
 from mtss.api_params import param_int as _param_int
+from mtss.api_permissions import require
 from mtss.models import School, User
-from students.models import Guardian
+from mtss.permissions import SEES_WHOLE_DISTRICT, allowed
 from students.access import visible_students
+from students.models import Guardian
 from students.selectors import student_get
 
 MAX_ACTION_ITEMS = 20
@@ -53,14 +60,9 @@ CLOSED = services.CLOSED_MESSAGE
 
 # --- permissions and guards ------------------------------------------------------------------
 
-def _require_team(request) -> None:
-    if request.membership.role not in selectors.TEAM_ROLES:
-        raise PermissionDenied("Only members of the school team can change meetings; your role can read them.")
-
-
-def _require_writable(request, meeting: Meeting) -> None:
-    """A team member (else 403) on a meeting that is not closed (else 400), before the body is read."""
-    _require_team(request)
+def _require_writable(request, meeting: Meeting, rule: str = "may_run_meeting") -> None:
+    """A member the rule allows (else 403) on a meeting that is not closed (else 400), before the body is read."""
+    require(request, rule, meeting)
     if meeting.status == Meeting.Status.CLOSED:
         raise serializers.ValidationError({"non_field_errors": [CLOSED]})
 
@@ -80,7 +82,7 @@ def _item(request, meeting: Meeting, item_id: int, *, student_visible: bool = Tr
 def _meeting_schools(request):
     """Schools a member may hold meetings for: the ones whose meetings they can see (visible_meetings)."""
     schools = School.objects.filter(district=request.district)
-    if request.membership.role in selectors.SEES_ALL:
+    if request.membership.role in SEES_WHOLE_DISTRICT:
         return schools
     return schools.filter(pk__in=request.membership.schools.values("id"))
 
@@ -458,9 +460,12 @@ class MeetingListCreate(generics.ListCreateAPIView):
                    description="One meeting, or a series: `occurrences` meetings `every_weeks` weeks apart. "
                                "The answer lists the meetings created.")
     def post(self, request):
-        _require_team(request)
+        # The role first (403), then the body (400: a school the member does not cover is not a choice).
+        if not any(allowed(request.membership, "may_create_meeting", school) for school in _meeting_schools(request)):
+            require(request, "may_create_meeting", None)
         serializer = MeetingCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        require(request, "may_create_meeting", serializer.validated_data["school"])
         created = services.meeting_create(district=request.district, actor=request.user, **serializer.validated_data)
         meetings = _counted(Meeting.objects.filter(district=request.district, pk__in=[m.pk for m in created])
                             .select_related("school")).order_by("starts_at", "id")
@@ -496,7 +501,7 @@ class MeetingClose(generics.GenericAPIView):
                                "parent notices), all or none; open items become “not discussed”.")
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_writable(request, meeting)
+        _require_writable(request, meeting, "may_close_meeting")
         applied = services.meeting_close(district=request.district, actor=request.user, meeting=meeting)
         return Response({"applied": applied, "meeting": _meeting_summary(request, meeting.pk)})
 
@@ -517,7 +522,7 @@ class AgendaListCreate(generics.GenericAPIView):
                                "concern ...).")
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_writable(request, meeting)
+        _require_writable(request, meeting, "may_build_agenda")
         serializer = AgendaAddSerializer(data=request.data, context={"request": request, "meeting": meeting})
         serializer.is_valid(raise_exception=True)
         item = services.agenda_add(district=request.district, actor=request.user, meeting=meeting,
@@ -536,7 +541,7 @@ class AgendaBuild(generics.GenericAPIView):
                                "students already on the agenda are not added twice.")
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
-        _require_writable(request, meeting)
+        _require_writable(request, meeting, "may_build_agenda")
         added = services.agenda_build(district=request.district, actor=request.user, meeting=meeting)
         return Response({"added": [item.pk for item in added],
                          "items": _agenda_data(request, meeting, "meeting agenda")})
@@ -570,7 +575,7 @@ class AgendaItemMove(generics.GenericAPIView):
     def post(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id, student_visible=False)
-        _require_writable(request, meeting)
+        _require_writable(request, meeting, "may_build_agenda")
         serializer = AgendaMoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.agenda_move(district=request.district, meeting=meeting, item=item,
@@ -610,7 +615,7 @@ class DecisionDetail(generics.GenericAPIView):
     def put(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id)
-        _require_writable(request, meeting)
+        _require_writable(request, meeting, "may_decide_in_meeting")
         current = Decision.objects.filter(district=request.district, item=item).only("applied_at").first()
         if current is not None and current.applied_at is not None:
             raise serializers.ValidationError(
@@ -646,7 +651,7 @@ class DecisionApply(generics.GenericAPIView):
     def post(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id)
-        _require_writable(request, meeting)
+        _require_writable(request, meeting, "may_decide_in_meeting")
         decision = Decision.objects.filter(district=request.district, item=item).first()
         if decision is None:
             raise serializers.ValidationError({"non_field_errors": ["Record a decision first."]})
@@ -744,8 +749,7 @@ class ActionItemDone(generics.GenericAPIView):
             action = _visible_action_items(request).select_related("owner", "decision__student").get(pk=action_id)
         except ActionItem.DoesNotExist:
             raise NotFound from None
-        if action.owner_id != request.user.pk:
-            _require_team(request)
+        require(request, "may_mark_action_done", action)
         services.action_item_done(district=request.district, actor=request.user, action=action)
         action.refresh_from_db(fields=["done_at"])
         if action.decision_id:

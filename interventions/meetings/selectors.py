@@ -8,16 +8,13 @@ from django.utils import timezone
 from interventions.meetings.services import fidelity_gate
 from interventions.models import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, Plan, TierPlacement
 from interventions.selectors import evaluate_plans
-from mtss.models import District, Membership, Role
-
-SEES_ALL = {Role.DISTRICT_ADMIN}
-TEAM_ROLES = {Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.PSYCHOLOGIST, Role.COUNSELOR,
-              Role.TEACHER}
+from mtss.models import District, Membership
+from mtss.permissions import SEES_WHOLE_DISTRICT
 
 
 def visible_meetings(*, district: District, membership: Membership) -> QuerySet[Meeting]:
     meetings = Meeting.objects.filter(district=district)
-    if membership.role in SEES_ALL:
+    if membership.role in SEES_WHOLE_DISTRICT:
         return meetings
     return meetings.filter(school_id__in=membership.schools.values("id"))
 

@@ -7,8 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from interventions.meetings import selectors
-from interventions.meetings import services
+from interventions.meetings import selectors, services
 from interventions.meetings.documents import recap_pdf
 from interventions.meetings.forms import AgendaAddForm, DecisionForm, MeetingForm
 from interventions.models import Decision, Meeting
@@ -17,12 +16,10 @@ from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
 from mtss.models import User
+from mtss.permissions import allowed, require
 from mtss.selectors import school_list
 from students.access import visible_students
 from students.selectors import student_get
-
-TEAM = tuple(selectors.TEAM_ROLES)
-
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -37,12 +34,13 @@ def meeting_list(request):
                     .select_related("school").order_by("-starts_at")[:100])
     schools = school_list(district=request.district, membership=request.membership)
     form = MeetingForm(request.POST or None, schools=schools)
-    can_create = request.membership.role in TEAM
+    can_create = any(allowed(request.membership, "may_create_meeting", school) for school in schools)
     if request.method == "POST":
         if not can_create:
             raise Http404
         if form.is_valid():
             data = form.cleaned_data
+            require(request, "may_create_meeting", data["school"])
             try:
                 created = services.meeting_create(
                     district=request.district, actor=request.user, school=data["school"], team_type=data["team_type"],
@@ -59,7 +57,7 @@ def meeting_list(request):
 @district_member()
 def meeting_detail(request, meeting_id: int):
     meeting = selectors.meeting_get(district=request.district, membership=request.membership, meeting_id=meeting_id)
-    can_run = request.membership.role in TEAM and meeting.status != Meeting.Status.CLOSED
+    can_run = allowed(request.membership, "may_run_meeting", meeting) and meeting.status != Meeting.Status.CLOSED
     students = visible_students(district=request.district, membership=request.membership).filter(
         school=meeting.school, exit_date__isnull=True).order_by("last_name", "first_name")
     add_form = AgendaAddForm(request.POST if request.POST.get("action") == "add" else None, students=students)
@@ -119,7 +117,8 @@ def agenda_item(request, meeting_id: int, item_id: int):
     panel = selectors.item_panel(district=request.district, item=item)
     decision = panel["decision"]
     owners = User.objects.filter(memberships__district=request.district, memberships__is_active=True).order_by("last_name")
-    can_decide = request.membership.role in TEAM and meeting.status != Meeting.Status.CLOSED
+    can_decide = (allowed(request.membership, "may_decide_in_meeting", meeting)
+                  and meeting.status != Meeting.Status.CLOSED)
     if request.method == "POST":
         if not can_decide:
             raise Http404

@@ -22,7 +22,7 @@ from mtss.calendars import selectors, services
 from mtss.calendars.forms import CalendarEventForm, IcsUploadForm, SchoolYearForm
 from mtss.calendars.ics import MAX_BYTES
 from mtss.decorators import district_member
-from mtss.models import Role
+from mtss.permissions import allowed
 from mtss.selectors import school_list
 
 
@@ -71,7 +71,7 @@ def _page(request, *, form=None, year_form=None, status=200):
     elif years:
         year = selectors.school_year_current(district=district, today=timezone.localdate())
     view = "month" if request.GET.get("view") == "month" else "list"
-    can_edit = request.membership.role == Role.DISTRICT_ADMIN
+    can_edit = allowed(request.membership, "may_edit_calendar")
     context = {"years": years, "year": year, "view": view, "can_edit": can_edit}
     if year is not None:
         events = list(selectors.calendar_events(district=district, start=year.start_date, end=year.end_date))
@@ -97,7 +97,7 @@ def calendar_page(request):
     return _page(request)
 
 
-@district_member(Role.DISTRICT_ADMIN)
+@district_member("may_edit_calendar")
 def event_add(request):
     if request.method != "POST":
         return redirect("calendar")
@@ -119,7 +119,7 @@ def event_add(request):
     return _page(request, form=form, status=400)
 
 
-@district_member(Role.DISTRICT_ADMIN)
+@district_member("may_edit_calendar")
 def event_delete(request, calendar_event_id: int):
     event = selectors.calendar_event_get(district=request.district, event_id=calendar_event_id)
     if request.method == "POST":
@@ -130,7 +130,7 @@ def event_delete(request, calendar_event_id: int):
     return render(request, "mtss/calendar_delete.html", {"event": event})
 
 
-@district_member(Role.DISTRICT_ADMIN)
+@district_member("may_edit_calendar")
 def school_year_add(request):
     if request.method != "POST":
         return redirect("calendar")
@@ -148,7 +148,7 @@ def school_year_add(request):
     return _page(request, year_form=year_form, status=400)
 
 
-@district_member(Role.DISTRICT_ADMIN)
+@district_member("may_edit_calendar")
 def ics_upload(request):
     """Upload -> dry run shown as a preview -> confirm (the file travels back in the form)."""
     schools = _schools(request)

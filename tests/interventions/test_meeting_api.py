@@ -248,7 +248,9 @@ def test_starting_and_closing_a_meeting(program, api):
                         kind="intensify", notes="Tier III")
         decision_record(district=side.district, actor=side.principal, item=_item(program, meeting, 1), kind="exit")
     assert api("read_only").post(_url(meeting, "start/")).status_code == 403
-    started = api("teacher").post(_url(meeting, "start/"))
+    # A teacher not on the meeting's staff list reads it but does not run it (README, Actions).
+    assert api("teacher").post(_url(meeting, "start/")).status_code == 403
+    started = api("psychologist").post(_url(meeting, "start/"))
     assert started.status_code == 200 and started.json()["status"] == "in_progress"
     assert api("read_only").post(_url(meeting, "close/")).status_code == 403
     closed = api("principal").post(_url(meeting, "close/"))
@@ -340,7 +342,7 @@ def test_staff_add_a_student_with_a_reason(world, program, api):
     assert foreign.status_code == 400 and "student" in foreign.json()
     with tenant_context(side.district):
         unseen = f.make_student(side.district, side.school)
-    hidden = api("teacher").post(url, dict(payload, student=unseen.pk), format="json")
+    hidden = api("intervention_specialist").post(url, dict(payload, student=unseen.pk), format="json")
     assert hidden.status_code == 400 and "student" in hidden.json()
     assert _count(side, AgendaItem, meeting=meeting) == 1
 

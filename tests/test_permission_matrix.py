@@ -1,0 +1,517 @@
+"""The README's ACTIONS table, walked through the page AND the API for every subject.
+
+One table (MATRIX below, a copy of the README's "Actions: who may do what to which
+object") says who may do each action. For every action and every subject (each role
+at the school, the provider of the plan and group, a principal of another school, a
+principal of another district, a user with no membership) the test performs the
+action through the HTML page and through the API, each on a fresh target, and
+checks:
+
+- allowed: the page answers its success status (a redirect after a form, 200 for a
+  page), the API a 2xx, and the object changed;
+- denied on an object the subject sees: the page answers 404 (the pages' convention),
+  the API 403; nothing changed;
+- denied on an object the subject may not see: 404 from both (a form whose choices
+  leave the object out answers as the form does: 200 with the error, 400 from the
+  API), nothing changed.
+
+Pages and API must agree on allow/deny for every cell; an action with only one
+channel (the README says which) is walked through that one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from interventions.meeting_services import agenda_add, decision_record, meeting_create
+from interventions.models import (
+    ActionItem,
+    AgendaItem,
+    Decision,
+    Intervention,
+    InterventionGroup,
+    InterventionSession,
+    Meeting,
+    Plan,
+    Probe,
+)
+from interventions.services import group_create, placement_set, plan_create, session_log
+from mtss.models import Role
+from mtss.policy import preset_data
+from mtss.services import policy_version_create
+from mtss.tenancy import tenant_context
+from notifications.models import LetterType, Notice, NoticeStatus
+from screening.models import ScreeningWindow
+from students.models import Guardian, Student
+from students.services import student_grant_access
+from tests import factories as f
+from tests.notifications.helpers import sample_notice
+
+pytestmark = pytest.mark.django_db
+
+DA, P, IS, T, PSY, C, RO = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.TEACHER,
+                            Role.PSYCHOLOGIST, Role.COUNSELOR, Role.READ_ONLY)
+PROVIDER, OTHER_SCHOOL, OTHER_DISTRICT, OUTSIDER = "provider", "other_school", "other_district", "outsider"
+SUBJECTS = [DA, P, IS, T, PSY, C, RO, PROVIDER, OTHER_SCHOOL, OTHER_DISTRICT, OUTSIDER]
+START = dt.date(2026, 9, 7)
+NOT_MEMBERS = {OTHER_DISTRICT, OUTSIDER}
+
+# --- the table: a copy of the README's ACTIONS table --------------------------------------------------
+
+SCHOOL_PLANNERS = {DA, P, IS, PROVIDER}          # DA; P and IS of the school (the provider is an IS there)
+MEETING_TEAM = {DA, P, IS, PSY, C, PROVIDER}     # the school team; teachers only on the staff list
+MATRIX: dict[str, set[str]] = {
+    "view_student": {DA, P, IS, T, PSY, C, RO, PROVIDER},
+    "edit_student": {DA},
+    "add_guardian": {DA, P, IS, C, PROVIDER},
+    "create_plan": SCHOOL_PLANNERS,
+    "add_probe": SCHOOL_PLANNERS,
+    "log_plan_session": SCHOOL_PLANNERS,
+    "create_group": SCHOOL_PLANNERS,
+    "log_group_session": SCHOOL_PLANNERS,
+    "edit_session": SCHOOL_PLANNERS,
+    "edit_library": {DA},
+    "create_meeting": MEETING_TEAM,
+    "add_to_agenda": MEETING_TEAM,
+    "start_meeting": MEETING_TEAM,
+    "decide": MEETING_TEAM,
+    "close_meeting": MEETING_TEAM,
+    "mark_action_done": MEETING_TEAM,             # the owner is the provider, also on the team
+    "referral_packet": MEETING_TEAM | {T},
+    "acknowledge_notice": {DA, P, IS, C, PROVIDER},
+    "regenerate_notice": {DA, P, IS, C, PROVIDER},
+    "print_notices": {DA, P, OTHER_SCHOOL},
+    "view_screening": {DA, P, IS, PSY, C, RO, PROVIDER, OTHER_SCHOOL},
+    "screening_review_queue": {DA, P, IS, PSY, C, RO, PROVIDER, OTHER_SCHOOL},
+    "create_window": {DA},
+    "fidelity_dashboard": {DA, P},
+    "district_dashboard": {DA},
+    "compliance_reports": {DA, P, OTHER_SCHOOL},
+    "edit_policy": {DA},
+    "access_log": {DA},
+}
+
+
+# --- the world -----------------------------------------------------------------------------------------
+
+@dataclass
+class Setting:
+    side: object
+    b: object
+    users: dict
+    intervention: Intervention
+    group: InterventionGroup
+    plan: Plan
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def district(self):
+        return self.side.district
+
+    def count(self, model, **filters) -> int:
+        with tenant_context(self.district):
+            return model.objects.filter(district=self.district, **filters).count()
+
+    def get(self, model, pk):
+        with tenant_context(self.district):
+            return model.objects.get(pk=pk)
+
+
+@pytest.fixture
+def setting(world) -> Setting:
+    """Loudon's policy; a specialist (the provider) runs a Tier 2 group of three plans at the school;
+    the teacher has the three students on the roster (grants)."""
+    side = world.a
+    users = {role: side.users[role] for role in Role.values}
+    provider = f.make_member(side.district, IS, schools=[side.school], username="provider-a")
+    users[PROVIDER] = provider
+    users[OTHER_SCHOOL] = f.make_member(side.district, P, schools=[side.other_school], username="principal-b-school")
+    users[OTHER_DISTRICT] = world.b.principal
+    users[OUTSIDER] = world.outsider
+    with tenant_context(side.district):
+        policy_version_create(district=side.district, actor=None, data=preset_data("loudon-county-tn"),
+                              effective_from=dt.date(2026, 8, 1))
+        intervention = Intervention.objects.create(district=side.district, name="Fundations", area="reading",
+                                                   tiers=[2, 3], sessions_per_week=4, minutes_per_session=30)
+        group = group_create(district=side.district, actor=None, school=side.school, provider=provider,
+                             name="Grade 2 fluency", area="reading", tier=2, intervention=intervention,
+                             sessions_per_week=4, minutes_per_session=30)
+        plans = [_plan(side, intervention, provider, student, group) for student in side.students[:3]]
+        student_grant_access(district=side.district, user=users[T], student_ids=[s.pk for s in side.students[:3]])
+    # Each target gets its own school day after the plans started (not in the future, never twice).
+    days = iter(START + dt.timedelta(days=n) for n in range(1, 80))
+    return Setting(side=side, b=world.b, users=users, intervention=intervention, group=group, plan=plans[0],
+                   extra={"days": days})
+
+
+def _plan(side, intervention, provider, student, group=None, area="reading") -> Plan:
+    return plan_create(
+        district=side.district, actor=None, student=student, area=area, tier=2, intervention=intervention,
+        provider=provider, group=group, start_date=START, expected_end_date=START + dt.timedelta(weeks=12),
+        goal_measure="R-CBM WRC", goal_target=90, goal_target_date=START + dt.timedelta(weeks=12),
+        sessions_per_week=4, minutes_per_session=30)[0]
+
+
+def _fresh_student(s: Setting) -> Student:
+    """A student of the school in Tier 2 (so the school's specialists see them) on the teacher's roster."""
+    with tenant_context(s.district):
+        student = f.make_student(s.district, s.side.school)
+        placement_set(district=s.district, actor=None, student=student, area="reading", tier=2, start_date=START)
+        student_grant_access(district=s.district, user=s.users[T], student_ids=[student.pk])
+    return student
+
+
+def _meeting(s: Setting, *, item: bool = False) -> tuple[Meeting, AgendaItem | None]:
+    with tenant_context(s.district):
+        meeting = meeting_create(district=s.district, actor=None, school=s.side.school, team_type="s_team",
+                                 starts_at=timezone.now(), location="Library")[0]
+        agenda = (agenda_add(district=s.district, actor=None, meeting=meeting, student=s.plan.student,
+                             reason="review", area="reading") if item else None)
+    return meeting, agenda
+
+
+def _notice(s: Setting) -> Notice:
+    with tenant_context(s.district):
+        notice = sample_notice(district=s.district, student=s.plan.student, letter_type=LetterType.PLACEMENT_START,
+                               language="en", period_key=f"p{Notice.objects.count()}")
+        notice.status = NoticeStatus.SENT
+        notice.save()
+    return notice
+
+
+# --- the actions -----------------------------------------------------------------------------------------
+
+@dataclass
+class Action:
+    """How to do one action through each channel, on a fresh target from `prepare`."""
+
+    prepare: Callable[[Setting], dict]
+    changed: Callable[[Setting, dict], bool] | None  # None: a page that only reads
+    page: Callable[[object, dict], object] | None = None
+    api: Callable[[object, dict], object] | None = None
+    page_ok: int = 302
+    # Subjects (besides the other district and the outsider) who may not see the target: 404.
+    hidden: frozenset = frozenset({OTHER_SCHOOL})
+    # A target chosen in a form or body (not the URL) that the subject may not choose.
+    hidden_page: int = 404
+    hidden_api: int = 404
+
+
+def _student_form_data(s: Setting, student: Student, **changes) -> dict:
+    from students.forms import StudentForm
+
+    with tenant_context(s.district):
+        form = StudentForm(instance=student, district=s.district)
+        data = {}
+        for name, bound in form.fields.items():
+            value = form.initial.get(name)
+            if value is None or value is False:
+                continue
+            data[name] = "on" if value is True else (value.pk if hasattr(value, "pk") else value)
+    data.update(changes)
+    return data
+
+
+def _plan_body(s: Setting, student: Student) -> dict:
+    return {"area": "math", "tier": 2, "intervention": s.intervention.pk, "provider": s.users[PROVIDER].pk,
+            "sessions_per_week": 3, "minutes_per_session": 30, "start_date": "2026-10-05",
+            "expected_end_date": "2026-12-14", "goal_measure": "M-CAP", "goal_target": 40,
+            "goal_target_date": "2026-12-14", "goal_direction": "up"}
+
+
+def _group_body(s: Setting) -> dict:
+    return {"name": "New group", "school": s.side.school.pk, "provider": s.users[PROVIDER].pk, "area": "reading",
+            "tier": 2, "intervention": s.intervention.pk, "sessions_per_week": 3, "minutes_per_session": 30}
+
+
+def _group_plan_ids(s: Setting) -> list[int]:
+    with tenant_context(s.district):
+        return list(Plan.objects.filter(district=s.district, group=s.group).values_list("pk", flat=True))
+
+
+def _logged_session(s: Setting) -> dict:
+    with tenant_context(s.district):
+        session = session_log(district=s.district, actor=None, group=s.group, date=next(s.extra["days"]),
+                              minutes=30, attendance={}, probe_scores={}, note="")
+    return {"session": session}
+
+
+def _meeting_body(s: Setting) -> dict:
+    return {"school": s.side.school.pk, "team_type": "s_team", "starts_at": "2026-12-01T15:30",
+            "location": "Library", "purpose": "Tier review"}
+
+
+def _action_item(s: Setting) -> dict:
+    meeting, item = _meeting(s, item=True)
+    with tenant_context(s.district):
+        decision_record(district=s.district, actor=None, item=item, kind="continue",
+                        action_items=[("Call home", s.users[PROVIDER], START + dt.timedelta(days=30))])
+        action = ActionItem.objects.get(meeting=meeting)
+    return {"action": action}
+
+
+def _page_get(name, *args):
+    return lambda client, t: client.get(reverse(name, args=[a(t) if callable(a) else a for a in args]))
+
+
+ROLE_ONLY = frozenset()       # a page without an object: nothing to hide
+ACTIONS: dict[str, Action] = {
+    "view_student": Action(
+        prepare=lambda s: {"student": s.plan.student}, changed=None,
+        page=lambda c, t: c.get(reverse("student_detail", args=[t["student"].pk])),
+        api=lambda c, t: c.get(f"/api/v1/students/{t['student'].pk}/"), page_ok=200),
+    "edit_student": Action(
+        prepare=lambda s: {"student": _fresh_student(s)},
+        changed=lambda s, t: s.get(Student, t["student"].pk).first_name == "Renamed",
+        page=lambda c, t: c.post(reverse("student_edit", args=[t["student"].pk]), t["form"]),
+        api=lambda c, t: c.patch(f"/api/v1/students/{t['student'].pk}/", {"first_name": "Renamed"}, format="json")),
+    "add_guardian": Action(
+        prepare=lambda s: {"student": _fresh_student(s)},
+        changed=lambda s, t: s.count(Guardian, student=t["student"]) == 1,
+        page=lambda c, t: c.post(reverse("guardian_create", args=[t["student"].pk]),
+                                 {"first_name": "Rosa", "last_name": "Diaz", "relationship": "mother",
+                                  "preferred_language": "es", "email": "rosa@example.org", "receives_notices": "on"}),
+        api=lambda c, t: c.post(f"/api/v1/students/{t['student'].pk}/guardians/",
+                                {"first_name": "Rosa", "last_name": "Diaz", "relationship": "mother",
+                                 "preferred_language": "es", "email": "rosa@example.org"},
+                                format="json")),
+    "create_plan": Action(
+        prepare=lambda s: {"student": _fresh_student(s), "body": None},
+        changed=lambda s, t: s.count(Plan, student=t["student"], area="math") == 1,
+        page=lambda c, t: c.post(reverse("plan_create", args=[t["student"].pk]), t["body"]),
+        api=lambda c, t: c.post("/api/v1/plans/", dict(t["body"], student=t["student"].pk), format="json"),
+        hidden_api=400),
+    "add_probe": Action(
+        prepare=lambda s: {"plan": s.plan, "before": s.count(Probe, plan=s.plan)},
+        changed=lambda s, t: s.count(Probe, plan=t["plan"]) == t["before"] + 1,
+        page=lambda c, t: c.post(reverse("plan_detail", args=[t["plan"].pk]),
+                                 {"one-date": t["date"], "one-score": "45"}),
+        api=lambda c, t: c.post(f"/api/v1/plans/{t['plan'].pk}/probes/", {"date": t["date"], "score": 45},
+                                format="json")),
+    "log_plan_session": Action(
+        prepare=lambda s: {"plan": s.plan, "before": s.count(InterventionSession, plan=s.plan)},
+        changed=lambda s, t: s.count(InterventionSession, plan=t["plan"]) == t["before"] + 1,
+        api=lambda c, t: c.post("/api/v1/sessions/", {"plan": t["plan"].pk, "date": t["date"], "minutes": 20},
+                                format="json"),
+        hidden_api=400),
+    "create_group": Action(
+        prepare=lambda s: {"body": _group_body(s), "before": s.count(InterventionGroup)},
+        changed=lambda s, t: s.count(InterventionGroup) == t["before"] + 1,
+        page=lambda c, t: c.post(reverse("group_list"), t["body"]),
+        api=lambda c, t: c.post("/api/v1/groups/", t["body"], format="json"),
+        hidden_page=200, hidden_api=400),
+    "log_group_session": Action(
+        prepare=lambda s: {"group": s.group, "before": s.count(InterventionSession, group=s.group),
+                           "members": _group_plan_ids(s)},
+        changed=lambda s, t: s.count(InterventionSession, group=t["group"]) == t["before"] + 1,
+        page=lambda c, t: c.post(reverse("group_detail", args=[t["group"].pk]),
+                                 {"date": t["date"], "minutes": "30", "note": "",
+                                  **{f"att_{pk}": "present" for pk in t["members"]}}),
+        api=lambda c, t: c.post("/api/v1/sessions/", {"group": t["group"].pk, "date": t["date"], "minutes": 30},
+                                format="json"),
+        hidden=frozenset({OTHER_SCHOOL, T}), hidden_api=400),
+    "edit_session": Action(
+        prepare=_logged_session,
+        changed=lambda s, t: s.count(InterventionSession, pk=t["session"].pk) == 0,
+        page=lambda c, t: c.post(reverse("session_edit", args=[t["session"].pk]),
+                                 {"action": "delete", "reason": "logged twice"}),
+        api=lambda c, t: c.delete(f"/api/v1/sessions/{t['session'].pk}/", {"reason": "logged twice"},
+                                  format="json"),
+        hidden=frozenset({OTHER_SCHOOL, T})),
+    "edit_library": Action(
+        prepare=lambda s: {"before": s.count(Intervention)},
+        changed=lambda s, t: s.count(Intervention) == t["before"] + 1,
+        page=lambda c, t: c.post(reverse("library_create"), t["body"]),
+        api=lambda c, t: c.post("/api/v1/interventions/", t["body"], format="json"), hidden=ROLE_ONLY),
+    "create_meeting": Action(
+        prepare=lambda s: {"body": _meeting_body(s), "before": s.count(Meeting)},
+        changed=lambda s, t: s.count(Meeting) == t["before"] + 1,
+        page=lambda c, t: c.post(reverse("meeting_list"), dict(t["body"], occurrences=1)),
+        api=lambda c, t: c.post("/api/v1/meetings/", t["body"], format="json"),
+        hidden_page=200, hidden_api=400),
+    "add_to_agenda": Action(
+        prepare=lambda s: {"meeting": _meeting(s)[0], "student": s.plan.student},
+        changed=lambda s, t: s.count(AgendaItem, meeting=t["meeting"]) == 1,
+        page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]),
+                                 {"action": "add", "student": t["student"].pk, "reason": "parent asked"}),
+        api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/agenda/",
+                                {"student": t["student"].pk, "reason": "parent asked"}, format="json")),
+    "start_meeting": Action(
+        prepare=lambda s: {"meeting": _meeting(s)[0]},
+        changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.IN_PROGRESS,
+        page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "start"}),
+        api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/start/")),
+    "decide": Action(
+        prepare=lambda s: dict(zip(("meeting", "item"), _meeting(s, item=True))),
+        changed=lambda s, t: s.count(Decision, item=t["item"]) == 1,
+        page=lambda c, t: c.post(reverse("agenda_item", args=[t["meeting"].pk, t["item"].pk]),
+                                 {"kind": "continue", "notes": "keep going", "version": ""}),
+        api=lambda c, t: c.put(f"/api/v1/meetings/{t['meeting'].pk}/agenda/{t['item'].pk}/decision/",
+                               {"kind": "continue", "notes": "keep going"}, format="json")),
+    "close_meeting": Action(
+        prepare=lambda s: {"meeting": _meeting(s)[0]},
+        changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.CLOSED,
+        page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "close"}),
+        api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/close/")),
+    "mark_action_done": Action(
+        prepare=_action_item,
+        changed=lambda s, t: s.get(ActionItem, t["action"].pk).done_at is not None,
+        api=lambda c, t: c.post(f"/api/v1/action-items/{t['action'].pk}/done/")),
+    "referral_packet": Action(
+        prepare=lambda s: {"student": s.plan.student}, changed=None,
+        page=lambda c, t: c.get(reverse("referral_packet", args=[t["student"].pk])), page_ok=200),
+    "acknowledge_notice": Action(
+        prepare=lambda s: {"notice": _notice(s)},
+        changed=lambda s, t: s.get(Notice, t["notice"].pk).status == NoticeStatus.ACKNOWLEDGED,
+        page=lambda c, t: c.post(reverse("notice_acknowledge", args=[t["notice"].pk])),
+        api=lambda c, t: c.post(f"/api/v1/notices/{t['notice'].pk}/acknowledge/")),
+    "regenerate_notice": Action(
+        prepare=lambda s: {"notice": _notice(s)},
+        changed=lambda s, t: s.get(Notice, t["notice"].pk).status != NoticeStatus.SENT,
+        page=lambda c, t: c.post(reverse("notice_regenerate", args=[t["notice"].pk])),
+        api=lambda c, t: c.post(f"/api/v1/notices/{t['notice'].pk}/regenerate/")),
+    "print_notices": Action(prepare=lambda s: {}, changed=None, page=_page_get("notice_print"),
+                            page_ok=200, hidden=ROLE_ONLY),
+    "view_screening": Action(prepare=lambda s: {}, changed=None, page=_page_get("screening"),
+                             page_ok=200, hidden=ROLE_ONLY),
+    "screening_review_queue": Action(prepare=lambda s: {}, changed=None,
+                               page=_page_get("screening_review"), page_ok=200, hidden=ROLE_ONLY),
+    "create_window": Action(
+        prepare=lambda s: {},  # _prepare removes the district's windows first
+        changed=lambda s, t: s.count(ScreeningWindow) == 1,
+        page=lambda c, t: c.post(reverse("screening_windows"), {
+            "school_year": t["year"].pk, "season": "fall", "start_date": "2026-09-01", "end_date": "2026-09-30"}),
+        api=lambda c, t: c.post("/api/v1/windows/", {"school_year": t["year"].name, "season": "fall",
+                                                      "start_date": "2026-09-01", "end_date": "2026-09-30"},
+                                format="json"),
+        hidden=ROLE_ONLY),
+    "fidelity_dashboard": Action(prepare=lambda s: {"school": s.side.school}, changed=None,
+                                 page=lambda c, t: c.get(reverse("reports_fidelity", args=[t["school"].pk])),
+                                 page_ok=200),
+    "district_dashboard": Action(prepare=lambda s: {}, changed=None,
+                                 page=_page_get("reports_district"), page_ok=200, hidden=ROLE_ONLY),
+    "compliance_reports": Action(prepare=lambda s: {}, changed=None,
+                                 page=lambda c, t: c.get(reverse("reports_building_log"), {"year": t["year"].pk}),
+                                 page_ok=200, hidden=ROLE_ONLY),
+    "edit_policy": Action(prepare=lambda s: {}, changed=None, page=_page_get("policy_edit"),
+                          page_ok=200, hidden=ROLE_ONLY),
+    "access_log": Action(prepare=lambda s: {}, changed=None, page=_page_get("access_log"),
+                         page_ok=200, hidden=ROLE_ONLY),
+}
+
+def _prepare(s: Setting, name: str, action: Action) -> dict:
+    target = action.prepare(s)
+    target["date"] = next(s.extra["days"]).isoformat()
+    if name == "create_window":
+        with tenant_context(s.district):
+            ScreeningWindow.objects.filter(district=s.district).delete()
+    with tenant_context(s.district):
+        from mtss.models import SchoolYear
+
+        target["year"] = SchoolYear.objects.filter(district=s.district).first()
+    if name == "edit_student":
+        target["form"] = _student_form_data(s, target["student"], first_name="Renamed")
+    if name == "create_plan":
+        target["body"] = _plan_body(s, target["student"])
+    if name == "edit_library":
+        target["body"] = {"name": f"Read Well {target['date']}", "area": "reading", "tiers": [2],
+                          "sessions_per_week": 3, "minutes_per_session": 20, "evidence_level": "not_rated"}
+    return target
+
+
+def _expected(name: str, action: Action, subject: str, channel: str) -> tuple[bool, int | tuple]:
+    """(allowed?, the status the channel answers)."""
+    if subject in MATRIX[name]:
+        if channel == "page":
+            return True, action.page_ok
+        return True, (200, 201, 204)
+    if subject == OUTSIDER:  # no membership: the pages 404, the API refuses non-members with 403
+        return False, 404 if channel == "page" else 403
+    hidden = subject == OTHER_DISTRICT or subject in action.hidden
+    if hidden:
+        if action.hidden is ROLE_ONLY:
+            return False, 404 if channel == "page" else 403
+        return False, action.hidden_page if channel == "page" else action.hidden_api
+    return False, 404 if channel == "page" else 403
+
+
+def _client(s: Setting, subject: str, channel: str):
+    client = APIClient() if channel == "api" else __import__("django.test", fromlist=["Client"]).Client()
+    client.force_login(s.users[subject])
+    return client
+
+
+@pytest.mark.parametrize("name", list(ACTIONS))
+def test_pages_and_api_follow_the_actions_table(setting, name):
+    action = ACTIONS[name]
+    channels = [c for c in ("page", "api") if getattr(action, c) is not None]
+    wrong = []
+    for subject in SUBJECTS:
+        if subject == OTHER_DISTRICT and action.hidden is ROLE_ONLY:
+            continue  # a page without an object of district A: in district B it is their own page
+        outcome = {}
+        for channel in channels:
+            target = _prepare(setting, name, action)
+            if name == "edit_library" and channel == "page":
+                target["body"] = {**target["body"], "tiers": ["2"], "description": ""}
+            response = getattr(action, channel)(_client(setting, subject, channel), target)
+            allowed, status = _expected(name, action, subject, channel)
+            ok_status = response.status_code in status if isinstance(status, tuple) else response.status_code == status
+            changed = allowed if action.changed is None else action.changed(setting, target)
+            outcome[channel] = response.status_code
+            if not ok_status or changed != allowed:
+                body = getattr(response, "data", None) or response.content[:300]
+                wrong.append(f"{subject} {channel}: got {response.status_code} (want {status}), "
+                             f"changed={changed} (want {allowed}); {body!r}")
+    assert not wrong, f"{name}:\n" + "\n".join(wrong)
+
+
+def test_the_table_covers_every_rule_of_the_permissions_module():
+    """Every action row is walked, and every rule the README names exists in the module."""
+    from mtss import permissions
+
+    assert set(MATRIX) == set(ACTIONS)
+    readme = (__import__("pathlib").Path(__file__).resolve().parents[1] / "README.md").read_text()
+    named = set(__import__("re").findall(r"`(may_[a-z_]+)`", readme))
+    assert named and named <= set(permissions.RULES), named - set(permissions.RULES)
+
+
+def test_a_teacher_on_the_meetings_staff_list_runs_it_through_page_and_api(setting):
+    """Teachers act in the meetings where they are on the staff list (README, Actions)."""
+    from interventions.meeting_services import attendee_add
+
+    teacher = setting.users[T]
+    for channel, do in (("page", lambda c, m: c.post(reverse("meeting_detail", args=[m.pk]), {"action": "start"})),
+                        ("api", lambda c, m: c.post(f"/api/v1/meetings/{m.pk}/start/"))):
+        meeting, _ = _meeting(setting)
+        assert do(_client(setting, T, channel), meeting).status_code == (404 if channel == "page" else 403)
+        with tenant_context(setting.district):
+            attendee_add(district=setting.district, actor=None, meeting=meeting, kind="staff", user=teacher)
+        assert do(_client(setting, T, channel), meeting).status_code == (302 if channel == "page" else 200)
+        assert setting.get(Meeting, meeting.pk).status == Meeting.Status.IN_PROGRESS
+
+
+def test_rules_answer_for_a_membership_and_an_object(setting):
+    """The rules themselves, with the issue's example: a specialist of the plan's school who is not its
+    provider may add probes; a specialist of another school may not."""
+    from mtss import permissions
+    from tests.factories import membership_of
+
+    side = setting.side
+    elsewhere = f.make_member(side.district, IS, schools=[side.other_school], username="specialist-elsewhere")
+    with tenant_context(side.district):
+        plan = Plan.objects.select_related("student", "group").get(pk=setting.plan.pk)
+        specialist = membership_of(setting.users[IS], side.district)
+        assert plan.provider_id != specialist.user_id
+        assert permissions.allowed(specialist, "may_add_probe", plan)
+        assert not permissions.allowed(membership_of(elsewhere, side.district), "may_add_probe", plan)
+        assert not permissions.allowed(membership_of(setting.users[T], side.district), "may_add_probe", plan)
+        assert not permissions.allowed(None, "may_add_probe", plan)
+    with pytest.raises(KeyError):
+        permissions.allowed(specialist, "may_fly", plan)
