@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import Decision, Plan, TierPlacement
@@ -224,11 +225,12 @@ def rimp_status(*, district: District, membership: Membership, year: SchoolYear,
     for row in emis:
         due = row.test_date + dt.timedelta(days=within) if row.test_date else None
         status, created, given = notices.get(row.student_id, ("", None, None))
-        given_day = given.date() if given else None
+        # The school's own day (TIME_ZONE), not the UTC date: an evening send is that day's.
+        given_day = timezone.localdate(given) if given else None
         reference = given_day or today
         late = (reference - due).days if due and reference > due else None
         rows.append(RimpRow(emis=row, due_date=due, notice_status=status,
-                            notice_created=created.date() if created else None, given_on=given_day, days_late=late))
+                            notice_created=timezone.localdate(created) if created else None, given_on=given_day, days_late=late))
     rows.sort(key=lambda r: (r.state != "past_deadline", r.due_date or dt.date.max, r.emis.student))
     return {"rows": rows, "within_days": within,
             "title": required.title if required is not None else _("Reading Improvement and Monitoring Plan")}
@@ -376,15 +378,15 @@ def _readiness_rows(*, district: District, plans, today: dt.date, policy) -> lis
             .order_by("student_id", "sent_at").values_list("student_id", "sent_at", "acknowledged_at")):
         when = (sent or acknowledged)
         if when is not None and student_id not in notified:
-            notified[student_id] = when.date()
+            notified[student_id] = timezone.localdate(when)
     referred: dict[int, dt.date] = {}
     reviewed: dict[tuple[int, str], dt.date] = {}
     for student_id, kind, area, decided in (Decision.objects.filter(district=district, student_id__in=student_ids)
                                             .order_by("student_id", "decided_at")
                                             .values_list("student_id", "kind", "item__area", "decided_at")):
         if kind == Decision.Kind.REFER:
-            referred.setdefault(student_id, decided.date())
-        reviewed[(student_id, area)] = decided.date()
+            referred.setdefault(student_id, timezone.localdate(decided))
+        reviewed[(student_id, area)] = timezone.localdate(decided)
     # Interventions that did not work: plans ended as discontinued, per student, area and tier.
     failed: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for student_id, area, tier in (Plan.objects.filter(district=district, student_id__in=student_ids,
