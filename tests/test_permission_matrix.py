@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from interventions.meeting_services import agenda_add, decision_record, meeting_create
+from interventions.meetings.services import agenda_add, decision_record, meeting_create
 from interventions.models import (
     ActionItem,
     AgendaItem,
@@ -484,7 +484,7 @@ def test_the_table_covers_every_rule_of_the_permissions_module():
 
 def test_a_teacher_on_the_meetings_staff_list_runs_it_through_page_and_api(setting):
     """Teachers act in the meetings where they are on the staff list (README, Actions)."""
-    from interventions.meeting_services import attendee_add
+    from interventions.meetings.services import attendee_add
 
     teacher = setting.users[T]
     for channel, do in (("page", lambda c, m: c.post(reverse("meeting_detail", args=[m.pk]), {"action": "start"})),
