@@ -18,6 +18,7 @@ sizes (the count must not grow with the data), and the time of one hand-written 
 aggregate that computes the same headline numbers in the same run (checked equal to
 the page's), with the ratio page / SQL. Target: each page under 300 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -105,16 +106,28 @@ def _subjects(district):
     from mtss.tenancy import tenant_context
 
     with tenant_context(district):
-        school_id, plans = (Plan.objects.filter(district=district, status="active")
-                            .values("student__school_id").annotate(n=Count("id")).order_by("-n")
-                            .values_list("student__school_id", "n").first())
-        admin = Membership.objects.filter(district=district, role=Role.DISTRICT_ADMIN,
-                                          is_active=True).select_related("user").first().user
-        principal = (Membership.objects.filter(district=district, role=Role.PRINCIPAL, is_active=True,
-                                               membershipschool__school_id=school_id)
-                     .select_related("user").first())
-    return {"school_id": school_id, "plans": plans, "admin": admin,
-            "principal": principal.user if principal else admin}
+        school_id, plans = (
+            Plan.objects.filter(district=district, status="active")
+            .values("student__school_id")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("student__school_id", "n")
+            .first()
+        )
+        admin = (
+            Membership.objects.filter(district=district, role=Role.DISTRICT_ADMIN, is_active=True)
+            .select_related("user")
+            .first()
+            .user
+        )
+        principal = (
+            Membership.objects.filter(
+                district=district, role=Role.PRINCIPAL, is_active=True, membershipschool__school_id=school_id
+            )
+            .select_related("user")
+            .first()
+        )
+    return {"school_id": school_id, "plans": plans, "admin": admin, "principal": principal.user if principal else admin}
 
 
 def _measure(client, url):
@@ -154,8 +167,16 @@ def _run(size: int) -> dict:
     from reports import selectors
     from reports.services import evaluations_refresh
 
-    call_command("seed_demo", "--reset", "--students", str(size), "--district", "loudon-county-tn", verbosity=0,
-                 stdout=open(os.devnull, "w"))
+    call_command(
+        "seed_demo",
+        "--reset",
+        "--students",
+        str(size),
+        "--district",
+        "loudon-county-tn",
+        verbosity=0,
+        stdout=open(os.devnull, "w"),
+    )
     with connection.cursor() as cursor:
         # What autovacuum would do after a bulk load (statistics, visibility map), done now so
         # that it does not run in the middle of the timings.
@@ -178,23 +199,39 @@ def _run(size: int) -> dict:
     client.force_login(subjects["principal"])
     fidelity_ms, fidelity_q, page = _measure(client, f"/reports/fidelity/{subjects['school_id']}/")
     headline = page.context["headline"]
-    sql_ms, row = _sql(FIDELITY_SQL, {"district": district.pk, "school": subjects["school_id"], "start": start,
-                                      "end": end, "must_match": policy["must_match"],
-                                      "threshold": policy["threshold"]}, district)
-    fidelity_same = (row[0] == headline["plans"] and abs(float(row[1]) - headline["planned_sessions"]) < 1e-6
-                     and (row[2], row[3], row[4], row[5]) == (headline["attended_sessions"], headline["held_minutes"],
-                                                              headline["attended_minutes"], headline["meeting"]))
+    sql_ms, row = _sql(
+        FIDELITY_SQL,
+        {
+            "district": district.pk,
+            "school": subjects["school_id"],
+            "start": start,
+            "end": end,
+            "must_match": policy["must_match"],
+            "threshold": policy["threshold"],
+        },
+        district,
+    )
+    fidelity_same = (
+        row[0] == headline["plans"]
+        and abs(float(row[1]) - headline["planned_sessions"]) < 1e-6
+        and (row[2], row[3], row[4], row[5])
+        == (headline["attended_sessions"], headline["held_minutes"], headline["attended_minutes"], headline["meeting"])
+    )
 
     client.force_login(subjects["admin"])
     district_ms, district_q, page = _measure(client, "/reports/district/")
     tiers = page.context["tables"]["tiers"].rows[-1]  # All schools
     effect = page.context["effect"]["all"]
     d_sql_ms, d_row = _sql(DISTRICT_SQL, {"district": district.pk}, district)
-    district_same = ((d_row[0], d_row[1], d_row[2]) == (tiers[1].value, tiers[4].value, tiers[6].value)
-                     and (d_row[3], d_row[4]) == (effect.responding, effect.judged))
-    return {"fidelity": (fidelity_ms, fidelity_q, sql_ms, fidelity_same),
-            "district": (district_ms, district_q, d_sql_ms, district_same),
-            "meta": (subjects["plans"], headline["plans"], evaluated, refresh_s)}
+    district_same = (d_row[0], d_row[1], d_row[2]) == (tiers[1].value, tiers[4].value, tiers[6].value) and (
+        d_row[3],
+        d_row[4],
+    ) == (effect.responding, effect.judged)
+    return {
+        "fidelity": (fidelity_ms, fidelity_q, sql_ms, fidelity_same),
+        "district": (district_ms, district_q, d_sql_ms, district_same),
+        "meta": (subjects["plans"], headline["plans"], evaluated, refresh_s),
+    }
 
 
 def main() -> int:
@@ -218,19 +255,25 @@ def main() -> int:
         print(f"database {test_db} (scratch), {RUNS} runs per page, median server time")
         small = _run(args.small)
         large = _run(args.students)
-        print(f"{'page':10} {'students':>9} {'ms':>7} {'queries':>8} {'SQL ms':>7} {'ratio':>6}   "
-              f"{'students':>9} {'ms':>7} {'queries':>8} {'SQL ms':>7} {'ratio':>6}  target")
+        print(
+            f"{'page':10} {'students':>9} {'ms':>7} {'queries':>8} {'SQL ms':>7} {'ratio':>6}   "
+            f"{'students':>9} {'ms':>7} {'queries':>8} {'SQL ms':>7} {'ratio':>6}  target"
+        )
         ok = True
         for page in ("fidelity", "district"):
             (ms_s, q_s, sql_s, same_s), (ms_l, q_l, sql_l, same_l) = small[page], large[page]
             verdict = "ok" if ms_l < TARGET_MS and q_l == q_s and same_s and same_l else "MISSED"
             ok &= verdict == "ok"
-            print(f"{page:10} {args.small:>9} {ms_s:>7.1f} {q_s:>8} {sql_s:>7.1f} {ms_s / sql_s:>5.1f}x   "
-                  f"{args.students:>9} {ms_l:>7.1f} {q_l:>8} {sql_l:>7.1f} {ms_l / sql_l:>5.1f}x  "
-                  f"<{TARGET_MS} ms, same queries, same numbers as the SQL ({same_s and same_l}): {verdict}")
+            print(
+                f"{page:10} {args.small:>9} {ms_s:>7.1f} {q_s:>8} {sql_s:>7.1f} {ms_s / sql_s:>5.1f}x   "
+                f"{args.students:>9} {ms_l:>7.1f} {q_l:>8} {sql_l:>7.1f} {ms_l / sql_l:>5.1f}x  "
+                f"<{TARGET_MS} ms, same queries, same numbers as the SQL ({same_s and same_l}): {verdict}"
+            )
         for label, (school_plans, shown, evaluated, refresh_s) in (("small", small["meta"]), ("large", large["meta"])):
-            print(f"{label}: busiest school {school_plans} active plans ({shown} in the school year to date); "
-                  f"nightly evaluation job: {evaluated:,} plans in {refresh_s:.2f} s")
+            print(
+                f"{label}: busiest school {school_plans} active plans ({shown} in the school year to date); "
+                f"nightly evaluation job: {evaluated:,} plans in {refresh_s:.2f} s"
+            )
         return 0 if ok else 1
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

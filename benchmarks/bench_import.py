@@ -18,6 +18,7 @@ On a scratch PostgreSQL database (created and dropped here, like bench_pages):
    transaction rolled back after) and prints the peak Python memory of each: it must
    not grow with the file (what it holds is sized by the district).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,7 @@ def _write_map_file(path: Path, students: list[str], rows: int, window, seed: in
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
         writer.writerow(header)
         written = 0
-        for number, local_id in enumerate(students):
+        for _number, local_id in enumerate(students):
             for subject in ("Reading", "Mathematics"):
                 if written >= rows:
                     return
@@ -111,20 +112,39 @@ def _setup():
         catalog_ensure(district=district)
         year = SchoolYear.objects.filter(district=district).order_by("-start_date").first()
         windows_default(district=district, actor=None, school_year=year)
-        window = ScreeningWindow.objects.select_related("school_year").get(district=district, school_year=year,
-                                                                         season="fall")
+        window = ScreeningWindow.objects.select_related("school_year").get(
+            district=district, school_year=year, season="fall"
+        )
         current = policy_current(district=district, as_of=window.start_date)
         data = dict(current.document if current else preset_data(DISTRICT))
         screening = dict(data["screening"])
-        screening["measures"] = [*screening["measures"], {
-            "key": "nwea-map", "name": "NWEA MAP Growth (benchmark rule)", "kind": "universal_screener",
-            "areas": ["reading"], "grades": list(range(0, 13)), "seasons": ["fall", "winter", "spring"],
-            "risk": {"method": "percentile", "norm": "national", "bands": [
-                {"label": "well below average", "below_percentile": 11},
-                {"label": "below average", "below_percentile": 26}]}}]
+        screening["measures"] = [
+            *screening["measures"],
+            {
+                "key": "nwea-map",
+                "name": "NWEA MAP Growth (benchmark rule)",
+                "kind": "universal_screener",
+                "areas": ["reading"],
+                "grades": list(range(0, 13)),
+                "seasons": ["fall", "winter", "spring"],
+                "risk": {
+                    "method": "percentile",
+                    "norm": "national",
+                    "bands": [
+                        {"label": "well below average", "below_percentile": 11},
+                        {"label": "below average", "below_percentile": 26},
+                    ],
+                },
+            },
+        ]
         data["screening"] = screening
-        policy_version_create(district=district, actor=None, data=data, effective_from=year.start_date,
-                              note="Benchmark: MAP Growth percentile rule")
+        policy_version_create(
+            district=district,
+            actor=None,
+            data=data,
+            effective_from=year.start_date,
+            note="Benchmark: MAP Growth percentile rule",
+        )
         students = list(Student.objects.filter(district=district).order_by("pk").values_list("local_id", flat=True))
     return district, window, students
 
@@ -200,8 +220,16 @@ def main() -> int:
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         started = time.perf_counter()
-        call_command("seed_demo", "--reset", "--students", str(args.students), "--district", DISTRICT, verbosity=0,
-                     stdout=open(os.devnull, "w"))
+        call_command(
+            "seed_demo",
+            "--reset",
+            "--students",
+            str(args.students),
+            "--district",
+            DISTRICT,
+            verbosity=0,
+            stdout=open(os.devnull, "w"),
+        )
         district, window, students = _setup()
         print(f"database {test_db} (scratch); {len(students)} students seeded in {time.perf_counter() - started:.1f} s")
         with tempfile.TemporaryDirectory() as folder:
@@ -220,22 +248,30 @@ def main() -> int:
             ratio = import_seconds / copy_seconds
             print(f"file: {args.rows} rows, {size:.1f} MiB, 65 columns")
             print(f"bare COPY into an unindexed table: {copy_seconds:.2f} s ({loaded} rows)")
-            print(f"import (validate, match, risk, stage, upsert, review queue): {import_seconds:.2f} s, "
-                  f"{counts['created']} scores created, {run.counts['review_items']['created']} review items")
-            print(f"ratio import / COPY: {ratio:.1f}x (target at most {TARGET_RATIO:g}x): "
-                  f"{'ok' if ratio <= TARGET_RATIO else 'MISSED'}")
+            print(
+                f"import (validate, match, risk, stage, upsert, review queue): {import_seconds:.2f} s, "
+                f"{counts['created']} scores created, {run.counts['review_items']['created']} review items"
+            )
+            print(
+                f"ratio import / COPY: {ratio:.1f}x (target at most {TARGET_RATIO:g}x): "
+                f"{'ok' if ratio <= TARGET_RATIO else 'MISSED'}"
+            )
 
             started = time.perf_counter()
             again = _import(district, big)
-            print(f"re-import of the same file: {time.perf_counter() - started:.2f} s, "
-                  f"{again.counts['scores']['unchanged']} unchanged, {again.counts['scores']['created']} created, "
-                  f"{again.counts['scores']['updated']} updated")
+            print(
+                f"re-import of the same file: {time.perf_counter() - started:.2f} s, "
+                f"{again.counts['scores']['unchanged']} unchanged, {again.counts['scores']['created']} created, "
+                f"{again.counts['scores']['updated']} updated"
+            )
 
             peak_small, _ = _peak_memory(district, small)
             peak_big, _ = _peak_memory(district, big)
-            print(f"peak Python memory of the import (tracemalloc): {args.small} rows {peak_small:.1f} MiB, "
-                  f"{args.rows} rows {peak_big:.1f} MiB ({peak_big / peak_small:.2f}x for {args.rows // args.small}x "
-                  "the rows)")
+            print(
+                f"peak Python memory of the import (tracemalloc): {args.small} rows {peak_small:.1f} MiB, "
+                f"{args.rows} rows {peak_big:.1f} MiB ({peak_big / peak_small:.2f}x for {args.rows // args.small}x "
+                "the rows)"
+            )
         ok = ratio <= TARGET_RATIO and peak_big <= peak_small * 1.25
         return 0 if ok else 1
     finally:

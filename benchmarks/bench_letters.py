@@ -17,6 +17,7 @@ languages (half with e-mail, half printed), and then:
 3. merges the waiting printed letters of the school (--batch of them) into one
    print-batch PDF: its time and size.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,57 +47,151 @@ def _seed(n: int):
     from mtss.tenancy import tenant_context
     from notifications.languages import CATALOGUED
     from students.models import Guardian, Student
-    from tests.notifications.helpers import all_language_policy, use_policy
     from tests import factories as f
+    from tests.notifications.helpers import all_language_policy, use_policy
 
-    district = District.objects.create(slug="bench-letters", name="Bench Unified School District", state="TN",
-                                       address="1 District Way\nLoudon, TN 37774", phone="865-555-0100")
+    district = District.objects.create(
+        slug="bench-letters",
+        name="Bench Unified School District",
+        state="TN",
+        address="1 District Way\nLoudon, TN 37774",
+        phone="865-555-0100",
+    )
     use_policy(district, all_language_policy())
     start = dt.date(2026, 9, 7)
     with tenant_context(district):
         principal = f.make_user("bench-principal", first_name="Dana", last_name="Rivera")
-        school = School.objects.create(district=district, name="Bench Elementary", code="B1", principal=principal,
-                                       address="10 School St\nLoudon, TN 37774")
+        school = School.objects.create(
+            district=district,
+            name="Bench Elementary",
+            code="B1",
+            principal=principal,
+            address="10 School St\nLoudon, TN 37774",
+        )
         membership_create(district=district, user=principal, role=Role.PRINCIPAL, schools=[school])
         provider = f.make_user("bench-specialist")
         membership_create(district=district, user=provider, role=Role.INTERVENTION_SPECIALIST, schools=[school])
-        SchoolYear.objects.create(district=district, name="2026-2027", start_date=dt.date(2026, 8, 1),
-                                  end_date=dt.date(2027, 6, 30))
+        SchoolYear.objects.create(
+            district=district, name="2026-2027", start_date=dt.date(2026, 8, 1), end_date=dt.date(2027, 6, 30)
+        )
         intervention = Intervention.objects.create(district=district, name="Fundations", area="reading", tiers=[2])
-        students = Student.objects.bulk_create([
-            Student(district=district, school=school, local_id=f"B{i:06d}", first_name=f"Kid{i}",
-                    last_name=f"Family{i:04d}", birth_date=dt.date(2018, 3, 1), grade=2,
-                    entry_date=dt.date(2026, 8, 1)) for i in range(n)])
-        Guardian.objects.bulk_create([
-            Guardian(district=district, student=s, first_name="Parent", last_name=s.last_name, relationship="parent",
-                     preferred_language=CATALOGUED[i % len(CATALOGUED)],
-                     email=f"p{i}@example.org" if i % 2 else "", address_line1=f"{i} Main St", city="Loudon",
-                     state="TN", postal_code=f"{37700 + i % 90}") for i, s in enumerate(students)])
-        groups = InterventionGroup.objects.bulk_create([
-            InterventionGroup(district=district, school=school, provider=provider, name=f"Group {g}", area="reading",
-                              tier=2, intervention=intervention, sessions_per_week=4, minutes_per_session=30)
-            for g in range((n + 4) // 5)])
-        plans = Plan.objects.bulk_create([
-            Plan(district=district, student=s, area="reading", tier=2, intervention=intervention, provider=provider,
-                 group=groups[i // 5], start_date=start, expected_end_date=start + dt.timedelta(weeks=12),
-                 goal_measure="R-CBM WRC", goal_target=90, goal_target_date=start + dt.timedelta(weeks=12),
-                 sessions_per_week=4, minutes_per_session=30) for i, s in enumerate(students)])
-        sessions = InterventionSession.objects.bulk_create([
-            InterventionSession(district=district, group=g, provider=provider,
-                                date=start + dt.timedelta(weeks=w, days=d), minutes=30)
-            for g in groups for w in range(6) for d in range(4)])
+        students = Student.objects.bulk_create(
+            [
+                Student(
+                    district=district,
+                    school=school,
+                    local_id=f"B{i:06d}",
+                    first_name=f"Kid{i}",
+                    last_name=f"Family{i:04d}",
+                    birth_date=dt.date(2018, 3, 1),
+                    grade=2,
+                    entry_date=dt.date(2026, 8, 1),
+                )
+                for i in range(n)
+            ]
+        )
+        Guardian.objects.bulk_create(
+            [
+                Guardian(
+                    district=district,
+                    student=s,
+                    first_name="Parent",
+                    last_name=s.last_name,
+                    relationship="parent",
+                    preferred_language=CATALOGUED[i % len(CATALOGUED)],
+                    email=f"p{i}@example.org" if i % 2 else "",
+                    address_line1=f"{i} Main St",
+                    city="Loudon",
+                    state="TN",
+                    postal_code=f"{37700 + i % 90}",
+                )
+                for i, s in enumerate(students)
+            ]
+        )
+        groups = InterventionGroup.objects.bulk_create(
+            [
+                InterventionGroup(
+                    district=district,
+                    school=school,
+                    provider=provider,
+                    name=f"Group {g}",
+                    area="reading",
+                    tier=2,
+                    intervention=intervention,
+                    sessions_per_week=4,
+                    minutes_per_session=30,
+                )
+                for g in range((n + 4) // 5)
+            ]
+        )
+        plans = Plan.objects.bulk_create(
+            [
+                Plan(
+                    district=district,
+                    student=s,
+                    area="reading",
+                    tier=2,
+                    intervention=intervention,
+                    provider=provider,
+                    group=groups[i // 5],
+                    start_date=start,
+                    expected_end_date=start + dt.timedelta(weeks=12),
+                    goal_measure="R-CBM WRC",
+                    goal_target=90,
+                    goal_target_date=start + dt.timedelta(weeks=12),
+                    sessions_per_week=4,
+                    minutes_per_session=30,
+                )
+                for i, s in enumerate(students)
+            ]
+        )
+        sessions = InterventionSession.objects.bulk_create(
+            [
+                InterventionSession(
+                    district=district,
+                    group=g,
+                    provider=provider,
+                    date=start + dt.timedelta(weeks=w, days=d),
+                    minutes=30,
+                )
+                for g in groups
+                for w in range(6)
+                for d in range(4)
+            ]
+        )
         by_group = {}
         for session in sessions:
             by_group.setdefault(session.group_id, []).append(session)
-        Attendance.objects.bulk_create([
-            Attendance(district=district, session=session, plan=plan,
-                       status="student_absent" if (plan.pk + k) % 17 == 0 else "present")
-            for plan in plans for k, session in enumerate(by_group[plan.group_id])], batch_size=5000)
+        Attendance.objects.bulk_create(
+            [
+                Attendance(
+                    district=district,
+                    session=session,
+                    plan=plan,
+                    status="student_absent" if (plan.pk + k) % 17 == 0 else "present",
+                )
+                for plan in plans
+                for k, session in enumerate(by_group[plan.group_id])
+            ],
+            batch_size=5000,
+        )
         Probe.objects.bulk_create(
-            [Probe(district=district, plan=p, date=start - dt.timedelta(days=3 - b), score=40 + 2 * b, is_baseline=True)
-             for p in plans for b in range(3)]
-            + [Probe(district=district, plan=p, date=start + dt.timedelta(weeks=w, days=4),
-                     score=44 + (2 + p.pk % 3) * w) for p in plans for w in range(6)], batch_size=5000)
+            [
+                Probe(
+                    district=district, plan=p, date=start - dt.timedelta(days=3 - b), score=40 + 2 * b, is_baseline=True
+                )
+                for p in plans
+                for b in range(3)
+            ]
+            + [
+                Probe(
+                    district=district, plan=p, date=start + dt.timedelta(weeks=w, days=4), score=44 + (2 + p.pk % 3) * w
+                )
+                for p in plans
+                for w in range(6)
+            ],
+            batch_size=5000,
+        )
     return district, school
 
 
@@ -137,8 +232,10 @@ def main() -> int:
             languages = {}
             for notice in created:
                 languages[notice.language] = languages.get(notice.language, 0) + 1
-            print(f"queued {len(ids)} progress reports in {len(languages)} languages: "
-                  + ", ".join(f"{k} {v}" for k, v in sorted(languages.items())))
+            print(
+                f"queued {len(ids)} progress reports in {len(languages)} languages: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(languages.items()))
+            )
             # Warm-up, not counted: fonts of every script, the stylesheet, templates (one letter
             # per language), so neither measurement pays the first load of a CJK font.
             seen = set()
@@ -155,31 +252,43 @@ def main() -> int:
                     laps.append(time.perf_counter() - began - sum(laps))
             full = time.perf_counter() - began
             print("    seconds per 100 letters, in order: " + " ".join(f"{lap:.1f}" for lap in laps))
-            statuses = dict(Notice.objects.filter(district=district).values_list("status").annotate(
-                c=__import__("django.db.models", fromlist=["Count"]).Count("id")))
-            print(f"(1) generated and delivered {len(ids)} letters with charts in {full:.1f} s: "
-                  f"{len(ids) / full:.1f} letters/s per worker; statuses {statuses}")
+            statuses = dict(
+                Notice.objects.filter(district=district)
+                .values_list("status")
+                .annotate(c=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+            )
+            print(
+                f"(1) generated and delivered {len(ids)} letters with charts in {full:.1f} s: "
+                f"{len(ids) / full:.1f} letters/s per worker; statuses {statuses}"
+            )
 
-            notices = list(Notice.objects.filter(district=district, pk__in=ids).select_related("student", "school",
-                                                                                                "school__principal"))
+            notices = list(
+                Notice.objects.filter(district=district, pk__in=ids).select_related(
+                    "student", "school", "school__principal"
+                )
+            )
             pages = [render_html(letter_context(district=district, notice=notice)) for notice in notices]
             began = time.perf_counter()
             for html in pages:
                 html_to_pdf(html)
             weasy = time.perf_counter() - began
             ratio = full / weasy
-            print(f"(2) WeasyPrint alone on the same pre-rendered HTML: {weasy:.1f} s, {len(pages) / weasy:.1f} "
-                  f"letters/s; ratio {ratio:.2f}x (target <= {TARGET_RATIO}x): "
-                  f"{'ok' if ratio <= TARGET_RATIO else 'MISSED'}")
+            print(
+                f"(2) WeasyPrint alone on the same pre-rendered HTML: {weasy:.1f} s, {len(pages) / weasy:.1f} "
+                f"letters/s; ratio {ratio:.2f}x (target <= {TARGET_RATIO}x): "
+                f"{'ok' if ratio <= TARGET_RATIO else 'MISSED'}"
+            )
 
             waiting = Notice.objects.filter(district=district, school=school, channel="print", status="generated")
-            extra = list(waiting.values_list("pk", flat=True)[args.batch:])
+            extra = list(waiting.values_list("pk", flat=True)[args.batch :])
             waiting.filter(pk__in=extra).update(print_batch=None, status="pending")  # keep exactly --batch
             began = time.perf_counter()
             batch = services.print_batch_create(district=district, school=school, actor=None)
             merge = time.perf_counter() - began
-            print(f"(3) print batch of {batch.letter_count} letters: {batch.page_count} pages, "
-                  f"{batch.pdf.size / 1e6:.1f} MB, {merge:.1f} s")
+            print(
+                f"(3) print batch of {batch.letter_count} letters: {batch.page_count} pages, "
+                f"{batch.pdf.size / 1e6:.1f} MB, {merge:.1f} s"
+            )
         return 0 if ratio <= TARGET_RATIO else 1
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -14,6 +14,7 @@ times, through Django's test client (server time, no network):
 It prints the median time of several runs and the query count of each page at
 both sizes: the count must not grow with the data. Target: under 150 ms each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,45 +49,104 @@ def _pages(district):
     from mtss.tenancy import tenant_context
 
     with tenant_context(district):
-        specialist_id, plans = (Plan.objects.filter(district=district, status="active")
-                                .values("provider_id").annotate(n=Count("id")).order_by("-n")
-                                .values_list("provider_id", "n").first())
+        specialist_id, plans = (
+            Plan.objects.filter(district=district, status="active")
+            .values("provider_id")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("provider_id", "n")
+            .first()
+        )
         specialist = User.objects.get(pk=specialist_id)
         role = Membership.objects.get(district=district, user=specialist).role
-        group = (InterventionGroup.objects.filter(district=district, provider=specialist)
-                 .annotate(n=Count("plans")).filter(n=5).first()
-                 or InterventionGroup.objects.filter(district=district).annotate(n=Count("plans")).order_by("-n").first())
+        group = (
+            InterventionGroup.objects.filter(district=district, provider=specialist)
+            .annotate(n=Count("plans"))
+            .filter(n=5)
+            .first()
+            or InterventionGroup.objects.filter(district=district).annotate(n=Count("plans")).order_by("-n").first()
+        )
         plan = Plan.objects.filter(district=district, provider=specialist).select_related("student").first()
-        admin = Membership.objects.filter(district=district, role=Role.DISTRICT_ADMIN).select_related("user").first().user
-    return {"specialist": specialist, "role": role, "plans": plans, "group": group, "student": plan.student,
-            "admin": admin}
+        admin = (
+            Membership.objects.filter(district=district, role=Role.DISTRICT_ADMIN).select_related("user").first().user
+        )
+    return {
+        "specialist": specialist,
+        "role": role,
+        "plans": plans,
+        "group": group,
+        "student": plan.student,
+        "admin": admin,
+    }
 
 
 def _add_history(district, student, admin):
     """Two earlier school years of placements, plans, sessions and probes for one student."""
-    from interventions.models import Attendance, Intervention, InterventionSession, Plan, PlanPhase, Probe, TierPlacement
+    from interventions.models import (
+        Attendance,
+        Intervention,
+        InterventionSession,
+        Plan,
+        PlanPhase,
+        Probe,
+        TierPlacement,
+    )
     from mtss.tenancy import tenant_context
 
     with tenant_context(district):
         intervention = Intervention.objects.filter(district=district).first()
         for years_back in (1, 2):
             start = dt.date(2026 - years_back, 9, 8)
-            placement = TierPlacement.objects.create(district=district, student=student, area="math", tier=2,
-                                                     start_date=start, end_date=start + dt.timedelta(weeks=30))
+            placement = TierPlacement.objects.create(
+                district=district,
+                student=student,
+                area="math",
+                tier=2,
+                start_date=start,
+                end_date=start + dt.timedelta(weeks=30),
+            )
             plan = Plan.objects.create(
-                district=district, student=student, placement=placement, area="math", tier=2,
-                intervention=intervention, provider=admin, start_date=start,
-                expected_end_date=start + dt.timedelta(weeks=30), goal_measure="M-COMP", goal_target=40,
-                goal_target_date=start + dt.timedelta(weeks=30), sessions_per_week=4, minutes_per_session=30,
-                status="completed")
-            PlanPhase.objects.create(district=district, plan=plan, number=1, start_date=start, intervention=intervention,
-                                     goal_target=40, goal_target_date=plan.goal_target_date)
-            sessions = InterventionSession.objects.bulk_create([
-                InterventionSession(district=district, plan=plan, provider=admin, date=start + dt.timedelta(days=d),
-                                    minutes=30) for d in range(0, 210) if (start + dt.timedelta(days=d)).weekday() < 4])
+                district=district,
+                student=student,
+                placement=placement,
+                area="math",
+                tier=2,
+                intervention=intervention,
+                provider=admin,
+                start_date=start,
+                expected_end_date=start + dt.timedelta(weeks=30),
+                goal_measure="M-COMP",
+                goal_target=40,
+                goal_target_date=start + dt.timedelta(weeks=30),
+                sessions_per_week=4,
+                minutes_per_session=30,
+                status="completed",
+            )
+            PlanPhase.objects.create(
+                district=district,
+                plan=plan,
+                number=1,
+                start_date=start,
+                intervention=intervention,
+                goal_target=40,
+                goal_target_date=plan.goal_target_date,
+            )
+            sessions = InterventionSession.objects.bulk_create(
+                [
+                    InterventionSession(
+                        district=district, plan=plan, provider=admin, date=start + dt.timedelta(days=d), minutes=30
+                    )
+                    for d in range(0, 210)
+                    if (start + dt.timedelta(days=d)).weekday() < 4
+                ]
+            )
             Attendance.objects.bulk_create([Attendance(district=district, session=s, plan=plan) for s in sessions])
-            Probe.objects.bulk_create([Probe(district=district, plan=plan, date=start + dt.timedelta(weeks=w),
-                                             score=20 + w) for w in range(30)])
+            Probe.objects.bulk_create(
+                [
+                    Probe(district=district, plan=plan, date=start + dt.timedelta(weeks=w), score=20 + w)
+                    for w in range(30)
+                ]
+            )
 
 
 def _measure(client, url):
@@ -107,8 +167,16 @@ def _run(size: int) -> dict:
 
     from mtss.models import District
 
-    call_command("seed_demo", "--reset", "--students", str(size), "--district", "loudon-county-tn", verbosity=0,
-                 stdout=open(os.devnull, "w"))
+    call_command(
+        "seed_demo",
+        "--reset",
+        "--students",
+        str(size),
+        "--district",
+        "loudon-county-tn",
+        verbosity=0,
+        stdout=open(os.devnull, "w"),
+    )
     district = District.objects.get(slug="loudon-county-tn")
     subjects = _pages(district)
     _add_history(district, subjects["student"], subjects["admin"])
@@ -140,14 +208,18 @@ def main() -> int:
         print(f"database {test_db} (scratch), {RUNS} runs per page, median server time")
         small = _run(args.small)
         large = _run(args.students)
-        print(f"{'page':16} {'students':>9} {'ms':>8} {'queries':>8}   {'students':>9} {'ms':>8} {'queries':>8}  target")
+        print(
+            f"{'page':16} {'students':>9} {'ms':>8} {'queries':>8}   {'students':>9} {'ms':>8} {'queries':>8}  target"
+        )
         ok = True
         for page in ("caseload", "session form", "student record"):
             (ms_s, q_s), (ms_l, q_l) = small[page], large[page]
             verdict = "ok" if ms_l < TARGET_MS and q_l == q_s else "MISSED"
             ok &= verdict == "ok"
-            print(f"{page:16} {args.small:>9} {ms_s:>8.1f} {q_s:>8}   {args.students:>9} {ms_l:>8.1f} {q_l:>8}  "
-                  f"<{TARGET_MS} ms, same queries: {verdict}")
+            print(
+                f"{page:16} {args.small:>9} {ms_s:>8.1f} {q_s:>8}   {args.students:>9} {ms_l:>8.1f} {q_l:>8}  "
+                f"<{TARGET_MS} ms, same queries: {verdict}"
+            )
         print(f"caseload plans: {small['_meta'][0]} -> {large['_meta'][0]}; group size: {large['_meta'][1]}")
         return 0 if ok else 1
     finally:

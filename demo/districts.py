@@ -19,6 +19,7 @@ Two halves:
 `seed_demo` ties them together and is idempotent: a demo district that already
 has students is left alone unless `reset=True`.
 """
+
 from __future__ import annotations
 
 import math
@@ -37,17 +38,17 @@ from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
 from demo.interventions import seed_interventions
-from mtss.calendars.demo import seed_calendars
 from demo.screening import seed_screening
 from interventions.models import TierPlacement
+from mtss.calendars.demo import seed_calendars
 from mtss.models import District, Membership, MembershipSchool, PolicyVersion, Role, School, SchoolYear, User
 from mtss.policy import preset_data
 from mtss.rls import APPEND_ONLY, district_models
 from mtss.services import audit, district_create, policy_version_create
 from mtss.tenancy import tenant_context
 from reports.services import evaluations_refresh
-from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
 from students.access import VIEW_STUDENT
+from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
 
 # Demo only: printed on screen and in the README. Never use it for a real account.
 DEMO_PASSWORD = "demo-password-2026"
@@ -116,7 +117,11 @@ class DistrictSpec:
 
 
 _COMMON_RATES = {
-    "disability_iep": 0.13, "section_504": 0.03, "homeless": 0.02, "foster": 0.01, "gifted": 0.07,
+    "disability_iep": 0.13,
+    "section_504": 0.03,
+    "homeless": 0.02,
+    "foster": 0.01,
+    "gifted": 0.07,
 }
 
 SPECS: tuple[DistrictSpec, ...] = (
@@ -140,8 +145,13 @@ SPECS: tuple[DistrictSpec, ...] = (
         years=(("2026-2027", date(2026, 8, 5), date(2027, 6, 1)), ("2025-2026", date(2025, 8, 6), date(2026, 6, 1))),
         languages=(("en", 87), ("es", 11), ("ar", 0.5), ("vi", 0.5), ("zh-hans", 0.4), ("other", 0.6)),
         english_home_races=(
-            ("white", 86), ("hispanic", 5), ("black", 2), ("two_or_more", 4), ("asian", 1),
-            ("american_indian", 1), ("unknown", 1),
+            ("white", 86),
+            ("hispanic", 5),
+            ("black", 2),
+            ("two_or_more", 4),
+            ("asian", 1),
+            ("american_indian", 1),
+            ("unknown", 1),
         ),
         el_rate=0.55,
         rates={**_COMMON_RATES, "socioeconomically_disadvantaged": 0.50},
@@ -174,7 +184,11 @@ SPECS: tuple[DistrictSpec, ...] = (
         years=(("2026-2027", date(2026, 8, 31), date(2027, 6, 25)), ("2025-2026", date(2025, 9, 2), date(2026, 6, 26))),
         languages=(("en", 95), ("es", 1.5), ("ru", 1.2), ("ar", 1.0), ("other", 1.0), ("zh-hans", 0.3)),
         english_home_races=(
-            ("white", 92), ("two_or_more", 3), ("hispanic", 2), ("black", 1.5), ("asian", 1),
+            ("white", 92),
+            ("two_or_more", 3),
+            ("hispanic", 2),
+            ("black", 1.5),
+            ("asian", 1),
             ("american_indian", 0.5),
         ),
         el_rate=0.5,
@@ -183,8 +197,13 @@ SPECS: tuple[DistrictSpec, ...] = (
         areas=(("ela", 0.15, 0.05), ("math", 0.12, 0.04)),
         top_tier=4,  # Tier 4 = special education (the Committee on Special Education)
         teacher_grade=4,
-        cities=(("Holland Patent", "13354"), ("Barneveld", "13304"), ("Remsen", "13438"), ("Marcy", "13403"),
-                ("Stittville", "13469")),
+        cities=(
+            ("Holland Patent", "13354"),
+            ("Barneveld", "13304"),
+            ("Remsen", "13438"),
+            ("Marcy", "13403"),
+            ("Stittville", "13469"),
+        ),
         area_codes=("315",),
         screening={
             "ela": "Star Reading (ELA) below the district cut score",
@@ -209,11 +228,24 @@ SPECS: tuple[DistrictSpec, ...] = (
         ),
         extra_school_name="{place} Online {kind}",
         years=(("2026-2027", date(2026, 8, 17), date(2027, 6, 4)), ("2025-2026", date(2025, 8, 18), date(2026, 6, 5))),
-        languages=(("en", 89), ("es", 4), ("ar", 2), ("other", 2.5), ("zh-hans", 0.8), ("ru", 0.8), ("vi", 0.6),
-                   ("ht", 0.3)),
+        languages=(
+            ("en", 89),
+            ("es", 4),
+            ("ar", 2),
+            ("other", 2.5),
+            ("zh-hans", 0.8),
+            ("ru", 0.8),
+            ("vi", 0.6),
+            ("ht", 0.3),
+        ),
         english_home_races=(
-            ("white", 68), ("black", 18), ("two_or_more", 7), ("hispanic", 4), ("asian", 1.5),
-            ("american_indian", 0.5), ("unknown", 1),
+            ("white", 68),
+            ("black", 18),
+            ("two_or_more", 7),
+            ("hispanic", 4),
+            ("asian", 1.5),
+            ("american_indian", 0.5),
+            ("unknown", 1),
         ),
         el_rate=0.45,
         rates={**_COMMON_RATES, "disability_iep": 0.16, "socioeconomically_disadvantaged": 0.60},
@@ -221,9 +253,18 @@ SPECS: tuple[DistrictSpec, ...] = (
         areas=(("reading", 0.15, 0.05), ("math", 0.13, 0.05)),
         top_tier=3,
         teacher_grade=3,
-        cities=(("Columbus", "43215"), ("Cleveland", "44113"), ("Cincinnati", "45202"), ("Dayton", "45402"),
-                ("Toledo", "43604"), ("Akron", "44308"), ("Athens", "45701"), ("Lima", "45801"),
-                ("Zanesville", "43701"), ("Youngstown", "44503")),
+        cities=(
+            ("Columbus", "43215"),
+            ("Cleveland", "44113"),
+            ("Cincinnati", "45202"),
+            ("Dayton", "45402"),
+            ("Toledo", "43604"),
+            ("Akron", "44308"),
+            ("Athens", "45701"),
+            ("Lima", "45801"),
+            ("Zanesville", "43701"),
+            ("Youngstown", "44503"),
+        ),
         area_codes=("614", "216", "513", "937", "419", "330", "740"),
         screening={
             "reading": "aimsweb+ / NWEA MAP reading below target (not on track)",
@@ -249,13 +290,32 @@ SPECS: tuple[DistrictSpec, ...] = (
             SchoolTemplate("Harbor Terrace High School", "LA-920", 9, 12),
         ),
         extra_school_name="{place} {kind}",
-        years=(("2026-2027", date(2026, 8, 13), date(2027, 6, 10)),
-               ("2025-2026", date(2025, 8, 14), date(2026, 6, 11))),
-        languages=(("es", 48), ("en", 38), ("ko", 3.2), ("hy", 3), ("tl", 2), ("zh-hans", 1.5), ("vi", 1.2),
-                   ("ru", 1), ("zh-hant", 0.8), ("ar", 0.8), ("other", 0.5)),
+        years=(
+            ("2026-2027", date(2026, 8, 13), date(2027, 6, 10)),
+            ("2025-2026", date(2025, 8, 14), date(2026, 6, 11)),
+        ),
+        languages=(
+            ("es", 48),
+            ("en", 38),
+            ("ko", 3.2),
+            ("hy", 3),
+            ("tl", 2),
+            ("zh-hans", 1.5),
+            ("vi", 1.2),
+            ("ru", 1),
+            ("zh-hant", 0.8),
+            ("ar", 0.8),
+            ("other", 0.5),
+        ),
         english_home_races=(
-            ("hispanic", 45), ("black", 20), ("white", 18), ("asian", 8), ("two_or_more", 5),
-            ("pacific_islander", 1), ("american_indian", 0.5), ("unknown", 2.5),
+            ("hispanic", 45),
+            ("black", 20),
+            ("white", 18),
+            ("asian", 8),
+            ("two_or_more", 5),
+            ("pacific_islander", 1),
+            ("american_indian", 0.5),
+            ("unknown", 2.5),
         ),
         el_rate=0.35,
         rates={**_COMMON_RATES, "homeless": 0.03, "gifted": 0.09, "socioeconomically_disadvantaged": 0.70},
@@ -263,9 +323,18 @@ SPECS: tuple[DistrictSpec, ...] = (
         areas=(("ela", 0.15, 0.05), ("math", 0.15, 0.05), ("behavior", 0.10, 0.03)),
         top_tier=3,
         teacher_grade=7,
-        cities=(("Los Angeles", "90011"), ("Los Angeles", "90033"), ("Los Angeles", "90026"),
-                ("Los Angeles", "90006"), ("Van Nuys", "91405"), ("North Hollywood", "91601"),
-                ("Sun Valley", "91352"), ("San Pedro", "90731"), ("Wilmington", "90744"), ("Reseda", "91335")),
+        cities=(
+            ("Los Angeles", "90011"),
+            ("Los Angeles", "90033"),
+            ("Los Angeles", "90026"),
+            ("Los Angeles", "90006"),
+            ("Van Nuys", "91405"),
+            ("North Hollywood", "91601"),
+            ("Sun Valley", "91352"),
+            ("San Pedro", "90731"),
+            ("Wilmington", "90744"),
+            ("Reseda", "91335"),
+        ),
         area_codes=("213", "323", "818", "310", "747"),
         screening={
             "ela": "multiple measures: ELA below standard",
@@ -277,12 +346,38 @@ SPECS: tuple[DistrictSpec, ...] = (
 )
 SPEC_BY_SLUG = {spec.slug: spec for spec in SPECS}
 
-PLACES_A = ("Oak", "Cedar", "Maple", "Willow", "Aspen", "Birch", "Pine", "Hickory", "Laurel", "Magnolia",
-            "Sycamore", "Juniper", "Poplar", "Chestnut", "Dogwood", "Redbud", "Cypress", "Elm", "Alder", "Linden")
+PLACES_A = (
+    "Oak",
+    "Cedar",
+    "Maple",
+    "Willow",
+    "Aspen",
+    "Birch",
+    "Pine",
+    "Hickory",
+    "Laurel",
+    "Magnolia",
+    "Sycamore",
+    "Juniper",
+    "Poplar",
+    "Chestnut",
+    "Dogwood",
+    "Redbud",
+    "Cypress",
+    "Elm",
+    "Alder",
+    "Linden",
+)
 PLACES_B = ("Ridge", "Creek", "Hollow", "Valley", "Park", "Springs", "Meadow", "Grove", "Heights", "Crossing")
 SCHOOL_KINDS = {
-    (0, 2): "Primary School", (3, 5): "Elementary School", (0, 5): "Elementary School", (0, 8): "School",
-    (6, 8): "Middle School", (9, 12): "High School", (6, 12): "Span School", (0, 12): "Academy",
+    (0, 2): "Primary School",
+    (3, 5): "Elementary School",
+    (0, 5): "Elementary School",
+    (0, 8): "School",
+    (6, 8): "Middle School",
+    (9, 12): "High School",
+    (6, 12): "Span School",
+    (0, 12): "Academy",
 }
 
 # --- Names ------------------------------------------------------------------------------------
@@ -361,16 +456,20 @@ HISPANIC = NamePool(
 )
 KOREAN = NamePool(
     female=_split("Seo-yeon, Ji-woo, Ha-eun, Min-seo, Soo-ah, Ji-yoo, Yuna, Chae-won, Da-eun, Eun-ji, Hye-jin, Su-bin"),
-    male=_split("Min-jun, Seo-jun, Do-yoon, Ye-jun, Si-woo, Ha-joon, Ji-ho, Joon-young, Hyun-woo, Jae-won, "
-                "Dong-hyun, Tae-yang"),
-    last=_split("Kim, Lee, Park, Choi, Jung, Kang, Cho, Yoon, Jang, Lim, Han, Oh, Seo, Shin, Kwon, Hwang, Ahn, "
-                "Song, Yoo, Hong"),
+    male=_split(
+        "Min-jun, Seo-jun, Do-yoon, Ye-jun, Si-woo, Ha-joon, Ji-ho, Joon-young, Hyun-woo, Jae-won, Dong-hyun, Tae-yang"
+    ),
+    last=_split(
+        "Kim, Lee, Park, Choi, Jung, Kang, Cho, Yoon, Jang, Lim, Han, Oh, Seo, Shin, Kwon, Hwang, Ahn, Song, Yoo, Hong"
+    ),
 )
 CHINESE = NamePool(
     female=_split("Mei, Xinyi, Yutong, Zihan, Yuxi, Jiayi, Ruoxi, Wen, Lin, Hui, Ka-ling, Hoi-yan, Wing"),
     male=_split("Hao, Yichen, Zihao, Junjie, Haoran, Yuxuan, Wei, Jun, Ming, Zhiyuan, Tianyu, Ka-ho, Chun-kit"),
-    last=_split("Wang, Li, Zhang, Liu, Chen, Yang, Huang, Zhao, Wu, Zhou, Xu, Sun, Ma, Zhu, Hu, Guo, Lin, He, "
-                "Gao, Luo, Wong, Chan, Leung, Lam, Cheung, Ng"),
+    last=_split(
+        "Wang, Li, Zhang, Liu, Chen, Yang, Huang, Zhao, Wu, Zhou, Xu, Sun, Ma, Zhu, Hu, Guo, Lin, He, "
+        "Gao, Luo, Wong, Chan, Leung, Lam, Cheung, Ng"
+    ),
 )
 VIETNAMESE = NamePool(
     female=_split("Linh, Ngọc, Thảo, Anh, Mai, Trang, Hương, Vy, Nhi, Khánh, Thu, Hà"),
@@ -378,71 +477,116 @@ VIETNAMESE = NamePool(
     last=_split("Nguyễn, Trần, Lê, Phạm, Hoàng, Phan, Vũ, Đặng, Bùi, Đỗ, Hồ, Ngô, Dương, Lý"),
 )
 FILIPINO = NamePool(
-    female=_split("Angelica, Kristine, Princess, Jasmine, Althea, Bea, Andrea, Nicole, Czarina, Mary Grace, "
-                  "Maricel, Joy"),
-    male=_split("Mark Anthony, John Paul, Jerome, Carlo, Paolo, Miguel, Rafael, Joshua, Christian, Angelo, "
-                "Jericho, Emmanuel"),
-    last=_split("Santos, Reyes, Cruz, Bautista, Ocampo, Garcia, Mendoza, Torres, Villanueva, Ramos, Aquino, "
-                "Dela Cruz, Navarro, Castillo, Manalo, Domingo, Pascual, Soriano"),
+    female=_split(
+        "Angelica, Kristine, Princess, Jasmine, Althea, Bea, Andrea, Nicole, Czarina, Mary Grace, Maricel, Joy"
+    ),
+    male=_split(
+        "Mark Anthony, John Paul, Jerome, Carlo, Paolo, Miguel, Rafael, Joshua, Christian, Angelo, Jericho, Emmanuel"
+    ),
+    last=_split(
+        "Santos, Reyes, Cruz, Bautista, Ocampo, Garcia, Mendoza, Torres, Villanueva, Ramos, Aquino, "
+        "Dela Cruz, Navarro, Castillo, Manalo, Domingo, Pascual, Soriano"
+    ),
 )
 ARMENIAN = NamePool(
     female=_split("Ani, Anahit, Mariam, Nare, Lilit, Arpi, Tatev, Sona, Gayane, Lusine, Nairi, Talin"),
     male=_split("Aram, Armen, Davit, Hayk, Tigran, Narek, Gevorg, Aren, Vahe, Levon, Raffi, Sevak"),
-    last=_split("Petrosyan, Hakobyan, Sargsyan, Grigoryan, Harutyunyan, Khachatryan, Karapetyan, Gevorgyan, "
-                "Avetisyan, Mkrtchyan, Hovhannisyan, Vardanyan, Manukyan, Ghazaryan, Babayan, Sarkisian, "
-                "Kazarian, Derderian"),
+    last=_split(
+        "Petrosyan, Hakobyan, Sargsyan, Grigoryan, Harutyunyan, Khachatryan, Karapetyan, Gevorgyan, "
+        "Avetisyan, Mkrtchyan, Hovhannisyan, Vardanyan, Manukyan, Ghazaryan, Babayan, Sarkisian, "
+        "Kazarian, Derderian"
+    ),
 )
 RUSSIAN = NamePool(
     female=_split("Anastasia, Sofia, Maria, Daria, Polina, Alina, Ekaterina, Viktoria, Ksenia, Yulia, Vera, Oksana"),
     male=_split("Alexander, Dmitri, Maxim, Ivan, Artyom, Mikhail, Nikita, Kirill, Andrei, Sergei, Pavel, Yaroslav"),
-    last=_split("Ivanov, Smirnov, Kuznetsov, Popov, Vasiliev, Petrov, Sokolov, Mikhailov, Novikov, Fedorov, "
-                "Morozov, Volkov, Orlov, Lebedev, Kovalenko, Bondarenko, Shevchenko, Tkachenko"),
+    last=_split(
+        "Ivanov, Smirnov, Kuznetsov, Popov, Vasiliev, Petrov, Sokolov, Mikhailov, Novikov, Fedorov, "
+        "Morozov, Volkov, Orlov, Lebedev, Kovalenko, Bondarenko, Shevchenko, Tkachenko"
+    ),
     feminine_last=True,
 )
 ARABIC = NamePool(
     female=_split("Fatima, Mariam, Layla, Noor, Aisha, Yasmin, Huda, Salma, Zainab, Amira, Hana, Rania"),
     male=_split("Mohammed, Ahmed, Omar, Ali, Yousef, Khalid, Hassan, Ibrahim, Karim, Adam, Mustafa, Tariq"),
-    last=_split("Haddad, Nasser, Khalil, Saleh, Hamdan, Mansour, Abboud, Darwish, Farah, Hussein, Jaber, "
-                "Mahmoud, Qasim, Rahman, Sabbagh, Shaheen, Youssef, Al-Amin, Bakr"),
+    last=_split(
+        "Haddad, Nasser, Khalil, Saleh, Hamdan, Mansour, Abboud, Darwish, Farah, Hussein, Jaber, "
+        "Mahmoud, Qasim, Rahman, Sabbagh, Shaheen, Youssef, Al-Amin, Bakr"
+    ),
 )
 HAITIAN = NamePool(
     female=_split("Nadège, Mirlande, Wideline, Fabienne, Roseline, Guerline, Daphnée, Stéphanie, Naïka, Bethanie"),
     male=_split("Jean, Wilner, Frantz, Jean-Pierre, Fritznel, Ricardo, Stanley, Widlin, Kervens, Jameson"),
-    last=_split("Joseph, Pierre, Jean-Louis, Charles, Louis, Baptiste, Desir, François, Célestin, Dorvil, "
-                "Étienne, Toussaint, Valcourt"),
+    last=_split(
+        "Joseph, Pierre, Jean-Louis, Charles, Louis, Baptiste, Desir, François, Célestin, Dorvil, "
+        "Étienne, Toussaint, Valcourt"
+    ),
 )
 OTHER = NamePool(  # Somali, Nepali/Bhutanese, Bosnian: communities the four regions resettled
     female=_split("Hodan, Ayaan, Fadumo, Sabina, Amina, Sita, Anjali, Selma, Lejla, Pema, Asha, Emina"),
     male=_split("Abdi, Mohamed, Hamza, Bishal, Suraj, Emir, Adnan, Tenzin, Liban, Dzenan, Prakash, Faisal"),
-    last=_split("Abdullahi, Warsame, Farah, Omar, Gurung, Tamang, Rai, Hodžić, Begić, Kovačević, Mahamed, Thapa, "
-                "Adan, Subedi"),
+    last=_split(
+        "Abdullahi, Warsame, Farah, Omar, Gurung, Tamang, Rai, Hodžić, Begić, Kovačević, Mahamed, Thapa, Adan, Subedi"
+    ),
 )
 POOL_BY_LANGUAGE = {
-    "en": GENERAL, "es": HISPANIC, "ko": KOREAN, "zh-hans": CHINESE, "zh-hant": CHINESE, "vi": VIETNAMESE,
-    "tl": FILIPINO, "hy": ARMENIAN, "ru": RUSSIAN, "ar": ARABIC, "ht": HAITIAN, "other": OTHER,
+    "en": GENERAL,
+    "es": HISPANIC,
+    "ko": KOREAN,
+    "zh-hans": CHINESE,
+    "zh-hant": CHINESE,
+    "vi": VIETNAMESE,
+    "tl": FILIPINO,
+    "hy": ARMENIAN,
+    "ru": RUSSIAN,
+    "ar": ARABIC,
+    "ht": HAITIAN,
+    "other": OTHER,
 }
 ASIAN_POOLS = (KOREAN, CHINESE, VIETNAMESE, FILIPINO)
 ADULT = NamePool(  # guardians of English-speaking homes: names of parents' generation
-    female=_split("Jennifer, Jessica, Amanda, Sarah, Melissa, Nicole, Stephanie, Heather, Elizabeth, Amy, "
-                  "Rebecca, Crystal, Michelle, Tiffany, Rachel, Kimberly, Lisa, Angela, Erin, Laura, Tanisha, "
-                  "Latoya, Keisha, Ebony, Brittany, Megan, Danielle, Courtney"),
-    male=_split("Michael, Christopher, Matthew, Joshua, David, James, Daniel, Robert, John, Joseph, Jason, "
-                "Justin, Andrew, Ryan, William, Brian, Brandon, Jonathan, Kevin, Eric, Marcus, Terrell, Derrick, "
-                "Jamal, Travis, Dustin, Cody, Jeremy"),
+    female=_split(
+        "Jennifer, Jessica, Amanda, Sarah, Melissa, Nicole, Stephanie, Heather, Elizabeth, Amy, "
+        "Rebecca, Crystal, Michelle, Tiffany, Rachel, Kimberly, Lisa, Angela, Erin, Laura, Tanisha, "
+        "Latoya, Keisha, Ebony, Brittany, Megan, Danielle, Courtney"
+    ),
+    male=_split(
+        "Michael, Christopher, Matthew, Joshua, David, James, Daniel, Robert, John, Joseph, Jason, "
+        "Justin, Andrew, Ryan, William, Brian, Brandon, Jonathan, Kevin, Eric, Marcus, Terrell, Derrick, "
+        "Jamal, Travis, Dustin, Cody, Jeremy"
+    ),
     last=GENERAL.last,
 )
 ADULT_HISPANIC = NamePool(
-    female=_split("María, Guadalupe, Rosa, Ana, Verónica, Claudia, Leticia, Patricia, Adriana, Elena, Silvia, "
-                  "Maribel"),
+    female=_split("María, Guadalupe, Rosa, Ana, Verónica, Claudia, Leticia, Patricia, Adriana, Elena, Silvia, Maribel"),
     male=_split("José, Juan, Luis, Jorge, Carlos, Francisco, Miguel, Jesús, Ramón, Roberto, Alfredo, Raúl"),
     last=HISPANIC.last,
 )
 NICKNAMES = {
-    "Alexander": "Alex", "Elizabeth": "Liz", "Benjamin": "Ben", "Nicholas": "Nick", "Katherine": "Kate",
-    "Christopher": "Chris", "Matthew": "Matt", "Samuel": "Sam", "Theodore": "Teddy", "Margaret": "Maggie",
-    "Josephine": "Josie", "Gabriel": "Gabe", "Jonathan": "Jon", "William": "Will", "Abigail": "Abby",
-    "Alexandra": "Sasha", "Anastasia": "Nastya", "Francisco": "Paco", "Guadalupe": "Lupe", "Mohammed": "Mo",
-    "Ekaterina": "Katya", "Mark Anthony": "Mark", "John Paul": "JP", "María José": "Majo",
+    "Alexander": "Alex",
+    "Elizabeth": "Liz",
+    "Benjamin": "Ben",
+    "Nicholas": "Nick",
+    "Katherine": "Kate",
+    "Christopher": "Chris",
+    "Matthew": "Matt",
+    "Samuel": "Sam",
+    "Theodore": "Teddy",
+    "Margaret": "Maggie",
+    "Josephine": "Josie",
+    "Gabriel": "Gabe",
+    "Jonathan": "Jon",
+    "William": "Will",
+    "Abigail": "Abby",
+    "Alexandra": "Sasha",
+    "Anastasia": "Nastya",
+    "Francisco": "Paco",
+    "Guadalupe": "Lupe",
+    "Mohammed": "Mo",
+    "Ekaterina": "Katya",
+    "Mark Anthony": "Mark",
+    "John Paul": "JP",
+    "María José": "Majo",
 }
 ENGLISH_NAMES_FOR_PREFERRED = _split("Kevin, Grace, Daniel, Lily, Eric, Sarah, Jason, Amy, Andy, Annie, Tony, Emily")
 
@@ -662,8 +806,19 @@ def _guardians(rng: random.Random, spec: DistrictSpec, student: StudentRow, seri
         relations = ["foster_parent"]
     else:
         roll = rng.random()
-        first = ("mother" if roll < 0.55 else "father" if roll < 0.78 else "grandparent" if roll < 0.87
-                 else "guardian" if roll < 0.94 else "relative" if roll < 0.97 else "parent")
+        first = (
+            "mother"
+            if roll < 0.55
+            else "father"
+            if roll < 0.78
+            else "grandparent"
+            if roll < 0.87
+            else "guardian"
+            if roll < 0.94
+            else "relative"
+            if roll < 0.97
+            else "parent"
+        )
         relations = [first]
         if first in ("mother", "father", "parent") and rng.random() < 0.6:
             relations.append({"mother": "father", "father": "mother"}.get(first, "parent"))
@@ -683,12 +838,22 @@ def _guardians(rng: random.Random, spec: DistrictSpec, student: StudentRow, seri
         if rng.random() < 0.85:
             domain = ("example.com", "example.net", "example.org")[rng.randrange(3)]
             email = f"{_ascii(first)}.{_ascii(last)}{serial % 1000 + i}@{domain}"
-        rows.append(GuardianRow(
-            first_name=first, last_name=last, relationship=relation, preferred_language=preferred, email=email,
-            phone=_phone(rng, spec), address_line1=line1, address_line2=line2, city=city, postal_code=zip_code,
-            receives_notices=i == 0 or (lives_with and rng.random() < 0.9) or rng.random() < 0.5,
-            lives_with_student=lives_with,
-        ))
+        rows.append(
+            GuardianRow(
+                first_name=first,
+                last_name=last,
+                relationship=relation,
+                preferred_language=preferred,
+                email=email,
+                phone=_phone(rng, spec),
+                address_line1=line1,
+                address_line2=line2,
+                city=city,
+                postal_code=zip_code,
+                receives_notices=i == 0 or (lives_with and rng.random() < 0.9) or rng.random() < 0.5,
+                lives_with_student=lives_with,
+            )
+        )
     return rows
 
 
@@ -701,8 +866,9 @@ def _flags(rng: random.Random, spec: DistrictSpec, language: str, race: str, gra
     el = _chance(rng, min(el_rate, 0.95))
     sel = False
     if spec.standard_english_learners and not el and language == "en":
-        sel = _chance(rng, {"black": 0.55, "hispanic": 0.3, "pacific_islander": 0.3,
-                            "american_indian": 0.3}.get(race, 0.05))
+        sel = _chance(
+            rng, {"black": 0.55, "hispanic": 0.3, "pacific_islander": 0.3, "american_indian": 0.3}.get(race, 0.05)
+        )
     swd = _chance(rng, rates["disability_iep"])
     s504 = not swd and _chance(rng, rates["section_504"] / (1 - rates["disability_iep"]))
     homeless = _chance(rng, rates["homeless"])
@@ -710,13 +876,20 @@ def _flags(rng: random.Random, spec: DistrictSpec, language: str, race: str, gra
     sed = homeless or foster or _chance(rng, max(rates["socioeconomically_disadvantaged"], 0.85 if el else 0))
     gifted = _chance(rng, rates["gifted"] * (0.3 if swd else 0.4 if el else 1.0))
     return {
-        "english_learner": el, "standard_english_learner": sel, "disability_iep": swd, "section_504": s504,
-        "foster": foster, "homeless": homeless, "socioeconomically_disadvantaged": sed, "gifted": gifted,
+        "english_learner": el,
+        "standard_english_learner": sel,
+        "disability_iep": swd,
+        "section_504": s504,
+        "foster": foster,
+        "homeless": homeless,
+        "socioeconomically_disadvantaged": sed,
+        "gifted": gifted,
     }
 
 
-def _previous_school(rng: random.Random, schools: list[SchoolTemplate], current: SchoolTemplate,
-                     grade: int) -> SchoolTemplate | None:
+def _previous_school(
+    rng: random.Random, schools: list[SchoolTemplate], current: SchoolTemplate, grade: int
+) -> SchoolTemplate | None:
     if current.grade_low <= grade <= current.grade_high:
         return current
     feeders = [s for s in schools if s.grade_low <= grade <= s.grade_high]
@@ -734,7 +907,7 @@ def _place_tiers(rng: random.Random, spec: DistrictSpec, students: list[StudentR
     students carry history (a Tier 2 placement that preceded Tier 3, or one
     that ended last year when the student met the goal).
     """
-    (current_name, start, _end), (_prev_name, prev_start, prev_end) = spec.years[0], spec.years[1]
+    (_current_name, start, _end), (_prev_name, prev_start, prev_end) = spec.years[0], spec.years[1]
     for area, tier2_share, tier3_share in spec.areas:
         ranked = sorted(students, key=lambda s: -s.risk[area])
         n3 = round(len(ranked) * tier3_share)
@@ -747,13 +920,19 @@ def _place_tiers(rng: random.Random, spec: DistrictSpec, students: list[StudentR
             fall = max(start + timedelta(days=rng.randrange(35, 65)), student.entry_date + timedelta(days=10))
             if tier == 3:
                 if spec.top_tier == 4 and student.flags["disability_iep"] and rng.random() < 0.5:
-                    student.placements.append(PlacementRow(
-                        area, 4, fall, None, "Referred to the Committee on Special Education; IEP services (Tier 4)"))
+                    student.placements.append(
+                        PlacementRow(
+                            area, 4, fall, None, "Referred to the Committee on Special Education; IEP services (Tier 4)"
+                        )
+                    )
                     continue
                 if has_history and rng.random() < 0.4:
                     earlier = prev_start + timedelta(days=rng.randrange(40, 200))
-                    student.placements.append(PlacementRow(
-                        area, 2, earlier, fall - timedelta(days=1), f"{_season(earlier)} {earlier.year} {screening}"))
+                    student.placements.append(
+                        PlacementRow(
+                            area, 2, earlier, fall - timedelta(days=1), f"{_season(earlier)} {earlier.year} {screening}"
+                        )
+                    )
                     reason = "Not responding to Tier 2 (level and rate of improvement below criterion)"
                 else:
                     reason = f"{_season(fall)} {fall.year} {screening}, well below"
@@ -771,8 +950,7 @@ def _place_tiers(rng: random.Random, spec: DistrictSpec, students: list[StudentR
                 student.placements.append(PlacementRow(area, 2, begun, ended, reason))
 
 
-def _build_students(rng: random.Random, spec: DistrictSpec, schools: list[SchoolTemplate],
-                    n: int) -> list[StudentRow]:
+def _build_students(rng: random.Random, spec: DistrictSpec, schools: list[SchoolTemplate], n: int) -> list[StudentRow]:
     (current_year, start, _end), (previous_year, prev_start, prev_end) = spec.years[0], spec.years[1]
     school_pick = _Picker([(s, s.grade_high - s.grade_low + 1) for s in schools])
     language_pick = _Picker(spec.languages)
@@ -801,9 +979,14 @@ def _build_students(rng: random.Random, spec: DistrictSpec, schools: list[School
         elif pool in ASIAN_POOLS and language != "tl" and rng.random() < 0.25:
             preferred = rng.choice(ENGLISH_NAMES_FOR_PREFERRED)
         flags = _flags(rng, spec, language, race, grade)
-        general = (rng.gauss(0, 1) + 0.9 * flags["disability_iep"] + 0.5 * flags["english_learner"]
-                   + 0.3 * flags["socioeconomically_disadvantaged"] + 0.3 * flags["homeless"]
-                   - 1.2 * flags["gifted"])
+        general = (
+            rng.gauss(0, 1)
+            + 0.9 * flags["disability_iep"]
+            + 0.5 * flags["english_learner"]
+            + 0.3 * flags["socioeconomically_disadvantaged"]
+            + 0.3 * flags["homeless"]
+            - 1.2 * flags["gifted"]
+        )
         risk = {area: 0.7 * general + 0.7 * rng.gauss(0, 1) for area in area_names}
 
         previous = None
@@ -817,10 +1000,21 @@ def _build_students(rng: random.Random, spec: DistrictSpec, schools: list[School
         else:
             entry = start
         student = StudentRow(
-            local_id=f"{spec.id_prefix}{100001 + i}", state_id=_state_id(rng, spec.state), school=school.code,
-            grade=grade, first_name=first, middle_name=middle, last_name=last, preferred_name=preferred,
-            birth_date=_birth_date(rng, grade, start), gender=gender, race_ethnicity=race, home_language=language,
-            entry_date=entry, flags=flags, risk=risk,
+            local_id=f"{spec.id_prefix}{100001 + i}",
+            state_id=_state_id(rng, spec.state),
+            school=school.code,
+            grade=grade,
+            first_name=first,
+            middle_name=middle,
+            last_name=last,
+            preferred_name=preferred,
+            birth_date=_birth_date(rng, grade, start),
+            gender=gender,
+            race_ethnicity=race,
+            home_language=language,
+            entry_date=entry,
+            flags=flags,
+            risk=risk,
         )
         student.enrollments.append(EnrollmentRow(current_year, school.code, grade, max(start, entry), None))
         if previous is not None:
@@ -839,8 +1033,9 @@ def _staff_name(rng: random.Random, spec: DistrictSpec, language_pick: _Picker) 
     return _person(rng, ADULT, gender)
 
 
-def _build_staff(rng: random.Random, spec: DistrictSpec, schools: list[SchoolTemplate],
-                 students: list[StudentRow]) -> tuple[list[StaffRow], dict]:
+def _build_staff(
+    rng: random.Random, spec: DistrictSpec, schools: list[SchoolTemplate], students: list[StudentRow]
+) -> tuple[list[StaffRow], dict]:
     language_pick = _Picker(spec.languages)
     counters: dict[str, int] = {}
     staff: list[StaffRow] = []
@@ -914,8 +1109,9 @@ def _build_staff(rng: random.Random, spec: DistrictSpec, schools: list[SchoolTem
     for school_codes, members in caseloads:
         want = rng.randint(40, 50)
         if len(members) < want:
-            watch = sorted((s for code in school_codes for s in by_school.get(code, [])),
-                           key=lambda s: -max(s.risk.values()))
+            watch = sorted(
+                (s for code in school_codes for s in by_school.get(code, [])), key=lambda s: -max(s.risk.values())
+            )
             for student in watch:
                 if len(members) >= want:
                     break
@@ -926,9 +1122,9 @@ def _build_staff(rng: random.Random, spec: DistrictSpec, schools: list[SchoolTem
         add(Role.INTERVENTION_SPECIALIST, school_codes, main=i == 0, caseload=[s.local_id for s in members])
 
     for i in range(0, len(codes), 4):
-        add(Role.PSYCHOLOGIST, codes[i:i + 4], main=i == 0)
+        add(Role.PSYCHOLOGIST, codes[i : i + 4], main=i == 0)
     for i in range(0, len(codes), 2):
-        add(Role.COUNSELOR, codes[i:i + 2], main=i == 0)
+        add(Role.COUNSELOR, codes[i : i + 2], main=i == 0)
     return staff, principal_of
 
 
@@ -945,9 +1141,14 @@ def build_district(spec: DistrictSpec, n_students: int, seed: int = DEFAULT_SEED
 def login_table() -> list[dict]:
     """The demo logins: one per role and district (demo data only)."""
     return [
-        {"username": f"{short}.{spec.suffix}", "role": str(role.label), "district": spec.name,
-         "password": DEMO_PASSWORD}
-        for spec in SPECS for role, short in ROLE_LOGINS
+        {
+            "username": f"{short}.{spec.suffix}",
+            "role": str(role.label),
+            "district": spec.name,
+            "password": DEMO_PASSWORD,
+        }
+        for spec in SPECS
+        for role, short in ROLE_LOGINS
     ]
 
 
@@ -977,11 +1178,21 @@ def _users(plan: DistrictPlan, password_hash: str) -> dict[str, User]:
         row = wanted[user.username]
         user.first_name, user.last_name = row.first_name, row.last_name
         user.password, user.is_active = password_hash, True
-    User.objects.bulk_update(list(existing.values()), ["first_name", "last_name", "password", "is_active"],
-                             batch_size=BATCH)
+    User.objects.bulk_update(
+        list(existing.values()), ["first_name", "last_name", "password", "is_active"], batch_size=BATCH
+    )
     User.objects.bulk_create(
-        [User(username=row.username, email=row.email, first_name=row.first_name, last_name=row.last_name,
-              password=password_hash) for name, row in wanted.items() if name not in existing],
+        [
+            User(
+                username=row.username,
+                email=row.email,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                password=password_hash,
+            )
+            for name, row in wanted.items()
+            if name not in existing
+        ],
         batch_size=BATCH,
     )
     # Staff of an earlier, bigger build of this district that this one no longer has.
@@ -1001,9 +1212,17 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             for name, first, last in spec.years
         }
         schools = School.objects.bulk_create(
-            [School(district=district, name=t.name, code=t.code, grade_low=t.grade_low, grade_high=t.grade_high,
-                    address=f"{t.name}, {spec.cities[i % len(spec.cities)][0]}, {spec.state}")
-             for i, t in enumerate(plan.schools)],
+            [
+                School(
+                    district=district,
+                    name=t.name,
+                    code=t.code,
+                    grade_low=t.grade_low,
+                    grade_high=t.grade_high,
+                    address=f"{t.name}, {spec.cities[i % len(spec.cities)][0]}, {spec.state}",
+                )
+                for i, t in enumerate(plan.schools)
+            ],
             batch_size=BATCH,
         )
         school = {s.code: s for s in schools}
@@ -1016,44 +1235,87 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             batch_size=BATCH,
         )
         MembershipSchool.objects.bulk_create(
-            [MembershipSchool(district=district, membership=m, school=school[code])
-             for m, row in zip(memberships, plan.staff) for code in row.schools],
+            [
+                MembershipSchool(district=district, membership=m, school=school[code])
+                for m, row in zip(memberships, plan.staff, strict=False)
+                for code in row.schools
+            ],
             batch_size=BATCH,
         )
 
         students = Student.objects.bulk_create(
-            [Student(district_id=district.pk, school_id=school[r.school].pk, local_id=r.local_id, state_id=r.state_id,
-                     first_name=r.first_name, middle_name=r.middle_name, last_name=r.last_name,
-                     preferred_name=r.preferred_name, birth_date=r.birth_date, grade=r.grade, gender=r.gender,
-                     race_ethnicity=r.race_ethnicity, home_language=r.home_language, entry_date=r.entry_date,
-                     **r.flags)
-             for r in plan.students],
+            [
+                Student(
+                    district_id=district.pk,
+                    school_id=school[r.school].pk,
+                    local_id=r.local_id,
+                    state_id=r.state_id,
+                    first_name=r.first_name,
+                    middle_name=r.middle_name,
+                    last_name=r.last_name,
+                    preferred_name=r.preferred_name,
+                    birth_date=r.birth_date,
+                    grade=r.grade,
+                    gender=r.gender,
+                    race_ethnicity=r.race_ethnicity,
+                    home_language=r.home_language,
+                    entry_date=r.entry_date,
+                    **r.flags,
+                )
+                for r in plan.students
+            ],
             batch_size=BATCH,
         )
         if any(s.pk is None for s in students):  # a backend that cannot return ids from bulk inserts
             ids = dict(Student.objects.filter(district=district).values_list("local_id", "pk"))
             for s in students:
                 s.pk = ids[s.local_id]
-        pairs = list(zip(students, plan.students))
+        pairs = list(zip(students, plan.students, strict=False))
 
         Guardian.objects.bulk_create(
-            [Guardian(district_id=district.pk, student_id=s.pk, state=spec.state, **{
-                f: getattr(g, f) for f in GuardianRow.__slots__})
-             for s, r in pairs for g in r.guardians],
+            [
+                Guardian(
+                    district_id=district.pk,
+                    student_id=s.pk,
+                    state=spec.state,
+                    **{f: getattr(g, f) for f in GuardianRow.__slots__},
+                )
+                for s, r in pairs
+                for g in r.guardians
+            ],
             batch_size=BATCH,
         )
         Enrollment.objects.bulk_create(
-            [Enrollment(district_id=district.pk, student_id=s.pk, school_id=school[e.school].pk,
-                        school_year_id=years[e.year].pk,
-                        grade=e.grade, start_date=e.start_date, end_date=e.end_date)
-             for s, r in pairs for e in r.enrollments],
+            [
+                Enrollment(
+                    district_id=district.pk,
+                    student_id=s.pk,
+                    school_id=school[e.school].pk,
+                    school_year_id=years[e.year].pk,
+                    grade=e.grade,
+                    start_date=e.start_date,
+                    end_date=e.end_date,
+                )
+                for s, r in pairs
+                for e in r.enrollments
+            ],
             batch_size=BATCH,
         )
         TierPlacement.objects.bulk_create(
-            [TierPlacement(district_id=district.pk, student_id=s.pk, area=p.area, tier=p.tier,
-                           start_date=p.start_date, end_date=p.end_date, reason=p.reason,
-                           decided_by_id=users[plan.principal_of[r.school]].pk)
-             for s, r in pairs for p in r.placements],
+            [
+                TierPlacement(
+                    district_id=district.pk,
+                    student_id=s.pk,
+                    area=p.area,
+                    tier=p.tier,
+                    start_date=p.start_date,
+                    end_date=p.end_date,
+                    reason=p.reason,
+                    decided_by_id=users[plan.principal_of[r.school]].pk,
+                )
+                for s, r in pairs
+                for p in r.placements
+            ],
             batch_size=BATCH,
         )
 
@@ -1078,24 +1340,32 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
                 continue
             user_id = users[row.username].pk
             grants.extend(
-                StudentUserObjectPermission(district_id=district.pk, user_id=user_id, permission=view_student,
-                                            content_object_id=pk)
+                StudentUserObjectPermission(
+                    district_id=district.pk, user_id=user_id, permission=view_student, content_object_id=pk
+                )
                 for pk in sorted(set(ids))
             )
         StudentUserObjectPermission.objects.bulk_create(grants, batch_size=BATCH)
 
         counts = {
-            "schools": len(schools), "staff": len(plan.staff), "students": len(students),
+            "schools": len(schools),
+            "staff": len(plan.staff),
+            "students": len(students),
             "guardians": sum(len(r.guardians) for r in plan.students),
             "enrollments": sum(len(r.enrollments) for r in plan.students),
-            "placements": sum(len(r.placements) for r in plan.students), "grants": len(grants),
+            "placements": sum(len(r.placements) for r in plan.students),
+            "grants": len(grants),
         }
         # The district's built-in policy preset, in force since the earlier school year
         # (kept if a version exists already: versions are never rewritten).
         if not PolicyVersion.objects.filter(district=district).exists():
-            policy_version_create(district=district, actor=users[f"{SHORT[Role.DISTRICT_ADMIN]}.{spec.suffix}"],
-                                  data=preset_data(spec.slug), effective_from=spec.years[-1][1],
-                                  note="Demo district: the built-in preset.")
+            policy_version_create(
+                district=district,
+                actor=users[f"{SHORT[Role.DISTRICT_ADMIN]}.{spec.suffix}"],
+                data=preset_data(spec.slug),
+                effective_from=spec.years[-1][1],
+                note="Demo district: the built-in preset.",
+            )
         # The school calendar (breaks, holidays) before anything that counts school days.
         seed_calendars(district)
         # Groups, plans, a year to date of logged sessions and weekly probes.
@@ -1103,8 +1373,7 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         # The district dashboard's effectiveness snapshot (normally the nightly job).
         evaluations_refresh(district=district)
-        audit(district=district, actor=None, verb="demo.seed", obj=district,
-              changes={"seed": plan.seed, **counts})
+        audit(district=district, actor=None, verb="demo.seed", obj=district, changes={"seed": plan.seed, **counts})
     return counts
 
 
@@ -1125,8 +1394,9 @@ def _student_count(district: District) -> int:
         return Student.objects.filter(district=district).count()
 
 
-def seed_demo(*, sizes: dict[str, int] | None = None, scale: float = 1.0, reset: bool = False,
-              seed: int = DEFAULT_SEED, log=None) -> list[DistrictResult]:
+def seed_demo(
+    *, sizes: dict[str, int] | None = None, scale: float = 1.0, reset: bool = False, seed: int = DEFAULT_SEED, log=None
+) -> list[DistrictResult]:
     """Create the four demo districts; leave existing ones alone unless `reset`.
 
     `sizes` maps a district slug to an exact student count (`--students`);
@@ -1146,9 +1416,7 @@ def seed_demo(*, sizes: dict[str, int] | None = None, scale: float = 1.0, reset:
         have = _student_count(district) if district is not None else 0
         if district is not None and have and not reset:
             if spec.slug in sizes and have != n:
-                raise DemoError(
-                    f"{spec.slug} already has {have} students; run with --reset to rebuild it with {n}."
-                )
+                raise DemoError(f"{spec.slug} already has {have} students; run with --reset to rebuild it with {n}.")
             todo.append((spec, have, district, "kept"))
         else:
             todo.append((spec, n, district, "rebuilt" if district is not None else "created"))
@@ -1166,8 +1434,9 @@ def seed_demo(*, sizes: dict[str, int] | None = None, scale: float = 1.0, reset:
         plan = build_district(spec, n, seed)
         with transaction.atomic():
             if district is None:
-                district = district_create(name=spec.name, slug=spec.slug, state=spec.state,
-                                           timezone_name=spec.timezone)
+                district = district_create(
+                    name=spec.name, slug=spec.slug, state=spec.state, timezone_name=spec.timezone
+                )
             else:
                 with tenant_context(district):
                     _purge(district)

@@ -4,6 +4,7 @@ bulk inserts whatever the size, so a 50,000-student district seeds in seconds.
 
 Deterministic: the same district slug and date give the same data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,18 +13,29 @@ from collections import defaultdict
 
 from interventions.library.seed import library_seed
 from interventions.models import (
-    Attendance, Intervention, InterventionGroup, InterventionSession, Plan, PlanMeasure, PlanPhase, Probe,
+    Attendance,
+    Intervention,
+    InterventionGroup,
+    InterventionSession,
+    Plan,
+    PlanMeasure,
+    PlanPhase,
+    Probe,
     TierPlacement,
 )
 from mtss.calendars.selectors import non_instructional_by_school
 from mtss.models import District, Membership, MembershipSchool, Role, School
 from mtss.selectors import policy_document
 from mtss.tenancy import tenant_context
-from students.models import Student, StudentUserObjectPermission
+from students.models import StudentUserObjectPermission
 
 BATCH = 5000
-MEASURES = {"reading": ("R-CBM words read correctly", 40, 1.4), "ela": ("Maze correct responses", 12, 0.45),
-            "math": ("M-COMP points", 18, 0.7), "behavior": ("Daily behavior card %", 55, 1.5)}
+MEASURES = {
+    "reading": ("R-CBM words read correctly", 40, 1.4),
+    "ela": ("Maze correct responses", 12, 0.45),
+    "math": ("M-COMP points", 18, 0.7),
+    "behavior": ("Daily behavior card %", 55, 1.5),
+}
 DEFAULT_MEASURE = ("Progress probe", 30, 1.0)
 # The weekdays a group meets for N sessions a week (0 = Monday), spread over the week.
 MEETING_DAYS = {1: (2,), 2: (1, 3), 3: (0, 2, 4), 4: (0, 1, 2, 3), 5: (0, 1, 2, 3, 4)}
@@ -76,8 +88,11 @@ def _dosage(policy, tier: int) -> tuple[dict, int | None]:
             if dosage.sessions_per_week:
                 schedule.update(sessions_per_week=float(dosage.sessions_per_week))
             elif dosage.sessions_per_cycle and dosage.cycle_days:
-                schedule.update(sessions_per_week=None, sessions_per_cycle=int(dosage.sessions_per_cycle),
-                                cycle_days=dosage.cycle_days)
+                schedule.update(
+                    sessions_per_week=None,
+                    sessions_per_cycle=int(dosage.sessions_per_cycle),
+                    cycle_days=dosage.cycle_days,
+                )
             schedule["minutes_per_session"] = dosage.minutes_per_session
     return schedule, limit
 
@@ -94,20 +109,31 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
     with tenant_context(district):
         _, policy = policy_document(district=district, as_of=as_of)
         placements = list(
-            TierPlacement.objects.filter(district=district, end_date__isnull=True, tier__in=[2, 3],
-                                         start_date__lte=as_of - dt.timedelta(days=14))
+            TierPlacement.objects.filter(
+                district=district, end_date__isnull=True, tier__in=[2, 3], start_date__lte=as_of - dt.timedelta(days=14)
+            )
             .values_list("pk", "student_id", "area", "tier", "start_date", "student__school_id")
-            .order_by("student_id", "area"))
+            .order_by("student_id", "area")
+        )
         if not placements:
             return {"plans": 0}
         library = _library(district, {(row[2], row[3]) for row in placements})
-        specialists = set(Membership.objects.filter(district=district, role=Role.INTERVENTION_SPECIALIST, is_active=True)
-                          .values_list("user_id", flat=True))
-        caseload = dict(StudentUserObjectPermission.objects.filter(district=district, user_id__in=specialists)
-                        .values_list("content_object_id", "user_id"))
+        specialists = set(
+            Membership.objects.filter(district=district, role=Role.INTERVENTION_SPECIALIST, is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        caseload = dict(
+            StudentUserObjectPermission.objects.filter(district=district, user_id__in=specialists).values_list(
+                "content_object_id", "user_id"
+            )
+        )
         school_specialist = {}
-        for school_id, user_id in (MembershipSchool.objects.filter(district=district, membership__user_id__in=specialists)
-                                   .values_list("school_id", "membership__user_id").order_by("school_id", "membership__user_id")):
+        for school_id, user_id in (
+            MembershipSchool.objects.filter(district=district, membership__user_id__in=specialists)
+            .values_list("school_id", "membership__user_id")
+            .order_by("school_id", "membership__user_id")
+        ):
             school_specialist.setdefault(school_id, user_id)
         principals = dict(School.objects.filter(district=district).values_list("pk", "principal_id"))
 
@@ -124,43 +150,81 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
             schedule, limit = _dosage(policy, tier)
             size = max(1, min(limit or 4, 5))
             for index in range(0, len(rows), size):
-                chunk = rows[index:index + size]
-                group_rows.append(InterventionGroup(
-                    district=district, school_id=school_id, provider_id=provider, area=area, tier=tier,
-                    meeting_days=list(MEETING_DAYS[min(5, _weekly(schedule))]),
-                    name=f"{area.title()} T{tier} · group {index // size + 1}",
-                    intervention=(library.get((area, tier)) or [None])[index // size % max(1, len(library.get((area, tier)) or [None]))],
-                    **schedule))
+                chunk = rows[index : index + size]
+                group_rows.append(
+                    InterventionGroup(
+                        district=district,
+                        school_id=school_id,
+                        provider_id=provider,
+                        area=area,
+                        tier=tier,
+                        meeting_days=list(MEETING_DAYS[min(5, _weekly(schedule))]),
+                        name=f"{area.title()} T{tier} · group {index // size + 1}",
+                        intervention=(library.get((area, tier)) or [None])[
+                            index // size % max(1, len(library.get((area, tier)) or [None]))
+                        ],
+                        **schedule,
+                    )
+                )
                 members_of.append(chunk)
         groups = InterventionGroup.objects.bulk_create(group_rows, batch_size=BATCH)
 
         plans, phases, probes = [], [], []
         growth: dict[int, float] = {}
         plan_meta = []
-        for group, chunk in zip(groups, members_of):
-            for placement_id, student_id, area, tier, start, school_id in chunk:
+        for group, chunk in zip(groups, members_of, strict=False):
+            for placement_id, student_id, area, tier, start, _school_id in chunk:
                 measure, base_mean, typical = MEASURES.get(area, DEFAULT_MEASURE)
                 base = round(rng.gauss(base_mean, base_mean * 0.15), 0)
                 goal_date = start + dt.timedelta(weeks=18)
                 intervention = group.intervention or (library.get((area, tier)) or [None])[0]
-                plans.append(Plan(
-                    district=district, student_id=student_id, placement_id=placement_id, area=area, tier=tier,
-                    intervention=intervention, provider_id=group.provider_id, group=group, start_date=start,
-                    expected_end_date=goal_date, goal_measure=measure, goal_target=round(base + typical * 18 * 1.2, 1),
-                    goal_target_date=goal_date, sessions_per_week=group.sessions_per_week,
-                    sessions_per_cycle=group.sessions_per_cycle, cycle_days=group.cycle_days,
-                    minutes_per_session=group.minutes_per_session))
+                plans.append(
+                    Plan(
+                        district=district,
+                        student_id=student_id,
+                        placement_id=placement_id,
+                        area=area,
+                        tier=tier,
+                        intervention=intervention,
+                        provider_id=group.provider_id,
+                        group=group,
+                        start_date=start,
+                        expected_end_date=goal_date,
+                        goal_measure=measure,
+                        goal_target=round(base + typical * 18 * 1.2, 1),
+                        goal_target_date=goal_date,
+                        sessions_per_week=group.sessions_per_week,
+                        sessions_per_cycle=group.sessions_per_cycle,
+                        cycle_days=group.cycle_days,
+                        minutes_per_session=group.minutes_per_session,
+                    )
+                )
                 # Most students respond; some barely move (non-responders for the agenda).
                 plan_meta.append((base, typical * rng.choice([1.6, 1.3, 1.1, 0.9, 0.4, 0.1])))
         plans = Plan.objects.bulk_create(plans, batch_size=BATCH)
-        for plan, (base, slope) in zip(plans, plan_meta):
+        for plan, (base, slope) in zip(plans, plan_meta, strict=False):
             growth[plan.pk] = slope
-            phases.append(PlanPhase(district=district, plan=plan, number=1, start_date=plan.start_date,
-                                    intervention_id=plan.intervention_id, goal_target=plan.goal_target,
-                                    goal_target_date=plan.goal_target_date))
+            phases.append(
+                PlanPhase(
+                    district=district,
+                    plan=plan,
+                    number=1,
+                    start_date=plan.start_date,
+                    intervention_id=plan.intervention_id,
+                    goal_target=plan.goal_target,
+                    goal_target_date=plan.goal_target_date,
+                )
+            )
             for back in (3, 2, 1):
-                probes.append(Probe(district=district, plan=plan, date=plan.start_date - dt.timedelta(days=back),
-                                    score=max(0, round(base + rng.gauss(0, 3), 0)), is_baseline=True))
+                probes.append(
+                    Probe(
+                        district=district,
+                        plan=plan,
+                        date=plan.start_date - dt.timedelta(days=back),
+                        score=max(0, round(base + rng.gauss(0, 3), 0)),
+                        is_baseline=True,
+                    )
+                )
         PlanPhase.objects.bulk_create(phases, batch_size=BATCH)
 
         # A second, behaviour measure for some reading plans (LAUSD's "multiple measures of
@@ -170,27 +234,41 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
             if plan.area in ("reading", "ela") and index % 6 == 0:
                 card, card_base, card_growth = MEASURES["behavior"]
                 start_score = round(rng.gauss(card_base, 6), 0)
-                extra_measures.append(PlanMeasure(district=district, plan=plan, measure=card,
-                                                  goal_target=min(100.0, round(start_score + card_growth * 18, 0)),
-                                                  goal_target_date=plan.goal_target_date))
+                extra_measures.append(
+                    PlanMeasure(
+                        district=district,
+                        plan=plan,
+                        measure=card,
+                        goal_target=min(100.0, round(start_score + card_growth * 18, 0)),
+                        goal_target_date=plan.goal_target_date,
+                    )
+                )
                 extra_meta.append((start_score, card_growth * rng.choice([1.3, 1.0, 0.6, 0.1])))
         extra_measures = PlanMeasure.objects.bulk_create(extra_measures, batch_size=BATCH)
-        card_of = {m.plan_id: (m, meta) for m, meta in zip(extra_measures, extra_meta)}
+        card_of = {m.plan_id: (m, meta) for m, meta in zip(extra_measures, extra_meta, strict=False)}
         for measure, (start_score, _) in card_of.values():
             for back in (3, 2, 1):
-                probes.append(Probe(district=district, plan_id=measure.plan_id, measure=measure, is_baseline=True,
-                                    date=measure.plan.start_date - dt.timedelta(days=back),
-                                    score=max(0, min(100, round(start_score + rng.gauss(0, 4), 0)))))
+                probes.append(
+                    Probe(
+                        district=district,
+                        plan_id=measure.plan_id,
+                        measure=measure,
+                        is_baseline=True,
+                        date=measure.plan.start_date - dt.timedelta(days=back),
+                        score=max(0, min(100, round(start_score + rng.gauss(0, 4), 0))),
+                    )
+                )
 
         # Sessions: the group's meeting days that are school days (the district's calendar:
         # no session on a holiday or break), from the earliest plan start to yesterday;
         # today's sessions are left for the provider to log.
         by_group = defaultdict(list)
-        for plan, (base, _) in zip(plans, plan_meta):
+        for plan, (base, _) in zip(plans, plan_meta, strict=False):
             by_group[plan.group_id].append((plan, base))
         earliest = min(p.start_date for p in plans)
-        closed = non_instructional_by_school(district=district, school_ids={g.school_id for g in groups},
-                                             start=earliest, end=as_of)
+        closed = non_instructional_by_school(
+            district=district, school_ids={g.school_id for g in groups}, start=earliest, end=as_of
+        )
         session_rows, session_members = [], []
         for group in groups:
             members = by_group[group.pk]
@@ -205,16 +283,28 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                     offset = position
                     roll = rng.random()
                     kind = "cancelled" if roll < 0.03 else "provider_absent" if roll < 0.05 else "held"
-                    minutes = 0 if kind != "held" else (group.minutes_per_session if rng.random() > 0.1
-                                                        else max(5, group.minutes_per_session - 10))
-                    session_rows.append(InterventionSession(district=district, group=group, provider_id=group.provider_id,
-                                                            logged_by_id=group.provider_id,
-                                                            date=when, minutes=minutes))
+                    minutes = (
+                        0
+                        if kind != "held"
+                        else (
+                            group.minutes_per_session if rng.random() > 0.1 else max(5, group.minutes_per_session - 10)
+                        )
+                    )
+                    session_rows.append(
+                        InterventionSession(
+                            district=district,
+                            group=group,
+                            provider_id=group.provider_id,
+                            logged_by_id=group.provider_id,
+                            date=when,
+                            minutes=minutes,
+                        )
+                    )
                     session_members.append((kind, [(p, b) for p, b in members if p.start_date <= when], offset == 0))
                 day += dt.timedelta(days=7)
         sessions = InterventionSession.objects.bulk_create(session_rows, batch_size=BATCH)
         attendance = []
-        for session, (kind, members, probe_day) in zip(sessions, session_members):
+        for session, (kind, members, probe_day) in zip(sessions, session_members, strict=False):
             for plan, base in members:
                 if kind != "held":
                     status = kind
@@ -224,14 +314,33 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                 if probe_day and status == "present":
                     weeks = (session.date - plan.start_date).days / 7
                     score = base + growth[plan.pk] * weeks + rng.gauss(0, 2.5)
-                    probes.append(Probe(district=district, plan=plan, session=session, date=session.date,
-                                        score=max(0, round(score, 0))))
+                    probes.append(
+                        Probe(
+                            district=district,
+                            plan=plan,
+                            session=session,
+                            date=session.date,
+                            score=max(0, round(score, 0)),
+                        )
+                    )
                     if plan.pk in card_of:
                         measure, (start_score, card_slope) = card_of[plan.pk]
                         card = start_score + card_slope * weeks + rng.gauss(0, 4)
-                        probes.append(Probe(district=district, plan=plan, measure=measure, date=session.date,
-                                            score=max(0, min(100, round(card, 0)))))
+                        probes.append(
+                            Probe(
+                                district=district,
+                                plan=plan,
+                                measure=measure,
+                                date=session.date,
+                                score=max(0, min(100, round(card, 0))),
+                            )
+                        )
         Attendance.objects.bulk_create(attendance, batch_size=BATCH)
         Probe.objects.bulk_create(probes, batch_size=BATCH)
-        return {"groups": len(groups), "plans": len(plans), "sessions": len(sessions),
-                "attendance": len(attendance), "probes": len(probes)}
+        return {
+            "groups": len(groups),
+            "plans": len(plans),
+            "sessions": len(sessions),
+            "attendance": len(attendance),
+            "probes": len(probes),
+        }

@@ -17,6 +17,7 @@ The scores go through the real import pipeline (screening.services.scores_import
 ImportRun "Demo fall screening"), so their risk levels come from the district policy
 exactly as an import's do. Deterministic: the same district slug gives the same data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,10 @@ from screening.services import catalog_ensure, scores_import, windows_default
 from students.models import Student
 
 ILLUSTRATIVE_NAME = "Illustrative norms (synthetic, demo only)"
-ILLUSTRATIVE_SOURCE = ("Made up by demo/screening.py for the demo; not any publisher's norms. "
-                       "Published norm tables are not shipped (RULES.md 2.1).")
+ILLUSTRATIVE_SOURCE = (
+    "Made up by demo/screening.py for the demo; not any publisher's norms. "
+    "Published norm tables are not shipped (RULES.md 2.1)."
+)
 PERCENTILES = (10, 25, 50, 75, 90)
 SEASON_STEP = {"fall": 0.0, "winter": 0.5, "spring": 1.0}  # share of a year's growth
 # measure key -> (fall median at grade 0, gain per grade, standard deviation as a share of the median plus a floor)
@@ -50,8 +53,16 @@ SYNTHETIC = {
     "map-math": (145.0, 9.5, (0.06, 2.0)),
 }
 # Which catalog measure the demo uses for a policy measure, first that applies.
-PREFERENCE = ("map-reading", "map-math", "aimsweb-rcbm", "aimsweb-maze", "aimsweb-early-literacy",
-              "star-early-literacy", "star-reading", "star-math")
+PREFERENCE = (
+    "map-reading",
+    "map-math",
+    "aimsweb-rcbm",
+    "aimsweb-maze",
+    "aimsweb-early-literacy",
+    "star-early-literacy",
+    "star-reading",
+    "star-math",
+)
 FALLBACK = "map-reading"
 GRADES = range(0, 13)
 _normal = NormalDist()
@@ -77,25 +88,54 @@ def _norm_tables(district: District) -> int:
     for key, measure in sorted(measures.items()):
         for kind in (NormTable.Kind.PERCENTILE, NormTable.Kind.CUT_SCORE):
             table, _ = NormTable.objects.update_or_create(
-                district=district, measure=measure, kind=kind, norm=NormTable.Norm.NATIONAL,
-                defaults={"name": f"{ILLUSTRATIVE_NAME}: {measure.name}", "source": ILLUSTRATIVE_SOURCE,
-                          "illustrative": True})
+                district=district,
+                measure=measure,
+                kind=kind,
+                norm=NormTable.Norm.NATIONAL,
+                defaults={
+                    "name": f"{ILLUSTRATIVE_NAME}: {measure.name}",
+                    "source": ILLUSTRATIVE_SOURCE,
+                    "illustrative": True,
+                },
+            )
             NormPoint.objects.filter(district=district, table=table).delete()
             grades = measure.grades or list(GRADES)
             points = []
             for grade in grades:
                 for season in SEASON_STEP:
                     if kind == NormTable.Kind.PERCENTILE:
-                        points.extend(NormPoint(district=district, table=table, grade=grade, season=season,
-                                                percentile=p, score=synthetic_score(key, grade, season, p))
-                                      for p in PERCENTILES)
+                        points.extend(
+                            NormPoint(
+                                district=district,
+                                table=table,
+                                grade=grade,
+                                season=season,
+                                percentile=p,
+                                score=synthetic_score(key, grade, season, p),
+                            )
+                            for p in PERCENTILES
+                        )
                     else:
-                        points.append(NormPoint(district=district, table=table, grade=grade, season=season,
-                                                score=synthetic_score(key, grade, season, 10),
-                                                label="well below benchmark (illustrative)"))
-                        points.append(NormPoint(district=district, table=table, grade=grade, season=season,
-                                                score=synthetic_score(key, grade, season, 25),
-                                                label="below benchmark (illustrative)"))
+                        points.append(
+                            NormPoint(
+                                district=district,
+                                table=table,
+                                grade=grade,
+                                season=season,
+                                score=synthetic_score(key, grade, season, 10),
+                                label="well below benchmark (illustrative)",
+                            )
+                        )
+                        points.append(
+                            NormPoint(
+                                district=district,
+                                table=table,
+                                grade=grade,
+                                season=season,
+                                score=synthetic_score(key, grade, season, 25),
+                                label="below benchmark (illustrative)",
+                            )
+                        )
             NormPoint.objects.bulk_create(points, batch_size=5000)
             made += 1
     return made
@@ -132,8 +172,10 @@ def seed_screening(*, district: District, as_of: dt.date) -> dict:
     rng = random.Random(f"{district.slug}-screening")
     with tenant_context(district):
         catalog_ensure(district=district)
-        year = (SchoolYear.objects.filter(district=district, start_date__lte=as_of).order_by("-start_date").first()
-                or SchoolYear.objects.filter(district=district).order_by("start_date").first())
+        year = (
+            SchoolYear.objects.filter(district=district, start_date__lte=as_of).order_by("-start_date").first()
+            or SchoolYear.objects.filter(district=district).order_by("start_date").first()
+        )
         if year is None:
             return {"screening_scores": 0}
         windows_default(district=district, actor=None, school_year=year)
@@ -147,10 +189,14 @@ def seed_screening(*, district: District, as_of: dt.date) -> dict:
         plan = _plan_measures(policy, measures)
         tiers: dict[tuple[int, str], int] = {}
         for student_id, area, tier in TierPlacement.objects.filter(
-                district=district, end_date__isnull=True).values_list("student_id", "area", "tier"):
+            district=district, end_date__isnull=True
+        ).values_list("student_id", "area", "tier"):
             tiers[(student_id, area)] = max(tier, tiers.get((student_id, area), 0))
-        students = list(Student.objects.filter(district=district, exit_date__isnull=True, entry_date__lte=last_day)
-                        .values_list("pk", "grade", "entry_date").order_by("pk"))
+        students = list(
+            Student.objects.filter(district=district, exit_date__isnull=True, entry_date__lte=last_day)
+            .values_list("pk", "grade", "entry_date")
+            .order_by("pk")
+        )
 
     def records():
         for number, (student_id, grade, entry) in enumerate(students):
@@ -179,15 +225,27 @@ def seed_screening(*, district: District, as_of: dt.date) -> dict:
                 vendor_percentile = key.startswith(("map-", "star-")) or method == "category"
                 category = ""
                 if method == "category":
-                    category = ("low cohort" if percentile < 25 else "middle cohort" if percentile < 75
-                                else "high cohort")
-                yield ScoreRecord("demo", number, student_pk=student_id, student_column="student", measure=measure.key,
-                                  measure_column="measure", test_date=day, date_column="date", score=score,
-                                  score_column="score", percentile=round(percentile) if vendor_percentile else None,
-                                  category=category)
+                    category = (
+                        "low cohort" if percentile < 25 else "middle cohort" if percentile < 75 else "high cohort"
+                    )
+                yield ScoreRecord(
+                    "demo",
+                    number,
+                    student_pk=student_id,
+                    student_column="student",
+                    measure=measure.key,
+                    measure_column="measure",
+                    test_date=day,
+                    date_column="date",
+                    score=score,
+                    score_column="score",
+                    percentile=round(percentile) if vendor_percentile else None,
+                    category=category,
+                )
 
-    scores_import(district=district, actor=None, format="demo", records=records(),
-                        file_name="Demo fall screening (synthetic)")
+    scores_import(
+        district=district, actor=None, format="demo", records=records(), file_name="Demo fall screening (synthetic)"
+    )
     with tenant_context(district):
         queued = ReviewItem.objects.filter(district=district, window=window).count()
         total = Score.objects.filter(district=district, window=window).count()

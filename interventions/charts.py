@@ -16,6 +16,7 @@ Every colour has at least 4.5:1 contrast on white.
 Output is deterministic (no random ids): every id starts with ``id_prefix`` so
 several charts can share a page.
 """
+
 from __future__ import annotations
 
 import math
@@ -278,8 +279,9 @@ def _star(cx: float, cy: float, r: float) -> str:
 # --------------------------------------------------------------------------- chart
 
 
-def progress_chart_svg(data: ChartData, *, width: int = 720, height: int = 320, lang: str = "en",
-                       id_prefix: str = "chart") -> str:
+def progress_chart_svg(
+    data: ChartData, *, width: int = 720, height: int = 320, lang: str = "en", id_prefix: str = "chart"
+) -> str:
     """Render ``data`` as a standalone, accessible SVG string."""
     with _Tr(lang) as tr:
         return _render(data, width, height, tr, _safe_prefix(id_prefix))
@@ -290,13 +292,14 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
     height = max(int(height), 160)
     base_pts = _clean(data.baseline_points)
     pts = _clean(data.points)
-    phases = sorted(((d, str(lbl or "")) for d, lbl in (data.phases or []) if isinstance(d, date)),
-                    key=lambda p: p[0])
+    phases = sorted(((d, str(lbl or "")) for d, lbl in (data.phases or []) if isinstance(d, date)), key=lambda p: p[0])
     goal = data.goal if data.goal and isinstance(data.goal[0], date) and _finite(data.goal[1]) else None
-    aim = data.aim_line if data.aim_line and all(
-        isinstance(p[0], date) and _finite(p[1]) for p in data.aim_line) else None
-    trend = data.trend if data.trend and all(
-        isinstance(p[0], date) and _finite(p[1]) for p in data.trend) else None
+    aim = (
+        data.aim_line
+        if data.aim_line and all(isinstance(p[0], date) and _finite(p[1]) for p in data.aim_line)
+        else None
+    )
+    trend = data.trend if data.trend and all(isinstance(p[0], date) and _finite(p[1]) for p in data.trend) else None
     baseline = float(data.baseline) if _finite(data.baseline) else None
     cut = float(data.level_cut) if _finite(data.level_cut) else None
     down = data.direction == "down"
@@ -323,8 +326,16 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
     x_lo_o, x_span = x_lo.toordinal(), (x_hi - x_lo).days  # > 0 by construction
 
     # ---- layout ------------------------------------------------------------
-    legend_items = _legend_items(tr, bool(pts), bool(base_pts) or baseline is not None, bool(aim),
-                                 bool(trend), bool(goal), bool(phases), cut is not None)
+    legend_items = _legend_items(
+        tr,
+        bool(pts),
+        bool(base_pts) or baseline is not None,
+        bool(aim),
+        bool(trend),
+        bool(goal),
+        bool(phases),
+        cut is not None,
+    )
     legend_rows = _legend_layout(legend_items, width - 20)
     top = 10 + len(legend_rows) * 18 + 8
     left, right, bottom = 58, 18, 34
@@ -346,11 +357,14 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
     out: list[str] = []
     a = out.append
     title = data.title or tr(L_PROGRESS)
-    a(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-      f'preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{pid}-title {pid}-desc" '
-      f'id="{pid}" class="progress-chart" font-family="{_attr(FONT)}" font-size="{FS}">')
+    a(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{pid}-title {pid}-desc" '
+        f'id="{pid}" class="progress-chart" font-family="{_attr(FONT)}" font-size="{FS}">'
+    )
     a(f'<title id="{pid}-title">{_text(title)}</title>')
-    a(f'<desc id="{pid}-desc">{_text(_describe(tr, base_pts, pts, baseline, goal, trend, phases, cut, down, y_step))}</desc>')
+    description = _describe(tr, base_pts, pts, baseline, goal, trend, phases, cut, down, y_step)
+    a(f'<desc id="{pid}-desc">{_text(description)}</desc>')
     a(f'<defs><clipPath id="{pid}-plot"><rect x="{left}" y="{top}" width="{pw}" height="{ph}"/></clipPath></defs>')
     a(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
 
@@ -362,9 +376,11 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
     for d in x_ticks:
         a(f'<line x1="{_n(X(d))}" y1="{top}" x2="{_n(X(d))}" y2="{top + ph}"/>')
     a("</g>")
-    a(f'<g class="axes" stroke="{C_AXIS}" stroke-width="1">'
-      f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}"/>'
-      f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}"/></g>')
+    a(
+        f'<g class="axes" stroke="{C_AXIS}" stroke-width="1">'
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}"/>'
+        f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}"/></g>'
+    )
     a(f'<g class="y-ticks" fill="{C_TEXT}" text-anchor="end">')
     for t in y_ticks:
         a(f'<text x="{left - 6}" y="{_n(Y(t) + FS * 0.35)}">{_text(tr.num(t, y_step))}</text>')
@@ -375,22 +391,30 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
     a("</g>")
     if data.measure:
         cy = top + ph / 2
-        a(f'<text class="y-label" x="14" y="{_n(cy)}" transform="rotate(-90 14 {_n(cy)})" '
-          f'text-anchor="middle" fill="{C_TEXT}">{_text(data.measure)}</text>')
+        a(
+            f'<text class="y-label" x="14" y="{_n(cy)}" transform="rotate(-90 14 {_n(cy)})" '
+            f'text-anchor="middle" fill="{C_TEXT}">{_text(data.measure)}</text>'
+        )
 
     # ---- plot contents (clipped to the plot area) ----------------------------
     a(f'<g clip-path="url(#{pid}-plot)">')
     if cut is not None:
-        a(f'<line class="criterion-line" x1="{left}" y1="{_n(Y(cut))}" x2="{left + pw}" y2="{_n(Y(cut))}" '
-          f'stroke="{C_CRITERION}" stroke-width="1.5" stroke-dasharray="2 3"/>')
+        a(
+            f'<line class="criterion-line" x1="{left}" y1="{_n(Y(cut))}" x2="{left + pw}" y2="{_n(Y(cut))}" '
+            f'stroke="{C_CRITERION}" stroke-width="1.5" stroke-dasharray="2 3"/>'
+        )
     if base_pts and base_pts[0][0] < data.start:
         xs = X(data.start) - min(4, pw * 0.01)
-        a(f'<line class="start-line" x1="{_n(xs)}" y1="{top}" x2="{_n(xs)}" y2="{top + ph}" '
-          f'stroke="{C_PHASE}" stroke-width="1"/>')
-    for d, label in phases:
+        a(
+            f'<line class="start-line" x1="{_n(xs)}" y1="{top}" x2="{_n(xs)}" y2="{top + ph}" '
+            f'stroke="{C_PHASE}" stroke-width="1"/>'
+        )
+    for d, _label in phases:
         xp = X(d) - 2
-        a(f'<line class="phase-line" x1="{_n(xp)}" y1="{top}" x2="{_n(xp)}" y2="{top + ph}" '
-          f'stroke="{C_PHASE}" stroke-width="1.5" stroke-dasharray="7 4"/>')
+        a(
+            f'<line class="phase-line" x1="{_n(xp)}" y1="{top}" x2="{_n(xp)}" y2="{top + ph}" '
+            f'stroke="{C_PHASE}" stroke-width="1.5" stroke-dasharray="7 4"/>'
+        )
     if baseline is not None:
         x0 = X(base_pts[0][0]) if base_pts else X(data.start)
         x1 = X(data.start)
@@ -398,16 +422,22 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
             x1 = X(base_pts[-1][0])
         if x1 - x0 < 14:
             x0 = x1 - 14
-        a(f'<line class="baseline-median" x1="{_n(x0)}" y1="{_n(Y(baseline))}" x2="{_n(x1)}" '
-          f'y2="{_n(Y(baseline))}" stroke="{C_BASELINE}" stroke-width="2"/>')
+        a(
+            f'<line class="baseline-median" x1="{_n(x0)}" y1="{_n(Y(baseline))}" x2="{_n(x1)}" '
+            f'y2="{_n(Y(baseline))}" stroke="{C_BASELINE}" stroke-width="2"/>'
+        )
     if aim:
         (d0, s0), (d1, s1) = aim
-        a(f'<line class="aim-line" x1="{_n(X(d0))}" y1="{_n(Y(s0))}" x2="{_n(X(d1))}" y2="{_n(Y(s1))}" '
-          f'stroke="{C_AIM}" stroke-width="2" stroke-dasharray="8 5"/>')
+        a(
+            f'<line class="aim-line" x1="{_n(X(d0))}" y1="{_n(Y(s0))}" x2="{_n(X(d1))}" y2="{_n(Y(s1))}" '
+            f'stroke="{C_AIM}" stroke-width="2" stroke-dasharray="8 5"/>'
+        )
     if trend:
         (d0, s0), (d1, s1) = trend
-        a(f'<line class="trend-line" x1="{_n(X(d0))}" y1="{_n(Y(s0))}" x2="{_n(X(d1))}" y2="{_n(Y(s1))}" '
-          f'stroke="{C_TREND}" stroke-width="2.5"/>')
+        a(
+            f'<line class="trend-line" x1="{_n(X(d0))}" y1="{_n(Y(s0))}" x2="{_n(X(d1))}" y2="{_n(Y(s1))}" '
+            f'stroke="{C_TREND}" stroke-width="2.5"/>'
+        )
 
     # Progress probes: joined within a phase, broken at each phase change.
     coords = _spread(pts, X, Y)
@@ -415,7 +445,7 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
         segments: list[list[tuple[float, float]]] = [[]]
         bounds = [d for d, _ in phases]
         k = 0
-        for (d, _), xy in zip(pts, coords):
+        for (d, _), xy in zip(pts, coords, strict=False):
             nk = sum(1 for b in bounds if b <= d)
             if nk != k and segments[-1]:
                 segments.append([])
@@ -424,8 +454,10 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
         a(f'<g class="progress" stroke="{C_PROGRESS}" fill="{C_PROGRESS}">')
         for seg in segments:
             if len(seg) > 1:
-                a(f'<polyline class="progress-line" fill="none" stroke-width="1.5" '
-                  f'points="{" ".join(f"{_n(x)},{_n(y)}" for x, y in seg)}"/>')
+                a(
+                    f'<polyline class="progress-line" fill="none" stroke-width="1.5" '
+                    f'points="{" ".join(f"{_n(x)},{_n(y)}" for x, y in seg)}"/>'
+                )
         for x, y in coords:
             a(f'<circle class="progress-point" cx="{_n(x)}" cy="{_n(y)}" r="3.5" stroke="#ffffff" stroke-width="0.8"/>')
         a("</g>")
@@ -439,14 +471,18 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
     # Markers and labels drawn unclipped so they stay whole at the plot edges.
     if goal:
         gx, gy = X(goal[0]), Y(goal[1])
-        a(f'<polygon class="goal-marker" points="{_star(gx, gy, 8)}" fill="{C_GOAL}" stroke="#ffffff" '
-          f'stroke-width="1"/>')
+        a(
+            f'<polygon class="goal-marker" points="{_star(gx, gy, 8)}" fill="{C_GOAL}" stroke="#ffffff" '
+            f'stroke-width="1"/>'
+        )
         label = f"{tr(L_GOAL)} {tr.num(float(goal[1]))}"
         lw = len(label) * FS * CHAR_W
         lx, anchor = (gx - 11, "end") if gx + 11 + lw > width - 2 else (gx + 11, "start")
         ly = gy - 6 if gy - 6 - FS > top - 4 else gy + FS + 4
-        a(f'<text class="goal-label" x="{_n(lx)}" y="{_n(ly)}" text-anchor="{anchor}" fill="{C_GOAL}" '
-          f'font-weight="bold">{_text(label)}</text>')
+        a(
+            f'<text class="goal-label" x="{_n(lx)}" y="{_n(ly)}" text-anchor="{anchor}" fill="{C_GOAL}" '
+            f'font-weight="bold">{_text(label)}</text>'
+        )
     row_ends: list[float] = []  # phase labels close together go on successive rows
     for d, label in phases:
         if label:
@@ -455,14 +491,20 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
             if row == len(row_ends):
                 row_ends.append(0.0)
             row_ends[row] = lx + len(label) * (FS - 1) * CHAR_W
-            a(f'<text class="phase-label" x="{_n(lx)}" y="{_n(top + FS + 1 + row * (FS + 2))}" fill="{C_PHASE}" '
-              f'font-size="{FS - 1}">{_text(label)}</text>')
+            a(
+                f'<text class="phase-label" x="{_n(lx)}" y="{_n(top + FS + 1 + row * (FS + 2))}" fill="{C_PHASE}" '
+                f'font-size="{FS - 1}">{_text(label)}</text>'
+            )
     if cut is not None:
-        a(f'<text class="criterion-label" x="{left + pw - 3}" y="{_n(Y(cut) - 4)}" text-anchor="end" '
-          f'fill="{C_CRITERION}" font-size="{FS - 1}">{_text(tr.num(cut))}</text>')
+        a(
+            f'<text class="criterion-label" x="{left + pw - 3}" y="{_n(Y(cut) - 4)}" text-anchor="end" '
+            f'fill="{C_CRITERION}" font-size="{FS - 1}">{_text(tr.num(cut))}</text>'
+        )
     if not pts:
-        a(f'<text class="empty-note" x="{_n(left + pw / 2)}" y="{_n(top + ph / 2)}" text-anchor="middle" '
-          f'fill="{C_PHASE}" font-style="italic">{_text(tr(L_NO_DATA))}</text>')
+        a(
+            f'<text class="empty-note" x="{_n(left + pw / 2)}" y="{_n(top + ph / 2)}" text-anchor="middle" '
+            f'fill="{C_PHASE}" font-style="italic">{_text(tr(L_NO_DATA))}</text>'
+        )
 
     # ---- legend ------------------------------------------------------------
     a('<g class="legend">')
@@ -494,8 +536,12 @@ def _spread(points: list[Point], X, Y) -> list[tuple[float, float]]:
 
 def _legend_items(tr: _Tr, progress, baseline, aim, trend, goal, phase, criterion) -> list[tuple[str, str]]:
     items = [
-        ("progress", L_PROGRESS, progress), ("baseline", L_BASELINE, baseline), ("aim", L_AIM, aim),
-        ("trend", L_TREND, trend), ("goal", L_GOAL, goal), ("phase", L_PHASE, phase),
+        ("progress", L_PROGRESS, progress),
+        ("baseline", L_BASELINE, baseline),
+        ("aim", L_AIM, aim),
+        ("trend", L_TREND, trend),
+        ("goal", L_GOAL, goal),
+        ("phase", L_PHASE, phase),
         ("criterion", L_CRITERION, criterion),
     ]
     return [(kind, tr(label)) for kind, label, shown in items if shown]
@@ -519,33 +565,49 @@ def _legend_glyph(kind: str, x: float, y: float) -> str:
     x0, x1, xm = _n(x), _n(x + 22), _n(x + 11)
     ys = _n(y)
     if kind == "progress":
-        return (f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_PROGRESS}" stroke-width="1.5"/>'
-                # a path, not <circle>: every <circle> in the chart is a progress probe
-                f'<path d="M{_n(x + 7.5)},{ys} a3.5,3.5 0 1,0 7,0 a3.5,3.5 0 1,0 -7,0 z" fill="{C_PROGRESS}"/>')
+        return (
+            f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_PROGRESS}" stroke-width="1.5"/>'
+            # a path, not <circle>: every <circle> in the chart is a progress probe
+            f'<path d="M{_n(x + 7.5)},{ys} a3.5,3.5 0 1,0 7,0 a3.5,3.5 0 1,0 -7,0 z" fill="{C_PROGRESS}"/>'
+        )
     if kind == "baseline":
-        return (f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_BASELINE}" stroke-width="2"/>'
-                f'<rect x="{_n(x + 7.5)}" y="{_n(y - 3.5)}" width="7" height="7" fill="#ffffff" '
-                f'stroke="{C_BASELINE}" stroke-width="1.5"/>')
+        return (
+            f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_BASELINE}" stroke-width="2"/>'
+            f'<rect x="{_n(x + 7.5)}" y="{_n(y - 3.5)}" width="7" height="7" fill="#ffffff" '
+            f'stroke="{C_BASELINE}" stroke-width="1.5"/>'
+        )
     if kind == "aim":
-        return (f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_AIM}" stroke-width="2" '
-                f'stroke-dasharray="8 5"/>')
+        return (
+            f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_AIM}" stroke-width="2" stroke-dasharray="8 5"/>'
+        )
     if kind == "trend":
         return f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_TREND}" stroke-width="2.5"/>'
     if kind == "goal":
         return f'<polygon points="{_star(x + 11, y, 7)}" fill="{C_GOAL}"/>'
     if kind == "phase":
-        return (f'<line x1="{xm}" y1="{_n(y - 7)}" x2="{xm}" y2="{_n(y + 7)}" stroke="{C_PHASE}" '
-                f'stroke-width="1.5" stroke-dasharray="4 2"/>')
-    return (f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_CRITERION}" stroke-width="1.5" '
-            f'stroke-dasharray="2 3"/>')
+        return (
+            f'<line x1="{xm}" y1="{_n(y - 7)}" x2="{xm}" y2="{_n(y + 7)}" stroke="{C_PHASE}" '
+            f'stroke-width="1.5" stroke-dasharray="4 2"/>'
+        )
+    return (
+        f'<line x1="{x0}" y1="{ys}" x2="{x1}" y2="{ys}" stroke="{C_CRITERION}" stroke-width="1.5" '
+        f'stroke-dasharray="2 3"/>'
+    )
 
 
 def _describe(tr: _Tr, base_pts, pts, baseline, goal, trend, phases, cut, down, step) -> str:
     parts = []
     if len(pts) > 1:
-        parts.append(tr(L_DESC_POINTS) % {
-            "n": len(pts), "first": tr.day(pts[0][0]), "last": tr.day(pts[-1][0]),
-            "latest": tr.num(pts[-1][1]), "date": tr.day(pts[-1][0])})
+        parts.append(
+            tr(L_DESC_POINTS)
+            % {
+                "n": len(pts),
+                "first": tr.day(pts[0][0]),
+                "last": tr.day(pts[-1][0]),
+                "latest": tr.num(pts[-1][1]),
+                "date": tr.day(pts[-1][0]),
+            }
+        )
     elif pts:
         parts.append(tr(L_DESC_ONE) % {"latest": tr.num(pts[0][1]), "date": tr.day(pts[0][0])})
     else:
@@ -558,8 +620,9 @@ def _describe(tr: _Tr, base_pts, pts, baseline, goal, trend, phases, cut, down, 
         msg = L_DESC_GOAL_DOWN if down else L_DESC_GOAL_UP
         parts.append(tr(msg) % {"value": tr.num(float(goal[1])), "date": tr.day(goal[0])})
     if trend:
-        parts.append(tr(L_DESC_TREND) % {"a": tr.num(round(float(trend[0][1]), 1)),
-                                         "b": tr.num(round(float(trend[1][1]), 1))})
+        parts.append(
+            tr(L_DESC_TREND) % {"a": tr.num(round(float(trend[0][1]), 1)), "b": tr.num(round(float(trend[1][1]), 1))}
+        )
     if phases:
         names = ", ".join(f"{lbl} ({tr.day(d)})" if lbl else tr.day(d) for d, lbl in phases)
         parts.append(tr(L_DESC_PHASES) % {"list": names})

@@ -23,6 +23,7 @@ monitoring"):
 4. none: the finding says dual discrepancy is not checked, and ``NormsInput.missing``
    says which measure and grade lack norms (the page links to the catalog).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -85,8 +86,11 @@ def _catalog_key(text: str, catalog: list[tuple[str, str, list]]) -> str | None:
     if " " in (text or "").strip():
         wanted.add(_normalise(text.split()[0]))
     wanted.discard("")
-    fitting = [key for key, name, names in catalog
-               if wanted & {_normalise(key), _normalise(name), *map(_normalise, names or [])}]
+    fitting = [
+        key
+        for key, name, names in catalog
+        if wanted & {_normalise(key), _normalise(name), *map(_normalise, names or [])}
+    ]
     if not fitting:
         # A common vendor name ("R-CBM", "Maze"): the one catalog measure whose key carries it.
         words = {word for name in wanted for word in VENDOR_NAMES.get(name, ())}
@@ -94,8 +98,9 @@ def _catalog_key(text: str, catalog: list[tuple[str, str, list]]) -> str | None:
     return fitting[0] if len(fitting) == 1 else None
 
 
-def norms_for(*, district: District, policy: PolicyDocument | None, requests: Iterable[MeasureRequest],
-              on: dt.date) -> dict[MeasureRequest, NormsInput]:
+def norms_for(
+    *, district: District, policy: PolicyDocument | None, requests: Iterable[MeasureRequest], on: dt.date
+) -> dict[MeasureRequest, NormsInput]:
     """Criteria for each request, in two queries (the catalog's measures, the norm points used)."""
     requests = list(dict.fromkeys(requests))
     if not requests:
@@ -123,8 +128,7 @@ def norms_for(*, district: District, policy: PolicyDocument | None, requests: It
     tables: dict[str, dict[str, dict]] = defaultdict(dict)
     rows = percentile_norm_rows(district=district, measure_keys=keys)
     for key, norm, name, illustrative, grade, season, percentile, score in rows:
-        entry = tables[key].setdefault(norm, {"name": name + (" (illustrative)" if illustrative else ""),
-                                              "points": []})
+        entry = tables[key].setdefault(norm, {"name": name + (" (illustrative)" if illustrative else ""), "points": []})
         entry["points"].append(NormPoint(grade, season, percentile, score))
 
     season = season_of(on)
@@ -132,20 +136,31 @@ def norms_for(*, district: District, policy: PolicyDocument | None, requests: It
     result = {}
     for request in requests:
         if request.level_cut is not None and request.growth_cut is not None:
-            result[request] = NormsInput(request.level_cut, request.growth_cut,
-                                         f"override: {request.override_reason}", override=True)
+            result[request] = NormsInput(
+                request.level_cut, request.growth_cut, f"override: {request.override_reason}", override=True
+            )
             continue
         key, table = resolved[request.measure]
         memo = (request.measure, request.grade)
         if memo not in cache:
-            cache[memo] = _cuts(key, table, tables.get(key, {}), wanted_norm, request, season, on,
-                                level_pct, growth_pct)
+            cache[memo] = _cuts(
+                key, table, tables.get(key, {}), wanted_norm, request, season, on, level_pct, growth_pct
+            )
         result[request] = cache[memo]
     return result
 
 
-def _cuts(key, table, groups: dict, wanted_norm: str, request: MeasureRequest, season: str, on: dt.date,
-          level_pct: float, growth_pct: float) -> NormsInput:
+def _cuts(
+    key,
+    table,
+    groups: dict,
+    wanted_norm: str,
+    request: MeasureRequest,
+    season: str,
+    on: dt.date,
+    level_pct: float,
+    growth_pct: float,
+) -> NormsInput:
     weeks = None
     if table is not None:
         weeks = {("fall", "winter"): table.weeks_fall_to_winter, ("winter", "spring"): table.weeks_winter_to_spring}
@@ -153,11 +168,19 @@ def _cuts(key, table, groups: dict, wanted_norm: str, request: MeasureRequest, s
     choices = [groups[wanted_norm]] if wanted_norm in groups else []
     choices += [entry for norm, entry in sorted(groups.items()) if norm != wanted_norm]
     if table is not None and table.points:
-        choices.append({"name": table.name, "points": [NormPoint(p.grade, p.season, p.percentile, p.score)
-                                                       for p in table.points]})
+        choices.append(
+            {"name": table.name, "points": [NormPoint(p.grade, p.season, p.percentile, p.score) for p in table.points]}
+        )
     for entry in choices:
-        cuts = dual_discrepancy_cuts(entry["points"], grade=request.grade, on=on, level_percentile=level_pct,
-                                     growth_percentile=growth_pct, table_name=entry["name"], weeks_between=weeks)
+        cuts = dual_discrepancy_cuts(
+            entry["points"],
+            grade=request.grade,
+            on=on,
+            level_percentile=level_pct,
+            growth_percentile=growth_pct,
+            table_name=entry["name"],
+            weeks_between=weeks,
+        )
         if cuts is not None:
             return NormsInput(cuts.level_cut, cuts.roi_cut, cuts.source)
     grade = "kindergarten" if request.grade == 0 else f"grade {request.grade}"
@@ -171,8 +194,9 @@ class CalendarInput:
     weekdays: tuple[int, ...] = WEEKDAYS
 
 
-def calendars_for(*, district: District, policy: PolicyDocument | None, school_ids: Iterable[int | None],
-                  start: dt.date, end: dt.date) -> dict[int | None, CalendarInput]:
+def calendars_for(
+    *, district: District, policy: PolicyDocument | None, school_ids: Iterable[int | None], start: dt.date, end: dt.date
+) -> dict[int | None, CalendarInput]:
     """Each school's days without school from ``start`` to ``end`` (two queries)."""
     weekdays = instructional_weekdays(policy) if policy is not None else WEEKDAYS
     days = non_instructional_by_school(district=district, school_ids=school_ids, start=start, end=end)

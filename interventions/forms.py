@@ -20,11 +20,17 @@ class SessionForm(forms.Form):
         self.members = members
         for plan in members:
             self.fields[f"att_{plan.pk}"] = forms.ChoiceField(
-                label=_("Attendance"), choices=Attendance.Status.choices, initial=Attendance.Status.PRESENT,
-                widget=forms.RadioSelect)
+                label=_("Attendance"),
+                choices=Attendance.Status.choices,
+                initial=Attendance.Status.PRESENT,
+                widget=forms.RadioSelect,
+            )
             self.fields[f"probe_{plan.pk}"] = forms.FloatField(
-                label=_("Probe score"), required=False, min_value=0,
-                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+                label=_("Probe score"),
+                required=False,
+                min_value=0,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+            )
 
     def rows(self):
         return [(plan, self[f"att_{plan.pk}"], self[f"probe_{plan.pk}"]) for plan in self.members]
@@ -33,8 +39,11 @@ class SessionForm(forms.Form):
         return {plan.pk: self.cleaned_data[f"att_{plan.pk}"] for plan in self.members}
 
     def probe_scores(self) -> dict[int, float]:
-        return {plan.pk: self.cleaned_data[f"probe_{plan.pk}"] for plan in self.members
-                if self.cleaned_data.get(f"probe_{plan.pk}") is not None}
+        return {
+            plan.pk: self.cleaned_data[f"probe_{plan.pk}"]
+            for plan in self.members
+            if self.cleaned_data.get(f"probe_{plan.pk}") is not None
+        }
 
 
 class ProbeForm(forms.Form):
@@ -59,19 +68,24 @@ class MeasureChoiceForm(forms.Form):
 class CriteriaForm(forms.Form):
     """The plan's own dual-discrepancy criteria instead of the district's norms (both, with a reason)."""
 
-    dd_level_cut = forms.FloatField(label=_("Level criterion"), required=False,
-                                    widget=forms.NumberInput(attrs={"step": "any"}))
-    dd_growth_cut = forms.FloatField(label=_("Growth criterion (per week)"), required=False,
-                                     widget=forms.NumberInput(attrs={"step": "any"}))
-    dd_override_reason = forms.CharField(label=_("Why the district's norms do not apply"), required=False,
-                                         widget=forms.Textarea(attrs={"rows": 2}))
+    dd_level_cut = forms.FloatField(
+        label=_("Level criterion"), required=False, widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    dd_growth_cut = forms.FloatField(
+        label=_("Growth criterion (per week)"), required=False, widget=forms.NumberInput(attrs={"step": "any"})
+    )
+    dd_override_reason = forms.CharField(
+        label=_("Why the district's norms do not apply"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class PlanMeasureForm(forms.ModelForm):
     baseline = forms.CharField(
-        label=_("Baseline probes"), required=False,
+        label=_("Baseline probes"),
+        required=False,
         help_text=_("One per line: date, score (the median of the first three is the baseline)."),
-        widget=forms.Textarea(attrs={"rows": 3}))
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     class Meta:
         model = PlanMeasure
@@ -86,7 +100,8 @@ class BulkProbeForm(forms.Form):
     lines = forms.CharField(
         label=_("Several probes, one per line: date, score"),
         help_text=_("For example: 2026-10-05, 52"),
-        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}))
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+    )
 
     def clean_lines(self):
         parsed, errors = [], []
@@ -113,17 +128,36 @@ class BulkProbeForm(forms.Form):
 
 class PlanForm(forms.ModelForm):
     baseline = forms.CharField(
-        label=_("Baseline probes"), required=False,
+        label=_("Baseline probes"),
+        required=False,
         help_text=_("One per line: date, score (the median of the first three is the baseline)."),
-        widget=forms.Textarea(attrs={"rows": 3}))
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     class Meta:
         model = Plan
-        fields = ["area", "tier", "intervention", "provider", "group", "sessions_per_week", "sessions_per_cycle",
-                  "cycle_days", "minutes_per_session", "start_date", "expected_end_date", "goal_measure",
-                  "goal_target", "goal_roi", "goal_target_date", "goal_direction"]
-        widgets = {name: forms.DateInput(attrs={"type": "date"})
-                   for name in ("start_date", "expected_end_date", "goal_target_date")}
+        fields = [
+            "area",
+            "tier",
+            "intervention",
+            "provider",
+            "group",
+            "sessions_per_week",
+            "sessions_per_cycle",
+            "cycle_days",
+            "minutes_per_session",
+            "start_date",
+            "expected_end_date",
+            "goal_measure",
+            "goal_target",
+            "goal_roi",
+            "goal_target_date",
+            "goal_direction",
+        ]
+        widgets = {
+            name: forms.DateInput(attrs={"type": "date"})
+            for name in ("start_date", "expected_end_date", "goal_target_date")
+        }
 
     def __init__(self, *args, district, providers, groups, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,8 +181,18 @@ class PlanForm(forms.ModelForm):
 class GroupForm(forms.ModelForm):
     class Meta:
         model = InterventionGroup
-        fields = ["name", "school", "provider", "area", "tier", "intervention", "sessions_per_week",
-                  "sessions_per_cycle", "cycle_days", "minutes_per_session"]
+        fields = [
+            "name",
+            "school",
+            "provider",
+            "area",
+            "tier",
+            "intervention",
+            "sessions_per_week",
+            "sessions_per_cycle",
+            "cycle_days",
+            "minutes_per_session",
+        ]
 
     def __init__(self, *args, district, schools, providers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,4 +208,6 @@ class GroupMemberForm(forms.Form):
     def __init__(self, *args, plans, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans
-        self.fields["plan"].label_from_instance = lambda plan: f"{plan.student.last_name}, {plan.student.display_first_name} · {plan.area} T{plan.tier}"
+        self.fields["plan"].label_from_instance = lambda plan: (
+            f"{plan.student.last_name}, {plan.student.display_first_name} · {plan.area} T{plan.tier}"
+        )

@@ -1,5 +1,6 @@
 """Interventions: the library, tier placements, groups, plans and their phases,
 delivered sessions with attendance (the fidelity record), and probes."""
+
 from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -27,8 +28,9 @@ class Intervention(DistrictOwned):
     name = models.CharField(_("name"), max_length=120)
     area = models.CharField(_("area"), max_length=40)
     tiers = models.JSONField(_("suitable tiers"), default=list, help_text=_("e.g. [2, 3]"))
-    evidence_level = models.CharField(_("evidence level"), max_length=12, choices=EvidenceLevel.choices,
-                                      default=EvidenceLevel.NOT_RATED)
+    evidence_level = models.CharField(
+        _("evidence level"), max_length=12, choices=EvidenceLevel.choices, default=EvidenceLevel.NOT_RATED
+    )
     sessions_per_week = models.FloatField(_("recommended sessions per week"), null=True, blank=True)
     minutes_per_session = models.PositiveSmallIntegerField(_("recommended minutes per session"), null=True, blank=True)
     group_size_max = models.PositiveSmallIntegerField(_("largest group"), null=True, blank=True)
@@ -56,8 +58,9 @@ class TierPlacement(DistrictOwned):
     reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The team meeting that decided it, when one did.
-    meeting = models.ForeignKey("interventions.Meeting", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="placements")
+    meeting = models.ForeignKey(
+        "interventions.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="placements"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -81,7 +84,8 @@ class Schedule(models.Model):
     sessions_per_cycle = models.PositiveSmallIntegerField(_("sessions per cycle"), null=True, blank=True)
     cycle_days = models.PositiveSmallIntegerField(_("school days per cycle"), null=True, blank=True)
     minutes_per_session = models.PositiveSmallIntegerField(
-        _("minutes per session"), validators=[MinValueValidator(1), MaxValueValidator(MAX_SESSION_MINUTES)])
+        _("minutes per session"), validators=[MinValueValidator(1), MaxValueValidator(MAX_SESSION_MINUTES)]
+    )
 
     class Meta:
         abstract = True
@@ -99,9 +103,14 @@ class Schedule(models.Model):
     def schedule_label(self) -> str:
         if self.sessions_per_cycle and self.cycle_days:
             return _("%(n)s × %(m)s min per %(d)s-day cycle") % {
-                "n": self.sessions_per_cycle, "m": self.minutes_per_session, "d": self.cycle_days}
-        return _("%(n)s × %(m)s min per week") % {"n": f"{self.sessions_per_week:g}" if self.sessions_per_week else "?",
-                                                 "m": self.minutes_per_session}
+                "n": self.sessions_per_cycle,
+                "m": self.minutes_per_session,
+                "d": self.cycle_days,
+            }
+        return _("%(n)s × %(m)s min per week") % {
+            "n": f"{self.sessions_per_week:g}" if self.sessions_per_week else "?",
+            "m": self.minutes_per_session,
+        }
 
 
 SCHEDULE_KIND_MESSAGE = _("Give sessions per week, or sessions per cycle with the cycle length (not both).")
@@ -129,8 +138,11 @@ class InterventionGroup(DistrictOwned, Schedule):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[0], name="group_schedule_kind",
-                                   violation_error_message=SCHEDULE_KIND_MESSAGE),
+            models.CheckConstraint(
+                condition=SCHEDULE_CONSTRAINTS[0],
+                name="group_schedule_kind",
+                violation_error_message=SCHEDULE_KIND_MESSAGE,
+            ),
             models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[1], name="group_minutes_range"),
         ]
         # The specialist's screens: my groups.
@@ -186,16 +198,21 @@ class Plan(DistrictOwned, Schedule):
     class Meta:
         ordering = ["-start_date", "-id"]
         constraints = [
-            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[0], name="plan_schedule_kind",
-                                   violation_error_message=SCHEDULE_KIND_MESSAGE),
+            models.CheckConstraint(
+                condition=SCHEDULE_CONSTRAINTS[0],
+                name="plan_schedule_kind",
+                violation_error_message=SCHEDULE_KIND_MESSAGE,
+            ),
             models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[1], name="plan_minutes_range"),
-            models.CheckConstraint(condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
-                                   name="plan_goal_target_or_roi"),
+            models.CheckConstraint(
+                condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False), name="plan_goal_target_or_roi"
+            ),
             models.CheckConstraint(condition=Q(expected_end_date__gt=models.F("start_date")), name="plan_dates"),
             models.CheckConstraint(
                 condition=Q(dd_level_cut__isnull=True, dd_growth_cut__isnull=True, dd_override_reason="")
                 | (Q(dd_level_cut__isnull=False, dd_growth_cut__isnull=False) & ~Q(dd_override_reason="")),
-                name="plan_dd_override_complete"),
+                name="plan_dd_override_complete",
+            ),
         ]
         indexes = [
             models.Index(fields=["district", "provider", "status"], name="plan_provider_idx"),
@@ -221,16 +238,19 @@ class PlanMeasure(DistrictOwned):
     goal_target = models.FloatField(_("goal score"), null=True, blank=True)
     goal_target_date = models.DateField(_("goal date"))
     goal_roi = models.FloatField(_("goal rate of improvement (per week)"), null=True, blank=True)
-    goal_direction = models.CharField(_("direction"), max_length=4, choices=Plan.Direction.choices,
-                                      default=Plan.Direction.UP)
+    goal_direction = models.CharField(
+        _("direction"), max_length=4, choices=Plan.Direction.choices, default=Plan.Direction.UP
+    )
     created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["plan", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
-                                   name="plan_measure_goal_target_or_roi"),
+            models.CheckConstraint(
+                condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
+                name="plan_measure_goal_target_or_roi",
+            ),
             models.UniqueConstraint(fields=["district", "plan", "measure"], name="plan_measure_unique"),
         ]
 
@@ -260,7 +280,9 @@ class PlanPhase(DistrictOwned):
 class InterventionSession(DistrictOwned):
     """One delivered (or missed) session of a group or of a one-to-one plan."""
 
-    group = models.ForeignKey(InterventionGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    group = models.ForeignKey(
+        InterventionGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="individual_sessions")
     provider = models.ForeignKey("mtss.User", on_delete=models.PROTECT, related_name="+")
     date = models.DateField(_("date"))
@@ -277,12 +299,16 @@ class InterventionSession(DistrictOwned):
                 condition=Q(group__isnull=False, plan__isnull=True) | Q(group__isnull=True, plan__isnull=False),
                 name="session_group_xor_plan",
             ),
-            models.CheckConstraint(condition=Q(minutes__gte=0, minutes__lte=MAX_SESSION_MINUTES), name="session_minutes_range"),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=0, minutes__lte=MAX_SESSION_MINUTES), name="session_minutes_range"
+            ),
             # Two people logging the same session cannot create a duplicate.
-            models.UniqueConstraint(fields=["district", "group", "date"], condition=Q(group__isnull=False),
-                                    name="one_session_per_group_day"),
-            models.UniqueConstraint(fields=["district", "plan", "date"], condition=Q(plan__isnull=False),
-                                    name="one_session_per_plan_day"),
+            models.UniqueConstraint(
+                fields=["district", "group", "date"], condition=Q(group__isnull=False), name="one_session_per_group_day"
+            ),
+            models.UniqueConstraint(
+                fields=["district", "plan", "date"], condition=Q(plan__isnull=False), name="one_session_per_plan_day"
+            ),
         ]
 
 
@@ -298,8 +324,12 @@ class Attendance(DistrictOwned):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PRESENT)
 
     # The engine's session vocabulary (mtss.rules.engine.Session.status).
-    ENGINE_STATUS = {"present": "delivered", "student_absent": "student_absent",
-                     "provider_absent": "provider_absent", "cancelled": "cancelled"}
+    ENGINE_STATUS = {
+        "present": "delivered",
+        "student_absent": "student_absent",
+        "provider_absent": "provider_absent",
+        "cancelled": "cancelled",
+    }
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district", "session", "plan"], name="attendance_unique")]
@@ -315,7 +345,9 @@ class Probe(DistrictOwned):
     is_baseline = models.BooleanField(_("baseline probe"), default=False)
     # The further measure this score is on; empty: the plan's primary measure.
     measure = models.ForeignKey(PlanMeasure, null=True, blank=True, on_delete=models.CASCADE, related_name="probes")
-    session = models.ForeignKey(InterventionSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="probes")
+    session = models.ForeignKey(
+        InterventionSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="probes"
+    )
     entered_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -325,6 +357,7 @@ class Probe(DistrictOwned):
 
 
 # --- team meetings -------------------------------------------------------------------------
+
 
 class TeamType(models.TextChoices):
     S_TEAM = "s_team", _("S-Team")
@@ -381,7 +414,9 @@ class MeetingAttendee(DistrictOwned):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     user = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    guardian = models.ForeignKey("students.Guardian", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    guardian = models.ForeignKey(
+        "students.Guardian", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     student = models.ForeignKey("students.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role"), max_length=100, blank=True)
@@ -409,8 +444,9 @@ class AgendaItem(DistrictOwned):
 
     class Meta:
         ordering = ["position", "id"]
-        constraints = [models.UniqueConstraint(fields=["district", "meeting", "student", "area"],
-                                               name="agenda_item_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "meeting", "student", "area"], name="agenda_item_unique")
+        ]
 
 
 class Decision(DistrictOwned):
@@ -433,7 +469,9 @@ class Decision(DistrictOwned):
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("decision"), max_length=20, choices=Kind.choices)
     notes = models.TextField(_("notes"), blank=True)
-    new_intervention = models.ForeignKey(Intervention, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    new_intervention = models.ForeignKey(
+        Intervention, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     new_goal_target = models.FloatField(null=True, blank=True)
     override_reason = models.TextField(_("why decide despite the fidelity gate"), blank=True)
     # What the engine said when the decision was taken, and under which policy version.

@@ -1,4 +1,5 @@
 """The progress graph of a plan: engine results turned into the chart's plain data."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,20 +36,30 @@ def chart_data(result: PlanResult, measure: MeasureResult | None = None) -> Char
     fitted = engine.trend(config, points) if len(points.x) >= 2 else None
     if fitted is not None and len(points.x) >= config.roi_min_points:
         first, last = points.x[0], points.x[-1]
-        trend_line = ((_at(case.start, first), fitted.intercept + fitted.slope * first),
-                      (_at(case.start, last), fitted.intercept + fitted.slope * last))
+        trend_line = (
+            (_at(case.start, first), fitted.intercept + fitted.slope * first),
+            (_at(case.start, last), fitted.intercept + fitted.slope * last),
+        )
     phases = [(p.start_date, _("Phase %(n)s") % {"n": p.number}) for p in result.data.phases[1:]] if primary else []
     all_points = [(p.date, p.score) for p in probes if not p.is_baseline]
     return ChartData(
-        start=phase1_start, end=max([goal_date] + [d for d, _ in all_points]),
+        start=phase1_start,
+        end=max([goal_date] + [d for d, _ in all_points]),
         baseline_points=[(p.date, p.score) for p in probes if p.is_baseline],
-        points=all_points, baseline=evaluation.baseline, goal=goal, aim_line=aim, trend=trend_line,
-        phases=phases, direction=case.goal.direction, measure=name,
+        points=all_points,
+        baseline=evaluation.baseline,
+        goal=goal,
+        aim_line=aim,
+        trend=trend_line,
+        phases=phases,
+        direction=case.goal.direction,
+        measure=name,
         title=_("%(area)s progress, %(measure)s") % {"area": plan.area.title(), "measure": name},
         level_cut=case.level_cut,
     )
 
 
-def chart_svg(result: PlanResult, *, lang: str = "en", id_prefix: str = "chart",
-              measure: MeasureResult | None = None) -> str:
+def chart_svg(
+    result: PlanResult, *, lang: str = "en", id_prefix: str = "chart", measure: MeasureResult | None = None
+) -> str:
     return progress_chart_svg(chart_data(result, measure), lang=lang, id_prefix=id_prefix)

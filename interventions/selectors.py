@@ -4,6 +4,7 @@ Evaluation builds the engine's input (mtss.rules.engine.Case) from a plan's
 current phase; every query here runs a fixed number of times per page,
 whatever the number of plans, probes or sessions.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +15,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from interventions.evaluation_inputs import (
+    CalendarInput,
+    MeasureRequest,
+    NormsInput,
+    calendars_for,
+    norms_for,
+    policy_measure,
+)
 from interventions.models import (
     Attendance,
     Decision,
@@ -24,10 +33,6 @@ from interventions.models import (
     PlanMeasure,
     PlanPhase,
     Probe,
-    TierPlacement,
-)
-from interventions.evaluation_inputs import (
-    CalendarInput, MeasureRequest, NormsInput, calendars_for, norms_for, policy_measure,
 )
 from mtss.models import District, Membership
 from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
@@ -67,8 +72,11 @@ def visible_groups(*, district: District, membership: Membership) -> QuerySet[In
 
 def group_get(*, district: District, membership: Membership, group_id: int) -> InterventionGroup:
     try:
-        return visible_groups(district=district, membership=membership).select_related(
-            "school", "provider", "intervention").get(pk=group_id)
+        return (
+            visible_groups(district=district, membership=membership)
+            .select_related("school", "provider", "intervention")
+            .get(pk=group_id)
+        )
     except InterventionGroup.DoesNotExist:
         raise Http404 from None
 
@@ -80,13 +88,17 @@ def can_log_for_group(*, membership: Membership, group: InterventionGroup) -> bo
 def visible_plans(*, district: District, membership: Membership) -> QuerySet[Plan]:
     students = visible_students(district=district, membership=membership)
     return Plan.objects.filter(district=district).filter(
-        Q(student__in=students.values("pk")) | Q(provider_id=membership.user_id))
+        Q(student__in=students.values("pk")) | Q(provider_id=membership.user_id)
+    )
 
 
 def plan_get(*, district: District, membership: Membership, plan_id: int) -> Plan:
     try:
-        return visible_plans(district=district, membership=membership).select_related(
-            "student", "student__school", "intervention", "provider", "group", "placement").get(pk=plan_id)
+        return (
+            visible_plans(district=district, membership=membership)
+            .select_related("student", "student__school", "intervention", "provider", "group", "placement")
+            .get(pk=plan_id)
+        )
     except Plan.DoesNotExist:
         raise Http404 from None
 
@@ -97,8 +109,11 @@ def plan_measures(*, district: District, plan: Plan) -> list[PlanMeasure]:
 
 
 def session_get(*, district: District, membership: Membership, session_id: int) -> InterventionSession:
-    session = (InterventionSession.objects.filter(district=district, pk=session_id)
-               .select_related("group", "plan", "provider", "logged_by").first())
+    session = (
+        InterventionSession.objects.filter(district=district, pk=session_id)
+        .select_related("group", "plan", "provider", "logged_by")
+        .first()
+    )
     if session is None:
         raise Http404
     if session.group_id:
@@ -109,14 +124,20 @@ def session_get(*, district: District, membership: Membership, session_id: int) 
 
 
 def group_members(*, district: District, group: InterventionGroup) -> list[Plan]:
-    return list(Plan.objects.filter(district=district, group=group, status=Plan.Status.ACTIVE)
-                .select_related("student").order_by("student__last_name", "student__first_name"))
+    return list(
+        Plan.objects.filter(district=district, group=group, status=Plan.Status.ACTIVE)
+        .select_related("student")
+        .order_by("student__last_name", "student__first_name")
+    )
 
 
 def group_sessions(*, district: District, group: InterventionGroup, limit: int = 20):
     """Recent sessions with attendance, in three queries."""
-    sessions = list(InterventionSession.objects.filter(district=district, group=group)
-                    .select_related("logged_by").order_by("-date")[:limit])
+    sessions = list(
+        InterventionSession.objects.filter(district=district, group=group)
+        .select_related("logged_by")
+        .order_by("-date")[:limit]
+    )
     by_session = defaultdict(list)
     for row in Attendance.objects.filter(district=district, session__in=sessions).select_related("plan__student"):
         by_session[row.session_id].append(row)
@@ -127,6 +148,7 @@ def group_sessions(*, district: District, group: InterventionGroup, limit: int =
 
 
 # --- evaluation -----------------------------------------------------------------------------
+
 
 @dataclass
 class PlanData:
@@ -188,53 +210,77 @@ def _load(district: District, plans: list[Plan]) -> dict[int, PlanData]:
             data[probe.plan_id].probes.append(probe)
         else:
             data[probe.plan_id].measure_probes[probe.measure_id].append(probe)
-    rows = (Attendance.objects.filter(district=district, plan_id__in=ids)
-            .values_list("plan_id", "status", "session__date", "session__minutes"))
+    rows = Attendance.objects.filter(district=district, plan_id__in=ids).values_list(
+        "plan_id", "status", "session__date", "session__minutes"
+    )
     for plan_id, status, date, minutes in rows:
-        data[plan_id].sessions.append(engine.Session(date=date, minutes=minutes, status=Attendance.ENGINE_STATUS[status]))
+        data[plan_id].sessions.append(
+            engine.Session(date=date, minutes=minutes, status=Attendance.ENGINE_STATUS[status])
+        )
     return data
 
 
-def _config(version, policy, plan: Plan, area: str | None = None, measure: str | None = None
-            ) -> tuple[RuleConfig, str]:
+def _config(version, policy, plan: Plan, area: str | None = None, measure: str | None = None) -> tuple[RuleConfig, str]:
     area = area or plan.area
     if policy is None:
         return RuleConfig(tier=plan.tier, area=area), "default"
     try:
-        config = rule_config(policy, tier=plan.tier, area=area, grade=plan.student.grade, measure=measure,
-                             version=str(version.version))
+        config = rule_config(
+            policy, tier=plan.tier, area=area, grade=plan.student.grade, measure=measure, version=str(version.version)
+        )
     except LookupError:
         try:
-            config = rule_config(policy, tier=plan.tier, area=area, grade=plan.student.grade,
-                                 version=str(version.version))
+            config = rule_config(
+                policy, tier=plan.tier, area=area, grade=plan.student.grade, version=str(version.version)
+            )
         except LookupError:
             return RuleConfig(tier=plan.tier, area=area), version.label
     return config, version.label
 
 
-def _case(data: PlanData, config: RuleConfig, as_of: dt.date, *, norms: NormsInput = NormsInput(),
-          calendar: CalendarInput = CalendarInput(), measure: PlanMeasure | None = None
-          ) -> tuple[engine.Case, PlanPhase | None]:
+def _case(
+    data: PlanData,
+    config: RuleConfig,
+    as_of: dt.date,
+    *,
+    norms: NormsInput = NormsInput(),  # noqa: B008  (a frozen, empty value: safe to share)
+    calendar: CalendarInput = CalendarInput(),  # noqa: B008  (likewise)
+    measure: PlanMeasure | None = None,
+) -> tuple[engine.Case, PlanPhase | None]:
     plan = data.plan
     phase = data.phases[-1] if data.phases else None
     common = dict(
-        as_of=as_of, sessions=tuple(data.sessions), sessions_per_week=plan.sessions_per_week,
-        sessions_per_cycle=plan.sessions_per_cycle, cycle_days=plan.cycle_days,
+        as_of=as_of,
+        sessions=tuple(data.sessions),
+        sessions_per_week=plan.sessions_per_week,
+        sessions_per_cycle=plan.sessions_per_cycle,
+        cycle_days=plan.cycle_days,
         minutes_per_session=plan.minutes_per_session,
         tier_start=plan.placement.start_date if plan.placement_id and plan.placement else plan.start_date,
-        last_review=data.last_review, level_cut=norms.level_cut, roi_cut=norms.roi_cut, norms_source=norms.source,
-        non_instructional=calendar.non_instructional, weekdays=calendar.weekdays,
+        last_review=data.last_review,
+        level_cut=norms.level_cut,
+        roi_cut=norms.roi_cut,
+        norms_source=norms.source,
+        non_instructional=calendar.non_instructional,
+        weekdays=calendar.weekdays,
     )
     if measure is not None:
         # A further measure has its own goal from the plan's start (phases change the primary goal).
         probes = data.measure_probes.get(measure.pk, [])
-        goal = engine.Goal(target_date=measure.goal_target_date, target=measure.goal_target,
-                           roi=None if measure.goal_target is not None else measure.goal_roi,
-                           direction=measure.goal_direction, measure=measure.measure)
+        goal = engine.Goal(
+            target_date=measure.goal_target_date,
+            target=measure.goal_target,
+            roi=None if measure.goal_target is not None else measure.goal_roi,
+            direction=measure.goal_direction,
+            measure=measure.measure,
+        )
         return engine.Case(
-            start=plan.start_date, goal=goal,
+            start=plan.start_date,
+            goal=goal,
             baseline_probes=tuple(engine.Probe(p.date, p.score) for p in probes if p.is_baseline),
-            probes=tuple(engine.Probe(p.date, p.score) for p in probes if not p.is_baseline), **common), phase
+            probes=tuple(engine.Probe(p.date, p.score) for p in probes if not p.is_baseline),
+            **common,
+        ), phase
     start = phase.start_date if phase else plan.start_date
     if phase is None or phase.number == 1:
         baseline = [engine.Probe(p.date, p.score) for p in data.probes if p.is_baseline]
@@ -242,40 +288,61 @@ def _case(data: PlanData, config: RuleConfig, as_of: dt.date, *, norms: NormsInp
         # A later phase starts from the median of the last points before it (RULES.md 1.0:
         # the ROI is recalculated per phase).
         before = [p for p in data.probes if not p.is_baseline and p.date < start]
-        baseline = [engine.Probe(p.date, p.score) for p in before[-config.baseline_k:]]
+        baseline = [engine.Probe(p.date, p.score) for p in before[-config.baseline_k :]]
     target = phase.goal_target if phase else plan.goal_target
     roi = phase.goal_roi if phase else plan.goal_roi
     goal = engine.Goal(
         target_date=phase.goal_target_date if phase else plan.goal_target_date,
-        target=target, roi=None if target is not None else roi,
-        direction=plan.goal_direction, measure=plan.goal_measure,
+        target=target,
+        roi=None if target is not None else roi,
+        direction=plan.goal_direction,
+        measure=plan.goal_measure,
     )
     case = engine.Case(
-        start=start, goal=goal, baseline_probes=tuple(baseline),
-        probes=tuple(engine.Probe(p.date, p.score) for p in data.probes if not p.is_baseline), **common)
+        start=start,
+        goal=goal,
+        baseline_probes=tuple(baseline),
+        probes=tuple(engine.Probe(p.date, p.score) for p in data.probes if not p.is_baseline),
+        **common,
+    )
     return case, phase
 
 
 def _requests(plan: Plan, data: PlanData) -> list[tuple[PlanMeasure | None, MeasureRequest]]:
     grade = plan.student.grade
-    override = dict(level_cut=plan.dd_level_cut, growth_cut=plan.dd_growth_cut,
-                    override_reason=plan.dd_override_reason)
+    override = dict(level_cut=plan.dd_level_cut, growth_cut=plan.dd_growth_cut, override_reason=plan.dd_override_reason)
     # The override is the plan's criteria for its primary measure only.
     pairs = [(None, MeasureRequest(plan.goal_measure, grade, **override))]
     pairs += [(m, MeasureRequest(m.measure, grade)) for m in data.measures]
     return pairs
 
 
-def evaluation_inputs(*, district: District, plans: list[Plan], data: dict[int, PlanData], policy,
-                      as_of: dt.date) -> tuple[dict[MeasureRequest, NormsInput], dict[int | None, CalendarInput]]:
+def evaluation_inputs(
+    *, district: District, plans: list[Plan], data: dict[int, PlanData], policy, as_of: dt.date
+) -> tuple[dict[MeasureRequest, NormsInput], dict[int | None, CalendarInput]]:
     """Norms of every measure of the plans and the calendar of their schools: four queries."""
     requests = [request for plan in plans for _, request in _requests(plan, data[plan.pk])]
     norms = norms_for(district=district, policy=policy, requests=requests, on=as_of)
-    first = min([as_of] + [d for plan in plans for d in (
-        plan.start_date, plan.placement.start_date if plan.placement_id and plan.placement else None,
-        data[plan.pk].last_review) if d is not None])
-    calendars = calendars_for(district=district, policy=policy, school_ids={p.student.school_id for p in plans},
-                              start=first, end=as_of) if plans else {}
+    first = min(
+        [as_of]
+        + [
+            d
+            for plan in plans
+            for d in (
+                plan.start_date,
+                plan.placement.start_date if plan.placement_id and plan.placement else None,
+                data[plan.pk].last_review,
+            )
+            if d is not None
+        ]
+    )
+    calendars = (
+        calendars_for(
+            district=district, policy=policy, school_ids={p.student.school_id for p in plans}, start=first, end=as_of
+        )
+        if plans
+        else {}
+    )
     return norms, calendars
 
 
@@ -302,20 +369,37 @@ def evaluate_plans(*, district: District, plans: list[Plan], as_of: dt.date | No
             if key not in configs:
                 configs[key] = _config(version, policy, plan, area, key[3])
             config, label = configs[key]
-            case, phase = _case(data[plan.pk], config, as_of, norms=norms[request], calendar=calendar,
-                                measure=measure)
+            case, phase = _case(data[plan.pk], config, as_of, norms=norms[request], calendar=calendar, measure=measure)
             probes = data[plan.pk].probes if measure is None else data[plan.pk].measure_probes.get(measure.pk, [])
-            measures.append(MeasureResult(name=request.measure, measure=measure, evaluation=engine.evaluate(config, case),
-                                          case=case, config=config, probes=probes, norms=norms[request]))
+            measures.append(
+                MeasureResult(
+                    name=request.measure,
+                    measure=measure,
+                    evaluation=engine.evaluate(config, case),
+                    case=case,
+                    config=config,
+                    probes=probes,
+                    norms=norms[request],
+                )
+            )
         primary = measures[0]
         evaluation, combined = primary.evaluation, None
         if len(measures) > 1:
             combined = combine_evaluations(measures, combine=combine)
             evaluation = _with_recommendation(primary.evaluation, combined)
         primary_config = primary.config
-        results[plan.pk] = PlanResult(plan=plan, phase=phase, evaluation=evaluation, case=primary.case,
-                                      config=primary_config, data=data[plan.pk], policy_label=label,
-                                      norms=primary.norms, measures=measures, combined=combined)
+        results[plan.pk] = PlanResult(
+            plan=plan,
+            phase=phase,
+            evaluation=evaluation,
+            case=primary.case,
+            config=primary_config,
+            data=data[plan.pk],
+            policy_label=label,
+            norms=primary.norms,
+            measures=measures,
+            combined=combined,
+        )
     return results
 
 
@@ -326,18 +410,30 @@ def combine_evaluations(measures: list[MeasureResult], *, combine: str) -> PlanE
         label = m.name or m.key
         labels[label if label not in labels else f"{label} ({m.key})"] = m
     recommendation, drivers, explanation = combine_recommendations(
-        {label: m.evaluation.recommendation for label, m in labels.items()}, combine=combine,
-        primary=next(iter(labels)))
-    return PlanEvaluation(recommendation, combine, next(iter(labels)), drivers,
-                          {label: m.evaluation for label, m in labels.items()}, explanation)
+        {label: m.evaluation.recommendation for label, m in labels.items()}, combine=combine, primary=next(iter(labels))
+    )
+    return PlanEvaluation(
+        recommendation,
+        combine,
+        next(iter(labels)),
+        drivers,
+        {label: m.evaluation for label, m in labels.items()},
+        explanation,
+    )
 
 
 def _with_recommendation(evaluation: engine.Evaluation, combined: PlanEvaluation) -> engine.Evaluation:
     findings = tuple(
-        replace(f, status=combined.recommendation, values={**f.values, "combined": combined.recommendation,
-                                                          "combine": combined.combine},
-                explanation=f"{f.explanation} {combined.explanation}") if f.rule == "recommendation" else f
-        for f in evaluation.findings)
+        replace(
+            f,
+            status=combined.recommendation,
+            values={**f.values, "combined": combined.recommendation, "combine": combined.combine},
+            explanation=f"{f.explanation} {combined.explanation}",
+        )
+        if f.rule == "recommendation"
+        else f
+        for f in evaluation.findings
+    )
     return replace(evaluation, recommendation=combined.recommendation, findings=findings)
 
 
@@ -376,8 +472,16 @@ SORTS = {
 }
 
 
-def caseload(*, district: District, membership: Membership, mine_only: bool, as_of: dt.date | None = None,
-             sort: str = "student", flag: str | None = None, tier: int | None = None) -> list[CaseloadRow]:
+def caseload(
+    *,
+    district: District,
+    membership: Membership,
+    mine_only: bool,
+    as_of: dt.date | None = None,
+    sort: str = "student",
+    flag: str | None = None,
+    tier: int | None = None,
+) -> list[CaseloadRow]:
     """Active plans the user provides (specialist) or whose students the user teaches."""
     as_of = as_of or timezone.localdate()
     plans = visible_plans(district=district, membership=membership).filter(status=Plan.Status.ACTIVE)
@@ -393,8 +497,15 @@ def caseload(*, district: District, membership: Membership, mine_only: bool, as_
         fidelity = result.finding("fidelity")
         review = result.finding("review_due")
         pct = fidelity.values.get("sessions_pct") if fidelity else None
-        rows.append(CaseloadRow(result=result, next_probe=due, probe_overdue=bool(due and due < as_of),
-                                review_due=bool(review and review.status == "due"), fidelity_pct=pct))
+        rows.append(
+            CaseloadRow(
+                result=result,
+                next_probe=due,
+                probe_overdue=bool(due and due < as_of),
+                review_due=bool(review and review.status == "due"),
+                fidelity_pct=pct,
+            )
+        )
     if flag == "overdue":
         rows = [r for r in rows if r.probe_overdue]
     elif flag == "review":
@@ -406,20 +517,29 @@ def caseload(*, district: District, membership: Membership, mine_only: bool, as_
 
 def student_timeline(*, district: District, student) -> dict:
     """Placements, plans (with session and probe summaries) across school years."""
-    plans = list(Plan.objects.filter(district=district, student=student)
-                 .select_related("intervention", "provider").order_by("-start_date"))
+    plans = list(
+        Plan.objects.filter(district=district, student=student)
+        .select_related("intervention", "provider")
+        .order_by("-start_date")
+    )
     ids = [p.pk for p in plans]
     delivered = defaultdict(lambda: {"sessions": 0, "minutes": 0, "absent": 0})
     for plan_id, status, minutes in Attendance.objects.filter(district=district, plan_id__in=ids).values_list(
-            "plan_id", "status", "session__minutes"):
+        "plan_id", "status", "session__minutes"
+    ):
         if status == Attendance.Status.PRESENT:
             delivered[plan_id]["sessions"] += 1
             delivered[plan_id]["minutes"] += minutes
         elif status == Attendance.Status.STUDENT_ABSENT:
             delivered[plan_id]["absent"] += 1
     probe_counts = defaultdict(int)
-    for plan_id in Probe.objects.filter(district=district, plan_id__in=ids, is_baseline=False).values_list("plan_id", flat=True):
+    for plan_id in Probe.objects.filter(district=district, plan_id__in=ids, is_baseline=False).values_list(
+        "plan_id", flat=True
+    ):
         probe_counts[plan_id] += 1
-    decisions = list(Decision.objects.filter(district=district, student=student)
-                     .select_related("meeting", "decided_by").order_by("-meeting__starts_at"))
+    decisions = list(
+        Decision.objects.filter(district=district, student=student)
+        .select_related("meeting", "decided_by")
+        .order_by("-meeting__starts_at")
+    )
     return {"plans": [(p, delivered[p.pk], probe_counts[p.pk]) for p in plans], "decisions": decisions}

@@ -4,6 +4,7 @@ Every function takes the district first, validates before writing anything,
 runs in one transaction, and records an AuditEvent (edits and deletions of
 session logs keep the before/after in the audit trail).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,9 +43,19 @@ def _today(district: District) -> dt.date:
 
 # --- placements -------------------------------------------------------------------------
 
+
 @transaction.atomic
-def placement_set(*, district: District, actor: User | None, student: Student, area: str, tier: int,
-                  start_date: dt.date, reason: str = "", meeting=None) -> TierPlacement:
+def placement_set(
+    *,
+    district: District,
+    actor: User | None,
+    student: Student,
+    area: str,
+    tier: int,
+    start_date: dt.date,
+    reason: str = "",
+    meeting=None,
+) -> TierPlacement:
     """Close the open placement in `area` (if any) and open one in `tier`."""
     if student.district_id != district.pk:
         raise ValidationError(_("Unknown student."))
@@ -57,26 +68,48 @@ def placement_set(*, district: District, actor: User | None, student: Student, a
     )
     if open_placement is not None:
         if start_date < open_placement.start_date:
-            raise ValidationError({"start_date": _("The new placement cannot start before the current one (%(d)s).")
-                                   % {"d": open_placement.start_date}})
+            raise ValidationError(
+                {
+                    "start_date": _("The new placement cannot start before the current one (%(d)s).")
+                    % {"d": open_placement.start_date}
+                }
+            )
         open_placement.end_date = start_date
         open_placement.save(update_fields=["end_date"])
-    placement = TierPlacement.objects.create(district=district, student=student, area=area, tier=tier,
-                                             start_date=start_date, reason=reason, decided_by=actor, meeting=meeting)
-    audit(district=district, actor=actor, verb="placement.set", obj=placement,
-          changes={"area": area, "tier": tier, "previous_tier": open_placement.tier if open_placement else None})
+    placement = TierPlacement.objects.create(
+        district=district,
+        student=student,
+        area=area,
+        tier=tier,
+        start_date=start_date,
+        reason=reason,
+        decided_by=actor,
+        meeting=meeting,
+    )
+    audit(
+        district=district,
+        actor=actor,
+        verb="placement.set",
+        obj=placement,
+        changes={"area": area, "tier": tier, "previous_tier": open_placement.tier if open_placement else None},
+    )
     return placement
 
 
 # --- library --------------------------------------------------------------------------------
 
 # Bounds of a library entry's recommended dosage (shared by the form and the API).
-LIBRARY_LIMITS = {"sessions_per_week": (0.1, 7), "minutes_per_session": (1, MAX_SESSION_MINUTES),
-                  "group_size_max": (1, 40)}
+LIBRARY_LIMITS = {
+    "sessions_per_week": (0.1, 7),
+    "minutes_per_session": (1, MAX_SESSION_MINUTES),
+    "group_size_max": (1, 40),
+}
+
 
 @transaction.atomic
-def intervention_save(*, district: District, actor: User | None, intervention: Intervention | None = None,
-                      **fields) -> Intervention:
+def intervention_save(
+    *, district: District, actor: User | None, intervention: Intervention | None = None, **fields
+) -> Intervention:
     intervention = intervention or Intervention(district=district)
     if intervention.district_id != district.pk:
         raise ValidationError(_("Unknown intervention."))
@@ -89,20 +122,33 @@ def intervention_save(*, district: District, actor: User | None, intervention: I
         value = getattr(intervention, name)
         if value is not None and not (low <= value <= high):
             raise ValidationError({name: _("Must be between %(low)s and %(high)s.") % {"low": low, "high": high}})
-    if Intervention.objects.filter(district=district, name__iexact=intervention.name).exclude(pk=intervention.pk).exists():
-        raise ValidationError({"name": _("The library already has an intervention named %(n)s.") % {"n": intervention.name}})
+    if (
+        Intervention.objects.filter(district=district, name__iexact=intervention.name)
+        .exclude(pk=intervention.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"name": _("The library already has an intervention named %(n)s.") % {"n": intervention.name}}
+        )
     intervention.full_clean(exclude=["district"], validate_unique=False)
     created = intervention.pk is None
     intervention.save()
-    audit(district=district, actor=actor, verb="intervention.create" if created else "intervention.update",
-          obj=intervention, changes={"fields": sorted(fields)})
+    audit(
+        district=district,
+        actor=actor,
+        verb="intervention.create" if created else "intervention.update",
+        obj=intervention,
+        changes={"fields": sorted(fields)},
+    )
     return intervention
 
 
 # --- policy checks --------------------------------------------------------------------------
 
-def dosage_shortfalls(*, district: District, tier: int, weekly_sessions: float, minutes: int,
-                      as_of: dt.date | None = None) -> list[str]:
+
+def dosage_shortfalls(
+    *, district: District, tier: int, weekly_sessions: float, minutes: int, as_of: dt.date | None = None
+) -> list[str]:
     """Where a schedule falls short of the policy's dosage for the tier (plain sentences)."""
     version, policy = policy_document(district=district, as_of=as_of)
     if policy is None:
@@ -122,13 +168,15 @@ def dosage_shortfalls(*, district: District, tier: int, weekly_sessions: float, 
     else:
         wanted = None
     if wanted and weekly_sessions + 1e-9 < wanted:
-        problems.append(_("%(tier)s calls for %(want)s sessions a week; this schedule gives %(got)s (policy %(p)s).")
-                        % {"tier": policy_tier.name, "want": f"{wanted:g}", "got": f"{weekly_sessions:g}",
-                           "p": version.label})
+        problems.append(
+            _("%(tier)s calls for %(want)s sessions a week; this schedule gives %(got)s (policy %(p)s).")
+            % {"tier": policy_tier.name, "want": f"{wanted:g}", "got": f"{weekly_sessions:g}", "p": version.label}
+        )
     if dosage.minutes_per_session and minutes < dosage.minutes_per_session:
-        problems.append(_("%(tier)s calls for %(want)s minutes a session; this schedule gives %(got)s (policy %(p)s).")
-                        % {"tier": policy_tier.name, "want": dosage.minutes_per_session, "got": minutes,
-                           "p": version.label})
+        problems.append(
+            _("%(tier)s calls for %(want)s minutes a session; this schedule gives %(got)s (policy %(p)s).")
+            % {"tier": policy_tier.name, "want": dosage.minutes_per_session, "got": minutes, "p": version.label}
+        )
     return problems
 
 
@@ -144,34 +192,57 @@ def max_group_size(*, district: District, tier: int, as_of: dt.date | None = Non
 
 def _check_schedule(errors: dict, *, sessions_per_week, sessions_per_cycle, cycle_days, minutes_per_session) -> None:
     if sessions_per_week and (sessions_per_cycle or cycle_days):
-        errors["sessions_per_week"] = _("Give sessions per week, or sessions per cycle with the cycle length, not both.")
+        errors["sessions_per_week"] = _(
+            "Give sessions per week, or sessions per cycle with the cycle length, not both."
+        )
     elif not sessions_per_week and not (sessions_per_cycle and cycle_days):
         errors["sessions_per_week"] = _("Give sessions per week, or sessions per cycle with the cycle length.")
     if sessions_per_week is not None and not (0 < sessions_per_week <= 7):
         errors["sessions_per_week"] = _("Sessions per week must be more than 0 and at most 7.")
     if sessions_per_cycle and cycle_days and sessions_per_cycle > cycle_days:
-        errors["sessions_per_cycle"] = _("A %(d)s-day cycle cannot hold %(n)s sessions.") % {"d": cycle_days, "n": sessions_per_cycle}
+        errors["sessions_per_cycle"] = _("A %(d)s-day cycle cannot hold %(n)s sessions.") % {
+            "d": cycle_days,
+            "n": sessions_per_cycle,
+        }
     if minutes_per_session is None or not (1 <= minutes_per_session <= MAX_SESSION_MINUTES):
-        errors["minutes_per_session"] = _("Minutes per session must be between 1 and %(max)s.") % {"max": MAX_SESSION_MINUTES}
+        errors["minutes_per_session"] = _("Minutes per session must be between 1 and %(max)s.") % {
+            "max": MAX_SESSION_MINUTES
+        }
 
 
-def _check_provider(errors: dict, *, district: District, provider: User, school: School, field: str = "provider") -> None:
+def _check_provider(
+    errors: dict, *, district: District, provider: User, school: School, field: str = "provider"
+) -> None:
     membership = Membership.objects.filter(district=district, user=provider, is_active=True).first()
     if membership is None or membership.role not in PROVIDER_ROLES | SEES_WHOLE_DISTRICT:
         errors[field] = _("Choose a provider who works in this district.")
         return
     if not allowed(membership, "may_provide_at", school):
-        errors[field] = _("%(name)s does not work at %(school)s.") % {"name": provider.get_full_name() or provider.username,
-                                                                     "school": school.name}
+        errors[field] = _("%(name)s does not work at %(school)s.") % {
+            "name": provider.get_full_name() or provider.username,
+            "school": school.name,
+        }
 
 
 # --- groups -------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def group_create(*, district: District, actor: User | None, school: School, provider: User, name: str, area: str,
-                 tier: int, intervention: Intervention | None = None, sessions_per_week: float | None = None,
-                 sessions_per_cycle: int | None = None, cycle_days: int | None = None,
-                 minutes_per_session: int | None = None) -> InterventionGroup:
+def group_create(
+    *,
+    district: District,
+    actor: User | None,
+    school: School,
+    provider: User,
+    name: str,
+    area: str,
+    tier: int,
+    intervention: Intervention | None = None,
+    sessions_per_week: float | None = None,
+    sessions_per_cycle: int | None = None,
+    cycle_days: int | None = None,
+    minutes_per_session: int | None = None,
+) -> InterventionGroup:
     errors: dict[str, str] = {}
     if school.district_id != district.pk:
         errors["school"] = _("Select a valid school.")
@@ -179,14 +250,27 @@ def group_create(*, district: District, actor: User | None, school: School, prov
         _check_provider(errors, district=district, provider=provider, school=school)
     if intervention is not None and intervention.district_id != district.pk:
         errors["intervention"] = _("Select a valid intervention.")
-    _check_schedule(errors, sessions_per_week=sessions_per_week, sessions_per_cycle=sessions_per_cycle,
-                    cycle_days=cycle_days, minutes_per_session=minutes_per_session)
+    _check_schedule(
+        errors,
+        sessions_per_week=sessions_per_week,
+        sessions_per_cycle=sessions_per_cycle,
+        cycle_days=cycle_days,
+        minutes_per_session=minutes_per_session,
+    )
     if errors:
         raise ValidationError(errors)
     group = InterventionGroup.objects.create(
-        district=district, school=school, provider=provider, name=name, area=area, tier=tier,
-        intervention=intervention, sessions_per_week=sessions_per_week, sessions_per_cycle=sessions_per_cycle,
-        cycle_days=cycle_days, minutes_per_session=minutes_per_session,
+        district=district,
+        school=school,
+        provider=provider,
+        name=name,
+        area=area,
+        tier=tier,
+        intervention=intervention,
+        sessions_per_week=sessions_per_week,
+        sessions_per_cycle=sessions_per_cycle,
+        cycle_days=cycle_days,
+        minutes_per_session=minutes_per_session,
     )
     audit(district=district, actor=actor, verb="group.create", obj=group)
     return group
@@ -201,9 +285,15 @@ def _check_group_room(*, district: District, group: InterventionGroup, adding: i
     InterventionGroup.objects.select_for_update().filter(pk=group.pk).first()
     members = Plan.objects.filter(district=district, group=group, status=Plan.Status.ACTIVE).count()
     if members + adding > limit:
-        raise ValidationError({"group": _("%(group)s already has %(n)s students; the policy (%(p)s) allows at most "
-                                          "%(max)s in a Tier %(tier)s group.")
-                               % {"group": group.name, "n": members, "p": label, "max": limit, "tier": group.tier}})
+        raise ValidationError(
+            {
+                "group": _(
+                    "%(group)s already has %(n)s students; the policy (%(p)s) allows at most "
+                    "%(max)s in a Tier %(tier)s group."
+                )
+                % {"group": group.name, "n": members, "p": label, "max": limit, "tier": group.tier}
+            }
+        )
 
 
 @transaction.atomic
@@ -213,7 +303,9 @@ def group_add_plan(*, district: District, actor: User | None, group: Interventio
     if plan.group_id == group.pk:
         return plan
     if plan.area != group.area or plan.tier != group.tier:
-        raise ValidationError({"group": _("This group is for %(area)s Tier %(tier)s.") % {"area": group.area, "tier": group.tier}})
+        raise ValidationError(
+            {"group": _("This group is for %(area)s Tier %(tier)s.") % {"area": group.area, "tier": group.tier}}
+        )
     _check_group_room(district=district, group=group)
     plan.group = group
     plan.save(update_fields=["group"])
@@ -223,14 +315,31 @@ def group_add_plan(*, district: District, actor: User | None, group: Interventio
 
 # --- plans --------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def plan_create(*, district: District, actor: User | None, student: Student, area: str, tier: int,
-                intervention: Intervention, provider: User, start_date: dt.date, expected_end_date: dt.date,
-                goal_measure: str, goal_target_date: dt.date, goal_target: float | None = None,
-                goal_roi: float | None = None, goal_direction: str = "up", group: InterventionGroup | None = None,
-                sessions_per_week: float | None = None, sessions_per_cycle: int | None = None,
-                cycle_days: int | None = None, minutes_per_session: int | None = None,
-                baseline_probes: list[tuple[dt.date, float]] = ()) -> tuple[Plan, list[str]]:
+def plan_create(
+    *,
+    district: District,
+    actor: User | None,
+    student: Student,
+    area: str,
+    tier: int,
+    intervention: Intervention,
+    provider: User,
+    start_date: dt.date,
+    expected_end_date: dt.date,
+    goal_measure: str,
+    goal_target_date: dt.date,
+    goal_target: float | None = None,
+    goal_roi: float | None = None,
+    goal_direction: str = "up",
+    group: InterventionGroup | None = None,
+    sessions_per_week: float | None = None,
+    sessions_per_cycle: int | None = None,
+    cycle_days: int | None = None,
+    minutes_per_session: int | None = None,
+    baseline_probes: list[tuple[dt.date, float]] = (),
+) -> tuple[Plan, list[str]]:
     """Create a plan (phase 1, baseline probes); returns it with the policy's dosage warnings."""
     errors: dict[str, str] = {}
     if student.district_id != district.pk:
@@ -238,8 +347,13 @@ def plan_create(*, district: District, actor: User | None, student: Student, are
     if intervention.district_id != district.pk:
         errors["intervention"] = _("Select a valid intervention.")
     _check_provider(errors, district=district, provider=provider, school=student.school)
-    _check_schedule(errors, sessions_per_week=sessions_per_week, sessions_per_cycle=sessions_per_cycle,
-                    cycle_days=cycle_days, minutes_per_session=minutes_per_session)
+    _check_schedule(
+        errors,
+        sessions_per_week=sessions_per_week,
+        sessions_per_cycle=sessions_per_cycle,
+        cycle_days=cycle_days,
+        minutes_per_session=minutes_per_session,
+    )
     if expected_end_date <= start_date:
         errors["expected_end_date"] = _("The expected end must be after the start.")
     if goal_target_date <= start_date:
@@ -256,37 +370,82 @@ def plan_create(*, district: District, actor: User | None, student: Student, are
         errors["group"] = _("Choose a group for %(area)s Tier %(tier)s.") % {"area": area, "tier": tier}
     if errors:
         raise ValidationError(errors)
-    placement = TierPlacement.objects.filter(district=district, student=student, area=area, end_date__isnull=True).first()
+    placement = TierPlacement.objects.filter(
+        district=district, student=student, area=area, end_date__isnull=True
+    ).first()
     if placement is None or placement.tier != tier:
-        placement = placement_set(district=district, actor=actor, student=student, area=area, tier=tier,
-                                  start_date=start_date, reason=_("Plan started"))
+        placement = placement_set(
+            district=district,
+            actor=actor,
+            student=student,
+            area=area,
+            tier=tier,
+            start_date=start_date,
+            reason=_("Plan started"),
+        )
     plan = Plan(
-        district=district, student=student, placement=placement, area=area, tier=tier, intervention=intervention,
-        provider=provider, start_date=start_date, expected_end_date=expected_end_date, goal_measure=goal_measure,
-        goal_target=goal_target, goal_roi=goal_roi, goal_target_date=goal_target_date, goal_direction=goal_direction,
-        sessions_per_week=sessions_per_week, sessions_per_cycle=sessions_per_cycle, cycle_days=cycle_days,
-        minutes_per_session=minutes_per_session, created_by=actor,
+        district=district,
+        student=student,
+        placement=placement,
+        area=area,
+        tier=tier,
+        intervention=intervention,
+        provider=provider,
+        start_date=start_date,
+        expected_end_date=expected_end_date,
+        goal_measure=goal_measure,
+        goal_target=goal_target,
+        goal_roi=goal_roi,
+        goal_target_date=goal_target_date,
+        goal_direction=goal_direction,
+        sessions_per_week=sessions_per_week,
+        sessions_per_cycle=sessions_per_cycle,
+        cycle_days=cycle_days,
+        minutes_per_session=minutes_per_session,
+        created_by=actor,
     )
     plan.save()
     if group is not None:
         _check_group_room(district=district, group=group)
         plan.group = group
         plan.save(update_fields=["group"])
-    PlanPhase.objects.create(district=district, plan=plan, number=1, start_date=start_date, intervention=intervention,
-                             goal_target=goal_target, goal_target_date=goal_target_date, goal_roi=goal_roi,
-                             created_by=actor)
-    Probe.objects.bulk_create([Probe(district=district, plan=plan, date=d, score=s, is_baseline=True, entered_by=actor)
-                               for d, s in baseline_probes])
+    PlanPhase.objects.create(
+        district=district,
+        plan=plan,
+        number=1,
+        start_date=start_date,
+        intervention=intervention,
+        goal_target=goal_target,
+        goal_target_date=goal_target_date,
+        goal_roi=goal_roi,
+        created_by=actor,
+    )
+    Probe.objects.bulk_create(
+        [
+            Probe(district=district, plan=plan, date=d, score=s, is_baseline=True, entered_by=actor)
+            for d, s in baseline_probes
+        ]
+    )
     audit(district=district, actor=actor, verb="plan.create", obj=plan, changes={"student": student.pk, "tier": tier})
-    warnings = dosage_shortfalls(district=district, tier=tier, weekly_sessions=plan.weekly_sessions,
-                                 minutes=minutes_per_session)
+    warnings = dosage_shortfalls(
+        district=district, tier=tier, weekly_sessions=plan.weekly_sessions, minutes=minutes_per_session
+    )
     return plan, warnings
 
 
 @transaction.atomic
-def plan_change_phase(*, district: District, actor: User | None, plan: Plan, start_date: dt.date, reason: str,
-                      intervention: Intervention | None = None, goal_target: float | None = None,
-                      goal_target_date: dt.date | None = None, goal_roi: float | None = None) -> PlanPhase:
+def plan_change_phase(
+    *,
+    district: District,
+    actor: User | None,
+    plan: Plan,
+    start_date: dt.date,
+    reason: str,
+    intervention: Intervention | None = None,
+    goal_target: float | None = None,
+    goal_target_date: dt.date | None = None,
+    goal_roi: float | None = None,
+) -> PlanPhase:
     """A new intervention or goal starts a new phase, evaluated on its own (RULES.md 1.0)."""
     if plan.district_id != district.pk:
         raise ValidationError(_("Unknown plan."))
@@ -301,9 +460,16 @@ def plan_change_phase(*, district: District, actor: User | None, plan: Plan, sta
     plan.goal_target_date = goal_target_date or plan.goal_target_date
     plan.save(update_fields=["intervention", "goal_target", "goal_roi", "goal_target_date"])
     phase = PlanPhase.objects.create(
-        district=district, plan=plan, number=(last.number if last else 0) + 1, start_date=start_date,
-        intervention=plan.intervention, goal_target=plan.goal_target, goal_target_date=plan.goal_target_date,
-        goal_roi=plan.goal_roi, reason=reason, created_by=actor,
+        district=district,
+        plan=plan,
+        number=(last.number if last else 0) + 1,
+        start_date=start_date,
+        intervention=plan.intervention,
+        goal_target=plan.goal_target,
+        goal_target_date=plan.goal_target_date,
+        goal_roi=plan.goal_roi,
+        reason=reason,
+        created_by=actor,
     )
     audit(district=district, actor=actor, verb="plan.phase", obj=plan, changes={"phase": phase.number})
     return phase
@@ -311,8 +477,10 @@ def plan_change_phase(*, district: District, actor: User | None, plan: Plan, sta
 
 # --- probes -------------------------------------------------------------------------------
 
-def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.date, line: str = "",
-                 baseline: bool = False) -> float | None:
+
+def _check_probe(
+    errors: list, *, plan: Plan, when: dt.date, score, today: dt.date, line: str = "", baseline: bool = False
+) -> float | None:
     prefix = f"{line}: " if line else ""
     try:
         value = float(score)
@@ -324,14 +492,24 @@ def _check_probe(errors: list, *, plan: Plan, when: dt.date, score, today: dt.da
     if when > today:
         errors.append(prefix + _("%(d)s is in the future.") % {"d": when})
     elif when < plan.start_date and not baseline:
-        errors.append(prefix + _("%(d)s is before the plan started (%(s)s); enter it as a baseline probe.")
-                      % {"d": when, "s": plan.start_date})
+        errors.append(
+            prefix
+            + _("%(d)s is before the plan started (%(s)s); enter it as a baseline probe.")
+            % {"d": when, "s": plan.start_date}
+        )
     return value
 
 
 @transaction.atomic
-def probes_add(*, district: District, actor: User | None, plan: Plan, probes: list[tuple[dt.date, object]],
-               session: InterventionSession | None = None, measure: PlanMeasure | None = None) -> list[Probe]:
+def probes_add(
+    *,
+    district: District,
+    actor: User | None,
+    plan: Plan,
+    probes: list[tuple[dt.date, object]],
+    session: InterventionSession | None = None,
+    measure: PlanMeasure | None = None,
+) -> list[Probe]:
     """Add progress probes (one or many) on the plan's primary measure or one of its further
     measures; all are checked before any is written."""
     if plan.district_id != district.pk:
@@ -340,24 +518,52 @@ def probes_add(*, district: District, actor: User | None, plan: Plan, probes: li
         raise ValidationError({"measure": _("Not a measure of this plan.")})
     today, errors, rows = _today(district), [], []
     for index, (when, score) in enumerate(probes, start=1):
-        value = _check_probe(errors, plan=plan, when=when, score=score, today=today,
-                             line=_("line %(n)s") % {"n": index} if len(probes) > 1 else "")
+        value = _check_probe(
+            errors,
+            plan=plan,
+            when=when,
+            score=score,
+            today=today,
+            line=_("line %(n)s") % {"n": index} if len(probes) > 1 else "",
+        )
         if value is not None:
-            rows.append(Probe(district=district, plan=plan, date=when, score=value, session=session, entered_by=actor,
-                              measure=measure))
+            rows.append(
+                Probe(
+                    district=district,
+                    plan=plan,
+                    date=when,
+                    score=value,
+                    session=session,
+                    entered_by=actor,
+                    measure=measure,
+                )
+            )
     if errors:
         raise ValidationError({"probes": errors})
     created = Probe.objects.bulk_create(rows)
-    audit(district=district, actor=actor, verb="probe.add", obj=plan,
-          changes={"count": len(created), **({"measure": measure.pk} if measure is not None else {})})
+    audit(
+        district=district,
+        actor=actor,
+        verb="probe.add",
+        obj=plan,
+        changes={"count": len(created), **({"measure": measure.pk} if measure is not None else {})},
+    )
     return created
 
 
 @transaction.atomic
-def plan_measure_add(*, district: District, actor: User | None, plan: Plan, measure: str, goal_target_date: dt.date,
-                     goal_target: float | None = None, goal_roi: float | None = None,
-                     goal_direction: str = Plan.Direction.UP,
-                     baseline_probes: list[tuple[dt.date, object]] = ()) -> PlanMeasure:
+def plan_measure_add(
+    *,
+    district: District,
+    actor: User | None,
+    plan: Plan,
+    measure: str,
+    goal_target_date: dt.date,
+    goal_target: float | None = None,
+    goal_roi: float | None = None,
+    goal_direction: str = Plan.Direction.UP,
+    baseline_probes: list[tuple[dt.date, object]] = (),
+) -> PlanMeasure:
     """A further measure for a plan (issue 12, item 6), with its goal and optional baseline probes."""
     if plan.district_id != district.pk:
         raise ValidationError(_("Unknown plan."))
@@ -365,8 +571,10 @@ def plan_measure_add(*, district: District, actor: User | None, plan: Plan, meas
     name = (measure or "").strip()
     if not name:
         errors["measure"] = [_("Name the measure.")]
-    elif name.lower() == (plan.goal_measure or "").strip().lower() or PlanMeasure.objects.filter(
-            district=district, plan=plan, measure__iexact=name).exists():
+    elif (
+        name.lower() == (plan.goal_measure or "").strip().lower()
+        or PlanMeasure.objects.filter(district=district, plan=plan, measure__iexact=name).exists()
+    ):
         errors["measure"] = [_("The plan already monitors this measure.")]
     if (goal_target is None) == (goal_roi is None):
         errors["goal_target"] = [_("Give a goal score or a weekly rate of improvement (one of them).")]
@@ -376,26 +584,56 @@ def plan_measure_add(*, district: District, actor: User | None, plan: Plan, meas
         errors["goal_direction"] = [_("Choose a direction.")]
     if errors:
         raise ValidationError(errors)
-    row = PlanMeasure.objects.create(district=district, plan=plan, measure=name, goal_target=goal_target,
-                                     goal_roi=goal_roi, goal_target_date=goal_target_date,
-                                     goal_direction=goal_direction, created_by=actor)
+    row = PlanMeasure.objects.create(
+        district=district,
+        plan=plan,
+        measure=name,
+        goal_target=goal_target,
+        goal_roi=goal_roi,
+        goal_target_date=goal_target_date,
+        goal_direction=goal_direction,
+        created_by=actor,
+    )
     audit(district=district, actor=actor, verb="plan.measure_add", obj=plan, changes={"measure": row.pk})
     if baseline_probes:
         today, problems, probes = _today(district), [], []
         for index, (when, score) in enumerate(baseline_probes, start=1):
-            value = _check_probe(problems, plan=plan, when=when, score=score, today=today,
-                                 line=_("line %(n)s") % {"n": index}, baseline=True)
+            value = _check_probe(
+                problems,
+                plan=plan,
+                when=when,
+                score=score,
+                today=today,
+                line=_("line %(n)s") % {"n": index},
+                baseline=True,
+            )
             if value is not None:
-                probes.append(Probe(district=district, plan=plan, measure=row, date=when, score=value,
-                                    is_baseline=True, entered_by=actor))
+                probes.append(
+                    Probe(
+                        district=district,
+                        plan=plan,
+                        measure=row,
+                        date=when,
+                        score=value,
+                        is_baseline=True,
+                        entered_by=actor,
+                    )
+                )
         if problems:
             raise ValidationError({"baseline": problems})
         Probe.objects.bulk_create(probes)
     return row
 
 
-def plan_criteria_set(*, district: District, actor: User | None, plan: Plan, level_cut: float | None,
-                      growth_cut: float | None, reason: str) -> Plan:
+def plan_criteria_set(
+    *,
+    district: District,
+    actor: User | None,
+    plan: Plan,
+    level_cut: float | None,
+    growth_cut: float | None,
+    reason: str,
+) -> Plan:
     """Override (or clear, with both cuts empty) the plan's dual-discrepancy criteria.
 
     Issue 12: the criteria come "from the district's norm tables ... or from a per-plan
@@ -412,23 +650,43 @@ def plan_criteria_set(*, district: District, actor: User | None, plan: Plan, lev
     plan.dd_level_cut, plan.dd_growth_cut = level_cut, growth_cut
     plan.dd_override_reason = reason if level_cut is not None else ""
     plan.save(update_fields=["dd_level_cut", "dd_growth_cut", "dd_override_reason"])
-    audit(district=district, actor=actor, verb="plan.criteria", obj=plan, changes={
-        "before": before, "after": {"level": level_cut, "growth": growth_cut, "reason": plan.dd_override_reason}})
+    audit(
+        district=district,
+        actor=actor,
+        verb="plan.criteria",
+        obj=plan,
+        changes={
+            "before": before,
+            "after": {"level": level_cut, "growth": growth_cut, "reason": plan.dd_override_reason},
+        },
+    )
     return plan
 
 
 # --- sessions -----------------------------------------------------------------------------
 
+
 def _duplicate_message(session: InterventionSession) -> str:
     who = session.logged_by.get_full_name() if session.logged_by else ""
     return _("A session on %(d)s is already logged%(by)s. Open it to change it instead.") % {
-        "d": session.date, "by": (" " + _("by %(name)s") % {"name": who}) if who else ""}
+        "d": session.date,
+        "by": (" " + _("by %(name)s") % {"name": who}) if who else "",
+    }
 
 
 @transaction.atomic
-def session_log(*, district: District, actor: User | None, date: dt.date, minutes: int,
-                attendance: Mapping[int, str], group: InterventionGroup | None = None, plan: Plan | None = None,
-                probe_scores: Mapping[int, object] | None = None, note: str = "") -> InterventionSession:
+def session_log(
+    *,
+    district: District,
+    actor: User | None,
+    date: dt.date,
+    minutes: int,
+    attendance: Mapping[int, str],
+    group: InterventionGroup | None = None,
+    plan: Plan | None = None,
+    probe_scores: Mapping[int, object] | None = None,
+    note: str = "",
+) -> InterventionSession:
     """Log one group (or one-to-one) session with per-student attendance and optional probes.
 
     `attendance` maps plan id -> Attendance.Status; `probe_scores` plan id -> score.
@@ -440,8 +698,12 @@ def session_log(*, district: District, actor: User | None, date: dt.date, minute
     if owner.district_id != district.pk:
         raise ValidationError(_("Unknown group or plan."))
     if group is not None:
-        members = {p.pk: p for p in Plan.objects.filter(district=district, group=group, status=Plan.Status.ACTIVE)
-                   .select_related("student")}
+        members = {
+            p.pk: p
+            for p in Plan.objects.filter(district=district, group=group, status=Plan.Status.ACTIVE).select_related(
+                "student"
+            )
+        }
         provider = group.provider
     else:
         members = {plan.pk: plan}
@@ -460,65 +722,121 @@ def session_log(*, district: District, actor: User | None, date: dt.date, minute
     nobody_taught = all(s in NO_DELIVERY for s in statuses.values())
     if minutes is None or minutes < 0 or minutes > MAX_SESSION_MINUTES or (minutes == 0 and not nobody_taught):
         errors["minutes"] = _("Minutes must be between 1 and %(max)s (0 only when the session did not happen).") % {
-            "max": MAX_SESSION_MINUTES}
+            "max": MAX_SESSION_MINUTES
+        }
     early = [p for p in members.values() if date < p.start_date]
     if early and not errors.get("date"):
         errors["date"] = _("%(d)s is before the plan of %(n)s student(s) started (%(s)s).") % {
-            "d": date, "n": len(early), "s": min(p.start_date for p in early)}
+            "d": date,
+            "n": len(early),
+            "s": min(p.start_date for p in early),
+        }
     probe_errors: list[str] = []
     for pk, score in probe_scores.items():
         if pk not in members:
             continue  # already reported as not in the group
         if statuses.get(pk) != Attendance.Status.PRESENT:
-            probe_errors.append(_("%(name)s has a probe score but was not present.") % {"name": members[pk].student.full_name})
+            probe_errors.append(
+                _("%(name)s has a probe score but was not present.") % {"name": members[pk].student.full_name}
+            )
         else:
-            _check_probe(probe_errors, plan=members[pk], when=date, score=score, today=today,
-                         line=members[pk].student.full_name)
+            _check_probe(
+                probe_errors, plan=members[pk], when=date, score=score, today=today, line=members[pk].student.full_name
+            )
     if probe_errors:
         errors["probes"] = probe_errors
     if errors:
         raise ValidationError(errors)
-    existing = InterventionSession.objects.filter(district=district, date=date, **({"group": group} if group else {"plan": plan})
-                                                  ).select_related("logged_by").first()
+    existing = (
+        InterventionSession.objects.filter(
+            district=district, date=date, **({"group": group} if group else {"plan": plan})
+        )
+        .select_related("logged_by")
+        .first()
+    )
     if existing is not None:
         raise ValidationError({"date": _duplicate_message(existing)})
     try:
         with transaction.atomic():
             session = InterventionSession.objects.create(
-                district=district, group=group, plan=plan if group is None else None, provider=provider, date=date,
-                minutes=minutes, note=note, logged_by=actor)
+                district=district,
+                group=group,
+                plan=plan if group is None else None,
+                provider=provider,
+                date=date,
+                minutes=minutes,
+                note=note,
+                logged_by=actor,
+            )
     except IntegrityError:
         # Someone logged the same session between our check and our insert.
-        existing = InterventionSession.objects.filter(district=district, date=date, **(
-            {"group": group} if group else {"plan": plan})).select_related("logged_by").first()
-        raise ValidationError({"date": _duplicate_message(existing) if existing else _("This session is already logged.")}) from None
-    Attendance.objects.bulk_create([Attendance(district=district, session=session, plan_id=pk, status=status)
-                                    for pk, status in statuses.items()])
-    Probe.objects.bulk_create([Probe(district=district, plan_id=pk, date=date, score=float(score), session=session,
-                                     entered_by=actor) for pk, score in probe_scores.items()])
-    audit(district=district, actor=actor, verb="session.log", obj=session,
-          changes={"minutes": minutes, "attendance": {str(k): v for k, v in statuses.items()}, "probes": len(probe_scores)})
+        existing = (
+            InterventionSession.objects.filter(
+                district=district, date=date, **({"group": group} if group else {"plan": plan})
+            )
+            .select_related("logged_by")
+            .first()
+        )
+        raise ValidationError(
+            {"date": _duplicate_message(existing) if existing else _("This session is already logged.")}
+        ) from None
+    Attendance.objects.bulk_create(
+        [Attendance(district=district, session=session, plan_id=pk, status=status) for pk, status in statuses.items()]
+    )
+    Probe.objects.bulk_create(
+        [
+            Probe(district=district, plan_id=pk, date=date, score=float(score), session=session, entered_by=actor)
+            for pk, score in probe_scores.items()
+        ]
+    )
+    audit(
+        district=district,
+        actor=actor,
+        verb="session.log",
+        obj=session,
+        changes={
+            "minutes": minutes,
+            "attendance": {str(k): v for k, v in statuses.items()},
+            "probes": len(probe_scores),
+        },
+    )
     return session
 
 
 @transaction.atomic
-def session_update(*, district: District, actor: User | None, session: InterventionSession, minutes: int,
-                   attendance: Mapping[int, str], note: str = "") -> InterventionSession:
+def session_update(
+    *,
+    district: District,
+    actor: User | None,
+    session: InterventionSession,
+    minutes: int,
+    attendance: Mapping[int, str],
+    note: str = "",
+) -> InterventionSession:
     if session.district_id != district.pk:
         raise ValidationError(_("Unknown session."))
     rows = {a.plan_id: a for a in Attendance.objects.select_for_update().filter(district=district, session=session)}
     unknown_plans = set(attendance) - set(rows)
     if unknown_plans:
-        raise ValidationError({"attendance": _("%(n)s of the students are not in this session.") % {"n": len(unknown_plans)}})
+        raise ValidationError(
+            {"attendance": _("%(n)s of the students are not in this session.") % {"n": len(unknown_plans)}}
+        )
     new_statuses = {pk: attendance.get(pk, row.status) for pk, row in rows.items()}
     if any(s not in Attendance.Status.values for s in new_statuses.values()):
         raise ValidationError({"attendance": _("Unknown attendance value.")})
     nobody_taught = all(s in NO_DELIVERY for s in new_statuses.values())
     if minutes is None or minutes < 0 or minutes > MAX_SESSION_MINUTES or (minutes == 0 and not nobody_taught):
-        raise ValidationError({"minutes": _("Minutes must be between 1 and %(max)s (0 only when the session did not happen).")
-                               % {"max": MAX_SESSION_MINUTES}})
-    before = {"minutes": session.minutes, "note_changed": False,
-              "attendance": {str(pk): row.status for pk, row in rows.items()}}
+        raise ValidationError(
+            {
+                "minutes": _("Minutes must be between 1 and %(max)s (0 only when the session did not happen).")
+                % {"max": MAX_SESSION_MINUTES}
+            }
+        )
+    before = {
+        "minutes": session.minutes,
+        "note_changed": False,
+        "attendance": {str(pk): row.status for pk, row in rows.items()},
+    }
     changed = [row for pk, row in rows.items() if row.status != new_statuses[pk]]
     for row in changed:
         row.status = new_statuses[row.plan_id]
@@ -526,9 +844,20 @@ def session_update(*, district: District, actor: User | None, session: Intervent
     note_changed = note != session.note
     session.minutes, session.note = minutes, note
     session.save(update_fields=["minutes", "note", "updated_at"])
-    audit(district=district, actor=actor, verb="session.update", obj=session, changes={
-        "before": before, "after": {"minutes": minutes, "note_changed": note_changed,
-                                    "attendance": {str(k): v for k, v in new_statuses.items()}}})
+    audit(
+        district=district,
+        actor=actor,
+        verb="session.update",
+        obj=session,
+        changes={
+            "before": before,
+            "after": {
+                "minutes": minutes,
+                "note_changed": note_changed,
+                "attendance": {str(k): v for k, v in new_statuses.items()},
+            },
+        },
+    )
     return session
 
 
@@ -539,7 +868,10 @@ def session_delete(*, district: District, actor: User | None, session: Intervent
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the session is deleted; the reason stays in the audit trail.")})
     snapshot = {
-        "date": session.date.isoformat(), "minutes": session.minutes, "group": session.group_id, "plan": session.plan_id,
+        "date": session.date.isoformat(),
+        "minutes": session.minutes,
+        "group": session.group_id,
+        "plan": session.plan_id,
         "attendance": {str(a.plan_id): a.status for a in Attendance.objects.filter(district=district, session=session)},
         "probes": list(Probe.objects.filter(district=district, session=session).values_list("plan_id", "score")),
         "reason": reason,
@@ -549,27 +881,41 @@ def session_delete(*, district: District, actor: User | None, session: Intervent
     session.delete()
 
 
-def week_days_to_log(*, group: InterventionGroup, week_start: dt.date, today: dt.date, logged: set[dt.date],
-                     non_instructional: frozenset[dt.date] = frozenset()) -> list[dt.date]:
+def week_days_to_log(
+    *,
+    group: InterventionGroup,
+    week_start: dt.date,
+    today: dt.date,
+    logged: set[dt.date],
+    non_instructional: frozenset[dt.date] = frozenset(),
+) -> list[dt.date]:
     """The group's own meeting days of one week that are school days, up to today, not yet logged."""
     days = [week_start + dt.timedelta(days=i) for i in group.meeting_weekdays]
     return [d for d in days if d <= today and d not in logged and d not in non_instructional]
 
 
 @transaction.atomic
-def group_log_week(*, district: District, actor: User | None, group: InterventionGroup, week_start: dt.date) -> list[InterventionSession]:
+def group_log_week(
+    *, district: District, actor: User | None, group: InterventionGroup, week_start: dt.date
+) -> list[InterventionSession]:
     """“Log this week”: one session per meeting day of the group that is a school day (the
     school's calendar: no session on a holiday or break) not yet logged, everyone present,
     planned minutes."""
     week_start = week_start - dt.timedelta(days=week_start.weekday())
     week_end = week_start + dt.timedelta(days=6)
-    logged = set(InterventionSession.objects.filter(
-        district=district, group=group, date__gte=week_start, date__lte=week_end
-    ).values_list("date", flat=True))
+    logged = set(
+        InterventionSession.objects.filter(
+            district=district, group=group, date__gte=week_start, date__lte=week_end
+        ).values_list("date", flat=True)
+    )
     closed = non_instructional_dates(district=district, school_id=group.school_id, start=week_start, end=week_end)
     sessions = []
-    for day in week_days_to_log(group=group, week_start=week_start, today=_today(district), logged=logged,
-                                non_instructional=closed):
-        sessions.append(session_log(district=district, actor=actor, group=group, date=day,
-                                    minutes=group.minutes_per_session, attendance={}))
+    for day in week_days_to_log(
+        group=group, week_start=week_start, today=_today(district), logged=logged, non_instructional=closed
+    ):
+        sessions.append(
+            session_log(
+                district=district, actor=actor, group=group, date=day, minutes=group.minutes_per_session, attendance={}
+            )
+        )
     return sessions

@@ -5,6 +5,7 @@ It composes interventions' records, so it lives here rather than in students (wh
 not import interventions); the URL is unchanged (interventions/student_urls.py, included
 under students/ in mtss/urls.py).
 """
+
 from __future__ import annotations
 
 from django.shortcuts import render
@@ -30,9 +31,17 @@ def student_detail_view(request, student_id: int):
         "can_edit": allowed(request.membership, "may_edit_student", student),
         "can_add_guardian": allowed(request.membership, "may_add_guardian", student),
         # The policy's parent consultations a quarter (parent_contact.consultations_per_quarter).
-        "consultation_due": next(iter(consultations_due(
-            district=request.district, students=Student.objects.filter(pk=student.pk), as_of=timezone.localdate(),
-            include_done=True)), None),
+        "consultation_due": next(
+            iter(
+                consultations_due(
+                    district=request.district,
+                    students=Student.objects.filter(pk=student.pk),
+                    as_of=timezone.localdate(),
+                    include_done=True,
+                )
+            ),
+            None,
+        ),
         "can_record_consultation": allowed(request.membership, "may_record_consultation", student),
     }
     return render(request, "students/student_detail.html", context)

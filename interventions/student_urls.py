@@ -1,4 +1,5 @@
 """The student record page keeps its /students/<id>/ URL (included under students/ in mtss/urls.py)."""
+
 from django.urls import path
 
 from interventions import student_record

@@ -3,6 +3,7 @@
 Views call `record(request, ...)` as they read student data; TenantMiddleware
 writes everything collected with a single INSERT when the response is ready.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -20,7 +21,6 @@ def record(request, *, action: str, what: str, student_ids: Iterable[int]) -> No
 # `access_student_field` of each serialized row (override `access_student_ids` otherwise).
 # No docstring on purpose: drf-spectacular would show it as every such view's description.
 class AccessLoggedList:
-
     access_what = ""
     access_student_field = "student"
 

@@ -1,4 +1,5 @@
 """API authentication: a bearer token belongs to one district (and one user)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """What the API answers to OPTIONS."""
+
 from rest_framework.metadata import SimpleMetadata
 
 

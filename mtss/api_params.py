@@ -1,5 +1,6 @@
 """Query-string parameters: the API answers a bad value with a 400 naming the parameter (never a
 500); pages treat it as no filter (query_int)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -3,6 +3,7 @@
 An object the member may not see is already a 404 (selectors); a visible object the
 member may not change is a 403 with a message saying who may (README, API).
 """
+
 from __future__ import annotations
 
 from rest_framework import permissions as drf_permissions
@@ -17,22 +18,22 @@ MESSAGES = {
     "may_add_guardian": "Your role cannot add guardians.",
     "may_create_plan": "Only an administrator, or a principal or specialist of the student's school, starts plans.",
     "may_place_in_tier": "Only an administrator, or a principal or specialist of the student's school, places "
-                         "students in tiers.",
+    "students in tiers.",
     "may_create_group": "Only an administrator, or a principal or specialist of the school, creates groups.",
     "may_log_for_plan": "Only the provider, or an administrator, principal or specialist of the plan's school, can "
-                        "log for this plan.",
+    "log for this plan.",
     "may_add_probe": "Only the provider, or an administrator, principal or specialist of the plan's school, can add "
-                     "probes to this plan.",
+    "probes to this plan.",
     "may_edit_plan": "Only the provider, or an administrator, principal or specialist of the plan's school, can "
-                     "change this plan.",
+    "change this plan.",
     "may_log_for_group": "Only the provider, or an administrator, principal or specialist of the group's school, "
-                         "can log for this group.",
+    "can log for this group.",
     "may_edit_session": "Only whoever may log for its group or plan can change this session.",
     "may_edit_library": "Only district administrators can change the library.",
     "may_create_meeting": "Only the school team (administrator, principal, specialist, psychologist, counselor) "
-                          "creates meetings for this school.",
+    "creates meetings for this school.",
     "may_run_meeting": "Only the school team, or a teacher on the meeting's staff list, can change this meeting; "
-                       "your role can read it.",
+    "your role can read it.",
     "may_build_agenda": "Only the school team, or a teacher on the meeting's staff list, can change this agenda.",
     "may_decide_in_meeting": "Only the school team, or a teacher on the meeting's staff list, records decisions.",
     "may_close_meeting": "Only the school team, or a teacher on the meeting's staff list, closes this meeting.",

@@ -1,4 +1,5 @@
 """OpenAPI description of the district token (drf-spectacular extension)."""
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 

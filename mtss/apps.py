@@ -18,5 +18,7 @@ class MtssConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_secure_tables, dispatch_uid="mtss.rls")
-        from mtss import api_schema  # noqa: F401  (registers the OpenAPI auth extension)
-        from mtss import celery  # noqa: F401  (binds @shared_task to the project's Celery app)
+        from mtss import (
+            api_schema,  # noqa: F401  (registers the OpenAPI auth extension)
+            celery,  # noqa: F401  (binds @shared_task to the project's Celery app)
+        )

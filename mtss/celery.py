@@ -2,6 +2,7 @@
 
 The beat schedule is CELERY_BEAT_SCHEDULE in mtss/settings.py (task names only).
 """
+
 import os
 
 from celery import Celery

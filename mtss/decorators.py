@@ -1,4 +1,5 @@
 """View guards: a signed-in member of a district, optionally allowed by a named rule."""
+
 from __future__ import annotations
 
 from functools import wraps

@@ -3,6 +3,7 @@
 A bad value stops the process at start-up with a message naming the variable,
 instead of surfacing later as an odd failure.
 """
+
 import os
 
 from django.core.exceptions import ImproperlyConfigured

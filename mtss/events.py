@@ -20,6 +20,7 @@ Events (name: keyword arguments; who announces -> who subscribes):
   interventions.meetings.services.decision_apply -> notifications (queue the notices the
   policy requires for the trigger: tier_start, tier_end, referral_considered).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """Request-wide guards, and the request's district from the signed-in user's membership."""
+
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -38,11 +39,17 @@ class RequestGuardMiddleware:
                 break
         else:
             response = self.get_response(request)
-        if (_is_api(request) and response.status_code >= 400 and not isinstance(response, ApiResponse)
-                and "json" not in response.get("Content-Type", "")):
+        if (
+            _is_api(request)
+            and response.status_code >= 400
+            and not isinstance(response, ApiResponse)
+            and "json" not in response.get("Content-Type", "")
+        ):
             response = self._as_json(response)
         user = getattr(request, "user", None)
-        if (_is_api(request) or (user is not None and user.is_authenticated)) and not response.has_header("Cache-Control"):
+        if (_is_api(request) or (user is not None and user.is_authenticated)) and not response.has_header(
+            "Cache-Control"
+        ):
             add_never_cache_headers(response)
         return response
 

@@ -1,5 +1,6 @@
 """The core: districts (tenants), schools, school years, users and memberships,
 API tokens, the audit trail and the FERPA access log."""
+
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
@@ -134,6 +135,9 @@ class MembershipSchool(DistrictOwned):
             models.UniqueConstraint(fields=["district", "membership", "school"], name="membership_school_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"membership {self.membership_id} at school {self.school_id}"
+
 
 class ApiToken(DistrictOwned):
     """A bearer token for the REST API. It belongs to one district and one user.
@@ -152,6 +156,9 @@ class ApiToken(DistrictOwned):
     # The token is looked up by its hash before the district is known.
     rls_extra = "key_hash = NULLIF(current_setting('mtss.token_hash', true), '')"
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
 
 class AuditEvent(DistrictOwned):
     """Who changed what: written by services, never by signals."""
@@ -166,6 +173,9 @@ class AuditEvent(DistrictOwned):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["district", "object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.object_type} {self.object_id}"
 
 
 class AccessLog(DistrictOwned):
@@ -193,6 +203,9 @@ class AccessLog(DistrictOwned):
         ordering = ["-at"]
         # The admin's browse view: newest first within a district.
         indexes = [models.Index(fields=["district", "-at"], name="accesslog_district_at_idx")]
+
+    def __str__(self) -> str:
+        return f"access {self.pk}"
 
 
 class PolicyVersion(DistrictOwned):

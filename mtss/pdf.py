@@ -4,6 +4,7 @@ Documents carry everything inline (styles, SVG charts, logos as data: URIs), so 
 fetcher allows data: URIs only: nothing is read from disk or the network, and one
 fetcher per process avoids WeasyPrint building a TLS context for every document.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

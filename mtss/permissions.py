@@ -25,6 +25,7 @@ Callers:
 The ACTIONS table in the README lists every rule; `tests/test_permission_matrix.py`
 walks it through the page and the API.
 """
+
 from __future__ import annotations
 
 import rules
@@ -39,16 +40,18 @@ SEES_WHOLE_DISTRICT = frozenset({Role.DISTRICT_ADMIN})
 #: Roles that see every student (and group) of their membership's schools.
 SCHOOL_WIDE = frozenset({Role.PRINCIPAL, Role.PSYCHOLOGIST, Role.COUNSELOR, Role.READ_ONLY})
 #: Who may be named the provider of a group or plan (besides a district administrator).
-PROVIDER_ROLES = frozenset({Role.INTERVENTION_SPECIALIST, Role.TEACHER, Role.COUNSELOR, Role.PSYCHOLOGIST,
-                            Role.PRINCIPAL})
+PROVIDER_ROLES = frozenset(
+    {Role.INTERVENTION_SPECIALIST, Role.TEACHER, Role.COUNSELOR, Role.PSYCHOLOGIST, Role.PRINCIPAL}
+)
 #: Who starts plans, places students in tiers and creates groups.
 PLANNERS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST})
 #: Who supervises every plan and group of a school (logs and adds probes without being the provider).
 SUPERVISORS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST})
 #: The school team that holds meetings (RULES.md: the building team of principal, specialist,
 #: psychologist and counselor). A teacher takes part in the meetings where they are on the staff list.
-MEETING_TEAM = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.PSYCHOLOGIST,
-                          Role.COUNSELOR})
+MEETING_TEAM = frozenset(
+    {Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.PSYCHOLOGIST, Role.COUNSELOR}
+)
 #: Who may act on a parent notice (acknowledge, regenerate).
 NOTICE_WRITERS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.COUNSELOR})
 #: Who prints notice batches (the school office).
@@ -56,11 +59,20 @@ PRINTERS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL})
 #: Who adds guardians and contacts to a student record.
 GUARDIAN_EDITORS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.COUNSELOR, Role.INTERVENTION_SPECIALIST})
 #: Who opens the screening pages; teachers see their own students' tiers on the student record.
-SCREENING_READERS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.PSYCHOLOGIST,
-                               Role.COUNSELOR, Role.READ_ONLY})
+SCREENING_READERS = frozenset(
+    {
+        Role.DISTRICT_ADMIN,
+        Role.PRINCIPAL,
+        Role.INTERVENTION_SPECIALIST,
+        Role.PSYCHOLOGIST,
+        Role.COUNSELOR,
+        Role.READ_ONLY,
+    }
+)
 #: Who works through the screening review queue.
-SCREENING_REVIEWERS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST,
-                                 Role.PSYCHOLOGIST, Role.COUNSELOR})
+SCREENING_REVIEWERS = frozenset(
+    {Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.PSYCHOLOGIST, Role.COUNSELOR}
+)
 #: Who reads the school reports (fidelity dashboard, compliance reports) and subscribes to them.
 SCHOOL_REPORTERS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL})
 #: Who reads the special-education referral readiness report.
@@ -68,6 +80,7 @@ REFERRAL_REPORTERS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.PSYCHO
 
 
 # --- facts about the membership ----------------------------------------------------------------------
+
 
 def school_ids(membership) -> frozenset[int]:
     """The membership's school ids, read once per membership object (one request)."""
@@ -101,8 +114,9 @@ def _meeting_staff_ids(meeting) -> frozenset[int]:
     """Users on the meeting's staff list (attendees of kind "staff"), read once per meeting object."""
     cached = getattr(meeting, "_permission_staff_ids", None)
     if cached is None:
-        cached = frozenset(meeting.attendees.filter(kind="staff", user_id__isnull=False)
-                           .values_list("user_id", flat=True))
+        cached = frozenset(
+            meeting.attendees.filter(kind="staff", user_id__isnull=False).values_list("user_id", flat=True)
+        )
         meeting._permission_staff_ids = cached
     return cached
 
@@ -141,6 +155,7 @@ may_record_consultation = _roles(*GUARDIAN_EDITORS, Role.TEACHER)
 
 
 # --- plans, placements, groups, sessions -----------------------------------------------------------
+
 
 @rules.predicate
 def may_create_plan(membership, student) -> bool:
@@ -202,8 +217,11 @@ may_create_group = _roles_at_school(*PLANNERS)
 @rules.predicate
 def may_provide_at(membership, school) -> bool:
     """May be named the provider of a group or plan at this school."""
-    return (_role_in(membership, PROVIDER_ROLES | SEES_WHOLE_DISTRICT) and school is not None
-            and _covers_school(membership, school.pk))
+    return (
+        _role_in(membership, PROVIDER_ROLES | SEES_WHOLE_DISTRICT)
+        and school is not None
+        and _covers_school(membership, school.pk)
+    )
 
 
 may_edit_library = _roles(Role.DISTRICT_ADMIN)
@@ -295,8 +313,7 @@ may_view_access_log = _roles(Role.DISTRICT_ADMIN)
 # --- the rule set ------------------------------------------------------------------------------------
 
 RULES = {
-    name: value for name, value in globals().items()
-    if name.startswith("may_") and isinstance(value, rules.Predicate)
+    name: value for name, value in globals().items() if name.startswith("may_") and isinstance(value, rules.Predicate)
 }
 
 # The shared rule set is what the `rules` template tags read ({% test_rule %}); every name is ours.

@@ -1,4 +1,5 @@
 """Compare two policy documents value by value, for the version diff page."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

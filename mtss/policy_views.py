@@ -1,4 +1,5 @@
 """The district policy in the browser: view, edit with validation, compare versions."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,15 @@ from mtss.services import policy_version_create
 
 
 class PolicyForm(forms.Form):
-    document = forms.CharField(label=gettext_lazy("Policy document (JSON)"), widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false"}))
-    effective_from = forms.DateField(label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=gettext_lazy("What changed and why"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    document = forms.CharField(
+        label=gettext_lazy("Policy document (JSON)"), widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false"})
+    )
+    effective_from = forms.DateField(
+        label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=gettext_lazy("What changed and why"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean_document(self):
         raw = self.cleaned_data["document"]
@@ -42,9 +49,15 @@ def _pretty(data) -> str:
 def policy_overview(request):
     versions = list(policy_versions(district=request.district))
     current = policy_current(district=request.district)
-    return render(request, "mtss/policy_overview.html", {
-        "versions": versions, "current": current, "can_edit": allowed(request.membership, "may_edit_policy"),
-    })
+    return render(
+        request,
+        "mtss/policy_overview.html",
+        {
+            "versions": versions,
+            "current": current,
+            "can_edit": allowed(request.membership, "may_edit_policy"),
+        },
+    )
 
 
 @district_member()
@@ -62,8 +75,11 @@ def policy_edit(request):
         if form.is_valid():
             try:
                 version = policy_version_create(
-                    district=request.district, actor=request.user, data=form.cleaned_data["document"],
-                    effective_from=form.cleaned_data["effective_from"], note=form.cleaned_data["note"],
+                    district=request.district,
+                    actor=request.user,
+                    data=form.cleaned_data["document"],
+                    effective_from=form.cleaned_data["effective_from"],
+                    note=form.cleaned_data["note"],
                 )
             except PolicyValidationError as error:
                 errors = error.errors  # the textarea keeps what was typed
@@ -76,9 +92,16 @@ def policy_edit(request):
         else:
             initial_doc = current.document if current else preset_data(preset_names()[0])
         form = PolicyForm(initial={"document": _pretty(initial_doc), "effective_from": timezone.localdate()})
-    return render(request, "mtss/policy_edit.html", {
-        "form": form, "errors": errors, "current": current, "presets": preset_names(),
-    })
+    return render(
+        request,
+        "mtss/policy_edit.html",
+        {
+            "form": form,
+            "errors": errors,
+            "current": current,
+            "presets": preset_names(),
+        },
+    )
 
 
 @district_member()
@@ -93,6 +116,13 @@ def policy_compare(request):
     newer = _pick("b", versions[0] if versions else None)
     older = _pick("a", versions[1] if len(versions) > 1 else newer)
     changes = policy_diff(older.document, newer.document) if older and newer else []
-    return render(request, "mtss/policy_compare.html", {
-        "versions": versions, "older": older, "newer": newer, "changes": changes,
-    })
+    return render(
+        request,
+        "mtss/policy_compare.html",
+        {
+            "versions": versions,
+            "older": older,
+            "newer": newer,
+            "changes": changes,
+        },
+    )

@@ -4,6 +4,7 @@ Applied after every `migrate` (idempotent), so a new model with a `district`
 column is protected without anyone remembering to: tests/test_rls.py fails if
 any such table lacks its policy.
 """
+
 from __future__ import annotations
 
 from django.apps import apps
@@ -87,8 +88,6 @@ def ensure_row_level_security() -> list[str]:
             cursor.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
             cursor.execute(f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY")
             cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {quote(table)}")
-            cursor.execute(
-                f"CREATE POLICY {POLICY} ON {quote(table)} USING ({using}) WITH CHECK ({DISTRICT_EXPR})"
-            )
+            cursor.execute(f"CREATE POLICY {POLICY} ON {quote(table)} USING ({using}) WITH CHECK ({DISTRICT_EXPR})")
             tables.append(table)
     return tables

@@ -1,4 +1,5 @@
 """Reads of the core, scoped by district."""
+
 from __future__ import annotations
 
 from django.db import connection
@@ -14,11 +15,7 @@ SESSION_DISTRICT_KEY = "district_id"
 
 
 def memberships_for_user(*, user) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=user, is_active=True)
-        .select_related("district")
-        .order_by("district__name")
-    )
+    return Membership.objects.filter(user=user, is_active=True).select_related("district").order_by("district__name")
 
 
 def membership_for_request(request) -> Membership | None:
@@ -67,7 +64,6 @@ def access_log_list(*, district: District, user_id: int | None = None, student_i
 
 def _json_contains_supported() -> bool:
     return connection.vendor == "postgresql"
-
 
 
 def policy_versions(*, district: District):

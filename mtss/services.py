@@ -1,4 +1,5 @@
 """Writes of the core. Each takes the district first and records an audit event."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +10,8 @@ from django.utils import timezone
 
 from mtss import events
 from mtss.models import ApiToken, AuditEvent, District, Membership, MembershipSchool, PolicyVersion, Role, School, User
-from mtss.tenancy import tenant_context
 from mtss.policy import validate_policy
+from mtss.tenancy import tenant_context
 
 
 def audit(*, district: District, actor: User | None, verb: str, obj=None, changes: dict | None = None) -> AuditEvent:
@@ -69,7 +70,9 @@ def policy_version_create(*, district: District, actor: User | None, data: dict,
     document = validate_policy(data)
     # Serialise version numbers per district (two admins saving at once).
     District.objects.select_for_update().filter(pk=district.pk).first()
-    latest = PolicyVersion.objects.filter(district=district).order_by("-version").values_list("version", flat=True).first()
+    latest = (
+        PolicyVersion.objects.filter(district=district).order_by("-version").values_list("version", flat=True).first()
+    )
     version = PolicyVersion.objects.create(
         district=district,
         version=(latest or 0) + 1,
@@ -80,8 +83,13 @@ def policy_version_create(*, district: District, actor: User | None, data: dict,
         note=note,
         created_by=actor,
     )
-    audit(district=district, actor=actor, verb="policy.create", obj=version,
-          changes={"version": version.version, "name": document.name})
+    audit(
+        district=district,
+        actor=actor,
+        verb="policy.create",
+        obj=version,
+        changes={"version": version.version, "name": document.name},
+    )
     # Risk levels follow the policy: screening recomputes the scores it now governs (on commit).
     events.announce(events.POLICY_CHANGED, district_id=district.pk, effective_from=effective_from)
     return version

@@ -4,6 +4,7 @@ Defaults are safe for the embedded demo (SQLite, jobs run in-process, mail to
 files). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and friends; the
 README lists every variable.
 """
+
 from pathlib import Path
 
 import dj_database_url
@@ -149,18 +150,28 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # replaced whole), so a beat that fires twice never sends anything twice (ARCHITECTURE.md, Jobs).
 CELERY_BEAT_SCHEDULE = {
     "notices-outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
-    "notices-progress-reports": {"task": "notifications.tasks.progress_reports_due",
-                                 "schedule": crontab(hour=6, minute=0)},
-    "notices-screening-results": {"task": "notifications.tasks.screening_letters_due",
-                                  "schedule": crontab(hour=6, minute=15)},
-    "notices-staff-reminders": {"task": "notifications.tasks.staff_reminders_due",
-                                "schedule": crontab(hour=6, minute=30, day_of_week="mon")},
+    "notices-progress-reports": {
+        "task": "notifications.tasks.progress_reports_due",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "notices-screening-results": {
+        "task": "notifications.tasks.screening_letters_due",
+        "schedule": crontab(hour=6, minute=15),
+    },
+    "notices-staff-reminders": {
+        "task": "notifications.tasks.staff_reminders_due",
+        "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
+    },
     # Monday morning, after the weekend: last week's fidelity summary to subscribers.
-    "reports-weekly-fidelity": {"task": "reports.tasks.weekly_fidelity_summaries_due",
-                                "schedule": crontab(hour=6, minute=45, day_of_week="mon")},
+    "reports-weekly-fidelity": {
+        "task": "reports.tasks.weekly_fidelity_summaries_due",
+        "schedule": crontab(hour=6, minute=45, day_of_week="mon"),
+    },
     # Nightly: the district dashboard's evaluation snapshot (reports.models.PlanEvaluation).
-    "reports-evaluations-nightly": {"task": "reports.tasks.refresh_evaluations_all",
-                                    "schedule": crontab(hour=2, minute=15)},
+    "reports-evaluations-nightly": {
+        "task": "reports.tasks.refresh_evaluations_all",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # --- Auth, sessions, security ------------------------------------------------------

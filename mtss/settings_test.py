@@ -6,6 +6,7 @@ the finders. Test mode is switched on here, by the test configuration only, neve
 whatever a process happens to import. A subprocess that sets MTSS_TESTING=0 itself (the
 production checks in tests/test_accounts.py) keeps the production settings.
 """
+
 import os
 
 os.environ.setdefault("MTSS_TESTING", "1")

@@ -4,6 +4,7 @@ A cell whose text starts with one of these characters would be run as a formula 
 Excel, LibreOffice or Google Sheets (OWASP, "CSV Injection"); a leading apostrophe
 makes it plain text.
 """
+
 from __future__ import annotations
 
 FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")

@@ -1,5 +1,6 @@
 """Core Celery tasks. Tasks take ids, scope themselves to the district, and call
 selectors or services (ARCHITECTURE.md, Jobs)."""
+
 from celery import shared_task
 
 from mtss.models import District

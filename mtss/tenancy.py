@@ -22,6 +22,7 @@ A job or command enters `tenant_context(district)`; its statements are scoped as
 above while keeping their own commits (an outbox claim commits before the mail
 goes out), so it need not hold one long transaction.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -43,7 +44,7 @@ class Scope:
         return self.district_id is None and self.user_id is None and not self.token_hash
 
 
-_scope: ContextVar[Scope] = ContextVar("mtss_scope", default=Scope())
+_scope: ContextVar[Scope] = ContextVar("mtss_scope", default=Scope())  # noqa: B039  (Scope is frozen)
 
 # is_local = true: the values end with the transaction (pooler-safe, see above).
 SET_SQL = (
@@ -74,8 +75,12 @@ def current_settings() -> list[str]:
 def _apply() -> None:
     """Re-set the settings in every transaction open now; autocommit statements set their own."""
     for conn in connections.all(initialized_only=True):
-        if conn.vendor == "postgresql" and conn.connection is not None and not conn.get_autocommit() \
-                and not conn.needs_rollback:
+        if (
+            conn.vendor == "postgresql"
+            and conn.connection is not None
+            and not conn.get_autocommit()
+            and not conn.needs_rollback
+        ):
             with conn.cursor() as cursor:
                 cursor.execute(SET_SQL, current_settings())
 

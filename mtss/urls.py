@@ -1,6 +1,6 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.conf import settings
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -37,6 +37,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script);
     # Swagger UI styles itself inline, so this one page allows inline styles.
-    path("api/docs/", csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(
-        SpectacularSwaggerSplitView.as_view(url_name="api_schema")), name="api_docs"),
+    path(
+        "api/docs/",
+        csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api_schema")
+        ),
+        name="api_docs",
+    ),
 ]

@@ -1,4 +1,5 @@
 """Core pages: home, district switch, the access log, health."""
+
 from __future__ import annotations
 
 from django.core.paginator import Paginator
@@ -37,8 +38,11 @@ def district_switch(request):
 
 @district_member("may_view_access_log")
 def access_log(request):
-    entries = access_log_list(district=request.district, user_id=query_int(request.GET.get("user")),
-                              student_id=query_int(request.GET.get("student")))
+    entries = access_log_list(
+        district=request.district,
+        user_id=query_int(request.GET.get("user")),
+        student_id=query_int(request.GET.get("student")),
+    )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "mtss/access_log.html", {"page": page})
 

@@ -1,5 +1,6 @@
 """The letters' languages: which ones ship a catalogue, their script and direction,
 and the choice of the language a letter is written in (with its English fallback)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,19 +21,22 @@ class LetterLanguage:
 
 # The eleven languages families read in the four districts (LAUSD's list plus Haitian
 # Creole; students.models.LANGUAGES). Each has a catalogue in locale/<code>/LC_MESSAGES.
-LANGUAGES: dict[str, LetterLanguage] = {lang.code: lang for lang in [
-    LetterLanguage("en", "English", "English", "en"),
-    LetterLanguage("es", "Español", "Spanish", "es"),
-    LetterLanguage("zh-hans", "简体中文", "Chinese (Simplified)", "zh-Hans", fonts=("Noto Sans CJK SC",)),
-    LetterLanguage("zh-hant", "繁體中文", "Chinese (Traditional)", "zh-Hant", fonts=("Noto Sans CJK TC",)),
-    LetterLanguage("vi", "Tiếng Việt", "Vietnamese", "vi"),
-    LetterLanguage("ko", "한국어", "Korean", "ko", fonts=("Noto Sans CJK KR",)),
-    LetterLanguage("hy", "Հայերեն", "Armenian", "hy", fonts=("Noto Sans Armenian", "Noto Sans")),
-    LetterLanguage("ar", "العربية", "Arabic", "ar", "rtl", fonts=("Noto Naskh Arabic", "Noto Sans Arabic")),
-    LetterLanguage("tl", "Tagalog", "Tagalog", "tl"),
-    LetterLanguage("ru", "Русский", "Russian", "ru"),
-    LetterLanguage("ht", "Kreyòl ayisyen", "Haitian Creole", "ht"),
-]}
+LANGUAGES: dict[str, LetterLanguage] = {
+    lang.code: lang
+    for lang in [
+        LetterLanguage("en", "English", "English", "en"),
+        LetterLanguage("es", "Español", "Spanish", "es"),
+        LetterLanguage("zh-hans", "简体中文", "Chinese (Simplified)", "zh-Hans", fonts=("Noto Sans CJK SC",)),
+        LetterLanguage("zh-hant", "繁體中文", "Chinese (Traditional)", "zh-Hant", fonts=("Noto Sans CJK TC",)),
+        LetterLanguage("vi", "Tiếng Việt", "Vietnamese", "vi"),
+        LetterLanguage("ko", "한국어", "Korean", "ko", fonts=("Noto Sans CJK KR",)),
+        LetterLanguage("hy", "Հայերեն", "Armenian", "hy", fonts=("Noto Sans Armenian", "Noto Sans")),
+        LetterLanguage("ar", "العربية", "Arabic", "ar", "rtl", fonts=("Noto Naskh Arabic", "Noto Sans Arabic")),
+        LetterLanguage("tl", "Tagalog", "Tagalog", "tl"),
+        LetterLanguage("ru", "Русский", "Russian", "ru"),
+        LetterLanguage("ht", "Kreyòl ayisyen", "Haitian Creole", "ht"),
+    ]
+}
 CATALOGUED = tuple(LANGUAGES)
 DEFAULT = "en"
 

@@ -6,6 +6,7 @@ decision that causes it (a placement, a meeting decision, a schedule run), so a
 broker that is down at that moment loses nothing: the sweeper sends what is
 still pending when the broker returns (ARCHITECTURE.md, Jobs).
 """
+
 from __future__ import annotations
 
 from django.db import models
@@ -57,8 +58,9 @@ class Notice(DistrictOwned):
 
     student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="notices")
     school = models.ForeignKey("mtss.School", on_delete=models.PROTECT, related_name="+")
-    guardian = models.ForeignKey("students.Guardian", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="notices")
+    guardian = models.ForeignKey(
+        "students.Guardian", null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
     # "guardian:<id>" or "student": part of the unique key, kept if the guardian row goes.
     recipient_key = models.CharField(max_length=40)
     recipient_name = models.CharField(_("recipient"), max_length=220)
@@ -83,8 +85,7 @@ class Notice(DistrictOwned):
     policy_version_id = models.BigIntegerField(null=True, blank=True)
     due_date = models.DateField(_("due"), null=True, blank=True)
 
-    status = models.CharField(_("status"), max_length=14, choices=NoticeStatus.choices,
-                              default=NoticeStatus.PENDING)
+    status = models.CharField(_("status"), max_length=14, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(_("error"), blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -96,22 +97,23 @@ class Notice(DistrictOwned):
     insert_token = models.CharField(max_length=32, blank=True)
     pdf = models.FileField(upload_to="notices/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
-    print_batch = models.ForeignKey("PrintBatch", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="notices")
+    print_batch = models.ForeignKey(
+        "PrintBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
     created_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     generated_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")
+    acknowledged_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "student", "notice_key", "period_key", "language", "recipient_key"],
-                name="notice_unique_per_period"),
+                name="notice_unique_per_period",
+            ),
         ]
         indexes = [
             # The district's notice list, filtered by status and newest first.
@@ -121,8 +123,11 @@ class Notice(DistrictOwned):
             # The print batch of a school: generated, printed letters not yet batched.
             models.Index(fields=["district", "school", "channel", "status"], name="notice_school_idx"),
             # The sweeper: pending or failed notices whose next attempt is due.
-            models.Index(fields=["district", "status", "next_attempt_at"], name="notice_sweep_idx",
-                         condition=Q(status__in=["pending", "failed"])),
+            models.Index(
+                fields=["district", "status", "next_attempt_at"],
+                name="notice_sweep_idx",
+                condition=Q(status__in=["pending", "failed"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +168,7 @@ class PrintBatch(DistrictOwned):
         indexes = [models.Index(fields=["district", "school", "-created_at"], name="printbatch_school_idx")]
 
 
-def logo_path(instance: "LetterSettings", filename: str) -> str:
+def logo_path(instance: LetterSettings, filename: str) -> str:
     # Files of one district never share a folder with another's (keyed by the district).
     return f"letterheads/d{instance.district_id}/{filename}"
 
@@ -171,8 +176,12 @@ def logo_path(instance: "LetterSettings", filename: str) -> str:
 class LetterSettings(DistrictOwned):
     """The district's letterhead: logo, return address, who signs."""
 
-    logo = models.FileField(_("logo"), upload_to=logo_path, blank=True,
-                            help_text=_("PNG, JPEG or SVG, shown at the top left of every letter."))
+    logo = models.FileField(
+        _("logo"),
+        upload_to=logo_path,
+        blank=True,
+        help_text=_("PNG, JPEG or SVG, shown at the top left of every letter."),
+    )
     letterhead_name = models.CharField(_("name on the letterhead"), max_length=200, blank=True)
     return_address = models.TextField(_("return address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -227,5 +236,6 @@ class StaffReminder(DistrictOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["district", "user", "kind", "period_key"],
-                                               name="staffreminder_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "user", "kind", "period_key"], name="staffreminder_unique")
+        ]

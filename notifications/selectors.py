@@ -1,5 +1,6 @@
 """Reads of notices, scoped by district and by which students the user may see
 (students.access.visible_students): a notice is as private as its student."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,11 +9,18 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from mtss.models import District, Membership
+from mtss.selectors import school_list
 from notifications.models import (
-    Channel, DistrictLanguage, LetterSettings, LetterText, Notice, NoticeEvent, NoticeStatus, PrintBatch,
+    Channel,
+    DistrictLanguage,
+    LetterSettings,
+    LetterText,
+    Notice,
+    NoticeEvent,
+    NoticeStatus,
+    PrintBatch,
 )
 from students.access import visible_students
-from mtss.selectors import school_list
 
 MAX_PAGE = 100
 
@@ -46,22 +54,28 @@ def notice_list(*, district: District, membership: Membership, filters: NoticeFi
 def notice_get(*, district: District, membership: Membership, notice_id: int) -> Notice:
     """One notice of a student the user may see, else 404 (missing and not-yours alike)."""
     try:
-        return (visible_notices(district=district, membership=membership)
-                .select_related("student", "school", "school__principal", "guardian", "acknowledged_by",
-                                "print_batch").get(pk=notice_id))
+        return (
+            visible_notices(district=district, membership=membership)
+            .select_related("student", "school", "school__principal", "guardian", "acknowledged_by", "print_batch")
+            .get(pk=notice_id)
+        )
     except Notice.DoesNotExist:
         raise Http404 from None
 
 
 def notice_events(*, district: District, notice: Notice) -> list[NoticeEvent]:
-    return list(NoticeEvent.objects.filter(district=district, notice=notice).select_related("actor")
-                .order_by("at", "id"))
+    return list(
+        NoticeEvent.objects.filter(district=district, notice=notice).select_related("actor").order_by("at", "id")
+    )
 
 
 def student_notices(*, district: District, student) -> list[Notice]:
     """A student's notice history with each notice's events: two queries."""
-    notices = list(Notice.objects.filter(district=district, student=student).select_related("school")
-                   .order_by("-created_at", "-id"))
+    notices = list(
+        Notice.objects.filter(district=district, student=student)
+        .select_related("school")
+        .order_by("-created_at", "-id")
+    )
     events: dict[int, list] = {}
     for event in NoticeEvent.objects.filter(district=district, notice__in=[n.pk for n in notices]).order_by("at", "id"):
         events.setdefault(event.notice_id, []).append(event)
@@ -78,17 +92,28 @@ def status_counts(*, district: District, membership: Membership) -> dict[str, in
 def print_queue(*, district: District, membership: Membership) -> list[dict]:
     """Per school the user may print for: how many printed letters wait for a batch."""
     schools = list(school_list(district=district, membership=membership))
-    waiting = dict(Notice.objects.filter(district=district, school__in=schools, channel=Channel.PRINT,
-                                         status=NoticeStatus.GENERATED, print_batch__isnull=True)
-                   .values_list("school_id").annotate(n=Count("id")).values_list("school_id", "n"))
+    waiting = dict(
+        Notice.objects.filter(
+            district=district,
+            school__in=schools,
+            channel=Channel.PRINT,
+            status=NoticeStatus.GENERATED,
+            print_batch__isnull=True,
+        )
+        .values_list("school_id")
+        .annotate(n=Count("id"))
+        .values_list("school_id", "n")
+    )
     return [{"school": s, "waiting": waiting.get(s.pk, 0)} for s in schools]
 
 
 def print_batches(*, district: District, membership: Membership, limit: int = 20) -> list[PrintBatch]:
     schools = school_list(district=district, membership=membership).values("id")
-    return list(PrintBatch.objects.filter(district=district, school_id__in=schools).select_related("school",
-                                                                                                  "created_by")
-                .order_by("-created_at")[:limit])
+    return list(
+        PrintBatch.objects.filter(district=district, school_id__in=schools)
+        .select_related("school", "created_by")
+        .order_by("-created_at")[:limit]
+    )
 
 
 def print_batch_get(*, district: District, membership: Membership, batch_id: int) -> PrintBatch:
@@ -112,12 +137,16 @@ def letter_texts(*, district: District) -> list[LetterText]:
 
 
 def failures(*, district: District) -> QuerySet[Notice]:
-    return (Notice.objects.filter(district=district, status=NoticeStatus.FAILED).select_related("student", "school")
-            .order_by("-created_at"))
+    return (
+        Notice.objects.filter(district=district, status=NoticeStatus.FAILED)
+        .select_related("student", "school")
+        .order_by("-created_at")
+    )
 
 
 def notices_for_student(*, district: District, student) -> QuerySet[Notice]:
     """Every notice about one student, oldest first (the referral packet's parent contacts).
     The caller has already checked that the user may see the student."""
-    return (Notice.objects.filter(district=district, student=student).select_related("school")
-            .order_by("created_at", "id"))
+    return (
+        Notice.objects.filter(district=district, student=student).select_related("school").order_by("created_at", "id")
+    )

@@ -7,6 +7,7 @@ meetings and placement code call inside their own decision transaction: it only
 writes rows (the outbox) and schedules sending with `transaction.on_commit`, so a
 broker that is down at that moment loses nothing (ARCHITECTURE.md, Jobs).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,17 +25,25 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from interventions.models import Plan
 from mtss.models import District, School, SchoolYear, User
 from mtss.selectors import policy_document
 from mtss.services import audit
 from notifications.languages import CATALOGUED, letter_language
+from notifications.letters.blocks import OVERRIDABLE_KEYS, LetterIncomplete
 from notifications.models import (
-    Channel, DistrictLanguage, LetterSettings, LetterText, LetterType, Notice, NoticeEvent, NoticeStatus, PrintBatch,
+    Channel,
+    DistrictLanguage,
+    LetterSettings,
+    LetterText,
+    LetterType,
+    Notice,
+    NoticeEvent,
+    NoticeStatus,
+    PrintBatch,
 )
-from students.models import Guardian, Student
-from interventions.models import Plan
-from notifications.letters.blocks import LetterIncomplete, OVERRIDABLE_KEYS
 from screening.models import Score, ScreeningWindow
+from students.models import Guardian, Student
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +70,17 @@ LETTER_BLOCKS: dict[str, list[str]] = {
     LetterType.START_OF_YEAR: ["program_overview"],
     LetterType.SCREENING_RESULTS: ["screening_results"],
     LetterType.PLACEMENT_START: ["summary_of_services", "reason_for_services", "consequences_of_not_meeting_levels"],
-    LetterType.TIER_CHANGE: ["tier_change", "summary_of_services", "reason_for_services",
-                             "consequences_of_not_meeting_levels"],
+    LetterType.TIER_CHANGE: [
+        "tier_change",
+        "summary_of_services",
+        "reason_for_services",
+        "consequences_of_not_meeting_levels",
+    ],
     LetterType.PLACEMENT_END: ["criteria_for_ending", "performance_levels_obtained"],
     LetterType.MEETING_INVITATION: ["meeting_details"],
     LetterType.MEETING_OUTCOME: ["meeting_outcome"],
     LetterType.PROGRESS_REPORT: ["progress_summary", "attendance", "plain_summary"],
-    LetterType.NOT_ON_TRACK: ["reading_deficiency", "current_services", "proposed_services",
-                              "home_reading_resources"],
+    LetterType.NOT_ON_TRACK: ["reading_deficiency", "current_services", "proposed_services", "home_reading_resources"],
     LetterType.RIMP: ["reading_deficiency", "rimp_sections", "rimp_due"],
     LetterType.MID_YEAR_ENTRY: ["screening_results"],
     LetterType.REFERRAL: ["right_to_request_evaluation", "meeting_details"],
@@ -95,13 +107,23 @@ def _address(*lines: str) -> str:
 
 
 def _guardian_address(guardian: Guardian) -> str:
-    city = " ".join(x for x in [f"{guardian.city}," if guardian.city else "", guardian.state, guardian.postal_code] if x)
-    return _address(f"{guardian.first_name} {guardian.last_name}", guardian.address_line1, guardian.address_line2,
-                    city.strip())
+    city = " ".join(
+        x for x in [f"{guardian.city}," if guardian.city else "", guardian.state, guardian.postal_code] if x
+    )
+    return _address(
+        f"{guardian.first_name} {guardian.last_name}", guardian.address_line1, guardian.address_line2, city.strip()
+    )
 
 
-def _recipients(*, district: District, student: Student, older_than: int | None, today: dt.date,
-                default_language: str, guardians: list[Guardian] | None = None) -> list[dict]:
+def _recipients(
+    *,
+    district: District,
+    student: Student,
+    older_than: int | None,
+    today: dt.date,
+    default_language: str,
+    guardians: list[Guardian] | None = None,
+) -> list[dict]:
     """Guardians who receive notices; the student too when older than the policy's age.
 
     Holland Patent: "Students over the age of (17) shall also receive written
@@ -109,21 +131,35 @@ def _recipients(*, district: District, student: Student, older_than: int | None,
     language: the school teaches in it, and the guardian's copy carries the home language.
     """
     if guardians is None:
-        guardians = list(Guardian.objects.filter(district=district, student=student, receives_notices=True)
-                         .order_by("id"))
+        guardians = list(
+            Guardian.objects.filter(district=district, student=student, receives_notices=True).order_by("id")
+        )
     recipients = [
-        {"key": f"guardian:{g.pk}", "guardian": g, "name": f"{g.first_name} {g.last_name}", "email": g.email,
-         "address": _guardian_address(g), "language": g.preferred_language or default_language}
-        for g in guardians if g.receives_notices
+        {
+            "key": f"guardian:{g.pk}",
+            "guardian": g,
+            "name": f"{g.first_name} {g.last_name}",
+            "email": g.email,
+            "address": _guardian_address(g),
+            "language": g.preferred_language or default_language,
+        }
+        for g in guardians
+        if g.receives_notices
     ]
     if older_than is not None and _age_on(student.birth_date, today) > older_than:
         first_guardian = guardians[0] if guardians else None
-        recipients.append({
-            "key": "student", "guardian": None, "name": student.full_name, "email": "",
-            "address": _address(student.full_name, *(_guardian_address(first_guardian).split("\n")[1:]
-                                                    if first_guardian else [])),
-            "language": default_language,
-        })
+        recipients.append(
+            {
+                "key": "student",
+                "guardian": None,
+                "name": student.full_name,
+                "email": "",
+                "address": _address(
+                    student.full_name, *(_guardian_address(first_guardian).split("\n")[1:] if first_guardian else [])
+                ),
+                "language": default_language,
+            }
+        )
     return recipients
 
 
@@ -154,8 +190,9 @@ def _due_date(notice, today: dt.date, context: dict | None = None) -> dt.date | 
 
 
 def _event(notice: Notice, verb: str, note: str = "", actor: User | None = None) -> NoticeEvent:
-    return NoticeEvent(district_id=notice.district_id, notice=notice, status=notice.status, verb=verb, note=note,
-                       actor=actor)
+    return NoticeEvent(
+        district_id=notice.district_id, notice=notice, status=notice.status, verb=verb, note=note, actor=actor
+    )
 
 
 def _insert_new(district: District, rows: list[Notice], actor: User | None) -> list[Notice]:
@@ -170,8 +207,11 @@ def _insert_new(district: District, rows: list[Notice], actor: User | None) -> l
     for row in rows:
         row.insert_token = token
     Notice.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    created = list(Notice.objects.filter(district=district, insert_token=token,
-                                         student_id__in={r.student_id for r in rows}).order_by("id"))
+    created = list(
+        Notice.objects.filter(
+            district=district, insert_token=token, student_id__in={r.student_id for r in rows}
+        ).order_by("id")
+    )
     NoticeEvent.objects.bulk_create([_event(n, "created", actor=actor) for n in created], batch_size=500)
     return created
 
@@ -193,8 +233,12 @@ def enqueue_send(district_id: int, notice_ids: list[int]) -> bool:
     except Exception as error:  # kombu raises several kinds; none may undo the caller's commit
         if notice_send.app.conf.task_always_eager and not _is_broker_error(error):
             raise
-        log.warning("broker unavailable, %d notices left for the sweeper (district %s): %s",
-                    len(notice_ids), district_id, type(error).__name__)
+        log.warning(
+            "broker unavailable, %d notices left for the sweeper (district %s): %s",
+            len(notice_ids),
+            district_id,
+            type(error).__name__,
+        )
         return False
     return True
 
@@ -205,9 +249,17 @@ def _is_broker_error(error: Exception) -> bool:
     return isinstance(error, (OperationalError, ConnectionError, OSError))
 
 
-def notices_for_event(*, district: District, student: Student, trigger: str, period_key: str,
-                      actor: User | None = None, context: dict | None = None, meeting=None,
-                      tier: int | None = None) -> list[Notice]:
+def notices_for_event(
+    *,
+    district: District,
+    student: Student,
+    trigger: str,
+    period_key: str,
+    actor: User | None = None,
+    context: dict | None = None,
+    meeting=None,
+    tier: int | None = None,
+) -> list[Notice]:
     """Queue the notices the district's policy requires for `trigger` (NoticeTrigger) for this student:
     one Notice per policy notice x recipient (guardians who receive notices; the student too when older than
     `also_to_students_older_than`), idempotent on (student, notice type key, period_key, language, recipient).
@@ -242,9 +294,18 @@ def notices_for_event(*, district: District, student: Student, trigger: str, per
             letter_type = LetterType.TIER_CHANGE
         if notice.from_role:
             context.setdefault("from_role", notice.from_role)
-        specs.append((notice.key, letter_type, notice.title, required_blocks(letter_type, notice.content_blocks),
-                      list(notice.delivery), _due_date(notice, today, context), notice.also_to_students_older_than,
-                      notice.translated))
+        specs.append(
+            (
+                notice.key,
+                letter_type,
+                notice.title,
+                required_blocks(letter_type, notice.content_blocks),
+                list(notice.delivery),
+                _due_date(notice, today, context),
+                notice.also_to_students_older_than,
+                notice.translated,
+            )
+        )
     for plan in policy.required_plans or []:
         if plan.trigger != trigger or not plan.given_to_parents:
             continue
@@ -254,35 +315,66 @@ def notices_for_event(*, district: District, student: Student, trigger: str, per
         context.setdefault("plan_sections", {})[plan.key] = list(plan.sections)
         if plan.approved_by:
             context.setdefault("plan_approved_by", {})[plan.key] = plan.approved_by
-        specs.append((plan.key, LetterType.RIMP, plan.title, required_blocks(LetterType.RIMP), ["letter"], due,
-                      None, True))
+        specs.append(
+            (plan.key, LetterType.RIMP, plan.title, required_blocks(LetterType.RIMP), ["letter"], due, None, True)
+        )
     if not specs:
         return []
     rows = []
     for key, letter_type, title, blocks, delivery, due, older_than, translated in specs:
-        for recipient in _recipients(district=district, student=student, older_than=older_than, today=today,
-                                     default_language=contact.default_language):
+        for recipient in _recipients(
+            district=district,
+            student=student,
+            older_than=older_than,
+            today=today,
+            default_language=contact.default_language,
+        ):
             requested = recipient["language"] if translated else contact.default_language
-            rows.append(Notice(
-                district=district, student=student, school_id=student.school_id, guardian=recipient["guardian"],
-                recipient_key=recipient["key"], recipient_name=recipient["name"][:220], email=recipient["email"],
-                address=recipient["address"], notice_key=key, letter_type=letter_type, trigger=trigger,
-                title=title[:200], content_blocks=blocks, period_key=period_key, language=requested,
-                channel=Channel.EMAIL if recipient["email"] and ("email" in delivery or "letter" in delivery)
-                else Channel.PRINT,
-                delivery=delivery, context=context, meeting_id=meeting_id, tier=tier,
-                policy_version_id=version.pk, due_date=due, created_by=actor,
-            ))
+            rows.append(
+                Notice(
+                    district=district,
+                    student=student,
+                    school_id=student.school_id,
+                    guardian=recipient["guardian"],
+                    recipient_key=recipient["key"],
+                    recipient_name=recipient["name"][:220],
+                    email=recipient["email"],
+                    address=recipient["address"],
+                    notice_key=key,
+                    letter_type=letter_type,
+                    trigger=trigger,
+                    title=title[:200],
+                    content_blocks=blocks,
+                    period_key=period_key,
+                    language=requested,
+                    channel=Channel.EMAIL
+                    if recipient["email"] and ("email" in delivery or "letter" in delivery)
+                    else Channel.PRINT,
+                    delivery=delivery,
+                    context=context,
+                    meeting_id=meeting_id,
+                    tier=tier,
+                    policy_version_id=version.pk,
+                    due_date=due,
+                    created_by=actor,
+                )
+            )
     with transaction.atomic():
         created = _insert_new(district, rows, actor)
         if created:
-            audit(district=district, actor=actor, verb="notices.queue", obj=student,
-                  changes={"trigger": trigger, "period": period_key, "count": len(created)})
+            audit(
+                district=district,
+                actor=actor,
+                verb="notices.queue",
+                obj=student,
+                changes={"trigger": trigger, "period": period_key, "count": len(created)},
+            )
     _schedule_send(district, [n.pk for n in created])
     return created
 
 
 # --- scheduled progress reports ---------------------------------------------------------------
+
 
 def _quarter_start(day: dt.date, year_start: dt.date) -> tuple[int, dt.date]:
     """Quarter number (1-4) and its first day, quarters of 9 weeks from the first day of school."""
@@ -323,8 +415,9 @@ def progress_report_periods(*, policy, grade: int, year_start: dt.date, today: d
     return periods[:1]
 
 
-def progress_reports_create(*, district: District, as_of: dt.date | None = None, actor: User | None = None,
-                            school_year=None) -> list[Notice]:
+def progress_reports_create(
+    *, district: District, as_of: dt.date | None = None, actor: User | None = None, school_year=None
+) -> list[Notice]:
     """Queue this period's progress report for every student with an active plan.
 
     Set-based: one query for the plans, one for the guardians, one insert; a re-run
@@ -334,13 +427,19 @@ def progress_reports_create(*, district: District, as_of: dt.date | None = None,
     version, policy = policy_document(district=district, as_of=today)
     if policy is None or not policy.parent_contact.progress_reports:
         return []
-    year = school_year or (SchoolYear.objects.filter(district=district, start_date__lte=today, end_date__gte=today)
-                           .order_by("-start_date").first())
+    year = school_year or (
+        SchoolYear.objects.filter(district=district, start_date__lte=today, end_date__gte=today)
+        .order_by("-start_date")
+        .first()
+    )
     if year is None:
         return []
     contact = policy.parent_contact
-    plans = (Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, start_date__lte=today)
-             .select_related("student").order_by("student_id", "id"))
+    plans = (
+        Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, start_date__lte=today)
+        .select_related("student")
+        .order_by("student_id", "id")
+    )
     students: dict[int, Student] = {}
     plan_ids: dict[int, list[int]] = {}
     for plan in plans:
@@ -355,19 +454,38 @@ def progress_reports_create(*, district: District, as_of: dt.date | None = None,
         periods = progress_report_periods(policy=policy, grade=student.grade, year_start=year.start_date, today=today)
         if not periods:
             continue
-        for recipient in _recipients(district=district, student=student, older_than=None, today=today,
-                                     default_language=contact.default_language,
-                                     guardians=guardians.get(student_id, [])):
-            rows.append(Notice(
-                district=district, student=student, school_id=student.school_id, guardian=recipient["guardian"],
-                recipient_key=recipient["key"], recipient_name=recipient["name"][:220], email=recipient["email"],
-                address=recipient["address"], notice_key=PROGRESS_REPORT_KEY,
-                letter_type=LetterType.PROGRESS_REPORT, trigger="progress_report", title="Progress report",
-                content_blocks=blocks, period_key=periods[0], language=recipient["language"],
-                channel=Channel.EMAIL if recipient["email"] else Channel.PRINT, delivery=["letter"],
-                context={"plan_ids": plan_ids[student_id], "as_of": today.isoformat()},
-                policy_version_id=version.pk, created_by=actor,
-            ))
+        for recipient in _recipients(
+            district=district,
+            student=student,
+            older_than=None,
+            today=today,
+            default_language=contact.default_language,
+            guardians=guardians.get(student_id, []),
+        ):
+            rows.append(
+                Notice(
+                    district=district,
+                    student=student,
+                    school_id=student.school_id,
+                    guardian=recipient["guardian"],
+                    recipient_key=recipient["key"],
+                    recipient_name=recipient["name"][:220],
+                    email=recipient["email"],
+                    address=recipient["address"],
+                    notice_key=PROGRESS_REPORT_KEY,
+                    letter_type=LetterType.PROGRESS_REPORT,
+                    trigger="progress_report",
+                    title="Progress report",
+                    content_blocks=blocks,
+                    period_key=periods[0],
+                    language=recipient["language"],
+                    channel=Channel.EMAIL if recipient["email"] else Channel.PRINT,
+                    delivery=["letter"],
+                    context={"plan_ids": plan_ids[student_id], "as_of": today.isoformat()},
+                    policy_version_id=version.pk,
+                    created_by=actor,
+                )
+            )
     with transaction.atomic():
         created = _insert_new(district, rows, actor)
     _schedule_send(district, [n.pk for n in created])
@@ -389,10 +507,11 @@ def notice_claim(*, district: District, notice_id: int) -> str | None:
     holds it or it is no longer pending or failed (a duplicate task, a retry after success)."""
     now = timezone.now()
     token = secrets.token_hex(8)
-    claimed = (Notice.objects.filter(district=district, pk=notice_id,
-                                     status__in=[NoticeStatus.PENDING, NoticeStatus.FAILED])
-               .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-               .update(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS), claim_token=token))
+    claimed = (
+        Notice.objects.filter(district=district, pk=notice_id, status__in=[NoticeStatus.PENDING, NoticeStatus.FAILED])
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS), claim_token=token)
+    )
     return token if claimed else None
 
 
@@ -408,8 +527,7 @@ def notice_generate(*, district: District, notice: Notice, save: bool = True, po
         if notice.pdf:
             notice.pdf.delete(save=False)
         # Keyed by the district: a file path without the tenant is a leak waiting to happen.
-        notice.pdf.save(f"d{district.pk}/notice-{notice.pk}-{notice.pdf_sha256[:12]}.pdf", ContentFile(pdf),
-                        save=False)
+        notice.pdf.save(f"d{district.pk}/notice-{notice.pk}-{notice.pdf_sha256[:12]}.pdf", ContentFile(pdf), save=False)
         notice.generated_at = timezone.now()
     return pdf
 
@@ -419,8 +537,12 @@ def _email(district: District, notice: Notice, pdf: bytes, *, policy=None, head=
 
     subject, body = email_text(district=district, notice=notice, policy=policy)
     letter_settings = head.settings if head is not None else LetterSettings.objects.filter(district=district).first()
-    message = EmailMessage(subject=subject, body=body, to=[notice.email],
-                           reply_to=[letter_settings.reply_to] if letter_settings and letter_settings.reply_to else None)
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        to=[notice.email],
+        reply_to=[letter_settings.reply_to] if letter_settings and letter_settings.reply_to else None,
+    )
     message.attach(f"{notice.notice_key}-{notice.period_key}.pdf", pdf, "application/pdf")
     message.send(fail_silently=False)
 
@@ -437,8 +559,9 @@ def notice_send(*, district: District, notice_id: int) -> Notice | None:
         return None
     from notifications.letters.render import cached_letterhead
 
-    notice = (Notice.objects.select_related("student", "school", "school__principal", "guardian")
-              .get(district=district, pk=notice_id))
+    notice = Notice.objects.select_related("student", "school", "school__principal", "guardian").get(
+        district=district, pk=notice_id
+    )
     try:
         with transaction.atomic():
             _version, policy = policy_document(district=district)
@@ -466,11 +589,16 @@ def notice_send(*, district: District, notice_id: int) -> Notice | None:
         # staff see the reason and regenerate once the data is there.
         retry = attempts < Notice.MAX_ATTEMPTS and not isinstance(error, LetterIncomplete)
         Notice.objects.filter(district=district, pk=notice_id, claim_token=token).update(
-            status=NoticeStatus.FAILED, attempts=attempts, last_error=message, claimed_until=None,
-            next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff_seconds(attempts)) if retry else None)
+            status=NoticeStatus.FAILED,
+            attempts=attempts,
+            last_error=message,
+            claimed_until=None,
+            next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff_seconds(attempts)) if retry else None,
+        )
         notice.status = NoticeStatus.FAILED
-        NoticeEvent.objects.create(district=district, notice=notice, status=NoticeStatus.FAILED, verb="failed",
-                                   note=message)
+        NoticeEvent.objects.create(
+            district=district, notice=notice, status=NoticeStatus.FAILED, verb="failed", note=message
+        )
         log.warning("notice %s failed (attempt %s): %s", notice_id, attempts, type(error).__name__)
         raise
     notice.refresh_from_db(fields=["attempts"])  # it was saved as attempts + 1
@@ -484,25 +612,34 @@ def outbox_due(*, district: District, now: dt.datetime | None = None, older_than
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     pending = Q(status=NoticeStatus.PENDING, created_at__lte=now - dt.timedelta(seconds=older_than_seconds))
     failed = Q(status=NoticeStatus.FAILED, next_attempt_at__isnull=False, next_attempt_at__lte=now)
-    return list(Notice.objects.filter(unclaimed, pending | failed, district=district)
-                .order_by("id").values_list("id", flat=True)[:5000])
+    return list(
+        Notice.objects.filter(unclaimed, pending | failed, district=district)
+        .order_by("id")
+        .values_list("id", flat=True)[:5000]
+    )
 
 
 # --- staff actions -----------------------------------------------------------------------------
+
 
 @transaction.atomic
 def notice_acknowledge(*, district: District, notice: Notice, actor: User | None, note: str = "") -> Notice:
     if notice.district_id != district.pk:
         raise ValidationError(_("Unknown notice."))
     if notice.status not in (NoticeStatus.SENT, NoticeStatus.GENERATED):
-        raise ValidationError({"status": _("Only a generated or sent notice can be acknowledged; this one is %(s)s.")
-                               % {"s": notice.get_status_display()}})
+        raise ValidationError(
+            {
+                "status": _("Only a generated or sent notice can be acknowledged; this one is %(s)s.")
+                % {"s": notice.get_status_display()}
+            }
+        )
     notice.status = NoticeStatus.ACKNOWLEDGED
     notice.acknowledged_at = timezone.now()
     notice.acknowledged_by = actor
     notice.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    NoticeEvent.objects.create(district=district, notice=notice, status=notice.status, verb="acknowledged",
-                               note=note[:1000], actor=actor)
+    NoticeEvent.objects.create(
+        district=district, notice=notice, status=notice.status, verb="acknowledged", note=note[:1000], actor=actor
+    )
     audit(district=district, actor=actor, verb="notice.acknowledge", obj=notice)
     return notice
 
@@ -520,9 +657,18 @@ def notice_regenerate(*, district: District, notice: Notice, actor: User | None)
         notice.email = guardian.email
         notice.address = _guardian_address(guardian)
         notice.channel = Channel.EMAIL if guardian.email else Channel.PRINT
-    conflict = (Notice.objects.filter(district=district, student_id=notice.student_id, notice_key=notice.notice_key,
-                                      period_key=notice.period_key, language=notice.language,
-                                      recipient_key=notice.recipient_key).exclude(pk=notice.pk).exists())
+    conflict = (
+        Notice.objects.filter(
+            district=district,
+            student_id=notice.student_id,
+            notice_key=notice.notice_key,
+            period_key=notice.period_key,
+            language=notice.language,
+            recipient_key=notice.recipient_key,
+        )
+        .exclude(pk=notice.pk)
+        .exists()
+    )
     if conflict:
         raise ValidationError({"language": _("A notice for this period already exists in that language.")})
     notice.status = NoticeStatus.PENDING
@@ -544,7 +690,8 @@ def notice_retry(*, district: District, notice: Notice, actor: User | None) -> N
     if notice.status != NoticeStatus.FAILED:
         raise ValidationError({"status": _("Only a failed notice can be retried.")})
     Notice.objects.filter(district=district, pk=notice.pk).update(
-        status=NoticeStatus.PENDING, attempts=0, next_attempt_at=None, claimed_until=None)
+        status=NoticeStatus.PENDING, attempts=0, next_attempt_at=None, claimed_until=None
+    )
     notice.refresh_from_db()
     NoticeEvent.objects.create(district=district, notice=notice, status=notice.status, verb="retry", actor=actor)
     audit(district=district, actor=actor, verb="notice.retry", obj=notice)
@@ -565,8 +712,13 @@ def print_batch_create(*, district: District, school: School, actor: User | None
         raise ValidationError({"school": _("Unknown school.")})
     with transaction.atomic():
         batch = PrintBatch.objects.create(district=district, school=school, created_by=actor)
-        Notice.objects.filter(district=district, school=school, channel=Channel.PRINT,
-                              status=NoticeStatus.GENERATED, print_batch__isnull=True).update(print_batch=batch)
+        Notice.objects.filter(
+            district=district,
+            school=school,
+            channel=Channel.PRINT,
+            status=NoticeStatus.GENERATED,
+            print_batch__isnull=True,
+        ).update(print_batch=batch)
         notices = list(Notice.objects.filter(district=district, print_batch=batch))
         if not notices:
             raise ValidationError({"school": _("No printed letters are waiting for %(s)s.") % {"s": school.name}})
@@ -578,11 +730,26 @@ def print_batch_create(*, district: District, school: School, actor: User | None
         batch.save()
         now = timezone.now()
         Notice.objects.filter(district=district, print_batch=batch).update(status=NoticeStatus.SENT, sent_at=now)
-        NoticeEvent.objects.bulk_create([NoticeEvent(district=district, notice=n, status=NoticeStatus.SENT,
-                                                     verb="printed", note=f"batch {batch.pk}", actor=actor)
-                                         for n in notices])
-        audit(district=district, actor=actor, verb="notices.print_batch", obj=batch,
-              changes={"school": school.pk, "letters": len(notices)})
+        NoticeEvent.objects.bulk_create(
+            [
+                NoticeEvent(
+                    district=district,
+                    notice=n,
+                    status=NoticeStatus.SENT,
+                    verb="printed",
+                    note=f"batch {batch.pk}",
+                    actor=actor,
+                )
+                for n in notices
+            ]
+        )
+        audit(
+            district=district,
+            actor=actor,
+            verb="notices.print_batch",
+            obj=batch,
+            changes={"school": school.pk, "letters": len(notices)},
+        )
     return batch
 
 
@@ -596,21 +763,33 @@ def mailing_sort_key(notice: Notice) -> tuple:
 
 # --- district letter settings --------------------------------------------------------------------
 
+
 def language_set_reviewed(*, district: District, language: str, reviewed: bool, actor: User | None) -> DistrictLanguage:
     if language not in CATALOGUED:
         raise ValidationError({"language": _("Unknown letter language %(l)s.") % {"l": language}})
     with transaction.atomic():
         row, _created = DistrictLanguage.objects.update_or_create(
-            district=district, language=language,
-            defaults={"reviewed": reviewed, "reviewed_by": actor if reviewed else None,
-                      "reviewed_at": timezone.now() if reviewed else None})
-        audit(district=district, actor=actor, verb="letters.language_reviewed", obj=row,
-              changes={"language": language, "reviewed": reviewed})
+            district=district,
+            language=language,
+            defaults={
+                "reviewed": reviewed,
+                "reviewed_by": actor if reviewed else None,
+                "reviewed_at": timezone.now() if reviewed else None,
+            },
+        )
+        audit(
+            district=district,
+            actor=actor,
+            verb="letters.language_reviewed",
+            obj=row,
+            changes={"language": language, "reviewed": reviewed},
+        )
     return row
 
 
-def letter_text_set(*, district: District, language: str, key: str, text: str, reviewed: bool = False,
-                    actor: User | None = None) -> LetterText | None:
+def letter_text_set(
+    *, district: District, language: str, key: str, text: str, reviewed: bool = False, actor: User | None = None
+) -> LetterText | None:
     """Set (or with empty text, remove) the district's wording of one paragraph."""
     errors = {}
     if language not in CATALOGUED:
@@ -627,7 +806,8 @@ def letter_text_set(*, district: District, language: str, key: str, text: str, r
             row = None
         else:
             row, _created = LetterText.objects.update_or_create(
-                district=district, language=language, key=key, defaults={"text": text.strip(), "reviewed": reviewed})
+                district=district, language=language, key=key, defaults={"text": text.strip(), "reviewed": reviewed}
+            )
         audit(district=district, actor=actor, verb="letters.text_set", changes={"language": language, "key": key})
     return row
 
@@ -647,11 +827,21 @@ def letter_settings_save(*, district: District, actor: User | None, **fields) ->
     return row
 
 
-__all__ = ["notices_for_event", "progress_reports_create", "notice_send", "notice_acknowledge", "notice_regenerate",
-           "notice_retry", "print_batch_create", "letter_language", "enqueue_send"]
+__all__ = [
+    "notices_for_event",
+    "progress_reports_create",
+    "notice_send",
+    "notice_acknowledge",
+    "notice_regenerate",
+    "notice_retry",
+    "print_batch_create",
+    "letter_language",
+    "enqueue_send",
+]
 
 
 # --- screening results after a window closes ------------------------------------------------------
+
 
 def screening_letters_create(*, district: District, window, actor: User | None = None) -> int:
     """Queue the screening-result letters of one closed benchmark window.
@@ -663,28 +853,55 @@ def screening_letters_create(*, district: District, window, actor: User | None =
     """
     by_student: dict[int, list] = {}
     students: dict[int, Student] = {}
-    for score in (Score.objects.filter(district=district, window=window).select_related("measure", "student")
-                  .order_by("student_id", "measure__name")):
+    for score in (
+        Score.objects.filter(district=district, window=window)
+        .select_related("measure", "student")
+        .order_by("student_id", "measure__name")
+    ):
         students[score.student_id] = score.student
         by_student.setdefault(score.student_id, []).append(score)
     count = 0
     for student_id, scores in by_student.items():
-        rows = [{"measure": s.measure.name, "score": s.score if s.score is not None else s.category,
-                 "at_risk": bool(s.tier and s.tier >= 2)} for s in scores]
+        rows = [
+            {
+                "measure": s.measure.name,
+                "score": s.score if s.score is not None else s.category,
+                "at_risk": bool(s.tier and s.tier >= 2),
+            }
+            for s in scores
+        ]
         context = {"screening": rows, "window_id": window.pk}
         period = f"screening-{window.pk}"
         with transaction.atomic():
-            count += len(notices_for_event(district=district, student=students[student_id],
-                                           trigger="screening_completed", period_key=period, actor=actor,
-                                           context=context))
+            count += len(
+                notices_for_event(
+                    district=district,
+                    student=students[student_id],
+                    trigger="screening_completed",
+                    period_key=period,
+                    actor=actor,
+                    context=context,
+                )
+            )
             if any(r["at_risk"] for r in rows):
-                count += len(notices_for_event(district=district, student=students[student_id],
-                                               trigger="screening_at_risk", period_key=period, actor=actor,
-                                               context=context, tier=max(s.tier or 1 for s in scores)))
+                count += len(
+                    notices_for_event(
+                        district=district,
+                        student=students[student_id],
+                        trigger="screening_at_risk",
+                        period_key=period,
+                        actor=actor,
+                        context=context,
+                        tier=max(s.tier or 1 for s in scores),
+                    )
+                )
     return count
 
 
 def closed_windows(*, district: District, today: dt.date, within_days: int = 7) -> list:
     """Windows that closed in the last week (a missed daily run is caught up)."""
-    return list(ScreeningWindow.objects.filter(district=district, end_date__lt=today,
-                                               end_date__gte=today - dt.timedelta(days=within_days)))
+    return list(
+        ScreeningWindow.objects.filter(
+            district=district, end_date__lt=today, end_date__gte=today - dt.timedelta(days=within_days)
+        )
+    )

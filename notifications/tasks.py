@@ -4,6 +4,7 @@ The beat schedule (mtss/celery.py) is small and fixed; each periodic task fans o
 to the districts that are due (ARCHITECTURE.md, Jobs). Every task is safe to run
 twice: notices have a unique key, and sending is claimed with a conditional update.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,7 +39,7 @@ def notice_send(self, district_id: int, notice_id: int):
         except Exception as error:
             if self.request.called_directly or self.app.conf.task_always_eager:
                 return "failed"  # in-process (demo): the sweeper retries later
-            raise self.retry(exc=error, countdown=backoff_seconds(self.request.retries + 1))
+            raise self.retry(exc=error, countdown=backoff_seconds(self.request.retries + 1)) from error
     return notice.status if notice is not None else "skipped"
 
 
@@ -74,8 +75,7 @@ def district_progress_reports(district_id: int, as_of: str | None = None) -> int
 
     district = District.objects.get(pk=district_id)
     with tenant_context(district):
-        created = progress_reports_create(district=district,
-                                          as_of=dt.date.fromisoformat(as_of) if as_of else None)
+        created = progress_reports_create(district=district, as_of=dt.date.fromisoformat(as_of) if as_of else None)
     return len(created)
 
 

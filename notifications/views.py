@@ -2,6 +2,7 @@
 history and a preview in any language (HTML and PDF), a student's notice history,
 acknowledge / regenerate / retry, print batches per school, and letter settings.
 Thin: reads in notifications.selectors, writes in notifications.services."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -41,17 +42,27 @@ def notice_list(request):
     letter_type = request.GET.get("type") if request.GET.get("type") in LetterType.values else None
     school_id = _int(request.GET.get("school"))
     filters = selectors.NoticeFilters(status=status, letter_type=letter_type, school_id=school_id)
-    notices = list(selectors.notice_list(district=request.district, membership=request.membership,
-                                         filters=filters)[:selectors.MAX_PAGE])
+    notices = list(
+        selectors.notice_list(district=request.district, membership=request.membership, filters=filters)[
+            : selectors.MAX_PAGE
+        ]
+    )
     counts = selectors.status_counts(district=request.district, membership=request.membership)
     access_log.record(request, action="view", what="notice list", student_ids=[n.student_id for n in notices])
-    return render(request, "notifications/notice_list.html", {
-        "notices": notices, "filters": filters, "statuses": NoticeStatus.choices, "types": LetterType.choices,
-        "schools": school_list(district=request.district, membership=request.membership),
-        "status_rows": [(key, label, counts.get(key, 0)) for key, label in NoticeStatus.choices],
-        "is_admin": allowed(request.membership, "may_edit_letter_settings"),
-        "can_print": allowed(request.membership, "may_print_notices"),
-    })
+    return render(
+        request,
+        "notifications/notice_list.html",
+        {
+            "notices": notices,
+            "filters": filters,
+            "statuses": NoticeStatus.choices,
+            "types": LetterType.choices,
+            "schools": school_list(district=request.district, membership=request.membership),
+            "status_rows": [(key, label, counts.get(key, 0)) for key, label in NoticeStatus.choices],
+            "is_admin": allowed(request.membership, "may_edit_letter_settings"),
+            "can_print": allowed(request.membership, "may_print_notices"),
+        },
+    )
 
 
 @district_member()
@@ -61,14 +72,22 @@ def notice_detail(request, notice_id: int):
     context = letter_context(district=request.district, notice=notice, language=language, strict=False)
     reviews = selectors.language_reviews(district=request.district)
     access_log.record(request, action="view", what="notice preview", student_ids=[notice.student_id])
-    return render(request, "notifications/notice_detail.html", {
-        "notice": notice, "letter": context, "letter_html": render_html(context, standalone=False),
-        "letter_css": letter_css_text(), "events": selectors.notice_events(district=request.district, notice=notice),
-        "languages": LANGUAGES.values(), "preview_language": context["language"],
-        "reviewed": reviews.get(context["language"]).reviewed if context["language"] in reviews else False,
-        "can_write": allowed(request.membership, "may_act_on_notice", notice),
-        "is_admin": allowed(request.membership, "may_edit_letter_settings"),
-    })
+    return render(
+        request,
+        "notifications/notice_detail.html",
+        {
+            "notice": notice,
+            "letter": context,
+            "letter_html": render_html(context, standalone=False),
+            "letter_css": letter_css_text(),
+            "events": selectors.notice_events(district=request.district, notice=notice),
+            "languages": LANGUAGES.values(),
+            "preview_language": context["language"],
+            "reviewed": reviews.get(context["language"]).reviewed if context["language"] in reviews else False,
+            "can_write": allowed(request.membership, "may_act_on_notice", notice),
+            "is_admin": allowed(request.membership, "may_edit_letter_settings"),
+        },
+    )
 
 
 @district_member()
@@ -78,8 +97,7 @@ def notice_pdf(request, notice_id: int):
     language = _preview_language(request, notice)
     access_log.record(request, action="download", what="notice PDF", student_ids=[notice.student_id])
     if language is None and notice.pdf:
-        return FileResponse(notice.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"notice-{notice.pk}.pdf")
+        return FileResponse(notice.pdf.open("rb"), content_type="application/pdf", filename=f"notice-{notice.pk}.pdf")
     context = letter_context(district=request.district, notice=notice, language=language, strict=False)
     pdf = html_to_pdf(render_html(context))
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -105,14 +123,24 @@ def _act(request, notice_id: int, action, done: str, rule: str):
 
 @district_member()
 def notice_acknowledge(request, notice_id: int):
-    return _act(request, notice_id, services.notice_acknowledge, _("Marked as acknowledged by the family."),
-                "may_acknowledge_notice")
+    return _act(
+        request,
+        notice_id,
+        services.notice_acknowledge,
+        _("Marked as acknowledged by the family."),
+        "may_acknowledge_notice",
+    )
 
 
 @district_member()
 def notice_regenerate(request, notice_id: int):
-    return _act(request, notice_id, services.notice_regenerate, _("The letter will be generated and sent again."),
-                "may_regenerate_notice")
+    return _act(
+        request,
+        notice_id,
+        services.notice_regenerate,
+        _("The letter will be generated and sent again."),
+        "may_regenerate_notice",
+    )
 
 
 @district_member()
@@ -141,17 +169,25 @@ def print_center(request):
         else:
             messages.success(request, _("Print batch of %(n)s letters ready.") % {"n": batch.letter_count})
         return redirect("notice_print")
-    return render(request, "notifications/print.html", {
-        "queue": selectors.print_queue(district=request.district, membership=request.membership),
-        "batches": selectors.print_batches(district=request.district, membership=request.membership),
-    })
+    return render(
+        request,
+        "notifications/print.html",
+        {
+            "queue": selectors.print_queue(district=request.district, membership=request.membership),
+            "batches": selectors.print_batches(district=request.district, membership=request.membership),
+        },
+    )
 
 
 @district_member("may_print_notices")
 def print_batch_pdf(request, batch_id: int):
     batch = selectors.print_batch_get(district=request.district, membership=request.membership, batch_id=batch_id)
-    access_log.record(request, action="download", what="print batch",
-                      student_ids=list(batch.notices.values_list("student_id", flat=True)))
+    access_log.record(
+        request,
+        action="download",
+        what="print batch",
+        student_ids=list(batch.notices.values_list("student_id", flat=True)),
+    )
     return FileResponse(batch.pdf.open("rb"), content_type="application/pdf", filename=f"print-batch-{batch.pk}.pdf")
 
 
@@ -163,30 +199,58 @@ def letter_settings(request):
         action = request.POST.get("action")
         try:
             if action == "settings":
-                fields = {k: request.POST.get(k, "").strip() for k in
-                          ("letterhead_name", "return_address", "phone", "signature_name", "signature_title",
-                           "reply_to")}
+                fields = {
+                    k: request.POST.get(k, "").strip()
+                    for k in (
+                        "letterhead_name",
+                        "return_address",
+                        "phone",
+                        "signature_name",
+                        "signature_title",
+                        "reply_to",
+                    )
+                }
                 if request.FILES.get("logo"):
                     fields["logo"] = request.FILES["logo"]
                 services.letter_settings_save(district=district, actor=request.user, **fields)
             elif action == "review":
-                services.language_set_reviewed(district=district, language=request.POST.get("language", ""),
-                                               reviewed=request.POST.get("reviewed") == "1", actor=request.user)
+                services.language_set_reviewed(
+                    district=district,
+                    language=request.POST.get("language", ""),
+                    reviewed=request.POST.get("reviewed") == "1",
+                    actor=request.user,
+                )
             elif action == "text":
-                services.letter_text_set(district=district, language=request.POST.get("language", ""),
-                                         key=request.POST.get("key", ""), text=request.POST.get("text", ""),
-                                         reviewed=request.POST.get("reviewed") == "1", actor=request.user)
+                services.letter_text_set(
+                    district=district,
+                    language=request.POST.get("language", ""),
+                    key=request.POST.get("key", ""),
+                    text=request.POST.get("text", ""),
+                    reviewed=request.POST.get("reviewed") == "1",
+                    actor=request.user,
+                )
             else:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as error:
-            messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-                           if hasattr(error, "error_dict") else " ".join(error.messages))
+            messages.error(
+                request,
+                " ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+                if hasattr(error, "error_dict")
+                else " ".join(error.messages),
+            )
         else:
             messages.success(request, _("Saved."))
             return redirect("letter_settings")
     reviews = selectors.language_reviews(district=district)
-    return render(request, "notifications/settings.html", {
-        "settings": selectors.letter_settings(district=district), "texts": selectors.letter_texts(district=district),
-        "languages": [(lang, reviews.get(lang.code)) for lang in LANGUAGES.values()],
-        "keys": sorted(OVERRIDABLE_KEYS), "failures": list(selectors.failures(district=district)[:50]),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "notifications/settings.html",
+        {
+            "settings": selectors.letter_settings(district=district),
+            "texts": selectors.letter_texts(district=district),
+            "languages": [(lang, reviews.get(lang.code)) for lang in LANGUAGES.values()],
+            "keys": sorted(OVERRIDABLE_KEYS),
+            "failures": list(selectors.failures(district=district)[:50]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -8,6 +8,7 @@ nothing told by colour alone: every bar carries its value as text, a bar judged 
 too few cases is drawn hollow and says so, and stacked segments are labelled.
 Every chart sits beside a table with the same numbers (the accessible reading).
 """
+
 from __future__ import annotations
 
 import re
@@ -60,9 +61,18 @@ class Bar:
     note: str = ""  # e.g. "too few to judge", drawn instead of a value
 
 
-def bar_chart_svg(bars: list[Bar], *, title: str, description: str = "", unit: str = "%",
-                  max_value: float | None = None, threshold: float | None = None, threshold_label: str = "",
-                  width: int = 720, id_prefix: str = "bars") -> str:
+def bar_chart_svg(
+    bars: list[Bar],
+    *,
+    title: str,
+    description: str = "",
+    unit: str = "%",
+    max_value: float | None = None,
+    threshold: float | None = None,
+    threshold_label: str = "",
+    width: int = 720,
+    id_prefix: str = "bars",
+) -> str:
     """Horizontal bars, one per row, with the value and n printed at the end of each."""
     pid = _prefix(id_prefix)
     label_chars = max(10, min(34, max((len(b.label) for b in bars), default=10)))
@@ -77,45 +87,66 @@ def bar_chart_svg(bars: list[Bar], *, title: str, description: str = "", unit: s
     scale = plot_w / top_value
 
     desc_parts = [description] if description else []
-    desc_parts += [f"{b.label}: " + (b.note if b.value is None and b.note else
-                                     "no data" if b.value is None else f"{b.value:.0f}{unit}") + f" (n={b.n})"
-                   for b in bars]
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-           f'aria-labelledby="{pid}-title {pid}-desc" id="{pid}" class="report-chart" font-family="{_a(FONT)}" '
-           f'font-size="{FS}">',
-           f'<title id="{pid}-title">{_t(title)}</title>',
-           f'<desc id="{pid}-desc">{_t("; ".join(desc_parts))}</desc>',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    desc_parts += [
+        f"{b.label}: "
+        + (b.note if b.value is None and b.note else "no data" if b.value is None else f"{b.value:.0f}{unit}")
+        + f" (n={b.n})"
+        for b in bars
+    ]
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{pid}-title {pid}-desc" id="{pid}" class="report-chart" font-family="{_a(FONT)}" '
+        f'font-size="{FS}">',
+        f'<title id="{pid}-title">{_t(title)}</title>',
+        f'<desc id="{pid}-desc">{_t("; ".join(desc_parts))}</desc>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
     # Grid at quarters of the scale.
     for i in range(5):
         x = left + plot_w * i / 4
         out.append(f'<line x1="{_n(x)}" y1="{top - 4}" x2="{_n(x)}" y2="{height - 22}" stroke="{C_GRID}"/>')
-        out.append(f'<text x="{_n(x)}" y="{height - 8}" text-anchor="middle" fill="{C_TEXT}">'
-                   f'{_t(f"{top_value * i / 4:.0f}{unit}")}</text>')
+        out.append(
+            f'<text x="{_n(x)}" y="{height - 8}" text-anchor="middle" fill="{C_TEXT}">'
+            f"{_t(f'{top_value * i / 4:.0f}{unit}')}</text>"
+        )
     for i, bar in enumerate(bars):
         y = top + i * row_h
         cy = y + row_h / 2
-        out.append(f'<text x="{left - 8}" y="{_n(cy + FS * 0.35)}" text-anchor="end" fill="{C_TEXT}">'
-                   f'{_t(_clip(bar.label, label_chars))}</text>')
+        out.append(
+            f'<text x="{left - 8}" y="{_n(cy + FS * 0.35)}" text-anchor="end" fill="{C_TEXT}">'
+            f"{_t(_clip(bar.label, label_chars))}</text>"
+        )
         if bar.value is None:
             note = bar.note or "no data"
-            out.append(f'<rect class="bar-muted" x="{left}" y="{_n(y + 4)}" width="{_n(plot_w * 0.25)}" '
-                       f'height="{row_h - 8}" fill="#ffffff" stroke="{C_MUTED}" stroke-dasharray="3 2"/>')
-            out.append(f'<text x="{_n(left + plot_w * 0.25 + 6)}" y="{_n(cy + FS * 0.35)}" fill="{C_MUTED}" '
-                       f'font-style="italic">{_t(note)} (n={bar.n})</text>')
+            out.append(
+                f'<rect class="bar-muted" x="{left}" y="{_n(y + 4)}" width="{_n(plot_w * 0.25)}" '
+                f'height="{row_h - 8}" fill="#ffffff" stroke="{C_MUTED}" stroke-dasharray="3 2"/>'
+            )
+            out.append(
+                f'<text x="{_n(left + plot_w * 0.25 + 6)}" y="{_n(cy + FS * 0.35)}" fill="{C_MUTED}" '
+                f'font-style="italic">{_t(note)} (n={bar.n})</text>'
+            )
             continue
         w = max(1.0, bar.value * scale)
-        out.append(f'<rect class="bar" x="{left}" y="{_n(y + 4)}" width="{_n(min(w, plot_w))}" height="{row_h - 8}" '
-                   f'fill="{C_BAR}"/>')
-        out.append(f'<text x="{_n(left + min(w, plot_w) + 6)}" y="{_n(cy + FS * 0.35)}" fill="{C_TEXT}">'
-                   f'{_t(f"{bar.value:.0f}{unit}")} (n={bar.n})</text>')
+        out.append(
+            f'<rect class="bar" x="{left}" y="{_n(y + 4)}" width="{_n(min(w, plot_w))}" height="{row_h - 8}" '
+            f'fill="{C_BAR}"/>'
+        )
+        out.append(
+            f'<text x="{_n(left + min(w, plot_w) + 6)}" y="{_n(cy + FS * 0.35)}" fill="{C_TEXT}">'
+            f"{_t(f'{bar.value:.0f}{unit}')} (n={bar.n})</text>"
+        )
     out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{height - 22}" stroke="{C_AXIS}"/>')
     if threshold is not None:
         x = left + threshold * scale
-        out.append(f'<line class="threshold" x1="{_n(x)}" y1="{top - 6}" x2="{_n(x)}" y2="{height - 22}" '
-                   f'stroke="{C_THRESHOLD}" stroke-width="2" stroke-dasharray="6 3"/>')
-        out.append(f'<text x="{_n(x)}" y="{top - 10}" text-anchor="middle" fill="{C_THRESHOLD}" font-weight="bold">'
-                   f'{_t(threshold_label or f"{threshold:.0f}{unit}")}</text>')
+        out.append(
+            f'<line class="threshold" x1="{_n(x)}" y1="{top - 6}" x2="{_n(x)}" y2="{height - 22}" '
+            f'stroke="{C_THRESHOLD}" stroke-width="2" stroke-dasharray="6 3"/>'
+        )
+        out.append(
+            f'<text x="{_n(x)}" y="{top - 10}" text-anchor="middle" fill="{C_THRESHOLD}" font-weight="bold">'
+            f"{_t(threshold_label or f'{threshold:.0f}{unit}')}</text>"
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -133,9 +164,17 @@ class Stack:
         return self.counts.get(tier, 0) / self.total * 100 if self.total else 0.0
 
 
-def tier_stack_svg(stacks: list[Stack], *, title: str, reference: dict[int, float] | None = None,
-                   reference_label: str = "Guideline", width: int = 720, id_prefix: str = "tiers",
-                   min_n: int = 0, too_few: str = "too few to judge") -> str:
+def tier_stack_svg(
+    stacks: list[Stack],
+    *,
+    title: str,
+    reference: dict[int, float] | None = None,
+    reference_label: str = "Guideline",
+    width: int = 720,
+    id_prefix: str = "tiers",
+    min_n: int = 0,
+    too_few: str = "too few to judge",
+) -> str:
     """One 100 % bar per row split into Tier 1 / 2 / 3, with a reference row (80/15/5) on top.
 
     A row of fewer than `min_n` students is drawn hollow with its n and no shares.
@@ -149,47 +188,65 @@ def tier_stack_svg(stacks: list[Stack], *, title: str, reference: dict[int, floa
     top = 30
     height = top + len(rows) * row_h + 10
     plot_w = width - left - right
+
     def described(s, i):
         if (i or not reference) and s.total < min_n:
             return f"{s.label}: {too_few} (n={s.total})"
-        return (f"{s.label}: " + ", ".join(f"Tier {t} {s.share(t):.0f}%" for t in (1, 2, 3))
-                + (f" (n={s.total})" if i or not reference else ""))
+        return (
+            f"{s.label}: "
+            + ", ".join(f"Tier {t} {s.share(t):.0f}%" for t in (1, 2, 3))
+            + (f" (n={s.total})" if i or not reference else "")
+        )
 
     desc = "; ".join(described(s, i) for i, s in enumerate(rows))
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-           f'aria-labelledby="{pid}-title {pid}-desc" id="{pid}" class="report-chart" font-family="{_a(FONT)}" '
-           f'font-size="{FS}">',
-           f'<title id="{pid}-title">{_t(title)}</title>',
-           f'<desc id="{pid}-desc">{_t(desc)}</desc>',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{pid}-title {pid}-desc" id="{pid}" class="report-chart" font-family="{_a(FONT)}" '
+        f'font-size="{FS}">',
+        f'<title id="{pid}-title">{_t(title)}</title>',
+        f'<desc id="{pid}-desc">{_t(desc)}</desc>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
     # Legend.
     x = left
     for tier in (1, 2, 3):
-        out.append(f'<rect x="{x}" y="8" width="14" height="12" fill="{TIER_FILLS[tier]}" stroke="{TIER_EDGES[tier]}"/>')
+        out.append(
+            f'<rect x="{x}" y="8" width="14" height="12" fill="{TIER_FILLS[tier]}" stroke="{TIER_EDGES[tier]}"/>'
+        )
         out.append(f'<text x="{x + 18}" y="18" fill="{C_TEXT}">Tier {tier}</text>')
         x += 70
     for i, stack in enumerate(rows):
         y = top + i * row_h
         cy = y + row_h / 2
         is_reference = bool(reference) and i == 0
-        out.append(f'<text x="{left - 8}" y="{_n(cy + FS * 0.35)}" text-anchor="end" fill="{C_TEXT}"'
-                   f'{" font-weight=\"bold\"" if is_reference else ""}>{_t(_clip(stack.label, label_chars))}</text>')
+        out.append(
+            f'<text x="{left - 8}" y="{_n(cy + FS * 0.35)}" text-anchor="end" fill="{C_TEXT}"'
+            f"{' font-weight="bold"' if is_reference else ''}>{_t(_clip(stack.label, label_chars))}</text>"
+        )
         if not is_reference and stack.total < min_n:
-            out.append(f'<rect class="stack-muted" x="{left}" y="{_n(y + 3)}" width="{_n(plot_w * 0.25)}" '
-                       f'height="{row_h - 6}" fill="#ffffff" stroke="{C_MUTED}" stroke-dasharray="3 2"/>')
-            out.append(f'<text x="{_n(left + plot_w * 0.25 + 6)}" y="{_n(cy + FS * 0.35)}" fill="{C_MUTED}" '
-                       f'font-style="italic">{_t(too_few)} (n={stack.total})</text>')
+            out.append(
+                f'<rect class="stack-muted" x="{left}" y="{_n(y + 3)}" width="{_n(plot_w * 0.25)}" '
+                f'height="{row_h - 6}" fill="#ffffff" stroke="{C_MUTED}" stroke-dasharray="3 2"/>'
+            )
+            out.append(
+                f'<text x="{_n(left + plot_w * 0.25 + 6)}" y="{_n(cy + FS * 0.35)}" fill="{C_MUTED}" '
+                f'font-style="italic">{_t(too_few)} (n={stack.total})</text>'
+            )
             continue
         x = float(left)
         for tier in (1, 2, 3):
             w = plot_w * stack.share(tier) / 100
             if w <= 0:
                 continue
-            out.append(f'<rect class="tier-{tier}" x="{_n(x)}" y="{_n(y + 3)}" width="{_n(w)}" height="{row_h - 6}" '
-                       f'fill="{TIER_FILLS[tier]}" stroke="{TIER_EDGES[tier]}" stroke-width="0.8"/>')
+            out.append(
+                f'<rect class="tier-{tier}" x="{_n(x)}" y="{_n(y + 3)}" width="{_n(w)}" height="{row_h - 6}" '
+                f'fill="{TIER_FILLS[tier]}" stroke="{TIER_EDGES[tier]}" stroke-width="0.8"/>'
+            )
             if w > 30:
-                out.append(f'<text x="{_n(x + w / 2)}" y="{_n(cy + FS * 0.35)}" text-anchor="middle" '
-                           f'fill="{C_TEXT}" font-size="{FS - 1}">{stack.share(tier):.0f}%</text>')
+                out.append(
+                    f'<text x="{_n(x + w / 2)}" y="{_n(cy + FS * 0.35)}" text-anchor="middle" '
+                    f'fill="{C_TEXT}" font-size="{FS - 1}">{stack.share(tier):.0f}%</text>'
+                )
             x += w
         if not is_reference:
             out.append(f'<text x="{left + plot_w + 6}" y="{_n(cy + FS * 0.35)}" fill="{C_TEXT}">n={stack.total}</text>')

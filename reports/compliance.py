@@ -16,6 +16,7 @@
 
 Every report reads only students the user may see, with a fixed number of queries.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,12 +31,12 @@ from django.utils.translation import gettext as _
 from interventions.models import Decision, Plan, TierPlacement
 from mtss.models import District, Membership, SchoolYear
 from mtss.selectors import policy_document
+from notifications.models import Notice
 from reports.evaluation import evaluate, response_of
 from reports.selectors import Effect, current_students
-from students.models import SUBGROUPS
-from students.access import visible_students
 from screening.models import Score, ScreeningWindow
-from notifications.models import Notice
+from students.access import visible_students
+from students.models import SUBGROUPS
 
 # Building-log columns -> the area keys a policy may use for them (Holland Patent: ela,
 # math, social-studies, science; other districts: reading for ELA).
@@ -58,6 +59,7 @@ def _name(last: str, first: str, preferred: str = "") -> str:
 
 # --- Holland Patent: AIS/RtI building log ----------------------------------------------------------
 
+
 @dataclass
 class LogRow:
     student_id: int
@@ -70,8 +72,9 @@ class LogRow:
     open: bool = False
 
 
-def building_log(*, district: District, membership: Membership, year: SchoolYear,
-                 school_id: int | None = None) -> list[LogRow]:
+def building_log(
+    *, district: District, membership: Membership, year: SchoolYear, school_id: int | None = None
+) -> list[LogRow]:
     """One row per student who received AIS (Tier 2 or above) during the year; one query.
 
     Initial date: the start of the student's first AIS placement that reaches into
@@ -83,18 +86,41 @@ def building_log(*, district: District, membership: Membership, year: SchoolYear
         students = students.filter(school_id=school_id)
     column_of = {area: column for column, areas in LOG_AREAS.items() for area in areas}
     rows: dict[int, LogRow] = {}
-    for (student_id, area, tier, start, end, school, grade, last, first, preferred) in (
-            TierPlacement.objects.filter(district=district, student__in=students.values("pk"), tier__gte=2,
-                                         start_date__lte=year.end_date)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start_date))
-            .order_by("student__school__name", "student__grade", "student__last_name", "student__first_name",
-                      "student_id", "start_date")
-            .values_list("student_id", "area", "tier", "start_date", "end_date", "student__school__name",
-                         "student__grade", "student__last_name", "student__first_name", "student__preferred_name")):
+    for student_id, area, tier, start, end, school, grade, last, first, preferred in (
+        TierPlacement.objects.filter(
+            district=district, student__in=students.values("pk"), tier__gte=2, start_date__lte=year.end_date
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start_date))
+        .order_by(
+            "student__school__name",
+            "student__grade",
+            "student__last_name",
+            "student__first_name",
+            "student_id",
+            "start_date",
+        )
+        .values_list(
+            "student_id",
+            "area",
+            "tier",
+            "start_date",
+            "end_date",
+            "student__school__name",
+            "student__grade",
+            "student__last_name",
+            "student__first_name",
+            "student__preferred_name",
+        )
+    ):
         row = rows.get(student_id)
         if row is None:
-            row = rows[student_id] = LogRow(student_id=student_id, school=school, grade=grade,
-                                            student=_name(last, first, preferred), initial_date=start)
+            row = rows[student_id] = LogRow(
+                student_id=student_id,
+                school=school,
+                grade=grade,
+                student=_name(last, first, preferred),
+                initial_date=start,
+            )
         row.initial_date = min(row.initial_date, start)
         column = column_of.get(area)
         if column:
@@ -110,6 +136,7 @@ def building_log(*, district: District, membership: Membership, year: SchoolYear
 
 
 # --- Ohio: EMIS on track / not on track, and the RIMP ------------------------------------------------
+
 
 @dataclass
 class EmisRow:
@@ -143,29 +170,50 @@ def emis_on_track(*, district: District, membership: Membership, year: SchoolYea
     """
     students = current_students(district=district, membership=membership).filter(grade__in=K3)
     rows: dict[int, EmisRow] = {}
-    for (student_id, state_id, local_id, last, first, preferred, grade, school, code) in (
-            students.order_by("school__name", "grade", "last_name", "first_name", "id")
-            .values_list("id", "state_id", "local_id", "last_name", "first_name", "preferred_name", "grade",
-                         "school__name", "school__code")):
-        rows[student_id] = EmisRow(student_id=student_id, state_id=state_id, local_id=local_id,
-                                   student=_name(last, first, preferred), grade=grade, school=school,
-                                   school_code=code)
+    for student_id, state_id, local_id, last, first, preferred, grade, school, code in students.order_by(
+        "school__name", "grade", "last_name", "first_name", "id"
+    ).values_list(
+        "id",
+        "state_id",
+        "local_id",
+        "last_name",
+        "first_name",
+        "preferred_name",
+        "grade",
+        "school__name",
+        "school__code",
+    ):
+        rows[student_id] = EmisRow(
+            student_id=student_id,
+            state_id=state_id,
+            local_id=local_id,
+            student=_name(last, first, preferred),
+            grade=grade,
+            school=school,
+            school_code=code,
+        )
     if not rows:
         return []
     for student_id, measure, test_date, score, tier, risk in (
-            Score.objects.filter(district=district, student_id__in=list(rows), window__school_year=year,
-                                 measure__subject="reading")
-            .order_by("student_id", "-test_date", "-id")
-            .values_list("student_id", "measure__name", "test_date", "score", "tier", "risk_label")):
+        Score.objects.filter(
+            district=district, student_id__in=list(rows), window__school_year=year, measure__subject="reading"
+        )
+        .order_by("student_id", "-test_date", "-id")
+        .values_list("student_id", "measure__name", "test_date", "score", "tier", "risk_label")
+    ):
         row = rows[student_id]
         if row.test_date is not None and row.test_date <= test_date:
             continue  # keep the earliest diagnostic of the year
         row.measure, row.test_date, row.score, row.risk = measure, test_date, score, risk
         row.status = "not_on_track" if (tier or 1) >= 2 else "on_track"
-    plans = (Plan.objects.filter(district=district, student_id__in=list(rows), area__in=READING_AREAS,
-                                 start_date__lte=year.end_date)
-             .filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=year.start_date))
-             .order_by("student_id", "start_date").values_list("student_id", "intervention__name", "start_date"))
+    plans = (
+        Plan.objects.filter(
+            district=district, student_id__in=list(rows), area__in=READING_AREAS, start_date__lte=year.end_date
+        )
+        .filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=year.start_date))
+        .order_by("student_id", "start_date")
+        .values_list("student_id", "intervention__name", "start_date")
+    )
     for student_id, name, start in plans:
         row = rows[student_id]
         if name not in row.interventions:
@@ -208,14 +256,18 @@ def rimp_status(*, district: District, membership: Membership, year: SchoolYear,
     """
     required = rimp_policy(district=district, today=today)
     within = required.due_within_days if required is not None and required.due_within_days else 60
-    emis = [r for r in emis_on_track(district=district, membership=membership, year=year)
-            if r.status == "not_on_track"]
+    emis = [r for r in emis_on_track(district=district, membership=membership, year=year) if r.status == "not_on_track"]
     notices: dict[int, tuple] = {}
     for student_id, status, created, sent, acknowledged in (
-            Notice.objects.filter(district=district, student_id__in=[r.student_id for r in emis], letter_type="rimp",
-                                  created_at__date__gte=year.start_date)
-            .order_by("student_id", "created_at")
-            .values_list("student_id", "status", "created_at", "sent_at", "acknowledged_at")):
+        Notice.objects.filter(
+            district=district,
+            student_id__in=[r.student_id for r in emis],
+            letter_type="rimp",
+            created_at__date__gte=year.start_date,
+        )
+        .order_by("student_id", "created_at")
+        .values_list("student_id", "status", "created_at", "sent_at", "acknowledged_at")
+    ):
         given = sent or acknowledged if status in NOTICE_SENT else None
         current = notices.get(student_id)
         # The first one given wins; otherwise the first one created.
@@ -229,14 +281,26 @@ def rimp_status(*, district: District, membership: Membership, year: SchoolYear,
         given_day = timezone.localdate(given) if given else None
         reference = given_day or today
         late = (reference - due).days if due and reference > due else None
-        rows.append(RimpRow(emis=row, due_date=due, notice_status=status,
-                            notice_created=timezone.localdate(created) if created else None, given_on=given_day, days_late=late))
+        rows.append(
+            RimpRow(
+                emis=row,
+                due_date=due,
+                notice_status=status,
+                notice_created=timezone.localdate(created) if created else None,
+                given_on=given_day,
+                days_late=late,
+            )
+        )
     rows.sort(key=lambda r: (r.state != "past_deadline", r.due_date or dt.date.max, r.emis.student))
-    return {"rows": rows, "within_days": within,
-            "title": required.title if required is not None else _("Reading Improvement and Monitoring Plan")}
+    return {
+        "rows": rows,
+        "within_days": within,
+        "title": required.title if required is not None else _("Reading Improvement and Monitoring Plan"),
+    }
 
 
 # --- special-education referral readiness ------------------------------------------------------------
+
 
 @dataclass
 class Condition:
@@ -357,71 +421,129 @@ def _readiness_rows(*, district: District, plans, today: dt.date, policy) -> lis
     special = _special_education_tiers(policy)
     # A student already in special education is never referred for an evaluation (issue 12, item 5).
     plans = plans.exclude(tier__in=special) if special else plans
-    exception_tiers = [e.refer_from_tier for e in policy.special_education_referral.exceptions
-                       if e.refer_from_tier is not None] if policy is not None else []
+    exception_tiers = (
+        [e.refer_from_tier for e in policy.special_education_referral.exceptions if e.refer_from_tier is not None]
+        if policy is not None
+        else []
+    )
     lowest = min([from_tier, *exception_tiers])
     plans = plans.filter(tier__gte=lowest)
     subgroup_fields = [f"student__{key}" for key in SUBGROUPS]
-    meta = list(plans.order_by("student__school__name", "student__last_name", "student__first_name", "id")
-                .values_list("id", "student_id", "student__last_name", "student__first_name",
-                             "student__preferred_name", "student__grade", "student__school__name", "tier", "area",
-                             "intervention__name", "start_date", "placement__start_date", "student__entry_date",
-                             *subgroup_fields))
+    meta = list(
+        plans.order_by("student__school__name", "student__last_name", "student__first_name", "id").values_list(
+            "id",
+            "student_id",
+            "student__last_name",
+            "student__first_name",
+            "student__preferred_name",
+            "student__grade",
+            "student__school__name",
+            "tier",
+            "area",
+            "intervention__name",
+            "start_date",
+            "placement__start_date",
+            "student__entry_date",
+            *subgroup_fields,
+        )
+    )
     if not meta:
         return []
     results = evaluate(district=district, plans=plans, as_of=today, sessions="totals")
     student_ids = list({m[1] for m in meta})
     notified: dict[int, dt.date] = {}
     for student_id, sent, acknowledged in (
-            Notice.objects.filter(district=district, student_id__in=student_ids, letter_type__in=SERVICE_LETTERS,
-                                  status__in=NOTICE_SENT)
-            .order_by("student_id", "sent_at").values_list("student_id", "sent_at", "acknowledged_at")):
-        when = (sent or acknowledged)
+        Notice.objects.filter(
+            district=district, student_id__in=student_ids, letter_type__in=SERVICE_LETTERS, status__in=NOTICE_SENT
+        )
+        .order_by("student_id", "sent_at")
+        .values_list("student_id", "sent_at", "acknowledged_at")
+    ):
+        when = sent or acknowledged
         if when is not None and student_id not in notified:
             notified[student_id] = timezone.localdate(when)
     referred: dict[int, dt.date] = {}
     reviewed: dict[tuple[int, str], dt.date] = {}
-    for student_id, kind, area, decided in (Decision.objects.filter(district=district, student_id__in=student_ids)
-                                            .order_by("student_id", "decided_at")
-                                            .values_list("student_id", "kind", "item__area", "decided_at")):
+    for student_id, kind, area, decided in (
+        Decision.objects.filter(district=district, student_id__in=student_ids)
+        .order_by("student_id", "decided_at")
+        .values_list("student_id", "kind", "item__area", "decided_at")
+    ):
         if kind == Decision.Kind.REFER:
             referred.setdefault(student_id, timezone.localdate(decided))
         reviewed[(student_id, area)] = timezone.localdate(decided)
     # Interventions that did not work: plans ended as discontinued, per student, area and tier.
     failed: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for student_id, area, tier in (Plan.objects.filter(district=district, student_id__in=student_ids,
-                                                       status=Plan.Status.DISCONTINUED)
-                                   .order_by().values_list("student_id", "area", "tier")):
+    for student_id, area, tier in (
+        Plan.objects.filter(district=district, student_id__in=student_ids, status=Plan.Status.DISCONTINUED)
+        .order_by()
+        .values_list("student_id", "area", "tier")
+    ):
         failed[(student_id, area)][tier] += 1
     rows = []
-    for (plan_id, student_id, last, first, preferred, grade, school, tier, area, intervention, start, tier_start,
-         entry, *flags) in meta:
-        subgroups = {key for key, flag in zip(SUBGROUPS, flags) if flag}
+    for (
+        plan_id,
+        student_id,
+        last,
+        first,
+        preferred,
+        grade,
+        school,
+        tier,
+        area,
+        intervention,
+        start,
+        tier_start,
+        entry,
+        *flags,
+    ) in meta:
+        subgroups = {key for key, flag in zip(SUBGROUPS, flags, strict=False) if flag}
         years = (today - entry).days / 365.25 if entry else None
-        applying = _exceptions_for(policy, subgroups=subgroups, tier=tier, failed=failed[(student_id, area)],
-                                   years=years) if policy is not None else []
+        applying = (
+            _exceptions_for(policy, subgroups=subgroups, tier=tier, failed=failed[(student_id, area)], years=years)
+            if policy is not None
+            else []
+        )
         if tier < from_tier and not applying:
             continue
         result = results.loc[plan_id]
         pct = result["sessions_pct"]
         row = ReadinessRow(
-            plan_id=plan_id, student_id=student_id, student=_name(last, first, preferred), grade=grade,
-            school=school, tier=tier, area=area, intervention=intervention,
-            sessions=int(result["sessions_delivered"]), min_sessions=minimum.get(tier),
-            fidelity_status=result["status_fidelity"], sessions_pct=None if pct != pct else float(pct),
-            notified_on=notified.get(student_id), recommendation=result["recommendation"],
-            referred_on=referred.get(student_id), exceptions=[_exception_text(e) for e in applying],
-            handled_by=next((e.handled_by for e in applying if e.handled_by), ""))
+            plan_id=plan_id,
+            student_id=student_id,
+            student=_name(last, first, preferred),
+            grade=grade,
+            school=school,
+            tier=tier,
+            area=area,
+            intervention=intervention,
+            sessions=int(result["sessions_delivered"]),
+            min_sessions=minimum.get(tier),
+            fidelity_status=result["status_fidelity"],
+            sessions_pct=None if pct != pct else float(pct),
+            notified_on=notified.get(student_id),
+            recommendation=result["recommendation"],
+            referred_on=referred.get(student_id),
+            exceptions=[_exception_text(e) for e in applying],
+            handled_by=next((e.handled_by for e in applying if e.handled_by), ""),
+        )
         if policy is not None:
-            row.conditions = referral_conditions(policy, row=row, tier_start=tier_start or start, today=today,
-                                                 last_review=reviewed.get((student_id, area)), applying=applying)
+            row.conditions = referral_conditions(
+                policy,
+                row=row,
+                tier_start=tier_start or start,
+                today=today,
+                last_review=reviewed.get((student_id, area)),
+                applying=applying,
+            )
         rows.append(row)
     rows.sort(key=lambda r: (not r.ready, r.school, r.student))
     return rows
 
 
-def referral_conditions(policy, *, row: ReadinessRow, tier_start: dt.date, today: dt.date,
-                        last_review: dt.date | None, applying=()) -> list[Condition]:
+def referral_conditions(
+    policy, *, row: ReadinessRow, tier_start: dt.date, today: dt.date, last_review: dt.date | None, applying=()
+) -> list[Condition]:
     """The conditions the policy sets on a referral, each met or not, for one plan."""
     referral = policy.special_education_referral
     weeks = (today - tier_start).days / 7
@@ -429,37 +551,70 @@ def referral_conditions(policy, *, row: ReadinessRow, tier_start: dt.date, today
     waived = next((e for e in applying if e.weeks_in_tier is not None), None)
     if waived is not None:
         # Loudon: "If, after four weeks in TIER III, such students continue to show no improvement".
-        conditions.append(Condition("minimum_sessions", _("time in the tier (exception)"), weeks >= waived.weeks_in_tier,
-                                    _("%(w)s of the %(n)s weeks the exception asks for, instead of the minimum "
-                                      "sessions") % {"w": f"{weeks:.0f}", "n": f"{waived.weeks_in_tier:g}"}))
+        conditions.append(
+            Condition(
+                "minimum_sessions",
+                _("time in the tier (exception)"),
+                weeks >= waived.weeks_in_tier,
+                _("%(w)s of the %(n)s weeks the exception asks for, instead of the minimum sessions")
+                % {"w": f"{weeks:.0f}", "n": f"{waived.weeks_in_tier:g}"},
+            )
+        )
     elif row.min_sessions is not None:
-        conditions.append(Condition("minimum_sessions", _("minimum sessions"), row.sessions >= row.min_sessions,
-                                    _("%(s)s of %(n)s delivered") % {"s": row.sessions, "n": row.min_sessions}))
+        conditions.append(
+            Condition(
+                "minimum_sessions",
+                _("minimum sessions"),
+                row.sessions >= row.min_sessions,
+                _("%(s)s of %(n)s delivered") % {"s": row.sessions, "n": row.min_sessions},
+            )
+        )
     try:
         duration = policy.tier(row.tier).expected_duration_weeks
     except LookupError:
         duration = None
     if referral.when == "tier_review":
-        conditions.append(Condition("when", _("a team review in the tier"),
-                                    last_review is not None and last_review >= tier_start,
-                                    str(last_review) if last_review else _("no review yet")))
+        conditions.append(
+            Condition(
+                "when",
+                _("a team review in the tier"),
+                last_review is not None and last_review >= tier_start,
+                str(last_review) if last_review else _("no review yet"),
+            )
+        )
     elif duration is not None:
         # "tier_midpoint": halfway through the tier's expected time; "tier_end": at its end (the minimum).
         needed = duration.min / 2 if referral.when == "tier_midpoint" else duration.min
         label = _("halfway through the tier") if referral.when == "tier_midpoint" else _("the end of the tier")
-        conditions.append(Condition("when", label, weeks >= needed,
-                                    _("%(w)s of %(n)s weeks") % {"w": f"{weeks:.0f}", "n": f"{needed:g}"}))
+        conditions.append(
+            Condition(
+                "when", label, weeks >= needed, _("%(w)s of %(n)s weeks") % {"w": f"{weeks:.0f}", "n": f"{needed:g}"}
+            )
+        )
     if referral.requires_not_responding:
-        conditions.append(Condition("not_responding", _("not responding by the decision rules"),
-                                    row.response == "not_responding", row.recommendation or _("not judged yet")))
+        conditions.append(
+            Condition(
+                "not_responding",
+                _("not responding by the decision rules"),
+                row.response == "not_responding",
+                row.recommendation or _("not judged yet"),
+            )
+        )
     if referral.requires_fidelity_log or policy.fidelity.log_required_for_referral:
         # Loudon (seed 002): "The log is a requirement for all RTI referrals to special education
         # and is reviewed by the school psychologist."
-        conditions.append(Condition("fidelity_log", _("session log kept"), row.sessions > 0,
-                                    _("%(n)s sessions logged") % {"n": row.sessions}))
+        conditions.append(
+            Condition(
+                "fidelity_log",
+                _("session log kept"),
+                row.sessions > 0,
+                _("%(n)s sessions logged") % {"n": row.sessions},
+            )
+        )
     conditions.append(Condition("fidelity", _("fidelity met"), row.fidelity_met, row.fidelity_status))
-    conditions.append(Condition("notified", _("parents notified"), row.notified,
-                                str(row.notified_on) if row.notified_on else _("no")))
+    conditions.append(
+        Condition("notified", _("parents notified"), row.notified, str(row.notified_on) if row.notified_on else _("no"))
+    )
     return conditions
 
 
@@ -475,11 +630,13 @@ def services_during_evaluation(policy) -> str:
     if not tiers:
         return _("Intervention services continue while the evaluation is completed.")
     return _("Services in Tier %(t)s continue while the evaluation is completed.") % {
-        "t": ", ".join(str(t) for t in tiers)}
+        "t": ", ".join(str(t) for t in tiers)
+    }
 
 
-def referral_readiness(*, district: District, membership: Membership, today: dt.date,
-                       school_id: int | None = None) -> dict:
+def referral_readiness(
+    *, district: District, membership: Membership, today: dt.date, school_id: int | None = None
+) -> dict:
     """Active plans in the policy's referral tier (or a lower one an exception allows), with
     the conditions the policy sets on a referral, met or not, and the exceptions that apply.
 
@@ -501,11 +658,14 @@ def student_referral_readiness(*, district: District, student, today: dt.date) -
     """The referral conditions and exceptions for one student's active plans (the referral packet)."""
     _v, policy = policy_document(district=district, as_of=today)
     plans = Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, student=student)
-    return {"rows": _readiness_rows(district=district, plans=plans, today=today, policy=policy),
-            "services_during_evaluation": services_during_evaluation(policy)}
+    return {
+        "rows": _readiness_rows(district=district, plans=plans, today=today, policy=policy),
+        "services_during_evaluation": services_during_evaluation(policy),
+    }
 
 
 # --- year-end program evaluation per benchmark window ---------------------------------------------------
+
 
 @dataclass
 class EvaluationPoint:
@@ -527,8 +687,11 @@ def program_evaluation(*, district: District, membership: Membership, year: Scho
     share and rates of improvement, with n); exits to Tier 1 since the previous point.
     A fixed number of queries per point (four points a year).
     """
-    windows = list(ScreeningWindow.objects.filter(district=district, school_year=year)
-                   .select_related("school_year").order_by("start_date"))
+    windows = list(
+        ScreeningWindow.objects.filter(district=district, school_year=year)
+        .select_related("school_year")
+        .order_by("start_date")
+    )
     # The policy's program-evaluation points (reporting.program_evaluation_points; Loudon: "fall,
     # winter, spring and year-end program evaluation"); none listed: every window and the year's end.
     _v, policy = policy_document(district=district, as_of=min(year.end_date, today))
@@ -541,46 +704,76 @@ def program_evaluation(*, district: District, membership: Membership, year: Scho
         points.append(EvaluationPoint(label=_("End of year") if end == year.end_date else _("Year to date"), day=end))
     visible = visible_students(district=district, membership=membership)
     previous_day = year.start_date
-    for point, window in zip(points, windows + [None] * (len(points) - len(windows))):
+    for point, window in zip(points, windows + [None] * (len(points) - len(windows)), strict=False):
         students = current_students(district=district, membership=membership, on=point.day)
         point.enrolled = students.count()
         if window is not None:
-            scored = (Score.objects.filter(district=district, window=window, student__in=students.values("pk"))
-                      .order_by().aggregate(screened=Count("student", distinct=True),
-                                            at_risk=Count("student", distinct=True, filter=Q(tier__gte=2))))
+            scored = (
+                Score.objects.filter(district=district, window=window, student__in=students.values("pk"))
+                .order_by()
+                .aggregate(
+                    screened=Count("student", distinct=True),
+                    at_risk=Count("student", distinct=True, filter=Q(tier__gte=2)),
+                )
+            )
             point.screened, point.at_risk = scored["screened"], scored["at_risk"]
-        for tier, n in (TierPlacement.objects.filter(district=district, student__in=students.values("pk"),
-                                                     start_date__lte=point.day, tier__gte=2)
-                        .filter(Q(end_date__isnull=True) | Q(end_date__gte=point.day))
-                        .order_by().values("tier").annotate(n=Count("student", distinct=True))
-                        .values_list("tier", "n")):
+        for tier, n in (
+            TierPlacement.objects.filter(
+                district=district, student__in=students.values("pk"), start_date__lte=point.day, tier__gte=2
+            )
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=point.day))
+            .order_by()
+            .values("tier")
+            .annotate(n=Count("student", distinct=True))
+            .values_list("tier", "n")
+        ):
             point.tiers[min(tier, 3)] = point.tiers.get(min(tier, 3), 0) + n
         running = Plan.objects.filter(district=district, student__in=visible.values("pk"), start_date__lte=point.day)
         running = running.filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=point.day))
         results = evaluate(district=district, plans=running, as_of=point.day, sessions="totals")
-        frame = pd.DataFrame({
-            "response": [response_of(r) or "" for r in results["recommendation"]],
-            "roi": pd.to_numeric(results["roi"]).astype(float).to_numpy(),
-            "goal_roi": pd.to_numeric(results["goal_roi"]).astype(float).to_numpy()})
+        frame = pd.DataFrame(
+            {
+                "response": [response_of(r) or "" for r in results["recommendation"]],
+                "roi": pd.to_numeric(results["roi"]).astype(float).to_numpy(),
+                "goal_roi": pd.to_numeric(results["goal_roi"]).astype(float).to_numpy(),
+            }
+        )
         effect = Effect.from_frame(point.label, frame)
         point.effect = effect
         # Exits: a Tier 2+ placement that ended in the period with nothing following within a week.
-        ended = list(TierPlacement.objects.filter(district=district, student__in=visible.values("pk"), tier__gte=2,
-                                                  end_date__gte=previous_day, end_date__lte=point.day)
-                     .order_by().values_list("student_id", "area", "end_date"))
-        following = set(TierPlacement.objects.filter(
-            district=district, student_id__in=[s for s, _a, _e in ended], tier__gte=2,
-            start_date__gte=previous_day, start_date__lte=point.day + dt.timedelta(days=7))
-            .order_by().values_list("student_id", "area", "start_date"))
+        ended = list(
+            TierPlacement.objects.filter(
+                district=district,
+                student__in=visible.values("pk"),
+                tier__gte=2,
+                end_date__gte=previous_day,
+                end_date__lte=point.day,
+            )
+            .order_by()
+            .values_list("student_id", "area", "end_date")
+        )
+        following = set(
+            TierPlacement.objects.filter(
+                district=district,
+                student_id__in=[s for s, _a, _e in ended],
+                tier__gte=2,
+                start_date__gte=previous_day,
+                start_date__lte=point.day + dt.timedelta(days=7),
+            )
+            .order_by()
+            .values_list("student_id", "area", "start_date")
+        )
         followed = defaultdict(list)
         for student_id, area, start in following:
             followed[(student_id, area)].append(start)
-        point.exits = sum(1 for student_id, area, ended_on in ended
-                          if not any(0 < (s - ended_on).days <= 7 for s in followed[(student_id, area)]))
+        point.exits = sum(
+            1
+            for student_id, area, ended_on in ended
+            if not any(0 < (s - ended_on).days <= 7 for s in followed[(student_id, area)])
+        )
         previous_day = point.day + dt.timedelta(days=1)
     return points
 
 
 def subgroup_label(key: str) -> str:
     return str(SUBGROUPS.get(key, key))
-

@@ -28,6 +28,7 @@ Two ways to pass sessions:
   This is what keeps a 50,000-student district's page fast: the database sums
   half a million attendance rows instead of sending them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,8 +65,9 @@ class EpochDay(Func):
         return super().as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection,
-                              template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra)
+        return super().as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
+        )
 
 
 def _dates(days) -> np.ndarray:
@@ -76,10 +78,27 @@ def _day_number(day: dt.date) -> int:
     return (day - EPOCH).days
 
 
-PLAN_FIELDS = ("id", "tier", "area", "student__grade", "start_date", "goal_target", "goal_roi", "goal_target_date",
-               "goal_direction", "sessions_per_week", "sessions_per_cycle", "cycle_days", "minutes_per_session",
-               "placement__start_date", "goal_measure", "dd_level_cut", "dd_growth_cut", "dd_override_reason",
-               "student__school_id")
+PLAN_FIELDS = (
+    "id",
+    "tier",
+    "area",
+    "student__grade",
+    "start_date",
+    "goal_target",
+    "goal_roi",
+    "goal_target_date",
+    "goal_direction",
+    "sessions_per_week",
+    "sessions_per_cycle",
+    "cycle_days",
+    "minutes_per_session",
+    "placement__start_date",
+    "goal_measure",
+    "dd_level_cut",
+    "dd_growth_cut",
+    "dd_override_reason",
+    "student__school_id",
+)
 
 
 def _configs(district: District, rows: list[tuple], as_of: dt.date, version, policy) -> tuple[dict, list]:
@@ -92,8 +111,7 @@ def _configs(district: District, rows: list[tuple], as_of: dt.date, version, pol
             config = None
             if policy is not None:
                 try:
-                    config = rule_config(policy, tier=row[1], area=row[2], grade=row[3],
-                                         version=str(version.version))
+                    config = rule_config(policy, tier=row[1], area=row[2], grade=row[3], version=str(version.version))
                 except LookupError:
                     config = None
             configs[key] = config or RuleConfig(tier=row[1], area=row[2])
@@ -101,8 +119,9 @@ def _configs(district: District, rows: list[tuple], as_of: dt.date, version, pol
     return configs, keys
 
 
-def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
-             sessions: str | list[tuple] = "rows") -> pd.DataFrame:
+def evaluate(
+    *, district: District, plans: QuerySet[Plan], as_of: dt.date, sessions: str | list[tuple] = "rows"
+) -> pd.DataFrame:
     """`evaluate_many` over the plans of the queryset as of a day; one row per plan id.
 
     `sessions` is "rows", "totals" (see the module docstring) or attendance rows the
@@ -115,19 +134,36 @@ def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
         raise ValueError("sessions must be 'rows', 'totals' or a list of attendance rows")
     rows = list(plans.order_by().values_list(*PLAN_FIELDS))
     if not rows:
-        return pd.DataFrame(columns=["recommendation", "roi", "goal_roi", "sessions_delivered", "sessions_pct",
-                                     "minutes_pct", "status_fidelity", "status_pm_frequency", "status_review_due",
-                                     "status_minimum_sessions", "tier", "area", "grade", "start", "pm_every_days",
-                                     "last_probe"]).rename_axis("plan_id")
+        return pd.DataFrame(
+            columns=[
+                "recommendation",
+                "roi",
+                "goal_roi",
+                "sessions_delivered",
+                "sessions_pct",
+                "minutes_pct",
+                "status_fidelity",
+                "status_pm_frequency",
+                "status_review_due",
+                "status_minimum_sessions",
+                "tier",
+                "area",
+                "grade",
+                "start",
+                "pm_every_days",
+                "last_probe",
+            ]
+        ).rename_axis("plan_id")
     ids = [r[0] for r in rows]
     id_filter = plans.order_by().values("pk")
 
     # Latest phase per plan (start, goal): phases are few per plan.
     latest: dict[int, tuple] = {}
     for plan_id, number, start, target, roi, target_date in (
-            PlanPhase.objects.filter(district=district, plan_id__in=id_filter)
-            .order_by("plan_id", "number").values_list("plan_id", "number", "start_date", "goal_target",
-                                                       "goal_roi", "goal_target_date")):
+        PlanPhase.objects.filter(district=district, plan_id__in=id_filter)
+        .order_by("plan_id", "number")
+        .values_list("plan_id", "number", "start_date", "goal_target", "goal_roi", "goal_target_date")
+    ):
         latest[plan_id] = (number, start, target, roi, target_date)
 
     version, policy = policy_document(district=district, as_of=as_of)
@@ -137,14 +173,34 @@ def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
     requests = {row[0]: MeasureRequest(row[14], row[3], row[15], row[16], row[17]) for row in rows}
     norms = norms_for(district=district, policy=policy, requests=requests.values(), on=as_of)
     first = min([as_of] + [d for row in rows for d in (row[4], row[13]) if d is not None])
-    calendars = calendars_for(district=district, policy=policy, school_ids={row[18] for row in rows},
-                              start=first, end=as_of)
+    calendars = calendars_for(
+        district=district, policy=policy, school_ids={row[18] for row in rows}, start=first, end=as_of
+    )
     config_index = {key: i for i, key in enumerate(configs)}
     plan_rows = []
     later_phase: dict[int, dt.date] = {}
-    for row, key in zip(rows, keys):
-        (plan_id, tier, area, grade, start, target, roi, target_date, direction, per_week, per_cycle, cycle_days,
-         minutes, placement_start, _, _, _, _, school_id) = row
+    for row, key in zip(rows, keys, strict=False):
+        (
+            plan_id,
+            tier,
+            area,
+            grade,
+            start,
+            target,
+            roi,
+            target_date,
+            direction,
+            per_week,
+            per_cycle,
+            cycle_days,
+            minutes,
+            placement_start,
+            _,
+            _,
+            _,
+            _,
+            school_id,
+        ) = row
         criteria = norms[requests[plan_id]]
         plan_start = start
         phase = latest.get(plan_id)
@@ -152,24 +208,67 @@ def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
             number, start, target, roi, target_date = phase
             if number > 1:
                 later_phase[plan_id] = start
-        plan_rows.append((plan_id, config_index[key], start, target_date,
-                          target, np.nan if target is not None else roi, direction, per_week, per_cycle, cycle_days,
-                          minutes, placement_start or plan_start,
-                          np.nan if criteria.level_cut is None else criteria.level_cut,
-                          np.nan if criteria.roi_cut is None else criteria.roi_cut,
-                          school_id, tier, area, grade))
-    plans_df = pd.DataFrame(plan_rows, columns=[
-        "plan_id", "config", "start", "target_date", "target", "target_roi", "direction", "sessions_per_week",
-        "sessions_per_cycle", "cycle_days", "minutes_per_session", "tier_start", "level_cut", "roi_cut", "calendar",
-        "tier", "area", "grade"])
+        plan_rows.append(
+            (
+                plan_id,
+                config_index[key],
+                start,
+                target_date,
+                target,
+                np.nan if target is not None else roi,
+                direction,
+                per_week,
+                per_cycle,
+                cycle_days,
+                minutes,
+                placement_start or plan_start,
+                np.nan if criteria.level_cut is None else criteria.level_cut,
+                np.nan if criteria.roi_cut is None else criteria.roi_cut,
+                school_id,
+                tier,
+                area,
+                grade,
+            )
+        )
+    plans_df = pd.DataFrame(
+        plan_rows,
+        columns=[
+            "plan_id",
+            "config",
+            "start",
+            "target_date",
+            "target",
+            "target_roi",
+            "direction",
+            "sessions_per_week",
+            "sessions_per_cycle",
+            "cycle_days",
+            "minutes_per_session",
+            "tier_start",
+            "level_cut",
+            "roi_cut",
+            "calendar",
+            "tier",
+            "area",
+            "grade",
+        ],
+    )
     for name in ("start", "target_date", "tier_start"):
         plans_df[name] = pd.to_datetime(plans_df[name])
-    for name in ("target", "target_roi", "sessions_per_week", "sessions_per_cycle", "cycle_days",
-                 "minutes_per_session", "level_cut", "roi_cut"):
+    for name in (
+        "target",
+        "target_roi",
+        "sessions_per_week",
+        "sessions_per_cycle",
+        "cycle_days",
+        "minutes_per_session",
+        "level_cut",
+        "roi_cut",
+    ):
         plans_df[name] = pd.to_numeric(plans_df[name]).astype(float)
 
     config_list = list(configs.values())
-    baseline_k = {plan_id: config_list[row[1]].baseline_k for plan_id, row in zip(ids, plan_rows)}
+    baseline_k = {plan_id: config_list[row[1]].baseline_k for plan_id, row in zip(ids, plan_rows, strict=False)}
     probes_df, last_probe = _probes(district, id_filter, later_phase, baseline_k)
     if not isinstance(sessions, str):
         sessions_df = _session_frame([r for r in sessions if r[1] <= _day_number(as_of)])
@@ -178,28 +277,34 @@ def evaluate(*, district: District, plans: QuerySet[Plan], as_of: dt.date,
     else:
         sessions_df = _session_totals(district, id_filter, plans_df, later_phase, as_of)
     by_index = {i: config for i, config in enumerate(configs.values())}
-    school_calendars = {school_id: SchoolCalendar(c.non_instructional, c.weekdays)
-                        for school_id, c in calendars.items()}
+    school_calendars = {
+        school_id: SchoolCalendar(c.non_instructional, c.weekdays) for school_id, c in calendars.items()
+    }
     plans_df["calendar"] = plans_df["calendar"].astype(object)
-    result = evaluate_many(by_index, plans_df.drop(columns=["tier", "area", "grade"]), probes_df, sessions_df, as_of,
-                           school_calendars)
+    result = evaluate_many(
+        by_index, plans_df.drop(columns=["tier", "area", "grade"]), probes_df, sessions_df, as_of, school_calendars
+    )
     extra = plans_df.set_index("plan_id")[["tier", "area", "grade", "start"]]
     extra["pm_every_days"] = [config_list[c].pm_every_days for c in plans_df["config"]]
     extra["last_probe"] = extra.index.map(last_probe)
     return result.join(extra)
 
 
-def _probes(district: District, id_filter, later_phase: dict[int, dt.date], baseline_k: dict[int, int]
-            ) -> pd.DataFrame:
-    rows = list(Probe.objects.filter(district=district, plan_id__in=id_filter, measure__isnull=True).order_by()
-                .values_list("plan_id", EpochDay("date"), "score", "is_baseline", "id"))
+def _probes(district: District, id_filter, later_phase: dict[int, dt.date], baseline_k: dict[int, int]) -> pd.DataFrame:
+    rows = list(
+        Probe.objects.filter(district=district, plan_id__in=id_filter, measure__isnull=True)
+        .order_by()
+        .values_list("plan_id", EpochDay("date"), "score", "is_baseline", "id")
+    )
     frame = pd.DataFrame(rows, columns=["plan_id", "day", "score", "is_baseline", "id"])
     frame["score"] = frame["score"].astype(float)
     frame["is_baseline"] = frame["is_baseline"].astype(bool)
     # The latest progress probe (not baseline) per plan: when the next one is due.
     progress = frame[~frame["is_baseline"]]
-    last_probe = {plan_id: EPOCH + dt.timedelta(days=int(day))
-                  for plan_id, day in progress.groupby("plan_id")["day"].max().items()}
+    last_probe = {
+        plan_id: EPOCH + dt.timedelta(days=int(day))
+        for plan_id, day in progress.groupby("plan_id")["day"].max().items()
+    }
     if later_phase and len(frame):
         # A later phase starts from the median of the last k progress points before it
         # (interventions.selectors._case): those probes become its baseline.
@@ -220,8 +325,11 @@ def _probes(district: District, id_filter, later_phase: dict[int, dt.date], base
 
 def attendance_rows(*, district: District, plans, until: dt.date) -> list[tuple]:
     """(plan_id, epoch day, minutes, status) of every attendance row of the plans up to a day: one query."""
-    return list(Attendance.objects.filter(district=district, plan_id__in=plans, session__date__lte=until)
-                .order_by().values_list("plan_id", EpochDay("session__date"), "session__minutes", "status"))
+    return list(
+        Attendance.objects.filter(district=district, plan_id__in=plans, session__date__lte=until)
+        .order_by()
+        .values_list("plan_id", EpochDay("session__date"), "session__minutes", "status")
+    )
 
 
 def _session_frame(rows: list[tuple]) -> pd.DataFrame:
@@ -232,24 +340,38 @@ def _session_frame(rows: list[tuple]) -> pd.DataFrame:
     return frame[["plan_id", "date", "minutes", "status"]]
 
 
-def _session_totals(district: District, id_filter, plans_df: pd.DataFrame, later_phase: dict[int, dt.date],
-                    as_of: dt.date) -> pd.DataFrame:
+def _session_totals(
+    district: District, id_filter, plans_df: pd.DataFrame, later_phase: dict[int, dt.date], as_of: dt.date
+) -> pd.DataFrame:
     """Delivered sessions per plan as a few synthetic rows (see the module docstring)."""
     full = Q(session__minutes__gte=F("plan__minutes_per_session"))
-    base = Attendance.objects.filter(district=district, plan_id__in=id_filter, status=Attendance.Status.PRESENT,
-                                     session__date__lte=as_of)
-    totals = {plan_id: [full_n, full_m or 0, short_n, short_m or 0]
-              for plan_id, full_n, full_m, short_n, short_m in (
-                  base.filter(session__date__gte=F("plan__start_date")).order_by().values("plan_id")
-                  .annotate(full_n=Count("id", filter=full), full_m=Sum("session__minutes", filter=full),
-                            short_n=Count("id", filter=~full), short_m=Sum("session__minutes", filter=~full))
-                  .values_list("plan_id", "full_n", "full_m", "short_n", "short_m"))}
+    base = Attendance.objects.filter(
+        district=district, plan_id__in=id_filter, status=Attendance.Status.PRESENT, session__date__lte=as_of
+    )
+    totals = {
+        plan_id: [full_n, full_m or 0, short_n, short_m or 0]
+        for plan_id, full_n, full_m, short_n, short_m in (
+            base.filter(session__date__gte=F("plan__start_date"))
+            .order_by()
+            .values("plan_id")
+            .annotate(
+                full_n=Count("id", filter=full),
+                full_m=Sum("session__minutes", filter=full),
+                short_n=Count("id", filter=~full),
+                short_m=Sum("session__minutes", filter=~full),
+            )
+            .values_list("plan_id", "full_n", "full_m", "short_n", "short_m")
+        )
+    }
     if later_phase:
         # Plans in a later phase count only the sessions since it began: their rows are few.
-        minutes_of = dict(zip(plans_df["plan_id"], plans_df["minutes_per_session"]))
+        minutes_of = dict(zip(plans_df["plan_id"], plans_df["minutes_per_session"], strict=False))
         recount: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0])
-        for plan_id, day, minutes in base.filter(plan_id__in=list(later_phase)).order_by().values_list(
-                "plan_id", "session__date", "session__minutes"):
+        for plan_id, day, minutes in (
+            base.filter(plan_id__in=list(later_phase))
+            .order_by()
+            .values_list("plan_id", "session__date", "session__minutes")
+        ):
             if day < later_phase[plan_id]:
                 continue
             slot = 0 if minutes >= minutes_of[plan_id] else 2
@@ -257,7 +379,7 @@ def _session_totals(district: District, id_filter, plans_df: pd.DataFrame, later
             recount[plan_id][slot + 1] += minutes
         for plan_id in later_phase:
             totals[plan_id] = recount[plan_id]
-    start_of = dict(zip(plans_df["plan_id"], plans_df["start"]))
+    start_of = dict(zip(plans_df["plan_id"], plans_df["start"], strict=False))
     plan_ids, counts, minutes, dates = [], [], [], []
     for plan_id, (full_n, full_m, short_n, short_m) in totals.items():
         for n, total in ((full_n, full_m), (short_n, short_m)):
@@ -267,12 +389,14 @@ def _session_totals(district: District, id_filter, plans_df: pd.DataFrame, later
                 minutes.append(total / n)
                 dates.append(start_of[plan_id])
     counts_arr = np.asarray(counts, dtype=np.int64)
-    return pd.DataFrame({
-        "plan_id": np.repeat(np.asarray(plan_ids, dtype=np.int64), counts_arr),
-        "date": np.repeat(np.asarray(dates, dtype="datetime64[ns]"), counts_arr),
-        "minutes": np.repeat(np.asarray(minutes, dtype=float), counts_arr),
-        "status": np.full(int(counts_arr.sum()), "delivered", dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "plan_id": np.repeat(np.asarray(plan_ids, dtype=np.int64), counts_arr),
+            "date": np.repeat(np.asarray(dates, dtype="datetime64[ns]"), counts_arr),
+            "minutes": np.repeat(np.asarray(minutes, dtype=float), counts_arr),
+            "status": np.full(int(counts_arr.sum()), "delivered", dtype=object),
+        }
+    )
 
 
 RESPONDING = frozenset({"continue", "raise_goal", "exit"})

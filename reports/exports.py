@@ -12,6 +12,7 @@
 * Small tables are built in memory; CSV is streamed, so a long drill-down list
   never sits whole in memory.
 """
+
 from __future__ import annotations
 
 import csv
@@ -59,8 +60,7 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]
     # A BOM so that Excel opens UTF-8 names (Nguyễn, 王) correctly.
     yield "\ufeff" + writer.writerow(safe_row(header))
     for row in rows:
-        yield writer.writerow([v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
-                               for v in safe_row(row)])
+        yield writer.writerow([v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v for v in safe_row(row)])
 
 
 def xlsx_bytes(title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:

@@ -1,4 +1,5 @@
 """Report filters. Bad input comes back on the page with the field named, never a 500."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,8 +40,13 @@ class FidelityFilterForm(DateRangeForm):
         ("subgroup", _("Subgroup")),
     ]
     by = forms.ChoiceField(label=_("Break down by"), choices=DIMENSIONS, required=False)
-    idle_days = forms.IntegerField(label=_("No session for (days)"), min_value=1, max_value=120, required=False,
-                                   help_text=_("Plans with no session logged for this many days are flagged."))
+    idle_days = forms.IntegerField(
+        label=_("No session for (days)"),
+        min_value=1,
+        max_value=120,
+        required=False,
+        help_text=_("Plans with no session logged for this many days are flagged."),
+    )
 
 
 class SchoolYearForm(forms.Form):

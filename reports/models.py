@@ -2,6 +2,7 @@
 interventions, screening and notifications tables when asked. What is stored is
 who subscribed to which scheduled report, and each delivery of it (so a beat
 that fires twice, or a retried task, never mails the same week twice)."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -19,8 +20,7 @@ class ReportSubscription(DistrictOwned):
 
     user = models.ForeignKey("mtss.User", on_delete=models.CASCADE, related_name="+")
     school = models.ForeignKey("mtss.School", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(_("report"), max_length=30, choices=ReportKind.choices,
-                            default=ReportKind.WEEKLY_FIDELITY)
+    kind = models.CharField(_("report"), max_length=30, choices=ReportKind.choices, default=ReportKind.WEEKLY_FIDELITY)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

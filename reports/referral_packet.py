@@ -6,6 +6,7 @@ collected (every plan, its dosage and session log, the graphs), and the record t
 the parents were told (the notices sent). It composes interventions, screening and
 notifications, so it lives in reports, the layer above them; the URL is unchanged.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -29,28 +30,46 @@ from students.selectors import student_get
 
 
 def referral_packet_context(*, district: District, student: Student) -> dict:
-    plans = list(Plan.objects.filter(district=district, student=student)
-                 .select_related("student", "placement", "intervention", "provider").order_by("start_date"))
+    plans = list(
+        Plan.objects.filter(district=district, student=student)
+        .select_related("student", "placement", "intervention", "provider")
+        .order_by("start_date")
+    )
     results = evaluate_plans(district=district, plans=plans)
     log = defaultdict(list)
-    for row in (Attendance.objects.filter(district=district, plan__in=plans)
-                .select_related("session").order_by("session__date")):
+    for row in (
+        Attendance.objects.filter(district=district, plan__in=plans).select_related("session").order_by("session__date")
+    ):
         log[row.plan_id].append(row)
     sections = []
     for plan in plans:
         result = results[plan.pk]
         rows = log[plan.pk]
-        sections.append({
-            "plan": plan, "result": result, "chart": chart_svg(result, id_prefix=f"plan{plan.pk}"), "log": rows,
-            "delivered": sum(1 for r in rows if r.status == Attendance.Status.PRESENT),
-            "minutes": sum(r.session.minutes for r in rows if r.status == Attendance.Status.PRESENT),
-        })
+        sections.append(
+            {
+                "plan": plan,
+                "result": result,
+                "chart": chart_svg(result, id_prefix=f"plan{plan.pk}"),
+                "log": rows,
+                "delivered": sum(1 for r in rows if r.status == Attendance.Status.PRESENT),
+                "minutes": sum(r.session.minutes for r in rows if r.status == Attendance.Status.PRESENT),
+            }
+        )
     context = {
-        "district": district, "student": student, "generated_at": timezone.now(), "sections": sections,
-        "placements": list(TierPlacement.objects.filter(district=district, student=student)
-                           .select_related("meeting").order_by("area", "start_date")),
-        "decisions": list(Decision.objects.filter(district=district, student=student)
-                          .select_related("meeting", "decided_by").order_by("meeting__starts_at")),
+        "district": district,
+        "student": student,
+        "generated_at": timezone.now(),
+        "sections": sections,
+        "placements": list(
+            TierPlacement.objects.filter(district=district, student=student)
+            .select_related("meeting")
+            .order_by("area", "start_date")
+        ),
+        "decisions": list(
+            Decision.objects.filter(district=district, student=student)
+            .select_related("meeting", "decided_by")
+            .order_by("meeting__starts_at")
+        ),
         "notices": _notices(district, student),
         "screenings": _screenings(district, student),
         # The policy's referral conditions, met or not, and the exceptions that apply to the student.
@@ -68,7 +87,9 @@ def _screenings(district: District, student: Student) -> list:
 
 
 def referral_packet_pdf(*, district: District, student: Student) -> bytes:
-    return render_pdf("interventions/pdf/referral_packet.html", referral_packet_context(district=district, student=student))
+    return render_pdf(
+        "interventions/pdf/referral_packet.html", referral_packet_context(district=district, student=student)
+    )
 
 
 @district_member()
@@ -76,7 +97,8 @@ def referral_packet(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
     require(request, "may_print_referral_packet", student)
     access_log.record(request, action="export", what="special-education referral packet", student_ids=[student.pk])
-    response = HttpResponse(referral_packet_pdf(district=request.district, student=student),
-                            content_type="application/pdf")
+    response = HttpResponse(
+        referral_packet_pdf(district=request.district, student=student), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="referral-packet-{student.pk}.pdf"'
     return response

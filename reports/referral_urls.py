@@ -1,4 +1,5 @@
 """The referral packet keeps its /interventions/ URL (included under interventions/ in mtss/urls.py)."""
+
 from django.urls import path
 
 from reports import referral_packet

@@ -22,6 +22,7 @@ A plan meets the policy's fidelity threshold (policy.fidelity.threshold_percent,
 80 % by default, RULES.md 3.3) on the policy's basis: sessions, minutes (dose
 received, as the engine's rule) or both.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,6 +55,7 @@ TIER_GUIDELINE = {1: 80.0, 2: 15.0, 3: 5.0}
 
 # --- access ----------------------------------------------------------------------------------
 
+
 def report_schools(*, district: District, membership: Membership) -> QuerySet[School]:
     """Schools the user may report on: every school for a district administrator, else the membership's."""
     schools = School.objects.filter(district=district).order_by("name")
@@ -80,9 +82,11 @@ def day_of(number: int) -> dt.date:
 
 def current_school_year(*, district: District, today: dt.date) -> SchoolYear | None:
     years = SchoolYear.objects.filter(district=district)
-    return (years.filter(start_date__lte=today, end_date__gte=today).order_by("-start_date").first()
-            or years.filter(start_date__lte=today).order_by("-start_date").first()
-            or years.order_by("start_date").first())
+    return (
+        years.filter(start_date__lte=today, end_date__gte=today).order_by("-start_date").first()
+        or years.filter(start_date__lte=today).order_by("-start_date").first()
+        or years.order_by("start_date").first()
+    )
 
 
 def default_range(*, district: District, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -96,13 +100,22 @@ def default_range(*, district: District, today: dt.date) -> tuple[dt.date, dt.da
 def fidelity_policy(*, district: District, as_of: dt.date) -> dict:
     version, policy = policy_document(district=district, as_of=as_of)
     if policy is None:
-        return {"threshold": 80.0, "basis": "both", "must_match": False,
-                "label": _("no policy: defaults (RULES.md 3.3)")}
-    return {"threshold": float(policy.fidelity.threshold_percent), "basis": policy.fidelity.basis,
-            "must_match": policy.fidelity.session_minutes_must_match_dosage, "label": version.label}
+        return {
+            "threshold": 80.0,
+            "basis": "both",
+            "must_match": False,
+            "label": _("no policy: defaults (RULES.md 3.3)"),
+        }
+    return {
+        "threshold": float(policy.fidelity.threshold_percent),
+        "basis": policy.fidelity.basis,
+        "must_match": policy.fidelity.session_minutes_must_match_dosage,
+        "label": version.label,
+    }
 
 
 # --- the fidelity dashboard ------------------------------------------------------------------
+
 
 @dataclass
 class PlanFidelity:
@@ -174,8 +187,16 @@ def _meets(row: PlanFidelity, threshold: float, basis: str) -> bool | None:
     return all(checks)
 
 
-def fidelity_plans(*, district: District, membership: Membership, school: School, start: dt.date, end: dt.date,
-                   idle_days: int = DEFAULT_IDLE_DAYS, today: dt.date | None = None) -> list[PlanFidelity]:
+def fidelity_plans(
+    *,
+    district: District,
+    membership: Membership,
+    school: School,
+    start: dt.date,
+    end: dt.date,
+    idle_days: int = DEFAULT_IDLE_DAYS,
+    today: dt.date | None = None,
+) -> list[PlanFidelity]:
     """Every plan of the school's visible students that ran during [start, end], with its numbers.
 
     Five queries: the plans, their attendance totals, the policy, and the engine's
@@ -189,19 +210,56 @@ def fidelity_plans(*, district: District, membership: Membership, school: School
         Plan.objects.filter(district=district, student__in=students.values("pk"), start_date__lte=end)
         .filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=start))
         .order_by("student__last_name", "student__first_name", "id")
-        .values_list("id", "student_id", "student__last_name", "student__first_name", "student__preferred_name",
-                     "student__local_id", "student__grade", *[f"student__{k}" for k in SUBGROUPS], "tier", "area",
-                     "intervention_id", "intervention__name", "provider_id", "provider__first_name",
-                     "provider__last_name", "provider__username", "status", "start_date", "expected_end_date",
-                     "placement__end_date", "sessions_per_week", "sessions_per_cycle", "cycle_days",
-                     "minutes_per_session"))
+        .values_list(
+            "id",
+            "student_id",
+            "student__last_name",
+            "student__first_name",
+            "student__preferred_name",
+            "student__local_id",
+            "student__grade",
+            *[f"student__{k}" for k in SUBGROUPS],
+            "tier",
+            "area",
+            "intervention_id",
+            "intervention__name",
+            "provider_id",
+            "provider__first_name",
+            "provider__last_name",
+            "provider__username",
+            "status",
+            "start_date",
+            "expected_end_date",
+            "placement__end_date",
+            "sessions_per_week",
+            "sessions_per_cycle",
+            "cycle_days",
+            "minutes_per_session",
+        )
+    )
     n_sub = len(SUBGROUPS)
     plans: dict[int, PlanFidelity] = {}
     minutes_by_plan = []
     for row in rows:
-        (plan_id, student_id, last, first, preferred, local_id, grade), flags = row[:7], row[7:7 + n_sub]
-        (tier, area, intervention_id, intervention, provider_id, p_first, p_last, p_user, status, plan_start,
-         expected_end, placement_end, per_week, per_cycle, cycle_days, minutes) = row[7 + n_sub:]
+        (plan_id, student_id, last, first, preferred, local_id, grade), flags = row[:7], row[7 : 7 + n_sub]
+        (
+            tier,
+            area,
+            intervention_id,
+            intervention,
+            provider_id,
+            p_first,
+            p_last,
+            p_user,
+            status,
+            plan_start,
+            expected_end,
+            placement_end,
+            per_week,
+            per_cycle,
+            cycle_days,
+            minutes,
+        ) = row[7 + n_sub :]
         # When a plan stopped running: still running if active; else the placement's end, else its expected end.
         stop = end if status == Plan.Status.ACTIVE else min(end, placement_end or expected_end)
         first_day = max(start, plan_start)
@@ -212,11 +270,24 @@ def fidelity_plans(*, district: District, membership: Membership, school: School
         planned = _weekly(per_week, per_cycle, cycle_days) * weeks
         minutes_by_plan.append((plan_id, minutes))
         plans[plan_id] = PlanFidelity(
-            plan_id=plan_id, student_id=student_id, student_name=f"{last}, {preferred or first}", local_id=local_id,
-            grade=grade, subgroups=tuple(k for k, flag in zip(SUBGROUPS, flags) if flag), tier=tier, area=area,
-            intervention_id=intervention_id, intervention=intervention, provider_id=provider_id,
-            provider=f"{p_first} {p_last}".strip() or p_user, status=status, start_date=plan_start, weeks=weeks,
-            planned_sessions=planned, planned_minutes=planned * minutes)
+            plan_id=plan_id,
+            student_id=student_id,
+            student_name=f"{last}, {preferred or first}",
+            local_id=local_id,
+            grade=grade,
+            subgroups=tuple(k for k, flag in zip(SUBGROUPS, flags, strict=False) if flag),
+            tier=tier,
+            area=area,
+            intervention_id=intervention_id,
+            intervention=intervention,
+            provider_id=provider_id,
+            provider=f"{p_first} {p_last}".strip() or p_user,
+            status=status,
+            start_date=plan_start,
+            weeks=weeks,
+            planned_sessions=planned,
+            planned_minutes=planned * minutes,
+        )
     if not plans:
         return []
 
@@ -248,8 +319,16 @@ def fidelity_plans(*, district: District, membership: Membership, school: School
 
     active_ids = [pid for pid, row in plans.items() if row.active]
     active = set(active_ids)
-    results = evaluate(district=district, plans=Plan.objects.filter(district=district, pk__in=active_ids),
-                       as_of=as_of, sessions=[r for r in attendance if r[0] in active]) if active_ids else None
+    results = (
+        evaluate(
+            district=district,
+            plans=Plan.objects.filter(district=district, pk__in=active_ids),
+            as_of=as_of,
+            sessions=[r for r in attendance if r[0] in active],
+        )
+        if active_ids
+        else None
+    )
     idle_since = as_of - dt.timedelta(days=idle_days)
     for row in plans.values():
         row.meets_threshold = _meets(row, policy["threshold"], policy["basis"])
@@ -374,16 +453,21 @@ def fidelity_headline(rows: list[PlanFidelity]) -> dict:
 def fidelity_sessions(*, district: District, plans: list[PlanFidelity], start: dt.date, end: dt.date) -> list[tuple]:
     """The attendance rows behind a drill-down: one per plan and session in the range (one query)."""
     names = {p.plan_id: p for p in plans}
-    rows = (Attendance.objects.filter(district=district, plan_id__in=list(names), session__date__gte=start,
-                                      session__date__lte=end)
-            .order_by("session__date", "plan__student__last_name", "id")
-            .values_list("plan_id", "session_id", "session__date", "session__minutes", "status",
-                         "session__group__name"))
-    return [(names[plan_id], session_id, day, minutes, status, group or "")
-            for plan_id, session_id, day, minutes, status, group in rows]
+    rows = (
+        Attendance.objects.filter(
+            district=district, plan_id__in=list(names), session__date__gte=start, session__date__lte=end
+        )
+        .order_by("session__date", "plan__student__last_name", "id")
+        .values_list("plan_id", "session_id", "session__date", "session__minutes", "status", "session__group__name")
+    )
+    return [
+        (names[plan_id], session_id, day, minutes, status, group or "")
+        for plan_id, session_id, day, minutes, status, group in rows
+    ]
 
 
 # --- the district dashboard --------------------------------------------------------------------
+
 
 def current_students(*, district: District, membership: Membership, on: dt.date | None = None) -> QuerySet[Student]:
     students = visible_students(district=district, membership=membership)
@@ -399,8 +483,9 @@ def subgroup_mask(prefix: str = "") -> Case | Value:
     """
     expression = None
     for bit, key in enumerate(SUBGROUPS):
-        term = Case(When(**{f"{prefix}{key}": True}, then=Value(1 << bit)), default=Value(0),
-                    output_field=IntegerField())
+        term = Case(
+            When(**{f"{prefix}{key}": True}, then=Value(1 << bit)), default=Value(0), output_field=IntegerField()
+        )
         expression = term if expression is None else expression + term
     return expression
 
@@ -465,14 +550,18 @@ def tier_movement(*, district: District, membership: Membership, year: SchoolYea
     with nothing following returns the student to Tier 1 (an exit).
     """
     students = visible_students(district=district, membership=membership)
-    placements = (TierPlacement.objects.filter(district=district, student__in=students.values("pk"))
-                  .filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start_date - dt.timedelta(days=366)))
-                  .filter(start_date__lte=year.end_date))
+    placements = (
+        TierPlacement.objects.filter(district=district, student__in=students.values("pk"))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=year.start_date - dt.timedelta(days=366)))
+        .filter(start_date__lte=year.end_date)
+    )
     if area:
         placements = placements.filter(area=area)
-    rows = list(placements.order_by("student_id", "area", "start_date", "id").values_list(
-        "student_id", "area", "tier", "start_date", "end_date", "student__school_id").annotate(
-        mask=subgroup_mask("student__")))
+    rows = list(
+        placements.order_by("student_id", "area", "start_date", "id")
+        .values_list("student_id", "area", "tier", "start_date", "end_date", "student__school_id")
+        .annotate(mask=subgroup_mask("student__"))
+    )
     totals = Movement()
     by_school: dict[int, Movement] = defaultdict(Movement)
     by_subgroup: dict[str, Movement] = defaultdict(Movement)
@@ -491,8 +580,12 @@ def tier_movement(*, district: District, membership: Membership, year: SchoolYea
         previous = rows[index - 1] if index and rows[index - 1][:2] == (student_id, area_key) else None
         following = rows[index + 1] if index + 1 < len(rows) and rows[index + 1][:2] == (student_id, area_key) else None
         if in_year(begun):
-            joined = (previous is not None and previous[4] is not None
-                      and (begun - previous[4]).days <= CONTIGUOUS_DAYS and previous[2] >= 2)
+            joined = (
+                previous is not None
+                and previous[4] is not None
+                and (begun - previous[4]).days <= CONTIGUOUS_DAYS
+                and previous[2] >= 2
+            )
             if joined:
                 if tier > previous[2]:
                     count("up", row)
@@ -501,12 +594,15 @@ def tier_movement(*, district: District, membership: Membership, year: SchoolYea
             elif tier >= 2:
                 count("entries", row)
         if tier >= 2 and in_year(ended):
-            continued = (following is not None and (following[3] - ended).days <= CONTIGUOUS_DAYS)
+            continued = following is not None and (following[3] - ended).days <= CONTIGUOUS_DAYS
             if not continued:
                 count("exits", row)
     schools = {s.pk: s for s in School.objects.filter(district=district, pk__in=list(by_school)).order_by("name")}
-    return {"total": totals, "schools": [(schools[pk], by_school[pk]) for pk in schools],
-            "subgroups": dict(by_subgroup)}
+    return {
+        "total": totals,
+        "schools": [(schools[pk], by_school[pk]) for pk in schools],
+        "subgroups": dict(by_subgroup),
+    }
 
 
 @dataclass
@@ -534,7 +630,7 @@ class Effect:
         return self.responding + self.not_responding
 
     @classmethod
-    def from_frame(cls, label: str, frame: pd.DataFrame, key: str = "") -> "Effect":
+    def from_frame(cls, label: str, frame: pd.DataFrame, key: str = "") -> Effect:
         """From rows with columns response, roi and goal_roi."""
         effect = cls(label=label, key=key, plans=len(frame))
         if not len(frame):
@@ -563,21 +659,29 @@ def effectiveness(*, district: District, membership: Membership, area: str | Non
     if area:
         rows = rows.filter(area=area)
     frame = pd.DataFrame(
-        list(rows.order_by().values_list("intervention_id", *EFFECT_COLUMNS).annotate(
-            mask=subgroup_mask("student__"))),
-        columns=["intervention_id", *EFFECT_COLUMNS, "mask"])
+        list(rows.order_by().values_list("intervention_id", *EFFECT_COLUMNS).annotate(mask=subgroup_mask("student__"))),
+        columns=["intervention_id", *EFFECT_COLUMNS, "mask"],
+    )
     for column in ("roi", "goal_roi"):
         frame[column] = pd.to_numeric(frame[column]).astype(float)
     names = dict(Intervention.objects.filter(district=district).values_list("pk", "name"))
-    interventions = [Effect.from_frame(names.get(pk, str(pk)), group, key=str(pk))
-                     for pk, group in frame.groupby("intervention_id", sort=False)]
+    interventions = [
+        Effect.from_frame(names.get(pk, str(pk)), group, key=str(pk))
+        for pk, group in frame.groupby("intervention_id", sort=False)
+    ]
     mask = frame["mask"].to_numpy(dtype="int64") if len(frame) else np.zeros(0, dtype="int64")
-    subgroups = {key: Effect.from_frame(str(SUBGROUPS[key]), frame[(mask & (1 << bit)) != 0], key=key)
-                 for bit, key in enumerate(SUBGROUPS)}
+    subgroups = {
+        key: Effect.from_frame(str(SUBGROUPS[key]), frame[(mask & (1 << bit)) != 0], key=key)
+        for bit, key in enumerate(SUBGROUPS)
+    }
     stamp = rows.order_by("-computed_at").values_list("as_of", "computed_at").first() or (None, None)
-    return {"interventions": sorted(interventions, key=lambda e: (-e.plans, e.label.lower())),
-            "subgroups": subgroups, "all": Effect.from_frame(_("All plans"), frame, key="all"),
-            "as_of": stamp[0], "computed_at": stamp[1]}
+    return {
+        "interventions": sorted(interventions, key=lambda e: (-e.plans, e.label.lower())),
+        "subgroups": subgroups,
+        "all": Effect.from_frame(_("All plans"), frame, key="all"),
+        "as_of": stamp[0],
+        "computed_at": stamp[1],
+    }
 
 
 def screening_participation(*, district: District, membership: Membership, year: SchoolYear) -> dict:
@@ -586,8 +690,11 @@ def screening_participation(*, district: District, membership: Membership, year:
     Overall, by school and by subgroup; two queries per window at most (windows are
     three a year). Students count when enrolled on the window's last day.
     """
-    windows = list(ScreeningWindow.objects.filter(district=district, school_year=year)
-                   .select_related("school_year").order_by("start_date"))
+    windows = list(
+        ScreeningWindow.objects.filter(district=district, school_year=year)
+        .select_related("school_year")
+        .order_by("start_date")
+    )
     result = []
     for window in windows:
         screened = Q(Exists(Score.objects.filter(district=district, window=window, student_id=OuterRef("pk"))))
@@ -604,18 +711,24 @@ def screening_participation(*, district: District, membership: Membership, year:
             for name in aggregates:
                 overall[name] += row[name]
         schools = {s.pk: s for s in School.objects.filter(district=district, pk__in=list(by_school))}
-        result.append({"window": window, "enrolled": overall["n_all"], "screened": overall["s_all"],
-                       "schools": sorted(((schools[pk], n, s) for pk, (n, s) in by_school.items()),
-                                         key=lambda x: x[0].name),
-                       "subgroups": {key: (overall[f"n_{key}"], overall[f"s_{key}"]) for key in SUBGROUPS}})
+        result.append(
+            {
+                "window": window,
+                "enrolled": overall["n_all"],
+                "screened": overall["s_all"],
+                "schools": sorted(((schools[pk], n, s) for pk, (n, s) in by_school.items()), key=lambda x: x[0].name),
+                "subgroups": {key: (overall[f"n_{key}"], overall[f"s_{key}"]) for key in SUBGROUPS},
+            }
+        )
     return {"windows": result, "missing": False}
 
 
 def district_areas(*, district: District, today: dt.date) -> list[tuple[str, str]]:
     _, policy = policy_document(district=district, as_of=today)
     if policy is None:
-        return [(a, a) for a in sorted(set(TierPlacement.objects.filter(district=district)
-                                           .values_list("area", flat=True)))]
+        return [
+            (a, a) for a in sorted(set(TierPlacement.objects.filter(district=district).values_list("area", flat=True)))
+        ]
     return [(area.key, area.name) for area in policy.areas]
 
 

@@ -9,6 +9,7 @@ Small numbers: a share or median computed from fewer than `MIN_N` cases is shown
 greyed, as "too few to judge", never as a percentage claim; the n always stands
 beside it (the issue: "show n beside every share/median ... no significance theatre").
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -122,27 +123,41 @@ def pct(part: float | None, whole: float | None) -> float | None:
     return part / whole * 100
 
 
-def share_cell(part: float | None, whole: float | None, *, n: int | None = None, href: str | None = None,
-               decimals: int = 0) -> Cell:
+def share_cell(
+    part: float | None, whole: float | None, *, n: int | None = None, href: str | None = None, decimals: int = 0
+) -> Cell:
     """A percentage with its n; greyed "too few to judge" below MIN_N (n defaults to the denominator)."""
     n = int(whole or 0) if n is None else n
     value = pct(part, whole)
     if value is None:
         return Cell(None, "—", href=href, numeric=True)
     if n < MIN_N:
-        return Cell(None, str(TOO_FEW), href=href, muted=True, numeric=True,
-                    title=_("%(n)s cases: fewer than %(min)s, so no share is shown") % {"n": n, "min": MIN_N})
+        return Cell(
+            None,
+            str(TOO_FEW),
+            href=href,
+            muted=True,
+            numeric=True,
+            title=_("%(n)s cases: fewer than %(min)s, so no share is shown") % {"n": n, "min": MIN_N},
+        )
     return Cell(round(value, decimals + 1), f"{value:.{decimals}f}%", href=href, numeric=True)
 
 
-def number_cell(value: float | None, *, n: int | None = None, href: str | None = None, decimals: int = 0,
-                suffix: str = "") -> Cell:
+def number_cell(
+    value: float | None, *, n: int | None = None, href: str | None = None, decimals: int = 0, suffix: str = ""
+) -> Cell:
     """A median or other statistic: greyed "too few to judge" below MIN_N when n is given."""
     if value is None:
         return Cell(None, "—", href=href, numeric=True)
     if n is not None and n < MIN_N:
-        return Cell(None, str(TOO_FEW), href=href, muted=True, numeric=True,
-                    title=_("%(n)s cases: fewer than %(min)s, so no figure is shown") % {"n": n, "min": MIN_N})
+        return Cell(
+            None,
+            str(TOO_FEW),
+            href=href,
+            muted=True,
+            numeric=True,
+            title=_("%(n)s cases: fewer than %(min)s, so no figure is shown") % {"n": n, "min": MIN_N},
+        )
     rounded = round(float(value), decimals)
     text = f"{rounded:,.{decimals}f}{suffix}"
     return Cell(rounded if decimals else int(rounded), text, href=href, numeric=True)

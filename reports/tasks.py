@@ -1,6 +1,7 @@
 """Report jobs. Tasks take ids, enter the district's tenant context and call services
 (ARCHITECTURE.md, Jobs); each is safe to retry (deliveries are claimed, the
 snapshot is replaced whole)."""
+
 from __future__ import annotations
 
 from celery import shared_task

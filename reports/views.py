@@ -4,6 +4,7 @@ render them or, with ``?export=<table>&format=csv|xlsx``, download one.
 Every page that shows student data records one access-log row; every export one
 more (action "export", with the student ids in the file).
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -47,7 +48,8 @@ def _respond(request, template: str, context: dict, tables: list[Table], *, what
         if table is None or fmt not in FORMATS:
             return HttpResponseBadRequest(
                 _("Unknown export: choose one of the page's tables and the format csv or xlsx."),
-                content_type="text/plain; charset=utf-8")
+                content_type="text/plain; charset=utf-8",
+            )
         return export_table(request, table, fmt=fmt, what=f"{what}: {table.key}")
     _export_links(request, tables)
     shown: set[int] = set()
@@ -71,6 +73,7 @@ def _years(request) -> tuple[list[SchoolYear], SchoolYear | None]:
 
 # --- home ------------------------------------------------------------------------------------------
 
+
 @district_member("may_view_reports")
 def reports_home(request):
     schools = list(selectors.report_schools(district=request.district, membership=request.membership))
@@ -78,6 +81,7 @@ def reports_home(request):
 
 
 # --- fidelity -------------------------------------------------------------------------------------
+
 
 @district_member("may_view_fidelity")
 def fidelity_pick(request):
@@ -102,24 +106,36 @@ def _fidelity_filters(request):
     if not form.is_valid():
         return form, None
     cleaned = form.cleaned_data
-    return form, {"start": cleaned["start"], "end": min(cleaned["end"], today), "by": cleaned["by"] or "provider",
-                  "idle_days": cleaned["idle_days"] or selectors.DEFAULT_IDLE_DAYS}
+    return form, {
+        "start": cleaned["start"],
+        "end": min(cleaned["end"], today),
+        "by": cleaned["by"] or "provider",
+        "idle_days": cleaned["idle_days"] or selectors.DEFAULT_IDLE_DAYS,
+    }
 
 
 @district_member("may_view_fidelity")
 def fidelity(request, school_id: int):
-    school = selectors.report_school_get(district=request.district, membership=request.membership,
-                                         school_id=school_id)
+    school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
     schools = list(selectors.report_schools(district=request.district, membership=request.membership))
     form, filters = _fidelity_filters(request)
     context = {"school": school, "schools": schools, "form": form}
     if filters is None:
         return render(request, "reports/fidelity.html", context, status=400)
-    rows = selectors.fidelity_plans(district=request.district, membership=request.membership, school=school,
-                                    start=filters["start"], end=filters["end"], idle_days=filters["idle_days"])
+    rows = selectors.fidelity_plans(
+        district=request.district,
+        membership=request.membership,
+        school=school,
+        start=filters["start"],
+        end=filters["end"],
+        idle_days=filters["idle_days"],
+    )
     policy = selectors.fidelity_policy(district=request.district, as_of=filters["end"])
-    params = {"start": filters["start"].isoformat(), "end": filters["end"].isoformat(),
-              "idle_days": filters["idle_days"]}
+    params = {
+        "start": filters["start"].isoformat(),
+        "end": filters["end"].isoformat(),
+        "idle_days": filters["idle_days"],
+    }
 
     def link(**extra):
         return report_tables.drill_url(school.pk, params, **extra)
@@ -134,76 +150,124 @@ def fidelity(request, school_id: int):
     for g in groups:
         planned = g.total("planned_sessions")
         value = pct(g.total("attended_sessions"), planned)
-        bars.append(Bar(label=g.label, value=value, n=g.n,
-                        note="" if value is not None else _("no sessions planned")))
-    chart = bar_chart_svg(bars, title=_("Sessions delivered as a share of planned, by %(dim)s") % {
-        "dim": str(by_label).lower()}, threshold=policy["threshold"],
-        threshold_label=_("threshold %(t)s%%") % {"t": f"{policy['threshold']:g}"}, id_prefix="fidelity-chart",
-        max_value=100)
-    subscribed = ReportSubscription.objects.filter(district=request.district, user=request.user, school=school,
-                                                   kind=ReportKind.WEEKLY_FIDELITY, is_active=True).exists()
-    context.update(filters=filters, headline=headline, policy=policy, chart=chart, by_label=by_label,
-                   subscribed=subscribed, min_n=MIN_N,
-                   pdf_url=reverse("reports_fidelity_pdf", kwargs={"school_id": school.pk}) + "?" + urlencode(params))
-    return _respond(request, "reports/fidelity.html", context, [summary, breakdown],
-                    what=f"fidelity dashboard, school {school.pk}")
+        bars.append(Bar(label=g.label, value=value, n=g.n, note="" if value is not None else _("no sessions planned")))
+    chart = bar_chart_svg(
+        bars,
+        title=_("Sessions delivered as a share of planned, by %(dim)s") % {"dim": str(by_label).lower()},
+        threshold=policy["threshold"],
+        threshold_label=_("threshold %(t)s%%") % {"t": f"{policy['threshold']:g}"},
+        id_prefix="fidelity-chart",
+        max_value=100,
+    )
+    subscribed = ReportSubscription.objects.filter(
+        district=request.district, user=request.user, school=school, kind=ReportKind.WEEKLY_FIDELITY, is_active=True
+    ).exists()
+    context.update(
+        filters=filters,
+        headline=headline,
+        policy=policy,
+        chart=chart,
+        by_label=by_label,
+        subscribed=subscribed,
+        min_n=MIN_N,
+        pdf_url=reverse("reports_fidelity_pdf", kwargs={"school_id": school.pk}) + "?" + urlencode(params),
+    )
+    return _respond(
+        request, "reports/fidelity.html", context, [summary, breakdown], what=f"fidelity dashboard, school {school.pk}"
+    )
 
 
 METRIC_LABELS = {
-    "all": "All plans", "meets": "Plans at or above the fidelity threshold",
-    "below": "Plans below the fidelity threshold", "pm_compliant": "Plans probed as often as the policy asks",
-    "pm_not_compliant": "Plans probed less often than the policy asks", "review_due": "Team review overdue",
-    "probe_overdue": "Probe overdue", "idle": "No recent session",
+    "all": "All plans",
+    "meets": "Plans at or above the fidelity threshold",
+    "below": "Plans below the fidelity threshold",
+    "pm_compliant": "Plans probed as often as the policy asks",
+    "pm_not_compliant": "Plans probed less often than the policy asks",
+    "review_due": "Team review overdue",
+    "probe_overdue": "Probe overdue",
+    "idle": "No recent session",
 }
 
 
 @district_member("may_view_fidelity")
 def fidelity_plans(request, school_id: int):
     """Drill-down: the plans and sessions behind one number of the dashboard."""
-    school = selectors.report_school_get(district=request.district, membership=request.membership,
-                                         school_id=school_id)
+    school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
     form, filters = _fidelity_filters(request)
     metric = request.GET.get("metric", "all")
     by = request.GET.get("by") or None
     key = request.GET.get("key") or None
-    if filters is None or metric not in selectors.METRICS or (
-            by and by not in dict(FidelityFilterForm.DIMENSIONS)):
-        return render(request, "reports/fidelity_plans.html", {"school": school, "form": form, "bad_filter": True},
-                      status=400)
-    rows = selectors.fidelity_plans(district=request.district, membership=request.membership, school=school,
-                                    start=filters["start"], end=filters["end"], idle_days=filters["idle_days"])
+    if filters is None or metric not in selectors.METRICS or (by and by not in dict(FidelityFilterForm.DIMENSIONS)):
+        return render(
+            request, "reports/fidelity_plans.html", {"school": school, "form": form, "bad_filter": True}, status=400
+        )
+    rows = selectors.fidelity_plans(
+        district=request.district,
+        membership=request.membership,
+        school=school,
+        start=filters["start"],
+        end=filters["end"],
+        idle_days=filters["idle_days"],
+    )
     group_label = ""
     if by:
         groups = {g.key: g.label for g in selectors.group_plans(rows, by)}
         group_label = groups.get(key, "")
     chosen = selectors.filter_plans(rows, by=by, key=key, metric=metric)
-    sessions = selectors.fidelity_sessions(district=request.district, plans=chosen, start=filters["start"],
-                                           end=filters["end"])
+    sessions = selectors.fidelity_sessions(
+        district=request.district, plans=chosen, start=filters["start"], end=filters["end"]
+    )
     plans_t = report_tables.plans_table(chosen)
     sessions_t = report_tables.sessions_table(sessions)
-    back = reverse("reports_fidelity", kwargs={"school_id": school.pk}) + "?" + urlencode(
-        {"start": filters["start"], "end": filters["end"], "idle_days": filters["idle_days"], "by": by or "provider"})
-    return _respond(request, "reports/fidelity_plans.html", {
-        "school": school, "filters": filters, "metric_label": _(METRIC_LABELS[metric]), "group_label": group_label,
-        "by_label": dict(FidelityFilterForm.DIMENSIONS).get(by, ""), "back": back,
-    }, [plans_t, sessions_t], what=f"fidelity drill-down, school {school.pk}")
+    back = (
+        reverse("reports_fidelity", kwargs={"school_id": school.pk})
+        + "?"
+        + urlencode(
+            {
+                "start": filters["start"],
+                "end": filters["end"],
+                "idle_days": filters["idle_days"],
+                "by": by or "provider",
+            }
+        )
+    )
+    return _respond(
+        request,
+        "reports/fidelity_plans.html",
+        {
+            "school": school,
+            "filters": filters,
+            "metric_label": _(METRIC_LABELS[metric]),
+            "group_label": group_label,
+            "by_label": dict(FidelityFilterForm.DIMENSIONS).get(by, ""),
+            "back": back,
+        },
+        [plans_t, sessions_t],
+        what=f"fidelity drill-down, school {school.pk}",
+    )
 
 
 @district_member("may_view_fidelity")
 def fidelity_pdf(request, school_id: int):
-    school = selectors.report_school_get(district=request.district, membership=request.membership,
-                                         school_id=school_id)
+    school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
     form, filters = _fidelity_filters(request)
     if filters is None:
-        return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-                                      content_type="text/plain; charset=utf-8")
-    pdf = weekly_fidelity_pdf(district=request.district, membership=request.membership, school=school,
-                              start=filters["start"], end=filters["end"])
+        return HttpResponseBadRequest(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()), content_type="text/plain; charset=utf-8"
+        )
+    pdf = weekly_fidelity_pdf(
+        district=request.district,
+        membership=request.membership,
+        school=school,
+        start=filters["start"],
+        end=filters["end"],
+    )
     # Aggregates only: no student is in the file, but the export is still recorded.
     access_log.record(request, action="export", what=f"fidelity summary PDF, school {school.pk}", student_ids=[])
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (f'attachment; filename="fidelity-{school.code}-{filters["start"]}-'
-                                       f'{filters["end"]}.pdf"')
+    response["Content-Disposition"] = (
+        f'attachment; filename="fidelity-{school.code}-{filters["start"]}-{filters["end"]}.pdf"'
+    )
     return response
 
 
@@ -211,18 +275,21 @@ def fidelity_pdf(request, school_id: int):
 def subscribe(request, school_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    school = selectors.report_school_get(district=request.district, membership=request.membership,
-                                         school_id=school_id)
+    school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
     active = request.POST.get("active") != "0"
     try:
-        services.subscription_set(district=request.district, user=request.user, membership=request.membership,
-                                  school=school, active=active)
+        services.subscription_set(
+            district=request.district, user=request.user, membership=request.membership, school=school, active=active
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         if active:
-            messages.success(request, _("Subscribed: the weekly fidelity summary of %(s)s will be e-mailed to %(e)s "
-                                        "every Monday.") % {"s": school.name, "e": request.user.email})
+            messages.success(
+                request,
+                _("Subscribed: the weekly fidelity summary of %(s)s will be e-mailed to %(e)s every Monday.")
+                % {"s": school.name, "e": request.user.email},
+            )
         else:
             messages.success(request, _("Unsubscribed from the weekly summary of %(s)s.") % {"s": school.name})
     nxt = request.POST.get("next", "")
@@ -233,19 +300,27 @@ def subscribe(request, school_id: int):
 
 @district_member("may_view_fidelity")
 def subscriptions(request):
-    rows = list(ReportSubscription.objects.filter(district=request.district, user=request.user)
-                .select_related("school").order_by("school__name"))
+    rows = list(
+        ReportSubscription.objects.filter(district=request.district, user=request.user)
+        .select_related("school")
+        .order_by("school__name")
+    )
     latest = {}
-    for delivery in (ReportDelivery.objects.filter(district=request.district, subscription__in=rows)
-                     .order_by("subscription_id", "-period_start")):
+    for delivery in ReportDelivery.objects.filter(district=request.district, subscription__in=rows).order_by(
+        "subscription_id", "-period_start"
+    ):
         latest.setdefault(delivery.subscription_id, delivery)
     schools = list(selectors.report_schools(district=request.district, membership=request.membership))
     subscribed = {s.school_id for s in rows if s.is_active}
-    return render(request, "reports/subscriptions.html", {
-        "rows": [(s, latest.get(s.pk)) for s in rows], "schools": [s for s in schools if s.pk not in subscribed]})
+    return render(
+        request,
+        "reports/subscriptions.html",
+        {"rows": [(s, latest.get(s.pk)) for s in rows], "schools": [s for s in schools if s.pk not in subscribed]},
+    )
 
 
 # --- district ----------------------------------------------------------------------------------------
+
 
 @district_member("may_view_district_dashboard")
 def district_dashboard(request):
@@ -259,30 +334,64 @@ def district_dashboard(request):
     if year is None:
         return render(request, "reports/district.html", {"form": form, "no_year": True})
     tiers = selectors.tier_distribution(district=request.district, membership=request.membership, area=area)
-    movement = selectors.tier_movement(district=request.district, membership=request.membership, year=year,
-                                       area=area)
+    movement = selectors.tier_movement(district=request.district, membership=request.membership, year=year, area=area)
     effect = selectors.effectiveness(district=request.district, membership=request.membership, area=area)
-    participation = selectors.screening_participation(district=request.district, membership=request.membership,
-                                                      year=year)
-    tables = [report_tables.tiers_table(tiers["schools"], tiers["subgroups"]),
-              report_tables.movement_table(movement),
-              report_tables.effectiveness_table(effect["interventions"]),
-              report_tables.gaps_table(tiers=tiers, movement=movement, effect=effect, participation=participation),
-              report_tables.participation_table(participation)]
+    participation = selectors.screening_participation(
+        district=request.district, membership=request.membership, year=year
+    )
+    tables = [
+        report_tables.tiers_table(tiers["schools"], tiers["subgroups"]),
+        report_tables.movement_table(movement),
+        report_tables.effectiveness_table(effect["interventions"]),
+        report_tables.gaps_table(tiers=tiers, movement=movement, effect=effect, participation=participation),
+        report_tables.participation_table(participation),
+    ]
     total = {t: sum(c.get(t, 0) for _s, c in tiers["schools"]) for t in (1, 2, 3)}
     stacks = [Stack(_("All schools"), total)] + [Stack(s.name, c) for s, c in tiers["schools"]]
-    tier_chart = tier_stack_svg(stacks, title=_("Students by tier, per school, against 80 / 15 / 5"),
-                                reference=selectors.TIER_GUIDELINE, reference_label=_("Guideline 80/15/5"),
-                                id_prefix="tier-chart", min_n=MIN_N, too_few=_("too few to judge"))
-    effect_bars = [Bar(label=e.label, value=pct(e.responding, e.judged) if e.judged >= MIN_N else None, n=e.judged,
-                       note=_("too few to judge") if e.judged else _("none judged yet"))
-                   for e in effect["interventions"]]
-    effect_chart = bar_chart_svg(effect_bars, title=_("Share of judged plans responding, by intervention"),
-                                 max_value=100, id_prefix="effect-chart") if effect_bars else ""
-    return _respond(request, "reports/district.html", {
-        "form": form, "year": year, "area": area, "tier_chart": tier_chart, "effect_chart": effect_chart,
-        "effect": effect, "movement": movement, "min_n": MIN_N,
-    }, tables, what="district dashboard")
+    tier_chart = tier_stack_svg(
+        stacks,
+        title=_("Students by tier, per school, against 80 / 15 / 5"),
+        reference=selectors.TIER_GUIDELINE,
+        reference_label=_("Guideline 80/15/5"),
+        id_prefix="tier-chart",
+        min_n=MIN_N,
+        too_few=_("too few to judge"),
+    )
+    effect_bars = [
+        Bar(
+            label=e.label,
+            value=pct(e.responding, e.judged) if e.judged >= MIN_N else None,
+            n=e.judged,
+            note=_("too few to judge") if e.judged else _("none judged yet"),
+        )
+        for e in effect["interventions"]
+    ]
+    effect_chart = (
+        bar_chart_svg(
+            effect_bars,
+            title=_("Share of judged plans responding, by intervention"),
+            max_value=100,
+            id_prefix="effect-chart",
+        )
+        if effect_bars
+        else ""
+    )
+    return _respond(
+        request,
+        "reports/district.html",
+        {
+            "form": form,
+            "year": year,
+            "area": area,
+            "tier_chart": tier_chart,
+            "effect_chart": effect_chart,
+            "effect": effect,
+            "movement": movement,
+            "min_n": MIN_N,
+        },
+        tables,
+        what="district dashboard",
+    )
 
 
 @district_member("may_view_district_dashboard")
@@ -297,11 +406,11 @@ def refresh_evaluations(request):
 
 # --- compliance ------------------------------------------------------------------------------------
 
+
 def _year_or_400(request, template: str, extra: dict | None = None):
     years, year = _years(request)
     if request.GET.get("year") and not any(str(y.pk) == request.GET["year"] for y in years):
-        return None, years, render(request, template, {"bad_year": True, "years": years, **(extra or {})},
-                                   status=400)
+        return None, years, render(request, template, {"bad_year": True, "years": years, **(extra or {})}, status=400)
     return year, years, None
 
 
@@ -318,15 +427,32 @@ def building_log(request):
     if bad:
         return bad
     school_id, schools = _school_filter(request)
-    rows = compliance.building_log(district=request.district, membership=request.membership, year=year,
-                                   school_id=school_id) if year else []
+    rows = (
+        compliance.building_log(
+            district=request.district, membership=request.membership, year=year, school_id=school_id
+        )
+        if year
+        else []
+    )
     table = report_tables.building_log_table(rows, year.name if year else "")
-    return _respond(request, "reports/compliance.html", {
-        "report": "building_log", "title": _("AIS/RtI building log"), "years": years, "year": year,
-        "schools": schools, "school_id": school_id,
-        "intro": _("Holland Patent CSD: year, building, grade, student, initial date, ELA, math, social studies, "
-                   "science, dismiss date. A subject column shows the highest tier served in it this year."),
-    }, [table], what="AIS/RtI building log")
+    return _respond(
+        request,
+        "reports/compliance.html",
+        {
+            "report": "building_log",
+            "title": _("AIS/RtI building log"),
+            "years": years,
+            "year": year,
+            "schools": schools,
+            "school_id": school_id,
+            "intro": _(
+                "Holland Patent CSD: year, building, grade, student, initial date, ELA, math, social studies, "
+                "science, dismiss date. A subject column shows the highest tier served in it this year."
+            ),
+        },
+        [table],
+        what="AIS/RtI building log",
+    )
 
 
 @district_member("may_view_compliance")
@@ -334,16 +460,26 @@ def emis(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "emis"})
     if bad:
         return bad
-    rows = compliance.emis_on_track(district=request.district, membership=request.membership,
-                                    year=year) if year else []
+    rows = compliance.emis_on_track(district=request.district, membership=request.membership, year=year) if year else []
     table = report_tables.emis_table(rows)
     counts = {k: sum(1 for r in rows if r.status == k) for k in compliance.STATUS_LABELS}
-    return _respond(request, "reports/compliance.html", {
-        "report": "emis", "title": _("EMIS: K-3 on track / not on track"), "years": years, "year": year,
-        "counts": counts,
-        "intro": _("Ohio Third Grade Reading Guarantee: each K-3 student's reading diagnostic of the year, the "
-                   "on-track rating from the district's screening rule, and the reading interventions given."),
-    }, [table], what="EMIS on-track export")
+    return _respond(
+        request,
+        "reports/compliance.html",
+        {
+            "report": "emis",
+            "title": _("EMIS: K-3 on track / not on track"),
+            "years": years,
+            "year": year,
+            "counts": counts,
+            "intro": _(
+                "Ohio Third Grade Reading Guarantee: each K-3 student's reading diagnostic of the year, the "
+                "on-track rating from the district's screening rule, and the reading interventions given."
+            ),
+        },
+        [table],
+        what="EMIS on-track export",
+    )
 
 
 @district_member("may_view_compliance")
@@ -352,35 +488,63 @@ def rimp(request):
     if bad:
         return bad
     today = timezone.localdate()
-    result = compliance.rimp_status(district=request.district, membership=request.membership, year=year,
-                                    today=today) if year else {"rows": [], "within_days": 60, "title": ""}
+    result = (
+        compliance.rimp_status(district=request.district, membership=request.membership, year=year, today=today)
+        if year
+        else {"rows": [], "within_days": 60, "title": ""}
+    )
     table = report_tables.rimp_table(result["rows"], result["within_days"])
     late = sum(1 for r in result["rows"] if r.state == "past_deadline")
-    return _respond(request, "reports/compliance.html", {
-        "report": "rimp", "title": _("RIMP status"), "years": years, "year": year, "late": late,
-        "intro": _("A Reading Improvement and Monitoring Plan is due within %(n)s days of the diagnostic that "
-                   "found the student not on track (ORC 3313.608; RULES.md 4.5). It counts as given when the RIMP "
-                   "letter was sent to the parents.") % {"n": result["within_days"]},
-    }, [table], what="RIMP status")
+    return _respond(
+        request,
+        "reports/compliance.html",
+        {
+            "report": "rimp",
+            "title": _("RIMP status"),
+            "years": years,
+            "year": year,
+            "late": late,
+            "intro": _(
+                "A Reading Improvement and Monitoring Plan is due within %(n)s days of the diagnostic that "
+                "found the student not on track (ORC 3313.608; RULES.md 4.5). It counts as given when the RIMP "
+                "letter was sent to the parents."
+            )
+            % {"n": result["within_days"]},
+        },
+        [table],
+        what="RIMP status",
+    )
 
 
 @district_member("may_view_referral_readiness")
 def referral_readiness(request):
     school_id, schools = _school_filter(request)
-    result = compliance.referral_readiness(district=request.district, membership=request.membership,
-                                           today=timezone.localdate(), school_id=school_id)
+    result = compliance.referral_readiness(
+        district=request.district, membership=request.membership, today=timezone.localdate(), school_id=school_id
+    )
     table = report_tables.referral_table(result["rows"])
     ready = sum(1 for r in result["rows"] if r.ready)
-    return _respond(request, "reports/compliance.html", {
-        "report": "referral", "title": _("Special-education referral readiness"), "schools": schools,
-        "school_id": school_id, "ready": ready,
-        "intro": _("Active plans in Tier %(t)s and above. Ready: the tier's minimum number of sessions delivered, "
-                   "fidelity at or above the policy's threshold, and the parents notified of the services in "
-                   "writing (IDEA, 34 CFR 300.311(a)(7)), with the other conditions the district's policy sets "
-                   "(the time in the tier, not responding, the session log) and the exceptions that apply to "
-                   "the student. %(services)s") % {"t": result["from_tier"],
-                                                   "services": result["services_during_evaluation"]},
-    }, [table], what="referral readiness")
+    return _respond(
+        request,
+        "reports/compliance.html",
+        {
+            "report": "referral",
+            "title": _("Special-education referral readiness"),
+            "schools": schools,
+            "school_id": school_id,
+            "ready": ready,
+            "intro": _(
+                "Active plans in Tier %(t)s and above. Ready: the tier's minimum number of sessions delivered, "
+                "fidelity at or above the policy's threshold, and the parents notified of the services in "
+                "writing (IDEA, 34 CFR 300.311(a)(7)), with the other conditions the district's policy sets "
+                "(the time in the tier, not responding, the session log) and the exceptions that apply to "
+                "the student. %(services)s"
+            )
+            % {"t": result["from_tier"], "services": result["services_during_evaluation"]},
+        },
+        [table],
+        what="referral readiness",
+    )
 
 
 @district_member("may_view_compliance")
@@ -388,13 +552,28 @@ def program_evaluation(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "program_evaluation"})
     if bad:
         return bad
-    points = compliance.program_evaluation(district=request.district, membership=request.membership, year=year,
-                                           today=timezone.localdate()) if year else []
+    points = (
+        compliance.program_evaluation(
+            district=request.district, membership=request.membership, year=year, today=timezone.localdate()
+        )
+        if year
+        else []
+    )
     table = report_tables.program_evaluation_table(points)
-    return _respond(request, "reports/compliance.html", {
-        "report": "program_evaluation", "title": _("Year-end program evaluation"), "years": years, "year": year,
-        "intro": _("Loudon County: a fall, winter, spring and year-end program evaluation. At each benchmark "
-                   "window's last day: screening participation and risk, students in each tier, the plans running "
-                   "then evaluated as of that day, and exits since the previous point."),
-    }, [table], what="program evaluation")
-
+    return _respond(
+        request,
+        "reports/compliance.html",
+        {
+            "report": "program_evaluation",
+            "title": _("Year-end program evaluation"),
+            "years": years,
+            "year": year,
+            "intro": _(
+                "Loudon County: a fall, winter, spring and year-end program evaluation. At each benchmark "
+                "window's last day: screening participation and risk, students in each tier, the plans running "
+                "then evaluated as of that day, and exits since the previous point."
+            ),
+        },
+        [table],
+        what="program evaluation",
+    )

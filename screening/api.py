@@ -6,6 +6,7 @@ is the pattern): objects are looked up through district-scoped selectors first, 
 another district's id answers 404 like a missing one; then the role is checked
 (403); then the body (400, naming the field or the item).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,15 +34,24 @@ def _require_admin(request, message: str) -> None:
     require(request, "may_manage_screening", message=message)
 
 
-
 # --- catalog -----------------------------------------------------------------------------------------
 
 
 class MeasureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Measure
-        fields = ["id", "key", "name", "subject", "score_type", "grades", "import_names", "policy_keys", "min_score",
-                  "max_score"]
+        fields = [
+            "id",
+            "key",
+            "name",
+            "subject",
+            "score_type",
+            "grades",
+            "import_names",
+            "policy_keys",
+            "min_score",
+            "max_score",
+        ]
         read_only_fields = fields
 
 
@@ -69,8 +79,9 @@ class AssessmentList(generics.ListAPIView):
 
 
 class WindowSerializer(serializers.ModelSerializer):
-    school_year = serializers.SlugRelatedField(slug_field="name", queryset=SchoolYear.objects.none(),
-                                               help_text="The school year's name, e.g. 2026-2027.")
+    school_year = serializers.SlugRelatedField(
+        slug_field="name", queryset=SchoolYear.objects.none(), help_text="The school year's name, e.g. 2026-2027."
+    )
     season = serializers.ChoiceField(choices=Season.choices)
     label = serializers.CharField(read_only=True)
 
@@ -119,41 +130,80 @@ class ScoreSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Score
-        fields = ["id", "student", "measure", "window", "window_label", "school", "grade", "test_date", "score",
-                  "percentile", "level", "category", "standard_error", "external_id", "area", "tier", "risk_label",
-                  "risk_rule", "risk_values", "risk_explanation", "policy_label", "import_run"]
+        fields = [
+            "id",
+            "student",
+            "measure",
+            "window",
+            "window_label",
+            "school",
+            "grade",
+            "test_date",
+            "score",
+            "percentile",
+            "level",
+            "category",
+            "standard_error",
+            "external_id",
+            "area",
+            "tier",
+            "risk_label",
+            "risk_rule",
+            "risk_values",
+            "risk_explanation",
+            "policy_label",
+            "import_run",
+        ]
         read_only_fields = fields
 
 
-SCORE_INPUT = inline_serializer("ScoreInput", fields={
-    "student": serializers.IntegerField(required=False, help_text="The student's id (or give student_local_id)."),
-    "student_local_id": serializers.CharField(required=False),
-    "measure": serializers.CharField(help_text="A catalog measure key, e.g. map-reading."),
-    "date": serializers.DateField(),
-    "score": serializers.FloatField(required=False),
-    "percentile": serializers.FloatField(required=False),
-    "level": serializers.IntegerField(required=False),
-    "category": serializers.CharField(required=False),
-    "grade": serializers.CharField(required=False, help_text="Grade when tested (K, 1-12); default: the roster's."),
-    "standard_error": serializers.FloatField(required=False),
-    "external_id": serializers.CharField(required=False),
-})
-BULK_ERRORS = inline_serializer("ScoreBulkErrors", fields={
-    "errors": serializers.ListField(child=inline_serializer("ScoreItemErrors", fields={
-        "index": serializers.IntegerField(), "errors": serializers.DictField()})),
-    "import_run": serializers.IntegerField()})
+SCORE_INPUT = inline_serializer(
+    "ScoreInput",
+    fields={
+        "student": serializers.IntegerField(required=False, help_text="The student's id (or give student_local_id)."),
+        "student_local_id": serializers.CharField(required=False),
+        "measure": serializers.CharField(help_text="A catalog measure key, e.g. map-reading."),
+        "date": serializers.DateField(),
+        "score": serializers.FloatField(required=False),
+        "percentile": serializers.FloatField(required=False),
+        "level": serializers.IntegerField(required=False),
+        "category": serializers.CharField(required=False),
+        "grade": serializers.CharField(required=False, help_text="Grade when tested (K, 1-12); default: the roster's."),
+        "standard_error": serializers.FloatField(required=False),
+        "external_id": serializers.CharField(required=False),
+    },
+)
+BULK_ERRORS = inline_serializer(
+    "ScoreBulkErrors",
+    fields={
+        "errors": serializers.ListField(
+            child=inline_serializer(
+                "ScoreItemErrors", fields={"index": serializers.IntegerField(), "errors": serializers.DictField()}
+            )
+        ),
+        "import_run": serializers.IntegerField(),
+    },
+)
 
 
 def _run_summary(run: ImportRun) -> dict:
     return {"import_run": run.pk, "status": run.status, "counts": run.counts, "warnings": run.warnings}
 
 
-@extend_schema(parameters=[OpenApiParameter("window", int), OpenApiParameter("measure", str),
-                           OpenApiParameter("student", int), OpenApiParameter("school", int),
-                           OpenApiParameter("grade", int), OpenApiParameter("tier", int)])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("window", int),
+        OpenApiParameter("measure", str),
+        OpenApiParameter("student", int),
+        OpenApiParameter("school", int),
+        OpenApiParameter("grade", int),
+        OpenApiParameter("tier", int),
+    ]
+)
 class ScoreListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
     """GET: scores of the students you may see. POST (district administrators): up to 5,000 scores,
     `{"scores": [...]}`, validated like an imported file; all or nothing, recorded as an import."""
+
     access_what = "screening scores"
 
     serializer_class = ScoreSerializer
@@ -161,8 +211,13 @@ class ScoreListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
     def get_queryset(self):
         params = self.request.query_params
         rows = selectors.visible_scores(district=self.request.district, membership=self.request.membership)
-        for name, field in (("window", "window_id"), ("student", "student_id"), ("school", "school_id"),
-                            ("grade", "grade"), ("tier", "tier")):
+        for name, field in (
+            ("window", "window_id"),
+            ("student", "student_id"),
+            ("school", "school_id"),
+            ("grade", "grade"),
+            ("tier", "tier"),
+        ):
             value = _param_int(params, name)
             if value is not None:
                 rows = rows.filter(**{field: value})
@@ -170,11 +225,21 @@ class ScoreListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
             rows = rows.filter(measure__key=params["measure"])
         return rows.order_by("-test_date", "id")
 
-    @extend_schema(request=inline_serializer("ScoreBulk", fields={"scores": SCORE_INPUT.__class__(many=True)}),
-                   responses={201: inline_serializer("ScoreBulkResult", fields={
-                       "import_run": serializers.IntegerField(), "status": serializers.CharField(),
-                       "counts": serializers.DictField(), "warnings": serializers.ListField()}),
-                       400: OpenApiResponse(BULK_ERRORS, description="Nothing was written.")})
+    @extend_schema(
+        request=inline_serializer("ScoreBulk", fields={"scores": SCORE_INPUT.__class__(many=True)}),
+        responses={
+            201: inline_serializer(
+                "ScoreBulkResult",
+                fields={
+                    "import_run": serializers.IntegerField(),
+                    "status": serializers.CharField(),
+                    "counts": serializers.DictField(),
+                    "warnings": serializers.ListField(),
+                },
+            ),
+            400: OpenApiResponse(BULK_ERRORS, description="Nothing was written."),
+        },
+    )
     def create(self, request, *args, **kwargs):
         _require_admin(request, "Only district administrators import scores.")
         items = request.data.get("scores") if isinstance(request.data, dict) else request.data
@@ -187,7 +252,8 @@ class ScoreListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
             by_index: dict[int, dict[str, list[str]]] = {}
             for error in run.plan.all_errors:
                 by_index.setdefault(error.line, {}).setdefault(error.column or "non_field_errors", []).append(
-                    error.reason)
+                    error.reason
+                )
             errors = [{"index": index, "errors": fields} for index, fields in sorted(by_index.items())]
             return Response({"errors": errors, "import_run": run.pk}, status=status.HTTP_400_BAD_REQUEST)
         return Response(_run_summary(run), status=status.HTTP_201_CREATED)
@@ -199,14 +265,16 @@ class ScoreDetail(generics.RetrieveAPIView):
     def get_object(self):
         try:
             return selectors.visible_scores(district=self.request.district, membership=self.request.membership).get(
-                pk=self.kwargs["score_id"])
+                pk=self.kwargs["score_id"]
+            )
         except Score.DoesNotExist:
             raise Http404 from None
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        access_log.record(request._request, action="api_read", what="screening score",
-                          student_ids=[response.data["student"]])
+        access_log.record(
+            request._request, action="api_read", what="screening score", student_ids=[response.data["student"]]
+        )
         return response
 
 
@@ -221,15 +289,30 @@ class ImportRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportRun
-        fields = ["id", "kind", "format", "file_name", "started_by", "started_at", "finished_at", "status", "dry_run",
-                  "counts", "error_count", "errors", "warnings", "details"]
+        fields = [
+            "id",
+            "kind",
+            "format",
+            "file_name",
+            "started_by",
+            "started_at",
+            "finished_at",
+            "status",
+            "dry_run",
+            "counts",
+            "error_count",
+            "errors",
+            "warnings",
+            "details",
+        ]
         read_only_fields = fields
 
 
 class ImportUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[("scores", "scores"), ("roster", "roster")], default="scores")
-    format = serializers.ChoiceField(choices=sorted(FORMATS), required=False,
-                                     help_text="The score format (not for rosters).")
+    format = serializers.ChoiceField(
+        choices=sorted(FORMATS), required=False, help_text="The score format (not for rosters)."
+    )
     mapping = serializers.IntegerField(required=False, help_text="A saved column mapping's id (generic format).")
     measure = serializers.CharField(required=False, help_text="A measure key when the file does not say.")
     dry_run = serializers.BooleanField(default=False)
@@ -256,9 +339,14 @@ class ImportRunListCreate(generics.ListCreateAPIView):
         _require_admin(self.request, "Only district administrators see imports.")
         return selectors.import_runs(district=self.request.district)
 
-    @extend_schema(request={"multipart/form-data": ImportUploadSerializer},
-                   responses={201: ImportRunSerializer, 200: ImportRunSerializer,
-                              400: OpenApiResponse(ImportRunSerializer, description="Refused: nothing written.")})
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={
+            201: ImportRunSerializer,
+            200: ImportRunSerializer,
+            400: OpenApiResponse(ImportRunSerializer, description="Refused: nothing written."),
+        },
+    )
     def create(self, request, *args, **kwargs):
         _require_admin(request, "Only district administrators import files.")
         upload = ImportUploadSerializer(data=request.data)
@@ -278,13 +366,24 @@ class ImportRunListCreate(generics.ListCreateAPIView):
                 for chunk in stored.chunks():
                     handle.write(chunk)
             if data["kind"] == "roster":
-                run = services.roster_import_run(district=district, actor=request.user, path=path,
-                                                 dry_run=data["dry_run"], accept_valid_rows=data["accept_valid_rows"])
+                run = services.roster_import_run(
+                    district=district,
+                    actor=request.user,
+                    path=path,
+                    dry_run=data["dry_run"],
+                    accept_valid_rows=data["accept_valid_rows"],
+                )
             else:
-                run = services.scores_import(district=district, actor=request.user, path=path,
-                                             format=data["format"], dry_run=data["dry_run"],
-                                             accept_valid_rows=data["accept_valid_rows"], mapping=mapping,
-                                             measure=data.get("measure", ""))
+                run = services.scores_import(
+                    district=district,
+                    actor=request.user,
+                    path=path,
+                    format=data["format"],
+                    dry_run=data["dry_run"],
+                    accept_valid_rows=data["accept_valid_rows"],
+                    mapping=mapping,
+                    measure=data.get("measure", ""),
+                )
         body = ImportRunSerializer(run).data
         if run.status == ImportRun.Status.REFUSED:
             return Response(body, status=status.HTTP_400_BAD_REQUEST)

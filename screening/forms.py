@@ -1,4 +1,5 @@
 """Forms of the screening pages: windows, uploads (rosters, scores, norms), column mappings."""
+
 from __future__ import annotations
 
 from django import forms
@@ -29,19 +30,30 @@ class WindowForm(forms.Form):
 class UploadForm(forms.Form):
     KIND_CHOICES = [("scores", _("Scores")), ("roster", _("Roster (OneRoster zip)"))]
 
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=KIND_CHOICES, widget=forms.RadioSelect,
-                             initial="scores")
-    format = forms.ChoiceField(label=_("Score format"), required=False,
-                               choices=[("", _("(not for rosters)"))] + [(k, r.label) for k, r in FORMATS.items()])
+    kind = forms.ChoiceField(
+        label=_("What the file holds"), choices=KIND_CHOICES, widget=forms.RadioSelect, initial="scores"
+    )
+    format = forms.ChoiceField(
+        label=_("Score format"),
+        required=False,
+        choices=[("", _("(not for rosters)"))] + [(k, r.label) for k, r in FORMATS.items()],
+    )
     mapping = forms.ModelChoiceField(label=_("Saved column mapping (generic CSV)"), queryset=None, required=False)
-    measure = forms.ModelChoiceField(label=_("Measure, when the file does not say (Star, i-Ready)"), queryset=None,
-                                     required=False, to_field_name="key")
-    file = forms.FileField(label=_("File"), help_text=_(
-        "CSV (UTF-8 or Windows-1252), a tab-delimited text file, or a zip (OneRoster; NWEA MAP "
-        "Comprehensive Data File)."))
+    measure = forms.ModelChoiceField(
+        label=_("Measure, when the file does not say (Star, i-Ready)"),
+        queryset=None,
+        required=False,
+        to_field_name="key",
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or Windows-1252), a tab-delimited text file, or a zip (OneRoster; NWEA MAP "
+            "Comprehensive Data File)."
+        ),
+    )
     dry_run = forms.BooleanField(label=_("Dry run: check and count, write nothing"), required=False, initial=True)
-    accept_valid_rows = forms.BooleanField(label=_("Import the valid rows even if some are rejected"),
-                                           required=False)
+    accept_valid_rows = forms.BooleanField(label=_("Import the valid rows even if some are rejected"), required=False)
 
     def __init__(self, *args, mappings, measures, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,16 +77,22 @@ class UploadForm(forms.Form):
 
 
 class NormsForm(forms.Form):
-    measure = forms.ModelChoiceField(label=_("Measure (when the file has no measure column)"), queryset=None,
-                                     required=False)
-    kind = forms.ChoiceField(label=_("Table"), choices=NormTable.Kind.choices, widget=forms.RadioSelect,
-                             initial=NormTable.Kind.PERCENTILE)
+    measure = forms.ModelChoiceField(
+        label=_("Measure (when the file has no measure column)"), queryset=None, required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Table"), choices=NormTable.Kind.choices, widget=forms.RadioSelect, initial=NormTable.Kind.PERCENTILE
+    )
     norm = forms.ChoiceField(label=_("Norm group"), choices=NormTable.Norm.choices, initial=NormTable.Norm.NATIONAL)
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     source = forms.CharField(label=_("Source (publisher, licence, year)"), max_length=300, required=False)
-    file = forms.FileField(label=_("CSV file"), help_text=_(
-        "Columns: measure (optional), grade, season, then percentile and score (norms) or below and label "
-        "(cut scores)."))
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: measure (optional), grade, season, then percentile and score (norms) or below and label "
+            "(cut scores)."
+        ),
+    )
     dry_run = forms.BooleanField(label=_("Dry run"), required=False)
 
     def __init__(self, *args, measures, **kwargs):
@@ -84,16 +102,20 @@ class NormsForm(forms.Form):
 
 class MappingForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    measure = forms.ModelChoiceField(label=_("Every row is for this measure (when the file has no measure column)"),
-                                     queryset=None, required=False)
+    measure = forms.ModelChoiceField(
+        label=_("Every row is for this measure (when the file has no measure column)"), queryset=None, required=False
+    )
 
     def __init__(self, *args, measures, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["measure"].queryset = measures
         for field, label in FIELDS.items():
             self.fields[f"col_{field}"] = forms.CharField(
-                label=_("Column for: %(f)s") % {"f": label}, max_length=200, required=False,
-                help_text=_("The header as it is in your file.") if field == "student_id" else "")
+                label=_("Column for: %(f)s") % {"f": label},
+                max_length=200,
+                required=False,
+                help_text=_("The header as it is in your file.") if field == "student_id" else "",
+            )
 
     def columns(self) -> dict:
         return {field: self.cleaned_data.get(f"col_{field}", "") for field in FIELDS}

@@ -4,6 +4,7 @@ imported scores with their computed risk level, and the team's review queue.
 Every table is district-owned (mtss.models.DistrictOwned): row-level security
 applies to each of them automatically (mtss/rls.py).
 """
+
 from __future__ import annotations
 
 from django.db import models
@@ -58,8 +59,12 @@ class Assessment(DistrictOwned):
     name = models.CharField(_("name"), max_length=120)
     vendor = models.CharField(_("publisher"), max_length=120, blank=True)
     format = models.CharField(_("import format"), max_length=30, blank=True)
-    kind = models.CharField(_("kind"), max_length=30, default="universal_screener",
-                            help_text=_("universal_screener, state_assessment, diagnostic ..."))
+    kind = models.CharField(
+        _("kind"),
+        max_length=30,
+        default="universal_screener",
+        help_text=_("universal_screener, state_assessment, diagnostic ..."),
+    )
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
@@ -200,8 +205,7 @@ class Score(DistrictOwned):
     """
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+", **_BULK)
-    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="screening_scores",
-                                **_BULK)
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="screening_scores", **_BULK)
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="scores", **_BULK)
     window = models.ForeignKey(ScreeningWindow, on_delete=models.PROTECT, related_name="scores", **_BULK)
     school = models.ForeignKey("mtss.School", on_delete=models.PROTECT, related_name="+", **_BULK)
@@ -221,8 +225,9 @@ class Score(DistrictOwned):
     risk_values = models.JSONField(default=dict, blank=True)
     risk_explanation = models.TextField(blank=True)
     policy_label = models.CharField(_("policy version"), max_length=120, blank=True)
-    import_run = models.ForeignKey("students.ImportRun", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", **_BULK)
+    import_run = models.ForeignKey(
+        "students.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **_BULK
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -27,6 +27,7 @@ from not responding, not from screening).
 `compile_rule` resolves a measure's rule for one grade and season once, so that an
 import of 100,000 rows only compares numbers per row; `risk_level` is the one-call form.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -172,9 +173,18 @@ def _constant(result: RiskResult) -> Rule:
     return _keyed(lambda **_: result, lambda *_: None)
 
 
-def compile_rule(measure_policy: MeasurePolicy | None, *, grade: int, season: str, subject: str = "",
-                 norms: NormPoints | None = None, norm_name: str = "", cut_rows: CutRows | None = None,
-                 cut_name: str = "", no_policy_reason: str = "") -> Rule:
+def compile_rule(
+    measure_policy: MeasurePolicy | None,
+    *,
+    grade: int,
+    season: str,
+    subject: str = "",
+    norms: NormPoints | None = None,
+    norm_name: str = "",
+    cut_rows: CutRows | None = None,
+    cut_name: str = "",
+    no_policy_reason: str = "",
+) -> Rule:
     """The risk rule of one measure for one grade and season, as a function of one score.
 
     The returned function takes keyword arguments `score`, `percentile`, `level`,
@@ -190,9 +200,19 @@ def compile_rule(measure_policy: MeasurePolicy | None, *, grade: int, season: st
     area = resolve_area(list(measure.areas), subject)
     base = {"policy": label, "measure": measure.key, "grade": grade, "season": season, "method": rule.method}
     if grade not in measure.grades or season not in measure.seasons:
-        return _constant(RiskResult(NOT_SCREENED, None, path, base, (
-            f"{measure.name} ({label}) screens grades {', '.join(_grade(g) for g in measure.grades)} in "
-            f"{', '.join(measure.seasons)}; this score is grade {_grade(grade)}, {season}."), area))
+        return _constant(
+            RiskResult(
+                NOT_SCREENED,
+                None,
+                path,
+                base,
+                (
+                    f"{measure.name} ({label}) screens grades {', '.join(_grade(g) for g in measure.grades)} in "
+                    f"{', '.join(measure.seasons)}; this score is grade {_grade(grade)}, {season}."
+                ),
+                area,
+            )
+        )
     exemptions = [(frozenset(e.subgroups), e.name) for e in measure.exemptions]
     exempt_groups = frozenset().union(*(groups for groups, _ in exemptions)) if exemptions else frozenset()
 
@@ -223,11 +243,18 @@ def compile_rule(measure_policy: MeasurePolicy | None, *, grade: int, season: st
                 else:
                     percentile = None
             if percentile is None:
-                why = (f"no {rule.norm} percentile: the file gives none and the district has no {rule.norm} norm "
-                       f"table for grade {_grade(grade)} {season}")
+                why = (
+                    f"no {rule.norm} percentile: the file gives none and the district has no {rule.norm} norm "
+                    f"table for grade {_grade(grade)} {season}"
+                )
                 return RiskResult(NOT_COMPUTED, None, path, {**base, "score": score}, why, area)
-            values = {**base, "score": score, "percentile": round(percentile, 1), "norm": rule.norm,
-                      "percentile_source": source}
+            values = {
+                **base,
+                "score": score,
+                "percentile": round(percentile, 1),
+                "norm": rule.norm,
+                "percentile_source": source,
+            }
             shown = _num(round(percentile, 1))
             if qualifier == "below":
                 shown = f"under {_num(percentile + 0.5)} (the table's lowest)"
@@ -241,13 +268,27 @@ def compile_rule(measure_policy: MeasurePolicy | None, *, grade: int, season: st
                 if percentile < band.below_percentile:
                     tier = 3 if several and i == 0 else 2
                     values["below_percentile"] = band.below_percentile
-                    return finish(tier, band.label, values, (
-                        f"{lead} {shown} ({rule.norm}, {source}) is below "
-                        f"{_num(band.below_percentile)}: {band.label} (Tier {tier}, {label})."), subgroups)
+                    return finish(
+                        tier,
+                        band.label,
+                        values,
+                        (
+                            f"{lead} {shown} ({rule.norm}, {source}) is below "
+                            f"{_num(band.below_percentile)}: {band.label} (Tier {tier}, {label})."
+                        ),
+                        subgroups,
+                    )
             values["below_percentile"] = bands[-1].below_percentile
-            return finish(1, NOT_AT_RISK, values, (
-                f"{lead} {shown} ({rule.norm}, {source}) is at or above "
-                f"{_num(bands[-1].below_percentile)} (Tier 1, {label})."), subgroups)
+            return finish(
+                1,
+                NOT_AT_RISK,
+                values,
+                (
+                    f"{lead} {shown} ({rule.norm}, {source}) is at or above "
+                    f"{_num(bands[-1].below_percentile)} (Tier 1, {label})."
+                ),
+                subgroups,
+            )
 
         def percentile_key(score, percentile, level, category, subgroups):
             if percentile is not None and rule.norm == "national":
@@ -257,8 +298,11 @@ def compile_rule(measure_policy: MeasurePolicy | None, *, grade: int, season: st
         return _keyed(percentile_rule, percentile_key)
 
     if method == "cut_score":
-        rows = [(r.below, r.label or f"below {_num(r.below)}") for r in rule.rows
-                if r.grade == grade and (r.season is None or r.season == season)]
+        rows = [
+            (r.below, r.label or f"below {_num(r.below)}")
+            for r in rule.rows
+            if r.grade == grade and (r.season is None or r.season == season)
+        ]
         source = f"{label} cut scores"
         if not rows and cut_rows:
             rows = list(cut_rows)
@@ -279,41 +323,79 @@ def compile_rule(measure_policy: MeasurePolicy | None, *, grade: int, season: st
                 if score < below:
                     tier = 3 if several and i == 0 else 2
                     values["below"] = below
-                    return finish(tier, row_label, values, (
-                        f"Score {_num(score)} is below the cut score {_num(below)} for grade {_grade(grade)} "
-                        f"{season} ({source}): {row_label} (Tier {tier})."), subgroups)
+                    return finish(
+                        tier,
+                        row_label,
+                        values,
+                        (
+                            f"Score {_num(score)} is below the cut score {_num(below)} for grade {_grade(grade)} "
+                            f"{season} ({source}): {row_label} (Tier {tier})."
+                        ),
+                        subgroups,
+                    )
             values["below"] = rows[-1][0]
-            return finish(1, NOT_AT_RISK, values, (
-                f"Score {_num(score)} is at or above the cut score {_num(rows[-1][0])} for grade {_grade(grade)} "
-                f"{season} ({source}) (Tier 1)."), subgroups)
+            return finish(
+                1,
+                NOT_AT_RISK,
+                values,
+                (
+                    f"Score {_num(score)} is at or above the cut score {_num(rows[-1][0])} for grade {_grade(grade)} "
+                    f"{season} ({source}) (Tier 1)."
+                ),
+                subgroups,
+            )
 
         return _keyed(cut_rule, lambda score, p, lv, c, subgroups: (score, exempt_key(subgroups)))
 
     if method == "performance_level":
+
         def level_rule(*, score=None, percentile=None, level=None, category="", subgroups=frozenset()):
             if level is None:
-                return RiskResult(NOT_COMPUTED, None, path, {**base, "score": score},
-                                  "the file gives no performance level.", area)
+                return RiskResult(
+                    NOT_COMPUTED, None, path, {**base, "score": score}, "the file gives no performance level.", area
+                )
             values = {**base, "level": level, "below_level": rule.below_level}
             if level < rule.below_level:
-                return finish(2, f"below level {rule.below_level}", values, (
-                    f"Performance level {level} is below level {rule.below_level} (Tier 2, {label})."), subgroups)
-            return finish(1, NOT_AT_RISK, values, (
-                f"Performance level {level} is at or above level {rule.below_level} (Tier 1, {label})."), subgroups)
+                return finish(
+                    2,
+                    f"below level {rule.below_level}",
+                    values,
+                    (f"Performance level {level} is below level {rule.below_level} (Tier 2, {label})."),
+                    subgroups,
+                )
+            return finish(
+                1,
+                NOT_AT_RISK,
+                values,
+                (f"Performance level {level} is at or above level {rule.below_level} (Tier 1, {label})."),
+                subgroups,
+            )
 
-        return _keyed(level_rule, lambda s_, p, level, c, subgroups: (
-            level, s_ if level is None else None, exempt_key(subgroups)))
+        return _keyed(
+            level_rule, lambda s_, p, level, c, subgroups: (level, s_ if level is None else None, exempt_key(subgroups))
+        )
 
     if method == "pass_mark":
+
         def pass_rule(*, score=None, percentile=None, level=None, category="", subgroups=frozenset()):
             if score is None:
                 return RiskResult(NOT_COMPUTED, None, path, base, "the file gives no score.", area)
             values = {**base, "score": score, "below": rule.below}
             if score < rule.below:
-                return finish(2, f"below {_num(rule.below)}", values, (
-                    f"Score {_num(score)} is below the pass mark {_num(rule.below)} (Tier 2, {label})."), subgroups)
-            return finish(1, NOT_AT_RISK, values, (
-                f"Score {_num(score)} is at or above the pass mark {_num(rule.below)} (Tier 1, {label})."), subgroups)
+                return finish(
+                    2,
+                    f"below {_num(rule.below)}",
+                    values,
+                    (f"Score {_num(score)} is below the pass mark {_num(rule.below)} (Tier 2, {label})."),
+                    subgroups,
+                )
+            return finish(
+                1,
+                NOT_AT_RISK,
+                values,
+                (f"Score {_num(score)} is at or above the pass mark {_num(rule.below)} (Tier 1, {label})."),
+                subgroups,
+            )
 
         return _keyed(pass_rule, lambda score, p, lv, c, subgroups: (score, exempt_key(subgroups)))
 
@@ -322,31 +404,71 @@ def compile_rule(measure_policy: MeasurePolicy | None, *, grade: int, season: st
 
         def category_rule(*, score=None, percentile=None, level=None, category="", subgroups=frozenset()):
             if not category:
-                return RiskResult(NOT_COMPUTED, None, path, {**base, "score": score},
-                                  "the file gives no category.", area)
+                return RiskResult(
+                    NOT_COMPUTED, None, path, {**base, "score": score}, "the file gives no category.", area
+                )
             values = {**base, "category": category, "at_risk_categories": list(rule.at_risk_categories)}
             if category.casefold() in wanted:
-                return finish(2, wanted[category.casefold()], values, (
-                    f"Reported category “{category}” is an at-risk category (Tier 2, {label})."), subgroups)
-            return finish(1, NOT_AT_RISK, values, (
-                f"Reported category “{category}” is not one of {', '.join(rule.at_risk_categories)} "
-                f"(Tier 1, {label})."), subgroups)
+                return finish(
+                    2,
+                    wanted[category.casefold()],
+                    values,
+                    (f"Reported category “{category}” is an at-risk category (Tier 2, {label})."),
+                    subgroups,
+                )
+            return finish(
+                1,
+                NOT_AT_RISK,
+                values,
+                (
+                    f"Reported category “{category}” is not one of {', '.join(rule.at_risk_categories)} "
+                    f"(Tier 1, {label})."
+                ),
+                subgroups,
+            )
 
-        return _keyed(category_rule, lambda score, p, lv, category, subgroups: (
-            category, score if not category else None, exempt_key(subgroups)))
+        return _keyed(
+            category_rule,
+            lambda score, p, lv, category, subgroups: (
+                category,
+                score if not category else None,
+                exempt_key(subgroups),
+            ),
+        )
 
     raise ValueError(f"unknown risk method {method!r}")  # the schema admits only the five above
 
 
-def risk_level(measure_policy: MeasurePolicy | None, *, score: float | None = None, percentile: float | None = None,
-               grade: int, season: str, subgroups: Iterable[str] = (), level: int | None = None, category: str = "",
-               subject: str = "", norms: NormPoints | None = None, norm_name: str = "",
-               cut_rows: CutRows | None = None, cut_name: str = "") -> RiskResult:
+def risk_level(
+    measure_policy: MeasurePolicy | None,
+    *,
+    score: float | None = None,
+    percentile: float | None = None,
+    grade: int,
+    season: str,
+    subgroups: Iterable[str] = (),
+    level: int | None = None,
+    category: str = "",
+    subject: str = "",
+    norms: NormPoints | None = None,
+    norm_name: str = "",
+    cut_rows: CutRows | None = None,
+    cut_name: str = "",
+) -> RiskResult:
     """The risk level of one score under a policy's screening measure (see the module docstring)."""
-    rule = compile_rule(measure_policy, grade=grade, season=season, subject=subject, norms=norms,
-                        norm_name=norm_name, cut_rows=cut_rows, cut_name=cut_name)
-    return rule(score=score, percentile=percentile, level=level, category=category or "",
-                subgroups=frozenset(subgroups))
+    rule = compile_rule(
+        measure_policy,
+        grade=grade,
+        season=season,
+        subject=subject,
+        norms=norms,
+        norm_name=norm_name,
+        cut_rows=cut_rows,
+        cut_name=cut_name,
+    )
+    return rule(
+        score=score, percentile=percentile, level=level, category=category or "", subgroups=frozenset(subgroups)
+    )
 
 
 # --- mid-year entrants ---------------------------------------------------------------------
@@ -359,8 +481,14 @@ class MidYearStatus:
     reason: str
 
 
-def mid_year_screening_due(*, entry_date: dt.date, windows: Sequence[tuple[dt.date, dt.date, str]],
-                           screened_since_entry: bool, rule, today: dt.date) -> MidYearStatus | None:
+def mid_year_screening_due(
+    *,
+    entry_date: dt.date,
+    windows: Sequence[tuple[dt.date, dt.date, str]],
+    screened_since_entry: bool,
+    rule,
+    today: dt.date,
+) -> MidYearStatus | None:
     """Whether a student who entered after the year's first window still needs a screening.
 
     `windows` are the school year's (start, end, name), in any order; `rule` is the
@@ -389,8 +517,10 @@ def mid_year_screening_due(*, entry_date: dt.date, windows: Sequence[tuple[dt.da
     if upcoming is None or skip_weeks is None:
         reason = f"entered {entry_date:%Y-%m-%d}, after the {ordered[0][2]} window began"
     else:
-        reason = (f"entered {entry_date:%Y-%m-%d}; the next benchmark ({upcoming[2]}) is more than "
-                  f"{_num(skip_weeks)} weeks away")
+        reason = (
+            f"entered {entry_date:%Y-%m-%d}; the next benchmark ({upcoming[2]}) is more than "
+            f"{_num(skip_weeks)} weeks away"
+        )
     return MidYearStatus(due, bool(due and due < today), reason)
 
 

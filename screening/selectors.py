@@ -6,6 +6,7 @@ name students (the review queue, mid-year entrants, API scores) go through
 students.access.visible_students, so a student the user may not see is never
 listed and answers 404 like a missing one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,16 +21,32 @@ from mtss.models import District, Membership, School
 from mtss.selectors import policy_document, school_list
 from screening import risk
 from screening.models import (
-    Assessment, ColumnMapping, ImportRowError, Measure, NormPoint, NormTable, ReviewItem, Score, ScreeningWindow,
+    Assessment,
+    ColumnMapping,
+    ImportRowError,
+    Measure,
+    NormPoint,
+    NormTable,
+    ReviewItem,
+    Score,
+    ScreeningWindow,
 )
-from students.models import SUBGROUPS, ImportRun, Student
 from students.access import visible_students
+from students.models import SUBGROUPS, ImportRun, Student
 
 IMPORT_KINDS = (ImportRun.Kind.ROSTER, ImportRun.Kind.SCORES, "norms")
 # The subgroup split shows these first: closing the gaps of English learners and students
 # with disabilities is what LAUSD's plan is about (DOMAIN.md); then the other subgroups.
-SUBGROUP_ORDER = ["english_learner", "disability_iep", "standard_english_learner", "socioeconomically_disadvantaged",
-                  "foster", "homeless", "section_504", "gifted"]
+SUBGROUP_ORDER = [
+    "english_learner",
+    "disability_iep",
+    "standard_english_learner",
+    "socioeconomically_disadvantaged",
+    "foster",
+    "homeless",
+    "section_504",
+    "gifted",
+]
 
 
 # --- catalog and windows ------------------------------------------------------------------------
@@ -37,8 +54,11 @@ SUBGROUP_ORDER = ["english_learner", "disability_iep", "standard_english_learner
 
 def catalog(*, district: District) -> list[Assessment]:
     measures = Measure.objects.filter(district=district).order_by("name")
-    return list(Assessment.objects.filter(district=district).order_by("name").prefetch_related(
-        Prefetch("measures", queryset=measures)))
+    return list(
+        Assessment.objects.filter(district=district)
+        .order_by("name")
+        .prefetch_related(Prefetch("measures", queryset=measures))
+    )
 
 
 def catalog_measure_names(*, district: District) -> list[tuple[str, str, list]]:
@@ -49,15 +69,32 @@ def catalog_measure_names(*, district: District) -> list[tuple[str, str, list]]:
 def percentile_norm_rows(*, district: District, measure_keys) -> list[tuple]:
     """Every percentile norm point of the measures, one query: (measure key, norm group, table
     name, illustrative, grade, season, percentile, score)."""
-    return list(NormPoint.objects.filter(district=district, table__kind=NormTable.Kind.PERCENTILE,
-                                         table__measure__key__in=list(measure_keys), percentile__isnull=False)
-                .values_list("table__measure__key", "table__norm", "table__name", "table__illustrative",
-                             "grade", "season", "percentile", "score"))
+    return list(
+        NormPoint.objects.filter(
+            district=district,
+            table__kind=NormTable.Kind.PERCENTILE,
+            table__measure__key__in=list(measure_keys),
+            percentile__isnull=False,
+        ).values_list(
+            "table__measure__key",
+            "table__norm",
+            "table__name",
+            "table__illustrative",
+            "grade",
+            "season",
+            "percentile",
+            "score",
+        )
+    )
 
 
 def norm_tables(*, district: District) -> list[NormTable]:
-    return list(NormTable.objects.filter(district=district).select_related("measure")
-                .annotate(points_count=Count("points")).order_by("measure__name", "kind", "norm"))
+    return list(
+        NormTable.objects.filter(district=district)
+        .select_related("measure")
+        .annotate(points_count=Count("points"))
+        .order_by("measure__name", "kind", "norm")
+    )
 
 
 def measures(*, district: District) -> QuerySet[Measure]:
@@ -99,9 +136,11 @@ def default_window(*, district: District, today: dt.date | None = None) -> Scree
     """The window under way, else the last one begun, else the first to come."""
     today = today or timezone.localdate()
     qs = windows(district=district)
-    return (qs.filter(start_date__lte=today, end_date__gte=today).first()
-            or qs.filter(start_date__lte=today).first()
-            or qs.order_by("start_date").first())
+    return (
+        qs.filter(start_date__lte=today, end_date__gte=today).first()
+        or qs.filter(start_date__lte=today).first()
+        or qs.order_by("start_date").first()
+    )
 
 
 def mappings(*, district: District) -> QuerySet[ColumnMapping]:
@@ -186,8 +225,15 @@ def _tier_aggregates(prefix: str = "") -> dict:
     }
 
 
-def _scores(*, district: District, membership: Membership, window: ScreeningWindow, school_id: int | None,
-            grade: int | None, measure_id: int | None) -> QuerySet[Score]:
+def _scores(
+    *,
+    district: District,
+    membership: Membership,
+    window: ScreeningWindow,
+    school_id: int | None,
+    grade: int | None,
+    measure_id: int | None,
+) -> QuerySet[Score]:
     schools = school_list(district=district, membership=membership).values("id")
     scores = Score.objects.filter(district=district, window=window, school_id__in=schools)
     if school_id:
@@ -199,15 +245,24 @@ def _scores(*, district: District, membership: Membership, window: ScreeningWind
     return scores
 
 
-def breakdown(*, district: District, membership: Membership, window: ScreeningWindow, school_id: int | None = None,
-              grade: int | None = None, measure_id: int | None = None) -> Breakdown:
+def breakdown(
+    *,
+    district: District,
+    membership: Membership,
+    window: ScreeningWindow,
+    school_id: int | None = None,
+    grade: int | None = None,
+    measure_id: int | None = None,
+) -> Breakdown:
     """Risk levels of one window by school, grade and measure: one aggregate query, whatever the size."""
-    scores = _scores(district=district, membership=membership, window=window, school_id=school_id, grade=grade,
-                     measure_id=measure_id)
+    scores = _scores(
+        district=district, membership=membership, window=window, school_id=school_id, grade=grade, measure_id=measure_id
+    )
     grouped = list(scores.values("school_id", "grade", "measure_id").annotate(**_tier_aggregates()))
     schools = {s.pk: s for s in School.objects.filter(district=district, pk__in={g["school_id"] for g in grouped})}
-    measure_rows = {m.pk: m for m in Measure.objects.filter(district=district,
-                                                            pk__in={g["measure_id"] for g in grouped})}
+    measure_rows = {
+        m.pk: m for m in Measure.objects.filter(district=district, pk__in={g["measure_id"] for g in grouped})
+    }
     result = Breakdown()
     for g in grouped:
         counts = TierCounts(g["tier1"], g["tier2"], g["tier3"], g["not_computed"])
@@ -240,12 +295,19 @@ class SubgroupRow:
         return self.members.at_risk_share - self.others.at_risk_share
 
 
-def subgroup_breakdown(*, district: District, membership: Membership, window: ScreeningWindow,
-                       school_id: int | None = None, grade: int | None = None,
-                       measure_id: int | None = None) -> tuple[TierCounts, list[SubgroupRow]]:
+def subgroup_breakdown(
+    *,
+    district: District,
+    membership: Membership,
+    window: ScreeningWindow,
+    school_id: int | None = None,
+    grade: int | None = None,
+    measure_id: int | None = None,
+) -> tuple[TierCounts, list[SubgroupRow]]:
     """Tier shares of each subgroup against the other students, in one aggregate query."""
-    scores = _scores(district=district, membership=membership, window=window, school_id=school_id, grade=grade,
-                     measure_id=measure_id)
+    scores = _scores(
+        district=district, membership=membership, window=window, school_id=school_id, grade=grade, measure_id=measure_id
+    )
     aggregates = {}
     for key in SUBGROUP_ORDER:
         member = Q(**{f"student__{key}": True})
@@ -257,15 +319,20 @@ def subgroup_breakdown(*, district: District, membership: Membership, window: Sc
     rows = []
     for key in SUBGROUP_ORDER:
         members = TierCounts(*(values[f"{key}__in__{n}"] or 0 for n in ("1", "2", "3", "n")))
-        others = TierCounts(total.tier1 - members.tier1, total.tier2 - members.tier2, total.tier3 - members.tier3,
-                            total.not_computed - members.not_computed)
+        others = TierCounts(
+            total.tier1 - members.tier1,
+            total.tier2 - members.tier2,
+            total.tier3 - members.tier3,
+            total.not_computed - members.not_computed,
+        )
         rows.append(SubgroupRow(key, str(SUBGROUPS[key]), members, others))
     return total, rows
 
 
 def window_grades(*, district: District, window: ScreeningWindow) -> list[int]:
-    return sorted(set(Score.objects.filter(district=district, window=window).values_list("grade", flat=True)
-                      .distinct()))
+    return sorted(
+        set(Score.objects.filter(district=district, window=window).values_list("grade", flat=True).distinct())
+    )
 
 
 def window_measures(*, district: District, window: ScreeningWindow) -> list[Measure]:
@@ -276,20 +343,25 @@ def window_measures(*, district: District, window: ScreeningWindow) -> list[Meas
 # --- review queue ---------------------------------------------------------------------------------
 
 
-def review_queue(*, district: District, membership: Membership, window: ScreeningWindow,
-                 status: str = ReviewItem.Status.OPEN) -> QuerySet[ReviewItem]:
+def review_queue(
+    *, district: District, membership: Membership, window: ScreeningWindow, status: str = ReviewItem.Status.OPEN
+) -> QuerySet[ReviewItem]:
     visible = visible_students(district=district, membership=membership).values("id")
     items = ReviewItem.objects.filter(district=district, window=window, student_id__in=visible)
     if status:
         items = items.filter(status=status)
     return items.select_related("student", "student__school", "score", "score__measure", "decided_by").order_by(
-        "student__school__name", "student__grade", "student__last_name", "student__first_name", "id")
+        "student__school__name", "student__grade", "student__last_name", "student__first_name", "id"
+    )
 
 
 def review_counts(*, district: District, membership: Membership, window: ScreeningWindow) -> dict[str, int]:
     visible = visible_students(district=district, membership=membership).values("id")
-    rows = (ReviewItem.objects.filter(district=district, window=window, student_id__in=visible)
-            .values("status").annotate(n=Count("id")))
+    rows = (
+        ReviewItem.objects.filter(district=district, window=window, student_id__in=visible)
+        .values("status")
+        .annotate(n=Count("id"))
+    )
     counts = dict.fromkeys(ReviewItem.Status.values, 0)
     counts.update({r["status"]: r["n"] for r in rows})
     return counts
@@ -298,8 +370,9 @@ def review_counts(*, district: District, membership: Membership, window: Screeni
 def review_item_get(*, district: District, membership: Membership, item_id: int) -> ReviewItem:
     visible = visible_students(district=district, membership=membership).values("id")
     try:
-        return (ReviewItem.objects.select_related("student", "score", "window")
-                .get(district=district, pk=item_id, student_id__in=visible))
+        return ReviewItem.objects.select_related("student", "score", "window").get(
+            district=district, pk=item_id, student_id__in=visible
+        )
     except ReviewItem.DoesNotExist:
         raise Http404 from None
 
@@ -343,11 +416,15 @@ def eligibility_groups(*, district: District, membership: Membership, window: Sc
         served = Q(placements__end_date__isnull=True, placements__tier__gte=2)
         if group.areas:
             served &= Q(placements__area__in=group.areas)
-        students = (visible_students(district=district, membership=membership)
-                    .filter(in_group, exit_date__isnull=True).exclude(served))
+        students = (
+            visible_students(district=district, membership=membership)
+            .filter(in_group, exit_date__isnull=True)
+            .exclude(served)
+        )
         if group.areas:
-            students = students.filter(screening_scores__window=window, screening_scores__area__in=group.areas,
-                                       screening_scores__tier__gte=2)
+            students = students.filter(
+                screening_scores__window=window, screening_scores__area__in=group.areas, screening_scores__tier__gte=2
+            )
         students = students.distinct().select_related("school").order_by("last_name", "first_name", "id")
         shown = list(students[:ELIGIBLE_SHOWN])
         total = len(shown) if len(shown) < ELIGIBLE_SHOWN else students.count()
@@ -386,8 +463,16 @@ def screening_deadlines(*, district: District, window: ScreeningWindow, today: d
         if due < year_start:
             due = dt.date(year_start.year + 1, month, day)
         ids = by_policy_key.get(measure.key, [])
-        screened = (Score.objects.filter(district=district, window=window, measure_id__in=ids)
-                    .values("student_id").distinct().count()) if ids else 0
+        screened = (
+            (
+                Score.objects.filter(district=district, window=window, measure_id__in=ids)
+                .values("student_id")
+                .distinct()
+                .count()
+            )
+            if ids
+            else 0
+        )
         deadlines.append(Deadline(measure.name, due, screened, today > due))
     return deadlines
 
@@ -421,8 +506,9 @@ def entrant_tasks(rule) -> list[str]:
     return tasks
 
 
-def mid_year_entrants(*, district: District, membership: Membership, window: ScreeningWindow,
-                      today: dt.date | None = None) -> tuple[list[Entrant], int, object]:
+def mid_year_entrants(
+    *, district: District, membership: Membership, window: ScreeningWindow, today: dt.date | None = None
+) -> tuple[list[Entrant], int, object]:
     """Students who entered after the school year's first window and still need a screening.
 
     Returns (the first ENTRANTS_SHOWN, how many in all, the policy's rule). The rule is
@@ -436,17 +522,22 @@ def mid_year_entrants(*, district: District, membership: Membership, window: Scr
     _, policy = policy_document(district=district, as_of=today)
     rule = policy.mid_year_entry if policy is not None else None
     spans = [(w.start_date, w.end_date, f"{w.get_season_display().lower()} {year.name}") for w in year_windows]
-    screened = Score.objects.filter(district=district, student_id=OuterRef("pk"),
-                                    test_date__gte=OuterRef("entry_date"))
-    candidates = (visible_students(district=district, membership=membership)
-                  .filter(exit_date__isnull=True, entry_date__gt=year_windows[0].start_date,
-                          entry_date__lte=min(today, year.end_date))
-                  .annotate(screened=Exists(screened)).filter(screened=False)
-                  .select_related("school").order_by("entry_date", "last_name", "first_name", "id"))
+    screened = Score.objects.filter(district=district, student_id=OuterRef("pk"), test_date__gte=OuterRef("entry_date"))
+    candidates = (
+        visible_students(district=district, membership=membership)
+        .filter(
+            exit_date__isnull=True, entry_date__gt=year_windows[0].start_date, entry_date__lte=min(today, year.end_date)
+        )
+        .annotate(screened=Exists(screened))
+        .filter(screened=False)
+        .select_related("school")
+        .order_by("entry_date", "last_name", "first_name", "id")
+    )
     shown, total = [], 0
     for student in candidates.iterator(chunk_size=2000):
-        status = risk.mid_year_screening_due(entry_date=student.entry_date, windows=spans, screened_since_entry=False,
-                                             rule=rule, today=today)
+        status = risk.mid_year_screening_due(
+            entry_date=student.entry_date, windows=spans, screened_since_entry=False, rule=rule, today=today
+        )
         if status is None:
             continue
         total += 1
@@ -482,11 +573,15 @@ def import_errors(*, district: District, run: ImportRun):
 
 def visible_scores(*, district: District, membership: Membership) -> QuerySet[Score]:
     visible = visible_students(district=district, membership=membership).values("id")
-    return (Score.objects.filter(district=district, student_id__in=visible)
-            .select_related("measure", "window", "window__school_year"))
+    return Score.objects.filter(district=district, student_id__in=visible).select_related(
+        "measure", "window", "window__school_year"
+    )
 
 
 def student_scores(*, district: District, student: Student) -> list[Score]:
     """A student's screening results, newest first (the record page)."""
-    return list(Score.objects.filter(district=district, student=student)
-                .select_related("measure", "window", "window__school_year").order_by("-test_date", "measure__name"))
+    return list(
+        Score.objects.filter(district=district, student=student)
+        .select_related("measure", "window", "window__school_year")
+        .order_by("-test_date", "measure__name")
+    )

@@ -6,6 +6,7 @@ transaction and records an AuditEvent (counts and field names only, never
 student values). Imports are also recorded as students.models.ImportRun rows,
 including dry runs and refused ones.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,7 +30,15 @@ from screening.importers.base import ReadState, ScoreRecord, parse_grade, parse_
 from screening.importers.generic import check_mapping
 from screening.importers.pipeline import RESULTS, DistrictContext, ScoreImport, Stager, drop_stage, hash_joins
 from screening.models import (
-    Assessment, ColumnMapping, ImportRowError, Measure, NormPoint, NormTable, ReviewItem, Score, ScreeningWindow,
+    Assessment,
+    ColumnMapping,
+    ImportRowError,
+    Measure,
+    NormPoint,
+    NormTable,
+    ReviewItem,
+    Score,
+    ScreeningWindow,
     Season,
 )
 from students.importers.csvio import Column, ErrorLog, ImportErrors, ImportFileError, RowError, open_csv, open_source
@@ -51,27 +60,55 @@ def catalog_ensure(*, district: District) -> int:
     Idempotent, set-based: existing keys are left as the district edited them.
     """
     have_assessments = {a.key: a for a in Assessment.objects.filter(district=district)}
-    new = [Assessment(district=district, key=spec.key, name=spec.name, vendor=spec.vendor, format=spec.format,
-                      kind=spec.kind) for spec in STANDARD_CATALOG if spec.key not in have_assessments]
+    new = [
+        Assessment(
+            district=district, key=spec.key, name=spec.name, vendor=spec.vendor, format=spec.format, kind=spec.kind
+        )
+        for spec in STANDARD_CATALOG
+        if spec.key not in have_assessments
+    ]
     Assessment.objects.bulk_create(new)
     assessments = {a.key: a for a in Assessment.objects.filter(district=district)}
     have_measures = set(Measure.objects.filter(district=district).values_list("key", flat=True))
     measures = [
-        Measure(district=district, assessment=assessments[spec.key], key=m.key, name=m.name, subject=m.subject,
-                score_type=m.score_type, grades=list(m.grades), import_names=list(m.import_names),
-                policy_keys=list(m.policy_keys), min_score=m.min_score, max_score=m.max_score)
-        for spec in STANDARD_CATALOG for m in spec.measures if m.key not in have_measures
+        Measure(
+            district=district,
+            assessment=assessments[spec.key],
+            key=m.key,
+            name=m.name,
+            subject=m.subject,
+            score_type=m.score_type,
+            grades=list(m.grades),
+            import_names=list(m.import_names),
+            policy_keys=list(m.policy_keys),
+            min_score=m.min_score,
+            max_score=m.max_score,
+        )
+        for spec in STANDARD_CATALOG
+        for m in spec.measures
+        if m.key not in have_measures
     ]
     Measure.objects.bulk_create(measures)
     if new or measures:
-        audit(district=district, actor=None, verb="catalog.ensure", obj=None,
-              changes={"assessments": len(new), "measures": len(measures)})
+        audit(
+            district=district,
+            actor=None,
+            verb="catalog.ensure",
+            obj=None,
+            changes={"assessments": len(new), "measures": len(measures)},
+        )
     return len(measures)
 
 
 @transaction.atomic
-def measure_update(*, district: District, actor: User | None, measure: Measure, policy_keys: list[str] | None = None,
-                   import_names: list[str] | None = None) -> Measure:
+def measure_update(
+    *,
+    district: District,
+    actor: User | None,
+    measure: Measure,
+    policy_keys: list[str] | None = None,
+    import_names: list[str] | None = None,
+) -> Measure:
     """Link a catalog measure to the policy's screening measures, or teach it the vendor's names."""
     if measure.district_id != district.pk:
         raise ValidationError(_("Unknown measure."))
@@ -110,23 +147,51 @@ def _check_window(district: District, window: ScreeningWindow) -> None:
         day = getattr(window, name)
         if day and not (year.start_date <= day <= year.end_date):
             errors[name] = _("%(d)s is outside the school year %(y)s (%(s)s to %(e)s).") % {
-                "d": day, "y": year.name, "s": year.start_date, "e": year.end_date}
+                "d": day,
+                "y": year.name,
+                "s": year.start_date,
+                "e": year.end_date,
+            }
     if errors:
         raise ValidationError(errors)
-    if ScreeningWindow.objects.filter(district=district, school_year=year, season=window.season).exclude(
-            pk=window.pk).exists():
-        raise ValidationError({"season": _("%(y)s already has a %(s)s window.") % {
-            "y": year.name, "s": window.get_season_display().lower()}})
-    overlap = ScreeningWindow.objects.filter(district=district, start_date__lte=window.end_date,
-                                             end_date__gte=window.start_date).exclude(pk=window.pk).first()
+    if (
+        ScreeningWindow.objects.filter(district=district, school_year=year, season=window.season)
+        .exclude(pk=window.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "season": _("%(y)s already has a %(s)s window.")
+                % {"y": year.name, "s": window.get_season_display().lower()}
+            }
+        )
+    overlap = (
+        ScreeningWindow.objects.filter(
+            district=district, start_date__lte=window.end_date, end_date__gte=window.start_date
+        )
+        .exclude(pk=window.pk)
+        .first()
+    )
     if overlap is not None:
-        raise ValidationError({"start_date": _("These dates overlap the %(w)s window (%(s)s to %(e)s).") % {
-            "w": overlap, "s": overlap.start_date, "e": overlap.end_date}})
+        raise ValidationError(
+            {
+                "start_date": _("These dates overlap the %(w)s window (%(s)s to %(e)s).")
+                % {"w": overlap, "s": overlap.start_date, "e": overlap.end_date}
+            }
+        )
 
 
 @transaction.atomic
-def window_save(*, district: District, actor: User | None, school_year: SchoolYear, season: str,
-                start_date: dt.date, end_date: dt.date, window: ScreeningWindow | None = None) -> ScreeningWindow:
+def window_save(
+    *,
+    district: District,
+    actor: User | None,
+    school_year: SchoolYear,
+    season: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    window: ScreeningWindow | None = None,
+) -> ScreeningWindow:
     window = window or ScreeningWindow(district=district)
     if window.district_id != district.pk:
         raise ValidationError(_("Unknown window."))
@@ -139,10 +204,16 @@ def window_save(*, district: District, actor: User | None, school_year: SchoolYe
         with transaction.atomic():
             window.save()
     except IntegrityError:
-        raise ValidationError({"season": _("%(y)s already has a %(s)s window.") % {
-            "y": school_year.name, "s": season}}) from None
-    audit(district=district, actor=actor, verb="window.create" if created else "window.update", obj=window,
-          changes={"season": season, "start": str(start_date), "end": str(end_date)})
+        raise ValidationError(
+            {"season": _("%(y)s already has a %(s)s window.") % {"y": school_year.name, "s": season}}
+        ) from None
+    audit(
+        district=district,
+        actor=actor,
+        verb="window.create" if created else "window.update",
+        obj=window,
+        changes={"season": season, "start": str(start_date), "end": str(end_date)},
+    )
     return window
 
 
@@ -150,8 +221,9 @@ def window_save(*, district: District, actor: User | None, school_year: SchoolYe
 def windows_default(*, district: District, actor: User | None, school_year: SchoolYear) -> list[ScreeningWindow]:
     """Fall, winter and spring windows with the default dates, for the seasons the year lacks."""
     made = []
-    have = set(ScreeningWindow.objects.filter(district=district, school_year=school_year)
-               .values_list("season", flat=True))
+    have = set(
+        ScreeningWindow.objects.filter(district=district, school_year=school_year).values_list("season", flat=True)
+    )
     for season, ((m1, d1), (m2, d2)) in DEFAULT_WINDOWS.items():
         if season in have:
             continue
@@ -160,8 +232,11 @@ def windows_default(*, district: District, actor: User | None, school_year: Scho
         end = min(dt.date(year, m2, d2), school_year.end_date)
         if start > end:
             continue
-        made.append(window_save(district=district, actor=actor, school_year=school_year, season=season,
-                                start_date=start, end_date=end))
+        made.append(
+            window_save(
+                district=district, actor=actor, school_year=school_year, season=season, start_date=start, end_date=end
+            )
+        )
     return made
 
 
@@ -169,14 +244,23 @@ def windows_default(*, district: District, actor: User | None, school_year: Scho
 
 
 @transaction.atomic
-def mapping_save(*, district: District, actor: User | None, name: str, columns: dict, measure: Measure | None = None,
-                 mapping: ColumnMapping | None = None) -> ColumnMapping:
+def mapping_save(
+    *,
+    district: District,
+    actor: User | None,
+    name: str,
+    columns: dict,
+    measure: Measure | None = None,
+    mapping: ColumnMapping | None = None,
+) -> ColumnMapping:
     mapping = mapping or ColumnMapping(district=district, created_by=actor)
     if mapping.district_id != district.pk or (measure is not None and measure.district_id != district.pk):
         raise ValidationError(_("Unknown mapping or measure."))
     name = (name or "").strip()
-    errors = {f"columns.{k}" if k not in ("measure",) else "measure": v
-              for k, v in check_mapping(columns, has_fixed_measure=measure is not None).items()}
+    errors = {
+        f"columns.{k}" if k not in ("measure",) else "measure": v
+        for k, v in check_mapping(columns, has_fixed_measure=measure is not None).items()
+    }
     if not name:
         errors["name"] = _("Give the mapping a name.")
     elif ColumnMapping.objects.filter(district=district, name__iexact=name).exclude(pk=mapping.pk).exists():
@@ -188,8 +272,13 @@ def mapping_save(*, district: District, actor: User | None, name: str, columns: 
     mapping.measure = measure
     created = mapping.pk is None
     mapping.save()
-    audit(district=district, actor=actor, verb="column_mapping.create" if created else "column_mapping.update",
-          obj=mapping, changes={"fields": sorted(mapping.columns)})
+    audit(
+        district=district,
+        actor=actor,
+        verb="column_mapping.create" if created else "column_mapping.update",
+        obj=mapping,
+        changes={"fields": sorted(mapping.columns)},
+    )
     return mapping
 
 
@@ -201,9 +290,17 @@ def import_errors_store(*, district: District, run: ImportRun, errors: Iterable[
     batch, count = [], 0
     for position, error in enumerate(errors):
         data = error.as_dict() if isinstance(error, RowError) else error
-        batch.append(ImportRowError(district=district, run=run, position=position, file=str(data["file"])[:255],
-                                    line=data.get("line"), column=str(data.get("column") or "")[:200],
-                                    reason=str(data.get("reason") or "")))
+        batch.append(
+            ImportRowError(
+                district=district,
+                run=run,
+                position=position,
+                file=str(data["file"])[:255],
+                line=data.get("line"),
+                column=str(data.get("column") or "")[:200],
+                reason=str(data.get("reason") or ""),
+            )
+        )
         if len(batch) >= 5000:
             ImportRowError.objects.bulk_create(batch)
             count += len(batch)
@@ -221,9 +318,19 @@ def _status(plan, *, dry_run: bool, accept_valid_rows: bool) -> str:
     return ImportRun.Status.PARTIAL if plan.error_count else ImportRun.Status.SUCCEEDED
 
 
-def scores_import(*, district: District, actor: User | None, path=None, format: str, dry_run: bool = False,
-                  accept_valid_rows: bool = False, mapping: ColumnMapping | None = None, measure: str = "",
-                  file_name: str | None = None, records: Iterable[ScoreRecord] | None = None) -> ImportRun:
+def scores_import(
+    *,
+    district: District,
+    actor: User | None,
+    path=None,
+    format: str,
+    dry_run: bool = False,
+    accept_valid_rows: bool = False,
+    mapping: ColumnMapping | None = None,
+    measure: str = "",
+    file_name: str | None = None,
+    records: Iterable[ScoreRecord] | None = None,
+) -> ImportRun:
     """Import a score file (or API records) into the district; returns the ImportRun with `.plan`.
 
     Every row is validated before anything is written; rejected rows refuse the
@@ -231,15 +338,27 @@ def scores_import(*, district: District, actor: User | None, path=None, format: 
     run writes only its ImportRun. See screening/importers/pipeline.py.
     """
     started = timezone.now()
-    plan = ScoreImport(district, format=format, path=path, records=records, mapping=mapping, measure=measure,
-                       file_name=file_name or "")
+    plan = ScoreImport(
+        district, format=format, path=path, records=records, mapping=mapping, measure=measure, file_name=file_name or ""
+    )
 
     def record(status: str, errors: list[dict], error_count: int) -> ImportRun:
         return ImportRun.objects.create(
-            district=district, kind=ImportRun.Kind.SCORES, format=format, file_name=plan.file_name[:255],
-            started_by=actor, started_at=started, finished_at=timezone.now(), status=status, dry_run=dry_run,
-            counts=plan.counts(), errors=errors[: ImportRun.ERROR_LIMIT], error_count=error_count,
-            warnings=plan.warnings, details=plan.details())
+            district=district,
+            kind=ImportRun.Kind.SCORES,
+            format=format,
+            file_name=plan.file_name[:255],
+            started_by=actor,
+            started_at=started,
+            finished_at=timezone.now(),
+            status=status,
+            dry_run=dry_run,
+            counts=plan.counts(),
+            errors=errors[: ImportRun.ERROR_LIMIT],
+            error_count=error_count,
+            warnings=plan.warnings,
+            details=plan.details(),
+        )
 
     with tenant_context(district):
         catalog_ensure(district=district)
@@ -256,9 +375,18 @@ def scores_import(*, district: District, actor: User | None, path=None, format: 
                     run.counts, run.details, run.warnings = plan.counts(), plan.details(), plan.warnings
                     run.errors, run.error_count, run.finished_at = errors, plan.error_count, timezone.now()
                     run.save(update_fields=["counts", "details", "warnings", "errors", "error_count", "finished_at"])
-                    audit(district=district, actor=actor, verb="scores.import", obj=run,
-                          changes={"status": status, "format": format, "counts": run.counts,
-                                   "rejected_rows": plan.error_count})
+                    audit(
+                        district=district,
+                        actor=actor,
+                        verb="scores.import",
+                        obj=run,
+                        changes={
+                            "status": status,
+                            "format": format,
+                            "counts": run.counts,
+                            "rejected_rows": plan.error_count,
+                        },
+                    )
                 else:
                     drop_stage()
                     drop_stage(RESULTS)
@@ -266,8 +394,12 @@ def scores_import(*, district: District, actor: User | None, path=None, format: 
                 errors = [e.as_dict() for e in plan.all_errors[: ImportRun.ERROR_LIMIT]]
                 run = record(status, errors, plan.error_count)
         except Exception as error:
-            failure = {"file": plan.file_name, "line": None, "column": "",
-                       "reason": f"writing failed ({type(error).__name__}); nothing was written"}
+            failure = {
+                "file": plan.file_name,
+                "line": None,
+                "column": "",
+                "reason": f"writing failed ({type(error).__name__}); nothing was written",
+            }
             plan.written = False
             failed = record(ImportRun.Status.REFUSED, [failure], plan.error_count + 1)
             import_errors_store(district=district, run=failed, errors=[failure, *plan.all_errors])
@@ -277,11 +409,11 @@ def scores_import(*, district: District, actor: User | None, path=None, format: 
     return run
 
 
-def roster_import_run(*, district: District, actor: User | None, path, dry_run: bool = False,
-                      accept_valid_rows: bool = False) -> ImportRun:
+def roster_import_run(
+    *, district: District, actor: User | None, path, dry_run: bool = False, accept_valid_rows: bool = False
+) -> ImportRun:
     """students.services.roster_import, keeping every rejected row for the CSV download."""
-    run = roster_import(district=district, actor=actor, path=path, dry_run=dry_run,
-                        accept_valid_rows=accept_valid_rows)
+    run = roster_import(district=district, actor=actor, path=path, dry_run=dry_run, accept_valid_rows=accept_valid_rows)
     with tenant_context(district):
         import_errors_store(district=district, run=run, errors=run.plan.all_errors)
     return run
@@ -334,8 +466,19 @@ def uploads_purge(*, district: District) -> None:
 
 # --- API: scores in a request body ---------------------------------------------------------------------
 
-API_FIELDS = ("student", "student_local_id", "measure", "date", "score", "percentile", "level", "category",
-              "grade", "standard_error", "external_id")
+API_FIELDS = (
+    "student",
+    "student_local_id",
+    "measure",
+    "date",
+    "score",
+    "percentile",
+    "level",
+    "category",
+    "grade",
+    "standard_error",
+    "external_id",
+)
 
 
 def api_records(items: list[dict]) -> Iterable[ScoreRecord]:
@@ -387,25 +530,43 @@ def api_records(items: list[dict]) -> Iterable[ScoreRecord]:
         if not str(item.get("measure") or "").strip():
             problems.append(("measure", "give a catalog measure key such as map-reading"))
         yield ScoreRecord(
-            "request", index, student_key=key, student_column="student_local_id" if key else "student",
-            measure=str(item.get("measure") or ""), measure_column="measure", test_date=day, date_column="date",
-            score=values.get("score"), score_column="score", percentile=values.get("percentile"), level=level,
-            category=category, grade=grade, standard_error=values.get("standard_error"),
-            external_id=str(item.get("external_id") or "")[:80], problems=problems,
-            student_pk=student_pk if key == "" else None)
+            "request",
+            index,
+            student_key=key,
+            student_column="student_local_id" if key else "student",
+            measure=str(item.get("measure") or ""),
+            measure_column="measure",
+            test_date=day,
+            date_column="date",
+            score=values.get("score"),
+            score_column="score",
+            percentile=values.get("percentile"),
+            level=level,
+            category=category,
+            grade=grade,
+            standard_error=values.get("standard_error"),
+            external_id=str(item.get("external_id") or "")[:80],
+            problems=problems,
+            student_pk=student_pk if key == "" else None,
+        )
 
 
 def scores_create_bulk(*, district: District, actor: User | None, items: list[dict]) -> ImportRun:
     """Scores from the API, with the file import's validation: all or nothing, recorded as an ImportRun."""
-    return scores_import(district=district, actor=actor, format="api", records=api_records(items),
-                         file_name="API request")
+    return scores_import(
+        district=district, actor=actor, format="api", records=api_records(items), file_name="API request"
+    )
 
 
 # --- norm and cut tables ---------------------------------------------------------------------------------
 
 NORM_COLUMNS = [
-    Column("measure"), Column("grade", required=True), Column("season", required=True),
-    Column("percentile"), Column("score", aliases=("below", "cut_score", "cut score")), Column("label"),
+    Column("measure"),
+    Column("grade", required=True),
+    Column("season", required=True),
+    Column("percentile"),
+    Column("score", aliases=("below", "cut_score", "cut score")),
+    Column("label"),
 ]
 
 
@@ -421,8 +582,15 @@ class NormsPlan(ImportErrors):
 
     def counts(self) -> dict:
         created = sum(len(rows) for rows in self.tables.values())
-        return {"norm_points": {"created": created, "updated": 0, "unchanged": 0, "deleted": self.replaced,
-                                "rejected": self.errors.rejected_rows()}}
+        return {
+            "norm_points": {
+                "created": created,
+                "updated": 0,
+                "unchanged": 0,
+                "deleted": self.replaced,
+                "rejected": self.errors.rejected_rows(),
+            }
+        }
 
 
 def _read_norms(district: District, path, *, measure: Measure | None, kind: str) -> NormsPlan:
@@ -437,14 +605,20 @@ def _read_norms(district: District, path, *, measure: Measure | None, kind: str)
                 plan.state.table_opened(table)
                 wanted = "percentile" if kind == NormTable.Kind.PERCENTILE else "label"
                 if kind == NormTable.Kind.PERCENTILE and "percentile" not in table.columns:
-                    raise ImportFileError(name, "percentile norms need a percentile column", line=1,
-                                          column="percentile")
+                    raise ImportFileError(
+                        name, "percentile norms need a percentile column", line=1, column="percentile"
+                    )
                 if "score" not in table.columns:
-                    raise ImportFileError(name, f"the file needs a {'score' if wanted == 'percentile' else 'below'} "
-                                                "column", line=1, column="score")
+                    raise ImportFileError(
+                        name,
+                        f"the file needs a {'score' if wanted == 'percentile' else 'below'} column",
+                        line=1,
+                        column="score",
+                    )
                 if measure is None and "measure" not in table.columns:
-                    raise ImportFileError(name, "the file has no measure column: choose the measure", line=1,
-                                          column="measure")
+                    raise ImportFileError(
+                        name, "the file has no measure column: choose the measure", line=1, column="measure"
+                    )
                 seen: dict[tuple, int] = {}
                 for row in table:
                     target = measure
@@ -471,12 +645,17 @@ def _read_norms(district: District, path, *, measure: Measure | None, kind: str)
                         continue
                     key = (target.pk, grade, season, percentile if kind == "percentile" else score)
                     if key in seen:
-                        plan.errors.add(name, row.line, "percentile" if kind == "percentile" else "score",
-                                        f"repeats line {seen[key]}")
+                        plan.errors.add(
+                            name,
+                            row.line,
+                            "percentile" if kind == "percentile" else "score",
+                            f"repeats line {seen[key]}",
+                        )
                         continue
                     seen[key] = row.line
                     plan.tables.setdefault(target.pk, []).append(
-                        (grade, season, percentile, score, row.raw("label")[:80], row.line))
+                        (grade, season, percentile, score, row.raw("label")[:80], row.line)
+                    )
         if kind == NormTable.Kind.PERCENTILE:
             _check_monotonic(plan)
     except ImportFileError as error:
@@ -505,15 +684,29 @@ def _check_monotonic(plan: NormsPlan) -> None:
             by_key.setdefault((grade, season), []).append((percentile, score, line))
         for points in by_key.values():
             points.sort()
-            for (p0, s0, l0), (p1, s1, l1) in zip(points, points[1:]):
+            for (p0, s0, l0), (p1, s1, l1) in zip(points, points[1:], strict=False):
                 if s1 < s0:
-                    plan.errors.add(plan.file_name, l1, "score", f"percentile {p1:g} has a lower score ({s1:g}) "
-                                                                 f"than percentile {p0:g} on line {l0} ({s0:g})")
+                    plan.errors.add(
+                        plan.file_name,
+                        l1,
+                        "score",
+                        f"percentile {p1:g} has a lower score ({s1:g}) than percentile {p0:g} on line {l0} ({s0:g})",
+                    )
 
 
-def norms_import(*, district: District, actor: User | None, path, kind: str = NormTable.Kind.PERCENTILE,
-                 norm: str = NormTable.Norm.NATIONAL, measure: Measure | None = None, name: str = "",
-                 source: str = "", illustrative: bool = False, dry_run: bool = False) -> ImportRun:
+def norms_import(
+    *,
+    district: District,
+    actor: User | None,
+    path,
+    kind: str = NormTable.Kind.PERCENTILE,
+    norm: str = NormTable.Norm.NATIONAL,
+    measure: Measure | None = None,
+    name: str = "",
+    source: str = "",
+    illustrative: bool = False,
+    dry_run: bool = False,
+) -> ImportRun:
     """Import a norm table (score per percentile) or cut-score table from CSV; replaces the measure's table.
 
     Columns: `measure` (a catalog key; optional when `measure` is given), `grade`,
@@ -534,24 +727,55 @@ def norms_import(*, district: District, actor: User | None, path, kind: str = No
                 for measure_id, rows in sorted(plan.tables.items()):
                     target = Measure.objects.get(district=district, pk=measure_id)
                     table, _created = NormTable.objects.update_or_create(
-                        district=district, measure=target, kind=kind, norm=norm,
-                        defaults={"name": name or f"{target.name} {dict(NormTable.Kind.choices)[kind].lower()}",
-                                  "source": source, "illustrative": illustrative})
+                        district=district,
+                        measure=target,
+                        kind=kind,
+                        norm=norm,
+                        defaults={
+                            "name": name or f"{target.name} {dict(NormTable.Kind.choices)[kind].lower()}",
+                            "source": source,
+                            "illustrative": illustrative,
+                        },
+                    )
                     plan.replaced += NormPoint.objects.filter(district=district, table=table).delete()[0]
-                    NormPoint.objects.bulk_create([
-                        NormPoint(district=district, table=table, grade=g, season=s, percentile=p, score=v, label=lb)
-                        for g, s, p, v, lb, _line in rows])
+                    NormPoint.objects.bulk_create(
+                        [
+                            NormPoint(
+                                district=district, table=table, grade=g, season=s, percentile=p, score=v, label=lb
+                            )
+                            for g, s, p, v, lb, _line in rows
+                        ]
+                    )
             run = ImportRun.objects.create(
-                district=district, kind=NORMS_KIND, format=NORMS_FORMAT, file_name=plan.file_name[:255],
-                started_by=actor, started_at=started, finished_at=timezone.now(), status=status, dry_run=dry_run,
-                counts=plan.counts(), errors=[e.as_dict() for e in plan.all_errors[: ImportRun.ERROR_LIMIT]],
-                error_count=plan.error_count, warnings=[m for ms in plan.state.notes.values() for m in ms[:3]],
-                details={"kind": kind, "norm": norm, "illustrative": illustrative,
-                         "measures": sorted(Measure.objects.filter(pk__in=plan.tables).values_list("key", flat=True))})
+                district=district,
+                kind=NORMS_KIND,
+                format=NORMS_FORMAT,
+                file_name=plan.file_name[:255],
+                started_by=actor,
+                started_at=started,
+                finished_at=timezone.now(),
+                status=status,
+                dry_run=dry_run,
+                counts=plan.counts(),
+                errors=[e.as_dict() for e in plan.all_errors[: ImportRun.ERROR_LIMIT]],
+                error_count=plan.error_count,
+                warnings=[m for ms in plan.state.notes.values() for m in ms[:3]],
+                details={
+                    "kind": kind,
+                    "norm": norm,
+                    "illustrative": illustrative,
+                    "measures": sorted(Measure.objects.filter(pk__in=plan.tables).values_list("key", flat=True)),
+                },
+            )
             import_errors_store(district=district, run=run, errors=plan.all_errors)
             if status == ImportRun.Status.SUCCEEDED:
-                audit(district=district, actor=actor, verb="norms.import", obj=run,
-                      changes={"kind": kind, "norm": norm, "counts": run.counts})
+                audit(
+                    district=district,
+                    actor=actor,
+                    verb="norms.import",
+                    obj=run,
+                    changes={"kind": kind, "norm": norm, "counts": run.counts},
+                )
                 plan.recomputed = risk_recompute(district=district, measure_ids=sorted(plan.tables))
     run.plan = plan
     return run
@@ -560,15 +784,22 @@ def norms_import(*, district: District, actor: User | None, path, kind: str = No
 # --- risk recomputation ------------------------------------------------------------------------------------
 
 RECOMPUTE_STAGE = "screening_recompute"
-RECOMPUTE_COLUMNS = ("score_id", "area", "tier", "risk_label", "risk_rule", "risk_values", "risk_explanation",
-                     "policy_label")
+RECOMPUTE_COLUMNS = (
+    "score_id",
+    "area",
+    "tier",
+    "risk_label",
+    "risk_rule",
+    "risk_values",
+    "risk_explanation",
+    "policy_label",
+)
 RECOMPUTE_DDL = f"""CREATE TEMP TABLE {RECOMPUTE_STAGE} (
     score_id bigint, area varchar(40), tier smallint, risk_label varchar(120), risk_rule varchar(200),
     risk_values text, risk_explanation text, policy_label varchar(120))"""
 
 
-def risk_recompute(*, district: District, since: dt.date | None = None,
-                   measure_ids: list[int] | None = None) -> dict:
+def risk_recompute(*, district: District, since: dt.date | None = None, measure_ids: list[int] | None = None) -> dict:
     """Recompute stored scores' risk levels from the policy (and norms) now in the database.
 
     Set-based: scores stream from a server-side cursor, each is banded by the same
@@ -587,12 +818,38 @@ def risk_recompute(*, district: District, since: dt.date | None = None,
             scores = scores.filter(test_date__gte=since)
         if measure_ids is not None:
             scores = scores.filter(measure_id__in=measure_ids)
-        rows = scores.values_list("pk", "student_id", "measure_id", "window_id", "grade", "test_date", "score",
-                                  "percentile", "level", "category", "area", "tier", "risk_label", "risk_rule",
-                                  "risk_explanation", "policy_label").order_by("pk")
+        rows = scores.values_list(
+            "pk",
+            "student_id",
+            "measure_id",
+            "window_id",
+            "grade",
+            "test_date",
+            "score",
+            "percentile",
+            "level",
+            "category",
+            "area",
+            "tier",
+            "risk_label",
+            "risk_rule",
+            "risk_explanation",
+            "policy_label",
+        ).order_by("pk")
         with Stager(RECOMPUTE_STAGE, RECOMPUTE_DDL, RECOMPUTE_COLUMNS, stream=False) as stager:
-            for (pk, student_id, measure_id, window_id, grade, day, score, percentile, level, category,
-                 *old) in rows.iterator(chunk_size=5000):
+            for (
+                pk,
+                student_id,
+                measure_id,
+                window_id,
+                grade,
+                day,
+                score,
+                percentile,
+                level,
+                category,
+                *old,
+            ) in rows.iterator(chunk_size=5000):
                 checked += 1
                 index = context.by_pk.get(student_id)
                 measure = context.measures.get(measure_id)
@@ -600,8 +857,8 @@ def risk_recompute(*, district: District, since: dt.date | None = None,
                 if index is None or measure is None or season is None:
                     continue
                 area, tier, label, rule, values, explanation, policy = context.banded(
-                    day, measure, grade, season, context.students[index].subgroups, score, percentile, level,
-                    category)
+                    day, measure, grade, season, context.students[index].subgroups, score, percentile, level, category
+                )
                 if [area, tier, label, rule, explanation, policy] != old:
                     changed += 1
                     windows.add(window_id)
@@ -611,18 +868,33 @@ def risk_recompute(*, district: District, since: dt.date | None = None,
             values = "s.risk_values::jsonb" if connection.vendor == "postgresql" else "s.risk_values"
             assign = ", ".join(f"{c} = s.{c}" for c in RECOMPUTE_COLUMNS[1:] if c != "risk_values")
             with hash_joins(), connection.cursor() as cursor:
-                cursor.execute(f"""UPDATE {table} SET {assign}, risk_values = {values}, updated_at = %s
+                cursor.execute(
+                    f"""UPDATE {table} SET {assign}, risk_values = {values}, updated_at = %s
                                    FROM {RECOMPUTE_STAGE} s
                                    WHERE {table}.id = s.score_id AND {table}.district_id = %s""",
-                               [connection.ops.adapt_datetimefield_value(timezone.now()), district.pk])
+                    [connection.ops.adapt_datetimefield_value(timezone.now()), district.pk],
+                )
         drop_stage(RECOMPUTE_STAGE)
         created, withdrawn = review_queue_refresh(district=district, window_ids=sorted(windows))
         if changed:
-            audit(district=district, actor=None, verb="scores.risk_recompute", obj=None,
-                  changes={"checked": checked, "changed": changed, "review_items_created": created,
-                           "review_items_withdrawn": withdrawn})
-    return {"checked": checked, "changed": changed, "review_items_created": created,
-            "review_items_withdrawn": withdrawn}
+            audit(
+                district=district,
+                actor=None,
+                verb="scores.risk_recompute",
+                obj=None,
+                changes={
+                    "checked": checked,
+                    "changed": changed,
+                    "review_items_created": created,
+                    "review_items_withdrawn": withdrawn,
+                },
+            )
+    return {
+        "checked": checked,
+        "changed": changed,
+        "review_items_created": created,
+        "review_items_withdrawn": withdrawn,
+    }
 
 
 # --- review queue -------------------------------------------------------------------------------------------
@@ -670,7 +942,8 @@ def review_queue_refresh(*, district: District, window_ids: list[int]) -> tuple[
                       OR (e.test_date = s.test_date AND e.id < s.id))))"""
         first_only_args = sorted(first_only)
     with hash_joins(), connection.cursor() as cursor:
-        cursor.execute(f"""
+        cursor.execute(
+            f"""
             INSERT INTO {items} (district_id, score_id, student_id, window_id, status, reason, created_at)
             SELECT s.district_id, s.id, s.student_id, s.window_id, %s, '', %s FROM {scores} s
             WHERE s.district_id = %s AND s.window_id IN ({marks}) AND s.tier >= 2
@@ -679,23 +952,38 @@ def review_queue_refresh(*, district: District, window_ids: list[int]) -> tuple[
                               AND p.student_id = s.student_id AND p.area = s.area AND p.end_date IS NULL
                               AND p.tier >= 2)
               {first_only_sql}""",
-                       [ReviewItem.Status.OPEN, connection.ops.adapt_datetimefield_value(now), district.pk,
-                        *window_ids, *first_only_args])
+            [
+                ReviewItem.Status.OPEN,
+                connection.ops.adapt_datetimefield_value(now),
+                district.pk,
+                *window_ids,
+                *first_only_args,
+            ],
+        )
         created = max(cursor.rowcount, 0)
         # Joins without nested loops (hash_joins): linear whatever the (possibly missing)
         # statistics of rows written earlier in this transaction.
-        cursor.execute(f"""
+        cursor.execute(
+            f"""
             UPDATE {items} SET status = %s, decided_at = %s FROM {scores} s
             WHERE {items}.district_id = %s AND {items}.window_id IN ({marks}) AND {items}.status = %s
               AND s.id = {items}.score_id AND s.district_id = {items}.district_id AND (s.tier IS NULL OR s.tier < 2)""",
-                       [ReviewItem.Status.WITHDRAWN, connection.ops.adapt_datetimefield_value(now), district.pk,
-                        *window_ids, ReviewItem.Status.OPEN])
+            [
+                ReviewItem.Status.WITHDRAWN,
+                connection.ops.adapt_datetimefield_value(now),
+                district.pk,
+                *window_ids,
+                ReviewItem.Status.OPEN,
+            ],
+        )
         withdrawn = max(cursor.rowcount, 0)
-        cursor.execute(f"""
+        cursor.execute(
+            f"""
             UPDATE {items} SET status = %s, decided_at = NULL FROM {scores} s
             WHERE {items}.district_id = %s AND {items}.window_id IN ({marks}) AND {items}.status = %s
               AND s.id = {items}.score_id AND s.district_id = {items}.district_id AND s.tier >= 2""",
-                       [ReviewItem.Status.OPEN, district.pk, *window_ids, ReviewItem.Status.WITHDRAWN])
+            [ReviewItem.Status.OPEN, district.pk, *window_ids, ReviewItem.Status.WITHDRAWN],
+        )
     return created, withdrawn
 
 
@@ -708,8 +996,9 @@ REVIEW_ACTIONS = {
 
 
 @transaction.atomic
-def review_item_decide(*, district: District, actor: User, item: ReviewItem, action: str,
-                       reason: str = "") -> ReviewItem:
+def review_item_decide(
+    *, district: District, actor: User, item: ReviewItem, action: str, reason: str = ""
+) -> ReviewItem:
     """Mark reviewed, plan started, dismissed (a reason is required) or open again."""
     if item.district_id != district.pk:
         raise ValidationError(_("Unknown review item."))
@@ -729,6 +1018,11 @@ def review_item_decide(*, district: District, actor: User, item: ReviewItem, act
     locked.decided_by = actor if status != ReviewItem.Status.OPEN else None
     locked.decided_at = timezone.now() if status != ReviewItem.Status.OPEN else None
     locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
-    audit(district=district, actor=actor, verb=f"review_item.{action}", obj=locked,
-          changes={"status": status, "fields": ["reason"] if reason else []})
+    audit(
+        district=district,
+        actor=actor,
+        verb=f"review_item.{action}",
+        obj=locked,
+        changes={"status": status, "fields": ["reason"] if reason else []},
+    )
     return locked

@@ -1,4 +1,5 @@
 """Screening jobs: take ids, scope themselves to the district, call services (ARCHITECTURE.md, Jobs)."""
+
 from __future__ import annotations
 
 import datetime as dt

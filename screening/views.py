@@ -5,6 +5,7 @@ mappings and imports (rosters and scores: upload, dry run, errors as CSV).
 Thin: parse, call a selector or a service, render. Student names never travel in
 URLs: filters are ids, grades and statuses.
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,8 +64,13 @@ def _window(request):
 def overview(request):
     district, membership = request.district, request.membership
     window = _window(request)
-    context = {"windows": list(selectors.windows(district=district)), "window": window,
-               "guideline": TIER_GUIDELINE, "colors": COLORS, "edges": EDGES}
+    context = {
+        "windows": list(selectors.windows(district=district)),
+        "window": window,
+        "guideline": TIER_GUIDELINE,
+        "colors": COLORS,
+        "edges": EDGES,
+    }
     if window is None:
         return render(request, "screening/overview.html", context)
     schools = list(school_list(district=district, membership=membership))
@@ -75,21 +81,35 @@ def overview(request):
     measure_id = query_int(request.GET.get("measure"))
     filters = {"school_id": school_id, "grade": grade, "measure_id": measure_id}
     result = selectors.breakdown(district=district, membership=membership, window=window, **filters)
-    total, subgroups = selectors.subgroup_breakdown(district=district, membership=membership, window=window,
-                                                    **filters)
+    total, subgroups = selectors.subgroup_breakdown(district=district, membership=membership, window=window, **filters)
     chart = breakdown_svg(
-        result.chart, title=_("Risk levels, %(w)s") % {"w": window},
-        description=_("Share of screened students in Tier 1, Tier 2, Tier 3 and not computed, per %(by)s and "
-                      "measure; the dashed line marks the 80%% Tier 1 guideline. The table below gives the "
-                      "numbers.") % {"by": _("grade") if result.chart_by == "grade" else _("school")})
-    context.update({
-        "schools": schools, "school_id": school_id, "grade": grade, "measure_id": measure_id,
-        "grades": [(g, dict(School.GRADE_CHOICES).get(g, g))
-                   for g in selectors.window_grades(district=district, window=window)],
-        "measures": selectors.window_measures(district=district, window=window),
-        "result": result, "chart": chart, "total": total, "subgroups": subgroups,
-        "review_counts": selectors.review_counts(district=district, membership=membership, window=window),
-    })
+        result.chart,
+        title=_("Risk levels, %(w)s") % {"w": window},
+        description=_(
+            "Share of screened students in Tier 1, Tier 2, Tier 3 and not computed, per %(by)s and "
+            "measure; the dashed line marks the 80%% Tier 1 guideline. The table below gives the "
+            "numbers."
+        )
+        % {"by": _("grade") if result.chart_by == "grade" else _("school")},
+    )
+    context.update(
+        {
+            "schools": schools,
+            "school_id": school_id,
+            "grade": grade,
+            "measure_id": measure_id,
+            "grades": [
+                (g, dict(School.GRADE_CHOICES).get(g, g))
+                for g in selectors.window_grades(district=district, window=window)
+            ],
+            "measures": selectors.window_measures(district=district, window=window),
+            "result": result,
+            "chart": chart,
+            "total": total,
+            "subgroups": subgroups,
+            "review_counts": selectors.review_counts(district=district, membership=membership, window=window),
+        }
+    )
     return render(request, "screening/overview.html", context)
 
 
@@ -105,25 +125,43 @@ def review_queue(request):
     status = request.GET.get("status", ReviewItem.Status.OPEN)
     if status not in ReviewItem.Status.values and status != "all":
         status = ReviewItem.Status.OPEN
-    context = {"windows": list(selectors.windows(district=district)), "window": window, "status": status,
-               "statuses": ReviewItem.Status.choices, "can_act": allowed(membership, "may_review_screening")}
+    context = {
+        "windows": list(selectors.windows(district=district)),
+        "window": window,
+        "status": status,
+        "statuses": ReviewItem.Status.choices,
+        "can_act": allowed(membership, "may_review_screening"),
+    }
     if window is not None:
-        items = selectors.review_queue(district=district, membership=membership, window=window,
-                                       status="" if status == "all" else status)
+        items = selectors.review_queue(
+            district=district, membership=membership, window=window, status="" if status == "all" else status
+        )
         page = Paginator(items, REVIEW_PAGE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
-        access_log.record(request, action="list", what="screening review queue",
-                          student_ids=[i.student_id for i in rows])
+        access_log.record(
+            request, action="list", what="screening review queue", student_ids=[i.student_id for i in rows]
+        )
         counts = selectors.review_counts(district=district, membership=membership, window=window)
-        context.update({"page": page, "rows": rows,
-                        "status_counts": [(v, label, counts[v]) for v, label in ReviewItem.Status.choices],
-                        # The policy's other routes into services and its completion dates.
-                        "eligible_groups": selectors.eligibility_groups(district=district, membership=membership,
-                                                                        window=window),
-                        "deadlines": selectors.screening_deadlines(district=district, window=window,
-                                                                   today=timezone.localdate())})
-        access_log.record(request, action="list", what="screening eligibility groups",
-                          student_ids=[s.pk for g in context["eligible_groups"] for s in g.students])
+        context.update(
+            {
+                "page": page,
+                "rows": rows,
+                "status_counts": [(v, label, counts[v]) for v, label in ReviewItem.Status.choices],
+                # The policy's other routes into services and its completion dates.
+                "eligible_groups": selectors.eligibility_groups(
+                    district=district, membership=membership, window=window
+                ),
+                "deadlines": selectors.screening_deadlines(
+                    district=district, window=window, today=timezone.localdate()
+                ),
+            }
+        )
+        access_log.record(
+            request,
+            action="list",
+            what="screening eligibility groups",
+            student_ids=[s.pk for g in context["eligible_groups"] for s in g.students],
+        )
     return render(request, "screening/review_queue.html", context)
 
 
@@ -137,8 +175,13 @@ def review_item_action(request, item_id: int):
     status = status if status in ReviewItem.Status.values or status == "all" else "open"
     back = reverse("screening_review") + f"?window={item.window_id}&status={status}"
     try:
-        services.review_item_decide(district=request.district, actor=request.user, item=item, action=action,
-                                    reason=request.POST.get("reason", ""))
+        services.review_item_decide(
+            district=request.district,
+            actor=request.user,
+            item=item,
+            action=action,
+            reason=request.POST.get("reason", ""),
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
@@ -156,10 +199,12 @@ def entrants(request):
     window = _window(request)
     context = {"windows": list(selectors.windows(district=request.district)), "window": window}
     if window is not None:
-        shown, total, rule = selectors.mid_year_entrants(district=request.district, membership=request.membership,
-                                                         window=window)
-        access_log.record(request, action="list", what="mid-year entrants to screen",
-                          student_ids=[e.student.pk for e in shown])
+        shown, total, rule = selectors.mid_year_entrants(
+            district=request.district, membership=request.membership, window=window
+        )
+        access_log.record(
+            request, action="list", what="mid-year entrants to screen", student_ids=[e.student.pk for e in shown]
+        )
         context.update({"entrants": shown, "total": total, "rule": rule, "limit": selectors.ENTRANTS_SHOWN})
     return render(request, "screening/entrants.html", context)
 
@@ -191,8 +236,11 @@ def windows(request):
         else:
             messages.success(request, _("Window %(w)s saved.") % {"w": window})
             return redirect("screening_windows")
-    return render(request, "screening/windows.html", {
-        "form": form, "years": years, "windows": list(selectors.windows(district=district))})
+    return render(
+        request,
+        "screening/windows.html",
+        {"form": form, "years": years, "windows": list(selectors.windows(district=district))},
+    )
 
 
 @district_member("may_manage_screening")
@@ -200,8 +248,12 @@ def window_edit(request, window_id: int):
     district = request.district
     window = selectors.window_get(district=district, window_id=window_id)
     years = SchoolYear.objects.filter(district=district).order_by("-start_date")
-    initial = {"school_year": window.school_year_id, "season": window.season, "start_date": window.start_date,
-               "end_date": window.end_date}
+    initial = {
+        "school_year": window.school_year_id,
+        "season": window.season,
+        "start_date": window.start_date,
+        "end_date": window.end_date,
+    }
     form = WindowForm(request.POST or None, school_years=years, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -233,9 +285,17 @@ def catalog(request):
                     for chunk in upload.chunks():
                         handle.write(chunk)
                 try:
-                    run = services.norms_import(district=district, actor=request.user, path=path, kind=data["kind"],
-                                                norm=data["norm"], measure=data["measure"], name=data["name"],
-                                                source=data["source"], dry_run=data["dry_run"])
+                    run = services.norms_import(
+                        district=district,
+                        actor=request.user,
+                        path=path,
+                        kind=data["kind"],
+                        norm=data["norm"],
+                        measure=data["measure"],
+                        name=data["name"],
+                        source=data["source"],
+                        dry_run=data["dry_run"],
+                    )
                 except ValidationError as error:
                     _errors_to_form(form, error)
                     run = None
@@ -248,8 +308,11 @@ def catalog(request):
     for assessment in assessments:
         for measure in assessment.measures.all():
             measure.policy_link = links.get(measure.pk, "")
-    return render(request, "screening/catalog.html", {
-        "assessments": assessments, "norm_tables": selectors.norm_tables(district=district), "form": form})
+    return render(
+        request,
+        "screening/catalog.html",
+        {"assessments": assessments, "norm_tables": selectors.norm_tables(district=district), "form": form},
+    )
 
 
 # --- column mappings -----------------------------------------------------------------------------------------
@@ -269,21 +332,32 @@ def _mapping_form(request, mapping):
     district = request.district
     initial = {}
     if mapping is not None:
-        initial = {"name": mapping.name, "measure": mapping.measure_id,
-                   **{f"col_{k}": v for k, v in mapping.columns.items()}}
+        initial = {
+            "name": mapping.name,
+            "measure": mapping.measure_id,
+            **{f"col_{k}": v for k, v in mapping.columns.items()},
+        }
     form = MappingForm(request.POST or None, measures=selectors.measures(district=district), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.mapping_save(district=district, actor=request.user, name=form.cleaned_data["name"],
-                                          columns=form.columns(), measure=form.cleaned_data["measure"],
-                                          mapping=mapping)
+            saved = services.mapping_save(
+                district=district,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                columns=form.columns(),
+                measure=form.cleaned_data["measure"],
+                mapping=mapping,
+            )
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
             messages.success(request, _("Mapping %(n)s saved.") % {"n": saved.name})
             return redirect("screening_mappings")
-    return render(request, "screening/mappings.html", {
-        "form": form, "mapping": mapping, "mappings": list(selectors.mappings(district=district))})
+    return render(
+        request,
+        "screening/mappings.html",
+        {"form": form, "mapping": mapping, "mappings": list(selectors.mappings(district=district))},
+    )
 
 
 # --- imports ------------------------------------------------------------------------------------------------------
@@ -294,15 +368,24 @@ IMPORTS_PAGE = 25
 @district_member("may_manage_screening")
 def imports(request):
     district = request.district
-    form = UploadForm(request.POST or None, request.FILES or None,
-                      mappings=selectors.mappings(district=district), measures=selectors.measures(district=district))
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        mappings=selectors.mappings(district=district),
+        measures=selectors.measures(district=district),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
         token = services.upload_store(district=district, chunks=upload.chunks(), suffix=Path(upload.name).suffix)
-        options = {"kind": data["kind"], "format": data["format"], "mapping": data["mapping"].pk if data["mapping"]
-                   else None, "measure": data["measure"].key if data["measure"] else "", "upload": token,
-                   "file_name": Path(upload.name).name[:200]}
+        options = {
+            "kind": data["kind"],
+            "format": data["format"],
+            "mapping": data["mapping"].pk if data["mapping"] else None,
+            "measure": data["measure"].key if data["measure"] else "",
+            "upload": token,
+            "file_name": Path(upload.name).name[:200],
+        }
         run = _run_import(request, options, dry_run=data["dry_run"], accept_valid_rows=data["accept_valid_rows"])
         return redirect("screening_import_detail", run_id=run.pk)
     page = Paginator(selectors.import_runs(district=district), IMPORTS_PAGE).get_page(request.GET.get("page"))
@@ -320,14 +403,26 @@ def _run_import(request, options: dict, *, dry_run: bool, accept_valid_rows: boo
         named = Path(folder) / (options["file_name"] or path.name)
         named.symlink_to(path)
         if options["kind"] == "roster":
-            run = services.roster_import_run(district=district, actor=request.user, path=named, dry_run=dry_run,
-                                             accept_valid_rows=accept_valid_rows)
+            run = services.roster_import_run(
+                district=district, actor=request.user, path=named, dry_run=dry_run, accept_valid_rows=accept_valid_rows
+            )
         else:
-            mapping = (selectors.mapping_get(district=district, mapping_id=options["mapping"])
-                       if options.get("mapping") else None)
-            run = services.scores_import(district=district, actor=request.user, path=named, format=options["format"],
-                                         dry_run=dry_run, accept_valid_rows=accept_valid_rows, mapping=mapping,
-                                         measure=options.get("measure") or "", file_name=options["file_name"])
+            mapping = (
+                selectors.mapping_get(district=district, mapping_id=options["mapping"])
+                if options.get("mapping")
+                else None
+            )
+            run = services.scores_import(
+                district=district,
+                actor=request.user,
+                path=named,
+                format=options["format"],
+                dry_run=dry_run,
+                accept_valid_rows=accept_valid_rows,
+                mapping=mapping,
+                measure=options.get("measure") or "",
+                file_name=options["file_name"],
+            )
     extra = {"refused_whole": bool(run.plan.refused_whole)}
     if run.status in (ImportRun.Status.SUCCEEDED, ImportRun.Status.PARTIAL):
         services.upload_delete(district=district, token=options["upload"])
@@ -345,27 +440,45 @@ def import_detail(request, run_id: int):
     if request.method == "POST":
         options = run.details.get("upload")
         action = request.POST.get("action")
-        if not options or action not in ("import", "accept") or services.upload_path(
-                district=district, token=options.get("upload", "")) is None:
+        if (
+            not options
+            or action not in ("import", "accept")
+            or services.upload_path(district=district, token=options.get("upload", "")) is None
+        ):
             messages.error(request, _("The uploaded file is no longer kept; upload it again."))
             return redirect("screening_import_detail", run_id=run.pk)
         new = _run_import(request, options, dry_run=False, accept_valid_rows=action == "accept")
         return redirect("screening_import_detail", run_id=new.pk)
     # The report quotes students' ids from the file, and a roster's unmatched students (FERPA access log).
-    access_log.record(request, action="view", what=f"import {run.pk} report",
-                      student_ids=[u["id"] for u in run.details.get("unmatched_students", [])[:100] if "id" in u])
+    access_log.record(
+        request,
+        action="view",
+        what=f"import {run.pk} report",
+        student_ids=[u["id"] for u in run.details.get("unmatched_students", [])[:100] if "id" in u],
+    )
     options = run.details.get("upload") or {}
     kept = bool(options) and services.upload_path(district=district, token=options.get("upload", "")) is not None
     rows = [(entity.replace("_", " "), counts) for entity, counts in (run.counts or {}).items()]
-    return render(request, "screening/import_detail.html", {
-        "run": run, "rows": rows, "errors": run.errors[:ERRORS_SHOWN], "errors_shown": ERRORS_SHOWN,
-        "unmatched": run.details.get("unmatched_students", [])[:100],
-        "unmatched_total": run.details.get("unmatched_total", 0),
-        "can_import": kept and run.status == ImportRun.Status.DRY_RUN,
-        "can_accept": (kept and run.status == ImportRun.Status.REFUSED and not run.details.get("refused_whole")
-                       and _valid_rows(run) > 0),
-        "would": run.status in (ImportRun.Status.DRY_RUN, ImportRun.Status.REFUSED),
-    })
+    return render(
+        request,
+        "screening/import_detail.html",
+        {
+            "run": run,
+            "rows": rows,
+            "errors": run.errors[:ERRORS_SHOWN],
+            "errors_shown": ERRORS_SHOWN,
+            "unmatched": run.details.get("unmatched_students", [])[:100],
+            "unmatched_total": run.details.get("unmatched_total", 0),
+            "can_import": kept and run.status == ImportRun.Status.DRY_RUN,
+            "can_accept": (
+                kept
+                and run.status == ImportRun.Status.REFUSED
+                and not run.details.get("refused_whole")
+                and _valid_rows(run) > 0
+            ),
+            "would": run.status in (ImportRun.Status.DRY_RUN, ImportRun.Status.REFUSED),
+        },
+    )
 
 
 def _valid_rows(run: ImportRun) -> int:

@@ -7,6 +7,7 @@ extra. A pin changed in pyproject.toml without `make lock` would otherwise insta
 the old version silently; this names the package and says what to run. Offline: it
 compares text, it does not resolve.
 """
+
 import re
 import sys
 import tomllib

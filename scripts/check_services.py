@@ -4,6 +4,7 @@ PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) are used when reachable. Otherwi
 the suite falls back to SQLite / in-process jobs and says so; with
 REQUIRE_SERVICES=1 a missing service is an error instead (CI sets it).
 """
+
 import os
 import shutil
 import socket
@@ -28,7 +29,9 @@ def main() -> int:
     if database_url and reachable(database_url, 5432):
         print("tests: PostgreSQL at " + urlparse(database_url).netloc, file=sys.stderr)
     else:
-        missing.append("PostgreSQL (set DATABASE_URL)" if not database_url else f"PostgreSQL at {database_url} is not reachable")
+        missing.append(
+            "PostgreSQL (set DATABASE_URL)" if not database_url else f"PostgreSQL at {database_url} is not reachable"
+        )
         exports.append("unset DATABASE_URL")
     redis_url = os.environ.get("REDIS_URL", "")
     if redis_url and reachable(redis_url, 6379):

@@ -15,6 +15,7 @@ students, so this module imports models of mtss and students only and reaches
 theirs through Student's reverse relations (`placements`, `review_items`).
 A student the user may not see answers 404, exactly like a missing one.
 """
+
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet

@@ -1,4 +1,5 @@
 """REST API for students and guardians: thin views over selectors and services."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,8 +19,19 @@ class GuardianSerializer(serializers.ModelSerializer):
     class Meta:
         model = Guardian
         fields = [
-            "id", "first_name", "last_name", "relationship", "preferred_language", "email", "phone",
-            "address_line1", "address_line2", "city", "state", "postal_code", "receives_notices",
+            "id",
+            "first_name",
+            "last_name",
+            "relationship",
+            "preferred_language",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "receives_notices",
             "lives_with_student",
         ]
         read_only_fields = ["id"]
@@ -68,8 +80,12 @@ def _filters(params) -> StudentFilters:
     if subgroup and subgroup not in SUBGROUPS:
         raise serializers.ValidationError({"subgroup": f"Unknown subgroup; one of {', '.join(SUBGROUPS)}."})
     return StudentFilters(
-        q=params.get("q", "").strip(), school_id=param_int(params, "school"), grade=param_int(params, "grade"), subgroup=subgroup,
-        tier=param_int(params, "tier"), include_exited=params.get("include_exited") in ("1", "true"),
+        q=params.get("q", "").strip(),
+        school_id=param_int(params, "school"),
+        grade=param_int(params, "grade"),
+        subgroup=subgroup,
+        tier=param_int(params, "tier"),
+        include_exited=params.get("include_exited") in ("1", "true"),
     )
 
 
@@ -79,8 +95,11 @@ def _require_editor(request, student=None) -> None:
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("school", int), OpenApiParameter("grade", int), OpenApiParameter("tier", int),
-        OpenApiParameter("subgroup", str, enum=list(SUBGROUPS)), OpenApiParameter("q", str),
+        OpenApiParameter("school", int),
+        OpenApiParameter("grade", int),
+        OpenApiParameter("tier", int),
+        OpenApiParameter("subgroup", str, enum=list(SUBGROUPS)),
+        OpenApiParameter("q", str),
         OpenApiParameter("include_exited", bool),
     ]
 )
@@ -91,7 +110,9 @@ class StudentListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView)
 
     def get_queryset(self):
         return student_list(
-            district=self.request.district, membership=self.request.membership, filters=_filters(self.request.query_params)
+            district=self.request.district,
+            membership=self.request.membership,
+            filters=_filters(self.request.query_params),
         )
 
     def create(self, request, *args, **kwargs):
@@ -118,11 +139,13 @@ class StudentDetail(generics.RetrieveUpdateAPIView):
     def update(self, request, *args, **kwargs):
         student = self.get_object()
         _require_editor(request, student)
-        serializer = StudentSerializer(student, data=request.data, partial=kwargs.get("partial", False),
-                                       context=self.get_serializer_context())
+        serializer = StudentSerializer(
+            student, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
-        student = student_update(district=request.district, actor=request.user, student=student,
-                                 **serializer.validated_data)
+        student = student_update(
+            district=request.district, actor=request.user, student=student, **serializer.validated_data
+        )
         return Response(StudentDetailSerializer(student, context=self.get_serializer_context()).data)
 
 
@@ -147,8 +170,7 @@ class GuardianListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView
         require(request, "may_add_guardian", student)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        guardian = guardian_create(district=request.district, actor=request.user, student=student,
-                                   **serializer.validated_data)
+        guardian = guardian_create(
+            district=request.district, actor=request.user, student=student, **serializer.validated_data
+        )
         return Response(self.get_serializer(guardian).data, status=status.HTTP_201_CREATED)
-
-

@@ -12,13 +12,22 @@ class StudentFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or local id"), required=False, max_length=100)
     school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none(), required=False)
     grade = forms.TypedChoiceField(
-        label=_("Grade"), choices=[("", _("All grades"))] + School.GRADE_CHOICES, coerce=int, empty_value=None,
+        label=_("Grade"),
+        choices=[("", _("All grades"))] + School.GRADE_CHOICES,
+        coerce=int,
+        empty_value=None,
         required=False,
     )
-    subgroup = forms.ChoiceField(label=_("Subgroup"), choices=[("", _("All students"))] + list(SUBGROUPS.items()),
-                                 required=False)
-    tier = forms.TypedChoiceField(label=_("Tier"), choices=[("", _("Any tier")), (2, "2"), (3, "3"), (4, "4")],
-                                  coerce=int, empty_value=None, required=False)
+    subgroup = forms.ChoiceField(
+        label=_("Subgroup"), choices=[("", _("All students"))] + list(SUBGROUPS.items()), required=False
+    )
+    tier = forms.TypedChoiceField(
+        label=_("Tier"),
+        choices=[("", _("Any tier")), (2, "2"), (3, "3"), (4, "4")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     include_exited = forms.BooleanField(label=_("Include students who left"), required=False)
 
     def __init__(self, *args, schools, **kwargs):
@@ -46,8 +55,18 @@ class GuardianForm(forms.ModelForm):
     class Meta:
         model = Guardian
         fields = [
-            "first_name", "last_name", "relationship", "preferred_language", "email", "phone",
-            "address_line1", "address_line2", "city", "state", "postal_code", "receives_notices",
+            "first_name",
+            "last_name",
+            "relationship",
+            "preferred_language",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "receives_notices",
             "lives_with_student",
         ]
 

@@ -1,4 +1,5 @@
 """Students, their guardians and contacts, and school-year enrolments."""
+
 from __future__ import annotations
 
 from django.db import models

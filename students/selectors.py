@@ -4,6 +4,7 @@ Who sees which student is decided in students/access.py (`visible_students`); ev
 read here starts from it. A student the user may not see answers 404, exactly like a
 missing one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,9 +69,7 @@ def student_record(*, district: District, student: Student) -> dict:
             .order_by("-start_date")
         ),
         "placements": list(
-            student.placements.filter(district=district)
-            .select_related("decided_by")
-            .order_by("area", "-start_date")
+            student.placements.filter(district=district).select_related("decided_by").order_by("area", "-start_date")
         ),
         "consultations": consultations(district=district, student=student),
     }
@@ -98,7 +97,7 @@ def quarter_of(day: dt.date, year_start: dt.date | None) -> tuple[int, dt.date, 
     a school year on the calendar, calendar quarters."""
     if year_start is None or day < year_start:
         first = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-        last = (dt.date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1) - dt.timedelta(days=1))
+        last = dt.date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1) - dt.timedelta(days=1)
         return (day.month - 1) // 3 + 1, first, last
     index = min(3, (day - year_start).days // (QUARTER_WEEKS * 7))
     first = year_start + dt.timedelta(weeks=QUARTER_WEEKS * index)
@@ -119,8 +118,9 @@ class ConsultationDue:
         return self.held < self.needed
 
 
-def consultations_due(*, district: District, students: QuerySet[Student], as_of: dt.date,
-                      include_done: bool = False) -> list[ConsultationDue]:
+def consultations_due(
+    *, district: District, students: QuerySet[Student], as_of: dt.date, include_done: bool = False
+) -> list[ConsultationDue]:
     """Students receiving services (an open general-education placement above Tier 1) whose
     parents have had fewer consultations this quarter than the policy's
     ``parent_contact.consultations_per_quarter`` (Holland Patent, seed 001: "at least once per
@@ -139,16 +139,28 @@ def consultations_due(*, district: District, students: QuerySet[Student], as_of:
     year = school_year_current(district=district, today=as_of)
     year_start = year.start_date if year is not None and year.start_date <= as_of <= year.end_date else None
     quarter, first, last = quarter_of(as_of, year_start)
-    rows = (students.filter(district=district, exit_date__isnull=True,
-                            placements__end_date__isnull=True, placements__tier__in=served)
-            .distinct()
-            .annotate(held=Count("consultations", distinct=True,
-                                 filter=Q(consultations__held_on__gte=first, consultations__held_on__lte=last)))
-            .select_related("school").order_by("last_name", "first_name", "id"))
+    rows = (
+        students.filter(
+            district=district, exit_date__isnull=True, placements__end_date__isnull=True, placements__tier__in=served
+        )
+        .distinct()
+        .annotate(
+            held=Count(
+                "consultations",
+                distinct=True,
+                filter=Q(consultations__held_on__gte=first, consultations__held_on__lte=last),
+            )
+        )
+        .select_related("school")
+        .order_by("last_name", "first_name", "id")
+    )
     out = [ConsultationDue(student=s, held=s.held, needed=needed, quarter=quarter, quarter_end=last) for s in rows]
     return out if include_done else [row for row in out if row.due]
 
 
 def consultations(*, district: District, student: Student) -> list[ParentConsultation]:
-    return list(ParentConsultation.objects.filter(district=district, student=student)
-                .select_related("guardian", "recorded_by").order_by("-held_on", "-id")[:20])
+    return list(
+        ParentConsultation.objects.filter(district=district, student=student)
+        .select_related("guardian", "recorded_by")
+        .order_by("-held_on", "-id")[:20]
+    )

@@ -1,24 +1,44 @@
 """Writes of students and guardians: validated, atomic, audited."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_perms_for_model
 
 from mtss.models import District, School, User
 from mtss.services import audit
-from students.models import Guardian, ImportRun, ParentConsultation, Student, StudentUserObjectPermission
-from students.access import VIEW_STUDENT
-from django.utils import timezone
 from mtss.tenancy import tenant_context
+from students.access import VIEW_STUDENT
 from students.importers.oneroster import read_roster
+from students.models import Guardian, ImportRun, ParentConsultation, Student, StudentUserObjectPermission
 
 STUDENT_FIELDS = [
-    "school", "local_id", "state_id", "sourced_id", "first_name", "middle_name", "last_name", "preferred_name",
-    "birth_date", "grade", "gender", "race_ethnicity", "home_language", "entry_date", "exit_date",
-    "english_learner", "standard_english_learner", "disability_iep", "section_504", "foster", "homeless",
-    "socioeconomically_disadvantaged", "gifted",
+    "school",
+    "local_id",
+    "state_id",
+    "sourced_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "preferred_name",
+    "birth_date",
+    "grade",
+    "gender",
+    "race_ethnicity",
+    "home_language",
+    "entry_date",
+    "exit_date",
+    "english_learner",
+    "standard_english_learner",
+    "disability_iep",
+    "section_504",
+    "foster",
+    "homeless",
+    "socioeconomically_disadvantaged",
+    "gifted",
 ]
 
 
@@ -32,13 +52,20 @@ def _check_student(district: District, student: Student) -> None:
     _check_school(district, student.school)
     if not (student.school.grade_low <= student.grade <= student.school.grade_high):
         raise ValidationError(
-            {"grade": _("Grade %(grade)s is outside %(school)s's grade span (%(span)s).")
-             % {"grade": student.get_grade_display(), "school": student.school.name, "span": student.school.grade_span}}
+            {
+                "grade": _("Grade %(grade)s is outside %(school)s's grade span (%(span)s).")
+                % {
+                    "grade": student.get_grade_display(),
+                    "school": student.school.name,
+                    "span": student.school.grade_span,
+                }
+            }
         )
     duplicate = Student.objects.filter(district=district, local_id=student.local_id).exclude(pk=student.pk)
     if duplicate.exists():
-        raise ValidationError({"local_id": _("Another student in this district already has local id %(id)s.")
-                               % {"id": student.local_id}})
+        raise ValidationError(
+            {"local_id": _("Another student in this district already has local id %(id)s.") % {"id": student.local_id}}
+        )
     student.full_clean(exclude=["district"], validate_unique=False)
 
 
@@ -48,8 +75,9 @@ def _save(district: District, student: Student) -> None:
             student.save()
     except IntegrityError:
         # Two people saving the same local id at once: the constraint decides.
-        raise ValidationError({"local_id": _("Another student in this district already has local id %(id)s.")
-                               % {"id": student.local_id}}) from None
+        raise ValidationError(
+            {"local_id": _("Another student in this district already has local id %(id)s.") % {"id": student.local_id}}
+        ) from None
 
 
 @transaction.atomic
@@ -92,9 +120,17 @@ def guardian_create(*, district: District, actor: User | None, student: Student,
 
 
 @transaction.atomic
-def consultation_record(*, district: District, actor: User | None, student: Student, held_on,
-                        method: str = ParentConsultation.Method.IN_PERSON, notes: str = "",
-                        guardian: Guardian | None = None, meeting_requested: bool = False) -> ParentConsultation:
+def consultation_record(
+    *,
+    district: District,
+    actor: User | None,
+    student: Student,
+    held_on,
+    method: str = ParentConsultation.Method.IN_PERSON,
+    notes: str = "",
+    guardian: Guardian | None = None,
+    meeting_requested: bool = False,
+) -> ParentConsultation:
     """Record a parent consultation (the policy's parent_contact.consultations_per_quarter counts them).
 
     A request for a team meeting is accepted only where the policy lets parents ask for one
@@ -117,15 +153,28 @@ def consultation_record(*, district: District, actor: User | None, student: Stud
     if meeting_requested:
         _version, policy = policy_document(district=district, as_of=held_on)
         if policy is not None and not policy.parent_contact.may_request_meeting:
-            errors["meeting_requested"] = _("The district's policy does not provide for meetings at a parent's "
-                                            "request; talk to the school's team.")
+            errors["meeting_requested"] = _(
+                "The district's policy does not provide for meetings at a parent's request; talk to the school's team."
+            )
     if errors:
         raise ValidationError(errors)
     consultation = ParentConsultation.objects.create(
-        district=district, student=student, guardian=guardian, held_on=held_on, method=method, notes=notes.strip(),
-        meeting_requested=meeting_requested, recorded_by=actor)
-    audit(district=district, actor=actor, verb="consultation.record", obj=consultation,
-          changes={"meeting_requested": meeting_requested})
+        district=district,
+        student=student,
+        guardian=guardian,
+        held_on=held_on,
+        method=method,
+        notes=notes.strip(),
+        meeting_requested=meeting_requested,
+        recorded_by=actor,
+    )
+    audit(
+        district=district,
+        actor=actor,
+        verb="consultation.record",
+        obj=consultation,
+        changes={"meeting_requested": meeting_requested},
+    )
     return consultation
 
 
@@ -160,8 +209,9 @@ def student_revoke_access(*, district: District, user: User, student_ids: list[i
     return deleted
 
 
-def roster_import(*, district: District, actor: User | None, path, dry_run: bool = False,
-                  accept_valid_rows: bool = False):
+def roster_import(
+    *, district: District, actor: User | None, path, dry_run: bool = False, accept_valid_rows: bool = False
+):
     """Import a OneRoster 1.1/1.2 CSV roster (a folder or a zip) into the district.
 
     Every row is validated before anything is written. With rejected rows nothing is
@@ -176,10 +226,20 @@ def roster_import(*, district: District, actor: User | None, path, dry_run: bool
 
     def record(status: str, errors: list[dict], error_count: int) -> ImportRun:
         return ImportRun.objects.create(
-            district=district, kind=ImportRun.Kind.ROSTER, format=plan.format, file_name=plan.file_name[:255],
-            started_by=actor, started_at=started, finished_at=timezone.now(), status=status, dry_run=dry_run,
-            counts=plan.counts(), errors=errors[: ImportRun.ERROR_LIMIT], error_count=error_count,
-            warnings=plan.warnings, details=plan.details(),
+            district=district,
+            kind=ImportRun.Kind.ROSTER,
+            format=plan.format,
+            file_name=plan.file_name[:255],
+            started_by=actor,
+            started_at=started,
+            finished_at=timezone.now(),
+            status=status,
+            dry_run=dry_run,
+            counts=plan.counts(),
+            errors=errors[: ImportRun.ERROR_LIMIT],
+            error_count=error_count,
+            warnings=plan.warnings,
+            details=plan.details(),
         )
 
     with tenant_context(district):
@@ -199,13 +259,26 @@ def roster_import(*, district: District, actor: User | None, path, dry_run: bool
                     plan.write()
                     run = record(status, errors, plan.error_count)
                     # Counts only: an audit event never carries names or other record values.
-                    audit(district=district, actor=actor, verb="roster.import", obj=run,
-                          changes={"status": status, "format": plan.format, "counts": run.counts,
-                                   "rejected_rows": plan.error_count})
+                    audit(
+                        district=district,
+                        actor=actor,
+                        verb="roster.import",
+                        obj=run,
+                        changes={
+                            "status": status,
+                            "format": plan.format,
+                            "counts": run.counts,
+                            "rejected_rows": plan.error_count,
+                        },
+                    )
             except Exception as error:
                 plan.written = False
-                failure = {"file": plan.file_name, "line": None, "column": "",
-                           "reason": f"writing failed ({type(error).__name__}); nothing was written"}
+                failure = {
+                    "file": plan.file_name,
+                    "line": None,
+                    "column": "",
+                    "reason": f"writing failed ({type(error).__name__}); nothing was written",
+                }
                 record(ImportRun.Status.REFUSED, [failure, *errors], plan.error_count + 1)
                 raise
     run.plan = plan

@@ -6,6 +6,7 @@ The record page composes placements, plans and meetings, so it lives a layer up
 Name search is sent with POST so that student names never appear in URLs
 (and so never in proxy or server logs); non-identifying filters work with GET.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -102,7 +103,9 @@ def guardian_create_view(request, student_id: int):
         else:
             return redirect("student_detail", student_id=student.pk)
     return render(
-        request, "students/guardian_form.html", {"form": form, "student": student, "title": _("Add a guardian or contact")}
+        request,
+        "students/guardian_form.html",
+        {"form": form, "student": student, "title": _("Add a guardian or contact")},
     )
 
 
@@ -119,5 +122,8 @@ def consultation_create_view(request, student_id: int):
             apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student.pk)
-    return render(request, "students/guardian_form.html",
-                  {"form": form, "student": student, "title": _("Record a parent consultation")})
+    return render(
+        request,
+        "students/guardian_form.html",
+        {"form": form, "student": student, "title": _("Record a parent consultation")},
+    )

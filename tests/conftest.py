@@ -1,5 +1,6 @@
 """Shared fixtures: two districts, each with schools, staff of every role and
 students, plus an outsider with no membership (ARCHITECTURE.md, Tenancy)."""
+
 from __future__ import annotations
 
 import os

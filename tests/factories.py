@@ -1,4 +1,5 @@
 """Test data builders. Each writes inside its district's context, as the app does."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,13 @@ def make_school_year(district: District, name: str = "2026-2027") -> SchoolYear:
 
 def make_user(username: str | None = None, **fields) -> User:
     username = username or f"user{next(_seq)}"
-    user = User(username=username, email=f"{username}@example.org", first_name=fields.pop("first_name", "Pat"),
-                last_name=fields.pop("last_name", username.title()), **fields)
+    user = User(
+        username=username,
+        email=f"{username}@example.org",
+        first_name=fields.pop("first_name", "Pat"),
+        last_name=fields.pop("last_name", username.title()),
+        **fields,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -56,8 +62,11 @@ def membership_of(user: User, district: District) -> Membership:
 def make_student(district: District, school: School, **fields) -> Student:
     n = next(_seq)
     values = dict(
-        local_id=f"L{n:06d}", first_name=f"Kid{n}", last_name=fields.pop("last_name", f"Lastname{n}"),
-        birth_date=dt.date(2017, 5, 1), grade=min(max(school.grade_low, 2), school.grade_high),
+        local_id=f"L{n:06d}",
+        first_name=f"Kid{n}",
+        last_name=fields.pop("last_name", f"Lastname{n}"),
+        birth_date=dt.date(2017, 5, 1),
+        grade=min(max(school.grade_low, 2), school.grade_high),
         entry_date=dt.date(2026, 8, 15),
     )
     values.update(fields)
@@ -66,8 +75,17 @@ def make_student(district: District, school: School, **fields) -> Student:
 
 
 def make_guardian(student: Student, **fields) -> Guardian:
-    values = dict(first_name="Alex", last_name=student.last_name, relationship="mother", preferred_language="es",
-                  email="parent@example.org", address_line1="1 Main St", city="Town", state="TN", postal_code="37774")
+    values = dict(
+        first_name="Alex",
+        last_name=student.last_name,
+        relationship="mother",
+        preferred_language="es",
+        email="parent@example.org",
+        address_line1="1 Main St",
+        city="Town",
+        state="TN",
+        postal_code="37774",
+    )
     values.update(fields)
     with tenant_context(student.district_id):
         return Guardian.objects.create(district_id=student.district_id, student=student, **values)
@@ -76,8 +94,12 @@ def make_guardian(student: Student, **fields) -> Guardian:
 def make_enrollment(student: Student, school_year: SchoolYear) -> Enrollment:
     with tenant_context(student.district_id):
         return Enrollment.objects.create(
-            district_id=student.district_id, student=student, school=student.school, school_year=school_year,
-            grade=student.grade, start_date=school_year.start_date,
+            district_id=student.district_id,
+            student=student,
+            school=student.school,
+            school_year=school_year,
+            grade=student.grade,
+            start_date=school_year.start_date,
         )
 
 

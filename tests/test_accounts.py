@@ -1,4 +1,5 @@
 """Sign-in, sign-out, throttling, password reset, and production security settings."""
+
 import os
 import subprocess
 import sys
@@ -48,7 +49,9 @@ def test_it_emails_a_password_reset_link(world, client):
     path = link.split("testserver", 1)[1]
     form = client.get(path, follow=True)
     assert form.context["validlink"]
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "a-new-Passw0rd-x", "new_password2": "a-new-Passw0rd-x"})
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "a-new-Passw0rd-x", "new_password2": "a-new-Passw0rd-x"}
+    )
     assert done.status_code == 302
     response = client.post(reverse("login"), {"username": user.username, "password": "a-new-Passw0rd-x"})
     assert response.status_code == 302
@@ -63,11 +66,16 @@ def test_it_passes_the_deploy_checklist_with_production_settings():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
     env.update(
         SECRET_KEY="x" * 20 + "-production-like-secret-key-0123456789abcdef",
-        DJANGO_DEBUG="0", ALLOWED_HOSTS="mtss.example.org", MTSS_TESTING="0",
+        DJANGO_DEBUG="0",
+        ALLOWED_HOSTS="mtss.example.org",
+        MTSS_TESTING="0",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

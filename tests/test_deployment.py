@@ -1,5 +1,6 @@
 """No Docker engine runs here, so the compose file and the README's variable list
 are checked by reading them."""
+
 import re
 from pathlib import Path
 

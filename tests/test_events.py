@@ -1,4 +1,5 @@
 """mtss/events.py: the named events and who subscribes to them (AppConfig.ready)."""
+
 import pytest
 
 from mtss import events

@@ -1,4 +1,5 @@
 """The real Redis and a real Celery worker (deselected only in the no-Redis fallback)."""
+
 import os
 import subprocess
 import sys
@@ -23,14 +24,34 @@ QUEUE = f"test-jobs-{os.getpid()}"
 def worker(tmp_path):
     """A Celery worker process against the test database and the real broker."""
     db = connection.settings_dict
-    env = dict(os.environ, MTSS_TESTING="1", DJANGO_SETTINGS_MODULE="mtss.settings",
-               DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
+    env = dict(
+        os.environ,
+        MTSS_TESTING="1",
+        DJANGO_SETTINGS_MODULE="mtss.settings",
+        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    )
     pidfile = tmp_path / "worker.pid"
     # Its own queue: tasks other tests left in the shared broker never reach it.
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "mtss", "worker", "--pool=solo", "--loglevel=WARNING",
-         f"--pidfile={pidfile}", f"--hostname=test-{os.getpid()}@%h", f"--queues={QUEUE}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "mtss",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            f"--pidfile={pidfile}",
+            f"--hostname=test-{os.getpid()}@%h",
+            f"--queues={QUEUE}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -6,6 +6,7 @@ An app may import only apps to its left; `demo` (synthetic data) may import ever
 and none may import it. Every import counts: module-level and function-local alike.
 A lower app that must make a higher one act announces an event (mtss/events.py).
 """
+
 from __future__ import annotations
 
 import ast
@@ -48,16 +49,22 @@ def test_every_app_is_scanned():
 
 
 def test_no_app_imports_an_app_above_it():
-    upward = [f"{where}: {app} imports {target} (may import only {', '.join(LAYERS[:LAYERS.index(app)]) or 'no app'})"
-              for (app, target), places in sorted(_edges().items())
-              if LAYERS.index(target) > LAYERS.index(app) for where in places]
+    upward = [
+        f"{where}: {app} imports {target} (may import only {', '.join(LAYERS[: LAYERS.index(app)]) or 'no app'})"
+        for (app, target), places in sorted(_edges().items())
+        if LAYERS.index(target) > LAYERS.index(app)
+        for where in places
+    ]
     assert not upward, "Imports against the layering:\n" + "\n".join(upward)
 
 
 def test_no_two_apps_import_each_other():
     edges = _edges()
-    mutual = [f"{a} <-> {b}: " + ", ".join(edges[(a, b)] + edges[(b, a)])
-              for (a, b) in sorted(edges) if a < b and (b, a) in edges]
+    mutual = [
+        f"{a} <-> {b}: " + ", ".join(edges[(a, b)] + edges[(b, a)])
+        for (a, b) in sorted(edges)
+        if a < b and (b, a) in edges
+    ]
     assert not mutual, "Apps that import each other:\n" + "\n".join(mutual)
 
 

@@ -18,11 +18,12 @@ checks:
 Pages and API must agree on allow/deny for every cell; an action with only one
 channel (the README says which) is walked through that one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from django.urls import reverse
@@ -55,8 +56,15 @@ from tests.notifications.helpers import sample_notice
 
 pytestmark = pytest.mark.django_db
 
-DA, P, IS, T, PSY, C, RO = (Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.INTERVENTION_SPECIALIST, Role.TEACHER,
-                            Role.PSYCHOLOGIST, Role.COUNSELOR, Role.READ_ONLY)
+DA, P, IS, T, PSY, C, RO = (
+    Role.DISTRICT_ADMIN,
+    Role.PRINCIPAL,
+    Role.INTERVENTION_SPECIALIST,
+    Role.TEACHER,
+    Role.PSYCHOLOGIST,
+    Role.COUNSELOR,
+    Role.READ_ONLY,
+)
 PROVIDER, OTHER_SCHOOL, OTHER_DISTRICT, OUTSIDER = "provider", "other_school", "other_district", "outsider"
 SUBJECTS = [DA, P, IS, T, PSY, C, RO, PROVIDER, OTHER_SCHOOL, OTHER_DISTRICT, OUTSIDER]
 START = dt.date(2026, 9, 7)
@@ -64,8 +72,8 @@ NOT_MEMBERS = {OTHER_DISTRICT, OUTSIDER}
 
 # --- the table: a copy of the README's ACTIONS table --------------------------------------------------
 
-SCHOOL_PLANNERS = {DA, P, IS, PROVIDER}          # DA; P and IS of the school (the provider is an IS there)
-MEETING_TEAM = {DA, P, IS, PSY, C, PROVIDER}     # the school team; teachers only on the staff list
+SCHOOL_PLANNERS = {DA, P, IS, PROVIDER}  # DA; P and IS of the school (the provider is an IS there)
+MEETING_TEAM = {DA, P, IS, PSY, C, PROVIDER}  # the school team; teachers only on the staff list
 MATRIX: dict[str, set[str]] = {
     "view_student": {DA, P, IS, T, PSY, C, RO, PROVIDER},
     "edit_student": {DA},
@@ -82,7 +90,7 @@ MATRIX: dict[str, set[str]] = {
     "start_meeting": MEETING_TEAM,
     "decide": MEETING_TEAM,
     "close_meeting": MEETING_TEAM,
-    "mark_action_done": MEETING_TEAM,             # the owner is the provider, also on the team
+    "mark_action_done": MEETING_TEAM,  # the owner is the provider, also on the team
     "referral_packet": MEETING_TEAM | {T},
     "acknowledge_notice": {DA, P, IS, C, PROVIDER},
     "regenerate_notice": {DA, P, IS, C, PROVIDER},
@@ -99,6 +107,7 @@ MATRIX: dict[str, set[str]] = {
 
 
 # --- the world -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Setting:
@@ -135,27 +144,56 @@ def setting(world) -> Setting:
     users[OTHER_DISTRICT] = world.b.principal
     users[OUTSIDER] = world.outsider
     with tenant_context(side.district):
-        policy_version_create(district=side.district, actor=None, data=preset_data("loudon-county-tn"),
-                              effective_from=dt.date(2026, 8, 1))
-        intervention = Intervention.objects.create(district=side.district, name="Fundations", area="reading",
-                                                   tiers=[2, 3], sessions_per_week=4, minutes_per_session=30)
-        group = group_create(district=side.district, actor=None, school=side.school, provider=provider,
-                             name="Grade 2 fluency", area="reading", tier=2, intervention=intervention,
-                             sessions_per_week=4, minutes_per_session=30)
+        policy_version_create(
+            district=side.district, actor=None, data=preset_data("loudon-county-tn"), effective_from=dt.date(2026, 8, 1)
+        )
+        intervention = Intervention.objects.create(
+            district=side.district,
+            name="Fundations",
+            area="reading",
+            tiers=[2, 3],
+            sessions_per_week=4,
+            minutes_per_session=30,
+        )
+        group = group_create(
+            district=side.district,
+            actor=None,
+            school=side.school,
+            provider=provider,
+            name="Grade 2 fluency",
+            area="reading",
+            tier=2,
+            intervention=intervention,
+            sessions_per_week=4,
+            minutes_per_session=30,
+        )
         plans = [_plan(side, intervention, provider, student, group) for student in side.students[:3]]
         student_grant_access(district=side.district, user=users[T], student_ids=[s.pk for s in side.students[:3]])
     # Each target gets its own school day after the plans started (not in the future, never twice).
     days = iter(START + dt.timedelta(days=n) for n in range(1, 80))
-    return Setting(side=side, b=world.b, users=users, intervention=intervention, group=group, plan=plans[0],
-                   extra={"days": days})
+    return Setting(
+        side=side, b=world.b, users=users, intervention=intervention, group=group, plan=plans[0], extra={"days": days}
+    )
 
 
 def _plan(side, intervention, provider, student, group=None, area="reading") -> Plan:
     return plan_create(
-        district=side.district, actor=None, student=student, area=area, tier=2, intervention=intervention,
-        provider=provider, group=group, start_date=START, expected_end_date=START + dt.timedelta(weeks=12),
-        goal_measure="R-CBM WRC", goal_target=90, goal_target_date=START + dt.timedelta(weeks=12),
-        sessions_per_week=4, minutes_per_session=30)[0]
+        district=side.district,
+        actor=None,
+        student=student,
+        area=area,
+        tier=2,
+        intervention=intervention,
+        provider=provider,
+        group=group,
+        start_date=START,
+        expected_end_date=START + dt.timedelta(weeks=12),
+        goal_measure="R-CBM WRC",
+        goal_target=90,
+        goal_target_date=START + dt.timedelta(weeks=12),
+        sessions_per_week=4,
+        minutes_per_session=30,
+    )[0]
 
 
 def _fresh_student(s: Setting) -> Student:
@@ -169,23 +207,45 @@ def _fresh_student(s: Setting) -> Student:
 
 def _meeting(s: Setting, *, item: bool = False) -> tuple[Meeting, AgendaItem | None]:
     with tenant_context(s.district):
-        meeting = meeting_create(district=s.district, actor=None, school=s.side.school, team_type="s_team",
-                                 starts_at=timezone.now(), location="Library")[0]
-        agenda = (agenda_add(district=s.district, actor=None, meeting=meeting, student=s.plan.student,
-                             reason="review", area="reading") if item else None)
+        meeting = meeting_create(
+            district=s.district,
+            actor=None,
+            school=s.side.school,
+            team_type="s_team",
+            starts_at=timezone.now(),
+            location="Library",
+        )[0]
+        agenda = (
+            agenda_add(
+                district=s.district,
+                actor=None,
+                meeting=meeting,
+                student=s.plan.student,
+                reason="review",
+                area="reading",
+            )
+            if item
+            else None
+        )
     return meeting, agenda
 
 
 def _notice(s: Setting) -> Notice:
     with tenant_context(s.district):
-        notice = sample_notice(district=s.district, student=s.plan.student, letter_type=LetterType.PLACEMENT_START,
-                               language="en", period_key=f"p{Notice.objects.count()}")
+        notice = sample_notice(
+            district=s.district,
+            student=s.plan.student,
+            letter_type=LetterType.PLACEMENT_START,
+            language="en",
+            period_key=f"p{Notice.objects.count()}",
+        )
         notice.status = NoticeStatus.SENT
         notice.save()
     return notice
 
 
 # --- the actions -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Action:
@@ -209,7 +269,7 @@ def _student_form_data(s: Setting, student: Student, **changes) -> dict:
     with tenant_context(s.district):
         form = StudentForm(instance=student, district=s.district)
         data = {}
-        for name, bound in form.fields.items():
+        for name, _bound in form.fields.items():
             value = form.initial.get(name)
             if value is None or value is False:
                 continue
@@ -219,15 +279,33 @@ def _student_form_data(s: Setting, student: Student, **changes) -> dict:
 
 
 def _plan_body(s: Setting, student: Student) -> dict:
-    return {"area": "math", "tier": 2, "intervention": s.intervention.pk, "provider": s.users[PROVIDER].pk,
-            "sessions_per_week": 3, "minutes_per_session": 30, "start_date": "2026-10-05",
-            "expected_end_date": "2026-12-14", "goal_measure": "M-CAP", "goal_target": 40,
-            "goal_target_date": "2026-12-14", "goal_direction": "up"}
+    return {
+        "area": "math",
+        "tier": 2,
+        "intervention": s.intervention.pk,
+        "provider": s.users[PROVIDER].pk,
+        "sessions_per_week": 3,
+        "minutes_per_session": 30,
+        "start_date": "2026-10-05",
+        "expected_end_date": "2026-12-14",
+        "goal_measure": "M-CAP",
+        "goal_target": 40,
+        "goal_target_date": "2026-12-14",
+        "goal_direction": "up",
+    }
 
 
 def _group_body(s: Setting) -> dict:
-    return {"name": "New group", "school": s.side.school.pk, "provider": s.users[PROVIDER].pk, "area": "reading",
-            "tier": 2, "intervention": s.intervention.pk, "sessions_per_week": 3, "minutes_per_session": 30}
+    return {
+        "name": "New group",
+        "school": s.side.school.pk,
+        "provider": s.users[PROVIDER].pk,
+        "area": "reading",
+        "tier": 2,
+        "intervention": s.intervention.pk,
+        "sessions_per_week": 3,
+        "minutes_per_session": 30,
+    }
 
 
 def _group_plan_ids(s: Setting) -> list[int]:
@@ -237,21 +315,39 @@ def _group_plan_ids(s: Setting) -> list[int]:
 
 def _logged_session(s: Setting) -> dict:
     with tenant_context(s.district):
-        session = session_log(district=s.district, actor=None, group=s.group, date=next(s.extra["days"]),
-                              minutes=30, attendance={}, probe_scores={}, note="")
+        session = session_log(
+            district=s.district,
+            actor=None,
+            group=s.group,
+            date=next(s.extra["days"]),
+            minutes=30,
+            attendance={},
+            probe_scores={},
+            note="",
+        )
     return {"session": session}
 
 
 def _meeting_body(s: Setting) -> dict:
-    return {"school": s.side.school.pk, "team_type": "s_team", "starts_at": "2026-12-01T15:30",
-            "location": "Library", "purpose": "Tier review"}
+    return {
+        "school": s.side.school.pk,
+        "team_type": "s_team",
+        "starts_at": "2026-12-01T15:30",
+        "location": "Library",
+        "purpose": "Tier review",
+    }
 
 
 def _action_item(s: Setting) -> dict:
     meeting, item = _meeting(s, item=True)
     with tenant_context(s.district):
-        decision_record(district=s.district, actor=None, item=item, kind="continue",
-                        action_items=[("Call home", s.users[PROVIDER], START + dt.timedelta(days=30))])
+        decision_record(
+            district=s.district,
+            actor=None,
+            item=item,
+            kind="continue",
+            action_items=[("Call home", s.users[PROVIDER], START + dt.timedelta(days=30))],
+        )
         action = ActionItem.objects.get(meeting=meeting)
     return {"action": action}
 
@@ -260,150 +356,229 @@ def _page_get(name, *args):
     return lambda client, t: client.get(reverse(name, args=[a(t) if callable(a) else a for a in args]))
 
 
-ROLE_ONLY = frozenset()       # a page without an object: nothing to hide
+ROLE_ONLY = frozenset()  # a page without an object: nothing to hide
 ACTIONS: dict[str, Action] = {
     "view_student": Action(
-        prepare=lambda s: {"student": s.plan.student}, changed=None,
+        prepare=lambda s: {"student": s.plan.student},
+        changed=None,
         page=lambda c, t: c.get(reverse("student_detail", args=[t["student"].pk])),
-        api=lambda c, t: c.get(f"/api/v1/students/{t['student'].pk}/"), page_ok=200),
+        api=lambda c, t: c.get(f"/api/v1/students/{t['student'].pk}/"),
+        page_ok=200,
+    ),
     "edit_student": Action(
         prepare=lambda s: {"student": _fresh_student(s)},
         changed=lambda s, t: s.get(Student, t["student"].pk).first_name == "Renamed",
         page=lambda c, t: c.post(reverse("student_edit", args=[t["student"].pk]), t["form"]),
-        api=lambda c, t: c.patch(f"/api/v1/students/{t['student'].pk}/", {"first_name": "Renamed"}, format="json")),
+        api=lambda c, t: c.patch(f"/api/v1/students/{t['student'].pk}/", {"first_name": "Renamed"}, format="json"),
+    ),
     "add_guardian": Action(
         prepare=lambda s: {"student": _fresh_student(s)},
         changed=lambda s, t: s.count(Guardian, student=t["student"]) == 1,
-        page=lambda c, t: c.post(reverse("guardian_create", args=[t["student"].pk]),
-                                 {"first_name": "Rosa", "last_name": "Diaz", "relationship": "mother",
-                                  "preferred_language": "es", "email": "rosa@example.org", "receives_notices": "on"}),
-        api=lambda c, t: c.post(f"/api/v1/students/{t['student'].pk}/guardians/",
-                                {"first_name": "Rosa", "last_name": "Diaz", "relationship": "mother",
-                                 "preferred_language": "es", "email": "rosa@example.org"},
-                                format="json")),
+        page=lambda c, t: c.post(
+            reverse("guardian_create", args=[t["student"].pk]),
+            {
+                "first_name": "Rosa",
+                "last_name": "Diaz",
+                "relationship": "mother",
+                "preferred_language": "es",
+                "email": "rosa@example.org",
+                "receives_notices": "on",
+            },
+        ),
+        api=lambda c, t: c.post(
+            f"/api/v1/students/{t['student'].pk}/guardians/",
+            {
+                "first_name": "Rosa",
+                "last_name": "Diaz",
+                "relationship": "mother",
+                "preferred_language": "es",
+                "email": "rosa@example.org",
+            },
+            format="json",
+        ),
+    ),
     "create_plan": Action(
         prepare=lambda s: {"student": _fresh_student(s), "body": None},
         changed=lambda s, t: s.count(Plan, student=t["student"], area="math") == 1,
         page=lambda c, t: c.post(reverse("plan_create", args=[t["student"].pk]), t["body"]),
         api=lambda c, t: c.post("/api/v1/plans/", dict(t["body"], student=t["student"].pk), format="json"),
-        hidden_api=400),
+        hidden_api=400,
+    ),
     "add_probe": Action(
         prepare=lambda s: {"plan": s.plan, "before": s.count(Probe, plan=s.plan)},
         changed=lambda s, t: s.count(Probe, plan=t["plan"]) == t["before"] + 1,
-        page=lambda c, t: c.post(reverse("plan_detail", args=[t["plan"].pk]),
-                                 {"one-date": t["date"], "one-score": "45"}),
-        api=lambda c, t: c.post(f"/api/v1/plans/{t['plan'].pk}/probes/", {"date": t["date"], "score": 45},
-                                format="json")),
+        page=lambda c, t: c.post(
+            reverse("plan_detail", args=[t["plan"].pk]), {"one-date": t["date"], "one-score": "45"}
+        ),
+        api=lambda c, t: c.post(
+            f"/api/v1/plans/{t['plan'].pk}/probes/", {"date": t["date"], "score": 45}, format="json"
+        ),
+    ),
     "log_plan_session": Action(
         prepare=lambda s: {"plan": s.plan, "before": s.count(InterventionSession, plan=s.plan)},
         changed=lambda s, t: s.count(InterventionSession, plan=t["plan"]) == t["before"] + 1,
-        api=lambda c, t: c.post("/api/v1/sessions/", {"plan": t["plan"].pk, "date": t["date"], "minutes": 20},
-                                format="json"),
-        hidden_api=400),
+        api=lambda c, t: c.post(
+            "/api/v1/sessions/", {"plan": t["plan"].pk, "date": t["date"], "minutes": 20}, format="json"
+        ),
+        hidden_api=400,
+    ),
     "create_group": Action(
         prepare=lambda s: {"body": _group_body(s), "before": s.count(InterventionGroup)},
         changed=lambda s, t: s.count(InterventionGroup) == t["before"] + 1,
         page=lambda c, t: c.post(reverse("group_list"), t["body"]),
         api=lambda c, t: c.post("/api/v1/groups/", t["body"], format="json"),
-        hidden_page=200, hidden_api=400),
+        hidden_page=200,
+        hidden_api=400,
+    ),
     "log_group_session": Action(
-        prepare=lambda s: {"group": s.group, "before": s.count(InterventionSession, group=s.group),
-                           "members": _group_plan_ids(s)},
+        prepare=lambda s: {
+            "group": s.group,
+            "before": s.count(InterventionSession, group=s.group),
+            "members": _group_plan_ids(s),
+        },
         changed=lambda s, t: s.count(InterventionSession, group=t["group"]) == t["before"] + 1,
-        page=lambda c, t: c.post(reverse("group_detail", args=[t["group"].pk]),
-                                 {"date": t["date"], "minutes": "30", "note": "",
-                                  **{f"att_{pk}": "present" for pk in t["members"]}}),
-        api=lambda c, t: c.post("/api/v1/sessions/", {"group": t["group"].pk, "date": t["date"], "minutes": 30},
-                                format="json"),
-        hidden=frozenset({OTHER_SCHOOL, T}), hidden_api=400),
+        page=lambda c, t: c.post(
+            reverse("group_detail", args=[t["group"].pk]),
+            {"date": t["date"], "minutes": "30", "note": "", **{f"att_{pk}": "present" for pk in t["members"]}},
+        ),
+        api=lambda c, t: c.post(
+            "/api/v1/sessions/", {"group": t["group"].pk, "date": t["date"], "minutes": 30}, format="json"
+        ),
+        hidden=frozenset({OTHER_SCHOOL, T}),
+        hidden_api=400,
+    ),
     "edit_session": Action(
         prepare=_logged_session,
         changed=lambda s, t: s.count(InterventionSession, pk=t["session"].pk) == 0,
-        page=lambda c, t: c.post(reverse("session_edit", args=[t["session"].pk]),
-                                 {"action": "delete", "reason": "logged twice"}),
-        api=lambda c, t: c.delete(f"/api/v1/sessions/{t['session'].pk}/", {"reason": "logged twice"},
-                                  format="json"),
-        hidden=frozenset({OTHER_SCHOOL, T})),
+        page=lambda c, t: c.post(
+            reverse("session_edit", args=[t["session"].pk]), {"action": "delete", "reason": "logged twice"}
+        ),
+        api=lambda c, t: c.delete(f"/api/v1/sessions/{t['session'].pk}/", {"reason": "logged twice"}, format="json"),
+        hidden=frozenset({OTHER_SCHOOL, T}),
+    ),
     "edit_library": Action(
         prepare=lambda s: {"before": s.count(Intervention)},
         changed=lambda s, t: s.count(Intervention) == t["before"] + 1,
         page=lambda c, t: c.post(reverse("library_create"), t["body"]),
-        api=lambda c, t: c.post("/api/v1/interventions/", t["body"], format="json"), hidden=ROLE_ONLY),
+        api=lambda c, t: c.post("/api/v1/interventions/", t["body"], format="json"),
+        hidden=ROLE_ONLY,
+    ),
     "create_meeting": Action(
         prepare=lambda s: {"body": _meeting_body(s), "before": s.count(Meeting)},
         changed=lambda s, t: s.count(Meeting) == t["before"] + 1,
         page=lambda c, t: c.post(reverse("meeting_list"), dict(t["body"], occurrences=1)),
         api=lambda c, t: c.post("/api/v1/meetings/", t["body"], format="json"),
-        hidden_page=200, hidden_api=400),
+        hidden_page=200,
+        hidden_api=400,
+    ),
     "add_to_agenda": Action(
         prepare=lambda s: {"meeting": _meeting(s)[0], "student": s.plan.student},
         changed=lambda s, t: s.count(AgendaItem, meeting=t["meeting"]) == 1,
-        page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]),
-                                 {"action": "add", "student": t["student"].pk, "reason": "parent asked"}),
-        api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/agenda/",
-                                {"student": t["student"].pk, "reason": "parent asked"}, format="json")),
+        page=lambda c, t: c.post(
+            reverse("meeting_detail", args=[t["meeting"].pk]),
+            {"action": "add", "student": t["student"].pk, "reason": "parent asked"},
+        ),
+        api=lambda c, t: c.post(
+            f"/api/v1/meetings/{t['meeting'].pk}/agenda/",
+            {"student": t["student"].pk, "reason": "parent asked"},
+            format="json",
+        ),
+    ),
     "start_meeting": Action(
         prepare=lambda s: {"meeting": _meeting(s)[0]},
         changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.IN_PROGRESS,
         page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "start"}),
-        api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/start/")),
+        api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/start/"),
+    ),
     "decide": Action(
-        prepare=lambda s: dict(zip(("meeting", "item"), _meeting(s, item=True))),
+        prepare=lambda s: dict(zip(("meeting", "item"), _meeting(s, item=True), strict=False)),
         changed=lambda s, t: s.count(Decision, item=t["item"]) == 1,
-        page=lambda c, t: c.post(reverse("agenda_item", args=[t["meeting"].pk, t["item"].pk]),
-                                 {"kind": "continue", "notes": "keep going", "version": ""}),
-        api=lambda c, t: c.put(f"/api/v1/meetings/{t['meeting'].pk}/agenda/{t['item'].pk}/decision/",
-                               {"kind": "continue", "notes": "keep going"}, format="json")),
+        page=lambda c, t: c.post(
+            reverse("agenda_item", args=[t["meeting"].pk, t["item"].pk]),
+            {"kind": "continue", "notes": "keep going", "version": ""},
+        ),
+        api=lambda c, t: c.put(
+            f"/api/v1/meetings/{t['meeting'].pk}/agenda/{t['item'].pk}/decision/",
+            {"kind": "continue", "notes": "keep going"},
+            format="json",
+        ),
+    ),
     "close_meeting": Action(
         prepare=lambda s: {"meeting": _meeting(s)[0]},
         changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.CLOSED,
         page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "close"}),
-        api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/close/")),
+        api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/close/"),
+    ),
     "mark_action_done": Action(
         prepare=_action_item,
         changed=lambda s, t: s.get(ActionItem, t["action"].pk).done_at is not None,
-        api=lambda c, t: c.post(f"/api/v1/action-items/{t['action'].pk}/done/")),
+        api=lambda c, t: c.post(f"/api/v1/action-items/{t['action'].pk}/done/"),
+    ),
     "referral_packet": Action(
-        prepare=lambda s: {"student": s.plan.student}, changed=None,
-        page=lambda c, t: c.get(reverse("referral_packet", args=[t["student"].pk])), page_ok=200),
+        prepare=lambda s: {"student": s.plan.student},
+        changed=None,
+        page=lambda c, t: c.get(reverse("referral_packet", args=[t["student"].pk])),
+        page_ok=200,
+    ),
     "acknowledge_notice": Action(
         prepare=lambda s: {"notice": _notice(s)},
         changed=lambda s, t: s.get(Notice, t["notice"].pk).status == NoticeStatus.ACKNOWLEDGED,
         page=lambda c, t: c.post(reverse("notice_acknowledge", args=[t["notice"].pk])),
-        api=lambda c, t: c.post(f"/api/v1/notices/{t['notice'].pk}/acknowledge/")),
+        api=lambda c, t: c.post(f"/api/v1/notices/{t['notice'].pk}/acknowledge/"),
+    ),
     "regenerate_notice": Action(
         prepare=lambda s: {"notice": _notice(s)},
         changed=lambda s, t: s.get(Notice, t["notice"].pk).status != NoticeStatus.SENT,
         page=lambda c, t: c.post(reverse("notice_regenerate", args=[t["notice"].pk])),
-        api=lambda c, t: c.post(f"/api/v1/notices/{t['notice'].pk}/regenerate/")),
-    "print_notices": Action(prepare=lambda s: {}, changed=None, page=_page_get("notice_print"),
-                            page_ok=200, hidden=ROLE_ONLY),
-    "view_screening": Action(prepare=lambda s: {}, changed=None, page=_page_get("screening"),
-                             page_ok=200, hidden=ROLE_ONLY),
-    "screening_review_queue": Action(prepare=lambda s: {}, changed=None,
-                               page=_page_get("screening_review"), page_ok=200, hidden=ROLE_ONLY),
+        api=lambda c, t: c.post(f"/api/v1/notices/{t['notice'].pk}/regenerate/"),
+    ),
+    "print_notices": Action(
+        prepare=lambda s: {}, changed=None, page=_page_get("notice_print"), page_ok=200, hidden=ROLE_ONLY
+    ),
+    "view_screening": Action(
+        prepare=lambda s: {}, changed=None, page=_page_get("screening"), page_ok=200, hidden=ROLE_ONLY
+    ),
+    "screening_review_queue": Action(
+        prepare=lambda s: {}, changed=None, page=_page_get("screening_review"), page_ok=200, hidden=ROLE_ONLY
+    ),
     "create_window": Action(
         prepare=lambda s: {},  # _prepare removes the district's windows first
         changed=lambda s, t: s.count(ScreeningWindow) == 1,
-        page=lambda c, t: c.post(reverse("screening_windows"), {
-            "school_year": t["year"].pk, "season": "fall", "start_date": "2026-09-01", "end_date": "2026-09-30"}),
-        api=lambda c, t: c.post("/api/v1/windows/", {"school_year": t["year"].name, "season": "fall",
-                                                      "start_date": "2026-09-01", "end_date": "2026-09-30"},
-                                format="json"),
-        hidden=ROLE_ONLY),
-    "fidelity_dashboard": Action(prepare=lambda s: {"school": s.side.school}, changed=None,
-                                 page=lambda c, t: c.get(reverse("reports_fidelity", args=[t["school"].pk])),
-                                 page_ok=200),
-    "district_dashboard": Action(prepare=lambda s: {}, changed=None,
-                                 page=_page_get("reports_district"), page_ok=200, hidden=ROLE_ONLY),
-    "compliance_reports": Action(prepare=lambda s: {}, changed=None,
-                                 page=lambda c, t: c.get(reverse("reports_building_log"), {"year": t["year"].pk}),
-                                 page_ok=200, hidden=ROLE_ONLY),
-    "edit_policy": Action(prepare=lambda s: {}, changed=None, page=_page_get("policy_edit"),
-                          page_ok=200, hidden=ROLE_ONLY),
-    "access_log": Action(prepare=lambda s: {}, changed=None, page=_page_get("access_log"),
-                         page_ok=200, hidden=ROLE_ONLY),
+        page=lambda c, t: c.post(
+            reverse("screening_windows"),
+            {"school_year": t["year"].pk, "season": "fall", "start_date": "2026-09-01", "end_date": "2026-09-30"},
+        ),
+        api=lambda c, t: c.post(
+            "/api/v1/windows/",
+            {"school_year": t["year"].name, "season": "fall", "start_date": "2026-09-01", "end_date": "2026-09-30"},
+            format="json",
+        ),
+        hidden=ROLE_ONLY,
+    ),
+    "fidelity_dashboard": Action(
+        prepare=lambda s: {"school": s.side.school},
+        changed=None,
+        page=lambda c, t: c.get(reverse("reports_fidelity", args=[t["school"].pk])),
+        page_ok=200,
+    ),
+    "district_dashboard": Action(
+        prepare=lambda s: {}, changed=None, page=_page_get("reports_district"), page_ok=200, hidden=ROLE_ONLY
+    ),
+    "compliance_reports": Action(
+        prepare=lambda s: {},
+        changed=None,
+        page=lambda c, t: c.get(reverse("reports_building_log"), {"year": t["year"].pk}),
+        page_ok=200,
+        hidden=ROLE_ONLY,
+    ),
+    "edit_policy": Action(
+        prepare=lambda s: {}, changed=None, page=_page_get("policy_edit"), page_ok=200, hidden=ROLE_ONLY
+    ),
+    "access_log": Action(
+        prepare=lambda s: {}, changed=None, page=_page_get("access_log"), page_ok=200, hidden=ROLE_ONLY
+    ),
 }
+
 
 def _prepare(s: Setting, name: str, action: Action) -> dict:
     target = action.prepare(s)
@@ -420,8 +595,14 @@ def _prepare(s: Setting, name: str, action: Action) -> dict:
     if name == "create_plan":
         target["body"] = _plan_body(s, target["student"])
     if name == "edit_library":
-        target["body"] = {"name": f"Read Well {target['date']}", "area": "reading", "tiers": [2],
-                          "sessions_per_week": 3, "minutes_per_session": 20, "evidence_level": "not_rated"}
+        target["body"] = {
+            "name": f"Read Well {target['date']}",
+            "area": "reading",
+            "tiers": [2],
+            "sessions_per_week": 3,
+            "minutes_per_session": 20,
+            "evidence_level": "not_rated",
+        }
     return target
 
 
@@ -467,8 +648,10 @@ def test_pages_and_api_follow_the_actions_table(setting, name):
             outcome[channel] = response.status_code
             if not ok_status or changed != allowed:
                 body = getattr(response, "data", None) or response.content[:300]
-                wrong.append(f"{subject} {channel}: got {response.status_code} (want {status}), "
-                             f"changed={changed} (want {allowed}); {body!r}")
+                wrong.append(
+                    f"{subject} {channel}: got {response.status_code} (want {status}), "
+                    f"changed={changed} (want {allowed}); {body!r}"
+                )
     assert not wrong, f"{name}:\n" + "\n".join(wrong)
 
 
@@ -487,8 +670,10 @@ def test_a_teacher_on_the_meetings_staff_list_runs_it_through_page_and_api(setti
     from interventions.meetings.services import attendee_add
 
     teacher = setting.users[T]
-    for channel, do in (("page", lambda c, m: c.post(reverse("meeting_detail", args=[m.pk]), {"action": "start"})),
-                        ("api", lambda c, m: c.post(f"/api/v1/meetings/{m.pk}/start/"))):
+    for channel, do in (
+        ("page", lambda c, m: c.post(reverse("meeting_detail", args=[m.pk]), {"action": "start"})),
+        ("api", lambda c, m: c.post(f"/api/v1/meetings/{m.pk}/start/")),
+    ):
         meeting, _ = _meeting(setting)
         assert do(_client(setting, T, channel), meeting).status_code == (404 if channel == "page" else 403)
         with tenant_context(setting.district):

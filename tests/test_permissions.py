@@ -1,4 +1,5 @@
 """Each row of the README's permission matrix: who sees which student."""
+
 import pytest
 from django.urls import reverse
 from guardian.core import ObjectPermissionChecker
@@ -55,8 +56,11 @@ def test_a_grant_is_a_django_guardian_object_permission(world):
 
 def test_granting_ignores_another_districts_students(world):
     with tenant_context(world.a.district):
-        created = student_grant_access(district=world.a.district, user=world.a.teacher,
-                                       student_ids=[world.b.students[0].pk, world.a.students[0].pk])
+        created = student_grant_access(
+            district=world.a.district,
+            user=world.a.teacher,
+            student_ids=[world.b.students[0].pk, world.a.students[0].pk],
+        )
     assert created == 1
     assert _visible(world, "teacher") == {world.a.students[0].pk}
 
@@ -67,10 +71,17 @@ def test_specialist_sees_caseload_plus_flagged_students_of_own_schools(world):
     with tenant_context(world.a.district):
         student_grant_access(district=world.a.district, user=specialist, student_ids=[caseload.pk])
         for student in (flagged, other_school_flagged):
-            TierPlacement.objects.create(district=world.a.district, student=student, area="reading", tier=2,
-                                         start_date="2026-09-01")
-        TierPlacement.objects.create(district=world.a.district, student=world.a.students[2], area="math", tier=2,
-                                     start_date="2026-01-01", end_date="2026-06-01")  # closed: not flagged now
+            TierPlacement.objects.create(
+                district=world.a.district, student=student, area="reading", tier=2, start_date="2026-09-01"
+            )
+        TierPlacement.objects.create(
+            district=world.a.district,
+            student=world.a.students[2],
+            area="math",
+            tier=2,
+            start_date="2026-01-01",
+            end_date="2026-06-01",
+        )  # closed: not flagged now
     assert _visible(world, "intervention_specialist") == {caseload.pk, flagged.pk}
 
 
@@ -103,6 +114,7 @@ def test_list_filters_never_widen_visibility(world):
     user = world.a.principal
     membership = f.membership_of(user, world.a.district)
     with tenant_context(world.a.district, user_id=user.pk):
-        rows = student_list(district=world.a.district, membership=membership,
-                            filters=StudentFilters(school_id=world.a.other_school.pk))
+        rows = student_list(
+            district=world.a.district, membership=membership, filters=StudentFilters(school_id=world.a.other_school.pk)
+        )
         assert list(rows) == []

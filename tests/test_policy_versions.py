@@ -1,4 +1,5 @@
 """Policy versions: stored per district, effective-dated, edited with validation, compared."""
+
 import datetime as dt
 import json
 
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def _create(side, data=None, effective="2026-08-01", actor=None):
     with tenant_context(side.district):
-        return policy_version_create(district=side.district, actor=actor, data=data or preset_data("loudon-county-tn"),
-                                     effective_from=effective)
+        return policy_version_create(
+            district=side.district, actor=actor, data=data or preset_data("loudon-county-tn"), effective_from=effective
+        )
 
 
 def test_it_numbers_versions_per_district_and_keeps_old_ones(world):
@@ -61,9 +63,14 @@ def test_the_diff_names_each_changed_value():
 
 def test_the_editor_saves_a_valid_version(world, login):
     data = preset_data("holland-patent-ny")
-    response = login(world.a.district_admin).post(reverse("policy_edit"), {
-        "document": json.dumps(data), "effective_from": "2026-09-01", "note": "adopt Holland Patent rules",
-    })
+    response = login(world.a.district_admin).post(
+        reverse("policy_edit"),
+        {
+            "document": json.dumps(data),
+            "effective_from": "2026-09-01",
+            "note": "adopt Holland Patent rules",
+        },
+    )
     assert response.status_code == 302
     with tenant_context(world.a.district):
         version = PolicyVersion.objects.get(district=world.a.district)
@@ -74,7 +81,9 @@ def test_the_editor_lists_field_errors_and_keeps_the_text(world, login):
     data = preset_data("loudon-county-tn")
     data["decision_rules"]["unknown_rule"] = 1
     text = json.dumps(data)
-    response = login(world.a.district_admin).post(reverse("policy_edit"), {"document": text, "effective_from": "2026-09-01"})
+    response = login(world.a.district_admin).post(
+        reverse("policy_edit"), {"document": text, "effective_from": "2026-09-01"}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "decision_rules.unknown_rule" in body
@@ -107,8 +116,16 @@ def test_the_load_and_show_commands(world, capsys, tmp_path):
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    call_command("policy", "load", "--district", "district-a", "--preset", "ohio-virtual-academy",
-                 "--effective-from", "2026-08-01")
+    call_command(
+        "policy",
+        "load",
+        "--district",
+        "district-a",
+        "--preset",
+        "ohio-virtual-academy",
+        "--effective-from",
+        "2026-08-01",
+    )
     assert "loaded ohio-virtual-academy@1" in capsys.readouterr().out
     call_command("policy", "show", "--district", "district-a", "--as-of", "2026-09-01")
     shown = json.loads(capsys.readouterr().out)

@@ -1,4 +1,5 @@
 """Row-level security: the database itself keeps districts apart (PostgreSQL only)."""
+
 import pytest
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
@@ -31,7 +32,7 @@ def test_it_protects_every_table_with_a_district_column():
 
 
 def test_it_connects_as_a_role_that_owns_no_table():
-    role, = _one("SELECT current_user")
+    (role,) = _one("SELECT current_user")
     assert role == app_role()
     owned = _one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
     assert owned == (0,)
@@ -60,8 +61,14 @@ def test_it_refuses_to_write_a_row_for_another_district(world):
         with pytest.raises(ProgrammingError, match="row-level security"):
             with transaction.atomic():
                 Student.objects.create(
-                    district=world.b.district, school=world.b.school, local_id="X1", first_name="A",
-                    last_name="B", birth_date="2017-01-01", grade=2, entry_date="2026-08-15",
+                    district=world.b.district,
+                    school=world.b.school,
+                    local_id="X1",
+                    first_name="A",
+                    last_name="B",
+                    birth_date="2017-01-01",
+                    grade=2,
+                    entry_date="2026-08-15",
                 )
 
 

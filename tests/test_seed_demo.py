@@ -3,6 +3,7 @@
 Reads of district-owned rows run inside `tenant_context`, so the tests pass on
 PostgreSQL under row-level security as well as on SQLite.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,20 +15,38 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from interventions.models import TierPlacement
 from demo import districts as demo
+from interventions.models import TierPlacement
 from mtss.models import (
-    AccessLog, District, Membership, MembershipSchool, PolicyVersion, Role, School, SchoolYear, User,
+    AccessLog,
+    District,
+    Membership,
+    MembershipSchool,
+    PolicyVersion,
+    Role,
+    School,
+    SchoolYear,
+    User,
 )
 from mtss.policy import validate_policy
 from mtss.tenancy import tenant_context
-from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
 from students.access import visible_students
+from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
 
 SCALE = 0.2  # 52-80 students a district: enough for every role, quick to build
 SLUGS = [spec.slug for spec in demo.SPECS]
-MODELS = [School, SchoolYear, Membership, MembershipSchool, Student, Guardian, Enrollment, TierPlacement,
-          StudentUserObjectPermission, PolicyVersion]
+MODELS = [
+    School,
+    SchoolYear,
+    Membership,
+    MembershipSchool,
+    Student,
+    Guardian,
+    Enrollment,
+    TierPlacement,
+    StudentUserObjectPermission,
+    PolicyVersion,
+]
 
 
 def _seed(**kwargs):
@@ -49,8 +68,11 @@ def _counts() -> dict:
 
 def _roster(district: District) -> list[tuple]:
     with tenant_context(district):
-        return list(Student.objects.filter(district=district).order_by("local_id")
-                    .values_list("local_id", "first_name", "last_name", "birth_date", "grade", "home_language"))
+        return list(
+            Student.objects.filter(district=district)
+            .order_by("local_id")
+            .values_list("local_id", "first_name", "last_name", "birth_date", "grade", "home_language")
+        )
 
 
 @pytest.fixture
@@ -62,7 +84,10 @@ def test_it_creates_the_four_demo_districts(seeded):
     districts = _districts()
     assert sorted(districts) == sorted(SLUGS)
     assert {d.slug: d.state for d in districts.values()} == {
-        "loudon-county-tn": "TN", "holland-patent-ny": "NY", "ohio-virtual-academy": "OH", "lausd-secondary": "CA",
+        "loudon-county-tn": "TN",
+        "holland-patent-ny": "NY",
+        "ohio-virtual-academy": "OH",
+        "lausd-secondary": "CA",
     }
     assert all(d.name.endswith("(demo)") for d in districts.values())
     assert [r.action for r in seeded] == ["created"] * 4
@@ -108,8 +133,11 @@ def test_it_creates_the_demo_logins_with_the_demo_password(seeded):
     loudon = _districts()["loudon-county-tn"]
     with tenant_context(loudon):
         expected = {f"{short}.loudon": role for role, short in demo.ROLE_LOGINS}
-        found = dict(Membership.objects.filter(district=loudon, user__username__in=expected)
-                     .values_list("user__username", "role"))
+        found = dict(
+            Membership.objects.filter(district=loudon, user__username__in=expected).values_list(
+                "user__username", "role"
+            )
+        )
         assert found == expected
 
 
@@ -155,8 +183,9 @@ def test_tiers_have_the_80_15_5_shape(seeded):
         with tenant_context(district):
             total = Student.objects.filter(district=district).count()
             open_reading = Counter(
-                TierPlacement.objects.filter(district=district, area=area, end_date__isnull=True)
-                .values_list("tier", flat=True)
+                TierPlacement.objects.filter(district=district, area=area, end_date__isnull=True).values_list(
+                    "tier", flat=True
+                )
             )
             closed += TierPlacement.objects.filter(district=district, end_date__isnull=False).count()
         tier2 = open_reading[2] / total
@@ -176,8 +205,9 @@ def test_teachers_see_their_grade_and_specialists_a_caseload(seeded):
         school = membership.schools.get()
         grade_ids = set(Student.objects.filter(school=school, grade=3).values_list("pk", flat=True))
         assert grade_ids
-        granted = set(StudentUserObjectPermission.objects.filter(user=teacher)
-                      .values_list("content_object_id", flat=True))
+        granted = set(
+            StudentUserObjectPermission.objects.filter(user=teacher).values_list("content_object_id", flat=True)
+        )
         assert granted == grade_ids
         assert set(visible_students(district=loudon, membership=membership).values_list("pk", flat=True)) == grade_ids
         caseload = StudentUserObjectPermission.objects.filter(user=specialist).count()
@@ -228,8 +258,9 @@ def test_reset_rebuilds_the_same_rows_and_keeps_the_access_log(seeded):
     roster = _roster(district)
     before = _counts()
     with tenant_context(district):
-        AccessLog.objects.create(district=district, action="view", what="student", path="/students/1/",
-                                 student_ids=[1], student_count=1)
+        AccessLog.objects.create(
+            district=district, action="view", what="student", path="/students/1/", student_ids=[1], student_count=1
+        )
     results = _seed(reset=True)
     assert [r.action for r in results] == ["rebuilt"] * 4
     assert _districts()["ohio-virtual-academy"].pk == district.pk
@@ -295,11 +326,13 @@ def test_every_loudon_plan_with_norms_is_checked_for_dual_discrepancy(seeded):
 
     district = _districts()["loudon-county-tn"]
     with tenant_context(district):
-        plans = list(Plan.objects.filter(district=district, status=Plan.Status.ACTIVE)
-                     .select_related("student", "placement"))
+        plans = list(
+            Plan.objects.filter(district=district, status=Plan.Status.ACTIVE).select_related("student", "placement")
+        )
         results = evaluate_plans(district=district, plans=plans)
-        breaks = list(CalendarEvent.objects.filter(district=district, school__isnull=True)
-                      .values_list("start_date", "end_date"))
+        breaks = list(
+            CalendarEvent.objects.filter(district=district, school__isnull=True).values_list("start_date", "end_date")
+        )
         session_days = set(InterventionSession.objects.filter(district=district).values_list("date", flat=True))
     assert plans and breaks
     with_norms = [r for r in results.values() if r.norms.missing is None]

@@ -1,5 +1,6 @@
 """Test mode is explicit: the production settings stay production settings in a
 process that happens to import pytest (issue 11, "Explicit test mode")."""
+
 import json
 import os
 import subprocess
@@ -36,8 +37,9 @@ def _production_env(**extra):
 
 def test_importing_pytest_does_not_switch_production_to_test_settings():
     secret = "production-secret-" + "k" * 40
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=_production_env(SECRET_KEY=secret),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=_production_env(SECRET_KEY=secret), capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["testing"] is False
@@ -50,8 +52,9 @@ def test_importing_pytest_does_not_switch_production_to_test_settings():
 
 
 def test_importing_pytest_without_a_secret_key_still_refuses_to_start():
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=_production_env(SECRET_KEY=""),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=_production_env(SECRET_KEY=""), capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 

@@ -5,6 +5,7 @@ district B's object gets 404, exactly like a missing object; anonymous users
 are sent to sign in (HTML) or get 401/403 (API). A new route whose id this
 file does not know fails the test until an entry is added to OBJECT_IDS.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -17,8 +18,14 @@ from mtss.models import Role
 
 # Routes anyone may open without signing in.
 PUBLIC = {
-    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "healthz", "set_language",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "healthz",
+    "set_language",
 }
 
 # How to find "district B's object" for each id a route can take.
@@ -37,8 +44,9 @@ def _policy_version(side):
     from mtss.tenancy import tenant_context
 
     with tenant_context(side.district):
-        return policy_version_create(district=side.district, actor=None, data=preset_data("loudon-county-tn"),
-                                     effective_from="2026-08-01")
+        return policy_version_create(
+            district=side.district, actor=None, data=preset_data("loudon-county-tn"), effective_from="2026-08-01"
+        )
 
 
 def _walk(resolver, prefix=""):
@@ -76,7 +84,9 @@ def _fetch(client, url):
 
 
 def test_it_knows_how_to_check_every_route_with_an_id():
-    unknown = {(route, name) for route, name in _routes() if set(_params(route)) - set(OBJECT_IDS) - {"uidb64", "token"}}
+    unknown = {
+        (route, name) for route, name in _routes() if set(_params(route)) - set(OBJECT_IDS) - {"uidb64", "token"}
+    }
     assert unknown == set(), f"add these route ids to OBJECT_IDS in {__file__}: {unknown}"
 
 
@@ -93,7 +103,14 @@ def test_it_answers_404_for_another_districts_object_on_every_route(world, clien
             response = _fetch(client, foreign)
             assert response.status_code == 404, f"{role} GET/POST {foreign} ({name}) -> {response.status_code}"
         checked.append(name)
-    assert {"student_detail", "student_edit", "guardian_create", "api_student_detail", "api_guardian_list", "policy_version"} <= set(checked)
+    assert {
+        "student_detail",
+        "student_edit",
+        "guardian_create",
+        "api_student_detail",
+        "api_guardian_list",
+        "policy_version",
+    } <= set(checked)
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
 """Shared by the interventions API modules: limits, the role checks that answer 403, JSON helpers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +19,7 @@ MAX_PROBES = 1000
 
 # --- permissions ----------------------------------------------------------------------------
 
+
 def _require_planner(request, rule: str) -> None:
     """Before the body is read: a role that may create this at some school (else 403). The object's own
     rule (its school) is asked once the body named it (mtss.permissions)."""
@@ -33,6 +35,7 @@ def _require_logger(request, *, group: InterventionGroup | None = None, plan: Pl
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def _jsonable(value):
     """Finding values as plain JSON (dates as ISO strings, no NaN or infinity)."""

@@ -1,4 +1,5 @@
 """Scoped relation fields: a related id must be one of the request's district and visible to the user."""
+
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
@@ -13,6 +14,7 @@ from students.access import visible_students
 from students.models import Student
 
 # --- scoped relation fields -----------------------------------------------------------------
+
 
 class _ScopedField(serializers.PrimaryKeyRelatedField, metaclass=ABCMeta):
     """A related id that must be one of the request's district (and visible to the user);
@@ -77,4 +79,5 @@ class VisiblePlanField(_ScopedField):
 
     def scoped(self, request):
         return visible_plans(district=request.district, membership=request.membership).select_related(
-            "student", "group")
+            "student", "group"
+        )

@@ -1,4 +1,5 @@
 """Intervention groups API (groups/, groups/<id>/, groups/<id>/members/)."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,8 +17,22 @@ from mtss.api_permissions import require
 
 # --- groups ---------------------------------------------------------------------------------
 
-GROUP_FIELDS = ["id", "school", "provider", "name", "area", "tier", "intervention", "sessions_per_week",
-                "sessions_per_cycle", "cycle_days", "minutes_per_session", "schedule", "is_active", "created_at"]
+GROUP_FIELDS = [
+    "id",
+    "school",
+    "provider",
+    "name",
+    "area",
+    "tier",
+    "intervention",
+    "sessions_per_week",
+    "sessions_per_cycle",
+    "cycle_days",
+    "minutes_per_session",
+    "schedule",
+    "is_active",
+    "created_at",
+]
 
 
 class GroupSerializer(serializers.ModelSerializer):
@@ -60,13 +75,23 @@ class GroupMemberAddSerializer(serializers.Serializer):
 
 def _group_detail(request, group: InterventionGroup):
     group.api_members = group_members(district=request.district, group=group)
-    access_log.record(request._request, action="api_read", what="intervention group",
-                      student_ids=[p.student_id for p in group.api_members])
+    access_log.record(
+        request._request,
+        action="api_read",
+        what="intervention group",
+        student_ids=[p.student_id for p in group.api_members],
+    )
     return GroupDetailSerializer(group, context={"request": request}).data
 
 
-@extend_schema(parameters=[OpenApiParameter("area", str), OpenApiParameter("tier", int),
-                           OpenApiParameter("provider", int), OpenApiParameter("include_inactive", bool)])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("area", str),
+        OpenApiParameter("tier", int),
+        OpenApiParameter("provider", int),
+        OpenApiParameter("include_inactive", bool),
+    ]
+)
 class GroupListCreate(generics.ListCreateAPIView):
     serializer_class = GroupSerializer
 
@@ -111,6 +136,7 @@ class GroupMemberAdd(generics.GenericAPIView):
         _require_logger(request, group=group)
         serializer = GroupMemberAddSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        group_add_plan(district=request.district, actor=request.user, group=group,
-                       plan=serializer.validated_data["plan"])
+        group_add_plan(
+            district=request.district, actor=request.user, group=group, plan=serializer.validated_data["plan"]
+        )
         return Response(_group_detail(request, group), status=status.HTTP_201_CREATED)

@@ -1,4 +1,5 @@
 """Tier placements API (placements/, placements/<id>/)."""
+
 from __future__ import annotations
 
 from django.http import Http404
@@ -17,6 +18,7 @@ from students.access import visible_students
 
 # --- placements -----------------------------------------------------------------------------
 
+
 class PlacementSerializer(serializers.ModelSerializer):
     student = VisibleStudentField()
     tier = serializers.IntegerField()
@@ -33,8 +35,13 @@ def _visible_placements(request):
     return TierPlacement.objects.filter(district=request.district, student_id__in=students.values("pk"))
 
 
-@extend_schema(parameters=[OpenApiParameter("student", int), OpenApiParameter("area", str),
-                           OpenApiParameter("open", bool, description="Only placements without an end date.")])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("student", int),
+        OpenApiParameter("area", str),
+        OpenApiParameter("open", bool, description="Only placements without an end date."),
+    ]
+)
 class PlacementListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
     access_what = "tier placements"
     serializer_class = PlacementSerializer
@@ -71,6 +78,7 @@ class PlacementDetail(generics.RetrieveAPIView):
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        access_log.record(request._request, action="api_read", what="tier placement",
-                          student_ids=[response.data["student"]])
+        access_log.record(
+            request._request, action="api_read", what="tier placement", student_ids=[response.data["student"]]
+        )
         return response

@@ -1,4 +1,5 @@
 """Plans API: plans with their phases, goal, schedule and evaluation (plans/, plans/<id>/, plans/<id>/phases/)."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,10 +16,31 @@ from mtss.api_params import param_int as _param_int
 from mtss.api_permissions import require
 
 PLAN_FIELDS = [
-    "id", "student", "student_name", "area", "tier", "intervention", "intervention_name", "provider", "group",
-    "placement", "start_date", "expected_end_date", "goal_measure", "goal_target", "goal_target_date", "goal_roi",
-    "goal_direction", "status", "sessions_per_week", "sessions_per_cycle", "cycle_days", "minutes_per_session",
-    "dd_level_cut", "dd_growth_cut", "dd_override_reason",
+    "id",
+    "student",
+    "student_name",
+    "area",
+    "tier",
+    "intervention",
+    "intervention_name",
+    "provider",
+    "group",
+    "placement",
+    "start_date",
+    "expected_end_date",
+    "goal_measure",
+    "goal_target",
+    "goal_target_date",
+    "goal_roi",
+    "goal_direction",
+    "status",
+    "sessions_per_week",
+    "sessions_per_cycle",
+    "cycle_days",
+    "minutes_per_session",
+    "dd_level_cut",
+    "dd_growth_cut",
+    "dd_override_reason",
 ]
 
 
@@ -37,8 +59,16 @@ class PhaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlanPhase
-        fields = ["number", "start_date", "intervention", "intervention_name", "goal_target", "goal_target_date",
-                  "goal_roi", "reason"]
+        fields = [
+            "number",
+            "start_date",
+            "intervention",
+            "intervention_name",
+            "goal_target",
+            "goal_target_date",
+            "goal_roi",
+            "reason",
+        ]
         read_only_fields = fields
 
 
@@ -114,11 +144,14 @@ class PlanDetailSerializer(PlanSerializer):
     goal = GoalSerializer(source="*", read_only=True)
     schedule = ScheduleSerializer(source="*", read_only=True)
     evaluation = EvaluationSerializer(source="api_result", read_only=True)
-    measures = MeasureEvaluationSerializer(source="api_result.measures", many=True, read_only=True,
-                                           help_text="Every measure the plan monitors, the primary first; the "
-                                                     "evaluation's recommendation combines them by the policy rule.")
-    combine = serializers.CharField(source="api_result.combined.combine", read_only=True, allow_null=True,
-                                    default=None)
+    measures = MeasureEvaluationSerializer(
+        source="api_result.measures",
+        many=True,
+        read_only=True,
+        help_text="Every measure the plan monitors, the primary first; the "
+        "evaluation's recommendation combines them by the policy rule.",
+    )
+    combine = serializers.CharField(source="api_result.combined.combine", read_only=True, allow_null=True, default=None)
 
     class Meta(PlanSerializer.Meta):
         fields = [*PLAN_FIELDS, "phase", "goal", "schedule", "evaluation", "measures", "combine"]
@@ -126,8 +159,12 @@ class PlanDetailSerializer(PlanSerializer):
 
 
 class PlanCreatedSerializer(PlanDetailSerializer):
-    warnings = serializers.ListField(child=serializers.CharField(), source="api_warnings", read_only=True,
-                                     help_text="Where the schedule falls short of the district policy's dosage.")
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        source="api_warnings",
+        read_only=True,
+        help_text="Where the schedule falls short of the district policy's dosage.",
+    )
 
     class Meta(PlanDetailSerializer.Meta):
         fields = [*PlanDetailSerializer.Meta.fields, "warnings"]
@@ -168,9 +205,14 @@ def _plan_detail(request, plan: Plan, serializer_class=PlanDetailSerializer, **e
     return serializer_class(plan, context={"request": request}).data
 
 
-@extend_schema(parameters=[OpenApiParameter("student", int), OpenApiParameter("tier", int),
-                           OpenApiParameter("area", str),
-                           OpenApiParameter("status", str, enum=list(Plan.Status.values))])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("student", int),
+        OpenApiParameter("tier", int),
+        OpenApiParameter("area", str),
+        OpenApiParameter("status", str, enum=list(Plan.Status.values)),
+    ]
+)
 class PlanListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
     access_what = "intervention plans"
     serializer_class = PlanSerializer
@@ -178,7 +220,8 @@ class PlanListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
     def get_queryset(self):
         params = self.request.query_params
         plans = visible_plans(district=self.request.district, membership=self.request.membership).select_related(
-            "student", "intervention")
+            "student", "intervention"
+        )
         student, tier = _param_int(params, "student"), _param_int(params, "tier")
         if student is not None:
             plans = plans.filter(student_id=student)
@@ -202,8 +245,9 @@ class PlanListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
         data["baseline_probes"] = [(p["date"], p["score"]) for p in data.pop("baseline_probes", [])]
         plan, warnings = plan_create(district=request.district, actor=request.user, **data)
         plan = plan_get(district=request.district, membership=request.membership, plan_id=plan.pk)
-        return Response(_plan_detail(request, plan, PlanCreatedSerializer, api_warnings=warnings),
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            _plan_detail(request, plan, PlanCreatedSerializer, api_warnings=warnings), status=status.HTTP_201_CREATED
+        )
 
 
 class PlanDetail(generics.GenericAPIView):
@@ -232,8 +276,7 @@ class PlanPhaseCreate(generics.GenericAPIView):
         _require_logger(request, plan=plan)
         serializer = PhaseCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        phase = plan_change_phase(district=request.district, actor=request.user, plan=plan,
-                                  **serializer.validated_data)
+        phase = plan_change_phase(district=request.district, actor=request.user, plan=plan, **serializer.validated_data)
         return Response(PhaseSerializer(phase).data, status=status.HTTP_201_CREATED)
 
 

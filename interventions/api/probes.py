@@ -1,4 +1,5 @@
 """Probe scores of a plan (plans/<id>/probes/)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,6 +17,7 @@ from mtss import access_log
 
 # --- probes ---------------------------------------------------------------------------------
 
+
 class ProbeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Probe
@@ -29,8 +31,9 @@ class ProbesCreateSerializer(serializers.Serializer):
     date = serializers.DateField(required=False)
     score = serializers.FloatField(required=False)
     probes = ProbeInputSerializer(many=True, required=False)
-    measure = serializers.IntegerField(required=False, allow_null=True,
-                                       help_text="The id of one of the plan's further measures; empty: the primary.")
+    measure = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The id of one of the plan's further measures; empty: the primary."
+    )
 
 
 def _probe_rows(data) -> list[tuple[dt.date, object]]:
@@ -71,8 +74,9 @@ class PlanProbes(generics.GenericAPIView):
     pagination_class = None
 
     def plan(self):
-        return plan_get(district=self.request.district, membership=self.request.membership,
-                        plan_id=self.kwargs["plan_id"])
+        return plan_get(
+            district=self.request.district, membership=self.request.membership, plan_id=self.kwargs["plan_id"]
+        )
 
     @extend_schema(responses=ProbeSerializer(many=True))
     def get(self, request, plan_id: int):
@@ -88,10 +92,12 @@ class PlanProbes(generics.GenericAPIView):
         measure = None
         wanted = request.data.get("measure") if isinstance(request.data, dict) else None
         if wanted not in (None, ""):
-            measure = PlanMeasure.objects.filter(district=request.district, plan=plan,
-                                                 pk=wanted if str(wanted).isdigit() else -1).first()
+            measure = PlanMeasure.objects.filter(
+                district=request.district, plan=plan, pk=wanted if str(wanted).isdigit() else -1
+            ).first()
             if measure is None:
                 raise serializers.ValidationError({"measure": [f"“{wanted}” is not a measure of this plan."]})
-        created = probes_add(district=request.district, actor=request.user, plan=plan,
-                             probes=_probe_rows(request.data), measure=measure)
+        created = probes_add(
+            district=request.district, actor=request.user, plan=plan, probes=_probe_rows(request.data), measure=measure
+        )
         return Response(ProbeSerializer(created, many=True).data, status=status.HTTP_201_CREATED)

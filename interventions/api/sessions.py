@@ -1,4 +1,5 @@
 """Session logs API: one session, many in bulk, edits and deletes (sessions/...)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,14 +23,27 @@ from mtss.api_params import param_int as _param_int
 
 # --- sessions -------------------------------------------------------------------------------
 
+
 class SessionSerializer(serializers.ModelSerializer):
     attendance = serializers.SerializerMethodField(help_text="Plan id -> attendance status.")
     probes = serializers.SerializerMethodField(help_text="Plan id -> probe score taken in this session.")
 
     class Meta:
         model = InterventionSession
-        fields = ["id", "group", "plan", "provider", "date", "minutes", "note", "attendance", "probes", "logged_by",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "group",
+            "plan",
+            "provider",
+            "date",
+            "minutes",
+            "note",
+            "attendance",
+            "probes",
+            "logged_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_attendance(self, session) -> dict[str, str]:
@@ -44,11 +58,18 @@ class SessionInputSerializer(serializers.Serializer):
     plan = VisiblePlanField(required=False, allow_null=True, help_text="A one-to-one plan; give a group or a plan.")
     date = serializers.DateField()
     minutes = serializers.IntegerField(help_text="0 only when the session did not happen.")
-    attendance = serializers.DictField(child=serializers.ChoiceField(choices=Attendance.Status.choices),
-                                       required=False, default=dict,
-                                       help_text="Plan id -> status; members not named were present.")
-    probes = serializers.DictField(child=serializers.FloatField(allow_null=True), required=False, default=dict,
-                                   help_text="Plan id -> probe score taken in this session.")
+    attendance = serializers.DictField(
+        child=serializers.ChoiceField(choices=Attendance.Status.choices),
+        required=False,
+        default=dict,
+        help_text="Plan id -> status; members not named were present.",
+    )
+    probes = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        required=False,
+        default=dict,
+        help_text="Plan id -> probe score taken in this session.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
@@ -61,8 +82,11 @@ class SessionInputSerializer(serializers.Serializer):
 
 class SessionUpdateSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(required=False)
-    attendance = serializers.DictField(child=serializers.ChoiceField(choices=Attendance.Status.choices),
-                                       required=False, help_text="Plan id -> status; others stay as they are.")
+    attendance = serializers.DictField(
+        child=serializers.ChoiceField(choices=Attendance.Status.choices),
+        required=False,
+        help_text="Plan id -> status; others stay as they are.",
+    )
     note = serializers.CharField(required=False, allow_blank=True)
 
     def validate(self, attrs):
@@ -100,13 +124,27 @@ def _log_one(request, data) -> InterventionSession:
     values = serializer.validated_data
     group, plan = values.get("group"), values.get("plan")
     _require_logger(request, group=group, plan=plan)
-    return session_log(district=request.district, actor=request.user, group=group, plan=plan, date=values["date"],
-                       minutes=values["minutes"], attendance=values["attendance"], probe_scores=values["probes"],
-                       note=values["note"])
+    return session_log(
+        district=request.district,
+        actor=request.user,
+        group=group,
+        plan=plan,
+        date=values["date"],
+        minutes=values["minutes"],
+        attendance=values["attendance"],
+        probe_scores=values["probes"],
+        note=values["note"],
+    )
 
 
-@extend_schema(parameters=[OpenApiParameter("group", int), OpenApiParameter("plan", int),
-                           OpenApiParameter("date_from", dt.date), OpenApiParameter("date_to", dt.date)])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("group", int),
+        OpenApiParameter("plan", int),
+        OpenApiParameter("date_from", dt.date),
+        OpenApiParameter("date_to", dt.date),
+    ]
+)
 class SessionListCreate(generics.ListCreateAPIView):
     serializer_class = SessionSerializer
 
@@ -129,8 +167,12 @@ class SessionListCreate(generics.ListCreateAPIView):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        access_log.record(request._request, action="api_read", what="intervention sessions",
-                          student_ids=_student_ids_of_sessions(page))
+        access_log.record(
+            request._request,
+            action="api_read",
+            what="intervention sessions",
+            student_ids=_student_ids_of_sessions(page),
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=SessionInputSerializer, responses={201: SessionSerializer})
@@ -148,12 +190,20 @@ def _error_detail(error) -> dict:
     return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
 
 
-BULK_ERRORS = inline_serializer("SessionBulkErrors", fields={
-    "errors": serializers.ListField(child=inline_serializer("SessionBulkError", fields={
-        "index": serializers.IntegerField(help_text="Position in the posted list, from 0."),
-        "errors": serializers.DictField(help_text="Field -> messages, as for one session."),
-    })),
-})
+BULK_ERRORS = inline_serializer(
+    "SessionBulkErrors",
+    fields={
+        "errors": serializers.ListField(
+            child=inline_serializer(
+                "SessionBulkError",
+                fields={
+                    "index": serializers.IntegerField(help_text="Position in the posted list, from 0."),
+                    "errors": serializers.DictField(help_text="Field -> messages, as for one session."),
+                },
+            )
+        ),
+    },
+)
 
 
 class SessionBulkCreate(generics.GenericAPIView):
@@ -163,9 +213,11 @@ class SessionBulkCreate(generics.GenericAPIView):
 
     @extend_schema(
         request=SessionInputSerializer(many=True),
-        responses={201: SessionSerializer(many=True),
-                   400: OpenApiResponse(BULK_ERRORS, description="Nothing was logged."),
-                   403: OpenApiResponse(BULK_ERRORS, description="Nothing was logged.")},
+        responses={
+            201: SessionSerializer(many=True),
+            400: OpenApiResponse(BULK_ERRORS, description="Nothing was logged."),
+            403: OpenApiResponse(BULK_ERRORS, description="Nothing was logged."),
+        },
     )
     def post(self, request):
         items = request.data.get("sessions") if isinstance(request.data, dict) else request.data
@@ -190,8 +242,9 @@ class SessionBulkCreate(generics.GenericAPIView):
         if errors:
             return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
         sessions = {s.pk: s for s in _sessions_queryset(request).filter(pk__in=[s.pk for s in created])}
-        return Response(SessionSerializer([sessions[s.pk] for s in created], many=True).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            SessionSerializer([sessions[s.pk] for s in created], many=True).data, status=status.HTTP_201_CREATED
+        )
 
 
 class SessionDetail(generics.GenericAPIView):
@@ -199,8 +252,9 @@ class SessionDetail(generics.GenericAPIView):
 
     def session(self):
         # session_get answers 404 for a session whose group or plan the user cannot see.
-        session = session_get(district=self.request.district, membership=self.request.membership,
-                              session_id=self.kwargs["session_id"])
+        session = session_get(
+            district=self.request.district, membership=self.request.membership, session_id=self.kwargs["session_id"]
+        )
         return _session_full(self.request, session.pk)
 
     def _require_logger_for(self, session):
@@ -211,8 +265,12 @@ class SessionDetail(generics.GenericAPIView):
 
     def get(self, request, session_id: int):
         session = self.session()
-        access_log.record(request._request, action="api_read", what="intervention session",
-                          student_ids=_student_ids_of_sessions([session]))
+        access_log.record(
+            request._request,
+            action="api_read",
+            what="intervention session",
+            student_ids=_student_ids_of_sessions([session]),
+        )
         return Response(SessionSerializer(session).data)
 
     @extend_schema(request=SessionUpdateSerializer, responses={200: SessionSerializer})
@@ -222,19 +280,27 @@ class SessionDetail(generics.GenericAPIView):
         serializer = SessionUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
-        session_update(district=request.district, actor=request.user, session=session,
-                       minutes=values.get("minutes", session.minutes), attendance=values.get("attendance", {}),
-                       note=values.get("note", session.note))
+        session_update(
+            district=request.district,
+            actor=request.user,
+            session=session,
+            minutes=values.get("minutes", session.minutes),
+            attendance=values.get("attendance", {}),
+            note=values.get("note", session.note),
+        )
         return Response(SessionSerializer(_session_full(request, session.pk)).data)
 
-    @extend_schema(responses={204: None},
-                   description="Delete a session log. Send the reason in the body: `{\"reason\": \"...\"}`; it "
-                               "stays in the audit trail with the session's attendance and probes.")
+    @extend_schema(
+        responses={204: None},
+        description='Delete a session log. Send the reason in the body: `{"reason": "..."}`; it '
+        "stays in the audit trail with the session's attendance and probes.",
+    )
     def delete(self, request, session_id: int):
         session = self.session()
         self._require_logger_for(session)
         serializer = SessionDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        session_delete(district=request.district, actor=request.user, session=session,
-                       reason=serializer.validated_data["reason"])
+        session_delete(
+            district=request.district, actor=request.user, session=session, reason=serializer.validated_data["reason"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ and the district rates them.
 `library_seed` only adds what is missing (matched by name, ignoring case), so it
 is safe to run again and never overwrites a district's own edits.
 """
+
 from __future__ import annotations
 
 from interventions.models import EvidenceLevel, Intervention
@@ -26,63 +27,142 @@ OHVA = "Ohio Virtual Academy Appendix G, intervention policy, seeds/003_d924ed66
 # The programs below are listed for both tiers, so the entry carries the Tier II dosage
 # (the smaller) and the description gives Tier III's.
 _LOUDON_DOSAGE = {"sessions_per_week": 4, "minutes_per_session": 30, "group_size_max": 5}
-_LOUDON_TIERS_NOTE = ("Loudon County: Tier II is four 30-minute sessions a week (at least 40 sessions) in groups of "
-                      "at most five; Tier III is 60 minutes a day, five days a week (at least 45 sessions) in groups "
-                      "of at most three, in addition to the 90-minute core reading block.")
+_LOUDON_TIERS_NOTE = (
+    "Loudon County: Tier II is four 30-minute sessions a week (at least 40 sessions) in groups of "
+    "at most five; Tier III is 60 minutes a day, five days a week (at least 45 sessions) in groups "
+    "of at most three, in addition to the 90-minute core reading block."
+)
 
 PROGRAMS: list[dict] = [
     # --- Loudon County Schools (TN): reading, grades 1-8 ---------------------------------------
-    {"name": "Fundations", "area": "reading", "tiers": [2, 3], **_LOUDON_DOSAGE, "source": LOUDON,
-     "description": "Grades 1-5 Tier II and Tier III reading intervention. " + _LOUDON_TIERS_NOTE},
-    {"name": "My Sidewalks", "area": "reading", "tiers": [2, 3], **_LOUDON_DOSAGE, "source": LOUDON,
-     "description": "Scott Foresman intervention program to the regular reading series; grades 1-5, Tier II and "
-                    "Tier III. " + _LOUDON_TIERS_NOTE},
-    {"name": "Destination Reading", "area": "reading", "tiers": [2, 3], **_LOUDON_DOSAGE, "source": LOUDON,
-     "description": "Riverdeep Destination Reading (computer-based); grades 1-8, Tier II and Tier III. "
-                    + _LOUDON_TIERS_NOTE},
-    {"name": "Jamestown Reading Navigator", "area": "reading", "tiers": [2, 3], **_LOUDON_DOSAGE, "source": LOUDON,
-     "description": "Grades 6-8; listed as a Tier II intervention and again under the Tier III programs. "
-                    + _LOUDON_TIERS_NOTE},
-    {"name": "Skills Tutor", "area": "reading", "tiers": [2, 3], **_LOUDON_DOSAGE, "source": LOUDON,
-     "description": "Houghton Mifflin Learning Technology; grades 1-8, Tier II and Tier III (new for 2008-2009). "
-                    + _LOUDON_TIERS_NOTE},
+    {
+        "name": "Fundations",
+        "area": "reading",
+        "tiers": [2, 3],
+        **_LOUDON_DOSAGE,
+        "source": LOUDON,
+        "description": "Grades 1-5 Tier II and Tier III reading intervention. " + _LOUDON_TIERS_NOTE,
+    },
+    {
+        "name": "My Sidewalks",
+        "area": "reading",
+        "tiers": [2, 3],
+        **_LOUDON_DOSAGE,
+        "source": LOUDON,
+        "description": "Scott Foresman intervention program to the regular reading series; grades 1-5, Tier II and "
+        "Tier III. " + _LOUDON_TIERS_NOTE,
+    },
+    {
+        "name": "Destination Reading",
+        "area": "reading",
+        "tiers": [2, 3],
+        **_LOUDON_DOSAGE,
+        "source": LOUDON,
+        "description": "Riverdeep Destination Reading (computer-based); grades 1-8, Tier II and Tier III. "
+        + _LOUDON_TIERS_NOTE,
+    },
+    {
+        "name": "Jamestown Reading Navigator",
+        "area": "reading",
+        "tiers": [2, 3],
+        **_LOUDON_DOSAGE,
+        "source": LOUDON,
+        "description": "Grades 6-8; listed as a Tier II intervention and again under the Tier III programs. "
+        + _LOUDON_TIERS_NOTE,
+    },
+    {
+        "name": "Skills Tutor",
+        "area": "reading",
+        "tiers": [2, 3],
+        **_LOUDON_DOSAGE,
+        "source": LOUDON,
+        "description": "Houghton Mifflin Learning Technology; grades 1-8, Tier II and Tier III (new for 2008-2009). "
+        + _LOUDON_TIERS_NOTE,
+    },
     # --- Holland Patent CSD (NY): secondary academic intervention services --------------------
-    {"name": "Learning Lab", "area": "core subjects", "tiers": [2, 3], "source": HOLLAND,
-     # "two or three days out of the six day cycle": at least 2 per 6 school days = 1.67 a week.
-     "sessions_per_week": round(2 * 5 / 6, 2), "group_size_max": 18,
-     "description": "Students are assigned by the SBIT to a subject-specific center (ELA, math, science, social "
-                    "studies) two or three days of the six-day cycle, as part of their schedule; small group (5-18 "
-                    "students) or individual remedial instruction by a certified teacher. Grades 6-8 (intense and "
-                    "moderate), grades 9-12 (intense, with remedial services)."},
-    {"name": "Help Center", "area": "core subjects", "tiers": [1, 2], "source": HOLLAND,
-     "description": "Drop-in extra help with daily work, study skills and organization from a subject-specific "
-                    "certified teacher or teaching assistant; students come on their own or are assigned by "
-                    "teachers, counselors or the SBIT. Grades 6-8 (after school, less intense) and 9-10 (moderate)."},
-    {"name": "Test Prep", "area": "core subjects", "tiers": [2], "source": HOLLAND,
-     "description": "Instruction in the content area of a state assessment the student failed or may not pass, "
-                    "with test-taking strategies; after school, Saturday mornings or in the summer. Grades 9-10 "
-                    "(less intense) and 11-12 (moderate)."},
-    {"name": "Push-in remedial support", "area": "reading and math", "tiers": [2, 3], "source": HOLLAND,
-     "description": "Remedial services push-in: an additional instructor in the regular classroom during ELA and "
-                    "math lessons, focused on high-need students (remedial instruction may also be pull-out). "
-                    "Elementary, middle and high school."},
+    {
+        "name": "Learning Lab",
+        "area": "core subjects",
+        "tiers": [2, 3],
+        "source": HOLLAND,
+        # "two or three days out of the six day cycle": at least 2 per 6 school days = 1.67 a week.
+        "sessions_per_week": round(2 * 5 / 6, 2),
+        "group_size_max": 18,
+        "description": "Students are assigned by the SBIT to a subject-specific center (ELA, math, science, social "
+        "studies) two or three days of the six-day cycle, as part of their schedule; small group (5-18 "
+        "students) or individual remedial instruction by a certified teacher. Grades 6-8 (intense and "
+        "moderate), grades 9-12 (intense, with remedial services).",
+    },
+    {
+        "name": "Help Center",
+        "area": "core subjects",
+        "tiers": [1, 2],
+        "source": HOLLAND,
+        "description": "Drop-in extra help with daily work, study skills and organization from a subject-specific "
+        "certified teacher or teaching assistant; students come on their own or are assigned by "
+        "teachers, counselors or the SBIT. Grades 6-8 (after school, less intense) and 9-10 (moderate).",
+    },
+    {
+        "name": "Test Prep",
+        "area": "core subjects",
+        "tiers": [2],
+        "source": HOLLAND,
+        "description": "Instruction in the content area of a state assessment the student failed or may not pass, "
+        "with test-taking strategies; after school, Saturday mornings or in the summer. Grades 9-10 "
+        "(less intense) and 11-12 (moderate).",
+    },
+    {
+        "name": "Push-in remedial support",
+        "area": "reading and math",
+        "tiers": [2, 3],
+        "source": HOLLAND,
+        "description": "Remedial services push-in: an additional instructor in the regular classroom during ELA and "
+        "math lessons, focused on high-need students (remedial instruction may also be pull-out). "
+        "Elementary, middle and high school.",
+    },
     # --- Ohio Virtual Academy: reading (Third Grade Reading Guarantee) ------------------------
-    {"name": "Reading Eggs", "area": "reading", "tiers": [1, 2], "source": OHVA,
-     "description": "Given to all K-1 students with the K12 Phonics and LA curriculum; a Tier II supplemental "
-                    "service and an approved provider on the Reading Improvement and Monitoring Plan (RIMP) for "
-                    "K-2. Reports are reviewed weekly to direct small-group and 1:1 instruction."},
-    {"name": "RAZ Kids", "area": "reading", "tiers": [1, 2], "source": OHVA,
-     "description": "Given to all grade 2 students with the K12 ELA curriculum; a supplemental program for grade 3 "
-                    "students reading below grade level; an approved provider on the RIMP."},
-    {"name": "Mindplay", "area": "reading", "tiers": [2], "source": OHVA,
-     "description": "Supplemental program for grade 3 students reading below grade level (RIMP)."},
-    {"name": "iSupport", "area": "reading", "tiers": [2, 3], "group_size_max": 1, "source": OHVA,
-     "description": "In-house remediation program: 1:1 support; a Tier II supplemental service and an approved "
-                    "provider on the RIMP."},
-    {"name": "Progress Learning", "area": "reading and math", "tiers": [1], "source": OHVA,
-     "description": "Tier I intervention for all students with scientifically based strategies that adapt to "
-                    "each student's needs; its benchmarks and lesson assessments also inform intervention "
-                    "decisions."},
+    {
+        "name": "Reading Eggs",
+        "area": "reading",
+        "tiers": [1, 2],
+        "source": OHVA,
+        "description": "Given to all K-1 students with the K12 Phonics and LA curriculum; a Tier II supplemental "
+        "service and an approved provider on the Reading Improvement and Monitoring Plan (RIMP) for "
+        "K-2. Reports are reviewed weekly to direct small-group and 1:1 instruction.",
+    },
+    {
+        "name": "RAZ Kids",
+        "area": "reading",
+        "tiers": [1, 2],
+        "source": OHVA,
+        "description": "Given to all grade 2 students with the K12 ELA curriculum; a supplemental program for grade 3 "
+        "students reading below grade level; an approved provider on the RIMP.",
+    },
+    {
+        "name": "Mindplay",
+        "area": "reading",
+        "tiers": [2],
+        "source": OHVA,
+        "description": "Supplemental program for grade 3 students reading below grade level (RIMP).",
+    },
+    {
+        "name": "iSupport",
+        "area": "reading",
+        "tiers": [2, 3],
+        "group_size_max": 1,
+        "source": OHVA,
+        "description": "In-house remediation program: 1:1 support; a Tier II supplemental service and an approved "
+        "provider on the RIMP.",
+    },
+    {
+        "name": "Progress Learning",
+        "area": "reading and math",
+        "tiers": [1],
+        "source": OHVA,
+        "description": "Tier I intervention for all students with scientifically based strategies that adapt to "
+        "each student's needs; its benchmarks and lesson assessments also inform intervention "
+        "decisions.",
+    },
 ]
 
 NAMES = [program["name"] for program in PROGRAMS]

@@ -1,4 +1,5 @@
 """The district's intervention library: every member reads it, district administrators edit it."""
+
 from __future__ import annotations
 
 from django import forms
@@ -8,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from interventions.models import MAX_SESSION_MINUTES, Intervention
+from interventions.models import Intervention
 from interventions.selectors import intervention_get, library
 from interventions.services import intervention_save
 from mtss.decorators import district_member
@@ -18,24 +19,50 @@ from mtss.permissions import allowed
 TIER_CHOICES = [(n, gettext_lazy("Tier %(n)s") % {"n": n}) for n in (1, 2, 3, 4)]
 # Recommended dosage and group size: the same bounds on the page and in the API.
 from interventions.services import LIBRARY_LIMITS as LIMITS  # noqa: E402
-FIELDS = ["name", "area", "tiers", "evidence_level", "sessions_per_week", "minutes_per_session", "group_size_max",
-          "description", "materials", "source", "is_active"]
+
+FIELDS = [
+    "name",
+    "area",
+    "tiers",
+    "evidence_level",
+    "sessions_per_week",
+    "minutes_per_session",
+    "group_size_max",
+    "description",
+    "materials",
+    "source",
+    "is_active",
+]
 
 
 class InterventionForm(forms.ModelForm):
     tiers = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Suitable tiers"), choices=TIER_CHOICES, coerce=int, widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": gettext_lazy("Tick at least one tier.")})
+        label=gettext_lazy("Suitable tiers"),
+        choices=TIER_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Tick at least one tier.")},
+    )
     sessions_per_week = forms.FloatField(
-        label=gettext_lazy("Recommended sessions per week"), required=False,
-        min_value=LIMITS["sessions_per_week"][0], max_value=LIMITS["sessions_per_week"][1],
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+        label=gettext_lazy("Recommended sessions per week"),
+        required=False,
+        min_value=LIMITS["sessions_per_week"][0],
+        max_value=LIMITS["sessions_per_week"][1],
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
     minutes_per_session = forms.IntegerField(
-        label=gettext_lazy("Recommended minutes per session"), required=False,
-        min_value=LIMITS["minutes_per_session"][0], max_value=LIMITS["minutes_per_session"][1])
+        label=gettext_lazy("Recommended minutes per session"),
+        required=False,
+        min_value=LIMITS["minutes_per_session"][0],
+        max_value=LIMITS["minutes_per_session"][1],
+    )
     group_size_max = forms.IntegerField(
-        label=gettext_lazy("Largest group"), required=False, help_text=gettext_lazy("1 for one-to-one."),
-        min_value=LIMITS["group_size_max"][0], max_value=LIMITS["group_size_max"][1])
+        label=gettext_lazy("Largest group"),
+        required=False,
+        help_text=gettext_lazy("1 for one-to-one."),
+        min_value=LIMITS["group_size_max"][0],
+        max_value=LIMITS["group_size_max"][1],
+    )
 
     class Meta:
         model = Intervention
@@ -49,7 +76,6 @@ class InterventionForm(forms.ModelForm):
             "area": gettext_lazy("The academic area, as the district's policy names it (e.g. reading, math)."),
             "source": gettext_lazy("Where the program is named, e.g. the district plan."),
         }
-
 
 
 def _dosage(intervention: Intervention) -> str:
@@ -88,8 +114,11 @@ def library_list(request):
 
 def _form_page(request, form, title, intervention=None):
     areas = sorted(set(_areas(request.district)) | {"reading", "math"})
-    return render(request, "interventions/library_form.html",
-                  {"form": form, "title": title, "intervention": intervention, "area_options": areas})
+    return render(
+        request,
+        "interventions/library_form.html",
+        {"form": form, "title": title, "intervention": intervention, "area_options": areas},
+    )
 
 
 @district_member("may_edit_library")
@@ -97,8 +126,9 @@ def library_create(request):
     form = InterventionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            intervention = intervention_save(district=request.district, actor=request.user,
-                                             **{name: form.cleaned_data[name] for name in FIELDS})
+            intervention = intervention_save(
+                district=request.district, actor=request.user, **{name: form.cleaned_data[name] for name in FIELDS}
+            )
         except ValidationError as error:
             apply_validation_error(form, error)  # the form keeps everything the user typed
         else:
@@ -116,8 +146,12 @@ def library_edit(request, intervention_id: int):
         try:
             # The ModelForm has already copied the values onto its instance; save a fresh copy.
             fresh = intervention_get(district=request.district, intervention_id=intervention_id)
-            intervention_save(district=request.district, actor=request.user, intervention=fresh,
-                              **{name: form.cleaned_data[name] for name in FIELDS})
+            intervention_save(
+                district=request.district,
+                actor=request.user,
+                intervention=fresh,
+                **{name: form.cleaned_data[name] for name in FIELDS},
+            )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

@@ -20,6 +20,7 @@ to whoever may see the meeting (the school team), as the HTML meeting view and
 the recap PDF do; the item panel (graph data, findings, history) additionally
 requires that the member may see the student, as the HTML item page does.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,6 +61,7 @@ CLOSED = services.CLOSED_MESSAGE
 
 # --- permissions and guards ------------------------------------------------------------------
 
+
 def _require_writable(request, meeting: Meeting, rule: str = "may_run_meeting") -> None:
     """A member the rule allows (else 403) on a meeting that is not closed (else 400), before the body is read."""
     require(request, rule, meeting)
@@ -91,10 +93,12 @@ def _visible_action_items(request):
     """Action items of the meetings the member sees, and every item the member owns."""
     meetings = selectors.visible_meetings(district=request.district, membership=request.membership)
     return ActionItem.objects.filter(district=request.district).filter(
-        Q(meeting_id__in=meetings.values("pk")) | Q(owner=request.user))
+        Q(meeting_id__in=meetings.values("pk")) | Q(owner=request.user)
+    )
 
 
 # --- scoped relation fields -------------------------------------------------------------------
+
 
 class MemberField(_ScopedField):
     """An active member of the request's district (an action item's owner, a staff attendee)."""
@@ -126,11 +130,16 @@ class VisibleGuardianField(_ScopedField):
 # collisions). Status fields are plain strings for the same reason: `status` is
 # already Plan.Status in the interventions API.
 
+
 class FidelityGateSerializer(serializers.Serializer):
-    blocked = serializers.BooleanField(help_text="True while the data cannot show non-response (RULES.md 3.3): "
-                                                 "intensify and refer need an override reason.")
-    why = serializers.ListField(child=serializers.CharField(), help_text="The fidelity and minimum-sessions "
-                                                                          "findings that block, in plain language.")
+    blocked = serializers.BooleanField(
+        help_text="True while the data cannot show non-response (RULES.md 3.3): "
+        "intensify and refer need an override reason."
+    )
+    why = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The fidelity and minimum-sessions findings that block, in plain language.",
+    )
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
@@ -141,8 +150,19 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionItem
-        fields = ["id", "meeting", "decision", "student", "student_name", "description", "owner", "owner_name",
-                  "due_date", "done_at", "created_by"]
+        fields = [
+            "id",
+            "meeting",
+            "decision",
+            "student",
+            "student_name",
+            "description",
+            "owner",
+            "owner_name",
+            "due_date",
+            "done_at",
+            "created_by",
+        ]
         read_only_fields = ["id", "meeting", "decision", "done_at", "created_by"]
 
     def get_owner_name(self, action) -> str:
@@ -161,36 +181,79 @@ class DecisionSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=Decision.Kind.choices)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, default=None,
+        required=False,
+        allow_null=True,
+        min_value=1,
+        default=None,
         help_text="The version you started from: null (or absent) for a new decision, else the `version` you "
-                  "read. If someone saved in between, the answer is 409 with the current decision.")
+        "read. If someone saved in between, the answer is 409 with the current decision.",
+    )
     override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="",
-        help_text="Required to intensify or refer while the fidelity gate blocks.")
-    new_intervention = LibraryField(required=False, allow_null=True, default=None,
-                                    help_text="Modify: the new intervention (a new plan phase).")
-    new_goal_target = serializers.FloatField(required=False, allow_null=True, default=None,
-                                             help_text="Modify: the new goal score (a new plan phase).")
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required to intensify or refer while the fidelity gate blocks.",
+    )
+    new_intervention = LibraryField(
+        required=False, allow_null=True, default=None, help_text="Modify: the new intervention (a new plan phase)."
+    )
+    new_goal_target = serializers.FloatField(
+        required=False, allow_null=True, default=None, help_text="Modify: the new goal score (a new plan phase)."
+    )
     gate = FidelityGateSerializer(read_only=True, help_text="The fidelity gate when the decision was taken.")
     action_items = ActionItemSerializer(
-        many=True, required=False, max_length=MAX_ACTION_ITEMS,
+        many=True,
+        required=False,
+        max_length=MAX_ACTION_ITEMS,
         help_text=f"Follow-ups, each with a description, an owner and a due date (at most {MAX_ACTION_ITEMS}). "
-                  "Posted items are added; earlier ones stay.")
+        "Posted items are added; earlier ones stay.",
+    )
 
     class Meta:
         model = Decision
-        fields = ["id", "item", "meeting", "student", "plan", "kind", "notes", "version", "override_reason",
-                  "new_intervention", "new_goal_target", "recommendation", "gate", "policy_label", "decided_by",
-                  "decided_at", "applied_at", "action_items"]
-        read_only_fields = ["id", "item", "meeting", "student", "plan", "recommendation", "policy_label",
-                            "decided_by", "decided_at", "applied_at"]
-        extra_kwargs = {"recommendation": {"help_text": "The engine's recommendation when the decision was taken."},
-                        "applied_at": {"help_text": "When the decision took effect (apply, or the meeting's close)."}}
+        fields = [
+            "id",
+            "item",
+            "meeting",
+            "student",
+            "plan",
+            "kind",
+            "notes",
+            "version",
+            "override_reason",
+            "new_intervention",
+            "new_goal_target",
+            "recommendation",
+            "gate",
+            "policy_label",
+            "decided_by",
+            "decided_at",
+            "applied_at",
+            "action_items",
+        ]
+        read_only_fields = [
+            "id",
+            "item",
+            "meeting",
+            "student",
+            "plan",
+            "recommendation",
+            "policy_label",
+            "decided_by",
+            "decided_at",
+            "applied_at",
+        ]
+        extra_kwargs = {
+            "recommendation": {"help_text": "The engine's recommendation when the decision was taken."},
+            "applied_at": {"help_text": "When the decision took effect (apply, or the meeting's close)."},
+        }
 
 
 class AgendaReasonSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="review_due, pm_overdue, not_responding, behind_aim_line, ready_to_exit, "
-                                           "low_fidelity, ahead_of_aim_line, or staff (added by hand).")
+    code = serializers.CharField(
+        help_text="review_due, pm_overdue, not_responding, behind_aim_line, ready_to_exit, "
+        "low_fidelity, ahead_of_aim_line, or staff (added by hand)."
+    )
     text = serializers.CharField()
 
 
@@ -202,23 +265,40 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AgendaItem
-        fields = ["id", "position", "student", "student_name", "area", "plan", "status", "reasons", "added_by",
-                  "decision"]
+        fields = [
+            "id",
+            "position",
+            "student",
+            "student_name",
+            "area",
+            "plan",
+            "status",
+            "reasons",
+            "added_by",
+            "decision",
+        ]
         read_only_fields = fields
 
 
 class AgendaAddSerializer(serializers.Serializer):
     student = VisibleStudentField(help_text="A student of the meeting's school.")
-    reason = serializers.CharField(max_length=300, allow_blank=True,
-                                   help_text="Why the student is on the agenda, e.g. the parent asked for a meeting.")
-    area = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
-                                 help_text="The area; by default that of the student's active plan.")
+    reason = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        help_text="Why the student is on the agenda, e.g. the parent asked for a meeting.",
+    )
+    area = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The area; by default that of the student's active plan.",
+    )
 
     def validate_student(self, student):
         meeting = self.context["meeting"]
         if student.school_id != meeting.school_id or student.exit_date is not None:
-            raise serializers.ValidationError(
-                f"{student.full_name} is not a current student of {meeting.school.name}.")
+            raise serializers.ValidationError(f"{student.full_name} is not a current student of {meeting.school.name}.")
         return student
 
 
@@ -242,27 +322,42 @@ class AgendaItemDetailSerializer(AgendaItemSerializer):
     """One agenda item with the panel the team sees (meetings.selectors.item_panel)."""
 
     plan_detail = PlanSerializer(source="api_plan", read_only=True, allow_null=True)
-    evaluation = EvaluationSerializer(source="api_result", read_only=True, allow_null=True,
-                                      help_text="The engine's recommendation and findings as of the meeting date; "
-                                                "null without an active plan.")
+    evaluation = EvaluationSerializer(
+        source="api_result",
+        read_only=True,
+        allow_null=True,
+        help_text="The engine's recommendation and findings as of the meeting date; null without an active plan.",
+    )
     gate = FidelityGateSerializer(source="api_gate", read_only=True)
     tier_history = TierHistorySerializer(source="api_history", many=True, read_only=True)
     past_decisions = DecisionSerializer(source="api_past", many=True, read_only=True)
 
     class Meta(AgendaItemSerializer.Meta):
-        fields = [*AgendaItemSerializer.Meta.fields, "plan_detail", "evaluation", "gate", "tier_history",
-                  "past_decisions"]
+        fields = [
+            *AgendaItemSerializer.Meta.fields,
+            "plan_detail",
+            "evaluation",
+            "gate",
+            "tier_history",
+            "past_decisions",
+        ]
         read_only_fields = fields
 
 
 class AttendeeSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=MeetingAttendee.Kind.choices)
     user = MemberField(required=False, allow_null=True, default=None, help_text="Staff: the member.")
-    guardian = VisibleGuardianField(required=False, allow_null=True, default=None,
-                                    help_text="A parent or guardian of a student you may see.")
+    guardian = VisibleGuardianField(
+        required=False, allow_null=True, default=None, help_text="A parent or guardian of a student you may see."
+    )
     student = VisibleStudentField(required=False, allow_null=True, default=None)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
-                                 help_text="By default the member's, guardian's or student's name.")
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="By default the member's, guardian's or student's name.",
+    )
     role = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
     class Meta:
@@ -282,8 +377,12 @@ class AttendeeSerializer(serializers.ModelSerializer):
 
 
 class AttendanceSerializer(serializers.Serializer):
-    present = serializers.ListField(child=serializers.IntegerField(), max_length=MAX_ATTENDEES, allow_empty=True,
-                                    help_text="Ids of the attendees who attended; the others are marked absent.")
+    present = serializers.ListField(
+        child=serializers.IntegerField(),
+        max_length=MAX_ATTENDEES,
+        allow_empty=True,
+        help_text="Ids of the attendees who attended; the others are marked absent.",
+    )
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -294,8 +393,23 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "school", "school_name", "team_type", "starts_at", "location", "purpose", "status", "series",
-                  "policy_label", "created_by", "closed_at", "closed_by", "item_count", "decided_count"]
+        fields = [
+            "id",
+            "school",
+            "school_name",
+            "team_type",
+            "starts_at",
+            "location",
+            "purpose",
+            "status",
+            "series",
+            "policy_label",
+            "created_by",
+            "closed_at",
+            "closed_by",
+            "item_count",
+            "decided_count",
+        ]
         read_only_fields = fields
 
 
@@ -315,23 +429,37 @@ class MeetingCreateSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     purpose = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    occurrences = serializers.IntegerField(min_value=1, max_value=40, required=False, default=1,
-                                           help_text="More than one makes a recurring series.")
-    every_weeks = serializers.IntegerField(min_value=1, max_value=20, required=False, allow_null=True, default=None,
-                                           help_text="Weeks between the meetings of a series.")
+    occurrences = serializers.IntegerField(
+        min_value=1, max_value=40, required=False, default=1, help_text="More than one makes a recurring series."
+    )
+    every_weeks = serializers.IntegerField(
+        min_value=1,
+        max_value=20,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Weeks between the meetings of a series.",
+    )
 
 
-DECISION_CONFLICT = inline_serializer("DecisionConflict", fields={
-    "detail": serializers.CharField(help_text="Who saved meanwhile; nothing of yours was saved."),
-    "decision": DecisionSerializer(allow_null=True, help_text="The decision as it is now (its current version)."),
-})
-MEETING_CLOSED = inline_serializer("MeetingClosed", fields={
-    "applied": serializers.IntegerField(help_text="Decisions that took effect on closing."),
-    "meeting": MeetingSerializer(),
-})
+DECISION_CONFLICT = inline_serializer(
+    "DecisionConflict",
+    fields={
+        "detail": serializers.CharField(help_text="Who saved meanwhile; nothing of yours was saved."),
+        "decision": DecisionSerializer(allow_null=True, help_text="The decision as it is now (its current version)."),
+    },
+)
+MEETING_CLOSED = inline_serializer(
+    "MeetingClosed",
+    fields={
+        "applied": serializers.IntegerField(help_text="Decisions that took effect on closing."),
+        "meeting": MeetingSerializer(),
+    },
+)
 
 
 # --- reads ------------------------------------------------------------------------------------
+
 
 def _action_items_query():
     return ActionItem.objects.select_related("owner", "decision__student").order_by("due_date", "id")
@@ -339,8 +467,9 @@ def _action_items_query():
 
 def _with_action_items(decisions) -> None:
     """Each decision's action items in one query, whatever the number of decisions."""
-    prefetch_related_objects([d for d in decisions if d is not None],
-                             Prefetch("action_items", queryset=_action_items_query()))
+    prefetch_related_objects(
+        [d for d in decisions if d is not None], Prefetch("action_items", queryset=_action_items_query())
+    )
 
 
 def _decision_of(item: AgendaItem) -> Decision | None:
@@ -374,8 +503,9 @@ def _attendee_student_ids(request, rows: list[MeetingAttendee]) -> set[int]:
     ids = {a.student_id for a in rows if a.student_id}
     guardians = [a.guardian_id for a in rows if a.guardian_id]
     if guardians:
-        ids.update(Guardian.objects.filter(district=request.district, pk__in=guardians)
-                   .values_list("student_id", flat=True))
+        ids.update(
+            Guardian.objects.filter(district=request.district, pk__in=guardians).values_list("student_id", flat=True)
+        )
     return ids
 
 
@@ -406,15 +536,17 @@ def _decision_data(request, decision: Decision) -> dict:
 
 
 def _meeting_summary(request, meeting_id: int) -> dict:
-    meeting = _counted(selectors.visible_meetings(district=request.district, membership=request.membership)
-                       .select_related("school")).get(pk=meeting_id)
+    meeting = _counted(
+        selectors.visible_meetings(district=request.district, membership=request.membership).select_related("school")
+    ).get(pk=meeting_id)
     return MeetingSerializer(meeting).data
 
 
 def _counted(meetings):
     return meetings.annotate(
         api_item_count=Count("items", distinct=True),
-        api_decided_count=Count("items", filter=Q(items__status=AgendaItem.Status.DECIDED), distinct=True))
+        api_decided_count=Count("items", filter=Q(items__status=AgendaItem.Status.DECIDED), distinct=True),
+    )
 
 
 def _choice_param(params, name: str, choices) -> str | None:
@@ -426,12 +558,16 @@ def _choice_param(params, name: str, choices) -> str | None:
 
 # --- meetings ---------------------------------------------------------------------------------
 
-@extend_schema(parameters=[
-    OpenApiParameter("school", int), OpenApiParameter("status", str, enum=list(Meeting.Status.values)),
-    OpenApiParameter("team_type", str, enum=list(TeamType.values)),
-    OpenApiParameter("date_from", dt.date, description="Meetings on or after this date."),
-    OpenApiParameter("date_to", dt.date, description="Meetings on or before this date."),
-])
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("school", int),
+        OpenApiParameter("status", str, enum=list(Meeting.Status.values)),
+        OpenApiParameter("team_type", str, enum=list(TeamType.values)),
+        OpenApiParameter("date_from", dt.date, description="Meetings on or after this date."),
+        OpenApiParameter("date_to", dt.date, description="Meetings on or before this date."),
+    ]
+)
 class MeetingListCreate(generics.ListCreateAPIView):
     """The meetings of the schools you see, newest first (no student data: counts only)."""
 
@@ -456,9 +592,12 @@ class MeetingListCreate(generics.ListCreateAPIView):
             meetings = meetings.filter(starts_at__date__lte=date_to)
         return _counted(meetings.select_related("school")).order_by("-starts_at", "-id")
 
-    @extend_schema(request=MeetingCreateSerializer, responses={201: MeetingSerializer(many=True)},
-                   description="One meeting, or a series: `occurrences` meetings `every_weeks` weeks apart. "
-                               "The answer lists the meetings created.")
+    @extend_schema(
+        request=MeetingCreateSerializer,
+        responses={201: MeetingSerializer(many=True)},
+        description="One meeting, or a series: `occurrences` meetings `every_weeks` weeks apart. "
+        "The answer lists the meetings created.",
+    )
     def post(self, request):
         # The role first (403), then the body (400: a school the member does not cover is not a choice).
         if not any(allowed(request.membership, "may_create_meeting", school) for school in _meeting_schools(request)):
@@ -467,16 +606,19 @@ class MeetingListCreate(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         require(request, "may_create_meeting", serializer.validated_data["school"])
         created = services.meeting_create(district=request.district, actor=request.user, **serializer.validated_data)
-        meetings = _counted(Meeting.objects.filter(district=request.district, pk__in=[m.pk for m in created])
-                            .select_related("school")).order_by("starts_at", "id")
+        meetings = _counted(
+            Meeting.objects.filter(district=request.district, pk__in=[m.pk for m in created]).select_related("school")
+        ).order_by("starts_at", "id")
         return Response(MeetingSerializer(meetings, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class MeetingDetail(generics.GenericAPIView):
     serializer_class = MeetingDetailSerializer
 
-    @extend_schema(description="The meeting with its attendees, its agenda (each item's reasons and decision) and "
-                               "its action items. Start and close it with the `start/` and `close/` operations.")
+    @extend_schema(
+        description="The meeting with its attendees, its agenda (each item's reasons and decision) and "
+        "its action items. Start and close it with the `start/` and `close/` operations."
+    )
     def get(self, request, meeting_id: int):
         return Response(_meeting_detail(request, _meeting(request, meeting_id)))
 
@@ -484,8 +626,11 @@ class MeetingDetail(generics.GenericAPIView):
 class MeetingStart(generics.GenericAPIView):
     serializer_class = MeetingSerializer
 
-    @extend_schema(request=None, responses={200: MeetingSerializer},
-                   description="Mark a scheduled meeting as in progress (a meeting in progress stays so).")
+    @extend_schema(
+        request=None,
+        responses={200: MeetingSerializer},
+        description="Mark a scheduled meeting as in progress (a meeting in progress stays so).",
+    )
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
         _require_writable(request, meeting)
@@ -496,9 +641,12 @@ class MeetingStart(generics.GenericAPIView):
 class MeetingClose(generics.GenericAPIView):
     serializer_class = MeetingSerializer
 
-    @extend_schema(request=None, responses={200: MEETING_CLOSED},
-                   description="Close the meeting: every decision not yet applied takes effect (placements, plans, "
-                               "parent notices), all or none; open items become “not discussed”.")
+    @extend_schema(
+        request=None,
+        responses={200: MEETING_CLOSED},
+        description="Close the meeting: every decision not yet applied takes effect (placements, plans, "
+        "parent notices), all or none; open items become “not discussed”.",
+    )
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
         _require_writable(request, meeting, "may_close_meeting")
@@ -507,6 +655,7 @@ class MeetingClose(generics.GenericAPIView):
 
 
 # --- the agenda -------------------------------------------------------------------------------
+
 
 class AgendaListCreate(generics.GenericAPIView):
     serializer_class = AgendaItemSerializer
@@ -517,41 +666,51 @@ class AgendaListCreate(generics.GenericAPIView):
         meeting = _meeting(request, meeting_id)
         return Response(_agenda_data(request, meeting, "meeting agenda"))
 
-    @extend_schema(request=AgendaAddSerializer, responses={201: AgendaItemSerializer},
-                   description="Put a student on the agenda, with the reason (a parent's request, a teacher's "
-                               "concern ...).")
+    @extend_schema(
+        request=AgendaAddSerializer,
+        responses={201: AgendaItemSerializer},
+        description="Put a student on the agenda, with the reason (a parent's request, a teacher's concern ...).",
+    )
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
         _require_writable(request, meeting, "may_build_agenda")
         serializer = AgendaAddSerializer(data=request.data, context={"request": request, "meeting": meeting})
         serializer.is_valid(raise_exception=True)
-        item = services.agenda_add(district=request.district, actor=request.user, meeting=meeting,
-                                   **serializer.validated_data)
+        item = services.agenda_add(
+            district=request.district, actor=request.user, meeting=meeting, **serializer.validated_data
+        )
         item.api_decision = None
-        access_log.record(request._request, action="api_read", what="meeting agenda item",
-                          student_ids=[item.student_id])
+        access_log.record(
+            request._request, action="api_read", what="meeting agenda item", student_ids=[item.student_id]
+        )
         return Response(AgendaItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
 class AgendaBuild(generics.GenericAPIView):
     serializer_class = AgendaBuiltSerializer
 
-    @extend_schema(request=None, responses={200: AgendaBuiltSerializer},
-                   description="Add every student the district's rules say is due, each with why. Safe to repeat: "
-                               "students already on the agenda are not added twice.")
+    @extend_schema(
+        request=None,
+        responses={200: AgendaBuiltSerializer},
+        description="Add every student the district's rules say is due, each with why. Safe to repeat: "
+        "students already on the agenda are not added twice.",
+    )
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
         _require_writable(request, meeting, "may_build_agenda")
         added = services.agenda_build(district=request.district, actor=request.user, meeting=meeting)
-        return Response({"added": [item.pk for item in added],
-                         "items": _agenda_data(request, meeting, "meeting agenda")})
+        return Response(
+            {"added": [item.pk for item in added], "items": _agenda_data(request, meeting, "meeting agenda")}
+        )
 
 
 class AgendaItemDetail(generics.GenericAPIView):
     serializer_class = AgendaItemDetailSerializer
 
-    @extend_schema(description="One agenda item with the team's panel: the plan, the engine's recommendation and "
-                               "findings, the fidelity gate, the tier history and the student's past decisions.")
+    @extend_schema(
+        description="One agenda item with the team's panel: the plan, the engine's recommendation and "
+        "findings, the fidelity gate, the tier history and the student's past decisions."
+    )
     def get(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id)
@@ -562,33 +721,41 @@ class AgendaItemDetail(generics.GenericAPIView):
         item.api_history, item.api_past = panel["history"], panel["past_decisions"]
         item.api_decision = panel["decision"]
         _with_action_items([item.api_decision, *item.api_past])
-        access_log.record(request._request, action="api_read", what="meeting agenda item",
-                          student_ids=[item.student_id])
+        access_log.record(
+            request._request, action="api_read", what="meeting agenda item", student_ids=[item.student_id]
+        )
         return Response(AgendaItemDetailSerializer(item).data)
 
 
 class AgendaItemMove(generics.GenericAPIView):
     serializer_class = AgendaMoveSerializer
 
-    @extend_schema(request=AgendaMoveSerializer, responses={200: AgendaItemSerializer(many=True)},
-                   description="Swap the item with its neighbour; the answer is the agenda in its new order.")
+    @extend_schema(
+        request=AgendaMoveSerializer,
+        responses={200: AgendaItemSerializer(many=True)},
+        description="Swap the item with its neighbour; the answer is the agenda in its new order.",
+    )
     def post(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id, student_visible=False)
         _require_writable(request, meeting, "may_build_agenda")
         serializer = AgendaMoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.agenda_move(district=request.district, meeting=meeting, item=item,
-                             direction=-1 if serializer.validated_data["direction"] == "up" else 1)
+        services.agenda_move(
+            district=request.district,
+            meeting=meeting,
+            item=item,
+            direction=-1 if serializer.validated_data["direction"] == "up" else 1,
+        )
         return Response(_agenda_data(request, meeting, "meeting agenda"))
 
 
 # --- decisions --------------------------------------------------------------------------------
 
+
 def _is_conflict(error: DjangoValidationError) -> bool:
     """decision_record marks a concurrent save with the code "conflict"."""
-    return hasattr(error, "error_dict") and any(
-        e.code == "conflict" for e in error.error_dict.get("__all__", []))
+    return hasattr(error, "error_dict") and any(e.code == "conflict" for e in error.error_dict.get("__all__", []))
 
 
 class DecisionDetail(generics.GenericAPIView):
@@ -605,13 +772,18 @@ class DecisionDetail(generics.GenericAPIView):
 
     @extend_schema(
         request=DecisionSerializer,
-        responses={200: DecisionSerializer, 201: DecisionSerializer,
-                   409: OpenApiResponse(DECISION_CONFLICT, description="Someone saved this decision meanwhile; "
-                                                                        "nothing was saved.")},
+        responses={
+            200: DecisionSerializer,
+            201: DecisionSerializer,
+            409: OpenApiResponse(
+                DECISION_CONFLICT, description="Someone saved this decision meanwhile; nothing was saved."
+            ),
+        },
         description="Record the decision (201) or change it from the `version` you read (200). Intensify and "
-                    "refer are refused while the fidelity gate blocks (400 on `override_reason`, with why) unless "
-                    "an `override_reason` is given. A stale or missing `version` answers 409 with the current "
-                    "decision. It takes effect when the meeting closes, or at once with `apply/`.")
+        "refer are refused while the fidelity gate blocks (400 on `override_reason`, with why) unless "
+        "an `override_reason` is given. A stale or missing `version` answers 409 with the current "
+        "decision. It takes effect when the meeting closes, or at once with `apply/`.",
+    )
     def put(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id)
@@ -619,35 +791,47 @@ class DecisionDetail(generics.GenericAPIView):
         current = Decision.objects.filter(district=request.district, item=item).only("applied_at").first()
         if current is not None and current.applied_at is not None:
             raise serializers.ValidationError(
-                {"non_field_errors": ["This decision has already taken effect; it can no longer change."]})
+                {"non_field_errors": ["This decision has already taken effect; it can no longer change."]}
+            )
         serializer = DecisionSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         actions = [(a["description"], a["owner"], a["due_date"]) for a in values.pop("action_items", [])]
         try:
-            decision = services.decision_record(district=request.district, actor=request.user, item=item,
-                                                action_items=actions, **values)
+            decision = services.decision_record(
+                district=request.district, actor=request.user, item=item, action_items=actions, **values
+            )
         except DjangoValidationError as error:
             if not _is_conflict(error):
                 raise
             now = _current_decision(request, item)
             if now is not None:
-                access_log.record(request._request, action="api_read", what="meeting decision",
-                                  student_ids=[now.student_id])
-            return Response({"detail": " ".join(error.message_dict["__all__"]),
-                             "decision": DecisionSerializer(now).data if now else None},
-                            status=status.HTTP_409_CONFLICT)
+                access_log.record(
+                    request._request, action="api_read", what="meeting decision", student_ids=[now.student_id]
+                )
+            return Response(
+                {
+                    "detail": " ".join(error.message_dict["__all__"]),
+                    "decision": DecisionSerializer(now).data if now else None,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         created = values["version"] is None
-        return Response(_decision_data(request, _current_decision(request, item) or decision),
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            _decision_data(request, _current_decision(request, item) or decision),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class DecisionApply(generics.GenericAPIView):
     serializer_class = DecisionSerializer
 
-    @extend_schema(request=None, responses={200: DecisionSerializer},
-                   description="Make the decision take effect now (placements, plans, parent notices) instead of "
-                               "when the meeting closes. Applying twice does nothing more.")
+    @extend_schema(
+        request=None,
+        responses={200: DecisionSerializer},
+        description="Make the decision take effect now (placements, plans, parent notices) instead of "
+        "when the meeting closes. Applying twice does nothing more.",
+    )
     def post(self, request, meeting_id: int, item_id: int):
         meeting = _meeting(request, meeting_id)
         item = _item(request, meeting, item_id)
@@ -660,6 +844,7 @@ class DecisionApply(generics.GenericAPIView):
 
 
 # --- attendees --------------------------------------------------------------------------------
+
 
 class AttendeeListCreate(generics.GenericAPIView):
     serializer_class = AttendeeSerializer
@@ -676,8 +861,9 @@ class AttendeeListCreate(generics.GenericAPIView):
         _require_writable(request, meeting)
         serializer = AttendeeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        attendee = services.attendee_add(district=request.district, actor=request.user, meeting=meeting,
-                                         **serializer.validated_data)
+        attendee = services.attendee_add(
+            district=request.district, actor=request.user, meeting=meeting, **serializer.validated_data
+        )
         student_ids = _attendee_student_ids(request, [attendee])
         if student_ids:
             access_log.record(request._request, action="api_read", what="meeting attendee", student_ids=student_ids)
@@ -687,16 +873,20 @@ class AttendeeListCreate(generics.GenericAPIView):
 class MeetingAttendance(generics.GenericAPIView):
     serializer_class = AttendanceSerializer
 
-    @extend_schema(request=AttendanceSerializer, responses={200: AttendeeSerializer(many=True)},
-                   description="Record who attended: the attendees named attended, the others did not.")
+    @extend_schema(
+        request=AttendanceSerializer,
+        responses={200: AttendeeSerializer(many=True)},
+        description="Record who attended: the attendees named attended, the others did not.",
+    )
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
         _require_writable(request, meeting)
         serializer = AttendanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         present = set(serializer.validated_data["present"])
-        known = set(MeetingAttendee.objects.filter(district=request.district, meeting=meeting)
-                    .values_list("pk", flat=True))
+        known = set(
+            MeetingAttendee.objects.filter(district=request.district, meeting=meeting).values_list("pk", flat=True)
+        )
         if present - known:
             unknown = ", ".join(str(pk) for pk in sorted(present - known))
             raise serializers.ValidationError({"present": [f"Not attendees of this meeting: {unknown}."]})
@@ -706,11 +896,14 @@ class MeetingAttendance(generics.GenericAPIView):
 
 # --- action items -----------------------------------------------------------------------------
 
-@extend_schema(parameters=[
-    OpenApiParameter("owner", str, description="`me`, or a member's id."),
-    OpenApiParameter("open", bool, description="Only items not done yet."),
-    OpenApiParameter("meeting", int),
-])
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("owner", str, description="`me`, or a member's id."),
+        OpenApiParameter("open", bool, description="Only items not done yet."),
+        OpenApiParameter("meeting", int),
+    ]
+)
 class ActionItemList(generics.ListAPIView):
     """Action items of the meetings you see and those you own, by due date."""
 
@@ -733,17 +926,24 @@ class ActionItemList(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        access_log.record(request._request, action="api_read", what="meeting action items",
-                          student_ids=[a.decision.student_id for a in page if a.decision_id])
+        access_log.record(
+            request._request,
+            action="api_read",
+            what="meeting action items",
+            student_ids=[a.decision.student_id for a in page if a.decision_id],
+        )
         return self.get_paginated_response(ActionItemSerializer(page, many=True).data)
 
 
 class ActionItemDone(generics.GenericAPIView):
     serializer_class = ActionItemSerializer
 
-    @extend_schema(request=None, responses={200: ActionItemSerializer},
-                   description="Mark the action item done (its owner, or a member of the team). Also after the "
-                               "meeting closed: follow-ups are done later. Doing it twice keeps the first time.")
+    @extend_schema(
+        request=None,
+        responses={200: ActionItemSerializer},
+        description="Mark the action item done (its owner, or a member of the team). Also after the "
+        "meeting closed: follow-ups are done later. Doing it twice keeps the first time.",
+    )
     def post(self, request, action_id: int):
         try:
             action = _visible_action_items(request).select_related("owner", "decision__student").get(pk=action_id)
@@ -753,6 +953,10 @@ class ActionItemDone(generics.GenericAPIView):
         services.action_item_done(district=request.district, actor=request.user, action=action)
         action.refresh_from_db(fields=["done_at"])
         if action.decision_id:
-            access_log.record(request._request, action="api_read", what="meeting action item",
-                              student_ids=[action.decision.student_id])
+            access_log.record(
+                request._request,
+                action="api_read",
+                what="meeting action item",
+                student_ids=[action.decision.student_id],
+            )
         return Response(ActionItemSerializer(action).data)

@@ -17,6 +17,7 @@ Sources of the rules read here (the policy presets quote them in their notes):
   (``review.data_check_every_weeks: 1``); the final S-Team meeting invites the school
   psychologist (``meetings[].invite_roles``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -91,8 +92,11 @@ class StudentDates:
 
 
 def _rule_applies(rule, *, tier: int, grade: int, team_type: str) -> bool:
-    return ((not rule.tiers or tier in rule.tiers) and (not rule.grades or grade in rule.grades)
-            and team_matches(rule.team, team_type))
+    return (
+        (not rule.tiers or tier in rule.tiers)
+        and (not rule.grades or grade in rule.grades)
+        and team_matches(rule.team, team_type)
+    )
 
 
 def meeting_rule_reasons(policy, *, team_type: str, area: str, dates: StudentDates, as_of: dt.date) -> list[dict]:
@@ -106,8 +110,10 @@ def meeting_rule_reasons(policy, *, team_type: str, area: str, dates: StudentDat
     exit; ``referral_considered``: the data recommend a referral. Each reason names its rule.
     """
     reasons = []
-    weeks_in_tier = (as_of - dates.tier_start).days / 7
-    reviewed_since = (lambda day: dates.last_reviewed is not None and dates.last_reviewed >= day)
+
+    def reviewed_since(day):
+        return dates.last_reviewed is not None and dates.last_reviewed >= day
+
     changes = False
     if dates.recommendation:
         try:
@@ -121,35 +127,82 @@ def meeting_rule_reasons(policy, *, team_type: str, area: str, dates: StudentDat
             after = _weeks(rule.after_weeks, rule.after_quarters)
             due_on = dates.tier_start + dt.timedelta(weeks=after)
             if as_of >= due_on and not reviewed_since(due_on):
-                span = (_("%(n)s quarters") % {"n": rule.after_quarters} if rule.after_weeks is None
-                        else _("%(n)s weeks") % {"n": f"{rule.after_weeks:g}"})
-                reasons.append(_reason("meeting_rule", _(
-                    "%(title)s: %(span)s in Tier %(tier)s since %(start)s (due %(due)s).") % {
-                    "title": rule.title, "span": span, "tier": dates.tier, "start": _date(dates.tier_start),
-                    "due": _date(due_on)}, rule=rule, invite=invitations(policy, rule)))
+                span = (
+                    _("%(n)s quarters") % {"n": rule.after_quarters}
+                    if rule.after_weeks is None
+                    else _("%(n)s weeks") % {"n": f"{rule.after_weeks:g}"}
+                )
+                reasons.append(
+                    _reason(
+                        "meeting_rule",
+                        _("%(title)s: %(span)s in Tier %(tier)s since %(start)s (due %(due)s).")
+                        % {
+                            "title": rule.title,
+                            "span": span,
+                            "tier": dates.tier,
+                            "start": _date(dates.tier_start),
+                            "due": _date(due_on),
+                        },
+                        rule=rule,
+                        invite=invitations(policy, rule),
+                    )
+                )
         elif rule.event == "periodic":
             every = _weeks(rule.every_weeks, rule.every_quarters)
             anchor = max(dates.tier_start, dates.last_reviewed or dates.tier_start)
             due_on = anchor + dt.timedelta(weeks=every)
             if as_of >= due_on:
-                span = (_("every %(n)s quarters") % {"n": rule.every_quarters} if rule.every_weeks is None
-                        else _("every %(n)s weeks") % {"n": f"{rule.every_weeks:g}"})
-                reasons.append(_reason("meeting_rule", _("%(title)s (%(span)s): due %(due)s.") % {
-                    "title": rule.title, "span": span, "due": _date(due_on)}, rule=rule,
-                    invite=invitations(policy, rule)))
+                span = (
+                    _("every %(n)s quarters") % {"n": rule.every_quarters}
+                    if rule.every_weeks is None
+                    else _("every %(n)s weeks") % {"n": f"{rule.every_weeks:g}"}
+                )
+                reasons.append(
+                    _reason(
+                        "meeting_rule",
+                        _("%(title)s (%(span)s): due %(due)s.")
+                        % {"title": rule.title, "span": span, "due": _date(due_on)},
+                        rule=rule,
+                        invite=invitations(policy, rule),
+                    )
+                )
         elif rule.event == "tier_start" and not reviewed_since(dates.tier_start) and dates.tier > 1:
-            reasons.append(_reason("meeting_rule", _("%(title)s: Tier %(tier)s started on %(start)s.") % {
-                "title": rule.title, "tier": dates.tier, "start": _date(dates.tier_start)}, rule=rule,
-                invite=invitations(policy, rule)))
+            reasons.append(
+                _reason(
+                    "meeting_rule",
+                    _("%(title)s: Tier %(tier)s started on %(start)s.")
+                    % {"title": rule.title, "tier": dates.tier, "start": _date(dates.tier_start)},
+                    rule=rule,
+                    invite=invitations(policy, rule),
+                )
+            )
         elif rule.event == "placement_change" and changes:
-            reasons.append(_reason("meeting_rule", _("%(title)s: the data recommend a change of tier.") % {
-                "title": rule.title}, rule=rule, invite=invitations(policy, rule)))
+            reasons.append(
+                _reason(
+                    "meeting_rule",
+                    _("%(title)s: the data recommend a change of tier.") % {"title": rule.title},
+                    rule=rule,
+                    invite=invitations(policy, rule),
+                )
+            )
         elif rule.event == "tier_end" and dates.recommendation == "exit":
-            reasons.append(_reason("meeting_rule", _("%(title)s: the goal is met.") % {"title": rule.title},
-                                   rule=rule, invite=invitations(policy, rule)))
+            reasons.append(
+                _reason(
+                    "meeting_rule",
+                    _("%(title)s: the goal is met.") % {"title": rule.title},
+                    rule=rule,
+                    invite=invitations(policy, rule),
+                )
+            )
         elif rule.event == "referral_considered" and dates.recommendation == "refer_evaluation":
-            reasons.append(_reason("meeting_rule", _("%(title)s: the data suggest a referral.") % {
-                "title": rule.title}, rule=rule, invite=invitations(policy, rule, referral=True)))
+            reasons.append(
+                _reason(
+                    "meeting_rule",
+                    _("%(title)s: the data suggest a referral.") % {"title": rule.title},
+                    rule=rule,
+                    invite=invitations(policy, rule, referral=True),
+                )
+            )
     return reasons
 
 
@@ -184,15 +237,21 @@ def review_reason(policy, *, tier: int, finding, as_of: dt.date) -> dict | None:
     if last_day is None:
         return {"code": "review_due", "text": finding.explanation}
     if as_of > last_day:
-        return {"code": "review_overdue", "text": _(
-            "The team review was due on %(due)s and the policy allows %(w)s weeks: it is overdue since "
-            "%(last)s.") % {"due": due, "w": f"{policy.tier(tier).review.window_weeks:g}", "last": _date(last_day)}}
-    return {"code": "review_due", "text": _("A team review was due on %(due)s; the policy allows until %(last)s.") % {
-        "due": due, "last": _date(last_day)}}
+        return {
+            "code": "review_overdue",
+            "text": _(
+                "The team review was due on %(due)s and the policy allows %(w)s weeks: it is overdue since %(last)s."
+            )
+            % {"due": due, "w": f"{policy.tier(tier).review.window_weeks:g}", "last": _date(last_day)},
+        }
+    return {
+        "code": "review_due",
+        "text": _("A team review was due on %(due)s; the policy allows until %(last)s.")
+        % {"due": due, "last": _date(last_day)},
+    }
 
 
-def review_schedule(policy, *, tier: int, tier_start: dt.date, last_reviewed: dt.date | None,
-                    as_of: dt.date) -> dict:
+def review_schedule(policy, *, tier: int, tier_start: dt.date, last_reviewed: dt.date | None, as_of: dt.date) -> dict:
     """The next team review and the next informal data check of a student in a tier.
 
     Reviews: ``first_after_weeks`` after the tier starts, then ``every_weeks``, with

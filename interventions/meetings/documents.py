@@ -3,6 +3,7 @@
 The student's referral packet composes screening and the notices sent, so it lives a
 layer up, in reports/referral_packet.py.
 """
+
 from __future__ import annotations
 
 from django.utils import timezone

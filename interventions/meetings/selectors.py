@@ -1,4 +1,5 @@
 """Reads for team meetings, scoped by district and by the member's schools."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet
@@ -29,14 +30,18 @@ def meeting_get(*, district: District, membership: Membership, meeting_id: int) 
 def item_get(*, district: District, meeting: Meeting, item_id: int) -> AgendaItem:
     try:
         return AgendaItem.objects.select_related("student", "student__school", "plan", "meeting").get(
-            district=district, meeting=meeting, pk=item_id)
+            district=district, meeting=meeting, pk=item_id
+        )
     except AgendaItem.DoesNotExist:
         raise Http404 from None
 
 
 def agenda(*, district: District, meeting: Meeting) -> list[AgendaItem]:
-    items = list(AgendaItem.objects.filter(district=district, meeting=meeting)
-                 .select_related("student", "plan", "decision").order_by("position", "id"))
+    items = list(
+        AgendaItem.objects.filter(district=district, meeting=meeting)
+        .select_related("student", "plan", "decision")
+        .order_by("position", "id")
+    )
     return items
 
 
@@ -50,20 +55,42 @@ def item_panel(*, district: District, item: AgendaItem) -> dict:
     result = None
     if item.plan_id:
         plan = Plan.objects.select_related("student", "placement", "intervention", "provider", "group").get(
-            district=district, pk=item.plan_id)
+            district=district, pk=item.plan_id
+        )
         result = evaluate_plans(district=district, plans=[plan], as_of=as_of)[plan.pk]
-    history = list(TierPlacement.objects.filter(district=district, student=item.student)
-                   .select_related("meeting", "decided_by").order_by("area", "-start_date"))
-    past = list(Decision.objects.filter(district=district, student=item.student).exclude(item=item)
-                .select_related("meeting", "decided_by").order_by("-decided_at"))
+    history = list(
+        TierPlacement.objects.filter(district=district, student=item.student)
+        .select_related("meeting", "decided_by")
+        .order_by("area", "-start_date")
+    )
+    past = list(
+        Decision.objects.filter(district=district, student=item.student)
+        .exclude(item=item)
+        .select_related("meeting", "decided_by")
+        .order_by("-decided_at")
+    )
     decision = Decision.objects.filter(district=district, item=item).select_related("decided_by").first()
-    actions = list(ActionItem.objects.filter(district=district, decision=decision).select_related("owner")) if decision else []
-    return {"result": result, "history": history, "past_decisions": past, "decision": decision,
-            "gate": fidelity_gate(result), "actions": actions}
+    actions = (
+        list(ActionItem.objects.filter(district=district, decision=decision).select_related("owner"))
+        if decision
+        else []
+    )
+    return {
+        "result": result,
+        "history": history,
+        "past_decisions": past,
+        "decision": decision,
+        "gate": fidelity_gate(result),
+        "actions": actions,
+    }
 
 
 def recap(*, district: District, meeting: Meeting) -> dict:
     items = agenda(district=district, meeting=meeting)
     actions = list(ActionItem.objects.filter(district=district, meeting=meeting).select_related("owner", "decision"))
-    return {"meeting": meeting, "items": items, "attendees": attendees(district=district, meeting=meeting),
-            "actions": actions}
+    return {
+        "meeting": meeting,
+        "items": items,
+        "attendees": attendees(district=district, meeting=meeting),
+        "actions": actions,
+    }

@@ -4,6 +4,7 @@ fidelity gate, and applied atomically (placements, plans, parent notices).
 Decisions use optimistic concurrency: each edit names the version it started
 from, so two team members with the meeting open cannot overwrite each other.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,19 +16,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from interventions.models import (
-    ActionItem, AgendaItem, Decision, Intervention, Meeting, MeetingAttendee, MeetingSeries, Plan, TierPlacement,
-)
 from interventions.meetings import cadence
+from interventions.models import (
+    ActionItem,
+    AgendaItem,
+    Decision,
+    Intervention,
+    Meeting,
+    MeetingAttendee,
+    MeetingSeries,
+    Plan,
+    TierPlacement,
+)
 from interventions.selectors import PlanResult, evaluate_plans
 from interventions.services import placement_set, plan_change_phase
 from mtss import events
 from mtss.models import District, Membership, Role, School, User
 from mtss.selectors import policy_document
 from mtss.services import audit
-from students.models import Guardian, ParentConsultation, Student
 from screening.models import ReviewItem, ScreeningWindow
 from screening.selectors import default_window, mid_year_entrants
+from students.models import Guardian, ParentConsultation, Student
 
 # Findings that put a student on the agenda, with the reason shown to the team.
 AGENDA_FINDINGS = {
@@ -37,8 +46,12 @@ AGENDA_FINDINGS = {
     "duration": ("past_duration_limit", "past_max"),
 }
 AGENDA_RECOMMENDATIONS = {
-    "intensify": "not_responding", "refer_evaluation": "not_responding", "modify": "behind_aim_line",
-    "exit": "ready_to_exit", "low_fidelity": "low_fidelity", "raise_goal": "ahead_of_aim_line",
+    "intensify": "not_responding",
+    "refer_evaluation": "not_responding",
+    "modify": "behind_aim_line",
+    "exit": "ready_to_exit",
+    "low_fidelity": "low_fidelity",
+    "raise_goal": "ahead_of_aim_line",
 }
 
 
@@ -58,10 +71,20 @@ def _require_open(district: District, meeting: Meeting) -> None:
 
 # --- meetings -----------------------------------------------------------------------------
 
+
 @transaction.atomic
-def meeting_create(*, district: District, actor: User | None, school: School, team_type: str, starts_at: dt.datetime,
-                   location: str = "", purpose: str = "", every_weeks: int | None = None,
-                   occurrences: int = 1) -> list[Meeting]:
+def meeting_create(
+    *,
+    district: District,
+    actor: User | None,
+    school: School,
+    team_type: str,
+    starts_at: dt.datetime,
+    location: str = "",
+    purpose: str = "",
+    every_weeks: int | None = None,
+    occurrences: int = 1,
+) -> list[Meeting]:
     """One meeting, or a recurring series (every N weeks, N times: e.g. every 3 weeks at Loudon)."""
     errors = {}
     if school.district_id != district.pk:
@@ -74,33 +97,70 @@ def meeting_create(*, district: District, actor: User | None, school: School, te
         raise ValidationError(errors)
     series = None
     if occurrences > 1:
-        series = MeetingSeries.objects.create(district=district, school=school, team_type=team_type,
-                                              first_starts_at=starts_at, every_weeks=every_weeks,
-                                              occurrences=occurrences, created_by=actor)
-    meetings = Meeting.objects.bulk_create([
-        Meeting(district=district, school=school, team_type=team_type,
-                starts_at=starts_at + dt.timedelta(weeks=(every_weeks or 0) * n), location=location,
-                purpose=purpose, series=series, created_by=actor)
-        for n in range(occurrences)])
+        series = MeetingSeries.objects.create(
+            district=district,
+            school=school,
+            team_type=team_type,
+            first_starts_at=starts_at,
+            every_weeks=every_weeks,
+            occurrences=occurrences,
+            created_by=actor,
+        )
+    meetings = Meeting.objects.bulk_create(
+        [
+            Meeting(
+                district=district,
+                school=school,
+                team_type=team_type,
+                starts_at=starts_at + dt.timedelta(weeks=(every_weeks or 0) * n),
+                location=location,
+                purpose=purpose,
+                series=series,
+                created_by=actor,
+            )
+            for n in range(occurrences)
+        ]
+    )
     audit(district=district, actor=actor, verb="meeting.create", obj=meetings[0], changes={"count": len(meetings)})
     return meetings
 
 
-def attendee_add(*, district: District, actor: User | None, meeting: Meeting, kind: str, name: str = "",
-                 role: str = "", user: User | None = None, guardian: Guardian | None = None,
-                 student: Student | None = None) -> MeetingAttendee:
+def attendee_add(
+    *,
+    district: District,
+    actor: User | None,
+    meeting: Meeting,
+    kind: str,
+    name: str = "",
+    role: str = "",
+    user: User | None = None,
+    guardian: Guardian | None = None,
+    student: Student | None = None,
+) -> MeetingAttendee:
     _require_open(district, meeting)
     for obj, field in ((guardian, "guardian"), (student, "student")):
         if obj is not None and obj.district_id != district.pk:
             raise ValidationError({field: _("Select a valid %(f)s.") % {"f": field}})
     if user is not None and not user.memberships.filter(district=district, is_active=True).exists():
         raise ValidationError({"user": _("Select a member of this district.")})
-    name = name or (user.get_full_name() or user.username if user else "") or (
-        f"{guardian.first_name} {guardian.last_name}" if guardian else "") or (student.full_name if student else "")
+    name = (
+        name
+        or (user.get_full_name() or user.username if user else "")
+        or (f"{guardian.first_name} {guardian.last_name}" if guardian else "")
+        or (student.full_name if student else "")
+    )
     if not name:
         raise ValidationError({"name": _("Give the attendee's name.")})
-    return MeetingAttendee.objects.create(district=district, meeting=meeting, kind=kind, name=name, role=role,
-                                          user=user, guardian=guardian, student=student)
+    return MeetingAttendee.objects.create(
+        district=district,
+        meeting=meeting,
+        kind=kind,
+        name=name,
+        role=role,
+        user=user,
+        guardian=guardian,
+        student=student,
+    )
 
 
 def attendance_set(*, district: District, meeting: Meeting, present_ids: set[int]) -> None:
@@ -112,15 +172,20 @@ def attendance_set(*, district: District, meeting: Meeting, present_ids: set[int
 
 # --- the agenda ----------------------------------------------------------------------------
 
-def _reasons(result: PlanResult, *, policy=None, tier: int = 0, as_of: dt.date | None = None,
-             rules: list[dict] = ()) -> list[dict]:
+
+def _reasons(
+    result: PlanResult, *, policy=None, tier: int = 0, as_of: dt.date | None = None, rules: list[dict] = ()
+) -> list[dict]:
     """Why a plan's student is on the agenda: a due review (with the tier's window), the
     findings in AGENDA_FINDINGS, the recommendation, and the policy's meeting rules (`rules`)."""
     reasons = []
     review = result.finding("review_due")
     if review is not None and review.status == "due":
-        reasons.append(cadence.review_reason(policy, tier=tier, finding=review, as_of=as_of) if policy is not None
-                       else {"code": "review_due", "text": review.explanation})
+        reasons.append(
+            cadence.review_reason(policy, tier=tier, finding=review, as_of=as_of)
+            if policy is not None
+            else {"code": "review_due", "text": review.explanation}
+        )
     for rule, (code, status) in AGENDA_FINDINGS.items():
         finding = result.finding(rule)
         if finding is not None and finding.status == status:
@@ -128,8 +193,9 @@ def _reasons(result: PlanResult, *, policy=None, tier: int = 0, as_of: dt.date |
     recommendation = result.evaluation.recommendation
     if recommendation in AGENDA_RECOMMENDATIONS:
         finding = result.finding("recommendation")
-        reasons.append({"code": AGENDA_RECOMMENDATIONS[recommendation],
-                        "text": finding.explanation if finding else recommendation})
+        reasons.append(
+            {"code": AGENDA_RECOMMENDATIONS[recommendation], "text": finding.explanation if finding else recommendation}
+        )
     reasons.extend(rules)
     return reasons
 
@@ -137,9 +203,12 @@ def _reasons(result: PlanResult, *, policy=None, tier: int = 0, as_of: dt.date |
 def _last_reviewed(district: District, student_ids) -> dict[tuple[int, str], dt.date]:
     """The latest team decision per (student, area): meeting rules count time since it."""
     last: dict[tuple[int, str], dt.date] = {}
-    for student_id, area, starts_at in (Decision.objects.filter(district=district, student_id__in=student_ids)
-                                        .values_list("student_id", "item__area")
-                                        .annotate(last=Max("meeting__starts_at")).order_by()):
+    for student_id, area, starts_at in (
+        Decision.objects.filter(district=district, student_id__in=student_ids)
+        .values_list("student_id", "item__area")
+        .annotate(last=Max("meeting__starts_at"))
+        .order_by()
+    ):
         last[(student_id, area)] = timezone.localtime(starts_at).date()
     return last
 
@@ -150,11 +219,16 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
     _require_open(district, meeting)
     as_of = _meeting_date(meeting)
     version, _policy = policy_document(district=district, as_of=as_of)
-    plans = list(Plan.objects.filter(district=district, status=Plan.Status.ACTIVE, student__school=meeting.school)
-                 .select_related("student", "placement", "intervention"))
+    plans = list(
+        Plan.objects.filter(
+            district=district, status=Plan.Status.ACTIVE, student__school=meeting.school
+        ).select_related("student", "placement", "intervention")
+    )
     results = evaluate_plans(district=district, plans=plans, as_of=as_of)
-    existing = {(i.student_id, i.area): i for i in AgendaItem.objects.select_for_update().filter(
-        district=district, meeting=meeting)}
+    existing = {
+        (i.student_id, i.area): i
+        for i in AgendaItem.objects.select_for_update().filter(district=district, meeting=meeting)
+    }
     position = max([i.position for i in existing.values()], default=0)
     new, changed = [], []
     last_reviewed = _last_reviewed(district, {plan.student_id for plan in plans})
@@ -163,31 +237,51 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
         rules: list[dict] = []
         if _policy is not None:
             dates = cadence.StudentDates(
-                tier=plan.tier, grade=plan.student.grade,
+                tier=plan.tier,
+                grade=plan.student.grade,
                 tier_start=plan.placement.start_date if plan.placement_id else plan.start_date,
                 last_reviewed=last_reviewed.get((plan.student_id, plan.area)),
-                recommendation=result.evaluation.recommendation)
-            rules = cadence.meeting_rule_reasons(_policy, team_type=meeting.team_type, area=plan.area, dates=dates,
-                                                 as_of=as_of)
+                recommendation=result.evaluation.recommendation,
+            )
+            rules = cadence.meeting_rule_reasons(
+                _policy, team_type=meeting.team_type, area=plan.area, dates=dates, as_of=as_of
+            )
         reasons = _reasons(result, policy=_policy, tier=plan.tier, as_of=as_of, rules=rules)
         if not reasons:
             continue
         item = existing.get((plan.student_id, plan.area))
         if item is None:
             position += 1
-            new.append(AgendaItem(district=district, meeting=meeting, student=plan.student, plan=plan, area=plan.area,
-                                  position=position, reasons=reasons))
+            new.append(
+                AgendaItem(
+                    district=district,
+                    meeting=meeting,
+                    student=plan.student,
+                    plan=plan,
+                    area=plan.area,
+                    position=position,
+                    reasons=reasons,
+                )
+            )
         elif item.added_by_id is None and item.status == AgendaItem.Status.OPEN and item.reasons != reasons:
             item.reasons = reasons
             changed.append(item)
     on_agenda = {student_id for student_id, _area in existing} | {item.student_id for item in new}
-    for student, reason in [*_screening_candidates(district, meeting, as_of, _policy),
-                            *_parent_requests(district, meeting, as_of, _policy)]:
+    for student, reason in [
+        *_screening_candidates(district, meeting, as_of, _policy),
+        *_parent_requests(district, meeting, as_of, _policy),
+    ]:
         if student.pk in on_agenda:
             # A student the rules already put on the agenda: this reason joins theirs (a new item,
             # or an open one the rules wrote), so the team sees every rule that applies.
-            item = next((i for i in [*new, *changed, *existing.values()] if i.student_id == student.pk
-                         and i.added_by_id is None and i.status == AgendaItem.Status.OPEN), None)
+            item = next(
+                (
+                    i
+                    for i in [*new, *changed, *existing.values()]
+                    if i.student_id == student.pk and i.added_by_id is None and i.status == AgendaItem.Status.OPEN
+                ),
+                None,
+            )
             if item is not None and all(r["code"] != reason["code"] for r in item.reasons):
                 item.reasons = [*item.reasons, reason]
                 if item.pk is not None and item not in changed:
@@ -195,8 +289,11 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
             continue
         on_agenda.add(student.pk)
         position += 1
-        new.append(AgendaItem(district=district, meeting=meeting, student=student, area="", position=position,
-                              reasons=[reason]))
+        new.append(
+            AgendaItem(
+                district=district, meeting=meeting, student=student, area="", position=position, reasons=[reason]
+            )
+        )
     AgendaItem.objects.bulk_create(new)
     AgendaItem.objects.bulk_update(changed, ["reasons"])
     meeting.policy_label = version.label if version else "default"
@@ -226,17 +323,26 @@ def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date, 
     A mid-year entrant's flag comes to the team only when ``mid_year_entry.team_meeting_if_at_risk``
     (all four presets: a team meeting for a new student found at risk); otherwise the review
     queue handles it."""
-    flagged = (ReviewItem.objects.filter(district=district, status=ReviewItem.Status.OPEN,
-                                         student__school=meeting.school, student__exit_date__isnull=True)
-               .select_related("student", "score", "score__measure", "window")
-               .order_by("student__last_name"))
+    flagged = (
+        ReviewItem.objects.filter(
+            district=district,
+            status=ReviewItem.Status.OPEN,
+            student__school=meeting.school,
+            student__exit_date__isnull=True,
+        )
+        .select_related("student", "score", "score__measure", "window")
+        .order_by("student__last_name")
+    )
     entry = policy.mid_year_entry if policy is not None else None
     fields, suffix = _rule_suffix(policy, "after_screening", meeting.team_type)
     # A mid-year entrant enrolled after the year's first benchmark window closed: their flag
     # comes from a screening of their own, not the one everybody took.
     first_window: dict[int, dt.date] = {}
-    for year_id, end in (ScreeningWindow.objects.filter(district=district).order_by("start_date")
-                         .values_list("school_year_id", "end_date")):
+    for year_id, end in (
+        ScreeningWindow.objects.filter(district=district)
+        .order_by("start_date")
+        .values_list("school_year_id", "end_date")
+    ):
         first_window.setdefault(year_id, end)
     seen = set()
     for item in flagged:
@@ -249,29 +355,53 @@ def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date, 
         if entered is not None and entered > first_closed:
             if entry is not None and not entry.team_meeting_if_at_risk:
                 continue
-            yield item.student, {"code": "mid_year_entry_at_risk", "text": _(
-                "New student (entered %(entered)s) found at risk by screening: %(measure)s, %(window)s: %(risk)s; "
-                "the policy asks for a team meeting.") % {
-                "entered": entered.isoformat(), "measure": score.measure.name, "window": item.window,
-                "risk": score.risk_label or score.risk_rule}}
+            yield (
+                item.student,
+                {
+                    "code": "mid_year_entry_at_risk",
+                    "text": _(
+                        "New student (entered %(entered)s) found at risk by screening: "
+                        "%(measure)s, %(window)s: %(risk)s; the policy asks for a team meeting."
+                    )
+                    % {
+                        "entered": entered.isoformat(),
+                        "measure": score.measure.name,
+                        "window": item.window,
+                        "risk": score.risk_label or score.risk_rule,
+                    },
+                },
+            )
             continue
-        yield item.student, {"code": "screening_flag", **fields, "text": _(
-            "Newly flagged by screening: %(measure)s, %(window)s: %(risk)s.") % {
-            "measure": score.measure.name, "window": item.window, "risk": score.risk_label or score.risk_rule}
-            + suffix}
+        yield (
+            item.student,
+            {
+                "code": "screening_flag",
+                **fields,
+                "text": _("Newly flagged by screening: %(measure)s, %(window)s: %(risk)s.")
+                % {"measure": score.measure.name, "window": item.window, "risk": score.risk_label or score.risk_rule}
+                + suffix,
+            },
+        )
     window = default_window(district=district, today=as_of)
     if window is None:
         return
     # The agenda looks at the whole school, as the district's own rules do (not one member's view).
     whole_district = Membership(district=district, role=Role.DISTRICT_ADMIN, is_active=True)
-    entrants, _total, _rule = mid_year_entrants(district=district, membership=whole_district, window=window,
-                                               today=as_of)
+    entrants, _total, _rule = mid_year_entrants(
+        district=district, membership=whole_district, window=window, today=as_of
+    )
     fields, suffix = _rule_suffix(policy, "mid_year_entry", meeting.team_type)
     for entrant in entrants:
         if entrant.student.school_id == meeting.school_id and entrant.student.pk not in seen:
             tasks = "; ".join(entrant.tasks)
-            yield entrant.student, {"code": "mid_year_entry", **fields,
-                                    "text": entrant.status.reason + (f" ({tasks})" if tasks else "") + suffix}
+            yield (
+                entrant.student,
+                {
+                    "code": "mid_year_entry",
+                    **fields,
+                    "text": entrant.status.reason + (f" ({tasks})" if tasks else "") + suffix,
+                },
+            )
 
 
 def _parent_requests(district: District, meeting: Meeting, as_of: dt.date, policy=None):
@@ -279,50 +409,85 @@ def _parent_requests(district: District, meeting: Meeting, as_of: dt.date, polic
     last on an agenda (parent_contact.may_request_meeting; Loudon's parent_request meeting rule)."""
     if policy is not None and not policy.parent_contact.may_request_meeting:
         return
-    requests = (ParentConsultation.objects.filter(district=district, meeting_requested=True, held_on__lte=as_of,
-                                                  student__school=meeting.school, student__exit_date__isnull=True)
-                .select_related("student").order_by("held_on", "id"))
+    requests = (
+        ParentConsultation.objects.filter(
+            district=district,
+            meeting_requested=True,
+            held_on__lte=as_of,
+            student__school=meeting.school,
+            student__exit_date__isnull=True,
+        )
+        .select_related("student")
+        .order_by("held_on", "id")
+    )
     latest = {}
     for consultation in requests:
         latest[consultation.student_id] = consultation
     if not latest:
         return
     discussed: dict[int, dt.date] = {}
-    for student_id, starts_at in (AgendaItem.objects.filter(district=district, student_id__in=latest)
-                                  .exclude(meeting=meeting).values_list("student_id", "meeting__starts_at")):
+    for student_id, starts_at in (
+        AgendaItem.objects.filter(district=district, student_id__in=latest)
+        .exclude(meeting=meeting)
+        .values_list("student_id", "meeting__starts_at")
+    ):
         day = timezone.localtime(starts_at).date()
         discussed[student_id] = max(discussed.get(student_id, day), day)
     fields, suffix = _rule_suffix(policy, "parent_request", meeting.team_type)
     for student_id, consultation in latest.items():
         if discussed.get(student_id) and discussed[student_id] >= consultation.held_on:
             continue
-        yield consultation.student, {"code": "parent_request", **fields, "text": _(
-            "The parents asked for a team meeting (consultation of %(day)s).") % {
-            "day": consultation.held_on.isoformat()} + suffix}
+        yield (
+            consultation.student,
+            {
+                "code": "parent_request",
+                **fields,
+                "text": _("The parents asked for a team meeting (consultation of %(day)s).")
+                % {"day": consultation.held_on.isoformat()}
+                + suffix,
+            },
+        )
 
 
 @transaction.atomic
-def agenda_add(*, district: District, actor: User, meeting: Meeting, student: Student, reason: str,
-               area: str = "") -> AgendaItem:
+def agenda_add(
+    *, district: District, actor: User, meeting: Meeting, student: Student, reason: str, area: str = ""
+) -> AgendaItem:
     """Staff add a student (a parent request, a teacher's concern ...): the reason is required."""
     _require_open(district, meeting)
     if student.district_id != district.pk:
         raise ValidationError(_("Unknown student."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the student is on the agenda.")})
-    plan = Plan.objects.filter(district=district, student=student, status=Plan.Status.ACTIVE,
-                               **({"area": area} if area else {})).order_by("-start_date").first()
+    plan = (
+        Plan.objects.filter(
+            district=district, student=student, status=Plan.Status.ACTIVE, **({"area": area} if area else {})
+        )
+        .order_by("-start_date")
+        .first()
+    )
     area = area or (plan.area if plan else "")
     if AgendaItem.objects.filter(district=district, meeting=meeting, student=student, area=area).exists():
         raise ValidationError({"student": _("%(name)s is already on this agenda.") % {"name": student.full_name}})
-    position = (AgendaItem.objects.filter(district=district, meeting=meeting).aggregate(m=Max("position"))["m"] or 0) + 1
+    position = (
+        AgendaItem.objects.filter(district=district, meeting=meeting).aggregate(m=Max("position"))["m"] or 0
+    ) + 1
     try:
         with transaction.atomic():
-            item = AgendaItem.objects.create(district=district, meeting=meeting, student=student, plan=plan, area=area,
-                                             position=position, added_by=actor,
-                                             reasons=[{"code": "staff", "text": reason.strip()}])
+            item = AgendaItem.objects.create(
+                district=district,
+                meeting=meeting,
+                student=student,
+                plan=plan,
+                area=area,
+                position=position,
+                added_by=actor,
+                reasons=[{"code": "staff", "text": reason.strip()}],
+            )
     except IntegrityError:
-        raise ValidationError({"student": _("%(name)s is already on this agenda.") % {"name": student.full_name}}) from None
+        raise ValidationError(
+            {"student": _("%(name)s is already on this agenda.") % {"name": student.full_name}}
+        ) from None
     audit(district=district, actor=actor, verb="agenda.add", obj=item)
     return item
 
@@ -331,7 +496,9 @@ def agenda_add(*, district: District, actor: User, meeting: Meeting, student: St
 def agenda_move(*, district: District, meeting: Meeting, item: AgendaItem, direction: int) -> None:
     """Swap an item with its neighbour (direction -1 up, +1 down)."""
     _require_open(district, meeting)
-    items = list(AgendaItem.objects.select_for_update().filter(district=district, meeting=meeting).order_by("position", "id"))
+    items = list(
+        AgendaItem.objects.select_for_update().filter(district=district, meeting=meeting).order_by("position", "id")
+    )
     index = next((i for i, it in enumerate(items) if it.pk == item.pk), None)
     if index is None:
         raise ValidationError(_("Unknown agenda item."))
@@ -344,6 +511,7 @@ def agenda_move(*, district: District, meeting: Meeting, item: AgendaItem, direc
 
 
 # --- decisions -------------------------------------------------------------------------------
+
 
 def fidelity_gate(result: PlanResult | None) -> dict:
     """Can the data show non-response yet? (RULES.md 3.3; Loudon's 40/45 minimum sessions)."""
@@ -390,23 +558,44 @@ def _tier_meaning_errors(district: District, item: AgendaItem, kind: str, day: d
     except LookupError:
         return {}
     if kind == Decision.Kind.REFER and policy_tier.special_education:
-        return {"kind": _("%(tier)s is special education: the student has had an evaluation. Record "
-                          "“intensify” (within the tier; the IEP team decides) instead of a referral.")
-                % {"tier": policy_tier.name}}
-    if (kind == Decision.Kind.INTENSIFY and not policy_tier.special_education and policy.is_top_tier(tier)
-            and policy.decision_rules.top_tier_intensify == "refer_evaluation"):
-        return {"kind": _("%(tier)s is the most intensive general-education tier; the district's policy says "
-                          "that intensifying from it means a referral for a special-education evaluation. "
-                          "Record the referral, or “modify” to change the plan within the tier.")
-                % {"tier": policy_tier.name}}
+        return {
+            "kind": _(
+                "%(tier)s is special education: the student has had an evaluation. Record "
+                "“intensify” (within the tier; the IEP team decides) instead of a referral."
+            )
+            % {"tier": policy_tier.name}
+        }
+    if (
+        kind == Decision.Kind.INTENSIFY
+        and not policy_tier.special_education
+        and policy.is_top_tier(tier)
+        and policy.decision_rules.top_tier_intensify == "refer_evaluation"
+    ):
+        return {
+            "kind": _(
+                "%(tier)s is the most intensive general-education tier; the district's policy says "
+                "that intensifying from it means a referral for a special-education evaluation. "
+                "Record the referral, or “modify” to change the plan within the tier."
+            )
+            % {"tier": policy_tier.name}
+        }
     return {}
 
 
 @transaction.atomic
-def decision_record(*, district: District, actor: User, item: AgendaItem, kind: str, notes: str = "",
-                    version: int | None = None, override_reason: str = "",
-                    new_intervention: Intervention | None = None, new_goal_target: float | None = None,
-                    action_items: list[tuple[str, User, dt.date]] = ()) -> Decision:
+def decision_record(
+    *,
+    district: District,
+    actor: User,
+    item: AgendaItem,
+    kind: str,
+    notes: str = "",
+    version: int | None = None,
+    override_reason: str = "",
+    new_intervention: Intervention | None = None,
+    new_goal_target: float | None = None,
+    action_items: list[tuple[str, User, dt.date]] = (),
+) -> Decision:
     """Record (or change) the team's decision on one agenda item.
 
     `version` is the decision version the person started from (None for a new
@@ -424,44 +613,73 @@ def decision_record(*, district: District, actor: User, item: AgendaItem, kind: 
     errors = {}
     if kind in Decision.NON_RESPONSE and gate["blocked"] and not override_reason.strip():
         errors["override_reason"] = _(
-            "The data cannot show non-response yet: %(why)s To decide anyway, give the reason.") % {
-            "why": " ".join(gate["why"])}
-    if kind in (Decision.Kind.INTENSIFY, Decision.Kind.REDUCE, Decision.Kind.EXIT, Decision.Kind.MODIFY) and result is None:
+            "The data cannot show non-response yet: %(why)s To decide anyway, give the reason."
+        ) % {"why": " ".join(gate["why"])}
+    if (
+        kind in (Decision.Kind.INTENSIFY, Decision.Kind.REDUCE, Decision.Kind.EXIT, Decision.Kind.MODIFY)
+        and result is None
+    ):
         errors["kind"] = _("This student has no active plan in this area; record “continue” or refer, or start a plan.")
     if new_intervention is not None and new_intervention.district_id != district.pk:
         errors["new_intervention"] = _("Select a valid intervention.")
     if kind in (Decision.Kind.REFER, Decision.Kind.INTENSIFY):
         errors.update(_tier_meaning_errors(district, item, kind, _meeting_date(meeting)))
-    for description, owner, due in action_items:
+    for description, owner, _due in action_items:
         if not description.strip():
             errors["action_items"] = _("Each action item needs a description.")
         elif not owner.memberships.filter(district=district, is_active=True).exists():
             errors["action_items"] = _("An action item's owner must be a member of this district.")
     if errors:
         raise ValidationError(errors)
-    values = dict(kind=kind, notes=notes, override_reason=override_reason.strip(), new_intervention=new_intervention,
-                  new_goal_target=new_goal_target, gate=gate, decided_by=actor,
-                  recommendation=result.evaluation.recommendation if result else "",
-                  policy_label=result.policy_label if result else meeting.policy_label, plan=item.plan)
+    values = dict(
+        kind=kind,
+        notes=notes,
+        override_reason=override_reason.strip(),
+        new_intervention=new_intervention,
+        new_goal_target=new_goal_target,
+        gate=gate,
+        decided_by=actor,
+        recommendation=result.evaluation.recommendation if result else "",
+        policy_label=result.policy_label if result else meeting.policy_label,
+        plan=item.plan,
+    )
     if version is None:
         try:
             with transaction.atomic():
-                decision = Decision.objects.create(district=district, item=item, meeting=meeting, student=item.student,
-                                                   **values)
+                decision = Decision.objects.create(
+                    district=district, item=item, meeting=meeting, student=item.student, **values
+                )
         except IntegrityError:
             raise ValidationError({"__all__": ValidationError(_conflict(district, item), code="conflict")}) from None
     else:
-        updated = Decision.objects.filter(district=district, item=item, version=version, applied_at__isnull=True).update(
-            version=F("version") + 1, decided_at=timezone.now(), **values)
+        updated = Decision.objects.filter(
+            district=district, item=item, version=version, applied_at__isnull=True
+        ).update(version=F("version") + 1, decided_at=timezone.now(), **values)
         if not updated:
             raise ValidationError({"__all__": ValidationError(_conflict(district, item), code="conflict")})
         decision = Decision.objects.get(district=district, item=item)
     AgendaItem.objects.filter(pk=item.pk).update(status=AgendaItem.Status.DECIDED)
-    ActionItem.objects.bulk_create([ActionItem(district=district, meeting=meeting, decision=decision,
-                                               description=d.strip(), owner=o, due_date=due, created_by=actor)
-                                    for d, o, due in action_items])
-    audit(district=district, actor=actor, verb="decision.record", obj=decision,
-          changes={"kind": kind, "override": bool(override_reason.strip()), "version": decision.version})
+    ActionItem.objects.bulk_create(
+        [
+            ActionItem(
+                district=district,
+                meeting=meeting,
+                decision=decision,
+                description=d.strip(),
+                owner=o,
+                due_date=due,
+                created_by=actor,
+            )
+            for d, o, due in action_items
+        ]
+    )
+    audit(
+        district=district,
+        actor=actor,
+        verb="decision.record",
+        obj=decision,
+        changes={"kind": kind, "override": bool(override_reason.strip()), "version": decision.version},
+    )
     return decision
 
 
@@ -470,11 +688,14 @@ def _conflict(district: District, item: AgendaItem) -> str:
     if other is None:
         return _("Someone changed this agenda item meanwhile; reload it.")
     who = other.decided_by.get_full_name() if other.decided_by else _("someone")
-    return _("%(who)s saved a decision for this student meanwhile (%(kind)s). Your entry was not saved; it is "
-             "still in the form. Compare, then save again.") % {"who": who, "kind": other.get_kind_display()}
+    return _(
+        "%(who)s saved a decision for this student meanwhile (%(kind)s). Your entry was not saved; it is "
+        "still in the form. Compare, then save again."
+    ) % {"who": who, "kind": other.get_kind_display()}
 
 
 # --- applying decisions ----------------------------------------------------------------------
+
 
 def _tier_services(policy, tier: int, area: str) -> list[str]:
     """What the next tier provides, in the policy's own terms (for the parents' letter)."""
@@ -488,11 +709,15 @@ def _tier_services(policy, tier: int, area: str) -> list[str]:
     dosage = policy_tier.dosage
     if dosage is not None:
         if dosage.sessions_per_week:
-            parts.append(_("%(n)s sessions a week of %(m)s minutes") % {"n": f"{dosage.sessions_per_week:g}",
-                                                                       "m": dosage.minutes_per_session})
+            parts.append(
+                _("%(n)s sessions a week of %(m)s minutes")
+                % {"n": f"{dosage.sessions_per_week:g}", "m": dosage.minutes_per_session}
+            )
         elif dosage.sessions_per_cycle and dosage.cycle_days:
-            parts.append(_("%(n)s sessions per %(d)s-day cycle of %(m)s minutes") % {
-                "n": dosage.sessions_per_cycle, "d": dosage.cycle_days, "m": dosage.minutes_per_session})
+            parts.append(
+                _("%(n)s sessions per %(d)s-day cycle of %(m)s minutes")
+                % {"n": dosage.sessions_per_cycle, "d": dosage.cycle_days, "m": dosage.minutes_per_session}
+            )
     if policy_tier.max_group_size:
         parts.append(_("in groups of at most %(n)s") % {"n": policy_tier.max_group_size})
     return [", ".join(parts) + ". " + policy_tier.description]
@@ -503,20 +728,36 @@ def _notice_context(decision: Decision, meeting: Meeting, day: dt.date) -> dict:
     local = timezone.localtime(meeting.starts_at)
     reason = decision.get_kind_display() + (f": {decision.notes.strip()}" if decision.notes.strip() else "")
     return {
-        "decision": decision.kind, "notes": decision.notes, "reason": reason, "summary": decision.notes,
+        "decision": decision.kind,
+        "notes": decision.notes,
+        "reason": reason,
+        "summary": decision.notes,
         # Holland Patent's end-of-services letter carries the teacher's recommendation (001_...).
         "teacher_recommendation": decision.notes.strip() or reason,
-        "meeting_date": day.isoformat(), "start_date": day.isoformat(),
-        "meeting": {"date": day.isoformat(), "time": local.strftime("%H:%M"), "place": meeting.location,
-                    "purpose": meeting.purpose or meeting.get_team_type_display()},
+        "meeting_date": day.isoformat(),
+        "start_date": day.isoformat(),
+        "meeting": {
+            "date": day.isoformat(),
+            "time": local.strftime("%H:%M"),
+            "place": meeting.location,
+            "purpose": meeting.purpose or meeting.get_team_type_display(),
+        },
     }
 
 
 def _notices(district, decision, trigger, tier, actor, context) -> None:
     """The parent notices the policy requires: queued by notifications (mtss/events.py), in this transaction."""
-    events.announce(events.DECISION_NOTICE_DUE, district=district, student=decision.student, trigger=trigger,
-                    period_key=f"meeting-{decision.meeting_id}-{decision.plan_id or 'student'}",
-                    actor=actor, context=context, meeting=decision.meeting, tier=tier)
+    events.announce(
+        events.DECISION_NOTICE_DUE,
+        district=district,
+        student=decision.student,
+        trigger=trigger,
+        period_key=f"meeting-{decision.meeting_id}-{decision.plan_id or 'student'}",
+        actor=actor,
+        context=context,
+        meeting=decision.meeting,
+        tier=tier,
+    )
 
 
 @transaction.atomic
@@ -527,21 +768,31 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
     Claimed with a conditional update, so applying twice (a retry, two people) does nothing more.
     """
     claimed = Decision.objects.filter(district=district, pk=decision.pk, applied_at__isnull=True).update(
-        applied_at=timezone.now())
+        applied_at=timezone.now()
+    )
     if not claimed:
         return False
     decision.refresh_from_db()
     meeting = decision.meeting
     day = _meeting_date(meeting)
-    plan = Plan.objects.select_related("student", "placement").get(district=district, pk=decision.plan_id) \
-        if decision.plan_id else None
+    plan = (
+        Plan.objects.select_related("student", "placement").get(district=district, pk=decision.plan_id)
+        if decision.plan_id
+        else None
+    )
     context = _notice_context(decision, meeting, day)
     kind = decision.kind
     if kind == Decision.Kind.MODIFY and plan is not None:
         if decision.new_intervention_id or decision.new_goal_target is not None:
-            plan_change_phase(district=district, actor=actor, plan=plan, start_date=max(day, plan.start_date + dt.timedelta(days=1)),
-                              reason=decision.notes or _("Team decision: modify the plan"),
-                              intervention=decision.new_intervention, goal_target=decision.new_goal_target)
+            plan_change_phase(
+                district=district,
+                actor=actor,
+                plan=plan,
+                start_date=max(day, plan.start_date + dt.timedelta(days=1)),
+                reason=decision.notes or _("Team decision: modify the plan"),
+                intervention=decision.new_intervention,
+                goal_target=decision.new_goal_target,
+            )
     elif kind in (Decision.Kind.INTENSIFY, Decision.Kind.REDUCE, Decision.Kind.EXIT) and plan is not None:
         _policy_version, policy = policy_document(district=district, as_of=day)
         current = plan.tier
@@ -553,18 +804,37 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
             if kind == Decision.Kind.EXIT:
                 Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.COMPLETED)
             elif decision.new_intervention_id or decision.new_goal_target is not None:
-                plan_change_phase(district=district, actor=actor, plan=plan,
-                                  start_date=max(day, plan.start_date + dt.timedelta(days=1)),
-                                  reason=decision.notes or _("Team decision: intensify within the tier"),
-                                  intervention=decision.new_intervention, goal_target=decision.new_goal_target)
-            audit(district=district, actor=actor, verb="decision.apply", obj=decision,
-                  changes={"kind": kind, "tier_changed": False})
+                plan_change_phase(
+                    district=district,
+                    actor=actor,
+                    plan=plan,
+                    start_date=max(day, plan.start_date + dt.timedelta(days=1)),
+                    reason=decision.notes or _("Team decision: intensify within the tier"),
+                    intervention=decision.new_intervention,
+                    goal_target=decision.new_goal_target,
+                )
+            audit(
+                district=district,
+                actor=actor,
+                verb="decision.apply",
+                obj=decision,
+                changes={"kind": kind, "tier_changed": False},
+            )
             return True
-        placement_set(district=district, actor=actor, student=plan.student, area=plan.area, tier=new_tier,
-                      start_date=day, reason=decision.notes or decision.get_kind_display(), meeting=meeting)
+        placement_set(
+            district=district,
+            actor=actor,
+            student=plan.student,
+            area=plan.area,
+            tier=new_tier,
+            start_date=day,
+            reason=decision.notes or decision.get_kind_display(),
+            meeting=meeting,
+        )
         # The plan for the old tier ends; the team writes the next plan (an action item).
-        Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.COMPLETED if kind == Decision.Kind.EXIT
-                                               else Plan.Status.DISCONTINUED)
+        Plan.objects.filter(pk=plan.pk).update(
+            status=Plan.Status.COMPLETED if kind == Decision.Kind.EXIT else Plan.Status.DISCONTINUED
+        )
         context.update(from_tier=current, to_tier=new_tier, area=plan.area)
         if new_tier > 1:
             context["services"] = _tier_services(policy, new_tier, plan.area)
@@ -581,9 +851,13 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
         if plan is not None:
             context["plan_ids"] = [plan.pk]
             referral = policy.special_education_referral if policy is not None else None
-            if referral is not None and (not referral.continue_services_during_evaluation or (
+            if referral is not None and (
+                not referral.continue_services_during_evaluation
+                or (
                     referral.services_during_evaluation_tiers
-                    and plan.tier not in referral.services_during_evaluation_tiers)):
+                    and plan.tier not in referral.services_during_evaluation_tiers
+                )
+            ):
                 Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DISCONTINUED)
         _notices(district, decision, "referral_considered", plan.tier if plan else None, actor, context)
     audit(district=district, actor=actor, verb="decision.apply", obj=decision, changes={"kind": kind})
@@ -594,7 +868,8 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
 def meeting_start(*, district: District, actor: User, meeting: Meeting) -> None:
     _require_open(district, meeting)
     Meeting.objects.filter(district=district, pk=meeting.pk, status=Meeting.Status.SCHEDULED).update(
-        status=Meeting.Status.IN_PROGRESS)
+        status=Meeting.Status.IN_PROGRESS
+    )
 
 
 @transaction.atomic
@@ -607,8 +882,11 @@ def meeting_close(*, district: District, actor: User, meeting: Meeting) -> int:
     for decision in Decision.objects.filter(district=district, meeting=meeting, applied_at__isnull=True).order_by("id"):
         applied += decision_apply(district=district, actor=actor, decision=decision)
     AgendaItem.objects.filter(district=district, meeting=meeting, status=AgendaItem.Status.OPEN).update(
-        status=AgendaItem.Status.SKIPPED)
-    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CLOSED, closed_at=timezone.now(), closed_by=actor)
+        status=AgendaItem.Status.SKIPPED
+    )
+    Meeting.objects.filter(pk=meeting.pk).update(
+        status=Meeting.Status.CLOSED, closed_at=timezone.now(), closed_by=actor
+    )
     audit(district=district, actor=actor, verb="meeting.close", obj=meeting, changes={"applied": applied})
     return applied
 
@@ -616,4 +894,3 @@ def meeting_close(*, district: District, actor: User, meeting: Meeting) -> int:
 @transaction.atomic
 def action_item_done(*, district: District, actor: User, action: ActionItem) -> None:
     ActionItem.objects.filter(district=district, pk=action.pk, done_at__isnull=True).update(done_at=timezone.now())
-

@@ -1,4 +1,5 @@
 """Meeting pages, served under /interventions/ (added to interventions/urls.py)."""
+
 from django.urls import path
 
 from interventions.meetings import views

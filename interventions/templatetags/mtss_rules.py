@@ -1,4 +1,5 @@
 """Plain-language names for the engine's rule ids and recommendations."""
+
 from django import template
 from django.utils.translation import gettext_lazy as _
 

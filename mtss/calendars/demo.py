@@ -5,6 +5,7 @@ The dates follow the 2026-27 US calendar (Thanksgiving Thursday 2026-11-26, MLK 
 2027-01-18, Presidents' Day 2027-02-15); spring breaks differ by district as they do
 in real life. Holland Patent runs a 6-day cycle (DOMAIN.md) from its first day.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,18 +44,28 @@ def seed_calendars(district: District, *, year_name: str = YEAR) -> int:
     """
     with tenant_context(district):
         year = SchoolYear.objects.filter(district=district, name=year_name).first()
-        if year is None or CalendarEvent.objects.filter(
-                district=district, start_date__lte=year.end_date, end_date__gte=year.start_date).exists():
+        if (
+            year is None
+            or CalendarEvent.objects.filter(
+                district=district, start_date__lte=year.end_date, end_date__gte=year.start_date
+            ).exists()
+        ):
             return 0
         spring = SPRING_BREAK.get(district.slug, DEFAULT_SPRING_BREAK)
         days = [*COMMON, ("break", "Spring break", *spring)]
         added = 0
         for kind, name, first, last in days:
             if year.start_date <= first and last <= year.end_date:
-                services.calendar_event_create(district=district, actor=None, kind=kind, name=name,
-                                               start_date=first, end_date=last)
+                services.calendar_event_create(
+                    district=district, actor=None, kind=kind, name=name, start_date=first, end_date=last
+                )
                 added += 1
         if district.slug in DAY_CYCLES:
-            services.day_cycle_set(district=district, actor=None, school_year=year, length=DAY_CYCLES[district.slug],
-                                   first_day=year.start_date)
+            services.day_cycle_set(
+                district=district,
+                actor=None,
+                school_year=year,
+                length=DAY_CYCLES[district.slug],
+                first_day=year.start_date,
+            )
     return added

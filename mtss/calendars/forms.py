@@ -1,11 +1,12 @@
 """Forms of the calendar page: parse and label only; the services validate."""
+
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mtss.calendars.models import CalendarEvent
 from mtss.calendars.ics import MAX_BYTES
+from mtss.calendars.models import CalendarEvent
 
 
 def _date(label):
@@ -22,16 +23,18 @@ class CalendarEventForm(SchoolChoiceMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, initial=_("Snow day"))
     start_date = _date(_("First day"))
     end_date = _date(_("Last day"))
-    school = forms.ModelChoiceField(label=_("For"), queryset=None, required=False,
-                                    empty_label=_("The whole district"))
+    school = forms.ModelChoiceField(label=_("For"), queryset=None, required=False, empty_label=_("The whole district"))
 
 
 class IcsUploadForm(SchoolChoiceMixin, forms.Form):
-    file = forms.FileField(label=_("iCalendar file (.ics)"),
-                           help_text=_("Your district's published calendar. All-day holidays, breaks and "
-                                       "closures are imported; you see a preview first."))
-    school = forms.ModelChoiceField(label=_("For"), queryset=None, required=False,
-                                    empty_label=_("The whole district"))
+    file = forms.FileField(
+        label=_("iCalendar file (.ics)"),
+        help_text=_(
+            "Your district's published calendar. All-day holidays, breaks and "
+            "closures are imported; you see a preview first."
+        ),
+    )
+    school = forms.ModelChoiceField(label=_("For"), queryset=None, required=False, empty_label=_("The whole district"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -9,6 +9,7 @@ as all-day entries, while timed entries are meetings, games and concerts.
 The kind comes from the summary's words (see `classify`); what is not recognised
 is listed as skipped in the preview, never guessed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,9 @@ MAX_BYTES = 2 * 1024 * 1024  # a district's year calendar is a few kilobytes
 # ("Early dismissal - Thanksgiving" is a school day).
 _SCHOOL_DAY = re.compile(
     r"\b(early (dismissal|release)|half[- ]day|delayed (opening|start)|two[- ]hour delay|"
-    r"first day|last day|school resumes|classes resume|school reopens|open house|picture day)\b", re.I)
+    r"first day|last day|school resumes|classes resume|school reopens|open house|picture day)\b",
+    re.I,
+)
 _BREAK = re.compile(r"\b(break|recess|vacation)\b", re.I)
 _CLOSURE = re.compile(r"\b(snow|weather|emergency|closing|closure|inclement)\b", re.I)
 _HOLIDAY = re.compile(
@@ -34,7 +37,9 @@ _HOLIDAY = re.compile(
     r"independence day|juneteenth|veterans'? day|columbus day|indigenous peoples'? day|good friday|"
     r"rosh hashanah|yom kippur|lunar new year|eid|diwali|cesar chavez|election day|"
     r"superintendent'?s conference|professional development|staff development|teacher (work|in-service)|"
-    r"in-service|inservice|conference day|non-student day|student holiday)\b", re.I)
+    r"in-service|inservice|conference day|non-student day|student holiday)\b",
+    re.I,
+)
 
 
 def classify(summary: str) -> str | None:
@@ -98,9 +103,14 @@ def parse_ics(content: bytes, *, start: dt.date, end: dt.date) -> tuple[list[Ics
         raise IcsError("This is not an iCalendar file: it does not start with BEGIN:VCALENDAR.")
     try:
         calendar = icalendar.Calendar.from_ical(content)
-        recurring_uids = {str(c.get("UID") or "") for c in calendar.walk("VEVENT")
-                          if c.get("RRULE") or c.get("RDATE") or c.get("RECURRENCE-ID")}
-        occurrences = recurring_ical_events.of(calendar, components=["VEVENT"]).between(start, end + dt.timedelta(days=1))
+        recurring_uids = {
+            str(c.get("UID") or "")
+            for c in calendar.walk("VEVENT")
+            if c.get("RRULE") or c.get("RDATE") or c.get("RECURRENCE-ID")
+        }
+        occurrences = recurring_ical_events.of(calendar, components=["VEVENT"]).between(
+            start, end + dt.timedelta(days=1)
+        )
     except Exception as error:  # noqa: BLE001 - icalendar raises ValueError, KeyError, ... on broken input
         raise IcsError(f"The iCalendar file could not be read: {error}") from None
     days: list[IcsDay] = []

@@ -3,6 +3,7 @@
 School years are the core `mtss.SchoolYear`; this module adds what lies inside
 them: terms, days without school (holidays, breaks, closures) and day cycles.
 """
+
 from __future__ import annotations
 
 from django.db import models
@@ -33,8 +34,9 @@ class Term(DistrictOwned):
         constraints = [
             models.CheckConstraint(condition=models.Q(start_date__lte=models.F("end_date")), name="term_dates"),
             # The roster import finds a term by its sourcedId.
-            models.UniqueConstraint(fields=["district", "sourced_id"], condition=~models.Q(sourced_id=""),
-                                    name="term_sourced_id_unique"),
+            models.UniqueConstraint(
+                fields=["district", "sourced_id"], condition=~models.Q(sourced_id=""), name="term_sourced_id_unique"
+            ),
         ]
         # The calendar page: a year's terms in date order.
         indexes = [models.Index(fields=["district", "school_year", "start_date"], name="term_year_idx")]
@@ -56,8 +58,14 @@ class CalendarEvent(DistrictOwned):
         ICS = "ics", _("iCalendar import")
         ONEROSTER = "oneroster", _("OneRoster import")
 
-    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                               help_text=_("Empty: the whole district."))
+    school = models.ForeignKey(
+        School,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: the whole district."),
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)
     start_date = models.DateField(_("first day"))
@@ -71,9 +79,14 @@ class CalendarEvent(DistrictOwned):
     class Meta:
         ordering = ["start_date", "end_date", "name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(start_date__lte=models.F("end_date")), name="calendar_event_dates"),
-            models.UniqueConstraint(fields=["district", "source", "external_uid"], condition=~models.Q(external_uid=""),
-                                    name="calendar_event_external_uid_unique"),
+            models.CheckConstraint(
+                condition=models.Q(start_date__lte=models.F("end_date")), name="calendar_event_dates"
+            ),
+            models.UniqueConstraint(
+                fields=["district", "source", "external_uid"],
+                condition=~models.Q(external_uid=""),
+                name="calendar_event_external_uid_unique",
+            ),
         ]
         # The selectors: events overlapping [start, end] (start_date <= end AND end_date >= start).
         indexes = [models.Index(fields=["district", "start_date", "end_date"], name="calendar_event_range_idx")]
@@ -95,16 +108,28 @@ class DayCycle(DistrictOwned):
     """
 
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="+")
-    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                               help_text=_("Empty: the whole district."))
+    school = models.ForeignKey(
+        School,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: the whole district."),
+    )
     length = models.PositiveSmallIntegerField(_("days in the cycle"))
     first_day = models.DateField(_("date of cycle day 1"))
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(length__gte=2, length__lte=20), name="day_cycle_length"),
-            models.UniqueConstraint(fields=["district", "school_year"], condition=models.Q(school__isnull=True),
-                                    name="day_cycle_one_per_district_year"),
-            models.UniqueConstraint(fields=["district", "school_year", "school"], condition=models.Q(school__isnull=False),
-                                    name="day_cycle_one_per_school_year"),
+            models.UniqueConstraint(
+                fields=["district", "school_year"],
+                condition=models.Q(school__isnull=True),
+                name="day_cycle_one_per_district_year",
+            ),
+            models.UniqueConstraint(
+                fields=["district", "school_year", "school"],
+                condition=models.Q(school__isnull=False),
+                name="day_cycle_one_per_school_year",
+            ),
         ]

@@ -14,6 +14,7 @@ How instructional days are counted (README, "School calendar"):
 
 Every function here runs a fixed number of queries, however many schools or events.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from mtss.calendars.models import CalendarEvent, DayCycle, Term
-from mtss.rules import calendar as rules_calendar
 from mtss.models import District, SchoolYear
+from mtss.rules import calendar as rules_calendar
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -73,9 +74,11 @@ def non_instructional_by_school(
             shared.update(_weekdays(*clipped))
     # Query 2: the events that overlap the range, district-wide or of a wanted school.
     real_ids = [school_id for school_id in wanted if school_id is not None]
-    events = (CalendarEvent.objects.filter(district=district, start_date__lte=end, end_date__gte=start)
-              .filter(Q(school__isnull=True) | Q(school_id__in=real_ids))
-              .values_list("school_id", "start_date", "end_date"))
+    events = (
+        CalendarEvent.objects.filter(district=district, start_date__lte=end, end_date__gte=start)
+        .filter(Q(school__isnull=True) | Q(school_id__in=real_ids))
+        .values_list("school_id", "start_date", "end_date")
+    )
     own: dict[int, set[dt.date]] = {}
     for school_id, first, last in events:
         days = _weekdays(*_clip(first, last, start, end))
@@ -86,7 +89,9 @@ def non_instructional_by_school(
     return {school_id: frozenset(shared | own.get(school_id, set())) for school_id in wanted}
 
 
-def non_instructional_dates(*, district: District, school_id: int | None, start: dt.date, end: dt.date) -> frozenset[dt.date]:
+def non_instructional_dates(
+    *, district: District, school_id: int | None, start: dt.date, end: dt.date
+) -> frozenset[dt.date]:
     """Weekdays without school in [start, end] for one school (None: the district-wide calendar)."""
     return non_instructional_by_school(district=district, school_ids=[school_id], start=start, end=end)[school_id]
 
@@ -112,7 +117,8 @@ def cycle_day(*, district: District, school_id: int | None, day: dt.date) -> int
     """
     cycles = list(
         DayCycle.objects.filter(district=district, school_year__start_date__lte=day, school_year__end_date__gte=day)
-        .filter(Q(school__isnull=True) | Q(school_id=school_id)).values_list("school_id", "length", "first_day")
+        .filter(Q(school__isnull=True) | Q(school_id=school_id))
+        .values_list("school_id", "length", "first_day")
     )
     if not cycles:
         return None
@@ -153,8 +159,11 @@ def school_year_current(*, district: District, today: dt.date) -> SchoolYear | N
 
 def calendar_events(*, district: District, start: dt.date, end: dt.date) -> QuerySet[CalendarEvent]:
     """Every event overlapping [start, end], district-wide and per school."""
-    return (CalendarEvent.objects.filter(district=district, start_date__lte=end, end_date__gte=start)
-            .select_related("school").order_by("start_date", "end_date", "name"))
+    return (
+        CalendarEvent.objects.filter(district=district, start_date__lte=end, end_date__gte=start)
+        .select_related("school")
+        .order_by("start_date", "end_date", "name")
+    )
 
 
 def calendar_event_get(*, district: District, event_id: int) -> CalendarEvent:

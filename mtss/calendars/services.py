@@ -7,6 +7,7 @@ school year left with no instructional day (the year, its dates and the school
 are named). The checks run after the write, inside the transaction, so what is
 refused is never half-written.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,9 +43,14 @@ def _check_dates(start_date, end_date, *, strict: bool = False) -> None:
     if errors:
         raise ValidationError(errors)
     if end_date < start_date or (strict and end_date == start_date):
-        raise ValidationError({"end_date": _("The last day (%(end)s) is before the first day (%(start)s).") % {
-            "end": _d(end_date), "start": _d(start_date)} if end_date < start_date else
-            _("The last day (%(end)s) must be after the first day.") % {"end": _d(end_date)}})
+        raise ValidationError(
+            {
+                "end_date": _("The last day (%(end)s) is before the first day (%(start)s).")
+                % {"end": _d(end_date), "start": _d(start_date)}
+                if end_date < start_date
+                else _("The last day (%(end)s) must be after the first day.") % {"end": _d(end_date)}
+            }
+        )
 
 
 def _school_name(school_id: int | None, names: dict[int, str]) -> str:
@@ -54,36 +60,64 @@ def _school_name(school_id: int | None, names: dict[int, str]) -> str:
 def validate_calendar(*, district: District, start: dt.date, end: dt.date) -> None:
     """Refuse overlapping breaks and school years without an instructional day around [start, end]."""
     errors: list[str] = []
-    breaks = list(CalendarEvent.objects.filter(district=district, kind=CalendarEvent.Kind.BREAK,
-                                               start_date__lte=end, end_date__gte=start)
-                  .values_list("pk", "school_id", "name", "start_date", "end_date"))
+    breaks = list(
+        CalendarEvent.objects.filter(
+            district=district, kind=CalendarEvent.Kind.BREAK, start_date__lte=end, end_date__gte=start
+        ).values_list("pk", "school_id", "name", "start_date", "end_date")
+    )
     # A break may overlap another only if they belong to two different schools;
     # a district-wide break overlaps every school's.
-    for i, (pk_a, school_a, name_a, first_a, last_a) in enumerate(breaks):
-        for pk_b, school_b, name_b, first_b, last_b in breaks[i + 1:]:
+    for i, (_pk_a, school_a, name_a, first_a, last_a) in enumerate(breaks):
+        for _pk_b, school_b, name_b, first_b, last_b in breaks[i + 1 :]:
             if school_a is not None and school_b is not None and school_a != school_b:
                 continue
             if first_a <= last_b and first_b <= last_a:
-                errors.append(_("The break “%(a)s” (%(a_dates)s) overlaps the break “%(b)s” (%(b_dates)s): "
-                                "both cover %(both)s.") % {
-                    "a": name_a, "a_dates": date_span(first_a, last_a), "b": name_b, "b_dates": date_span(first_b, last_b),
-                    "both": date_span(max(first_a, first_b), min(last_a, last_b))})
+                errors.append(
+                    _("The break “%(a)s” (%(a_dates)s) overlaps the break “%(b)s” (%(b_dates)s): both cover %(both)s.")
+                    % {
+                        "a": name_a,
+                        "a_dates": date_span(first_a, last_a),
+                        "b": name_b,
+                        "b_dates": date_span(first_b, last_b),
+                        "both": date_span(max(first_a, first_b), min(last_a, last_b)),
+                    }
+                )
     years = SchoolYear.objects.filter(district=district, start_date__lte=end, end_date__gte=start)
     for year in years:
-        school_ids = set(CalendarEvent.objects.filter(
-            district=district, school__isnull=False, start_date__lte=year.end_date, end_date__gte=year.start_date,
-        ).values_list("school_id", flat=True))
-        off = non_instructional_by_school(district=district, school_ids=[None, *school_ids],
-                                          start=year.start_date, end=year.end_date)
-        empty = [school_id for school_id, days in off.items()
-                 if count_instructional_days(year.start_date, year.end_date, days) == 0]
+        school_ids = set(
+            CalendarEvent.objects.filter(
+                district=district,
+                school__isnull=False,
+                start_date__lte=year.end_date,
+                end_date__gte=year.start_date,
+            ).values_list("school_id", flat=True)
+        )
+        off = non_instructional_by_school(
+            district=district, school_ids=[None, *school_ids], start=year.start_date, end=year.end_date
+        )
+        empty = [
+            school_id
+            for school_id, days in off.items()
+            if count_instructional_days(year.start_date, year.end_date, days) == 0
+        ]
         if empty:
-            names = dict(School.objects.filter(district=district, pk__in=[s for s in empty if s]).values_list("pk", "name"))
+            names = dict(
+                School.objects.filter(district=district, pk__in=[s for s in empty if s]).values_list("pk", "name")
+            )
             for school_id in empty:
-                errors.append(_("The school year %(year)s (%(dates)s) would have no instructional day for "
-                                "%(who)s: every weekday from %(first)s to %(last)s is a holiday, break or closure.") % {
-                    "year": year.name, "dates": date_span(year.start_date, year.end_date),
-                    "who": _school_name(school_id, names), "first": _d(year.start_date), "last": _d(year.end_date)})
+                errors.append(
+                    _(
+                        "The school year %(year)s (%(dates)s) would have no instructional day for "
+                        "%(who)s: every weekday from %(first)s to %(last)s is a holiday, break or closure."
+                    )
+                    % {
+                        "year": year.name,
+                        "dates": date_span(year.start_date, year.end_date),
+                        "who": _school_name(school_id, names),
+                        "first": _d(year.start_date),
+                        "last": _d(year.end_date),
+                    }
+                )
     if errors:
         raise ValidationError(errors)
 
@@ -91,8 +125,16 @@ def validate_calendar(*, district: District, start: dt.date, end: dt.date) -> No
 # --- school years and day cycles ------------------------------------------------------------------
 
 
-def school_year_save(*, district: District, actor: User | None, name: str, start_date: dt.date, end_date: dt.date,
-                     school_year: SchoolYear | None = None, sourced_id: str | None = None) -> SchoolYear:
+def school_year_save(
+    *,
+    district: District,
+    actor: User | None,
+    name: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    school_year: SchoolYear | None = None,
+    sourced_id: str | None = None,
+) -> SchoolYear:
     """Create or edit a school year (first and last instructional day)."""
     name = (name or "").strip()
     if not name:
@@ -105,7 +147,9 @@ def school_year_save(*, district: District, actor: User | None, name: str, start
         if school_year is not None:
             clash = clash.exclude(pk=school_year.pk)
         if clash.exists():
-            raise ValidationError({"name": _("The district already has a school year named %(name)s.") % {"name": name}})
+            raise ValidationError(
+                {"name": _("The district already has a school year named %(name)s.") % {"name": name}}
+            )
         year = school_year or SchoolYear(district=district)
         if year.district_id != district.pk:
             raise ValidationError({"school_year": _("Select a valid school year.")})
@@ -116,14 +160,30 @@ def school_year_save(*, district: District, actor: User | None, name: str, start
         created = year.pk is None
         year.save()
         validate_calendar(district=district, start=start_date, end=end_date)
-        audit(district=district, actor=actor, verb="school_year.create" if created else "school_year.update", obj=year,
-              changes={"name": name, "start_date": _d(start_date), "end_date": _d(end_date),
-                       **({} if created else {"before": before})})
+        audit(
+            district=district,
+            actor=actor,
+            verb="school_year.create" if created else "school_year.update",
+            obj=year,
+            changes={
+                "name": name,
+                "start_date": _d(start_date),
+                "end_date": _d(end_date),
+                **({} if created else {"before": before}),
+            },
+        )
     return year
 
 
-def day_cycle_set(*, district: District, actor: User | None, school_year: SchoolYear, length: int | None,
-                  first_day: dt.date | None = None, school: School | None = None) -> DayCycle | None:
+def day_cycle_set(
+    *,
+    district: District,
+    actor: User | None,
+    school_year: SchoolYear,
+    length: int | None,
+    first_day: dt.date | None = None,
+    school: School | None = None,
+) -> DayCycle | None:
     """Set (or with length None, remove) the day cycle of a school year, district-wide or for one school."""
     if school_year.district_id != district.pk or (school is not None and school.district_id != district.pk):
         raise ValidationError({"school_year": _("Select a valid school year.")})
@@ -138,14 +198,26 @@ def day_cycle_set(*, district: District, actor: User | None, school_year: School
             raise ValidationError({"length": _("A day cycle has between 2 and 20 days.")})
         first_day = first_day or school_year.start_date
         if not school_year.start_date <= first_day <= school_year.end_date:
-            raise ValidationError({"first_day": _("Cycle day 1 (%(day)s) is outside the school year %(year)s (%(dates)s).") % {
-                "day": _d(first_day), "year": school_year.name,
-                "dates": date_span(school_year.start_date, school_year.end_date)}})
+            raise ValidationError(
+                {
+                    "first_day": _("Cycle day 1 (%(day)s) is outside the school year %(year)s (%(dates)s).")
+                    % {
+                        "day": _d(first_day),
+                        "year": school_year.name,
+                        "dates": date_span(school_year.start_date, school_year.end_date),
+                    }
+                }
+            )
         cycle = existing or DayCycle(district=district, school_year=school_year, school=school)
         cycle.length, cycle.first_day = int(length), first_day
         cycle.save()
-        audit(district=district, actor=actor, verb="day_cycle.set", obj=cycle,
-              changes={"length": cycle.length, "first_day": _d(first_day), "school_id": getattr(school, "pk", None)})
+        audit(
+            district=district,
+            actor=actor,
+            verb="day_cycle.set",
+            obj=cycle,
+            changes={"length": cycle.length, "first_day": _d(first_day), "school_id": getattr(school, "pk", None)},
+        )
     return cycle
 
 
@@ -166,33 +238,73 @@ def _event_fields(*, district: District, kind: str, name: str, start_date, end_d
     return name
 
 
-def calendar_event_create(*, district: District, actor: User | None, kind: str, name: str, start_date: dt.date,
-                          end_date: dt.date, school: School | None = None,
-                          source: str = CalendarEvent.Source.MANUAL, external_uid: str = "") -> CalendarEvent:
+def calendar_event_create(
+    *,
+    district: District,
+    actor: User | None,
+    kind: str,
+    name: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    school: School | None = None,
+    source: str = CalendarEvent.Source.MANUAL,
+    external_uid: str = "",
+) -> CalendarEvent:
     """Add a holiday, break or closure for the whole district (school None) or one school."""
-    name = _event_fields(district=district, kind=kind, name=name, start_date=start_date, end_date=end_date, school=school)
+    name = _event_fields(
+        district=district, kind=kind, name=name, start_date=start_date, end_date=end_date, school=school
+    )
     with tenant_context(district), transaction.atomic():
-        event = CalendarEvent.objects.create(district=district, school=school, kind=kind, name=name,
-                                             start_date=start_date, end_date=end_date, source=source,
-                                             external_uid=external_uid)
+        event = CalendarEvent.objects.create(
+            district=district,
+            school=school,
+            kind=kind,
+            name=name,
+            start_date=start_date,
+            end_date=end_date,
+            source=source,
+            external_uid=external_uid,
+        )
         validate_calendar(district=district, start=start_date, end=end_date)
         audit(district=district, actor=actor, verb="calendar_event.create", obj=event, changes=_event_changes(event))
     return event
 
 
-def calendar_event_update(*, district: District, actor: User | None, event: CalendarEvent, kind: str, name: str,
-                          start_date: dt.date, end_date: dt.date, school: School | None = None) -> CalendarEvent:
-    name = _event_fields(district=district, kind=kind, name=name, start_date=start_date, end_date=end_date, school=school)
+def calendar_event_update(
+    *,
+    district: District,
+    actor: User | None,
+    event: CalendarEvent,
+    kind: str,
+    name: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    school: School | None = None,
+) -> CalendarEvent:
+    name = _event_fields(
+        district=district, kind=kind, name=name, start_date=start_date, end_date=end_date, school=school
+    )
     if event.district_id != district.pk:
         raise ValidationError({"event": _("Select a valid event.")})
     with tenant_context(district), transaction.atomic():
         before = _event_changes(event)
         old_start, old_end = event.start_date, event.end_date
-        event.kind, event.name, event.start_date, event.end_date, event.school = kind, name, start_date, end_date, school
+        event.kind, event.name, event.start_date, event.end_date, event.school = (
+            kind,
+            name,
+            start_date,
+            end_date,
+            school,
+        )
         event.save()
         validate_calendar(district=district, start=min(start_date, old_start), end=max(end_date, old_end))
-        audit(district=district, actor=actor, verb="calendar_event.update", obj=event,
-              changes={**_event_changes(event), "before": before})
+        audit(
+            district=district,
+            actor=actor,
+            verb="calendar_event.update",
+            obj=event,
+            changes={**_event_changes(event), "before": before},
+        )
     return event
 
 
@@ -204,13 +316,18 @@ def calendar_event_delete(*, district: District, actor: User | None, event: Cale
         changes = _event_changes(event)
         pk = event.pk
         CalendarEvent.objects.filter(district=district, pk=pk).delete()
-        audit(district=district, actor=actor, verb="calendar_event.delete", obj=None,
-              changes={"id": pk, **changes})
+        audit(district=district, actor=actor, verb="calendar_event.delete", obj=None, changes={"id": pk, **changes})
 
 
 def _event_changes(event: CalendarEvent) -> dict:
-    return {"kind": event.kind, "name": event.name, "start_date": _d(event.start_date), "end_date": _d(event.end_date),
-            "school_id": event.school_id, "source": event.source}
+    return {
+        "kind": event.kind,
+        "name": event.name,
+        "start_date": _d(event.start_date),
+        "end_date": _d(event.end_date),
+        "school_id": event.school_id,
+        "source": event.source,
+    }
 
 
 # --- iCalendar import ----------------------------------------------------------------------------------
@@ -239,13 +356,22 @@ def _ics_window(district: District, start: dt.date | None, end: dt.date | None) 
         return start, end
     years = list(SchoolYear.objects.filter(district=district).values_list("start_date", "end_date"))
     if not years:
-        raise ValidationError({"file": _("Add a school year first: the import keeps the days inside the district's "
-                                         "school years.")})
+        raise ValidationError(
+            {"file": _("Add a school year first: the import keeps the days inside the district's school years.")}
+        )
     return start or min(y[0] for y in years), end or max(y[1] for y in years)
 
 
-def ics_import(*, district: District, actor: User | None, content: bytes, school: School | None = None,
-               dry_run: bool = False, start: dt.date | None = None, end: dt.date | None = None) -> IcsImportResult:
+def ics_import(
+    *,
+    district: District,
+    actor: User | None,
+    content: bytes,
+    school: School | None = None,
+    dry_run: bool = False,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> IcsImportResult:
     """Import the all-day days off of an .ics file into the district (or one school's) calendar.
 
     All or nothing; idempotent by UID (per occurrence for recurring events): a second
@@ -275,15 +401,24 @@ def ics_import(*, district: District, actor: User | None, content: bytes, school
 
 
 def _ics_plan(district: District, days: list[ics.IcsDay], school: School | None):
-    have = {e.external_uid: e for e in CalendarEvent.objects.filter(
-        district=district, source=CalendarEvent.Source.ICS, external_uid__in=[d.uid for d in days])}
+    have = {
+        e.external_uid: e
+        for e in CalendarEvent.objects.filter(
+            district=district, source=CalendarEvent.Source.ICS, external_uid__in=[d.uid for d in days]
+        )
+    }
     created, updated, unchanged = [], [], []
     for day in days:
         event = have.get(day.uid)
         if event is None:
             created.append(day)
         elif (event.kind, event.name, event.start_date, event.end_date, event.school_id) == (
-                day.kind, day.name, day.start_date, day.end_date, getattr(school, "pk", None)):
+            day.kind,
+            day.name,
+            day.start_date,
+            day.end_date,
+            getattr(school, "pk", None),
+        ):
             unchanged.append(day)
         else:
             updated.append(day)
@@ -293,20 +428,42 @@ def _ics_plan(district: District, days: list[ics.IcsDay], school: School | None)
 def _ics_apply(district, actor, days, school, result: IcsImportResult) -> None:
     result.created, result.updated, result.unchanged = _ics_plan(district, days, school)
     if result.created:
-        CalendarEvent.objects.bulk_create([
-            CalendarEvent(district=district, school=school, kind=d.kind, name=d.name, start_date=d.start_date,
-                          end_date=d.end_date, source=CalendarEvent.Source.ICS, external_uid=d.uid)
-            for d in result.created])
+        CalendarEvent.objects.bulk_create(
+            [
+                CalendarEvent(
+                    district=district,
+                    school=school,
+                    kind=d.kind,
+                    name=d.name,
+                    start_date=d.start_date,
+                    end_date=d.end_date,
+                    source=CalendarEvent.Source.ICS,
+                    external_uid=d.uid,
+                )
+                for d in result.created
+            ]
+        )
     for d in result.updated:
         CalendarEvent.objects.filter(district=district, source=CalendarEvent.Source.ICS, external_uid=d.uid).update(
-            kind=d.kind, name=d.name, start_date=d.start_date, end_date=d.end_date, school=school)
+            kind=d.kind, name=d.name, start_date=d.start_date, end_date=d.end_date, school=school
+        )
     changed = result.created + result.updated
     if changed:
-        validate_calendar(district=district, start=min(d.start_date for d in changed),
-                          end=max(d.end_date for d in changed))
-    audit(district=district, actor=actor, verb="calendar.ics_import", changes={
-        "created": len(result.created), "updated": len(result.updated), "unchanged": len(result.unchanged),
-        "skipped": len(result.skipped), "school_id": getattr(school, "pk", None)})
+        validate_calendar(
+            district=district, start=min(d.start_date for d in changed), end=max(d.end_date for d in changed)
+        )
+    audit(
+        district=district,
+        actor=actor,
+        verb="calendar.ics_import",
+        changes={
+            "created": len(result.created),
+            "updated": len(result.updated),
+            "unchanged": len(result.unchanged),
+            "skipped": len(result.skipped),
+            "school_id": getattr(school, "pk", None),
+        },
+    )
 
 
 # --- OneRoster academicSessions --------------------------------------------------------------------------
@@ -330,7 +487,10 @@ _KIND_ORDER = {"schoolyear": 0, "term": 1, "semester": 2, "gradingperiod": 3}
 def _record_error(index: int, record: Mapping, message: str) -> str:
     sid = str(record.get("sourcedId") or "").strip()
     return _("academicSessions record %(n)s%(sid)s: %(msg)s") % {
-        "n": index, "sid": f" (sourcedId {sid})" if sid else "", "msg": message}
+        "n": index,
+        "sid": f" (sourcedId {sid})" if sid else "",
+        "msg": message,
+    }
 
 
 def _parse_session(index: int, record: Mapping) -> tuple[dict | None, list[str]]:
@@ -343,28 +503,47 @@ def _parse_session(index: int, record: Mapping) -> tuple[dict | None, list[str]]
     if not title:
         errors.append(_record_error(index, record, _("title is missing.")))
     if kind.lower() not in _KIND_ORDER:
-        errors.append(_record_error(index, record, _("type %(t)r is not schoolYear, term, semester or gradingPeriod.")
-                                    % {"t": kind}))
+        errors.append(
+            _record_error(
+                index, record, _("type %(t)r is not schoolYear, term, semester or gradingPeriod.") % {"t": kind}
+            )
+        )
     dates = {}
     for key in ("startDate", "endDate"):
         raw = str(record.get(key) or "").strip()
         try:
             dates[key] = dt.date.fromisoformat(raw[:10])
         except ValueError:
-            errors.append(_record_error(index, record, _("%(f)s %(v)r is not a date (YYYY-MM-DD).") % {"f": key, "v": raw}))
+            errors.append(
+                _record_error(index, record, _("%(f)s %(v)r is not a date (YYYY-MM-DD).") % {"f": key, "v": raw})
+            )
     if len(dates) == 2 and dates["endDate"] < dates["startDate"]:
-        errors.append(_record_error(index, record, _("endDate %(e)s is before startDate %(s)s.") % {
-            "e": _d(dates["endDate"]), "s": _d(dates["startDate"])}))
+        errors.append(
+            _record_error(
+                index,
+                record,
+                _("endDate %(e)s is before startDate %(s)s.")
+                % {"e": _d(dates["endDate"]), "s": _d(dates["startDate"])},
+            )
+        )
     if errors:
         return None, errors
-    return {"index": index, "sid": sid, "title": title, "kind": kind.lower(), "start": dates["startDate"],
-            "end": dates["endDate"], "parent": str(record.get("parentSourcedId") or "").strip(),
-            "school_year": str(record.get("schoolYear") or "").strip(),
-            "deleted": str(record.get("status") or "").strip().lower() == "tobedeleted"}, []
+    return {
+        "index": index,
+        "sid": sid,
+        "title": title,
+        "kind": kind.lower(),
+        "start": dates["startDate"],
+        "end": dates["endDate"],
+        "parent": str(record.get("parentSourcedId") or "").strip(),
+        "school_year": str(record.get("schoolYear") or "").strip(),
+        "deleted": str(record.get("status") or "").strip().lower() == "tobedeleted",
+    }, []
 
 
-def academic_sessions_upsert(*, district: District, actor: User | None,
-                             sessions: Iterable[Mapping[str, object]]) -> AcademicSessionsResult:
+def academic_sessions_upsert(
+    *, district: District, actor: User | None, sessions: Iterable[Mapping[str, object]]
+) -> AcademicSessionsResult:
     """Upsert school years and terms from OneRoster academicSessions records, all or nothing.
 
     Each record is a mapping with the OneRoster field names (CSV columns or REST
@@ -399,21 +578,36 @@ def academic_sessions_upsert(*, district: District, actor: User | None,
             if row["deleted"]:
                 continue
             name = row["title"][:20]
-            year = year_by_sid.get(row["sid"]) or (year_by_name.get(name) if not getattr(
-                year_by_name.get(name), "sourced_id", "") else None)
+            year = year_by_sid.get(row["sid"]) or (
+                year_by_name.get(name) if not getattr(year_by_name.get(name), "sourced_id", "") else None
+            )
             if year is None and name in year_by_name:
-                errors.append(_record_error(row["index"], row_as_record(row), _(
-                    "a school year named %(name)s already exists with another sourcedId.") % {"name": name}))
+                errors.append(
+                    _record_error(
+                        row["index"],
+                        row_as_record(row),
+                        _("a school year named %(name)s already exists with another sourcedId.") % {"name": name},
+                    )
+                )
                 continue
             if row["end"] <= row["start"]:
-                errors.append(_record_error(row["index"], row_as_record(row), _(
-                    "a school year's endDate must be after its startDate.")))
+                errors.append(
+                    _record_error(
+                        row["index"], row_as_record(row), _("a school year's endDate must be after its startDate.")
+                    )
+                )
                 continue
             if year is None:
-                year = SchoolYear.objects.create(district=district, name=name, start_date=row["start"],
-                                                 end_date=row["end"], sourced_id=row["sid"])
+                year = SchoolYear.objects.create(
+                    district=district, name=name, start_date=row["start"], end_date=row["end"], sourced_id=row["sid"]
+                )
                 result.school_years_created += 1
-            elif (year.name, year.start_date, year.end_date, year.sourced_id) != (name, row["start"], row["end"], row["sid"]):
+            elif (year.name, year.start_date, year.end_date, year.sourced_id) != (
+                name,
+                row["start"],
+                row["end"],
+                row["sid"],
+            ):
                 year.name, year.start_date, year.end_date, year.sourced_id = name, row["start"], row["end"], row["sid"]
                 year.save()
                 result.school_years_updated += 1
@@ -432,15 +626,31 @@ def academic_sessions_upsert(*, district: District, actor: User | None,
                     result.terms_deleted += 1
                 continue
             parent_term = term_by_sid.get(row["parent"])
-            year = (year_by_sid.get(row["parent"]) or (parent_term.school_year if parent_term else None)
-                    or _year_for(all_years, row))
+            year = (
+                year_by_sid.get(row["parent"])
+                or (parent_term.school_year if parent_term else None)
+                or _year_for(all_years, row)
+            )
             if year is None:
-                errors.append(_record_error(row["index"], row_as_record(row), _(
-                    "no school year found for it: give parentSourcedId or schoolYear, or import its schoolYear "
-                    "session.")))
+                errors.append(
+                    _record_error(
+                        row["index"],
+                        row_as_record(row),
+                        _(
+                            "no school year found for it: give parentSourcedId or schoolYear, or import its schoolYear "
+                            "session."
+                        ),
+                    )
+                )
                 continue
-            values = {"school_year": year, "parent": parent_term, "name": row["title"][:100],
-                      "kind": _TERM_KINDS[row["kind"]], "start_date": row["start"], "end_date": row["end"]}
+            values = {
+                "school_year": year,
+                "parent": parent_term,
+                "name": row["title"][:100],
+                "kind": _TERM_KINDS[row["kind"]],
+                "start_date": row["start"],
+                "end_date": row["end"],
+            }
             if term is None:
                 term = Term.objects.create(district=district, sourced_id=row["sid"], **values)
                 result.terms_created += 1
@@ -455,8 +665,9 @@ def academic_sessions_upsert(*, district: District, actor: User | None,
         if errors:
             raise ValidationError(errors)
         if parsed:
-            validate_calendar(district=district, start=min(r["start"] for r in parsed),
-                              end=max(r["end"] for r in parsed))
+            validate_calendar(
+                district=district, start=min(r["start"] for r in parsed), end=max(r["end"] for r in parsed)
+            )
         audit(district=district, actor=actor, verb="calendar.academic_sessions", changes=vars(result).copy())
     return result
 

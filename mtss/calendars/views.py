@@ -4,6 +4,7 @@ delete days without school and import an .ics file (preview, then confirm).
 Non-admins get 404 on the changing views, as everywhere (mtss.decorators).
 The calendar holds no student data: nothing here goes to the access log.
 """
+
 from __future__ import annotations
 
 import base64
@@ -51,11 +52,18 @@ def _months(year, events) -> list[dict]:
     while first <= year.end_date:
         weeks = []
         for week in grid.monthdatescalendar(first.year, first.month):
-            weeks.append([{
-                "date": day, "in_month": day.month == first.month,
-                "in_year": year.start_date <= day <= year.end_date, "weekend": day.weekday() >= 5,
-                "events": by_day.get(day, []),
-            } for day in week])
+            weeks.append(
+                [
+                    {
+                        "date": day,
+                        "in_month": day.month == first.month,
+                        "in_year": year.start_date <= day <= year.end_date,
+                        "weekend": day.weekday() >= 5,
+                        "events": by_day.get(day, []),
+                    }
+                    for day in week
+                ]
+            )
         months.append({"first": first, "weeks": weeks})
         first = (first + dt.timedelta(days=32)).replace(day=1)
     return months
@@ -75,10 +83,12 @@ def _page(request, *, form=None, year_form=None, status=200):
     context = {"years": years, "year": year, "view": view, "can_edit": can_edit}
     if year is not None:
         events = list(selectors.calendar_events(district=district, start=year.start_date, end=year.end_date))
-        off = selectors.non_instructional_dates(district=district, school_id=None, start=year.start_date,
-                                                end=year.end_date)
+        off = selectors.non_instructional_dates(
+            district=district, school_id=None, start=year.start_date, end=year.end_date
+        )
         context.update(
-            events=events, terms=list(selectors.terms(district=district, school_year=year)),
+            events=events,
+            terms=list(selectors.terms(district=district, school_year=year)),
             cycles=list(selectors.day_cycles(district=district, school_year=year)),
             instructional=selectors.count_instructional_days(year.start_date, year.end_date, off),
             months=_months(year, events) if view == "month" else [],
@@ -107,15 +117,27 @@ def event_add(request):
         data = form.cleaned_data
         try:
             event = services.calendar_event_create(
-                district=request.district, actor=request.user, kind=data["kind"], name=data["name"],
-                start_date=data["start_date"], end_date=data["end_date"], school=data["school"])
+                district=request.district,
+                actor=request.user,
+                kind=data["kind"],
+                name=data["name"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                school=data["school"],
+            )
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
-            messages.success(request, _("Added: %(name)s, %(dates)s.") % {
-                "name": event.name, "dates": services.date_span(event.start_date, event.end_date)})
-            return redirect(reverse("calendar") + f"?year={request.POST.get('year', '')}"
-                            if request.POST.get("year", "").isdigit() else reverse("calendar"))
+            messages.success(
+                request,
+                _("Added: %(name)s, %(dates)s.")
+                % {"name": event.name, "dates": services.date_span(event.start_date, event.end_date)},
+            )
+            return redirect(
+                reverse("calendar") + f"?year={request.POST.get('year', '')}"
+                if request.POST.get("year", "").isdigit()
+                else reverse("calendar")
+            )
     return _page(request, form=form, status=400)
 
 
@@ -124,8 +146,11 @@ def event_delete(request, calendar_event_id: int):
     event = selectors.calendar_event_get(district=request.district, event_id=calendar_event_id)
     if request.method == "POST":
         services.calendar_event_delete(district=request.district, actor=request.user, event=event)
-        messages.success(request, _("Deleted: %(name)s, %(dates)s.") % {
-            "name": event.name, "dates": services.date_span(event.start_date, event.end_date)})
+        messages.success(
+            request,
+            _("Deleted: %(name)s, %(dates)s.")
+            % {"name": event.name, "dates": services.date_span(event.start_date, event.end_date)},
+        )
         return redirect("calendar")
     return render(request, "mtss/calendar_delete.html", {"event": event})
 
@@ -138,8 +163,13 @@ def school_year_add(request):
     if year_form.is_valid():
         data = year_form.cleaned_data
         try:
-            year = services.school_year_save(district=request.district, actor=request.user, name=data["name"],
-                                             start_date=data["start_date"], end_date=data["end_date"])
+            year = services.school_year_save(
+                district=request.district,
+                actor=request.user,
+                name=data["name"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+            )
         except ValidationError as error:
             _errors_to_form(year_form, error)
         else:
@@ -174,14 +204,23 @@ def ics_upload(request):
 def _ics_run(request, content: bytes, school, *, dry_run: bool, context: dict):
     form = context["form"]
     try:
-        result = services.ics_import(district=request.district, actor=request.user, content=content, school=school,
-                                     dry_run=dry_run)
+        result = services.ics_import(
+            district=request.district, actor=request.user, content=content, school=school, dry_run=dry_run
+        )
     except ValidationError as error:
         _errors_to_form(form, error)
         return render(request, "mtss/calendar_import.html", context, status=400)
     if not dry_run and result.ok:
-        messages.success(request, _("Imported: %(c)s added, %(u)s updated, %(n)s unchanged, %(s)s skipped.") % {
-            "c": len(result.created), "u": len(result.updated), "n": len(result.unchanged), "s": len(result.skipped)})
+        messages.success(
+            request,
+            _("Imported: %(c)s added, %(u)s updated, %(n)s unchanged, %(s)s skipped.")
+            % {
+                "c": len(result.created),
+                "u": len(result.updated),
+                "n": len(result.unchanged),
+                "s": len(result.skipped),
+            },
+        )
         return redirect("calendar")
     context.update(result=result, school=school, content=base64.b64encode(content).decode("ascii"))
     return render(request, "mtss/calendar_import.html", context, status=200 if result.ok else 400)

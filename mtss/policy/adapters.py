@@ -4,6 +4,7 @@ The engine (``mtss/rules/``) knows nothing of the document's shape: it takes a
 ``RuleConfig`` for one tier and area. This module is the only translation, so a
 change to the document format touches the engine nowhere else.
 """
+
 import math
 import re
 from collections.abc import Iterable
@@ -170,8 +171,11 @@ def find_measure(policy: PolicyDocument, name: str) -> ProgressMonitoringMeasure
     words = VENDOR_NAMES.get(wanted)
     if words is None:
         return None
-    fitting = [measure for measure in measures
-               if any(_normalise(word) in _normalise(measure.key) or word in measure.name.lower() for word in words)]
+    fitting = [
+        measure
+        for measure in measures
+        if any(_normalise(word) in _normalise(measure.key) or word in measure.name.lower() for word in words)
+    ]
     return fitting[0] if len(fitting) == 1 else None
 
 
@@ -209,8 +213,15 @@ def norm_cuts(
     if table is not None:
         weeks = {("fall", "winter"): table.weeks_fall_to_winter, ("winter", "spring"): table.weeks_winter_to_spring}
         name = table.name
-    return dual_discrepancy_cuts(points, grade=grade, on=on, level_percentile=rule.level_percentile,
-                                 growth_percentile=rule.growth_percentile, table_name=name, weeks_between=weeks)
+    return dual_discrepancy_cuts(
+        points,
+        grade=grade,
+        on=on,
+        level_percentile=rule.level_percentile,
+        growth_percentile=rule.growth_percentile,
+        table_name=name,
+        weeks_between=weeks,
+    )
 
 
 def _measure(
@@ -226,7 +237,8 @@ def _measure(
     if grade is None:
         return None
     fitting = [
-        candidate for candidate in measures
+        candidate
+        for candidate in measures
         if area in candidate.areas and (not candidate.grades or grade in candidate.grades)
     ]
     return fitting[0] if len(fitting) == 1 else None

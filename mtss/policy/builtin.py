@@ -4,6 +4,7 @@ Each preset is a JSON policy document in ``presets/`` whose every value carries 
 note quoting the sentence of its source (``shared/seeds/``) or marking a default.
 A district starts from one of them and edits its own copy.
 """
+
 import json
 from functools import cache
 from importlib import resources

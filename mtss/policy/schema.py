@@ -20,6 +20,7 @@ list positions as numbers counted from 0) to where the value comes from: a
 quote from a declared source, or ``{"default": true, "why": ...}`` where the
 source is silent. See README.md, "The district policy document".
 """
+
 import datetime
 import difflib
 import re
@@ -41,20 +42,73 @@ SCHEMA_VERSION = 1
 # are stored in lowercase, Django's convention, so they compare equal to a
 # guardian's preferred language ("zh-hans").
 KNOWN_LANGUAGES: dict[str, str] = {
-    "am": "Amharic", "ar": "Arabic", "bn": "Bengali", "bs": "Bosnian", "chk": "Chuukese",
-    "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
-    "es": "Spanish", "fa": "Persian (Farsi, Dari)", "fi": "Finnish", "fr": "French",
-    "gu": "Gujarati", "he": "Hebrew", "hi": "Hindi", "hmn": "Hmong", "hr": "Croatian",
-    "ht": "Haitian Creole", "hu": "Hungarian", "hy": "Armenian", "id": "Indonesian",
-    "ilo": "Ilocano", "it": "Italian", "ja": "Japanese", "ka": "Georgian", "km": "Khmer",
-    "kn": "Kannada", "ko": "Korean", "ku": "Kurdish", "lo": "Lao", "mh": "Marshallese",
-    "mk": "Macedonian", "ml": "Malayalam", "mn": "Mongolian", "mr": "Marathi", "ms": "Malay",
-    "my": "Burmese", "ne": "Nepali", "nl": "Dutch", "no": "Norwegian", "pa": "Punjabi",
-    "pl": "Polish", "ps": "Pashto", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian",
-    "sm": "Samoan", "so": "Somali", "sq": "Albanian", "sr": "Serbian", "sv": "Swedish",
-    "sw": "Swahili", "ta": "Tamil", "te": "Telugu", "th": "Thai", "ti": "Tigrinya",
-    "tl": "Tagalog (Filipino)", "to": "Tongan", "tr": "Turkish", "uk": "Ukrainian",
-    "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese", "yi": "Yiddish", "yo": "Yoruba",
+    "am": "Amharic",
+    "ar": "Arabic",
+    "bn": "Bengali",
+    "bs": "Bosnian",
+    "chk": "Chuukese",
+    "cs": "Czech",
+    "da": "Danish",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "fa": "Persian (Farsi, Dari)",
+    "fi": "Finnish",
+    "fr": "French",
+    "gu": "Gujarati",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "hmn": "Hmong",
+    "hr": "Croatian",
+    "ht": "Haitian Creole",
+    "hu": "Hungarian",
+    "hy": "Armenian",
+    "id": "Indonesian",
+    "ilo": "Ilocano",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ka": "Georgian",
+    "km": "Khmer",
+    "kn": "Kannada",
+    "ko": "Korean",
+    "ku": "Kurdish",
+    "lo": "Lao",
+    "mh": "Marshallese",
+    "mk": "Macedonian",
+    "ml": "Malayalam",
+    "mn": "Mongolian",
+    "mr": "Marathi",
+    "ms": "Malay",
+    "my": "Burmese",
+    "ne": "Nepali",
+    "nl": "Dutch",
+    "no": "Norwegian",
+    "pa": "Punjabi",
+    "pl": "Polish",
+    "ps": "Pashto",
+    "pt": "Portuguese",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sm": "Samoan",
+    "so": "Somali",
+    "sq": "Albanian",
+    "sr": "Serbian",
+    "sv": "Swedish",
+    "sw": "Swahili",
+    "ta": "Tamil",
+    "te": "Telugu",
+    "th": "Thai",
+    "ti": "Tigrinya",
+    "tl": "Tagalog (Filipino)",
+    "to": "Tongan",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "ur": "Urdu",
+    "uz": "Uzbek",
+    "vi": "Vietnamese",
+    "yi": "Yiddish",
+    "yo": "Yoruba",
     "zh": "Chinese",
 }
 
@@ -128,6 +182,7 @@ MeetingEvent = Literal[
 
 # --- field types ------------------------------------------------------------------------
 
+
 class _Ref:
     """Marks a field whose value must name something declared elsewhere in the document."""
 
@@ -160,9 +215,7 @@ def _check_slug(value: str) -> str:
 
 def _check_percent(value: float) -> float:
     if not 0 <= value <= 100:
-        raise PydanticCustomError(
-            "percent", "must be a percentage from 0 to 100, got {value}", {"value": f"{value:g}"}
-        )
+        raise PydanticCustomError("percent", "must be a percentage from 0 to 100, got {value}", {"value": f"{value:g}"})
     return value
 
 
@@ -171,8 +224,7 @@ def _check_language(value: str) -> str:
     if not match or match["base"] not in KNOWN_LANGUAGES:
         raise PydanticCustomError(
             "language_code",
-            "unknown language code '{value}'; use an ISO 639-1 code such as 'en', 'es', 'vi' "
-            "or 'zh-hans'",
+            "unknown language code '{value}'; use an ISO 639-1 code such as 'en', 'es', 'vi' or 'zh-hans'",
             {"value": value},
         )
     return value.lower()
@@ -181,7 +233,8 @@ def _check_language(value: str) -> str:
 def _check_subgroup(value: str) -> str:
     if value not in SUBGROUPS:
         raise PydanticCustomError(
-            "subgroup", "unknown subgroup '{value}'; known subgroups: {known}",
+            "subgroup",
+            "unknown subgroup '{value}'; known subgroups: {known}",
             {"value": value, "known": ", ".join(SUBGROUPS)},
         )
     return value
@@ -192,7 +245,8 @@ def _check_content_block(value: str) -> str:
         close = difflib.get_close_matches(value, NOTICE_CONTENT_BLOCKS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise PydanticCustomError(
-            "content_block", "unknown content block '{value}'{hint}; known blocks: {known}",
+            "content_block",
+            "unknown content block '{value}'{hint}; known blocks: {known}",
             {"value": value, "hint": hint, "known": ", ".join(NOTICE_CONTENT_BLOCKS)},
         )
     return value
@@ -234,6 +288,7 @@ class Section(BaseModel):
 
 # --- parts ---------------------------------------------------------------------------------
 
+
 class Source(Section):
     """A document the policy was written from; notes cite it by ``id``."""
 
@@ -247,8 +302,10 @@ class Area(Section):
     name: Text
     kind: Literal["academic", "behavior"] = "academic"
     # Core (Tier 1) instruction time in this area, e.g. a 90-minute reading block.
-    core_minutes_per_day: Annotated[int, Field(ge=1, le=480)] | None = Field(None, json_schema_extra={
-        "informational": "describes core instruction for readers; interventions are added to it"})
+    core_minutes_per_day: Annotated[int, Field(ge=1, le=480)] | None = Field(
+        None,
+        json_schema_extra={"informational": "describes core instruction for readers; interventions are added to it"},
+    )
 
 
 class Team(Section):
@@ -275,11 +332,19 @@ class Dosage(Section):
     sessions_per_week: Annotated[float, Field(gt=0, le=7)] | None = None
     sessions_per_cycle: Count | None = None
     cycle_days: Annotated[int, Field(ge=1, le=20)] | None = None
-    sessions_max: Count | None = Field(None, json_schema_extra={
-        "informational": "the top of the written range; fidelity is measured against the planned minimum"})
+    sessions_max: Count | None = Field(
+        None,
+        json_schema_extra={
+            "informational": "the top of the written range; fidelity is measured against the planned minimum"
+        },
+    )
     minutes_per_session: Annotated[int, Field(ge=1, le=480)]
-    minutes_per_session_max: Annotated[int, Field(ge=1, le=480)] | None = Field(None, json_schema_extra={
-        "informational": "the top of the written range; fidelity is measured against the planned minimum"})
+    minutes_per_session_max: Annotated[int, Field(ge=1, le=480)] | None = Field(
+        None,
+        json_schema_extra={
+            "informational": "the top of the written range; fidelity is measured against the planned minimum"
+        },
+    )
 
 
 class ProgressMonitoringFrequency(Section):
@@ -315,7 +380,8 @@ class Tier(Section):
     # The tier is special education (Holland Patent's Tier 4: services per IEP).
     special_education: bool = False
     grouping: Literal["whole_class", "small_group", "individual", "individual_or_small_group"] | None = Field(
-        None, json_schema_extra={"informational": "describes the tier's setting; max_group_size is the rule"})
+        None, json_schema_extra={"informational": "describes the tier's setting; max_group_size is the rule"}
+    )
     max_group_size: Count | None = None
     # None: the team sets the dosage in each plan.
     dosage: Dosage | None = None
@@ -328,6 +394,7 @@ class Tier(Section):
 
 
 # Screening risk rules: one discriminated union, ``method`` names the kind.
+
 
 class RiskBand(Section):
     label: Text
@@ -363,8 +430,9 @@ class PerformanceLevelRisk(Section):
 
     method: Literal["performance_level"]
     below_level: Annotated[int, Field(ge=1, le=10)]
-    levels: Annotated[int, Field(ge=2, le=10)] | None = Field(None, json_schema_extra={
-        "informational": "the number of state levels; it only validates below_level"})
+    levels: Annotated[int, Field(ge=2, le=10)] | None = Field(
+        None, json_schema_extra={"informational": "the number of state levels; it only validates below_level"}
+    )
 
 
 class PassMarkRisk(Section):
@@ -429,7 +497,8 @@ class ProgressMonitoringMeasure(Section):
     areas: Annotated[list[AreaKey], Field(min_length=1)]
     grades: list[Grade] = []  # empty: every grade
     probe_minutes: Annotated[float, Field(gt=0, le=120)] | None = Field(
-        None, json_schema_extra={"informational": "shown to staff when they plan a probe; no rule depends on it"})
+        None, json_schema_extra={"informational": "shown to staff when they plan a probe; no rule depends on it"}
+    )
     # Band, in score units per week, within which a trend counts as parallel to the
     # aim line for this measure (aimsweb R-CBM: 0.5 WRC/week, RULES.md 1.6.2).
     parallel_tolerance_units: Annotated[float, Field(ge=0)] | None = None
@@ -500,12 +569,19 @@ class DualDiscrepancyRule(Section):
     """Level AND growth below criterion (Burns & Senesac 2005; RULES.md 1.7)."""
 
     level_percentile: Percent = 25.0
-    level_norm: Literal["national", "state", "local"] = Field("national", json_schema_extra={
-        "informational": "says which norms the criteria come from; norm_table names the table itself"})
+    level_norm: Literal["national", "state", "local"] = Field(
+        "national",
+        json_schema_extra={
+            "informational": "says which norms the criteria come from; norm_table names the table itself"
+        },
+    )
     growth_percentile: Percent = 25.0
     growth_reference: Literal["grade_level_peers", "growth_norms", "local_peers"] = Field(
-        "grade_level_peers", json_schema_extra={
-            "informational": "says whose growth the criterion describes; norm_table names the table itself"})
+        "grade_level_peers",
+        json_schema_extra={
+            "informational": "says whose growth the criterion describes; norm_table names the table itself"
+        },
+    )
     level_points: Annotated[int, Field(ge=1, le=10)] = 3
     # "both_below": adequate if level OR growth is at criterion (Loudon's wording).
     non_responder_when: Literal["both_below", "either_below"] = "both_below"
@@ -551,7 +627,9 @@ class BehaviorRules(Section):
 
     min_points: Annotated[int, Field(ge=3, le=52)] = 3
     rules: Annotated[list[Literal["median_three", "trend", "four_point"]], Field(min_length=1)] = [
-        "median_three", "trend"]
+        "median_three",
+        "trend",
+    ]
 
 
 class MultipleMeasures(Section):
@@ -626,10 +704,14 @@ class ProgressReportSchedule(Section):
     every_weeks: Weeks | None = None
     times_per_quarter: Annotated[int, Field(ge=1, le=12)] | None = None
     week_of_quarter: Annotated[int, Field(ge=1, le=15)] | None = None
-    with_iep_progress_reports: bool = Field(False, json_schema_extra={
-        "informational": "Loudon sends RtI progress reports with the IEP progress reports; the product keeps no "
-                         "IEP progress reports to send them with (IEP reporting is not part of this product yet), so "
-                         "the progress-report schedule (every_weeks, times_per_quarter) alone drives the reports"})
+    with_iep_progress_reports: bool = Field(
+        False,
+        json_schema_extra={
+            "informational": "Loudon sends RtI progress reports with the IEP progress reports; the product keeps no "
+            "IEP progress reports to send them with (IEP reporting is not part of this product yet), so "
+            "the progress-report schedule (every_weeks, times_per_quarter) alone drives the reports"
+        },
+    )
 
 
 class ParentContact(Section):
@@ -723,8 +805,12 @@ class Note(Section):
     """Where one value comes from: a quote from a declared source, or a marked default."""
 
     source: str | None = None
-    quote: Text | Annotated[list[Text], Field(min_length=1)] | None = Field(None, json_schema_extra={
-        "informational": "provenance: the source's words, checked against the source by the preset tests"})
+    quote: Text | Annotated[list[Text], Field(min_length=1)] | None = Field(
+        None,
+        json_schema_extra={
+            "informational": "provenance: the source's words, checked against the source by the preset tests"
+        },
+    )
     comment: str | None = Field(None, json_schema_extra={"informational": "provenance: a reader's note"})
     default: bool | None = None
     why: str | None = None
@@ -735,7 +821,7 @@ class Note(Section):
             if self.default is not True:
                 raise ValueError('a default note says "default": true; drop "default" for a quoted note')
             if self.source is not None or self.quote is not None:
-                raise ValueError('a note is either a quote (source + quote) or a default (default + why), not both')
+                raise ValueError("a note is either a quote (source + quote) or a default (default + why), not both")
             if not self.why:
                 raise ValueError('a default note needs "why": what the source leaves open and why this value')
         elif self.source is None or self.quote is None:
@@ -763,13 +849,13 @@ class CalendarPolicy(Section):
     """The district's school week; the dates without school come from its calendar (the
     calendar page, an .ics import or OneRoster academicSessions), not from the policy."""
 
-    instructional_weekdays: Annotated[list[WeekdayName], Field(min_length=1)] = [
-        "mon", "tue", "wed", "thu", "fri"]
+    instructional_weekdays: Annotated[list[WeekdayName], Field(min_length=1)] = ["mon", "tue", "wed", "thu", "fri"]
 
 
 class PolicyDocument(Section):
-    schema_version: Literal[1] = Field(json_schema_extra={
-        "informational": "the document format's version; validation itself checks it"})
+    schema_version: Literal[1] = Field(
+        json_schema_extra={"informational": "the document format's version; validation itself checks it"}
+    )
     name: Slug
     title: Text
     version: Text = "1"
@@ -777,8 +863,10 @@ class PolicyDocument(Section):
     sources: list[Source] = Field([], json_schema_extra={"informational": "the documents the notes cite"})
     grades: list[Grade] = []  # empty: every grade
     areas: Annotated[list[Area], Field(min_length=1)]
-    teams: list[Team] = Field([], json_schema_extra={
-        "informational": "declares the teams that review, meeting and referral rules name by key"})
+    teams: list[Team] = Field(
+        [],
+        json_schema_extra={"informational": "declares the teams that review, meeting and referral rules name by key"},
+    )
     tiers: Annotated[list[Tier], Field(min_length=2, max_length=6)]
     screening: Screening
     progress_monitoring: ProgressMonitoring = ProgressMonitoring()
@@ -839,6 +927,7 @@ class PolicyDocument(Section):
 
 # --- errors -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PolicyError:
     path: str
@@ -862,9 +951,7 @@ class PolicyValidationError(Exception):
 def validate_policy(data: Any) -> PolicyDocument:
     """Validate a policy document (parsed JSON); raise PolicyValidationError listing every problem."""
     if not isinstance(data, Mapping):
-        raise PolicyValidationError(
-            [PolicyError(ROOT, f"a policy document is a JSON object, got {_describe(data)}")]
-        )
+        raise PolicyValidationError([PolicyError(ROOT, f"a policy document is a JSON object, got {_describe(data)}")])
     try:
         return PolicyDocument.model_validate(dict(data))
     except ValidationError as exc:
@@ -1068,8 +1155,10 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
     # Tiers: numbered 1, 2, 3 ... in order, so "Tier 2" means the same everywhere.
     for index, tier in enumerate(doc.tiers):
         if tier.number != index + 1:
-            yield err(("tiers", index, "number"),
-                      f"tiers are numbered 1, 2, 3 ... in order; expected {index + 1}, got {tier.number}")
+            yield err(
+                ("tiers", index, "number"),
+                f"tiers are numbered 1, 2, 3 ... in order; expected {index + 1}, got {tier.number}",
+            )
     special = [tier.number for tier in doc.tiers if tier.special_education]
     if special and special != list(range(special[0], len(doc.tiers) + 1)):
         yield err(("tiers",), "special-education tiers must be the highest tiers")
@@ -1087,8 +1176,7 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
         pm = tier.progress_monitoring
         if pm is not None:
             if pm.every_weeks is None and pm.every_days is None and pm.every_sessions is None:
-                yield err(base + ("progress_monitoring",),
-                          "say how often: every_weeks, every_days or every_sessions")
+                yield err(base + ("progress_monitoring",), "say how often: every_weeks, every_days or every_sessions")
             if pm.every_weeks is not None and pm.every_days is not None:
                 yield err(base + ("progress_monitoring", "every_days"), "give every_weeks or every_days, not both")
             if pm.duration_weeks is not None:
@@ -1101,13 +1189,16 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
 
     # Keys are unique within their list, so references are unambiguous.
     for loc, items in (
-        (("areas",), doc.areas), (("teams",), doc.teams), (("sources",), doc.sources),
+        (("areas",), doc.areas),
+        (("teams",), doc.teams),
+        (("sources",), doc.sources),
         (("screening", "measures"), doc.screening.measures),
         (("screening", "eligibility_groups"), doc.screening.eligibility_groups),
         (("progress_monitoring", "measures"), doc.progress_monitoring.measures),
         (("progress_monitoring", "norm_tables"), doc.progress_monitoring.norm_tables),
         (("parent_contact", "notices"), doc.parent_contact.notices),
-        (("required_plans",), doc.required_plans), (("meetings",), doc.meetings),
+        (("required_plans",), doc.required_plans),
+        (("meetings",), doc.meetings),
         (("special_education_referral", "exceptions"), doc.special_education_referral.exceptions),
     ):
         seen: set[str] = set()
@@ -1142,23 +1233,31 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
     tables_label = ", ".join(table_keys) or "none declared"
     for index, table in enumerate(pm.norm_tables):
         if table.measure not in measure_keys:
-            yield err(("progress_monitoring", "norm_tables", index, "measure"),
-                      f"no progress-monitoring measure {table.measure!r} in this policy "
-                      f"(measures: {', '.join(measure_keys) or 'none declared'})")
+            yield err(
+                ("progress_monitoring", "norm_tables", index, "measure"),
+                f"no progress-monitoring measure {table.measure!r} in this policy "
+                f"(measures: {', '.join(measure_keys) or 'none declared'})",
+            )
         seen_points: set[tuple[int, str, float]] = set()
         for point_index, point in enumerate(table.points):
             if (point.grade, point.season, point.percentile) in seen_points:
-                yield err(("progress_monitoring", "norm_tables", index, "points", point_index),
-                          "this grade, season and percentile already has a score")
+                yield err(
+                    ("progress_monitoring", "norm_tables", index, "points", point_index),
+                    "this grade, season and percentile already has a score",
+                )
             seen_points.add((point.grade, point.season, point.percentile))
     for index, measure in enumerate(pm.measures):
         if measure.norm_table is not None and measure.norm_table not in table_keys:
-            yield err(("progress_monitoring", "measures", index, "norm_table"),
-                      f"no norm table {measure.norm_table!r} in this policy (norm tables: {tables_label})")
+            yield err(
+                ("progress_monitoring", "measures", index, "norm_table"),
+                f"no norm table {measure.norm_table!r} in this policy (norm tables: {tables_label})",
+            )
     dd_table = doc.decision_rules.dual_discrepancy.norm_table
     if dd_table is not None and dd_table not in table_keys:
-        yield err(("decision_rules", "dual_discrepancy", "norm_table"),
-                  f"no norm table {dd_table!r} in this policy (norm tables: {tables_label})")
+        yield err(
+            ("decision_rules", "dual_discrepancy", "norm_table"),
+            f"no norm table {dd_table!r} in this policy (norm tables: {tables_label})",
+        )
     weekdays = doc.calendar.instructional_weekdays
     for index, weekday in enumerate(weekdays):
         if weekday in weekdays[:index]:
@@ -1189,38 +1288,54 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
     # Decision rules: the four-point rule needs at least its N points.
     four_point = doc.decision_rules.four_point
     if four_point.min_points < four_point.consecutive_points:
-        yield err(("decision_rules", "four_point", "min_points"),
-                  f"must be at least consecutive_points ({four_point.consecutive_points})")
+        yield err(
+            ("decision_rules", "four_point", "min_points"),
+            f"must be at least consecutive_points ({four_point.consecutive_points})",
+        )
 
     rules = doc.decision_rules
-    if not (rules.four_point.drives_recommendation or rules.trend.drives_recommendation
-            or rules.dual_discrepancy.drives_recommendation):
-        yield err(("decision_rules",), "at least one of four_point, trend and dual_discrepancy "
-                  "must have drives_recommendation: true")
+    if not (
+        rules.four_point.drives_recommendation
+        or rules.trend.drives_recommendation
+        or rules.dual_discrepancy.drives_recommendation
+    ):
+        yield err(
+            ("decision_rules",),
+            "at least one of four_point, trend and dual_discrepancy must have drives_recommendation: true",
+        )
     if rules.dual_discrepancy.decides_when_applicable and not rules.dual_discrepancy.drives_recommendation:
-        yield err(("decision_rules", "dual_discrepancy", "decides_when_applicable"),
-                  "dual discrepancy can only decide if it drives the recommendation: "
-                  "set drives_recommendation: true, or decides_when_applicable: false")
+        yield err(
+            ("decision_rules", "dual_discrepancy", "decides_when_applicable"),
+            "dual discrepancy can only decide if it drives the recommendation: "
+            "set drives_recommendation: true, or decides_when_applicable: false",
+        )
 
     # Parent contact.
     contact = doc.parent_contact
     if contact.default_language not in contact.languages:
-        yield err(("parent_contact", "default_language"),
-                  f"{contact.default_language!r} must also be listed in parent_contact.languages")
+        yield err(
+            ("parent_contact", "default_language"),
+            f"{contact.default_language!r} must also be listed in parent_contact.languages",
+        )
     for index, language in enumerate(contact.languages):
         if language in contact.languages[:index]:
             yield err(("parent_contact", "languages", index), f"{language!r} is listed twice")
     for index, notice in enumerate(contact.notices):
         if notice.timing == "before" and notice.trigger not in {"tier_start", "tier_end", "meeting_scheduled"}:
-            yield err(("parent_contact", "notices", index, "timing"),
-                      "only a tier start, a tier end or a meeting can be announced before it happens")
+            yield err(
+                ("parent_contact", "notices", index, "timing"),
+                "only a tier start, a tier end or a meeting can be announced before it happens",
+            )
     for index, schedule in enumerate(contact.progress_reports):
         if (schedule.every_weeks is None) == (schedule.times_per_quarter is None):
-            yield err(("parent_contact", "progress_reports", index),
-                      "give every_weeks or times_per_quarter (one of them)")
+            yield err(
+                ("parent_contact", "progress_reports", index), "give every_weeks or times_per_quarter (one of them)"
+            )
         if schedule.week_of_quarter is not None and schedule.times_per_quarter is None:
-            yield err(("parent_contact", "progress_reports", index, "week_of_quarter"),
-                      "week_of_quarter goes with times_per_quarter")
+            yield err(
+                ("parent_contact", "progress_reports", index, "week_of_quarter"),
+                "week_of_quarter goes with times_per_quarter",
+            )
 
     # Special-education referral.
     referral = doc.special_education_referral
@@ -1229,8 +1344,10 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
         yield err(("special_education_referral", "from_tier"), "a referral is made from a general-education tier")
     sped_tier = referral.special_education_tier
     if sped_tier in tiers_by_number and not tiers_by_number[sped_tier].special_education:
-        yield err(("special_education_referral", "special_education_tier"),
-                  f"tier {sped_tier} is not marked special_education: true")
+        yield err(
+            ("special_education_referral", "special_education_tier"),
+            f"tier {sped_tier} is not marked special_education: true",
+        )
 
     # Meetings.
     for index, meeting in enumerate(doc.meetings):
@@ -1265,9 +1382,12 @@ def _dosage_errors(dosage: Dosage) -> Iterator[tuple[Loc, str]]:
         yield ("cycle_days",), "cycle_days goes with sessions_per_cycle"
     if dosage.cycle_days is not None and dosage.sessions_per_cycle is not None:
         if dosage.cycle_days < dosage.sessions_per_cycle:
-            yield ("cycle_days",), (
-                f"a {dosage.cycle_days}-day cycle cannot hold {dosage.sessions_per_cycle} sessions"
-                " (one session a day at most)"
+            yield (
+                ("cycle_days",),
+                (
+                    f"a {dosage.cycle_days}-day cycle cannot hold {dosage.sessions_per_cycle} sessions"
+                    " (one session a day at most)"
+                ),
             )
         if dosage.sessions_max is not None and dosage.cycle_days < dosage.sessions_max:
             yield ("sessions_max",), f"a {dosage.cycle_days}-day cycle cannot hold {dosage.sessions_max} sessions"

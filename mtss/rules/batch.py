@@ -60,8 +60,16 @@ STATUS_COLUMNS = (
     "duration",
 )
 
-_PLAN_FLOAT_COLUMNS = ("target", "target_roi", "sessions_per_week", "sessions_per_cycle", "cycle_days",
-                       "minutes_per_session", "level_cut", "roi_cut")
+_PLAN_FLOAT_COLUMNS = (
+    "target",
+    "target_roi",
+    "sessions_per_week",
+    "sessions_per_cycle",
+    "cycle_days",
+    "minutes_per_session",
+    "level_cut",
+    "roi_cut",
+)
 _PLAN_DATE_COLUMNS = ("start", "target_date", "tier_start", "last_review")
 
 
@@ -124,7 +132,9 @@ class _Calendars:
         return self.cum[codes, index]
 
     def nth_after(self, anchor: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """The day on which ``n`` instructional days after ``anchor`` have passed (engine.nth_instructional_day_after)."""
+        """The day on which ``n`` instructional days after ``anchor`` have passed.
+
+        The batch twin of ``calendar.nth_instructional_day_after``."""
         result = np.empty(len(anchor), dtype=np.int64)
         target = self.upto(anchor) + n
         for code in np.unique(self.codes):
@@ -133,12 +143,14 @@ class _Calendars:
         return result
 
 
-def _calendar_codes(plans: pd.DataFrame, calendars: Mapping[Hashable, SchoolCalendar] | None
-                    ) -> tuple[np.ndarray, list[SchoolCalendar]]:
+def _calendar_codes(
+    plans: pd.DataFrame, calendars: Mapping[Hashable, SchoolCalendar] | None
+) -> tuple[np.ndarray, list[SchoolCalendar]]:
     if "calendar" not in plans.columns:
         return np.zeros(len(plans), dtype=np.int64), [SchoolCalendar()]
-    values = plans["calendar"].map(lambda v: SchoolCalendar() if v is None or (isinstance(v, float) and np.isnan(v))
-                                   else v)
+    values = plans["calendar"].map(
+        lambda v: SchoolCalendar() if v is None or (isinstance(v, float) and np.isnan(v)) else v
+    )
     codes, uniques = pd.factorize(values)
     resolved: list[SchoolCalendar] = []
     for value in uniques:
@@ -151,8 +163,7 @@ def _calendar_codes(plans: pd.DataFrame, calendars: Mapping[Hashable, SchoolCale
     return codes.astype(np.int64), resolved
 
 
-def _config_arrays(configs: Mapping[Hashable, RuleConfig] | RuleConfig, keys: pd.Series
-                   ) -> dict[str, np.ndarray]:
+def _config_arrays(configs: Mapping[Hashable, RuleConfig] | RuleConfig, keys: pd.Series) -> dict[str, np.ndarray]:
     """One array per RuleConfig field, aligned with the plans (configs are few; plans many)."""
     if isinstance(configs, RuleConfig):
         codes = np.zeros(len(keys), dtype=np.int64)
@@ -272,8 +283,10 @@ def evaluate_many(
     target_date, _ = _days(plans["target_date"])
     tier_start, no_tier_start = _days(_column(plans, "tier_start", pd.NaT))
     last_review, no_last_review = _days(_column(plans, "last_review", pd.NaT))
-    plan = {name: pd.to_numeric(_column(plans, name, np.nan), errors="raise").to_numpy(dtype=float)
-            for name in _PLAN_FLOAT_COLUMNS}
+    plan = {
+        name: pd.to_numeric(_column(plans, name, np.nan), errors="raise").to_numpy(dtype=float)
+        for name in _PLAN_FLOAT_COLUMNS
+    }
     direction = _column(plans, "direction", "up").to_numpy()
     unknown_directions = set(pd.unique(direction)) - {"up", "down"}
     if unknown_directions:
@@ -283,9 +296,12 @@ def evaluate_many(
     enough_weeks = ~(weeks_elapsed < cfg["min_weeks"])
     anchor = np.where(no_tier_start, start, tier_start)
     calendar_codes, calendar_list = _calendar_codes(plans, calendars)
-    low = int(min(as_of_day, int(start.min()) if n_plans else as_of_day, int(anchor.min()) if n_plans else as_of_day)) - 1
-    high = int(max(as_of_day, int(start.max()) if n_plans else as_of_day,
-                   int(anchor.max()) if n_plans else as_of_day)) + 1
+    low = (
+        int(min(as_of_day, int(start.min()) if n_plans else as_of_day, int(anchor.min()) if n_plans else as_of_day)) - 1
+    )
+    high = (
+        int(max(as_of_day, int(start.max()) if n_plans else as_of_day, int(anchor.max()) if n_plans else as_of_day)) + 1
+    )
     cal = _Calendars(calendar_codes, calendar_list, low, high)
     school_upto_as_of = cal.upto(np.full(n_plans, as_of_day, dtype=np.int64))
 
@@ -294,8 +310,9 @@ def evaluate_many(
         probe_plan = plan_index.get_indexer(probes_df["plan_id"]) if len(probes_df) else np.array([], np.int64)
         probe_day, _ = _days(probes_df["date"]) if len(probes_df) else (np.array([], np.int64), None)
         probe_score = probes_df["score"].to_numpy(dtype=float) if len(probes_df) else np.array([])
-        is_baseline = (_column(probes_df, "is_baseline", False).to_numpy(dtype=bool)
-                       if len(probes_df) else np.array([], bool))
+        is_baseline = (
+            _column(probes_df, "is_baseline", False).to_numpy(dtype=bool) if len(probes_df) else np.array([], bool)
+        )
         known = probe_plan >= 0
 
         rows = np.flatnonzero(known & is_baseline & (probe_day <= as_of_day))
@@ -344,7 +361,6 @@ def evaluate_many(
         # ---- Tukey (1.6.3) -----------------------------------------------------------------
         size, extra = np.divmod(n_points, 3)
         g_first = np.where(extra == 2, size + 1, size)
-        g_middle = np.where(extra == 1, size + 1, size)
         g_last = g_first
         in_first = pt_pos < g_first[pt_plan]
         in_last = pt_from_end < g_last[pt_plan]
@@ -361,7 +377,8 @@ def evaluate_many(
         tukey_intercept = np.where(
             cfg["median_median"],
             (tukey_intercept + (y2 - tukey_slope * x2) + (y3 - tukey_slope * x3)) / 3,
-            tukey_intercept)
+            tukey_intercept,
+        )
 
         has_roi = n_points >= cfg["roi_min_points"]
         roi = np.where(has_roi, np.where(cfg["tukey"], tukey_slope, ols_slope), np.nan)
@@ -378,15 +395,17 @@ def evaluate_many(
         four_point_enough = goal_ok & (n_points >= cfg["four_point_min_points"]) & enough_weeks
         status_four_point = np.select(
             [~four_point_enough, below == cfg["four_point_n"], above == cfg["four_point_n"]],
-            ["insufficient_data", "behind", "ahead"], "mixed").astype(object)
+            ["insufficient_data", "behind", "ahead"],
+            "mixed",
+        ).astype(object)
 
         # ---- trend rule (1.6) --------------------------------------------------------------
         band = _q(np.maximum(cfg["parallel_tolerance_abs"], cfg["parallel_tolerance_rel"] * np.abs(goal_roi)))
         difference = _q(sign * (roi - goal_roi))
         trend_enough = goal_ok & (n_points >= cfg["trend_min_points"]) & enough_weeks & has_line
         status_trend = np.select(
-            [~trend_enough, difference < -band, difference > band],
-            ["insufficient_data", "behind", "ahead"], "on_track").astype(object)
+            [~trend_enough, difference < -band, difference > band], ["insufficient_data", "behind", "ahead"], "on_track"
+        ).astype(object)
 
         # ---- NCII median rule (engine.median_rule) -----------------------------------------
         last_three = pt_from_end < 3
@@ -397,9 +416,14 @@ def evaluate_many(
         median_residual = _q(sign * (median_score - (baseline + goal_roi * x_middle)))
         median_enough = goal_ok & (n_points >= cfg["median_min_points"]) & enough_weeks
         status_median = np.select(
-            [~median_enough, median_residual < -cfg["four_point_tolerance"],
-             median_residual > cfg["four_point_tolerance"]],
-            ["insufficient_data", "behind", "ahead"], "on_track").astype(object)
+            [
+                ~median_enough,
+                median_residual < -cfg["four_point_tolerance"],
+                median_residual > cfg["four_point_tolerance"],
+            ],
+            ["insufficient_data", "behind", "ahead"],
+            "on_track",
+        ).astype(object)
 
         # ---- dual discrepancy (1.7) --------------------------------------------------------
         level_cut = np.where(np.isnan(plan["level_cut"]), cfg["dd_level_cut"], plan["level_cut"])
@@ -409,13 +433,16 @@ def evaluate_many(
         level_below = _q(sign * (level - level_cut)) < 0
         growth_below = _q(sign * (roi - roi_cut)) < 0
         meets_aim_rate = cfg["dd_aim_rate"] & ~np.isnan(goal_roi) & (_q(sign * (roi - goal_roi)) >= 0)
-        non_responder = np.where(cfg["dd_both_below"], level_below & growth_below,
-                                 growth_below | (level_below & ~meets_aim_rate))
+        non_responder = np.where(
+            cfg["dd_both_below"], level_below & growth_below, growth_below | (level_below & ~meets_aim_rate)
+        )
         dd_applicable = ~np.isnan(level_cut) & ~np.isnan(roi_cut)
         dd_enough = (n_points >= cfg["trend_min_points"]) & enough_weeks & has_line
         status_dd = np.select(
             [~dd_applicable, ~dd_enough, non_responder],
-            ["not_applicable", "insufficient_data", "non_responder"], "adequate").astype(object)
+            ["not_applicable", "insufficient_data", "non_responder"],
+            "adequate",
+        ).astype(object)
 
         # ---- progress test (engine.progress_test) -----------------------------------------
         # slope_bound: OLS slope, SE = sqrt(SSE / (n - 2) / Sxx), same operations as engine.ols_fit.
@@ -425,17 +452,24 @@ def evaluate_many(
         se = np.sqrt(sse / (n_points - 2) / sxx)
         df = np.where(fit_ok, n_points - 2, 1)
         t_value = np.full(n_plans, np.nan)
-        for confidence, dof in set(zip(cfg["progress_confidence"][fit_ok].tolist(), df[fit_ok].tolist())):
+        for confidence, dof in set(zip(cfg["progress_confidence"][fit_ok].tolist(), df[fit_ok].tolist(), strict=False)):
             rows = fit_ok & (cfg["progress_confidence"] == confidence) & (df == dof)
             t_value[rows] = student_t_quantile(confidence, dof)
         bound = sign * ols_slope - t_value * se
         bound_status = np.select(
             [~fit_ok, _q(bound) <= 0, ~np.isnan(goal_roi) & (_q(sign * (ols_slope - goal_roi)) >= 0)],
-            ["insufficient_data", "no_progress", "adequate_progress"], "some_progress")
+            ["insufficient_data", "no_progress", "adequate_progress"],
+            "some_progress",
+        )
         threshold_status = np.select(
-            [np.isnan(roi), _q(sign * roi) <= cfg["no_progress_roi"],
-             ~np.isnan(goal_roi) & (_q(sign * (roi - goal_roi)) >= 0)],
-            ["insufficient_data", "no_progress", "adequate_progress"], "some_progress")
+            [
+                np.isnan(roi),
+                _q(sign * roi) <= cfg["no_progress_roi"],
+                ~np.isnan(goal_roi) & (_q(sign * (roi - goal_roi)) >= 0),
+            ],
+            ["insufficient_data", "no_progress", "adequate_progress"],
+            "some_progress",
+        )
         status_progress = np.where(cfg["slope_bound"], bound_status, threshold_status).astype(object)
         progress_bound = np.where(cfg["slope_bound"] & fit_ok, bound, np.nan)
 
@@ -445,7 +479,9 @@ def evaluate_many(
         reached_count = np.bincount(pt_plan[last_exit], reached[last_exit], n_plans)
         status_goal_met = np.select(
             [~goal_ok, n_points < cfg["exit_points"], reached_count == cfg["exit_points"]],
-            ["insufficient_data", "insufficient_data", "met"], "not_met").astype(object)
+            ["insufficient_data", "insufficient_data", "met"],
+            "not_met",
+        ).astype(object)
 
         # ---- sessions: fidelity and minimum sessions (3.2, 3.3) ------------------------------
         if len(sessions_df):
@@ -466,8 +502,9 @@ def evaluate_many(
         per_week = np.where(by_plan_frequency, plan["sessions_per_week"], cfg["sessions_per_week"])
         per_cycle = np.where(by_plan_frequency, plan["sessions_per_cycle"], cfg["sessions_per_cycle"])
         cycle_days = np.where(by_plan_frequency, plan["cycle_days"], cfg["cycle_days"])
-        minutes_per_session = np.where(np.isnan(plan["minutes_per_session"]), cfg["minutes_per_session"],
-                                       plan["minutes_per_session"])
+        minutes_per_session = np.where(
+            np.isnan(plan["minutes_per_session"]), cfg["minutes_per_session"], plan["minutes_per_session"]
+        )
 
         logged_delivered = sess_status[order] == "delivered"
         # engine.delivered_sessions: short sessions do not count when the policy says so.
@@ -479,24 +516,28 @@ def evaluate_many(
         # engine.scheduled_sessions: instructional days from start to as_of, both included.
         school_days = np.maximum(school_upto_as_of - cal.upto(start - 1), 0)
         scheduled = np.where(
-            ~np.isnan(per_week), np.floor(_q(school_days * per_week / cal.per_week)),
-            np.where(~np.isnan(per_cycle) & (cycle_days > 0),
-                     np.floor(_q(school_days * per_cycle / cycle_days)), np.nan))
+            ~np.isnan(per_week),
+            np.floor(_q(school_days * per_week / cal.per_week)),
+            np.where(
+                ~np.isnan(per_cycle) & (cycle_days > 0), np.floor(_q(school_days * per_cycle / cycle_days)), np.nan
+            ),
+        )
         scheduled = np.where(as_of_day < start, 0.0, scheduled)
         sessions_pct = np.where(scheduled > 0, sessions_delivered / scheduled * 100, np.nan)
         minutes_scheduled = scheduled * minutes_per_session
         minutes_pct = np.where(scheduled > 0, minutes_delivered / minutes_scheduled * 100, np.nan)
         threshold = cfg["fidelity_threshold_pct"]
         check_minutes = cfg["basis_minutes"] & ~np.isnan(minutes_pct)
-        low = ((cfg["basis_sessions"] & (_q(sessions_pct) < threshold))
-               | (check_minutes & (_q(minutes_pct) < threshold)))
+        low = (cfg["basis_sessions"] & (_q(sessions_pct) < threshold)) | (check_minutes & (_q(minutes_pct) < threshold))
         nothing_checked = ~cfg["basis_sessions"] & ~check_minutes
         status_fidelity = np.select(
-            [np.isnan(scheduled) | (scheduled == 0) | nothing_checked, low],
-            ["not_applicable", "low"], "adequate").astype(object)
+            [np.isnan(scheduled) | (scheduled == 0) | nothing_checked, low], ["not_applicable", "low"], "adequate"
+        ).astype(object)
         status_min_sessions = np.select(
             [np.isnan(cfg["min_sessions"]), sessions_delivered >= cfg["min_sessions"]],
-            ["not_applicable", "met"], "not_met").astype(object)
+            ["not_applicable", "met"],
+            "not_met",
+        ).astype(object)
 
         # ---- progress-monitoring frequency (engine.pm_compliance) ----------------------------
         # Gaps in instructional days; only the current gap and the recent_periods - 1 before it count.
@@ -506,8 +547,9 @@ def evaluate_many(
         last_point = (pt_first + n_points - 1)[has_points]
         last_day = start.copy()
         last_day[has_points] = pt_day[last_point]
-        every_days = np.where(np.isnan(cfg["pm_every_days"]), np.nan,
-                              np.maximum(1, np.ceil(_q(cfg["pm_every_days"] * cal.per_week / 7))))
+        every_days = np.where(
+            np.isnan(cfg["pm_every_days"]), np.nan, np.maximum(1, np.ceil(_q(cfg["pm_every_days"] * cal.per_week / 7)))
+        )
         allowed = every_days + cfg["pm_grace_days"]
         current_gap = np.maximum(school_upto_as_of - cal.upto(last_day), 0)
         max_gap = current_gap.copy()
@@ -527,13 +569,12 @@ def evaluate_many(
         last_count = np.zeros(n_plans, dtype=np.int64)
         last_count[has_points] = count_at_point[last_point]
         max_sessions_between = sessions_delivered - last_count
-        np.maximum.at(max_sessions_between, pt_plan[recent_point],
-                      (count_at_point - previous_count)[recent_point])
+        np.maximum.at(max_sessions_between, pt_plan[recent_point], (count_at_point - previous_count)[recent_point])
         session_rule = ~np.isnan(cfg["pm_every_sessions"])
         session_late = session_rule & (max_sessions_between > cfg["pm_every_sessions"])
         status_pm = np.select(
-            [~day_rule & ~session_rule, day_late | session_late],
-            ["not_applicable", "not_compliant"], "compliant").astype(object)
+            [~day_rule & ~session_rule, day_late | session_late], ["not_applicable", "not_compliant"], "compliant"
+        ).astype(object)
 
         # ---- review due (engine.review_due): instructional weeks --------------------------
         def to_days(weeks: np.ndarray) -> np.ndarray:
@@ -551,21 +592,31 @@ def evaluate_many(
         last_scheduled = cal.nth_after(anchor, k_last)
         status_review = np.select(
             [~cadence, elapsed < first_k, no_last_review | (last_review < last_scheduled)],
-            ["not_applicable", "not_due", "due"], "not_due").astype(object)
+            ["not_applicable", "not_due", "due"],
+            "not_due",
+        ).astype(object)
 
         # ---- time in the tier (engine.duration) ------------------------------------------
         weeks_in_tier = elapsed / cal.per_week
         status_duration = np.select(
-            [np.isnan(cfg["duration_min"]) & np.isnan(cfg["duration_max"]),
-             ~np.isnan(cfg["duration_min"]) & (_q(weeks_in_tier) < cfg["duration_min"]),
-             ~np.isnan(cfg["duration_max"]) & (_q(weeks_in_tier) > cfg["duration_max"])],
-            ["not_applicable", "before_min", "past_max"], "within").astype(object)
+            [
+                np.isnan(cfg["duration_min"]) & np.isnan(cfg["duration_max"]),
+                ~np.isnan(cfg["duration_min"]) & (_q(weeks_in_tier) < cfg["duration_min"]),
+                ~np.isnan(cfg["duration_max"]) & (_q(weeks_in_tier) > cfg["duration_max"]),
+            ],
+            ["not_applicable", "before_min", "past_max"],
+            "within",
+        ).astype(object)
 
         # ---- recommendation (engine.recommend) -------------------------------------------
         status_baseline = np.where(has_baseline, "ok", "insufficient_data").astype(object)
         status_goal = np.select([~has_baseline, ~goal_ok], ["insufficient_data", "invalid"], "ok").astype(object)
-        statuses = {"four_point": status_four_point, "trend": status_trend, "dual_discrepancy": status_dd,
-                    "median_three": status_median}
+        statuses = {
+            "four_point": status_four_point,
+            "trend": status_trend,
+            "dual_discrepancy": status_dd,
+            "median_three": status_median,
+        }
         any_applied = np.zeros(n_plans, bool)
         behind = np.zeros(n_plans, bool)
         ahead = np.zeros(n_plans, bool)
@@ -585,21 +636,26 @@ def evaluate_many(
         proposed = np.where(dual | no_progress, np.where(refers, "refer_evaluation", "intensify"), "modify")
         gated_fidelity = cfg["gate"] & (status_fidelity == "low")
         gated_sessions = cfg["gate"] & (proposed != "modify") & (status_min_sessions == "not_met")
-        behind_recommendation = np.select([gated_fidelity, gated_sessions],
-                                          ["low_fidelity", "insufficient_data"], proposed)
+        behind_recommendation = np.select(
+            [gated_fidelity, gated_sessions], ["low_fidelity", "insufficient_data"], proposed
+        )
         recommendation = np.select(
-            [(status_baseline != "ok") | (status_goal != "ok"),
-             cfg["exit_on_goal_met"] & (status_goal_met == "met"),
-             ~any_applied,
-             behind,
-             ahead & cfg["raise_goal_when_ahead"]],
+            [
+                (status_baseline != "ok") | (status_goal != "ok"),
+                cfg["exit_on_goal_met"] & (status_goal_met == "met"),
+                ~any_applied,
+                behind,
+                ahead & cfg["raise_goal_when_ahead"],
+            ],
             ["insufficient_data", "exit", "insufficient_data", behind_recommendation, "raise_goal"],
-            "continue").astype(object)
+            "continue",
+        ).astype(object)
 
         # engine.changes_tier: intensify moves up unless it stays in the tier; exit moves down.
         stays = cfg["special_tier"] | (cfg["is_top_tier"] & ~cfg["top_refers"])
-        changes_tier = (((recommendation == "intensify") & ~stays)
-                        | ((recommendation == "exit") & ~cfg["special_tier"] & (cfg["tier"] > 1)))
+        changes_tier = ((recommendation == "intensify") & ~stays) | (
+            (recommendation == "exit") & ~cfg["special_tier"] & (cfg["tier"] > 1)
+        )
 
     result = pd.DataFrame(
         {
@@ -641,8 +697,7 @@ def evaluate_many(
     return result
 
 
-def cases_to_frames(cases: Mapping[Hashable, tuple[Hashable, Case]]
-                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def cases_to_frames(cases: Mapping[Hashable, tuple[Hashable, Case]]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Long tables for ``evaluate_many`` from engine cases: ``{plan_id: (config_key, case)}``.
 
     Used by the agreement test and the benchmark; the production path builds the
@@ -653,22 +708,50 @@ def cases_to_frames(cases: Mapping[Hashable, tuple[Hashable, Case]]
     session_rows: list[tuple[Any, ...]] = []
     for plan_id, (config_key, case) in cases.items():
         goal = case.goal
-        plan_rows.append({
-            "plan_id": plan_id, "config": config_key, "start": case.start, "target_date": goal.target_date,
-            "target": goal.target, "target_roi": goal.roi, "direction": goal.direction,
-            "sessions_per_week": case.sessions_per_week, "sessions_per_cycle": case.sessions_per_cycle,
-            "cycle_days": case.cycle_days, "minutes_per_session": case.minutes_per_session,
-            "level_cut": case.level_cut, "roi_cut": case.roi_cut,
-            "tier_start": case.tier_start, "last_review": case.last_review,
-            "calendar": SchoolCalendar(case.non_instructional, case.weekdays),
-        })
+        plan_rows.append(
+            {
+                "plan_id": plan_id,
+                "config": config_key,
+                "start": case.start,
+                "target_date": goal.target_date,
+                "target": goal.target,
+                "target_roi": goal.roi,
+                "direction": goal.direction,
+                "sessions_per_week": case.sessions_per_week,
+                "sessions_per_cycle": case.sessions_per_cycle,
+                "cycle_days": case.cycle_days,
+                "minutes_per_session": case.minutes_per_session,
+                "level_cut": case.level_cut,
+                "roi_cut": case.roi_cut,
+                "tier_start": case.tier_start,
+                "last_review": case.last_review,
+                "calendar": SchoolCalendar(case.non_instructional, case.weekdays),
+            }
+        )
         probe_rows.extend((plan_id, p.date, float(p.score), True) for p in case.baseline_probes)
         probe_rows.extend((plan_id, p.date, float(p.score), False) for p in case.probes)
         session_rows.extend((plan_id, s.date, float(s.minutes), s.status) for s in case.sessions)
-    plans = pd.DataFrame(plan_rows, columns=["plan_id", "config", "start", "target_date", "target", "target_roi",
-                                             "direction", "sessions_per_week", "sessions_per_cycle", "cycle_days",
-                                             "minutes_per_session", "level_cut", "roi_cut", "tier_start",
-                                             "last_review", "calendar"])
+    plans = pd.DataFrame(
+        plan_rows,
+        columns=[
+            "plan_id",
+            "config",
+            "start",
+            "target_date",
+            "target",
+            "target_roi",
+            "direction",
+            "sessions_per_week",
+            "sessions_per_cycle",
+            "cycle_days",
+            "minutes_per_session",
+            "level_cut",
+            "roi_cut",
+            "tier_start",
+            "last_review",
+            "calendar",
+        ],
+    )
     for name in _PLAN_DATE_COLUMNS:
         plans[name] = pd.to_datetime(plans[name])
     for name in _PLAN_FLOAT_COLUMNS:

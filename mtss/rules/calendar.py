@@ -50,13 +50,15 @@ def weekmask(weekdays: Iterable[int]) -> str:
     return "".join("1" if day in chosen else "0" for day in range(7))
 
 
-def is_instructional(day: date, non_instructional: frozenset[date] = frozenset(),
-                     weekdays: tuple[int, ...] = WEEKDAYS) -> bool:
+def is_instructional(
+    day: date, non_instructional: frozenset[date] = frozenset(), weekdays: tuple[int, ...] = WEEKDAYS
+) -> bool:
     return day.weekday() in weekdays and day not in non_instructional
 
 
-def instructional_days(first: date, last: date, non_instructional: frozenset[date] = frozenset(),
-                       weekdays: tuple[int, ...] = WEEKDAYS) -> int:
+def instructional_days(
+    first: date, last: date, non_instructional: frozenset[date] = frozenset(), weekdays: tuple[int, ...] = WEEKDAYS
+) -> int:
     """Instructional days from ``first`` to ``last``, both included (0 when last < first)."""
     if last < first:
         return 0
@@ -73,8 +75,9 @@ def instructional_days(first: date, last: date, non_instructional: frozenset[dat
     return count
 
 
-def nth_instructional_day_after(anchor: date, n: int, non_instructional: frozenset[date] = frozenset(),
-                                weekdays: tuple[int, ...] = WEEKDAYS) -> date:
+def nth_instructional_day_after(
+    anchor: date, n: int, non_instructional: frozenset[date] = frozenset(), weekdays: tuple[int, ...] = WEEKDAYS
+) -> date:
     """The date on which ``n`` instructional days after ``anchor`` (exclusive) have passed."""
     day = anchor
     remaining = n

@@ -158,10 +158,12 @@ class CalendarIn(_Model):
     @model_validator(mode="after")
     def _no_overlap(self) -> CalendarIn:
         ordered = sorted(self.breaks, key=lambda b: b.start)
-        for earlier, later in zip(ordered, ordered[1:]):
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
             if later.start <= earlier.end:
-                raise ValueError(f"breaks overlap: {earlier.start.isoformat()}..{earlier.end.isoformat()} and "
-                                 f"{later.start.isoformat()}..{later.end.isoformat()}")
+                raise ValueError(
+                    f"breaks overlap: {earlier.start.isoformat()}..{earlier.end.isoformat()} and "
+                    f"{later.start.isoformat()}..{later.end.isoformat()}"
+                )
         if self.weekdays is not None and (not self.weekdays or len(set(self.weekdays)) != len(self.weekdays)):
             raise ValueError("weekdays lists each school weekday once, at least one")
         return self
@@ -249,8 +251,7 @@ def _errors_from(exc: ValidationError) -> list[tuple[str, str]]:
         loc = list(error["loc"])
         # "policy" is a string or an object: one message, not one per member of the union.
         if loc and loc[0] == "policy":
-            found.setdefault("policy", []).append(
-                "must be a preset name or an inline policy document (an object)")
+            found.setdefault("policy", []).append("must be a preset name or an inline policy document (an object)")
             continue
         message = _message(error)
         if message not in found.setdefault(_path(loc), []):
@@ -258,8 +259,9 @@ def _errors_from(exc: ValidationError) -> list[tuple[str, str]]:
     return [(path, "; ".join(dict.fromkeys(messages))) for path, messages in found.items()]
 
 
-def _resolve_policy(raw: str | dict[str, Any], student: StudentIn, goal: GoalIn
-                    ) -> tuple[RuleConfig, str, Any, Any, list[str]]:
+def _resolve_policy(
+    raw: str | dict[str, Any], student: StudentIn, goal: GoalIn
+) -> tuple[RuleConfig, str, Any, Any, list[str]]:
     # Imported here: the policy package pulls in its schema only when a case needs it.
     from mtss import policy as policies
     from mtss.policy.adapters import find_measure, rule_config
@@ -281,12 +283,15 @@ def _resolve_policy(raw: str | dict[str, Any], student: StudentIn, goal: GoalIn
     found = find_measure(document, goal.measure) if goal.measure else None
     if goal.measure and found is None:
         known = ", ".join(m.key for m in document.progress_monitoring.measures) or "none"
-        warnings.append(f"plan.goal.measure: {goal.measure!r} is not a measure of this policy (measures: {known}); "
-                        "the case is evaluated without the measure's norms or tolerance")
+        warnings.append(
+            f"plan.goal.measure: {goal.measure!r} is not a measure of this policy (measures: {known}); "
+            "the case is evaluated without the measure's norms or tolerance"
+        )
     measure = found.key if found is not None else None
     try:
-        config = rule_config(document, tier=student.tier, area=student.area, grade=student.grade,
-                             measure=measure, version=version)
+        config = rule_config(
+            document, tier=student.tier, area=student.area, grade=student.grade, measure=measure, version=version
+        )
     except LookupError as exc:
         message = str(exc).strip("'\"")
         if "measure" in message:
@@ -323,28 +328,52 @@ def load_case(data: Any) -> LoadedCase:
             points = [NormPoint(p.grade, p.season, p.percentile, p.score) for p in norms.table]
         cuts = norm_cuts(document, measure=measure, grade=parsed.student.grade, on=parsed.as_of, points=points)
         if cuts is None and norms.table:
-            warnings.append(f"norms.table: no rows for grade {parsed.student.grade} in the seasons needed; "
-                            "dual discrepancy is not checked")
+            warnings.append(
+                f"norms.table: no rows for grade {parsed.student.grade} in the seasons needed; "
+                "dual discrepancy is not checked"
+            )
         if cuts is not None:
             level_cut, roi_cut, norms_source = cuts.level_cut, cuts.roi_cut, cuts.source
             if norms.table:
                 norms_source = norms_source.replace("norm table", norms.name, 1)
 
     calendar = parsed.calendar or CalendarIn()
-    weekdays = (tuple(sorted(WEEKDAY_NAMES.index(day) for day in calendar.weekdays))
-                if calendar.weekdays is not None else instructional_weekdays(document))
-    non_instructional = frozenset(calendar.non_instructional) | expand_ranges(
-        (b.start, b.end) for b in calendar.breaks)
-    if parsed.as_of >= plan.start and Case(start=plan.start, as_of=parsed.as_of, goal=Goal(
-            target_date=goal.target_date, target=0.0), non_instructional=non_instructional,
-            weekdays=weekdays).instructional_days(plan.start, parsed.as_of) == 0:
-        raise CaseError([("calendar", f"no instructional day from {plan.start.isoformat()} to "
-                                      f"{parsed.as_of.isoformat()}: every day is a weekend, holiday or break")])
+    weekdays = (
+        tuple(sorted(WEEKDAY_NAMES.index(day) for day in calendar.weekdays))
+        if calendar.weekdays is not None
+        else instructional_weekdays(document)
+    )
+    non_instructional = frozenset(calendar.non_instructional) | expand_ranges((b.start, b.end) for b in calendar.breaks)
+    if (
+        parsed.as_of >= plan.start
+        and Case(
+            start=plan.start,
+            as_of=parsed.as_of,
+            goal=Goal(target_date=goal.target_date, target=0.0),
+            non_instructional=non_instructional,
+            weekdays=weekdays,
+        ).instructional_days(plan.start, parsed.as_of)
+        == 0
+    ):
+        raise CaseError(
+            [
+                (
+                    "calendar",
+                    f"no instructional day from {plan.start.isoformat()} to "
+                    f"{parsed.as_of.isoformat()}: every day is a weekend, holiday or break",
+                )
+            ]
+        )
     case = Case(
         start=plan.start,
         as_of=parsed.as_of,
-        goal=Goal(target_date=goal.target_date, target=goal.target, roi=goal.roi, direction=goal.direction,
-                  measure=goal.measure),
+        goal=Goal(
+            target_date=goal.target_date,
+            target=goal.target,
+            roi=goal.roi,
+            direction=goal.direction,
+            measure=goal.measure,
+        ),
         baseline_probes=tuple(Probe(p.date, p.score) for p in parsed.baseline_probes),
         probes=tuple(Probe(p.date, p.score) for p in parsed.probes),
         sessions=tuple(Session(s.date, s.minutes, s.status) for s in parsed.sessions),
@@ -363,8 +392,9 @@ def load_case(data: Any) -> LoadedCase:
     return LoadedCase(config=config, case=case, policy_label=label, warnings=tuple(warnings))
 
 
-def evaluation_to_json(evaluation: Evaluation, policy_label: str | None = None,
-                       loaded: LoadedCase | None = None) -> dict[str, Any]:
+def evaluation_to_json(
+    evaluation: Evaluation, policy_label: str | None = None, loaded: LoadedCase | None = None
+) -> dict[str, Any]:
     """The output shape of ``evaluate_case`` (README.md, "Evaluating one case")."""
     extra: dict[str, Any] = {}
     if loaded is not None:

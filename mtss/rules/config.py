@@ -230,8 +230,10 @@ class RuleConfig:
         if not 0.5 < self.progress_confidence < 1:
             problems.append(f"progress_confidence must be between 0.5 and 1 (got {self.progress_confidence!r})")
         if self.top_tier_intensify not in ("refer_evaluation", "intensify_within_tier"):
-            problems.append("top_tier_intensify must be 'refer_evaluation' or 'intensify_within_tier' "
-                            f"(got {self.top_tier_intensify!r})")
+            problems.append(
+                "top_tier_intensify must be 'refer_evaluation' or 'intensify_within_tier' "
+                f"(got {self.top_tier_intensify!r})"
+            )
         for name in ("duration_min_weeks", "duration_max_weeks"):
             value = getattr(self, name)
             if value is not None and value <= 0:
@@ -253,8 +255,13 @@ class RuleConfig:
             problems.append(f"dd_decides must be True or False (got {self.dd_decides!r})")
         elif self.dd_decides and "dual_discrepancy" not in tuple(self.decision_rules):
             problems.append("dd_decides needs 'dual_discrepancy' in decision_rules")
-        for name in ("min_weeks", "four_point_tolerance", "parallel_tolerance_abs",
-                     "parallel_tolerance_rel", "fidelity_threshold_pct"):
+        for name in (
+            "min_weeks",
+            "four_point_tolerance",
+            "parallel_tolerance_abs",
+            "parallel_tolerance_rel",
+            "fidelity_threshold_pct",
+        ):
             if getattr(self, name) < 0:
                 problems.append(f"{name} must be >= 0")
         if self.sessions_per_week is not None and self.sessions_per_cycle is not None:

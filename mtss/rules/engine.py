@@ -413,13 +413,13 @@ def tukey_trend(x: Sequence[float], y: Sequence[float], variant: str = "cbm") ->
         return None
     first, middle, last = tukey_groups(n)
     x1, y1 = _median(x[:first]), _median(y[:first])
-    x3, y3 = _median(x[n - last:]), _median(y[n - last:])
+    x3, y3 = _median(x[n - last :]), _median(y[n - last :])
     if x3 == x1:
         return None
     slope = (y3 - y1) / (x3 - x1)
     intercept = y1 - slope * x1
     if variant == "median_median":
-        x2, y2 = _median(x[first:first + middle]), _median(y[first:first + middle])
+        x2, y2 = _median(x[first : first + middle]), _median(y[first : first + middle])
         intercept = (intercept + (y2 - slope * x2) + (y3 - slope * x3)) / 3
     return Trend("tukey", slope, intercept, n)
 
@@ -439,12 +439,15 @@ def trend(config: RuleConfig, points: DataPoints) -> Trend | None:
 
 def _minimum_data_text(n: int, needed: int, weeks: float, min_weeks: float) -> str:
     if n < needed:
-        return ngettext("Only %(n)s data point since the plan started; this rule needs %(needed)s "
-                        "(baseline probes do not count).",
-                        "Only %(n)s data points since the plan started; this rule needs %(needed)s "
-                        "(baseline probes do not count).", n) % {"n": n, "needed": needed}
+        return ngettext(
+            "Only %(n)s data point since the plan started; this rule needs %(needed)s (baseline probes do not count).",
+            "Only %(n)s data points since the plan started; this rule needs %(needed)s (baseline probes do not count).",
+            n,
+        ) % {"n": n, "needed": needed}
     return _("Only %(weeks)s weeks of instruction so far; this rule needs %(min_weeks)s.") % {
-        "weeks": _num(weeks), "min_weeks": _num(min_weeks)}
+        "weeks": _num(weeks),
+        "min_weeks": _num(min_weeks),
+    }
 
 
 def four_point_rule(
@@ -473,41 +476,59 @@ def four_point_rule(
         "direction": direction,
     }
     if baseline_score is None or goal_roi is None:
-        return Finding("four_point", "insufficient_data", values,
-                       _("No aim line yet (baseline or goal missing), so the points cannot be compared with it."))
+        return Finding(
+            "four_point",
+            "insufficient_data",
+            values,
+            _("No aim line yet (baseline or goal missing), so the points cannot be compared with it."),
+        )
     if len(points) < config.four_point_min_points or weeks_elapsed < config.min_weeks:
-        return Finding("four_point", "insufficient_data", values, _minimum_data_text(
-            len(points), config.four_point_min_points, weeks_elapsed, config.min_weeks))
+        return Finding(
+            "four_point",
+            "insufficient_data",
+            values,
+            _minimum_data_text(len(points), config.four_point_min_points, weeks_elapsed, config.min_weeks),
+        )
     sign = _sign(direction)
     last_x = points.x[-n_needed:]
     scores = list(points.scores[-n_needed:])
     aims = [aim_line(baseline_score, goal_roi, x) for x in last_x]
     residuals = [_q(sign * (score - aim)) for score, aim in zip(scores, aims, strict=True)]
     tolerance = config.four_point_tolerance
-    values.update({
-        "dates": [day.isoformat() for day in points.dates[-n_needed:]],
-        "scores": scores,
-        "aim": aims,
-    })
+    values.update(
+        {
+            "dates": [day.isoformat() for day in points.dates[-n_needed:]],
+            "scores": scores,
+            "aim": aims,
+        }
+    )
     text = {"n": n_needed, "scores": _nums(scores), "aims": _nums(aims)}
     if all(residual < -tolerance for residual in residuals):
         if direction == "up":
-            message = _("%(n)s consecutive points below the aim line: %(scores)s < %(aims)s. "
-                        "Consider an instructional change.")
+            message = _(
+                "%(n)s consecutive points below the aim line: %(scores)s < %(aims)s. Consider an instructional change."
+            )
         else:
-            message = _("%(n)s consecutive points above the aim line of a descending goal: "
-                        "%(scores)s > %(aims)s. Consider an instructional change.")
+            message = _(
+                "%(n)s consecutive points above the aim line of a descending goal: "
+                "%(scores)s > %(aims)s. Consider an instructional change."
+            )
         return Finding("four_point", "behind", values, message % text)
     if all(residual > tolerance for residual in residuals):
         if direction == "up":
-            message = _("%(n)s consecutive points above the aim line: %(scores)s > %(aims)s. "
-                        "Consider raising the goal.")
+            message = _(
+                "%(n)s consecutive points above the aim line: %(scores)s > %(aims)s. Consider raising the goal."
+            )
         else:
-            message = _("%(n)s consecutive points below the aim line of a descending goal: "
-                        "%(scores)s < %(aims)s. Consider raising the goal.")
+            message = _(
+                "%(n)s consecutive points below the aim line of a descending goal: "
+                "%(scores)s < %(aims)s. Consider raising the goal."
+            )
         return Finding("four_point", "ahead", values, message % text)
-    message = _("The last %(n)s points are on both sides of, or on, the aim line: %(scores)s "
-                "against %(aims)s. Continue and keep collecting data.")
+    message = _(
+        "The last %(n)s points are on both sides of, or on, the aim line: %(scores)s "
+        "against %(aims)s. Continue and keep collecting data."
+    )
     return Finding("four_point", "mixed", values, message % text)
 
 
@@ -535,28 +556,55 @@ def median_rule(
         "direction": direction,
     }
     if baseline_score is None or goal_roi is None:
-        return Finding("median_three", "insufficient_data", values,
-                       _("No aim line yet (baseline or goal missing), so the points cannot be compared with it."))
+        return Finding(
+            "median_three",
+            "insufficient_data",
+            values,
+            _("No aim line yet (baseline or goal missing), so the points cannot be compared with it."),
+        )
     if len(points) < config.median_min_points or weeks_elapsed < config.min_weeks:
-        return Finding("median_three", "insufficient_data", values, _minimum_data_text(
-            len(points), config.median_min_points, weeks_elapsed, config.min_weeks))
+        return Finding(
+            "median_three",
+            "insufficient_data",
+            values,
+            _minimum_data_text(len(points), config.median_min_points, weeks_elapsed, config.min_weeks),
+        )
     scores = list(points.scores[-3:])
     median = _median(scores)
     aim = aim_line(baseline_score, goal_roi, points.x[-2])
     residual = _q(_sign(direction) * (median - aim))
-    values.update({"dates": [day.isoformat() for day in points.dates[-3:]], "scores": scores,
-                   "median": median, "aim": aim})
+    values.update(
+        {"dates": [day.isoformat() for day in points.dates[-3:]], "scores": scores, "median": median, "aim": aim}
+    )
     text = {"scores": _nums(scores), "median": _num(median), "aim": _num(aim)}
     if residual < -config.four_point_tolerance:
-        return Finding("median_three", "behind", values, _(
-            "The median of the last three points (%(scores)s) is %(median)s, on the wrong side of the aim "
-            "line (%(aim)s). Consider an instructional change.") % text)
+        return Finding(
+            "median_three",
+            "behind",
+            values,
+            _(
+                "The median of the last three points (%(scores)s) is %(median)s, on the wrong side of the aim "
+                "line (%(aim)s). Consider an instructional change."
+            )
+            % text,
+        )
     if residual > config.four_point_tolerance:
-        return Finding("median_three", "ahead", values, _(
-            "The median of the last three points (%(scores)s) is %(median)s, beyond the aim line "
-            "(%(aim)s). Consider raising the goal.") % text)
-    return Finding("median_three", "on_track", values, _(
-        "The median of the last three points (%(scores)s) is %(median)s, on the aim line (%(aim)s).") % text)
+        return Finding(
+            "median_three",
+            "ahead",
+            values,
+            _(
+                "The median of the last three points (%(scores)s) is %(median)s, beyond the aim line "
+                "(%(aim)s). Consider raising the goal."
+            )
+            % text,
+        )
+    return Finding(
+        "median_three",
+        "on_track",
+        values,
+        _("The median of the last three points (%(scores)s) is %(median)s, on the aim line (%(aim)s).") % text,
+    )
 
 
 def _parallel_band(config: RuleConfig, goal_roi: float) -> float:
@@ -587,27 +635,46 @@ def trend_rule(
         "direction": direction,
     }
     if goal_roi is None:
-        return Finding("trend", "insufficient_data", values,
-                       _("No aim line yet (baseline or goal missing), so the trend cannot be compared with it."))
+        return Finding(
+            "trend",
+            "insufficient_data",
+            values,
+            _("No aim line yet (baseline or goal missing), so the trend cannot be compared with it."),
+        )
     if n_points < config.trend_min_points or weeks_elapsed < config.min_weeks or line is None:
-        return Finding("trend", "insufficient_data", values, _minimum_data_text(
-            n_points, config.trend_min_points, weeks_elapsed, config.min_weeks))
+        return Finding(
+            "trend",
+            "insufficient_data",
+            values,
+            _minimum_data_text(n_points, config.trend_min_points, weeks_elapsed, config.min_weeks),
+        )
     band = _parallel_band(config, goal_roi)
     difference = _q(_sign(direction) * (line.slope - goal_roi))
-    values.update({"roi": line.slope, "intercept": line.intercept,
-                   "difference": line.slope - goal_roi, "tolerance": band})
-    text = {"method": "Tukey" if line.method == "tukey" else "OLS", "roi": _num(line.slope, 2),
-            "goal_roi": _num(goal_roi, 2), "tolerance": _num(band, 2)}
+    values.update(
+        {"roi": line.slope, "intercept": line.intercept, "difference": line.slope - goal_roi, "tolerance": band}
+    )
+    text = {
+        "method": "Tukey" if line.method == "tukey" else "OLS",
+        "roi": _num(line.slope, 2),
+        "goal_roi": _num(goal_roi, 2),
+        "tolerance": _num(band, 2),
+    }
     if difference < -band:
-        message = _("The %(method)s trend (%(roi)s per week) is flatter than the aim line "
-                    "(%(goal_roi)s per week, tolerance %(tolerance)s). Consider an instructional change.")
+        message = _(
+            "The %(method)s trend (%(roi)s per week) is flatter than the aim line "
+            "(%(goal_roi)s per week, tolerance %(tolerance)s). Consider an instructional change."
+        )
         return Finding("trend", "behind", values, message % text)
     if difference > band:
-        message = _("The %(method)s trend (%(roi)s per week) is steeper than the aim line "
-                    "(%(goal_roi)s per week, tolerance %(tolerance)s). Consider a more ambitious goal.")
+        message = _(
+            "The %(method)s trend (%(roi)s per week) is steeper than the aim line "
+            "(%(goal_roi)s per week, tolerance %(tolerance)s). Consider a more ambitious goal."
+        )
         return Finding("trend", "ahead", values, message % text)
-    message = _("The %(method)s trend (%(roi)s per week) is parallel to the aim line "
-                "(%(goal_roi)s per week, within %(tolerance)s). No change needed.")
+    message = _(
+        "The %(method)s trend (%(roi)s per week) is parallel to the aim line "
+        "(%(goal_roi)s per week, within %(tolerance)s). No change needed."
+    )
     return Finding("trend", "on_track", values, message % text)
 
 
@@ -644,20 +711,34 @@ def dual_discrepancy(
         "direction": direction,
     }
     if level_cut is None or roi_cut is None:
-        return Finding("dual_discrepancy", "not_applicable", values,
-                       _("No level and growth criteria (norms) for this grade and measure, "
-                         "so dual discrepancy is not checked."))
+        return Finding(
+            "dual_discrepancy",
+            "not_applicable",
+            values,
+            _("No level and growth criteria (norms) for this grade and measure, so dual discrepancy is not checked."),
+        )
     if len(points) < config.trend_min_points or weeks_elapsed < config.min_weeks or roi is None:
-        return Finding("dual_discrepancy", "insufficient_data", values, _minimum_data_text(
-            len(points), config.trend_min_points, weeks_elapsed, config.min_weeks))
+        return Finding(
+            "dual_discrepancy",
+            "insufficient_data",
+            values,
+            _minimum_data_text(len(points), config.trend_min_points, weeks_elapsed, config.min_weeks),
+        )
     sign = _sign(direction)
-    level = _median(points.scores[-config.dd_level_points:])
+    level = _median(points.scores[-config.dd_level_points :])
     level_below = _q(sign * (level - level_cut)) < 0
     growth_below = _q(sign * (roi - roi_cut)) < 0
-    meets_aim_rate = (config.dd_aim_rate_satisfies and goal_roi is not None
-                      and _q(sign * (roi - goal_roi)) >= 0)
-    values.update({"level": level, "roi": roi, "level_below": level_below, "growth_below": growth_below,
-                   "goal_roi": goal_roi, "growth_meets_aim_rate": meets_aim_rate})
+    meets_aim_rate = config.dd_aim_rate_satisfies and goal_roi is not None and _q(sign * (roi - goal_roi)) >= 0
+    values.update(
+        {
+            "level": level,
+            "roi": roi,
+            "level_below": level_below,
+            "growth_below": growth_below,
+            "goal_roi": goal_roi,
+            "growth_meets_aim_rate": meets_aim_rate,
+        }
+    )
     if config.dd_combine == "both_below":
         non_responder = level_below and growth_below
     else:
@@ -665,17 +746,37 @@ def dual_discrepancy(
     text = {"level": _num(level), "level_cut": _num(level_cut), "roi": _num(roi, 2), "roi_cut": _num(roi_cut, 2)}
     # Whole sentences (not "below"/"above" fragments) so that translators control word order.
     if level_below and growth_below:
-        summary = _("Level %(level)s is below the criterion %(level_cut)s and growth %(roi)s per week "
-                    "is below the criterion %(roi_cut)s.") % text
+        summary = (
+            _(
+                "Level %(level)s is below the criterion %(level_cut)s and growth %(roi)s per week "
+                "is below the criterion %(roi_cut)s."
+            )
+            % text
+        )
     elif level_below:
-        summary = _("Level %(level)s is below the criterion %(level_cut)s; growth %(roi)s per week "
-                    "is at or above the criterion %(roi_cut)s.") % text
+        summary = (
+            _(
+                "Level %(level)s is below the criterion %(level_cut)s; growth %(roi)s per week "
+                "is at or above the criterion %(roi_cut)s."
+            )
+            % text
+        )
     elif growth_below:
-        summary = _("Level %(level)s is at or above the criterion %(level_cut)s; growth %(roi)s per week "
-                    "is below the criterion %(roi_cut)s.") % text
+        summary = (
+            _(
+                "Level %(level)s is at or above the criterion %(level_cut)s; growth %(roi)s per week "
+                "is below the criterion %(roi_cut)s."
+            )
+            % text
+        )
     else:
-        summary = _("Level %(level)s is at or above the criterion %(level_cut)s and growth %(roi)s per week "
-                    "is at or above the criterion %(roi_cut)s.") % text
+        summary = (
+            _(
+                "Level %(level)s is at or above the criterion %(level_cut)s and growth %(roi)s per week "
+                "is at or above the criterion %(roi_cut)s."
+            )
+            % text
+        )
     if norms_source:
         summary = f"{summary} ({norms_source})"
     if non_responder:
@@ -687,9 +788,10 @@ def dual_discrepancy(
     if config.dd_combine == "both_below":
         verdict = _("Level or growth is at criterion: adequate progress.")
     elif level_below:
-        verdict = _("The level is below criterion, but growth of %(roi)s per week is at or above the aim "
-                    "line's %(goal_roi)s per week: the student is closing the gap, adequate progress.") % {
-            "roi": _num(roi, 2), "goal_roi": _num(goal_roi, 2)}
+        verdict = _(
+            "The level is below criterion, but growth of %(roi)s per week is at or above the aim "
+            "line's %(goal_roi)s per week: the student is closing the gap, adequate progress."
+        ) % {"roi": _num(roi, 2), "goal_roi": _num(goal_roi, 2)}
     else:
         verdict = _("Both are at criterion: adequate progress.")
     return Finding("dual_discrepancy", "adequate", values, f"{summary} {verdict}")
@@ -714,44 +816,89 @@ def progress_test(
     ``no_progress_roi`` is no progress (no test of noise).
     """
     sign = _sign(direction)
-    values: dict[str, Any] = {"method": config.progress_test, "n_points": len(points), "goal_roi": goal_roi,
-                              "direction": direction}
+    values: dict[str, Any] = {
+        "method": config.progress_test,
+        "n_points": len(points),
+        "goal_roi": goal_roi,
+        "direction": direction,
+    }
     if config.progress_test == "roi_threshold":
         values.update({"roi": roi, "threshold": config.no_progress_roi})
         if roi is None:
-            return Finding("progress", "insufficient_data", values,
-                           _("Too few data points for a rate of improvement."))
+            return Finding("progress", "insufficient_data", values, _("Too few data points for a rate of improvement."))
         text = {"roi": _num(roi, 2), "threshold": _num(config.no_progress_roi, 2), "goal_roi": _num(goal_roi, 2)}
         if _q(sign * roi) <= config.no_progress_roi:
-            return Finding("progress", "no_progress", values, _(
-                "No progress: the trend of %(roi)s per week is at or below the policy's %(threshold)s.") % text)
+            return Finding(
+                "progress",
+                "no_progress",
+                values,
+                _("No progress: the trend of %(roi)s per week is at or below the policy's %(threshold)s.") % text,
+            )
         if goal_roi is not None and _q(sign * (roi - goal_roi)) >= 0:
-            return Finding("progress", "adequate_progress", values, _(
-                "Adequate progress: the trend of %(roi)s per week meets the aim line's %(goal_roi)s.") % text)
-        return Finding("progress", "some_progress", values, _(
-            "Some progress: the trend of %(roi)s per week is above %(threshold)s.") % text)
+            return Finding(
+                "progress",
+                "adequate_progress",
+                values,
+                _("Adequate progress: the trend of %(roi)s per week meets the aim line's %(goal_roi)s.") % text,
+            )
+        return Finding(
+            "progress",
+            "some_progress",
+            values,
+            _("Some progress: the trend of %(roi)s per week is above %(threshold)s.") % text,
+        )
 
     fit = ols_fit(points.x, points.scores) if len(points) >= config.roi_min_points else None
     values["confidence"] = config.progress_confidence
     if fit is None:
-        return Finding("progress", "insufficient_data", values,
-                       _("Too few data points (at least three on different days) to test the trend."))
+        return Finding(
+            "progress",
+            "insufficient_data",
+            values,
+            _("Too few data points (at least three on different days) to test the trend."),
+        )
     t = student_t_quantile(config.progress_confidence, fit.df)
     bound = sign * fit.slope - t * fit.se
     values.update({"slope": fit.slope, "se": fit.se, "df": fit.df, "t": t, "bound": bound, "threshold": 0.0})
-    text = {"slope": _num(fit.slope, 2), "se": _num(fit.se, 2), "bound": _num(bound, 2),
-            "confidence": _num(config.progress_confidence * 100, 1), "goal_roi": _num(goal_roi, 2)}
+    text = {
+        "slope": _num(fit.slope, 2),
+        "se": _num(fit.se, 2),
+        "bound": _num(bound, 2),
+        "confidence": _num(config.progress_confidence * 100, 1),
+        "goal_roi": _num(goal_roi, 2),
+    }
     if _q(bound) <= 0:
-        return Finding("progress", "no_progress", values, _(
-            "No progress: the trend is %(slope)s per week (standard error %(se)s); its %(confidence)s%% "
-            "one-sided lower bound, %(bound)s, is not above 0, so the data cannot tell it from flat.") % text)
+        return Finding(
+            "progress",
+            "no_progress",
+            values,
+            _(
+                "No progress: the trend is %(slope)s per week (standard error %(se)s); its %(confidence)s%% "
+                "one-sided lower bound, %(bound)s, is not above 0, so the data cannot tell it from flat."
+            )
+            % text,
+        )
     if goal_roi is not None and _q(sign * (fit.slope - goal_roi)) >= 0:
-        return Finding("progress", "adequate_progress", values, _(
-            "Adequate progress: the trend is %(slope)s per week (standard error %(se)s, %(confidence)s%% "
-            "lower bound %(bound)s > 0) and meets the aim line's %(goal_roi)s per week.") % text)
-    return Finding("progress", "some_progress", values, _(
-        "Some progress: the trend is %(slope)s per week (standard error %(se)s); its %(confidence)s%% lower "
-        "bound, %(bound)s, is above 0 but the trend is under the aim line's %(goal_roi)s per week.") % text)
+        return Finding(
+            "progress",
+            "adequate_progress",
+            values,
+            _(
+                "Adequate progress: the trend is %(slope)s per week (standard error %(se)s, %(confidence)s%% "
+                "lower bound %(bound)s > 0) and meets the aim line's %(goal_roi)s per week."
+            )
+            % text,
+        )
+    return Finding(
+        "progress",
+        "some_progress",
+        values,
+        _(
+            "Some progress: the trend is %(slope)s per week (standard error %(se)s); its %(confidence)s%% lower "
+            "bound, %(bound)s, is above 0 but the trend is under the aim line's %(goal_roi)s per week."
+        )
+        % text,
+    )
 
 
 def goal_met(config: RuleConfig, points: DataPoints, goal_score: float | None, direction: Direction) -> Finding:
@@ -761,17 +908,26 @@ def goal_met(config: RuleConfig, points: DataPoints, goal_score: float | None, d
     if goal_score is None:
         return Finding("goal_met", "insufficient_data", values, _("No goal score yet."))
     if len(points) < needed:
-        return Finding("goal_met", "insufficient_data", values,
-                       _("Fewer than %(needed)s data points, so the goal cannot be met yet.") % {"needed": needed})
+        return Finding(
+            "goal_met",
+            "insufficient_data",
+            values,
+            _("Fewer than %(needed)s data points, so the goal cannot be met yet.") % {"needed": needed},
+        )
     scores = list(points.scores[-needed:])
     values["scores"] = scores
     sign = _sign(direction)
     text = {"n": needed, "scores": _nums(scores), "goal": _num(goal_score)}
     if all(_q(sign * (score - goal_score)) >= 0 for score in scores):
-        return Finding("goal_met", "met", values,
-                       _("The last %(n)s points (%(scores)s) reached the goal of %(goal)s.") % text)
-    return Finding("goal_met", "not_met", values,
-                   _("The last %(n)s points (%(scores)s) have not all reached the goal of %(goal)s.") % text)
+        return Finding(
+            "goal_met", "met", values, _("The last %(n)s points (%(scores)s) reached the goal of %(goal)s.") % text
+        )
+    return Finding(
+        "goal_met",
+        "not_met",
+        values,
+        _("The last %(n)s points (%(scores)s) have not all reached the goal of %(goal)s.") % text,
+    )
 
 
 def planned_dosage(config: RuleConfig, case: Case) -> Dosage:
@@ -794,8 +950,7 @@ def scheduled_sessions(dosage: Dosage, start: date, as_of: date, case: Case | No
     """
     if as_of < start:
         return 0
-    calendar = case if case is not None else Case(start=start, as_of=as_of,
-                                                  goal=Goal(target_date=as_of, target=0.0))
+    calendar = case if case is not None else Case(start=start, as_of=as_of, goal=Goal(target_date=as_of, target=0.0))
     days = calendar.instructional_days(start, as_of)
     if dosage.sessions_per_week is not None:
         return math.floor(_q(days * dosage.sessions_per_week / len(calendar.weekdays)))
@@ -814,8 +969,11 @@ def delivered_sessions(config: RuleConfig, case: Case) -> list[Session]:
     says the time must match the dosage (Loudon), at least the planned minutes."""
     minimum = planned_dosage(config, case).minutes_per_session
     must_match = config.session_minutes_must_match_dosage and minimum is not None
-    return [s for s in _sessions_in_phase(case.sessions, case.start, case.as_of)
-            if s.status == "delivered" and (not must_match or s.minutes >= minimum)]
+    return [
+        s
+        for s in _sessions_in_phase(case.sessions, case.start, case.as_of)
+        if s.status == "delivered" and (not must_match or s.minutes >= minimum)
+    ]
 
 
 def fidelity(config: RuleConfig, case: Case) -> Finding:
@@ -849,8 +1007,12 @@ def fidelity(config: RuleConfig, case: Case) -> Finding:
         "basis": config.fidelity_basis,
     }
     if scheduled is None:
-        return Finding("fidelity", "not_applicable", values,
-                       _("The plan has no planned number of sessions, so fidelity cannot be measured."))
+        return Finding(
+            "fidelity",
+            "not_applicable",
+            values,
+            _("The plan has no planned number of sessions, so fidelity cannot be measured."),
+        )
     if scheduled == 0:
         return Finding("fidelity", "not_applicable", values, _("No sessions were due yet."))
     sessions_pct = len(delivered) / scheduled * 100
@@ -867,26 +1029,45 @@ def fidelity(config: RuleConfig, case: Case) -> Finding:
     if config.fidelity_basis in ("minutes", "both") and minutes_pct is not None:
         checked.append(minutes_pct)
     if not checked:
-        return Finding("fidelity", "not_applicable", values,
-                       _("The plan has no planned minutes per session, so minutes cannot be compared."))
+        return Finding(
+            "fidelity",
+            "not_applicable",
+            values,
+            _("The plan has no planned minutes per session, so minutes cannot be compared."),
+        )
     text = {
-        "delivered": len(delivered), "scheduled": scheduled, "sessions_pct": _num(sessions_pct, 0),
+        "delivered": len(delivered),
+        "scheduled": scheduled,
+        "sessions_pct": _num(sessions_pct, 0),
         "threshold": _num(config.fidelity_threshold_pct, 0),
     }
     sentences = [_("%(delivered)s of %(scheduled)s scheduled sessions delivered (%(sessions_pct)s%%).") % text]
     if values["sessions_too_short"]:
-        sentences.append(ngettext(
-            "%(short)s session was shorter than the planned %(minutes)s minutes and does not count.",
-            "%(short)s sessions were shorter than the planned %(minutes)s minutes and do not count.",
-            values["sessions_too_short"]) % {"short": values["sessions_too_short"],
-                                             "minutes": _num(dosage.minutes_per_session, 0)})
+        sentences.append(
+            ngettext(
+                "%(short)s session was shorter than the planned %(minutes)s minutes and does not count.",
+                "%(short)s sessions were shorter than the planned %(minutes)s minutes and do not count.",
+                values["sessions_too_short"],
+            )
+            % {"short": values["sessions_too_short"], "minutes": _num(dosage.minutes_per_session, 0)}
+        )
     if minutes_pct is not None:
-        sentences.append(_("%(minutes)s of %(planned)s planned minutes delivered (%(minutes_pct)s%%).") % {
-            "minutes": _num(minutes_delivered, 0), "planned": _num(values["minutes_scheduled"], 0),
-            "minutes_pct": _num(minutes_pct, 0)})
+        sentences.append(
+            _("%(minutes)s of %(planned)s planned minutes delivered (%(minutes_pct)s%%).")
+            % {
+                "minutes": _num(minutes_delivered, 0),
+                "planned": _num(values["minutes_scheduled"], 0),
+                "minutes_pct": _num(minutes_pct, 0),
+            }
+        )
     if any(_q(pct) < config.fidelity_threshold_pct for pct in checked):
-        sentences.append(_("Below the %(threshold)s%% fidelity threshold: the data cannot show non-response "
-                           "yet; check delivery before changing the intervention.") % text)
+        sentences.append(
+            _(
+                "Below the %(threshold)s%% fidelity threshold: the data cannot show non-response "
+                "yet; check delivery before changing the intervention."
+            )
+            % text
+        )
         return Finding("fidelity", "low", values, " ".join(sentences))
     sentences.append(_("At or above the %(threshold)s%% fidelity threshold.") % text)
     return Finding("fidelity", "adequate", values, " ".join(sentences))
@@ -899,15 +1080,27 @@ def minimum_sessions(config: RuleConfig, case: Case) -> Finding:
     minimum = config.min_sessions_before_decision
     values = {"sessions_delivered": delivered, "minimum": minimum}
     if minimum is None:
-        return Finding("minimum_sessions", "not_applicable", values,
-                       _("The policy sets no minimum number of sessions."))
+        return Finding(
+            "minimum_sessions", "not_applicable", values, _("The policy sets no minimum number of sessions.")
+        )
     text = {"delivered": delivered, "minimum": minimum}
     if delivered >= minimum:
-        return Finding("minimum_sessions", "met", values,
-                       _("%(delivered)s sessions delivered; the policy's minimum of %(minimum)s is met.") % text)
-    return Finding("minimum_sessions", "not_met", values, _(
-        "Only %(delivered)s sessions delivered; the policy asks for at least %(minimum)s before a "
-        "decision. The data cannot show non-response yet.") % text)
+        return Finding(
+            "minimum_sessions",
+            "met",
+            values,
+            _("%(delivered)s sessions delivered; the policy's minimum of %(minimum)s is met.") % text,
+        )
+    return Finding(
+        "minimum_sessions",
+        "not_met",
+        values,
+        _(
+            "Only %(delivered)s sessions delivered; the policy asks for at least %(minimum)s before a "
+            "decision. The data cannot show non-response yet."
+        )
+        % text,
+    )
 
 
 def pm_every_instructional_days(config: RuleConfig, case: Case) -> int | None:
@@ -938,48 +1131,61 @@ def pm_compliance(config: RuleConfig, case: Case, points: DataPoints) -> Finding
         "n_points": len(points),
     }
     if config.pm_every_days is None and config.pm_every_sessions is None:
-        return Finding("pm_frequency", "not_applicable", values,
-                       _("The policy sets no progress-monitoring frequency."))
+        return Finding("pm_frequency", "not_applicable", values, _("The policy sets no progress-monitoring frequency."))
     problems: list[str] = []
     marks = [case.start, *points.dates, case.as_of]
-    recent_pairs = list(zip(marks, marks[1:]))[-recent:]
+    recent_pairs = list(zip(marks, marks[1:], strict=False))[-recent:]
     if config.pm_every_days is not None:
         every = pm_every_instructional_days(config, case)
         assert every is not None
         allowed = every + config.pm_grace_days
         gaps = [case.instructional_days(earlier + timedelta(days=1), later) for earlier, later in recent_pairs]
-        values.update({
-            "every_instructional_days": every,
-            "allowed_days": allowed,
-            "current_gap_days": gaps[-1],
-            "max_gap_days": max(gaps),
-            "days_since_last": (case.as_of - points.dates[-1]).days if len(points) else None,
-        })
+        values.update(
+            {
+                "every_instructional_days": every,
+                "allowed_days": allowed,
+                "current_gap_days": gaps[-1],
+                "max_gap_days": max(gaps),
+                "days_since_last": (case.as_of - points.dates[-1]).days if len(points) else None,
+            }
+        )
         if max(gaps) > allowed:
             if gaps[-1] > allowed:
-                problems.append(_("%(gap)s school days since the last probe (the policy asks for one every "
-                                  "%(every)s school days)") % {"gap": gaps[-1], "every": every})
+                problems.append(
+                    _("%(gap)s school days since the last probe (the policy asks for one every %(every)s school days)")
+                    % {"gap": gaps[-1], "every": every}
+                )
             else:
-                problems.append(_("a recent gap of %(gap)s school days without a probe (the policy asks for one "
-                                  "every %(every)s school days)") % {"gap": max(gaps), "every": every})
+                problems.append(
+                    _(
+                        "a recent gap of %(gap)s school days without a probe (the policy asks for one "
+                        "every %(every)s school days)"
+                    )
+                    % {"gap": max(gaps), "every": every}
+                )
     if config.pm_every_sessions is not None:
         session_days = [s.date for s in delivered_sessions(config, case)]
         counts = [0]
         for day in points.dates:
             counts.append(sum(1 for session_day in session_days if session_day <= day))
         counts.append(len(session_days))
-        between = [later - earlier for earlier, later in zip(counts, counts[1:])][-recent:]
+        between = [later - earlier for earlier, later in zip(counts, counts[1:], strict=False)][-recent:]
         values["current_sessions_since_probe"] = between[-1]
         values["max_sessions_between"] = max(between)
         if max(between) > config.pm_every_sessions:
-            problems.append(_("%(gap)s sessions without a probe (the policy asks for one every %(every)s sessions)")
-                            % {"gap": max(between), "every": config.pm_every_sessions})
+            problems.append(
+                _("%(gap)s sessions without a probe (the policy asks for one every %(every)s sessions)")
+                % {"gap": max(between), "every": config.pm_every_sessions}
+            )
     if problems:
-        return Finding("pm_frequency", "not_compliant", values,
-                       _("Progress monitoring is less frequent than the policy asks: %(problems)s.")
-                       % {"problems": "; ".join(problems)})
-    return Finding("pm_frequency", "compliant", values,
-                   _("Progress monitoring is as frequent as the policy asks."))
+        return Finding(
+            "pm_frequency",
+            "not_compliant",
+            values,
+            _("Progress monitoring is less frequent than the policy asks: %(problems)s.")
+            % {"problems": "; ".join(problems)},
+        )
+    return Finding("pm_frequency", "compliant", values, _("Progress monitoring is as frequent as the policy asks."))
 
 
 def _weeks_to_instructional_days(weeks: float, case: Case) -> int:
@@ -1002,10 +1208,14 @@ def review_due(config: RuleConfig, case: Case) -> Finding:
     }
     if config.review_after_weeks is None and config.review_every_weeks is None:
         return Finding("review_due", "not_applicable", values, _("The policy sets no review cadence."))
-    every_days = (_weeks_to_instructional_days(config.review_every_weeks, case)
-                  if config.review_every_weeks is not None else None)
-    first_days = (_weeks_to_instructional_days(config.review_after_weeks, case)
-                  if config.review_after_weeks is not None else every_days)
+    every_days = (
+        _weeks_to_instructional_days(config.review_every_weeks, case) if config.review_every_weeks is not None else None
+    )
+    first_days = (
+        _weeks_to_instructional_days(config.review_after_weeks, case)
+        if config.review_after_weeks is not None
+        else every_days
+    )
     assert first_days is not None
     elapsed = case.instructional_days(anchor + timedelta(days=1), case.as_of)
     values["instructional_days_in_tier"] = elapsed
@@ -1016,23 +1226,30 @@ def review_due(config: RuleConfig, case: Case) -> Finding:
     if elapsed < first_days:
         first = day_of(first_days)
         values.update({"last_scheduled": None, "next_review": first.isoformat()})
-        return Finding("review_due", "not_due", values,
-                       _("The first review is scheduled for %(date)s.") % {"date": first.isoformat()})
+        return Finding(
+            "review_due",
+            "not_due",
+            values,
+            _("The first review is scheduled for %(date)s.") % {"date": first.isoformat()},
+        )
     if every_days:
         steps = (elapsed - first_days) // every_days
         last_scheduled = day_of(first_days + steps * every_days)
         next_review: date | None = day_of(first_days + (steps + 1) * every_days)
     else:
         last_scheduled, next_review = day_of(first_days), None
-    values.update({"last_scheduled": last_scheduled.isoformat(),
-                   "next_review": next_review.isoformat() if next_review else None})
+    values.update(
+        {"last_scheduled": last_scheduled.isoformat(), "next_review": next_review.isoformat() if next_review else None}
+    )
     if case.last_review is None or case.last_review < last_scheduled:
-        return Finding("review_due", "due", values,
-                       _("A team review was due on %(date)s.") % {"date": last_scheduled.isoformat()})
+        return Finding(
+            "review_due", "due", values, _("A team review was due on %(date)s.") % {"date": last_scheduled.isoformat()}
+        )
     if next_review is None:
         return Finding("review_due", "not_due", values, _("The scheduled review has taken place."))
-    return Finding("review_due", "not_due", values,
-                   _("The next review is due on %(date)s.") % {"date": next_review.isoformat()})
+    return Finding(
+        "review_due", "not_due", values, _("The next review is due on %(date)s.") % {"date": next_review.isoformat()}
+    )
 
 
 def duration(config: RuleConfig, case: Case) -> Finding:
@@ -1046,28 +1263,47 @@ def duration(config: RuleConfig, case: Case) -> Finding:
     anchor = case.tier_start or case.start
     days = case.instructional_days(anchor + timedelta(days=1), case.as_of)
     weeks = days / len(case.weekdays)
-    values: dict[str, Any] = {"tier_start": anchor.isoformat(), "instructional_days": days, "weeks": weeks,
-                              "min_weeks": config.duration_min_weeks, "max_weeks": config.duration_max_weeks}
+    values: dict[str, Any] = {
+        "tier_start": anchor.isoformat(),
+        "instructional_days": days,
+        "weeks": weeks,
+        "min_weeks": config.duration_min_weeks,
+        "max_weeks": config.duration_max_weeks,
+    }
     if config.duration_min_weeks is None and config.duration_max_weeks is None:
         return Finding("duration", "not_applicable", values, _("The policy sets no expected time in this tier."))
     text = {"weeks": _num(weeks), "min": _num(config.duration_min_weeks), "max": _num(config.duration_max_weeks)}
     if config.duration_min_weeks is not None and _q(weeks) < config.duration_min_weeks:
-        return Finding("duration", "before_min", values, _(
-            "%(weeks)s instructional weeks in the tier; the policy expects at least %(min)s.") % text)
+        return Finding(
+            "duration",
+            "before_min",
+            values,
+            _("%(weeks)s instructional weeks in the tier; the policy expects at least %(min)s.") % text,
+        )
     if config.duration_max_weeks is not None and _q(weeks) > config.duration_max_weeks:
-        return Finding("duration", "past_max", values, _(
-            "%(weeks)s instructional weeks in the tier, longer than the policy's %(max)s: the team should "
-            "decide on the placement.") % text)
-    return Finding("duration", "within", values, _(
-        "%(weeks)s instructional weeks in the tier, within the policy's expected time.") % text)
+        return Finding(
+            "duration",
+            "past_max",
+            values,
+            _(
+                "%(weeks)s instructional weeks in the tier, longer than the policy's %(max)s: the team should "
+                "decide on the placement."
+            )
+            % text,
+        )
+    return Finding(
+        "duration",
+        "within",
+        values,
+        _("%(weeks)s instructional weeks in the tier, within the policy's expected time.") % text,
+    )
 
 
 # --------------------------------------------------------------------------------------
 # Recommendation
 
 
-def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | None,
-              direction: Direction) -> Finding:
+def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | None, direction: Direction) -> Finding:
     """Combine the findings into one recommendation, in this order:
 
     1. No baseline or no valid goal: ``insufficient_data``.
@@ -1117,17 +1353,26 @@ def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | Non
     """
     values: dict[str, Any] = {"decision_rules": list(config.decision_rules)}
     if findings["baseline"].status != "ok" or findings["goal"].status != "ok":
-        return Finding("recommendation", "insufficient_data", values,
-                       _("A baseline and a goal are needed before any decision."))
+        return Finding(
+            "recommendation", "insufficient_data", values, _("A baseline and a goal are needed before any decision.")
+        )
     if config.exit_on_goal_met and findings["goal_met"].status == "met":
         values["drivers"] = ["goal_met"]
-        return Finding("recommendation", "exit", values,
-                       _("The goal has been reached: consider ending the intervention (exit)."))
-    applied = [findings[rule] for rule in config.decision_rules
-               if findings[rule].status not in ("not_applicable", "insufficient_data")]
+        return Finding(
+            "recommendation", "exit", values, _("The goal has been reached: consider ending the intervention (exit).")
+        )
+    applied = [
+        findings[rule]
+        for rule in config.decision_rules
+        if findings[rule].status not in ("not_applicable", "insufficient_data")
+    ]
     if not applied:
-        return Finding("recommendation", "insufficient_data", values,
-                       _("Not enough data yet for any of the policy's decision rules."))
+        return Finding(
+            "recommendation",
+            "insufficient_data",
+            values,
+            _("Not enough data yet for any of the policy's decision rules."),
+        )
     behind = [f.rule for f in applied if f.status in ("behind", "non_responder")]
     ahead = [f.rule for f in applied if f.status == "ahead"]
     no_progress = findings["progress"].status == "no_progress"
@@ -1137,38 +1382,60 @@ def recommend(config: RuleConfig, findings: dict[str, Finding], roi: float | Non
         # RuleConfig guarantees "dual_discrepancy" is in decision_rules, so it is in `applied`.
         values["decided_by"] = "dual_discrepancy"
         if dual_status == "non_responder":
-            return _not_responding(config, findings, values, ["dual_discrepancy"], no_progress=no_progress,
-                                   intensify=True)
+            return _not_responding(
+                config, findings, values, ["dual_discrepancy"], no_progress=no_progress, intensify=True
+            )
         set_aside = [rule for rule in behind if rule != "dual_discrepancy"]
         values["set_aside"] = set_aside
         if ahead and not set_aside and config.raise_goal_when_ahead:
             values["drivers"] = ahead
-            return Finding("recommendation", "raise_goal", values, _(
-                "Adequate progress by the policy's level and growth criteria (dual discrepancy), and ahead "
-                "of the aim line: consider raising the goal."))
+            return Finding(
+                "recommendation",
+                "raise_goal",
+                values,
+                _(
+                    "Adequate progress by the policy's level and growth criteria (dual discrepancy), and ahead "
+                    "of the aim line: consider raising the goal."
+                ),
+            )
         values["drivers"] = ["dual_discrepancy"]
-        message = _("Adequate progress by the policy's level and growth criteria (dual discrepancy): continue "
-                    "the current intervention and keep monitoring.")
+        message = _(
+            "Adequate progress by the policy's level and growth criteria (dual discrepancy): continue "
+            "the current intervention and keep monitoring."
+        )
         if set_aside:
-            message += " " + _("Under this policy dual discrepancy decides; the other rules that say behind "
-                               "(%(rules)s) inform the team but do not decide.") % {"rules": ", ".join(set_aside)}
+            message += " " + _(
+                "Under this policy dual discrepancy decides; the other rules that say behind "
+                "(%(rules)s) inform the team but do not decide."
+            ) % {"rules": ", ".join(set_aside)}
         return Finding("recommendation", "continue", values, message)
 
     if behind:
         dual = dual_status == "non_responder" and "dual_discrepancy" in behind
-        return _not_responding(config, findings, values, behind, no_progress=no_progress,
-                               intensify=dual or no_progress)
+        return _not_responding(config, findings, values, behind, no_progress=no_progress, intensify=dual or no_progress)
     if ahead and config.raise_goal_when_ahead:
         values["drivers"] = ahead
-        return Finding("recommendation", "raise_goal", values,
-                       _("Progress is ahead of the aim line: consider raising the goal."))
+        return Finding(
+            "recommendation", "raise_goal", values, _("Progress is ahead of the aim line: consider raising the goal.")
+        )
     values["drivers"] = [f.rule for f in applied]
-    return Finding("recommendation", "continue", values,
-                   _("Progress is adequate: continue the current intervention and keep monitoring."))
+    return Finding(
+        "recommendation",
+        "continue",
+        values,
+        _("Progress is adequate: continue the current intervention and keep monitoring."),
+    )
 
 
-def _not_responding(config: RuleConfig, findings: dict[str, Finding], values: dict[str, Any],
-                    drivers: list[str], *, no_progress: bool, intensify: bool) -> Finding:
+def _not_responding(
+    config: RuleConfig,
+    findings: dict[str, Finding],
+    values: dict[str, Any],
+    drivers: list[str],
+    *,
+    no_progress: bool,
+    intensify: bool,
+) -> Finding:
     """Not responding: modify, or intensify/refer, unless the fidelity gate (3.3) stops it."""
     values["drivers"] = drivers
     values["no_progress"] = no_progress
@@ -1182,36 +1449,67 @@ def _not_responding(config: RuleConfig, findings: dict[str, Finding], values: di
     gate = config.low_fidelity_blocks_nonresponse
     if gate and findings["fidelity"].status == "low":
         values["gated_by"] = "fidelity"
-        return Finding("recommendation", "low_fidelity", values, _(
-            "The data suggest the student is not responding, but fidelity is low, so non-response "
-            "cannot be concluded: improve delivery first."))
+        return Finding(
+            "recommendation",
+            "low_fidelity",
+            values,
+            _(
+                "The data suggest the student is not responding, but fidelity is low, so non-response "
+                "cannot be concluded: improve delivery first."
+            ),
+        )
     if gate and proposed != "modify" and findings["minimum_sessions"].status == "not_met":
         values["gated_by"] = "minimum_sessions"
-        return Finding("recommendation", "insufficient_data", values, _(
-            "The data suggest the student is not responding, but too few sessions have been "
-            "delivered to conclude it."))
+        return Finding(
+            "recommendation",
+            "insufficient_data",
+            values,
+            _(
+                "The data suggest the student is not responding, but too few sessions have been "
+                "delivered to conclude it."
+            ),
+        )
     if proposed == "modify":
-        return Finding("recommendation", "modify", values, _(
-            "Some progress, but behind the aim line: modify the intervention."))
+        return Finding(
+            "recommendation", "modify", values, _("Some progress, but behind the aim line: modify the intervention.")
+        )
     if proposed == "intensify" and config.is_special_education_tier:
-        return Finding("recommendation", "intensify", values, _(
-            "No adequate progress in special education: intensify the support within this tier "
-            "(the IEP team decides)."))
+        return Finding(
+            "recommendation",
+            "intensify",
+            values,
+            _(
+                "No adequate progress in special education: intensify the support within this tier "
+                "(the IEP team decides)."
+            ),
+        )
     if proposed == "intensify" and values["within_tier"]:
-        return Finding("recommendation", "intensify", values, _(
-            "No adequate progress at the most intensive general-education tier: intensify the support "
-            "within this tier."))
+        return Finding(
+            "recommendation",
+            "intensify",
+            values,
+            _(
+                "No adequate progress at the most intensive general-education tier: intensify the support "
+                "within this tier."
+            ),
+        )
     if proposed == "intensify":
-        return Finding("recommendation", "intensify", values, _(
-            "No adequate progress: intensify (consider the next tier)."))
-    return Finding("recommendation", "refer_evaluation", values, _(
-        "No adequate progress at the top tier: consider a referral for a special-education evaluation."))
+        return Finding(
+            "recommendation", "intensify", values, _("No adequate progress: intensify (consider the next tier).")
+        )
+    return Finding(
+        "recommendation",
+        "refer_evaluation",
+        values,
+        _("No adequate progress at the top tier: consider a referral for a special-education evaluation."),
+    )
 
 
 def intensify_stays_in_tier(config: RuleConfig) -> bool:
     """``intensify`` means more support in the same tier (special education, or the policy says so at the top)."""
     return config.is_special_education_tier or (
-        config.is_top_tier and config.top_tier_intensify == "intensify_within_tier")
+        config.is_top_tier and config.top_tier_intensify == "intensify_within_tier"
+    )
 
 
 def recommended_tier(config: RuleConfig, recommendation: str) -> int:
@@ -1249,36 +1547,48 @@ def evaluate(config: RuleConfig, case: Case) -> Evaluation:
 
     baseline_probes = [p for p in case.baseline_probes if p.date <= case.as_of]
     base = baseline(baseline_probes, config.baseline_k)
-    used = sorted(baseline_probes, key=lambda p: (p.date, p.score))[:config.baseline_k]
+    used = sorted(baseline_probes, key=lambda p: (p.date, p.score))[: config.baseline_k]
     if base is None:
-        findings["baseline"] = Finding("baseline", "insufficient_data", {"k": config.baseline_k, "scores": []},
-                                       _("No baseline probes."))
+        findings["baseline"] = Finding(
+            "baseline", "insufficient_data", {"k": config.baseline_k, "scores": []}, _("No baseline probes.")
+        )
     else:
         scores = [float(p.score) for p in used]
         findings["baseline"] = Finding(
-            "baseline", "ok", {"baseline": base, "k": config.baseline_k, "scores": scores},
+            "baseline",
+            "ok",
+            {"baseline": base, "k": config.baseline_k, "scores": scores},
             _("Baseline %(baseline)s = median of the first %(n)s baseline probes (%(scores)s).")
-            % {"baseline": _num(base), "n": len(scores), "scores": _nums(scores)})
+            % {"baseline": _num(base), "n": len(scores), "scores": _nums(scores)},
+        )
 
     line = goal_line(base, case.goal, case.start) if base is not None else None
     goal_score, goal_roi = line if line is not None else (None, None)
     goal_values: dict[str, Any] = {
         "method": "benchmark" if case.goal.target is not None else "roi",
-        "goal_score": goal_score, "goal_roi": goal_roi, "direction": direction,
+        "goal_score": goal_score,
+        "goal_roi": goal_roi,
+        "direction": direction,
         "target_date": case.goal.target_date.isoformat(),
         "weeks_to_goal": weeks_since(case.goal.target_date, case.start),
     }
     if base is None:
-        findings["goal"] = Finding("goal", "insufficient_data", goal_values,
-                                   _("The aim line needs a baseline."))
+        findings["goal"] = Finding("goal", "insufficient_data", goal_values, _("The aim line needs a baseline."))
     elif line is None:
-        findings["goal"] = Finding("goal", "invalid", goal_values,
-                                   _("The goal date must be after the plan start."))
+        findings["goal"] = Finding("goal", "invalid", goal_values, _("The goal date must be after the plan start."))
     else:
-        findings["goal"] = Finding("goal", "ok", goal_values, _(
-            "Aim line from %(baseline)s to %(goal)s by %(date)s: %(roi)s per week.")
-            % {"baseline": _num(base), "goal": _num(goal_score), "date": case.goal.target_date.isoformat(),
-               "roi": _num(goal_roi, 2)})
+        findings["goal"] = Finding(
+            "goal",
+            "ok",
+            goal_values,
+            _("Aim line from %(baseline)s to %(goal)s by %(date)s: %(roi)s per week.")
+            % {
+                "baseline": _num(base),
+                "goal": _num(goal_score),
+                "date": case.goal.target_date.isoformat(),
+                "roi": _num(goal_roi, 2),
+            },
+        )
 
     line_fit = trend(config, points)
     roi = line_fit.slope if line_fit is not None else None
@@ -1287,8 +1597,9 @@ def evaluate(config: RuleConfig, case: Case) -> Evaluation:
     findings["median_three"] = median_rule(config, points, base, goal_roi, direction, weeks_elapsed)
     level_cut = case.level_cut if case.level_cut is not None else config.dd_level_cut
     roi_cut = case.roi_cut if case.roi_cut is not None else config.dd_roi_cut
-    findings["dual_discrepancy"] = dual_discrepancy(config, points, roi, level_cut, roi_cut, direction,
-                                                    weeks_elapsed, goal_roi, case.norms_source)
+    findings["dual_discrepancy"] = dual_discrepancy(
+        config, points, roi, level_cut, roi_cut, direction, weeks_elapsed, goal_roi, case.norms_source
+    )
     findings["progress"] = progress_test(config, points, roi, goal_roi, direction)
     findings["goal_met"] = goal_met(config, points, goal_score, direction)
     findings["fidelity"] = fidelity(config, case)

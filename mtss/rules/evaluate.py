@@ -52,8 +52,9 @@ def run(case_file: str, *, compact: bool = False) -> tuple[int, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mtss.rules.evaluate",
-                                     description="Evaluate one progress-monitoring case and print JSON.")
+    parser = argparse.ArgumentParser(
+        prog="python -m mtss.rules.evaluate", description="Evaluate one progress-monitoring case and print JSON."
+    )
     parser.add_argument("case_file", metavar="CASE.json", help="the case file, or - for stdin")
     parser.add_argument("--compact", action="store_true", help="print the JSON on one line")
     options = parser.parse_args(argv)

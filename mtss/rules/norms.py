@@ -105,8 +105,7 @@ def dual_discrepancy_cuts(
         return None
     span = weeks[(growth_from, growth_to)]
     roi_cut = (end[0] - start[0]) / span
-    interpolated = " (interpolated between the nearest listed percentiles)" if (
-        level[1] or start[1] or end[1]) else ""
+    interpolated = " (interpolated between the nearest listed percentiles)" if (level[1] or start[1] or end[1]) else ""
     grade_label = "kindergarten" if grade == 0 else f"grade {grade}"
     source = (
         f"{table_name}, {grade_label}: level cut {_fmt(level[0])} = {_fmt(level_percentile)}th percentile "
@@ -114,5 +113,12 @@ def dual_discrepancy_cuts(
         f"{_fmt(span)} weeks, the {_fmt(growth_percentile)}th percentile from {growth_from} to "
         f"{growth_to}{interpolated}."
     )
-    return NormCuts(level_cut=level[0], roi_cut=roi_cut, source=source, season=season,
-                    growth_from=growth_from, growth_to=growth_to, weeks_between=span)
+    return NormCuts(
+        level_cut=level[0],
+        roi_cut=roi_cut,
+        source=source,
+        season=season,
+        growth_from=growth_from,
+        growth_to=growth_to,
+        weeks_between=span,
+    )

@@ -47,8 +47,9 @@ def _most_intensive(recommendations: Mapping[str, str]) -> tuple[str, tuple[str,
     return top, tuple(key for key, value in recommendations.items() if value == top)
 
 
-def combine_recommendations(recommendations: Mapping[str, str], *, combine: Combine, primary: str
-                            ) -> tuple[str, tuple[str, ...], str]:
+def combine_recommendations(
+    recommendations: Mapping[str, str], *, combine: Combine, primary: str
+) -> tuple[str, tuple[str, ...], str]:
     """``(recommendation, driving measures, explanation)`` for measure -> recommendation."""
     if primary not in recommendations:
         raise KeyError(f"the primary measure {primary!r} is not one of the plan's measures")
@@ -75,8 +76,9 @@ def combine_recommendations(recommendations: Mapping[str, str], *, combine: Comb
     raise ValueError(f"combine must be most_intensive, primary_decides or all_must_respond, not {combine!r}")
 
 
-def evaluate_plan(measures: Mapping[str, tuple[RuleConfig, Case]], *, combine: Combine = "most_intensive",
-                  primary: str | None = None) -> PlanEvaluation:
+def evaluate_plan(
+    measures: Mapping[str, tuple[RuleConfig, Case]], *, combine: Combine = "most_intensive", primary: str | None = None
+) -> PlanEvaluation:
     """Evaluate each measure of a plan (key -> (config, case)) and combine the recommendations.
 
     ``primary`` defaults to the first measure given.
@@ -86,6 +88,6 @@ def evaluate_plan(measures: Mapping[str, tuple[RuleConfig, Case]], *, combine: C
     primary = primary if primary is not None else next(iter(measures))
     evaluations = {key: evaluate(config, case) for key, (config, case) in measures.items()}
     recommendation, drivers, explanation = combine_recommendations(
-        {key: evaluation.recommendation for key, evaluation in evaluations.items()}, combine=combine,
-        primary=primary)
+        {key: evaluation.recommendation for key, evaluation in evaluations.items()}, combine=combine, primary=primary
+    )
     return PlanEvaluation(recommendation, combine, primary, drivers, evaluations, explanation)

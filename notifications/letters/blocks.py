@@ -9,6 +9,7 @@ Each block builder returns the block's data, or raises BlockMissing when the dat
 block must show is absent: a letter cannot be issued without its required blocks
 (the district's policy names them, mtss.policy.schema.NOTICE_CONTENT_BLOCKS).
 """
+
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -46,25 +47,37 @@ TITLES = {
 }
 
 INTROS = {
-    "start_of_year": gettext_noop("This letter explains how our school supports the learning of every student during the "
-                       "school year."),
-    "screening_results": gettext_noop("Every student took a short screening test this school year. This letter gives the "
-                           "results of %(student)s."),
-    "placement_start": gettext_noop("We are writing to let you know that %(student)s will receive extra support "
-                         "(%(tier)s) starting %(date)s."),
+    "start_of_year": gettext_noop(
+        "This letter explains how our school supports the learning of every student during the school year."
+    ),
+    "screening_results": gettext_noop(
+        "Every student took a short screening test this school year. This letter gives the results of %(student)s."
+    ),
+    "placement_start": gettext_noop(
+        "We are writing to let you know that %(student)s will receive extra support (%(tier)s) starting %(date)s."
+    ),
     "tier_change": gettext_noop("We are writing to let you know that the support for %(student)s is changing."),
     "placement_end": gettext_noop("We are writing to let you know that the extra support for %(student)s will end."),
     "meeting_invitation": gettext_noop("We invite you to a meeting about %(student)s."),
-    "meeting_outcome": gettext_noop("The school team met about %(student)s. This letter tells you what the team decided."),
+    "meeting_outcome": gettext_noop(
+        "The school team met about %(student)s. This letter tells you what the team decided."
+    ),
     "progress_report": gettext_noop("This report shows the progress of %(student)s in the extra support sessions."),
-    "not_on_track": gettext_noop("The reading assessment shows that %(student)s is not on track to read at grade level by "
-                      "the end of third grade."),
-    "rimp": gettext_noop("Because %(student)s is not on track in reading, the school is writing a Reading Improvement and "
-              "Monitoring Plan together with you."),
-    "mid_year_entry": gettext_noop("Welcome to our school. Every new student takes a short screening test. This letter "
-                        "gives the results of %(student)s."),
-    "referral_considered": gettext_noop("The school team is considering an evaluation of %(student)s for special "
-                             "education services."),
+    "not_on_track": gettext_noop(
+        "The reading assessment shows that %(student)s is not on track to read at grade level by "
+        "the end of third grade."
+    ),
+    "rimp": gettext_noop(
+        "Because %(student)s is not on track in reading, the school is writing a Reading Improvement and "
+        "Monitoring Plan together with you."
+    ),
+    "mid_year_entry": gettext_noop(
+        "Welcome to our school. Every new student takes a short screening test. This letter "
+        "gives the results of %(student)s."
+    ),
+    "referral_considered": gettext_noop(
+        "The school team is considering an evaluation of %(student)s for special education services."
+    ),
 }
 
 HEADINGS = {
@@ -101,33 +114,49 @@ PARAGRAPHS = {
     "closing": gettext_noop("If you have any questions, please contact the school at %(phone)s."),
     "closing_no_phone": gettext_noop("If you have any questions, please contact the school."),
     "signoff": gettext_noop("Sincerely,"),
-    "block.program_overview": gettext_noop("Our school uses a multi-tiered system of support. Every student receives strong "
-                                "classroom teaching. Students who need more help receive extra teaching in small "
-                                "groups, and we check their progress often."),
-    "block.team_invitation": gettext_noop("You know your child best. We invite you to work with the school team and to tell "
-                               "us what you see at home."),
+    "block.program_overview": gettext_noop(
+        "Our school uses a multi-tiered system of support. Every student receives strong "
+        "classroom teaching. Students who need more help receive extra teaching in small "
+        "groups, and we check their progress often."
+    ),
+    "block.team_invitation": gettext_noop(
+        "You know your child best. We invite you to work with the school team and to tell us what you see at home."
+    ),
     "block.consequences_of_not_meeting_levels": gettext_noop(
         "If %(student)s does not reach the expected levels, the team will change or increase the support and may "
-        "recommend an evaluation for special education. We will tell you before any change."),
-    "block.data_to_be_collected": gettext_noop("We measure progress with short, regular tests and compare the scores with "
-                                    "the goal."),
+        "recommend an evaluation for special education. We will tell you before any change."
+    ),
+    "block.data_to_be_collected": gettext_noop(
+        "We measure progress with short, regular tests and compare the scores with the goal."
+    ),
     "block.strategies_for_rate_of_learning": gettext_noop(
         "The teacher uses proven methods in a small group, gives more practice time, and adjusts the teaching "
-        "when the scores show it is needed."),
+        "when the scores show it is needed."
+    ),
     "block.right_to_request_evaluation": gettext_noop(
         "You have the right to ask at any time for an evaluation of your child for special education services. "
-        "Please send your request in writing to the principal."),
+        "Please send your request in writing to the principal."
+    ),
     "block.retention_possible": gettext_noop(
         "State law says that a student who does not reach the state's reading score by the end of third grade may "
-        "have to repeat third grade, with some exceptions."),
+        "have to repeat third grade, with some exceptions."
+    ),
     "block.home_reading_resources": gettext_noop(
         "Read with your child every day for 20 minutes, in any language. The school and the public library can "
-        "give you free books and reading programs."),
+        "give you free books and reading programs."
+    ),
 }
 OVERRIDABLE_KEYS = set(PARAGRAPHS) | {f"title.{k}" for k in TITLES} | {f"intro.{k}" for k in INTROS}
 
-AREAS = {"reading": gettext_noop("Reading"), "math": gettext_noop("Mathematics"), "writing": gettext_noop("Writing"), "behavior": gettext_noop("Behavior"),
-         "ela": gettext_noop("Reading"), "literacy": gettext_noop("Reading"), "mathematics": gettext_noop("Mathematics")}
+AREAS = {
+    "reading": gettext_noop("Reading"),
+    "math": gettext_noop("Mathematics"),
+    "writing": gettext_noop("Writing"),
+    "behavior": gettext_noop("Behavior"),
+    "ela": gettext_noop("Reading"),
+    "literacy": gettext_noop("Reading"),
+    "mathematics": gettext_noop("Mathematics"),
+}
 
 DECISIONS = {
     "continue": gettext_noop("Continue the current support."),
@@ -143,21 +172,38 @@ SUMMARIES = {
     "exit": gettext_noop("%(student)s is making good progress and has reached the goal."),
     "continue": gettext_noop("%(student)s is making progress. The current support continues."),
     "raise_goal": gettext_noop("%(student)s is progressing faster than planned; the team may raise the goal."),
-    "modify": gettext_noop("%(student)s is not yet progressing fast enough to reach the goal. The team will adjust the "
-                "support."),
-    "intensify": gettext_noop("%(student)s is not yet progressing fast enough to reach the goal. The team will adjust the "
-                   "support."),
+    "modify": gettext_noop(
+        "%(student)s is not yet progressing fast enough to reach the goal. The team will adjust the support."
+    ),
+    "intensify": gettext_noop(
+        "%(student)s is not yet progressing fast enough to reach the goal. The team will adjust the support."
+    ),
     "insufficient_data": gettext_noop("There are not enough scores yet to judge the progress."),
-    "refer_evaluation": gettext_noop("%(student)s is not responding to the support as expected. The team will contact you "
-                          "about the next steps."),
+    "refer_evaluation": gettext_noop(
+        "%(student)s is not responding to the support as expected. The team will contact you about the next steps."
+    ),
     "low_fidelity": gettext_noop("Fewer sessions took place than planned; the team is reviewing the schedule."),
 }
 
 # Phrases used by the templates (marked here so makemessages and the catalogues find them).
 PHRASES = [
-    gettext_noop("Student"), gettext_noop("School"), gettext_noop("Grade"), gettext_noop("Date"), gettext_noop("Kindergarten"), gettext_noop("Tier %(n)s"), gettext_noop("additional support"),
-    gettext_noop("Measure"), gettext_noop("Score"), gettext_noop("Goal"), gettext_noop("Result"), gettext_noop("Assessment"), gettext_noop("Time"), gettext_noop("Place"), gettext_noop("Purpose"),
-    gettext_noop("Below the expected level"), gettext_noop("At or above the expected level"),
+    gettext_noop("Student"),
+    gettext_noop("School"),
+    gettext_noop("Grade"),
+    gettext_noop("Date"),
+    gettext_noop("Kindergarten"),
+    gettext_noop("Tier %(n)s"),
+    gettext_noop("additional support"),
+    gettext_noop("Measure"),
+    gettext_noop("Score"),
+    gettext_noop("Goal"),
+    gettext_noop("Result"),
+    gettext_noop("Assessment"),
+    gettext_noop("Time"),
+    gettext_noop("Place"),
+    gettext_noop("Purpose"),
+    gettext_noop("Below the expected level"),
+    gettext_noop("At or above the expected level"),
     gettext_noop("%(sessions)s sessions a week, %(minutes)s minutes each"),
     gettext_noop("with %(provider)s, starting %(date)s"),
     gettext_noop("From %(from)s to %(to)s."),
@@ -178,8 +224,10 @@ PHRASES = [
     gettext_noop("Page"),
 ]
 
-FALLBACK_NOTE = ("This letter is in English because it is not yet available in {language}. Please contact the "
-                 "school to ask for a translation or an interpreter, free of charge.")
+FALLBACK_NOTE = (
+    "This letter is in English because it is not yet available in {language}. Please contact the "
+    "school to ask for a translation or an interpreter, free of charge."
+)
 
 
 class Book:

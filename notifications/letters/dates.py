@@ -4,6 +4,7 @@ Kept as data rather than catalogue entries: the pattern differs per language (ye
 first in Chinese and Korean, genitive month names in Russian and Armenian), and a
 letter's date must not depend on which Django locale files happen to be installed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,7 @@ _MONTHS = {
     "tl": "Enero Pebrero Marso Abril Mayo Hunyo Hulyo Agosto Setyembre Oktubre Nobyembre Disyembre",
     # Genitive forms: "22 ноября 2026 г.", "22 նոյեմբերի 2026 թ."
     "ru": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
-    "hy": "հունվարի փետրվարի մարտի ապրիլի մայիսի հունիսի հուլիսի օգոստոսի սեպտեմբերի հոկտեմբերի նոյեմբերի "
-          "դեկտեմբերի",
+    "hy": "հունվարի փետրվարի մարտի ապրիլի մայիսի հունիսի հուլիսի օգոստոսի սեպտեմբերի հոկտեմբերի նոյեմբերի դեկտեմբերի",
     "ar": "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",
     "ht": "janvye fevriye mas avril me jen jiyè out septanm oktòb novanm desanm",
 }

@@ -4,6 +4,7 @@ Fonts come from fontconfig (Debian's fonts-noto-core and fonts-noto-cjk, install
 .ci/run and the Dockerfile); WeasyPrint subsets them with libharfbuzz-subset0, so a
 letter embeds only the glyphs it uses. The stylesheet is parsed once per process.
 """
+
 from __future__ import annotations
 
 import io

@@ -5,6 +5,7 @@ Rendering happens inside `translation.override(language)`: the letter's words co
 from the gettext catalogues, then the district's LetterText overrides. The progress
 graph is the plan page's SVG (interventions.progress.chart_svg) in the same language.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,16 +18,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from interventions.models import Plan
+from interventions.progress import chart_svg
+from interventions.selectors import evaluate_plans
 from mtss.selectors import policy_document
 from notifications.languages import LANGUAGES, info, letter_language
 from notifications.letters import blocks as words
 from notifications.letters.blocks import BlockMissing, Book, LetterIncomplete
 from notifications.letters.dates import long_date
 from notifications.models import LetterSettings, LetterText, LetterType, Notice
-from interventions.models import Plan
-from interventions.progress import chart_svg
 from students.models import LANGUAGES as STUDENT_LANGUAGES
-from interventions.selectors import evaluate_plans
 
 
 @dataclass
@@ -65,7 +66,8 @@ def load_plans(*, district, notice: Notice) -> list:
     """The plans a letter speaks about: those named in its context, else the student's
     active plans (an end-of-services letter: the plans of the ending tier, newest first)."""
     plans = Plan.objects.filter(district=district, student_id=notice.student_id).select_related(
-        "intervention", "provider", "student", "placement")
+        "intervention", "provider", "student", "placement"
+    )
     ids = (notice.context or {}).get("plan_ids")
     if ids:
         return list(plans.filter(pk__in=ids).order_by("area", "id"))
@@ -95,6 +97,7 @@ def _person(user) -> str:
 
 # --- the blocks ---------------------------------------------------------------------------------
 
+
 def _static(key):
     def build(f: Facts) -> dict:
         return {"paragraphs": [f.book(f"block.{key}", words.PARAGRAPHS[f"block.{key}"], student=f.student_name)]}
@@ -107,13 +110,18 @@ def _services(f: Facts) -> dict:
     for plan in f.plans():
         if plan.sessions_per_week:
             dose = _("%(sessions)s sessions a week, %(minutes)s minutes each") % {
-                "sessions": _num(plan.sessions_per_week), "minutes": plan.minutes_per_session}
+                "sessions": _num(plan.sessions_per_week),
+                "minutes": plan.minutes_per_session,
+            }
         else:
             dose = _("%(sessions)s sessions a week, %(minutes)s minutes each") % {
                 "sessions": _num((plan.sessions_per_cycle or 0) * 5 / (plan.cycle_days or 5)),
-                "minutes": plan.minutes_per_session}
-        who = _("with %(provider)s, starting %(date)s") % {"provider": _person(plan.provider),
-                                                           "date": long_date(plan.start_date, f.language)}
+                "minutes": plan.minutes_per_session,
+            }
+        who = _("with %(provider)s, starting %(date)s") % {
+            "provider": _person(plan.provider),
+            "date": long_date(plan.start_date, f.language),
+        }
         items.append(f"{_area(plan.area)}, {_tier(plan.tier)}: {plan.intervention.name}, {dose}, {who}.")
     items += [str(s) for s in f.context.get("services", [])]
     if not items:
@@ -122,8 +130,9 @@ def _services(f: Facts) -> dict:
 
 
 def _reason(f: Facts) -> dict:
-    reason = f.context.get("reason") or next((p.placement.reason for p in f.plans()
-                                               if p.placement_id and p.placement and p.placement.reason), "")
+    reason = f.context.get("reason") or next(
+        (p.placement.reason for p in f.plans() if p.placement_id and p.placement and p.placement.reason), ""
+    )
     if not reason:
         raise BlockMissing("reason_for_services", "the decision gave no reason")
     return {"paragraphs": [_("Reason given by the team: %(reason)s") % {"reason": reason}]}
@@ -132,14 +141,18 @@ def _reason(f: Facts) -> dict:
 def _tier_change(f: Facts) -> dict:
     if not f.context.get("from_tier") or not f.context.get("to_tier"):
         raise BlockMissing("tier_change", "the notice names no from_tier and to_tier")
-    return {"paragraphs": [_("From %(from)s to %(to)s.") % {"from": _tier(f.context["from_tier"]),
-                                                            "to": _tier(f.context["to_tier"])}]}
+    return {
+        "paragraphs": [
+            _("From %(from)s to %(to)s.") % {"from": _tier(f.context["from_tier"]), "to": _tier(f.context["to_tier"])}
+        ]
+    }
 
 
 def _data_collected(f: Facts) -> dict:
     measures = sorted({p.goal_measure for p in f.plans()})
-    paragraphs = [f.book("block.data_to_be_collected", words.PARAGRAPHS["block.data_to_be_collected"],
-                         student=f.student_name)]
+    paragraphs = [
+        f.book("block.data_to_be_collected", words.PARAGRAPHS["block.data_to_be_collected"], student=f.student_name)
+    ]
     return {"paragraphs": paragraphs, "bullets": measures}
 
 
@@ -149,8 +162,10 @@ def _criteria(f: Facts) -> dict:
         goal = plan.goal_target
         if goal is None:
             continue
-        paragraphs.append(_("The services end when the goal is reached: %(goal)s on %(measure)s by %(date)s.") % {
-            "goal": _num(goal), "measure": plan.goal_measure, "date": long_date(plan.goal_target_date, f.language)})
+        paragraphs.append(
+            _("The services end when the goal is reached: %(goal)s on %(measure)s by %(date)s.")
+            % {"goal": _num(goal), "measure": plan.goal_measure, "date": long_date(plan.goal_target_date, f.language)}
+        )
     if f.context.get("criteria"):
         paragraphs.append(str(f.context["criteria"]))
     if not paragraphs:
@@ -163,8 +178,14 @@ def _levels(f: Facts) -> dict:
     for plan in f.plans():
         probes = [p for p in f.results()[plan.pk].data.probes if not p.is_baseline]
         if probes:
-            rows.append([plan.goal_measure, long_date(probes[-1].date, f.language), _num(probes[-1].score),
-                         _num(plan.goal_target)])
+            rows.append(
+                [
+                    plan.goal_measure,
+                    long_date(probes[-1].date, f.language),
+                    _num(probes[-1].score),
+                    _num(plan.goal_target),
+                ]
+            )
     rows += [list(map(str, row)) for row in f.context.get("performance_levels", [])]
     if not rows:
         raise BlockMissing("performance_levels_obtained", "no progress-monitoring scores yet")
@@ -187,8 +208,11 @@ def _screening(f: Facts) -> dict:
     rows = []
     for result in f.context.get("screening", []):
         at_risk = result.get("at_risk")
-        verdict = "" if at_risk is None else (_("Below the expected level") if at_risk
-                                              else _("At or above the expected level"))
+        verdict = (
+            ""
+            if at_risk is None
+            else (_("Below the expected level") if at_risk else _("At or above the expected level"))
+        )
         rows.append([str(result.get("measure", "")), str(result.get("score", "")), verdict])
     if not rows:
         raise BlockMissing("screening_results", "the notice's context has no screening results")
@@ -207,8 +231,7 @@ def _meeting(f: Facts) -> dict:
     for label, key in ((_("Time"), "time"), (_("Place"), "place"), (_("Purpose"), "purpose")):
         if meeting.get(key):
             rows.append([label, str(meeting[key])])
-    return {"table": {"headers": [], "rows": rows},
-            "paragraphs": [_("Please tell us if this time does not suit you.")]}
+    return {"table": {"headers": [], "rows": rows}, "paragraphs": [_("Please tell us if this time does not suit you.")]}
 
 
 def _outcome(f: Facts) -> dict:
@@ -245,8 +268,10 @@ def _progress(f: Facts) -> dict:
         charts.append(chart_svg(result, lang=f.language, id_prefix=f"n{f.notice.pk or 0}p{plan.pk}"))
         evaluation = result.evaluation
         if evaluation.roi is not None and evaluation.goal_roi is not None:
-            paragraphs.append(_("Rate of improvement: %(roi)s per week; the goal needs %(goal_roi)s per week.") % {
-                "roi": f"{evaluation.roi:.2f}", "goal_roi": f"{evaluation.goal_roi:.2f}"})
+            paragraphs.append(
+                _("Rate of improvement: %(roi)s per week; the goal needs %(goal_roi)s per week.")
+                % {"roi": f"{evaluation.roi:.2f}", "goal_roi": f"{evaluation.goal_roi:.2f}"}
+            )
         else:
             paragraphs.append(_("Not enough scores yet to compute a rate of improvement."))
     return {"charts": charts, "paragraphs": paragraphs}
@@ -259,8 +284,10 @@ def _attendance(f: Facts) -> dict:
         held = [s for s in sessions if s.status in ("delivered", "student_absent")]
         attended = sum(1 for s in held if s.status == "delivered")
         if held:
-            paragraphs.append(_("%(attended)s of %(held)s sessions attended (%(percent)s%%).") % {
-                "attended": attended, "held": len(held), "percent": round(100 * attended / len(held))})
+            paragraphs.append(
+                _("%(attended)s of %(held)s sessions attended (%(percent)s%%).")
+                % {"attended": attended, "held": len(held), "percent": round(100 * attended / len(held))}
+            )
         else:
             paragraphs.append(_("No sessions held yet."))
     if not paragraphs:
@@ -294,8 +321,12 @@ def _rimp_sections(f: Facts) -> dict:
 def _rimp_due(f: Facts) -> dict:
     if f.notice.due_date is None:
         raise BlockMissing("rimp_due", "the plan has no due date")
-    return {"paragraphs": [_("The plan will be ready by %(date)s, and you will receive a copy.") % {
-        "date": long_date(f.notice.due_date, f.language)}]}
+    return {
+        "paragraphs": [
+            _("The plan will be ready by %(date)s, and you will receive a copy.")
+            % {"date": long_date(f.notice.due_date, f.language)}
+        ]
+    }
 
 
 BUILDERS = {
@@ -406,8 +437,16 @@ def cached_letterhead(*, district) -> Letterhead:
     return hit[1]
 
 
-def letter_context(*, district, notice: Notice, language: str | None = None, policy=None,
-                   head: Letterhead | None = None, strict: bool = True, as_of: dt.date | None = None) -> dict:
+def letter_context(
+    *,
+    district,
+    notice: Notice,
+    language: str | None = None,
+    policy=None,
+    head: Letterhead | None = None,
+    strict: bool = True,
+    as_of: dt.date | None = None,
+) -> dict:
     """Everything the letter template shows. `language=None` chooses the notice's
     language by the district's policy (with its fallback); a preview passes one.
 
@@ -430,8 +469,12 @@ def letter_context(*, district, notice: Notice, language: str | None = None, pol
         book = Book(head.overrides.get(language, {}))
         facts = Facts(district=district, notice=notice, policy=policy, as_of=as_of, language=language, book=book)
         tier = notice.tier or (notice.context or {}).get("to_tier")
-        values = {"student": student.full_name, "recipient": notice.recipient_name, "tier": _tier(tier),
-                  "date": long_date(_start_date(notice, facts, as_of), language)}
+        values = {
+            "student": student.full_name,
+            "recipient": notice.recipient_name,
+            "tier": _tier(tier),
+            "date": long_date(_start_date(notice, facts, as_of), language),
+        }
         built, missing = [], []
         for key in notice.content_blocks or []:
             builder = BUILDERS.get(key)
@@ -447,37 +490,61 @@ def letter_context(*, district, notice: Notice, language: str | None = None, pol
         if missing and strict:
             raise LetterIncomplete(missing)
         letter_settings = head.settings
-        phone = (letter_settings.phone if letter_settings and letter_settings.phone else district.phone)
+        phone = letter_settings.phone if letter_settings and letter_settings.phone else district.phone
         principal = school.principal if school.principal_id else None
-        signer = (letter_settings.signature_name if letter_settings and letter_settings.signature_name
-                  else _person(principal))
+        signer = (
+            letter_settings.signature_name if letter_settings and letter_settings.signature_name else _person(principal)
+        )
         context = {
-            "lang": lang, "language": language, "fallback": fallback, "fallback_reason": reason,
+            "lang": lang,
+            "language": language,
+            "fallback": fallback,
+            "fallback_reason": reason,
             "fallback_note": words.FALLBACK_NOTE.format(language=_language_name(notice.language)) if fallback else "",
             "title": book(f"title.{notice.letter_type}", words.TITLES.get(notice.letter_type, notice.title)),
             "greeting": book("greeting", words.PARAGRAPHS["greeting"], **values),
             "intro": book(f"intro.{notice.letter_type}", words.INTROS.get(notice.letter_type, ""), **values),
-            "blocks": built, "missing": missing,
-            "closing": book("closing", words.PARAGRAPHS["closing"], phone=phone) if phone
+            "blocks": built,
+            "missing": missing,
+            "closing": book("closing", words.PARAGRAPHS["closing"], phone=phone)
+            if phone
             else book("closing_no_phone", words.PARAGRAPHS["closing_no_phone"]),
             "signoff": book("signoff", words.PARAGRAPHS["signoff"]),
             "signer": signer,
             # The policy's notice names who sends it (parent_contact.notices[].from_role: Holland
             # Patent's principal, LAUSD's interventionist); else the district's letter settings.
-            "signer_title": (str(notice.context.get("from_role")).capitalize() if (notice.context or {}).get("from_role")
-                             else letter_settings.signature_title if letter_settings and letter_settings.signature_title
-                             else _("Principal")),
+            "signer_title": (
+                str(notice.context.get("from_role")).capitalize()
+                if (notice.context or {}).get("from_role")
+                else letter_settings.signature_title
+                if letter_settings and letter_settings.signature_title
+                else _("Principal")
+            ),
             "date": long_date(as_of, language),
-            "labels": {"student": _("Student"), "school": _("School"), "grade": _("Grade"), "date": _("Date"),
-                       "page": _("Page")},
-            "student": student, "grade": _grade(student.grade), "school": school,
-            "district": district, "letterhead_name": (letter_settings.letterhead_name if letter_settings
-                                                      and letter_settings.letterhead_name else district.name),
-            "return_address": (letter_settings.return_address if letter_settings and letter_settings.return_address
-                               else (school.address or district.address)),
-            "phone": phone, "logo": _logo_uri(letter_settings),
-            "recipient_lines": [line for line in notice.address.split("\n") if line.strip()]
-            or [notice.recipient_name],
+            "labels": {
+                "student": _("Student"),
+                "school": _("School"),
+                "grade": _("Grade"),
+                "date": _("Date"),
+                "page": _("Page"),
+            },
+            "student": student,
+            "grade": _grade(student.grade),
+            "school": school,
+            "district": district,
+            "letterhead_name": (
+                letter_settings.letterhead_name
+                if letter_settings and letter_settings.letterhead_name
+                else district.name
+            ),
+            "return_address": (
+                letter_settings.return_address
+                if letter_settings and letter_settings.return_address
+                else (school.address or district.address)
+            ),
+            "phone": phone,
+            "logo": _logo_uri(letter_settings),
+            "recipient_lines": [line for line in notice.address.split("\n") if line.strip()] or [notice.recipient_name],
             "notice": notice,
         }
     return context
@@ -514,15 +581,20 @@ def shape_svg_text(svg: str) -> str:
 def render_html(context: dict, *, standalone: bool = True) -> str:
     """The letter as a standalone HTML document (PDF) or as the body only (preview)."""
     if standalone and context["lang"].direction == "rtl":
-        context = dict(context, blocks=[dict(block, charts=[shape_svg_text(c) for c in block.get("charts", [])])
-                                        for block in context["blocks"]])
+        context = dict(
+            context,
+            blocks=[
+                dict(block, charts=[shape_svg_text(c) for c in block.get("charts", [])]) for block in context["blocks"]
+            ],
+        )
     with translation.override(context["language"]):
         template = "notifications/letters/letter.html" if standalone else "notifications/letters/_body.html"
         return render_to_string(template, context)
 
 
-def render_notice_pdf(*, district, notice: Notice, head: Letterhead | None = None, policy=None
-                      ) -> tuple[bytes, str, str]:
+def render_notice_pdf(
+    *, district, notice: Notice, head: Letterhead | None = None, policy=None
+) -> tuple[bytes, str, str]:
     """(PDF bytes, language written in, fallback reason)."""
     from notifications.letters.pdf import html_to_pdf
 
@@ -538,10 +610,12 @@ def email_text(*, district, notice: Notice, policy=None) -> tuple[str, str]:
     language, _fallback = letter_language(policy=policy, requested=notice.language)
     with translation.override(language):
         title = _(words.TITLES.get(notice.letter_type, notice.title))
-        body = "\n\n".join([
-            _("Please find attached a letter from %(school)s about %(student)s.") % {
-                "school": notice.school.name, "student": notice.student.full_name},
-            _("This message was sent by %(district)s. Please do not reply to this address.") % {
-                "district": district.name},
-        ])
+        body = "\n\n".join(
+            [
+                _("Please find attached a letter from %(school)s about %(student)s.")
+                % {"school": notice.school.name, "student": notice.student.full_name},
+                _("This message was sent by %(district)s. Please do not reply to this address.")
+                % {"district": district.name},
+            ]
+        )
     return f"{title}: {notice.student.full_name}", body

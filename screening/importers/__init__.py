@@ -5,6 +5,7 @@ matches them to the district (students, catalog measures, windows), computes eac
 score's risk level from the policy (screening/risk.py), stages the valid rows and
 writes them set-based. README: "Score import".
 """
+
 from __future__ import annotations
 
 from screening.importers.aimsweb import AimswebReader
@@ -14,8 +15,10 @@ from screening.importers.iready import IReadyReader
 from screening.importers.nwea_map import NweaMapReader
 from screening.importers.star import StarReader
 
-FORMATS = {reader.format: reader for reader in (
-    NweaMapReader, IReadyReader, StarReader, AimswebReader, Dibels8Reader, GenericReader)}
+FORMATS = {
+    reader.format: reader
+    for reader in (NweaMapReader, IReadyReader, StarReader, AimswebReader, Dibels8Reader, GenericReader)
+}
 
 
 def format_choices() -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ category) and `FormCode`.
 6 January 2020, in the Winter period); slashed dates are read month first, as in
 students/importers/csvio.py.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,13 @@ import re
 from collections.abc import Iterator
 
 from screening.importers.base import (
-    ReadState, ScoreRecord, TableReader, number, parse_grade, parse_school_year, parse_season,
+    ReadState,
+    ScoreRecord,
+    TableReader,
+    number,
+    parse_grade,
+    parse_school_year,
+    parse_season,
 )
 from students.importers.csvio import Column, CsvTable, ImportFileError, Row, parse_date
 
@@ -88,11 +95,21 @@ class AimswebReader(TableReader):
             year = parse_school_year(row.raw("SchoolYear"))
             grade_text = row.raw("StudentGrade")
             yield ScoreRecord(
-                name, row.line, student_key=student, student_column=student_column,
-                measure=row.raw("MeasureName"), measure_column="MeasureName",
-                test_date=_date(row, "AdministrationDate"), date_column="AdministrationDate", score=score,
+                name,
+                row.line,
+                student_key=student,
+                student_column=student_column,
+                measure=row.raw("MeasureName"),
+                measure_column="MeasureName",
+                test_date=_date(row, "AdministrationDate"),
+                date_column="AdministrationDate",
+                score=score,
                 score_column=score_column,
-                percentile=percentile, category=row.raw("RiskStatus")[:80],
+                percentile=percentile,
+                category=row.raw("RiskStatus")[:80],
                 grade=parse_grade(grade_text) if grade_text else None,
-                standard_error=number(row, "CSEM", low=0), external_id=row.raw("FormCode")[:80],
-                term=(season, year) if season and year else None, problems=row.problems)
+                standard_error=number(row, "CSEM", low=0),
+                external_id=row.raw("FormCode")[:80],
+                term=(season, year) if season and year else None,
+                problems=row.problems,
+            )

@@ -7,6 +7,7 @@ score is a number) and leaves everything that needs the district (which student,
 which measure, which window, the risk level) to the pipeline
 (screening/importers/pipeline.py).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,17 +23,51 @@ class ScoreRecord:
     """One score as read from a file. `problems` are (column, reason) pairs; a record
     with problems is rejected with them (and nothing else is checked)."""
 
-    __slots__ = ("file", "line", "student_key", "student_column", "measure", "measure_column", "test_date",
-                 "date_column", "score", "score_column", "percentile", "level", "category", "grade", "standard_error",
-                 "external_id", "term", "problems", "student_pk")
+    __slots__ = (
+        "file",
+        "line",
+        "student_key",
+        "student_column",
+        "measure",
+        "measure_column",
+        "test_date",
+        "date_column",
+        "score",
+        "score_column",
+        "percentile",
+        "level",
+        "category",
+        "grade",
+        "standard_error",
+        "external_id",
+        "term",
+        "problems",
+        "student_pk",
+    )
 
-    def __init__(self, file: str, line: int, *, student_key: str = "", student_column: str = "",
-                 measure: str = "", measure_column: str = "", test_date: dt.date | None = None,
-                 date_column: str = "", score: float | None = None, score_column: str = "",
-                 percentile: float | None = None,
-                 level: int | None = None, category: str = "", grade: int | None = None,
-                 standard_error: float | None = None, external_id: str = "",
-                 term: tuple[str, str] | None = None, problems: list | None = None, student_pk: int | None = None):
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        *,
+        student_key: str = "",
+        student_column: str = "",
+        measure: str = "",
+        measure_column: str = "",
+        test_date: dt.date | None = None,
+        date_column: str = "",
+        score: float | None = None,
+        score_column: str = "",
+        percentile: float | None = None,
+        level: int | None = None,
+        category: str = "",
+        grade: int | None = None,
+        standard_error: float | None = None,
+        external_id: str = "",
+        term: tuple[str, str] | None = None,
+        problems: list | None = None,
+        student_pk: int | None = None,
+    ):
         self.file = file
         self.line = line
         self.student_key = student_key
@@ -147,8 +182,9 @@ def parse_number(text: str) -> float:
     return float(value)
 
 
-def number(row: Row, column: str, *, required: bool = False, low: float | None = None,
-           high: float | None = None) -> float | None:
+def number(
+    row: Row, column: str, *, required: bool = False, low: float | None = None, high: float | None = None
+) -> float | None:
     """A number from a column; blank and the vendors' "no score" words give None."""
     text = row.raw(column)
     if text.lower() in NO_SCORE:
@@ -166,8 +202,20 @@ def number(row: Row, column: str, *, required: bool = False, low: float | None =
     return value
 
 
-_GRADE_WORDS = {"k": 0, "kg": 0, "kindergarten": 0, "0": 0, "00": 0, "pk": -1, "tk": -1, "prek": -1, "p": -1, "ps": -1,
-                "pre-k": -1, "prekindergarten": -1}
+_GRADE_WORDS = {
+    "k": 0,
+    "kg": 0,
+    "kindergarten": 0,
+    "0": 0,
+    "00": 0,
+    "pk": -1,
+    "tk": -1,
+    "prek": -1,
+    "p": -1,
+    "ps": -1,
+    "pre-k": -1,
+    "prekindergarten": -1,
+}
 
 
 def parse_grade(text: str) -> int | None:
@@ -183,9 +231,18 @@ def parse_grade(text: str) -> int | None:
 
 
 _SEASONS = {
-    "fall": "fall", "autumn": "fall", "boy": "fall", "beginning of year": "fall", "late fall": "fall",
-    "winter": "winter", "moy": "winter", "middle of year": "winter", "mid year": "winter",
-    "spring": "spring", "eoy": "spring", "end of year": "spring",
+    "fall": "fall",
+    "autumn": "fall",
+    "boy": "fall",
+    "beginning of year": "fall",
+    "late fall": "fall",
+    "winter": "winter",
+    "moy": "winter",
+    "middle of year": "winter",
+    "mid year": "winter",
+    "spring": "spring",
+    "eoy": "spring",
+    "end of year": "spring",
 }
 
 
@@ -272,8 +329,9 @@ def picker(table, columns: list[str]):
     return pick
 
 
-def fast_number(row: Row, column: str, text: str, *, required: bool = False, low: float | None = None,
-                high: float | None = None) -> float | None:
+def fast_number(
+    row: Row, column: str, text: str, *, required: bool = False, low: float | None = None, high: float | None = None
+) -> float | None:
     """`number` for a value already read: plain numbers take the fast path."""
     try:
         value = float(text)

@@ -13,12 +13,20 @@ Percentile`. A subtest the student did not take (blank, or "Discontinue") gives
 no score. Other DIBELS exports (the UO DIBELS Data System) import with a saved
 generic column mapping.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from screening.importers.base import (
-    NO_SCORE, ReadState, ScoreRecord, TableReader, number, parse_grade, parse_school_year, parse_season,
+    NO_SCORE,
+    ReadState,
+    ScoreRecord,
+    TableReader,
+    number,
+    parse_grade,
+    parse_school_year,
+    parse_season,
 )
 from students.importers.csvio import Column, CsvTable, ImportFileError
 
@@ -58,8 +66,11 @@ COLUMNS = [
     Column("Client Date", aliases=("Date",)),
     Column("Sync Date"),
     Column("Assessment Edition"),
-] + [column for name, _, _ in MEASURES
-     for column in (Column(_score(name)), Column(_level(name)), Column(_percentile(name)))]
+] + [
+    column
+    for name, _, _ in MEASURES
+    for column in (Column(_score(name)), Column(_level(name)), Column(_percentile(name)))
+]
 
 
 class Dibels8Reader(TableReader):
@@ -69,18 +80,24 @@ class Dibels8Reader(TableReader):
 
     def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
         columns = table.columns
-        student_column = next((c for c in ("Student Primary ID", "Primary ID - Student ID (District ID)")
-                               if c in columns), None)
+        student_column = next(
+            (c for c in ("Student Primary ID", "Primary ID - Student ID (District ID)") if c in columns), None
+        )
         if student_column is None:
-            raise ImportFileError(name, "the file needs a Student Primary ID column", line=1,
-                                  column="Student Primary ID")
+            raise ImportFileError(
+                name, "the file needs a Student Primary ID column", line=1, column="Student Primary ID"
+            )
         date_column = next((c for c in ("Client Date", "Sync Date") if c in columns), None)
         if date_column is None:
             raise ImportFileError(name, "the file needs a Client Date column", line=1, column="Client Date")
         measures = [m for m in MEASURES if _score(m[0]) in columns]
         if not measures:
-            raise ImportFileError(name, "the file has no '<measure> - Score' columns (e.g. Composite Score)",
-                                  line=1, column="Composite Score")
+            raise ImportFileError(
+                name,
+                "the file has no '<measure> - Score' columns (e.g. Composite Score)",
+                line=1,
+                column="Composite Score",
+            )
         grade_column = "Assessment Grade" if "Assessment Grade" in columns else "Enrollment Grade"
         for row in table:
             edition = row.raw("Assessment Edition")
@@ -105,13 +122,31 @@ class Dibels8Reader(TableReader):
                 score = number(row, score_column, low=low, high=high)
                 percentile = number(row, _percentile(measure), low=0, high=100)
                 yield ScoreRecord(
-                    name, row.line, student_key=student, student_column=student_column, measure=measure,
-                    measure_column=score_column, test_date=date, date_column=date_column, score=score,
+                    name,
+                    row.line,
+                    student_key=student,
+                    student_column=student_column,
+                    measure=measure,
+                    measure_column=score_column,
+                    test_date=date,
+                    date_column=date_column,
+                    score=score,
                     score_column=score_column,
-                    percentile=percentile, category=row.raw(_level(measure))[:80], grade=grade, term=term,
-                    problems=row.problems)
+                    percentile=percentile,
+                    category=row.raw(_level(measure))[:80],
+                    grade=grade,
+                    term=term,
+                    problems=row.problems,
+                )
             if shared and not any(row.raw(_score(m[0])).lower() not in NO_SCORE for m in measures):
                 # A broken row with no score at all still has to be reported.
-                yield ScoreRecord(name, row.line, student_key=student, student_column=student_column,
-                                  measure="Composite", measure_column=_score("Composite"), test_date=date,
-                                  problems=shared)
+                yield ScoreRecord(
+                    name,
+                    row.line,
+                    student_key=student,
+                    student_column=student_column,
+                    measure="Composite",
+                    measure_column=_score("Composite"),
+                    test_date=date,
+                    problems=shared,
+                )

@@ -7,12 +7,20 @@ such as `map-reading`, or a measure's name) or, when the file has none, from the
 mapping's fixed measure. `season` + `school_year` name the window when the date
 falls in none (a make-up test).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from screening.importers.base import (
-    ReadState, Reader, ScoreRecord, number, parse_grade, parse_level, parse_school_year, parse_season,
+    Reader,
+    ReadState,
+    ScoreRecord,
+    number,
+    parse_grade,
+    parse_level,
+    parse_school_year,
+    parse_season,
 )
 from students.importers.csvio import Column, ImportFileError, Source, open_csv
 
@@ -68,15 +76,21 @@ class GenericReader(Reader):
             raise ImportFileError(source.label, "the generic format needs a saved column mapping (--mapping NAME)")
         headers = {field: str(header).strip() for field, header in mapping.columns.items() if str(header).strip()}
         fixed_measure = mapping.measure.key if mapping.measure_id else ""
-        columns = [Column(header, required=field in REQUIRED or (field == "measure" and not fixed_measure))
-                   for field, header in headers.items()]
+        columns = [
+            Column(header, required=field in REQUIRED or (field == "measure" and not fixed_measure))
+            for field, header in headers.items()
+        ]
         for name in source.names():
             _, opener = source.find(name)
             with open_csv(opener, name=name, columns=columns) as table:
                 state.table_opened(table)
                 if not any(headers.get(f) in table.columns for f in RESULT_FIELDS):
-                    raise ImportFileError(name, "none of the mapped score, percentile, level or category columns "
-                                                "is in the file", line=1, column=headers.get("score", ""))
+                    raise ImportFileError(
+                        name,
+                        "none of the mapped score, percentile, level or category columns is in the file",
+                        line=1,
+                        column=headers.get("score", ""),
+                    )
                 yield from self._rows(table, name, headers, fixed_measure)
 
     def _rows(self, table, name: str, headers: dict[str, str], fixed_measure: str) -> Iterator[ScoreRecord]:
@@ -103,15 +117,29 @@ class GenericReader(Reader):
                 if grade is None:
                     row.reject(get("grade"), f"{row.raw(get('grade'))!r} is not a grade (K, 1-12)")
             if score is None and percentile is None and level is None and not category and not row.problems:
-                row.reject(get("score") or get("percentile") or get("level") or get("category"),
-                           "the row has no score, percentile, level or category")
+                row.reject(
+                    get("score") or get("percentile") or get("level") or get("category"),
+                    "the row has no score, percentile, level or category",
+                )
             season = parse_season(row.raw(get("season"))) if get("season") else None
             year = parse_school_year(row.raw(get("school_year"))) if get("school_year") else None
             yield ScoreRecord(
-                name, row.line, student_key=student, student_column=get("student_id"), measure=measure,
-                measure_column=measure_column or get("score", ""), test_date=date, date_column=get("date"),
-                score=score, score_column=get("score", ""), percentile=percentile, level=level, category=category,
+                name,
+                row.line,
+                student_key=student,
+                student_column=get("student_id"),
+                measure=measure,
+                measure_column=measure_column or get("score", ""),
+                test_date=date,
+                date_column=get("date"),
+                score=score,
+                score_column=get("score", ""),
+                percentile=percentile,
+                level=level,
+                category=category,
                 grade=grade,
                 standard_error=number(row, get("standard_error"), low=0) if get("standard_error") else None,
                 external_id=row.raw(get("external_id"))[:80] if get("external_id") else "",
-                term=(season, year) if season and year else None, problems=row.problems)
+                term=(season, year) if season and year else None,
+                problems=row.problems,
+            )

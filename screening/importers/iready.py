@@ -15,6 +15,7 @@ Mid/Late stage is "Mid or Above Grade Level", at its Early stage "Early On Grade
 Level", one grade below "One Grade Level Below", two "Two Grade Levels Below",
 three or more "Three or More Grade Levels Below".
 """
+
 from __future__ import annotations
 
 import re
@@ -86,12 +87,17 @@ class IReadyReader(TableReader):
             elif MATH_MARKERS & table.columns:
                 subject = "Math"
             else:
-                raise ImportFileError(name, "cannot tell reading from math: the file has no Subject column and "
-                                            "no Lexile/Quantile columns; choose the measure", line=1,
-                                      column="Subject")
+                raise ImportFileError(
+                    name,
+                    "cannot tell reading from math: the file has no Subject column and "
+                    "no Lexile/Quantile columns; choose the measure",
+                    line=1,
+                    column="Subject",
+                )
         if "Completion Date" not in table.columns and "Start Date" not in table.columns:
-            raise ImportFileError(name, "the file needs a Completion Date or Start Date column", line=1,
-                                  column="Completion Date")
+            raise ImportFileError(
+                name, "the file needs a Completion Date or Start Date column", line=1, column="Completion Date"
+            )
         derived = "Overall Relative Placement" not in table.columns
         for row in table:
             student = row.text("Student ID", required=True)
@@ -102,15 +108,32 @@ class IReadyReader(TableReader):
             grade = parse_grade(row.raw("Student Grade")) if row.raw("Student Grade") else None
             if row.raw("Student Grade") and grade is None:
                 row.reject("Student Grade", f"{row.raw('Student Grade')!r} is not a grade (K, 1-12)")
-            category = (relative_placement(row.raw("Overall Placement"), grade) if derived
-                        else row.raw("Overall Relative Placement"))
+            category = (
+                relative_placement(row.raw("Overall Placement"), grade)
+                if derived
+                else row.raw("Overall Relative Placement")
+            )
             if row.raw("Rush Flag"):
-                state.note("rush", f"{name} line {row.line}: {row.raw('Rush Flag')} (the student may have "
-                                   "rushed; the score is imported as given)")
+                state.note(
+                    "rush",
+                    f"{name} line {row.line}: {row.raw('Rush Flag')} (the student may have "
+                    "rushed; the score is imported as given)",
+                )
             measure = subject or row.raw("Subject")
             yield ScoreRecord(
-                name, row.line, student_key=student, student_column="Student ID", measure=measure,
-                measure_column="Subject", test_date=date, date_column=date_column, score=score,
+                name,
+                row.line,
+                student_key=student,
+                student_column="Student ID",
+                measure=measure,
+                measure_column="Subject",
+                test_date=date,
+                date_column=date_column,
+                score=score,
                 score_column="Overall Scale Score",
-                percentile=percentile, category=category[:80], grade=grade,
-                external_id=row.raw("Activity Id")[:80], problems=row.problems)
+                percentile=percentile,
+                category=category[:80],
+                grade=grade,
+                external_id=row.raw("Activity Id")[:80],
+                problems=row.problems,
+            )

@@ -17,12 +17,21 @@ sample): any CSV whose name contains "AssessmentResults" / "StudentsBySchool".
 A single CSV is read as AssessmentResults. Other CDF files (ClassAssignments,
 AccommodationAssignment, ProgramAssignments) are ignored.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from screening.importers.base import (
-    ReadState, Reader, ScoreRecord, ValueCache, fast_date, fast_number, parse_grade, parse_term, picker,
+    Reader,
+    ReadState,
+    ScoreRecord,
+    ValueCache,
+    fast_date,
+    fast_number,
+    parse_grade,
+    parse_term,
+    picker,
 )
 from students.importers.csvio import Column, ImportFileError, Source, open_csv, parse_date
 
@@ -66,23 +75,54 @@ class NweaMapReader(Reader):
             if source.kind == "file":
                 results = source.find(source.names()[0])
             else:
-                raise ImportFileError(source.label, "no AssessmentResults CSV file in the folder or zip "
-                                                    "(an NWEA MAP Comprehensive Data File needs one)")
+                raise ImportFileError(
+                    source.label,
+                    "no AssessmentResults CSV file in the folder or zip "
+                    "(an NWEA MAP Comprehensive Data File needs one)",
+                )
         grades = self._grades(source, state)
         name, opener = results
         with open_csv(opener, name=name, columns=RESULTS_COLUMNS) as table:
             state.table_opened(table)
             if not {"MeasurementScale", "Discipline"} & table.columns:
-                raise ImportFileError(name, "the file has no MeasurementScale (or Course, Discipline, Subject) "
-                                            "column", line=1, column="MeasurementScale")
+                raise ImportFileError(
+                    name,
+                    "the file has no MeasurementScale (or Course, Discipline, Subject) column",
+                    line=1,
+                    column="MeasurementScale",
+                )
             has_grade = "Grade" in table.columns
-            pick = picker(table, ["GrowthMeasureYN", "TermName", "StudentID", "MeasurementScale", "Discipline",
-                                  "TestStartDate", "TestRITScore", "TestStandardError", "TestPercentile", "Grade",
-                                  "TestID"])
+            pick = picker(
+                table,
+                [
+                    "GrowthMeasureYN",
+                    "TermName",
+                    "StudentID",
+                    "MeasurementScale",
+                    "Discipline",
+                    "TestStartDate",
+                    "TestRITScore",
+                    "TestStandardError",
+                    "TestPercentile",
+                    "Grade",
+                    "TestID",
+                ],
+            )
             dates, terms, grade_of = ValueCache(parse_date), ValueCache(_term), ValueCache(parse_grade)
             for row in table:
-                (growth, term_text, student, scale, discipline, date_text, rit, sem_text, percentile_text,
-                 grade_text, test_id) = pick(row)
+                (
+                    growth,
+                    term_text,
+                    student,
+                    scale,
+                    discipline,
+                    date_text,
+                    rit,
+                    sem_text,
+                    percentile_text,
+                    grade_text,
+                    test_id,
+                ) = pick(row)
                 if growth and growth.lower() in ("false", "n", "no", "0"):
                     # NWEA marks one test event per student, subject and term as the one growth
                     # is measured from (GrowthMeasureYN = TRUE); the others are retests or
@@ -105,8 +145,9 @@ class NweaMapReader(Reader):
                 date = fast_date(row, "TestStartDate", date_text, dates)
                 score = fast_number(row, "TestRITScore", rit, required=True, low=0, high=400)
                 sem = fast_number(row, "TestStandardError", sem_text, low=0, high=100) if sem_text else None
-                percentile = (fast_number(row, "TestPercentile", percentile_text, low=0, high=100)
-                              if percentile_text else None)
+                percentile = (
+                    fast_number(row, "TestPercentile", percentile_text, low=0, high=100) if percentile_text else None
+                )
                 grade = None
                 if has_grade and grade_text:
                     grade = grade_of(grade_text)
@@ -115,10 +156,23 @@ class NweaMapReader(Reader):
                 if grade is None and (grade_text or (grades and (student, term_text) in grades)):
                     state.note("grade", f"{name} line {row.line}: grade not K-12; the roster's grade is used")
                 yield ScoreRecord(
-                    name, row.line, student_key=student, student_column="StudentID", measure=measure,
-                    measure_column=measure_column, test_date=date, date_column="TestStartDate", score=score,
-                    score_column="TestRITScore", percentile=percentile, grade=grade, standard_error=sem,
-                    external_id=test_id[:80], term=term, problems=row.problems)
+                    name,
+                    row.line,
+                    student_key=student,
+                    student_column="StudentID",
+                    measure=measure,
+                    measure_column=measure_column,
+                    test_date=date,
+                    date_column="TestStartDate",
+                    score=score,
+                    score_column="TestRITScore",
+                    percentile=percentile,
+                    grade=grade,
+                    standard_error=sem,
+                    external_id=test_id[:80],
+                    term=term,
+                    problems=row.problems,
+                )
 
     def _grades(self, source: Source, state: ReadState) -> dict | None:
         """(StudentID, TermName) -> grade from StudentsBySchool: one small entry per student and term."""

@@ -22,6 +22,7 @@ Three steps, so that one bad row writes nothing (README, "Score import"):
 Everything runs inside the caller's transaction and tenant context; the staging
 table is temporary and dropped at the end.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -55,8 +56,22 @@ FLAG_FIELDS = tuple(risk.SUBGROUP_FIELDS.values())
 # `file_no` indexes the import's file names, and `result_id` the distinct risk results, which
 # are staged once each in RESULTS: a row stays narrow (most of a row's bytes are its risk text).
 STAGE_COLUMNS = (
-    "seq", "line", "file_no", "student_id", "measure_id", "window_id", "school_id", "grade", "test_date", "score",
-    "percentile", "level", "category", "standard_error", "external_id", "result_id",
+    "seq",
+    "line",
+    "file_no",
+    "student_id",
+    "measure_id",
+    "window_id",
+    "school_id",
+    "grade",
+    "test_date",
+    "score",
+    "percentile",
+    "level",
+    "category",
+    "standard_error",
+    "external_id",
+    "result_id",
 )
 STAGE_DDL = f"""CREATE TEMP TABLE {STAGE} (
     seq integer, line integer, file_no smallint, student_id bigint, measure_id bigint, window_id bigint,
@@ -68,13 +83,38 @@ RESULT_COLUMNS = ("id", "area", "tier", "risk_label", "risk_rule", "risk_values"
 RESULTS_DDL = f"""CREATE TEMP TABLE {RESULTS} (
     id integer, area varchar(40), tier smallint, risk_label varchar(120), risk_rule varchar(200),
     risk_values text, risk_explanation text, policy_label varchar(120))"""
-DATA_COLUMNS = ("student_id", "measure_id", "window_id", "school_id", "grade", "test_date", "score", "percentile",
-                "level", "category", "standard_error", "external_id")
+DATA_COLUMNS = (
+    "student_id",
+    "measure_id",
+    "window_id",
+    "school_id",
+    "grade",
+    "test_date",
+    "score",
+    "percentile",
+    "level",
+    "category",
+    "standard_error",
+    "external_id",
+)
 RISK_COLUMNS = RESULT_COLUMNS[1:]
 # What a score holds (besides its key); a re-import that changes none of these is "unchanged".
 VALUE_COLUMNS = (
-    "school_id", "grade", "test_date", "score", "percentile", "level", "category", "standard_error", "external_id",
-    "area", "tier", "risk_label", "risk_rule", "risk_explanation", "policy_label",
+    "school_id",
+    "grade",
+    "test_date",
+    "score",
+    "percentile",
+    "level",
+    "category",
+    "standard_error",
+    "external_id",
+    "area",
+    "tier",
+    "risk_label",
+    "risk_rule",
+    "risk_explanation",
+    "policy_label",
 )
 OK, DROPPED, REJECTED = 0, 1, 2
 
@@ -94,8 +134,11 @@ class PolicyTimeline:
     """Every policy version of the district; `at(day)` is the one in effect (as mtss.selectors.policy_current)."""
 
     def __init__(self, district: District):
-        rows = list(PolicyVersion.objects.filter(district=district).order_by("effective_from", "version")
-                    .values_list("pk", "version", "name", "effective_from", "document"))
+        rows = list(
+            PolicyVersion.objects.filter(district=district)
+            .order_by("effective_from", "version")
+            .values_list("pk", "version", "name", "effective_from", "document")
+        )
         self._starts = [row[3] for row in rows]
         self._rows = rows
         self._documents: dict[int, object] = {}
@@ -130,14 +173,15 @@ class DistrictContext:
         # A plain cursor: 50,000 rows through the ORM's values_list cost three times as much.
         columns = ", ".join(["id", "local_id", "state_id", "school_id", "grade", *FLAG_FIELDS])
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {columns} FROM {Student._meta.db_table} WHERE district_id = %s ORDER BY id",
-                           [district.pk])
+            cursor.execute(
+                f"SELECT {columns} FROM {Student._meta.db_table} WHERE district_id = %s ORDER BY id", [district.pk]
+            )
             while rows := cursor.fetchmany(5000):
                 for pk, local_id, state_id, school_id, grade, *flags in rows:
                     flags = tuple(flags)
                     groups = interned.get(flags)
                     if groups is None:
-                        groups = interned[flags] = risk.policy_subgroups(dict(zip(FLAG_FIELDS, flags)))
+                        groups = interned[flags] = risk.policy_subgroups(dict(zip(FLAG_FIELDS, flags, strict=False)))
                     index = len(self.students)
                     self.students.append(StudentInfo(pk, school_id, grade, groups))
                     self.by_local[local_id] = index
@@ -147,7 +191,8 @@ class DistrictContext:
         self.measures = {m.pk: m for m in Measure.objects.filter(district=district).select_related("assessment")}
         self.windows = sorted(
             (w.start_date, w.end_date, w.pk, w.season, w.school_year.name)
-            for w in ScreeningWindow.objects.filter(district=district).select_related("school_year"))
+            for w in ScreeningWindow.objects.filter(district=district).select_related("school_year")
+        )
         self.window_labels = {w[2]: f"{w[3]} {w[4]}" for w in self.windows}
         self.by_term = {(w[3], w[4]): w[2] for w in self.windows}
         self.window_season = {w[2]: w[3] for w in self.windows}
@@ -167,17 +212,28 @@ class DistrictContext:
         self.cut_tables: dict[int, dict[tuple[int, str], list]] = {}
         self.norm_names: dict[tuple, str] = {}
         points = NormPoint.objects.filter(district=self.district).values_list(
-            "table__measure_id", "table__kind", "table__norm", "table__name", "table__illustrative", "grade",
-            "season", "percentile", "score", "label")
+            "table__measure_id",
+            "table__kind",
+            "table__norm",
+            "table__name",
+            "table__illustrative",
+            "grade",
+            "season",
+            "percentile",
+            "score",
+            "label",
+        )
         for measure_id, kind, norm, name, illustrative, grade, season, percentile, score, label in points:
             shown = f"{name} (illustrative)" if illustrative and "illustrative" not in name.lower() else name
             if kind == "percentile":
                 self.percentile_norms.setdefault((measure_id, norm), {}).setdefault((grade, season), []).append(
-                    (percentile, score))
+                    (percentile, score)
+                )
                 self.norm_names[(measure_id, norm)] = shown
             else:
                 self.cut_tables.setdefault(measure_id, {}).setdefault((grade, season), []).append(
-                    (score, label or f"below {score:g}"))
+                    (score, label or f"below {score:g}")
+                )
                 self.norm_names[(measure_id, "cut")] = shown
 
     # --- lookups ---------------------------------------------------------------------------------
@@ -226,13 +282,33 @@ class DistrictContext:
             self._rules[key] = found
         return found
 
-    def banded(self, day: dt.date, measure: Measure, grade: int, season: str, subgroups: frozenset, score,
-               percentile, level, category) -> tuple:
+    def banded(
+        self,
+        day: dt.date,
+        measure: Measure,
+        grade: int,
+        season: str,
+        subgroups: frozenset,
+        score,
+        percentile,
+        level,
+        category,
+    ) -> tuple:
         """(area, tier, level, rule, values as JSON, explanation, policy label) of one score."""
         return self._banded(day, measure, grade, season, subgroups, score, percentile, level, category)[1]
 
-    def banded_id(self, day: dt.date, measure: Measure, grade: int, season: str, subgroups: frozenset, score,
-                  percentile, level, category) -> int:
+    def banded_id(
+        self,
+        day: dt.date,
+        measure: Measure,
+        grade: int,
+        season: str,
+        subgroups: frozenset,
+        score,
+        percentile,
+        level,
+        category,
+    ) -> int:
         """The id of one score's result in `result_rows` (staged once per distinct result)."""
         return self._banded(day, measure, grade, season, subgroups, score, percentile, level, category)[0]
 
@@ -249,8 +325,15 @@ class DistrictContext:
                 timeline = self.timeline(day)
                 if timeline:
                     self.version_pks.add(timeline[0])
-            banded = (result.area[:40], result.tier, result.level[:120], result.rule[:200],
-                      json.dumps(result.values, default=str), result.explanation, policy[:120])
+            banded = (
+                result.area[:40],
+                result.tier,
+                result.level[:120],
+                result.rule[:200],
+                json.dumps(result.values, default=str),
+                result.explanation,
+                policy[:120],
+            )
             found = (len(self.result_rows), banded)
             self.result_rows.append((found[0], *banded))
             if len(self._results) >= 50_000:
@@ -262,27 +345,45 @@ class DistrictContext:
         key = (timeline[0], measure.pk)
         if key not in self._policy_measures:
             self._policy_measures[key] = risk.find_policy_measure(
-                timeline[2], measure.policy_keys or [measure.key], policy_label=timeline[1])
+                timeline[2], measure.policy_keys or [measure.key], policy_label=timeline[1]
+            )
         return self._policy_measures[key]
 
     def _compile(self, timeline, measure: Measure, grade: int, season: str) -> risk.Rule:
         if timeline is None:
-            return risk.compile_rule(None, grade=grade, season=season,
-                                     no_policy_reason="no district policy version was in effect on the test date")
+            return risk.compile_rule(
+                None,
+                grade=grade,
+                season=season,
+                no_policy_reason="no district policy version was in effect on the test date",
+            )
         measure_policy = self.policy_measure(timeline, measure)
         if measure_policy is None:
             keys = ", ".join(measure.policy_keys or [measure.key])
-            return risk.compile_rule(None, grade=grade, season=season, no_policy_reason=(
-                f"the district policy ({timeline[1]}) has no screening measure {keys} for {measure.name}"))
+            return risk.compile_rule(
+                None,
+                grade=grade,
+                season=season,
+                no_policy_reason=(
+                    f"the district policy ({timeline[1]}) has no screening measure {keys} for {measure.name}"
+                ),
+            )
         rule = measure_policy.measure.risk
         norms = norm_name = None
         if rule.method == "percentile":
             norms = self.percentile_norms.get((measure.pk, rule.norm), {}).get((grade, season))
             norm_name = self.norm_names.get((measure.pk, rule.norm), "")
         cut_rows = self.cut_tables.get(measure.pk, {}).get((grade, season))
-        return risk.compile_rule(measure_policy, grade=grade, season=season, subject=measure.subject, norms=norms,
-                                 norm_name=norm_name or "", cut_rows=cut_rows,
-                                 cut_name=self.norm_names.get((measure.pk, "cut"), ""))
+        return risk.compile_rule(
+            measure_policy,
+            grade=grade,
+            season=season,
+            subject=measure.subject,
+            norms=norms,
+            norm_name=norm_name or "",
+            cut_rows=cut_rows,
+            cut_name=self.norm_names.get((measure.pk, "cut"), ""),
+        )
 
 
 # --- staging ------------------------------------------------------------------------------------------
@@ -296,8 +397,9 @@ class Stager:
     sends each batch as its own COPY, for callers that read the database between rows.
     """
 
-    def __init__(self, table: str = STAGE, ddl: str = STAGE_DDL, columns: tuple[str, ...] = STAGE_COLUMNS,
-                 *, stream: bool = True):
+    def __init__(
+        self, table: str = STAGE, ddl: str = STAGE_DDL, columns: tuple[str, ...] = STAGE_COLUMNS, *, stream: bool = True
+    ):
         self.table, self.ddl, self.columns, self.stream = table, ddl, columns, stream
         self.postgres = connection.vendor == "postgresql"
         self._stack = ExitStack()
@@ -330,8 +432,10 @@ class Stager:
         if not self._batch:
             return
         if self.postgres:
-            with connection.cursor() as cursor, cursor.cursor.copy(
-                    f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN") as copy:
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN") as copy,
+            ):
                 for row in self._batch:
                     copy.write_row(row)
         else:
@@ -389,8 +493,17 @@ def _distinct() -> str:
 class ScoreImport(ImportErrors):
     """One score import: read (validate, stage), resolve (count), write. See the module docstring."""
 
-    def __init__(self, district: District, *, format: str, path=None, records: Iterable[ScoreRecord] | None = None,
-                 mapping=None, measure: str = "", file_name: str = ""):
+    def __init__(
+        self,
+        district: District,
+        *,
+        format: str,
+        path=None,
+        records: Iterable[ScoreRecord] | None = None,
+        mapping=None,
+        measure: str = "",
+        file_name: str = "",
+    ):
         if format not in FORMATS and records is None:
             raise ValueError(f"unknown format {format!r}")
         self.district = district
@@ -424,10 +537,22 @@ class ScoreImport(ImportErrors):
 
     def counts(self) -> dict:
         c = self.counts_
-        return {ENTITY: {"created": c["created"], "updated": c["updated"], "unchanged": c["unchanged"] + c["older"],
-                         "deleted": 0, "rejected": self.rejected_rows + len(self.file_errors)},
-                "review_items": {"created": self.review_items_created, "updated": self.review_items_withdrawn,
-                                 "unchanged": 0, "deleted": 0, "rejected": 0}}
+        return {
+            ENTITY: {
+                "created": c["created"],
+                "updated": c["updated"],
+                "unchanged": c["unchanged"] + c["older"],
+                "deleted": 0,
+                "rejected": self.rejected_rows + len(self.file_errors),
+            },
+            "review_items": {
+                "created": self.review_items_created,
+                "updated": self.review_items_withdrawn,
+                "unchanged": 0,
+                "deleted": 0,
+                "rejected": 0,
+            },
+        }
 
     @property
     def warnings(self) -> list[str]:
@@ -440,11 +565,15 @@ class ScoreImport(ImportErrors):
         for reason, n in sorted(self.state.skipped.items()):
             out.append(f"skipped {n} row{'s' if n != 1 else ''}: {reason}")
         if self.counts_["repeats"]:
-            out.append(f"{self.counts_['repeats']} repeated or superseded rows in the file were not imported "
-                       "(an identical repeat, or an earlier test replaced by a retest in the same window)")
+            out.append(
+                f"{self.counts_['repeats']} repeated or superseded rows in the file were not imported "
+                "(an identical repeat, or an earlier test replaced by a retest in the same window)"
+            )
         if self.counts_["older"]:
-            out.append(f"{self.counts_['older']} scores are older than the score already stored for that student, "
-                       "measure and window; the stored (later) test was kept")
+            out.append(
+                f"{self.counts_['older']} scores are older than the score already stored for that student, "
+                "measure and window; the stored (later) test was kept"
+            )
         return out
 
     def details(self) -> dict:
@@ -534,8 +663,11 @@ class ScoreImport(ImportErrors):
                 # A test the district's catalog does not track: counted, not an error (README).
                 self.state.skip(f"measure {record.measure!r} is not in the district's catalog")
                 return None
-            self._reject(record, record.measure_column or "measure",
-                         f"unknown measure {record.measure!r}: use a catalog key such as map-reading")
+            self._reject(
+                record,
+                record.measure_column or "measure",
+                f"unknown measure {record.measure!r}: use a catalog key such as map-reading",
+            )
             return None
         ok = True
         if record.student_pk is not None:
@@ -547,12 +679,18 @@ class ScoreImport(ImportErrors):
         else:
             student = context.student(record.student_key)
             if student is False:
-                self._reject(record, record.student_column, f"state id {record.student_key} belongs to several "
-                                                            "students of the district")
+                self._reject(
+                    record,
+                    record.student_column,
+                    f"state id {record.student_key} belongs to several students of the district",
+                )
                 ok = False
             elif student is None:
-                self._reject(record, record.student_column, f"no student with local id or state id "
-                                                            f"{record.student_key} in the district's roster")
+                self._reject(
+                    record,
+                    record.student_column,
+                    f"no student with local id or state id {record.student_key} in the district's roster",
+                )
                 key = record.student_key
                 if key in self.unmatched:
                     self.unmatched[key] += 1
@@ -564,28 +702,60 @@ class ScoreImport(ImportErrors):
         window_id = context.window(record.test_date, record.term)
         if window_id is None:
             year = f" of {record.term[1]}" if record.term else ""
-            self._reject(record, record.date_column, (
-                f"{record.test_date:%Y-%m-%d} falls in no screening window of the district; add the "
-                f"{record.term[0] + ' ' if record.term else ''}window{year} first (Screening > Windows)"))
+            self._reject(
+                record,
+                record.date_column,
+                (
+                    f"{record.test_date:%Y-%m-%d} falls in no screening window of the district; add the "
+                    f"{record.term[0] + ' ' if record.term else ''}window{year} first (Screening > Windows)"
+                ),
+            )
             ok = False
         score = record.score
-        if score is not None and ((measure.min_score is not None and score < measure.min_score)
-                                  or (measure.max_score is not None and score > measure.max_score)):
-            self._reject(record, record.score_column or "score",
-                         f"{score:g} is outside the range of {measure.name} "
-                         f"({measure.min_score:g}..{measure.max_score:g})")
+        if score is not None and (
+            (measure.min_score is not None and score < measure.min_score)
+            or (measure.max_score is not None and score > measure.max_score)
+        ):
+            self._reject(
+                record,
+                record.score_column or "score",
+                f"{score:g} is outside the range of {measure.name} ({measure.min_score:g}..{measure.max_score:g})",
+            )
             ok = False
         if not ok:
             return None
         grade = record.grade if record.grade is not None else student.grade
-        result_id = context.banded_id(record.test_date, measure, grade, context.window_season[window_id],
-                                      student.subgroups, score, record.percentile, record.level, record.category)
+        result_id = context.banded_id(
+            record.test_date,
+            measure,
+            grade,
+            context.window_season[window_id],
+            student.subgroups,
+            score,
+            record.percentile,
+            record.level,
+            record.category,
+        )
         file_no = self.file_numbers.get(record.file)
         if file_no is None:
             file_no = self.file_numbers[record.file] = len(self.file_numbers)
-        return (record.line, file_no, student.pk, measure.pk, window_id, student.school_id, grade,
-                record.test_date, score, record.percentile, record.level, record.category, record.standard_error,
-                record.external_id, result_id)
+        return (
+            record.line,
+            file_no,
+            student.pk,
+            measure.pk,
+            window_id,
+            student.school_id,
+            grade,
+            record.test_date,
+            score,
+            record.percentile,
+            record.level,
+            record.category,
+            record.standard_error,
+            record.external_id,
+            result_id,
+        )
 
     # --- 2. resolve ----------------------------------------------------------------------------------
 
@@ -596,9 +766,9 @@ class ScoreImport(ImportErrors):
         self._repeats()
         with hash_joins(), connection.cursor() as cursor:
             distinct = _distinct()
-            differs = " OR ".join(f"s.{c} {distinct} {'r' if c in RISK_COLUMNS else 'st'}.{c}"
-                                  for c in VALUE_COLUMNS)
-            cursor.execute(f"""
+            differs = " OR ".join(f"s.{c} {distinct} {'r' if c in RISK_COLUMNS else 'st'}.{c}" for c in VALUE_COLUMNS)
+            cursor.execute(
+                f"""
                 SELECT
                   COUNT(*) FILTER (WHERE s.id IS NULL),
                   COUNT(*) FILTER (WHERE s.id IS NOT NULL AND s.test_date > st.test_date),
@@ -608,7 +778,9 @@ class ScoreImport(ImportErrors):
                 JOIN {RESULTS} r ON r.id = st.result_id
                 LEFT JOIN {Score._meta.db_table} s ON s.district_id = %s AND s.student_id = st.student_id
                   AND s.measure_id = st.measure_id AND s.window_id = st.window_id
-                WHERE st.status = {OK}""", [self.district.pk])
+                WHERE st.status = {OK}""",
+                [self.district.pk],
+            )
             created, older, updated, unchanged = (n or 0 for n in cursor.fetchone())
             self.counts_.update(created=created, older=older, updated=updated, unchanged=unchanged)
             cursor.execute(f"SELECT measure_id, COUNT(*) FROM {STAGE} WHERE status = {OK} GROUP BY measure_id")
@@ -639,7 +811,7 @@ class ScoreImport(ImportErrors):
                 self._settle(group, dropped, rejected)
         for status, seqs in ((DROPPED, dropped), (REJECTED, rejected)):
             for start in range(0, len(seqs), 500):
-                part = seqs[start:start + 500]
+                part = seqs[start : start + 500]
                 with connection.cursor() as cursor:
                     marks = ", ".join(["%s"] * len(part))
                     cursor.execute(f"UPDATE {STAGE} SET status = {status} WHERE seq IN ({marks})", part)
@@ -661,15 +833,23 @@ class ScoreImport(ImportErrors):
                 continue
             if day(row) < latest:
                 dropped.append(row[0])
-                self.state.note("retest", f"{row[2]} line {row[1]}: replaced by the later test on {latest} "
-                                          f"(line {keep[1]}) in the same window")
+                self.state.note(
+                    "retest",
+                    f"{row[2]} line {row[1]}: replaced by the later test on {latest} "
+                    f"(line {keep[1]}) in the same window",
+                )
             elif row[7:11] == keep[7:11]:
                 dropped.append(row[0])
                 self.state.note("repeat", f"{row[2]} line {row[1]} repeats line {keep[1]}; skipped")
             else:
                 rejected.append(row[0])
-                self.errors.add(row[2], row[1], "", f"another result for the same student, measure and day is on "
-                                                    f"line {keep[1]} with other values", entity=ENTITY)
+                self.errors.add(
+                    row[2],
+                    row[1],
+                    "",
+                    f"another result for the same student, measure and day is on line {keep[1]} with other values",
+                    entity=ENTITY,
+                )
 
     # --- 3. write ------------------------------------------------------------------------------------
 
@@ -681,21 +861,29 @@ class ScoreImport(ImportErrors):
         postgres = connection.vendor == "postgresql"
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         columns = [*DATA_COLUMNS, *RISK_COLUMNS]
-        select = ", ".join([*(f"st.{c}" for c in DATA_COLUMNS),
-                            *("r.risk_values::jsonb" if c == "risk_values" and postgres else f"r.{c}"
-                              for c in RISK_COLUMNS)])
+        select = ", ".join(
+            [
+                *(f"st.{c}" for c in DATA_COLUMNS),
+                *("r.risk_values::jsonb" if c == "risk_values" and postgres else f"r.{c}" for c in RISK_COLUMNS),
+            ]
+        )
         distinct = _distinct()
         changed = " OR ".join(f"{table}.{c} {distinct} excluded.{c}" for c in VALUE_COLUMNS)
-        assign = ", ".join(f"{c} = excluded.{c}" for c in [*columns, "import_run_id", "updated_at"]
-                           if c not in ("student_id", "measure_id", "window_id"))
+        assign = ", ".join(
+            f"{c} = excluded.{c}"
+            for c in [*columns, "import_run_id", "updated_at"]
+            if c not in ("student_id", "measure_id", "window_id")
+        )
         with hash_joins(), connection.cursor() as cursor:
-            cursor.execute(f"""
-                INSERT INTO {table} (district_id, {', '.join(columns)}, import_run_id, created_at, updated_at)
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (district_id, {", ".join(columns)}, import_run_id, created_at, updated_at)
                 SELECT %s, {select}, %s, %s, %s FROM {STAGE} st JOIN {RESULTS} r ON r.id = st.result_id
                 WHERE st.status = {OK}
                 ON CONFLICT (district_id, student_id, measure_id, window_id) DO UPDATE SET {assign}
                 WHERE {table}.test_date <= excluded.test_date AND ({changed})""",
-                           [self.district.pk, import_run_id, now, now])
+                [self.district.pk, import_run_id, now, now],
+            )
         drop_stage(RESULTS)
         drop_stage()
         from screening.services import review_queue_refresh
@@ -709,11 +897,15 @@ def _refuse_workbooks(source) -> None:
     """An Excel workbook is a zip too; say what it is instead of failing on its XML parts."""
     names = {name.lower() for name in source.names()}
     if source.kind == "zip" and ("[content_types].xml" in names or "workbook.xml" in names):
-        raise ImportFileError(source.label, "this is an Excel workbook (.xlsx), not a CSV file. Save or export it as "
-                                            "CSV (UTF-8 or Windows-1252).")
+        raise ImportFileError(
+            source.label,
+            "this is an Excel workbook (.xlsx), not a CSV file. Save or export it as CSV (UTF-8 or Windows-1252).",
+        )
     if source.kind == "zip" and any(n.startswith("xl/") for n in names):
-        raise ImportFileError(source.label, "this is an Excel workbook (.xlsx), not a CSV file. Save or export it as "
-                                            "CSV (UTF-8 or Windows-1252).")
+        raise ImportFileError(
+            source.label,
+            "this is an Excel workbook (.xlsx), not a CSV file. Save or export it as CSV (UTF-8 or Windows-1252).",
+        )
 
 
 def _chunks(cursor, size: int = 2000) -> Iterator[tuple]:

@@ -13,12 +13,19 @@ Which test: `--measure` (star-reading, star-math, star-early-literacy), else a
 carry `InstructionalReadingLevel` / `Lexile` / `EstimatedOralReadingFluency`,
 math exports `Quantile`, Early Literacy exports `LiteracyClassification`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from screening.importers.base import (
-    ReadState, ScoreRecord, TableReader, number, parse_grade, parse_school_year, parse_season,
+    ReadState,
+    ScoreRecord,
+    TableReader,
+    number,
+    parse_grade,
+    parse_school_year,
+    parse_season,
 )
 from students.importers.csvio import Column, CsvTable, ImportFileError
 
@@ -65,18 +72,30 @@ class StarReader(TableReader):
     def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
         columns = table.columns
         if not {"StudentIdentifier", "StudentStateID"} & columns:
-            raise ImportFileError(name, "the file needs a StudentIdentifier (or StudentStateID) column",
-                                  line=1, column="StudentIdentifier")
+            raise ImportFileError(
+                name,
+                "the file needs a StudentIdentifier (or StudentStateID) column",
+                line=1,
+                column="StudentIdentifier",
+            )
         date_column = "CompletedDate" if "CompletedDate" in columns else "CompletedDateLocal"
         if date_column not in columns:
             raise ImportFileError(name, "the file needs a CompletedDate column", line=1, column="CompletedDate")
         subject = self.measure or _subject_of(columns)
         if not subject and "Subject" not in columns:
-            raise ImportFileError(name, "cannot tell which Star test this is (no Subject column, no Lexile or "
-                                        "Quantile columns); choose the measure", line=1, column="Subject")
+            raise ImportFileError(
+                name,
+                "cannot tell which Star test this is (no Subject column, no Lexile or "
+                "Quantile columns); choose the measure",
+                line=1,
+                column="Subject",
+            )
         grade_column = "Grade" if "Grade" in columns else "CurrentGrade"
-        category_column = ("DistrictBenchmarkCategoryName" if "DistrictBenchmarkCategoryName" in columns
-                           else "RenaissanceBenchmarkCategoryName")
+        category_column = (
+            "DistrictBenchmarkCategoryName"
+            if "DistrictBenchmarkCategoryName" in columns
+            else "RenaissanceBenchmarkCategoryName"
+        )
         for row in table:
             if row.raw("AssessmentStatus").lower() == "deactivated":
                 state.skip("deactivated Star tests")
@@ -92,11 +111,21 @@ class StarReader(TableReader):
             season = parse_season(row.raw("ScreeningPeriodWindowName"))
             year = parse_school_year(row.raw("SchoolYear"))
             yield ScoreRecord(
-                name, row.line, student_key=student, student_column=student_column,
-                measure=subject or row.raw("Subject"), measure_column="Subject", test_date=date,
-                date_column=date_column, score=score, score_column="ScaledScore",
+                name,
+                row.line,
+                student_key=student,
+                student_column=student_column,
+                measure=subject or row.raw("Subject"),
+                measure_column="Subject",
+                test_date=date,
+                date_column=date_column,
+                score=score,
+                score_column="ScaledScore",
                 percentile=number(row, "PercentileRank", low=0, high=100),
-                category=row.raw(category_column)[:80], grade=grade,
+                category=row.raw(category_column)[:80],
+                grade=grade,
                 standard_error=number(row, "StandardErrorOfMeasurement", low=0),
-                external_id=row.raw("AssessmentID")[:80], term=(season, year) if season and year else None,
-                problems=row.problems)
+                external_id=row.raw("AssessmentID")[:80],
+                term=(season, year) if season and year else None,
+                problems=row.problems,
+            )

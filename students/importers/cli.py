@@ -1,6 +1,7 @@
 """What the import commands (import_roster, import_scores) share: resolving --district,
 --user and the path, the counts table and how a run ends (the rejected rows as CSV, and
 the exit code)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,6 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from mtss.models import District, User
-
 from students.importers.csvio import write_errors_csv
 
 
@@ -47,5 +47,8 @@ def finish(command, run, *, errors_csv: str | None, accept_valid_rows: bool, nou
     if plan.refused_whole:
         raise CommandError(f"the {noun} cannot be read; nothing was written (see above)", returncode=2)
     if run.error_count and not accept_valid_rows:
-        raise CommandError(f"{run.error_count} problems in the {noun}; nothing was written. Fix them, or run "
-                           "again with --accept-valid-rows to import the valid rows.", returncode=1)
+        raise CommandError(
+            f"{run.error_count} problems in the {noun}; nothing was written. Fix them, or run "
+            "again with --accept-valid-rows to import the valid rows.",
+            returncode=1,
+        )

@@ -25,6 +25,7 @@ What real exports do, and what this module therefore accepts:
 Line numbers are physical lines, counting the header as line 1; a quoted value
 spanning lines reports the line where its row starts.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -68,14 +69,19 @@ class RowError:
 class ImportFileError(Exception):
     """The file as a whole cannot be used: missing, another format or encoding, bad header."""
 
-    def __init__(self, file: str, reason: str, *, line: int | None = None, column: str = "",
-                 errors: list[RowError] | None = None):
+    def __init__(
+        self, file: str, reason: str, *, line: int | None = None, column: str = "", errors: list[RowError] | None = None
+    ):
         self.errors = errors or [RowError(file, line, column, reason)]
         super().__init__("; ".join(_describe(e) for e in self.errors))
 
 
 def _describe(error: RowError) -> str:
-    where = error.file + (f", line {error.line}" if error.line else "") + (f", column {error.column}" if error.column else "")
+    where = (
+        error.file
+        + (f", line {error.line}" if error.line else "")
+        + (f", column {error.column}" if error.column else "")
+    )
     return f"{where}: {error.reason}"
 
 
@@ -170,7 +176,7 @@ def _cp1252_fallback(error: UnicodeError):
     # undefined still raise, with the original position.
     if not isinstance(error, UnicodeDecodeError):
         raise error
-    return error.object[error.start:error.end].decode("cp1252"), error.end
+    return error.object[error.start : error.end].decode("cp1252"), error.end
 
 
 codecs.register_error("mtss-cp1252-fallback", _cp1252_fallback)
@@ -225,8 +231,9 @@ def detect_encoding(sample: bytes, *, name: str, complete: bool) -> Encoding:
         sample.decode("cp1252")
     except UnicodeDecodeError as error:
         raise ImportFileError(
-            name, f"the text is neither UTF-8 nor Windows-1252 (byte 0x{sample[error.start]:02x} at offset "
-                  f"{error.start}). {SAVE_AS}"
+            name,
+            f"the text is neither UTF-8 nor Windows-1252 (byte 0x{sample[error.start]:02x} at offset "
+            f"{error.start}). {SAVE_AS}",
         ) from None
     return Encoding("cp1252", "strict", "windows-1252")
 
@@ -444,8 +451,14 @@ class CsvTable:
                     ignored.append(raw)
                 continue
             if column.name in index:
-                errors.append(RowError(self.name, 1, raw, f"the column {column.name} appears twice "
-                                                          f"(columns {index[column.name] + 1} and {position + 1})"))
+                errors.append(
+                    RowError(
+                        self.name,
+                        1,
+                        raw,
+                        f"the column {column.name} appears twice (columns {index[column.name] + 1} and {position + 1})",
+                    )
+                )
                 continue
             index[column.name] = position
             if raw != column.name:
@@ -468,8 +481,10 @@ class CsvTable:
             return None
         except UnicodeDecodeError as error:
             raise ImportFileError(
-                self.name, f"the text after line {self._reader.line_num} is not valid {self.encoding} "
-                           f"(byte 0x{error.object[error.start]:02x}). {SAVE_AS}", line=self._reader.line_num + 1
+                self.name,
+                f"the text after line {self._reader.line_num} is not valid {self.encoding} "
+                f"(byte 0x{error.object[error.start]:02x}). {SAVE_AS}",
+                line=self._reader.line_num + 1,
             ) from None
         except csv.Error as error:
             raise ImportFileError(self.name, f"unreadable CSV: {error}", line=self._reader.line_num) from None
@@ -527,8 +542,9 @@ class Source:
     A zip may hold its files in one folder; `anchor` (e.g. manifest.csv) picks it.
     """
 
-    def __init__(self, label: str, openers: dict[str, tuple[str, Opener]], *, kind: str,
-                 closer: Callable[[], None] | None = None):
+    def __init__(
+        self, label: str, openers: dict[str, tuple[str, Opener]], *, kind: str, closer: Callable[[], None] | None = None
+    ):
         self.label = label
         self.kind = kind  # "folder", "zip" or "file"
         self._openers = openers  # lower-case name -> (name as stored, opener)
@@ -592,8 +608,8 @@ def _zip_source(path: Path, *, anchor: str | None) -> Source:
             folder = anchored[0][: -len(anchored[0].rsplit("/", 1)[-1])]
     openers = {}
     for info in members:
-        if not info.filename.startswith(folder) or "/" in info.filename[len(folder):]:
+        if not info.filename.startswith(folder) or "/" in info.filename[len(folder) :]:
             continue
-        name = info.filename[len(folder):]
+        name = info.filename[len(folder) :]
         openers[name.lower()] = (name, (lambda member=info: archive.open(member)))
     return Source(path.name, openers, kind="zip", closer=archive.close)

@@ -26,6 +26,7 @@ Uncaught JavaScript errors and failed /static/ requests fail the test.
 Chromium missing is a test *error* with a clear message, never a skip: CI
 installs Debian's ``chromium`` (.ci/run). CHROMIUM_PATH overrides the binary.
 """
+
 from __future__ import annotations
 
 import os
@@ -134,9 +135,11 @@ def page(browser, live_server, request):
     tab.on("pageerror", lambda error: js_errors.append(str(error)))
     tab.on(
         "response",
-        lambda response: static_failures.append(f"{response.status} {response.url}")
-        if "/static/" in response.url and response.status >= 400
-        else None,
+        lambda response: (
+            static_failures.append(f"{response.status} {response.url}")
+            if "/static/" in response.url and response.status >= 400
+            else None
+        ),
     )
     yield tab
     call = request.node.stash.get(_REPORTS, {}).get("call")
@@ -169,8 +172,10 @@ _AXE_RUN = """async ([selector, disabled]) => {
 
 
 def _format_violations(page, violations: list[dict]) -> str:
-    lines = [f"axe-core found {len(violations)} serious/critical accessibility violation(s) on {page.url} "
-             f"({page.title()!r}):"]
+    lines = [
+        f"axe-core found {len(violations)} serious/critical accessibility violation(s) on {page.url} "
+        f"({page.title()!r}):"
+    ]
     for v in violations:
         lines.append(f"- {v['id']} [{v['impact']}] {v['help']}  ({v['helpUrl']})")
         for node in v["nodes"][:10]:
@@ -182,8 +187,9 @@ def _format_violations(page, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def axe_check(page, *, within: str | None = None, disable: tuple[str, ...] = (),
-              impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[dict]:
+def axe_check(
+    page, *, within: str | None = None, disable: tuple[str, ...] = (), impacts: tuple[str, ...] = BLOCKING_IMPACTS
+) -> list[dict]:
     """Scan the page (or the element matching the CSS selector `within`) with axe-core.
 
     Fails with one readable line per serious/critical violation (rule id, impact,
@@ -194,15 +200,18 @@ def axe_check(page, *, within: str | None = None, disable: tuple[str, ...] = (),
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Served from the page's own origin, so the app's Content-Security-Policy
         # (script-src 'self', no inline scripts) stays on while axe runs.
-        page.context.route("**/__axe__.js", lambda route: route.fulfill(
-            path=str(AXE_JS), content_type="application/javascript"))
+        page.context.route(
+            "**/__axe__.js", lambda route: route.fulfill(path=str(AXE_JS), content_type="application/javascript")
+        )
         page.add_script_tag(url="/__axe__.js")
     violations = page.evaluate(_AXE_RUN, [within, list(disable)])
     blocking = [v for v in violations if v["impact"] in impacts]
     for v in violations:  # the rest is printed: shown with -s, or with a failure's captured output
         if v not in blocking:
-            print(f"axe [{v['impact']}] {v['id']} on {page.url}: {v['help']} "
-                  f"({', '.join(n['target'] for n in v['nodes'][:5])})")
+            print(
+                f"axe [{v['impact']}] {v['id']} on {page.url}: {v['help']} "
+                f"({', '.join(n['target'] for n in v['nodes'][:5])})"
+            )
     if blocking:
         pytest.fail(_format_violations(page, blocking), pytrace=False)
     return violations
@@ -224,7 +233,9 @@ def follow(page, locator, *, status: int = 200, axe: bool = True):
         locator.click()
     response = navigation.value
     assert response is not None, f"no response after clicking {locator}"
-    assert response.status == status, f"{response.request.method} {response.url} answered {response.status}, expected {status}"
+    assert response.status == status, (
+        f"{response.request.method} {response.url} answered {response.status}, expected {status}"
+    )
     page.wait_for_load_state("load")
     if axe:
         axe_check(page)

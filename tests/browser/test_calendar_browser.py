@@ -1,5 +1,6 @@
 """The school calendar in the browser: a district administrator adds a snow day for one
 school, at desktop width and at 768 px (a tablet), and every page passes axe-core."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,14 @@ pytestmark = pytest.mark.browser
 def test_an_admin_adds_a_snow_day_for_one_school(page, live_server, world, width):
     side = world.a
     with tenant_context(side.district):
-        services.calendar_event_create(district=side.district, actor=None, kind="break", name="Winter break",
-                                       start_date=D(2026, 12, 21), end_date=D(2027, 1, 1))
+        services.calendar_event_create(
+            district=side.district,
+            actor=None,
+            kind="break",
+            name="Winter break",
+            start_date=D(2026, 12, 21),
+            end_date=D(2027, 1, 1),
+        )
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_server, side.district_admin)
     if width >= 1024:
@@ -40,8 +47,11 @@ def test_an_admin_adds_a_snow_day_for_one_school(page, live_server, world, width
     expect(row).to_contain_text(side.school.name)
     screenshot(page, f"calendar-{width}")
     with tenant_context(side.district):
-        assert list(CalendarEvent.objects.filter(district=side.district, kind="closure")
-                    .values_list("name", "start_date", "school_id")) == [("Snow day", D(2027, 1, 12), side.school.pk)]
+        assert list(
+            CalendarEvent.objects.filter(district=side.district, kind="closure").values_list(
+                "name", "start_date", "school_id"
+            )
+        ) == [("Snow day", D(2027, 1, 12), side.school.pk)]
 
     # A break over the winter break is refused with the dates, and the form keeps what was typed.
     page.get_by_label("Kind").select_option("break")

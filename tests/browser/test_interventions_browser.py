@@ -1,5 +1,6 @@
 """A specialist logs a group session and sees the graph and findings update; a
 duplicate is refused; a teacher sees only own students; an admin edits the policy."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,17 +13,21 @@ from interventions.services import probes_add
 from mtss.tenancy import tenant_context
 from students.services import student_grant_access
 from tests.browser.conftest import follow, screenshot, sign_in, visit
-from tests.program import START, program  # noqa: F401  (fixture)
+from tests.program import START, program  # noqa: F401, F811  (fixture)
 
 pytestmark = pytest.mark.browser
 
 
-def _probes(program, weeks=6):
-    side = program["side"]
+def _probes(world_program, weeks=6):
+    side = world_program["side"]
     with tenant_context(side.district):
-        for plan in program["plans"]:
-            probes_add(district=side.district, actor=None, plan=plan,
-                       probes=[(START + dt.timedelta(weeks=w), 42 + w) for w in range(1, weeks + 1)])
+        for plan in world_program["plans"]:
+            probes_add(
+                district=side.district,
+                actor=None,
+                plan=plan,
+                probes=[(START + dt.timedelta(weeks=w), 42 + w) for w in range(1, weeks + 1)],
+            )
 
 
 def test_a_specialist_logs_a_session_and_sees_the_graph_update(page, live_server, program):  # noqa: F811
@@ -60,7 +65,7 @@ def test_a_duplicate_session_is_refused(page, live_server, program):  # noqa: F8
     sign_in(page, live_server, side.intervention_specialist)
     url = f"/interventions/groups/{program['group'].pk}/"
     day = (START + dt.timedelta(days=2)).isoformat()
-    for attempt in range(2):
+    for _attempt in range(2):
         visit(page, url)
         page.get_by_label("Date").fill(day)
         page.get_by_role("button", name="Log session").click()
@@ -105,8 +110,12 @@ def test_an_admin_edits_the_policy_with_validation_and_compares_versions(page, l
     from mtss.services import policy_version_create
 
     with tenant_context(world.a.district):
-        policy_version_create(district=world.a.district, actor=None, data=preset_data("loudon-county-tn"),
-                              effective_from=dt.date(2026, 8, 1))
+        policy_version_create(
+            district=world.a.district,
+            actor=None,
+            data=preset_data("loudon-county-tn"),
+            effective_from=dt.date(2026, 8, 1),
+        )
     sign_in(page, live_server, world.a.district_admin)
     visit(page, "/policy/")
     follow(page, page.get_by_role("button", name="Edit the policy"))
@@ -118,8 +127,9 @@ def test_an_admin_edits_the_policy_with_validation_and_compares_versions(page, l
     follow(page, page.get_by_role("button", name="Validate and save as a new version"))
     expect(page.locator("#policy-errors")).to_contain_text("max_group_size")
     assert '"five"' in page.get_by_label("Policy document (JSON)").input_value()  # nothing typed is lost
-    _set_value(page.get_by_label("Policy document (JSON)"),
-               re.sub(r'("max_group_size":\s*)5', r'\g<1>4', text, count=1))
+    _set_value(
+        page.get_by_label("Policy document (JSON)"), re.sub(r'("max_group_size":\s*)5', r"\g<1>4", text, count=1)
+    )
     page.get_by_label("What changed and why").fill("Smaller Tier II groups")
     follow(page, page.get_by_role("button", name="Validate and save as a new version"))
     expect(page.locator("h1")).to_be_visible()

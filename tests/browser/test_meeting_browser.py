@@ -1,6 +1,7 @@
 """A team runs a meeting end to end in the browser: builds the agenda, walks three
 items (intensify, exit, a referral blocked by the fidelity gate and then overridden),
 closes the meeting, and gets the recap PDF. Every page is scanned with axe-core."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from interventions.meetings.services import meeting_create
 from interventions.models import Meeting, TierPlacement
 from interventions.services import plan_create
 from mtss.tenancy import tenant_context
@@ -39,11 +39,23 @@ def test_a_team_runs_a_meeting_end_to_end(page, live_server, program):  # noqa: 
     with tenant_context(side.district):
         # A student with a plan but no sessions logged yet: the fidelity gate will block a referral.
         newcomer = f.make_student(side.district, side.school, last_name="Zephyr", grade=3)
-        plan_create(district=side.district, actor=None, student=newcomer, area="reading", tier=2,
-                    intervention=program["intervention"], provider=side.intervention_specialist, start_date=START,
-                    expected_end_date=START + dt.timedelta(weeks=12), goal_measure="R-CBM WRC", goal_target=90,
-                    goal_target_date=START + dt.timedelta(weeks=12), sessions_per_week=4, minutes_per_session=30,
-                    baseline_probes=[(START - dt.timedelta(days=d), 40) for d in (3, 2, 1)])
+        plan_create(
+            district=side.district,
+            actor=None,
+            student=newcomer,
+            area="reading",
+            tier=2,
+            intervention=program["intervention"],
+            provider=side.intervention_specialist,
+            start_date=START,
+            expected_end_date=START + dt.timedelta(weeks=12),
+            goal_measure="R-CBM WRC",
+            goal_target=90,
+            goal_target_date=START + dt.timedelta(weeks=12),
+            sessions_per_week=4,
+            minutes_per_session=30,
+            baseline_probes=[(START - dt.timedelta(days=d), 40) for d in (3, 2, 1)],
+        )
     sign_in(page, live_server, side.principal)
     visit(page, f"/interventions/meetings/{meeting.pk}/")
     follow(page, page.get_by_role("button", name="Add the students the rules say are due"))
@@ -71,7 +83,9 @@ def test_a_team_runs_a_meeting_end_to_end(page, live_server, program):  # noqa: 
     _decide(page, "Refer for a special-education evaluation", "Parent request")
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.locator(".errorlist")).to_contain_text("give the reason")
-    page.get_by_label("Reason to decide despite the fidelity gate").fill("The parent asked for an evaluation in writing")
+    page.get_by_label("Reason to decide despite the fidelity gate").fill(
+        "The parent asked for an evaluation in writing"
+    )
     follow(page, page.get_by_role("button", name="Save the decision"))
     expect(page.locator("#saved-decision")).to_contain_text("Refer")
 
@@ -82,8 +96,10 @@ def test_a_team_runs_a_meeting_end_to_end(page, live_server, program):  # noqa: 
     screenshot(page, "meeting")
 
     with tenant_context(side.district):
-        open_tiers = {p.student_id: (p.tier, p.meeting_id)
-                      for p in TierPlacement.objects.filter(district=side.district, end_date__isnull=True)}
+        open_tiers = {
+            p.student_id: (p.tier, p.meeting_id)
+            for p in TierPlacement.objects.filter(district=side.district, end_date__isnull=True)
+        }
         assert Meeting.objects.get(pk=meeting.pk).status == "closed"
     assert open_tiers[flat.pk] == (3, meeting.pk)
     assert open_tiers[at_goal.pk] == (1, meeting.pk)
@@ -91,8 +107,14 @@ def test_a_team_runs_a_meeting_end_to_end(page, live_server, program):  # noqa: 
 
     recap = page.request.get(f"{live_server.url}/interventions/meetings/{meeting.pk}/recap.pdf")
     assert recap.status == 200 and recap.headers["content-type"] == "application/pdf"
-    text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(recap.body())).pages)
-                    .replace("-\n", "-").split())
-    for expected in ("Intensify (next tier)", "Exit intervention", "Refer for a special-education evaluation",
-                     "The parent asked for an evaluation in writing", "Write the Tier III plan"):
+    text = " ".join(
+        "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(recap.body())).pages).replace("-\n", "-").split()
+    )
+    for expected in (
+        "Intensify (next tier)",
+        "Exit intervention",
+        "Refer for a special-education evaluation",
+        "The parent asked for an evaluation in writing",
+        "Write the Tier III plan",
+    ):
         assert expected in text

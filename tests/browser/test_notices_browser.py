@@ -1,6 +1,7 @@
 """The notices pages in the browser, scanned with axe-core: the list, a letter's preview in
 Arabic (right to left) and Spanish, the student's letter history, print batches and the
 district's letter settings."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,9 @@ def test_staff_preview_and_follow_a_notice(page, live_server, program):  # noqa:
     for plan in program["plans"]:
         add_progress(plan)
     student = program["plans"][0].student
-    notice = sample_notice(district=side.district, student=student, letter_type="placement_start", language="ar",
-                           save=True)
+    notice = sample_notice(
+        district=side.district, student=student, letter_type="placement_start", language="ar", save=True
+    )
     sign_in(page, live_server, side.district_admin)
     visit(page, "/notices/")
     expect(page.locator("main")).to_contain_text(student.last_name)

@@ -1,5 +1,6 @@
 """A principal opens the fidelity dashboard, drills down to a plan and exports the table;
 the district dashboard and the compliance reports pass axe-core too."""
+
 from __future__ import annotations
 
 import csv
@@ -71,7 +72,13 @@ def test_the_district_dashboard_and_compliance_reports_are_accessible(page, live
     expect(page.locator("#tier-chart")).to_be_visible()
     expect(page.locator("#tiers")).to_contain_text("All schools")
     screenshot(page, "district-dashboard")
-    for url in ("/reports/compliance/building-log/", "/reports/compliance/emis/", "/reports/compliance/rimp/",
-                "/reports/compliance/referral-readiness/", "/reports/compliance/program-evaluation/", "/reports/"):
+    for url in (
+        "/reports/compliance/building-log/",
+        "/reports/compliance/emis/",
+        "/reports/compliance/rimp/",
+        "/reports/compliance/referral-readiness/",
+        "/reports/compliance/program-evaluation/",
+        "/reports/",
+    ):
         visit(page, url)
         expect(page.locator("h1")).to_be_visible()

@@ -4,6 +4,7 @@ imports the valid ones, and visits the windows and catalog pages.
 
 Every page these tests reach is scanned with axe-core (tests/browser/conftest.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ pytestmark = pytest.mark.browser
 def screened(world):
     side = world.a
     window = setup_district(side)
-    services.scores_create_bulk(district=side.district, actor=None,
-                                items=score_items(side, {0: 5, 1: 12, 2: 20, 3: 80}))
+    services.scores_create_bulk(
+        district=side.district, actor=None, items=score_items(side, {0: 5, 1: 12, 2: 20, 3: 80})
+    )
     return side, window
 
 
@@ -74,13 +76,23 @@ def test_a_principal_reads_the_breakdown_and_works_through_the_review_queue(page
 def test_an_administrator_imports_a_file_with_a_broken_row(page, live_server, screened, tmp_path):
     side, window = screened
     with tenant_context(side.district):
-        services.mapping_save(district=side.district, actor=None, name="Winter sheet", columns={
-            "student_id": "Student", "date": "Date", "measure": "Measure", "percentile": "PR"})
+        services.mapping_save(
+            district=side.district,
+            actor=None,
+            name="Winter sheet",
+            columns={"student_id": "Student", "date": "Date", "measure": "Measure", "percentile": "PR"},
+        )
         services.windows_default(district=side.district, actor=None, school_year=window.school_year)
     path = tmp_path / "winter.csv"
-    path.write_bytes(csv_bytes([["Student", "Date", "Measure", "PR"],
-                                [side.students[0].local_id, "1/12/2027", "aimsweb-maze", "30"],
-                                ["NOBODY-9", "1/12/2027", "aimsweb-maze", "30"]]))
+    path.write_bytes(
+        csv_bytes(
+            [
+                ["Student", "Date", "Measure", "PR"],
+                [side.students[0].local_id, "1/12/2027", "aimsweb-maze", "30"],
+                ["NOBODY-9", "1/12/2027", "aimsweb-maze", "30"],
+            ]
+        )
+    )
     sign_in(page, live_server, side.district_admin)
     visit(page, "/screening/imports/")
     page.get_by_label("Scores", exact=True).check()
@@ -97,8 +109,10 @@ def test_an_administrator_imports_a_file_with_a_broken_row(page, live_server, sc
     with page.expect_download() as download:
         page.get_by_role("link", name="Download every rejected row (CSV)").click()
     content = open(download.value.path(), encoding="utf-8").read().splitlines()
-    assert content == ["file,line,column,reason",
-                       "winter.csv,3,Student,no student with local id or state id NOBODY-9 in the district's roster"]
+    assert content == [
+        "file,line,column,reason",
+        "winter.csv,3,Student,no student with local id or state id NOBODY-9 in the district's roster",
+    ]
     with tenant_context(side.district):
         assert not Score.objects.filter(district=side.district, window__season="winter").exists()
     screenshot(page, "screening-import-refused")

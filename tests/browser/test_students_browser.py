@@ -3,6 +3,7 @@
 Every page (and every htmx update) these tests reach is scanned with axe-core;
 a serious or critical violation fails the test (tests/browser/conftest.py).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -194,8 +195,10 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(world, page, li
 
 def test_axe_check_reports_serious_violations_readably(page):
     """The scanner itself: a page with known violations must fail, naming rule and element."""
-    page.set_content('<html><body><main><img src="data:," id="no-alt"><p style="color:#ccc;background:#fff">'
-                     'faint</p></main></body></html>')
+    page.set_content(
+        '<html><body><main><img src="data:," id="no-alt"><p style="color:#ccc;background:#fff">'
+        "faint</p></main></body></html>"
+    )
     with pytest.raises(pytest.fail.Exception) as failure:
         axe_check(page)
     message = str(failure.value)

@@ -1,4 +1,5 @@
 """One district's calendar objects, for the cross-district URL check (tests/test_tenancy_urls.py)."""
+
 from __future__ import annotations
 
 

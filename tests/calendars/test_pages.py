@@ -1,5 +1,6 @@
 """The calendar page: every member reads it, only district admins change it, another
 district's event is 404, and an .ics goes through preview then confirm."""
+
 from __future__ import annotations
 
 import base64
@@ -42,9 +43,16 @@ def test_only_a_district_admin_may_change_the_calendar(world, login):
 
 def test_an_admin_adds_a_snow_day_for_one_school_and_deletes_it_after_confirming(world, login):
     client = login(world.a.district_admin)
-    response = client.post("/calendar/events/new/", {
-        "kind": "closure", "name": "Snow day", "start_date": "2027-01-12", "end_date": "2027-01-12",
-        "school": world.a.school.pk})
+    response = client.post(
+        "/calendar/events/new/",
+        {
+            "kind": "closure",
+            "name": "Snow day",
+            "start_date": "2027-01-12",
+            "end_date": "2027-01-12",
+            "school": world.a.school.pk,
+        },
+    )
     assert response.status_code == 302
     assert _events(world.a) == [("Snow day", D(2027, 1, 12), world.a.school.pk)]
     with tenant_context(world.a.district):
@@ -59,16 +67,30 @@ def test_an_admin_adds_a_snow_day_for_one_school_and_deletes_it_after_confirming
 def test_bad_input_is_a_400_naming_the_field_or_the_dates(world, login):
     add(world.a, "break", "Winter break", D(2026, 12, 21), D(2027, 1, 1))
     client = login(world.a.district_admin)
-    backwards = client.post("/calendar/events/new/", {"kind": "closure", "name": "Snow day",
-                                                      "start_date": "2027-01-12", "end_date": "2027-01-11"})
+    backwards = client.post(
+        "/calendar/events/new/",
+        {"kind": "closure", "name": "Snow day", "start_date": "2027-01-12", "end_date": "2027-01-11"},
+    )
     assert backwards.status_code == 400
-    assert backwards.context["form"].errors["end_date"] == ["The last day (2027-01-11) is before the first day (2027-01-12)."]
-    overlap = client.post("/calendar/events/new/", {"kind": "break", "name": "Recess",
-                                                    "start_date": "2026-12-28", "end_date": "2027-01-08"})
+    assert backwards.context["form"].errors["end_date"] == [
+        "The last day (2027-01-11) is before the first day (2027-01-12)."
+    ]
+    overlap = client.post(
+        "/calendar/events/new/",
+        {"kind": "break", "name": "Recess", "start_date": "2026-12-28", "end_date": "2027-01-08"},
+    )
     assert overlap.status_code == 400
     assert "both cover 2026-12-28 to 2027-01-01" in overlap.content.decode()
-    other_school = client.post("/calendar/events/new/", {"kind": "closure", "name": "Snow day", "start_date": "2027-01-12",
-                                                         "end_date": "2027-01-12", "school": world.b.school.pk})
+    other_school = client.post(
+        "/calendar/events/new/",
+        {
+            "kind": "closure",
+            "name": "Snow day",
+            "start_date": "2027-01-12",
+            "end_date": "2027-01-12",
+            "school": world.b.school.pk,
+        },
+    )
     assert other_school.status_code == 400 and "school" in other_school.context["form"].errors
 
 
@@ -107,6 +129,8 @@ def test_a_bad_ics_upload_is_a_400_with_the_reason(world, login):
     response = client.post("/calendar/import/", {"file": SimpleUploadedFile("x.ics", ics_bytes("broken.ics"))})
     assert response.status_code == 400
     assert "could not be read" in response.context["form"].errors["file"][0]
-    overlap = client.post("/calendar/import/", {"file": SimpleUploadedFile("o.ics", ics_bytes("overlapping-breaks.ics"))})
+    overlap = client.post(
+        "/calendar/import/", {"file": SimpleUploadedFile("o.ics", ics_bytes("overlapping-breaks.ics"))}
+    )
     assert overlap.status_code == 400 and "Import these days" not in overlap.content.decode()
     assert _events(world.a) == []

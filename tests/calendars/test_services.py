@@ -1,4 +1,5 @@
 """Calendar services: what is refused and how it is named (issue 12, "Bad input")."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,9 +20,12 @@ def test_it_adds_a_district_break_and_a_school_snow_day_with_an_audit_event(worl
     snow = add(side, "closure", "Snow day", D(2027, 1, 12), D(2027, 1, 12), school=side.school)
     with tenant_context(side.district):
         assert list(CalendarEvent.objects.filter(district=side.district).values_list("name", "school_id")) == [
-            ("Winter break", None), ("Snow day", side.school.pk)]
-        assert AuditEvent.objects.filter(district=side.district, verb="calendar_event.create",
-                                         object_id=snow.pk).exists()
+            ("Winter break", None),
+            ("Snow day", side.school.pk),
+        ]
+        assert AuditEvent.objects.filter(
+            district=side.district, verb="calendar_event.create", object_id=snow.pk
+        ).exists()
 
 
 def test_it_refuses_overlapping_breaks_naming_both_and_the_shared_dates(world):
@@ -80,17 +84,22 @@ def test_a_closure_that_empties_the_school_year_is_refused_with_the_dates(world)
 def test_a_school_year_with_only_weekend_days_is_refused_with_its_dates(world):
     side = world.a
     with pytest.raises(ValidationError) as info:
-        services.school_year_save(district=side.district, actor=None, name="Summer", start_date=D(2027, 7, 3),
-                                  end_date=D(2027, 7, 4))
-    assert "Summer (2027-07-03 to 2027-07-04) would have no instructional day for the whole district" in info.value.messages[0]
+        services.school_year_save(
+            district=side.district, actor=None, name="Summer", start_date=D(2027, 7, 3), end_date=D(2027, 7, 4)
+        )
+    assert (
+        "Summer (2027-07-03 to 2027-07-04) would have no instructional day for the whole district"
+        in info.value.messages[0]
+    )
     with tenant_context(side.district):
         assert not SchoolYear.objects.filter(district=side.district, name="Summer").exists()
 
 
 def test_a_school_year_ending_before_it_starts_names_the_last_day(world):
     with pytest.raises(ValidationError) as info:
-        services.school_year_save(district=world.a.district, actor=None, name="2027-2028", start_date=D(2027, 8, 1),
-                                  end_date=D(2027, 6, 1))
+        services.school_year_save(
+            district=world.a.district, actor=None, name="2027-2028", start_date=D(2027, 8, 1), end_date=D(2027, 6, 1)
+        )
     assert list(info.value.message_dict) == ["end_date"]
 
 
@@ -100,16 +109,32 @@ def test_edit_moves_an_event_and_is_validated_and_delete_removes_it(world):
     spring = add(side, "break", "Spring break", D(2027, 3, 22), D(2027, 3, 26))
     with tenant_context(side.district):
         with pytest.raises(ValidationError, match="overlaps"):
-            services.calendar_event_update(district=side.district, actor=None, event=spring, kind="break",
-                                           name="Spring break", start_date=D(2026, 12, 30), end_date=D(2027, 1, 5))
+            services.calendar_event_update(
+                district=side.district,
+                actor=None,
+                event=spring,
+                kind="break",
+                name="Spring break",
+                start_date=D(2026, 12, 30),
+                end_date=D(2027, 1, 5),
+            )
         spring.refresh_from_db()
         assert spring.start_date == D(2027, 3, 22)
-        services.calendar_event_update(district=side.district, actor=None, event=spring, kind="break",
-                                       name="Spring break", start_date=D(2027, 3, 29), end_date=D(2027, 4, 2))
+        services.calendar_event_update(
+            district=side.district,
+            actor=None,
+            event=spring,
+            kind="break",
+            name="Spring break",
+            start_date=D(2027, 3, 29),
+            end_date=D(2027, 4, 2),
+        )
         spring.refresh_from_db()
         assert (spring.start_date, spring.end_date) == (D(2027, 3, 29), D(2027, 4, 2))
         services.calendar_event_delete(district=side.district, actor=None, event=spring)
-        assert list(CalendarEvent.objects.filter(district=side.district).values_list("name", flat=True)) == ["Winter break"]
+        assert list(CalendarEvent.objects.filter(district=side.district).values_list("name", flat=True)) == [
+            "Winter break"
+        ]
         assert AuditEvent.objects.filter(district=side.district, verb="calendar_event.delete").count() == 1
 
 
@@ -118,8 +143,9 @@ def test_a_day_cycle_must_start_inside_the_year(world):
     with tenant_context(side.district):
         year = SchoolYear.objects.get(district=side.district)
         with pytest.raises(ValidationError) as info:
-            services.day_cycle_set(district=side.district, actor=None, school_year=year, length=6,
-                                   first_day=D(2027, 8, 1))
+            services.day_cycle_set(
+                district=side.district, actor=None, school_year=year, length=6, first_day=D(2027, 8, 1)
+            )
         assert list(info.value.message_dict) == ["first_day"]
         with pytest.raises(ValidationError) as info:
             services.day_cycle_set(district=side.district, actor=None, school_year=year, length=1)

@@ -5,6 +5,7 @@ of the `world` fixture) that returns that district's object id. The objects are
 built once per side and kept on it, so calling the functions for every route
 and every role creates nothing twice.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,30 +26,75 @@ def _objects(side) -> dict:
     start = today - dt.timedelta(days=14)
     specialist = side.users["intervention_specialist"]
     with tenant_context(side.district):
-        intervention = Intervention.objects.create(district=side.district, name="Tenancy check program",
-                                                   area="reading", tiers=[2, 3])
-        group = group_create(district=side.district, actor=None, school=side.school, provider=specialist,
-                             name="Tenancy check group", area="reading", tier=2, intervention=intervention,
-                             sessions_per_week=4, minutes_per_session=30)
-        plan, _ = plan_create(district=side.district, actor=None, student=side.students[0], area="reading", tier=2,
-                              intervention=intervention, provider=specialist, group=group, start_date=start,
-                              expected_end_date=start + dt.timedelta(weeks=12), goal_measure="R-CBM WRC",
-                              goal_target=90, goal_target_date=start + dt.timedelta(weeks=12),
-                              sessions_per_week=4, minutes_per_session=30)
-        session = session_log(district=side.district, actor=specialist, group=group,
-                              date=today - dt.timedelta(days=7), minutes=30, attendance={})
-        placement = TierPlacement.objects.get(district=side.district, student=side.students[0], area="reading",
-                                              end_date__isnull=True)
+        intervention = Intervention.objects.create(
+            district=side.district, name="Tenancy check program", area="reading", tiers=[2, 3]
+        )
+        group = group_create(
+            district=side.district,
+            actor=None,
+            school=side.school,
+            provider=specialist,
+            name="Tenancy check group",
+            area="reading",
+            tier=2,
+            intervention=intervention,
+            sessions_per_week=4,
+            minutes_per_session=30,
+        )
+        plan, _ = plan_create(
+            district=side.district,
+            actor=None,
+            student=side.students[0],
+            area="reading",
+            tier=2,
+            intervention=intervention,
+            provider=specialist,
+            group=group,
+            start_date=start,
+            expected_end_date=start + dt.timedelta(weeks=12),
+            goal_measure="R-CBM WRC",
+            goal_target=90,
+            goal_target_date=start + dt.timedelta(weeks=12),
+            sessions_per_week=4,
+            minutes_per_session=30,
+        )
+        session = session_log(
+            district=side.district,
+            actor=specialist,
+            group=group,
+            date=today - dt.timedelta(days=7),
+            minutes=30,
+            attendance={},
+        )
+        placement = TierPlacement.objects.get(
+            district=side.district, student=side.students[0], area="reading", end_date__isnull=True
+        )
         from interventions.meetings.services import agenda_add, meeting_create
 
-        meeting = meeting_create(district=side.district, actor=None, school=side.school, team_type="s_team",
-                                 starts_at=timezone.now())[0]
-        item = agenda_add(district=side.district, actor=specialist, meeting=meeting, student=side.students[0],
-                          reason="tenancy check", area="reading")
-        action = ActionItem.objects.create(district=side.district, meeting=meeting, description="Tenancy check",
-                                           owner=specialist, due_date=today)
-    objects = {"intervention": intervention, "group": group, "plan": plan, "session": session,
-               "placement": placement, "meeting": meeting, "item": item, "action": action}
+        meeting = meeting_create(
+            district=side.district, actor=None, school=side.school, team_type="s_team", starts_at=timezone.now()
+        )[0]
+        item = agenda_add(
+            district=side.district,
+            actor=specialist,
+            meeting=meeting,
+            student=side.students[0],
+            reason="tenancy check",
+            area="reading",
+        )
+        action = ActionItem.objects.create(
+            district=side.district, meeting=meeting, description="Tenancy check", owner=specialist, due_date=today
+        )
+    objects = {
+        "intervention": intervention,
+        "group": group,
+        "plan": plan,
+        "session": session,
+        "placement": placement,
+        "meeting": meeting,
+        "item": item,
+        "action": action,
+    }
     side.__dict__["_intervention_objects"] = objects
     return objects
 

@@ -1,6 +1,7 @@
 """The interventions API: district-scoped tokens, the services' validation as 400s
 naming the field, who may write, all-or-nothing bulk logging, and 404 for
 another district's objects."""
+
 import datetime as dt
 
 import pytest
@@ -12,8 +13,8 @@ from mtss.models import AccessLog, AuditEvent
 from mtss.services import api_token_create
 from mtss.tenancy import tenant_context
 from tests import factories as f
-from tests.program import START
 from tests.interventions.tenancy_objects import _objects
+from tests.program import START
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,7 @@ def _session(program, **changes):
 
 
 # --- library ---------------------------------------------------------------------------------
+
 
 def test_the_library_lists_and_filters_by_area_and_tier(program, api):
     side = program["side"]
@@ -81,13 +83,19 @@ def test_only_district_admins_change_the_library_with_the_forms_validation(progr
 
 # --- placements ------------------------------------------------------------------------------
 
+
 def test_placements_are_listed_for_visible_students_and_set_by_staff(program, api):
     side = program["side"]
     admin = api("district_admin")
     listed = admin.get(f"/api/v1/placements/?student={side.students[0].pk}")
     assert [(r["area"], r["tier"], r["end_date"]) for r in listed.json()["results"]] == [("reading", 2, None)]
-    payload = {"student": side.students[3].pk, "area": "math", "tier": 2, "start_date": "2026-10-01",
-               "reason": "fall screening"}
+    payload = {
+        "student": side.students[3].pk,
+        "area": "math",
+        "tier": 2,
+        "start_date": "2026-10-01",
+        "reason": "fall screening",
+    }
     assert api("teacher").post("/api/v1/placements/", payload, format="json").status_code == 403
     # The specialist does not see a student of another school who is not flagged: unknown student.
     hidden = api("intervention_specialist").post("/api/v1/placements/", payload, format="json")
@@ -109,16 +117,26 @@ def test_another_districts_student_is_an_unknown_student(program, api, world):
 
 # --- plans -----------------------------------------------------------------------------------
 
+
 def _plan_payload(program, student, **changes):
     side = program["side"]
     payload = {
-        "student": student.pk, "area": "reading", "tier": 3, "intervention": program["intervention"].pk,
-        "provider": side.district_admin.pk, "start_date": START.isoformat(),
-        "expected_end_date": (START + dt.timedelta(weeks=10)).isoformat(), "goal_measure": "maze",
-        "goal_target": 20, "goal_target_date": (START + dt.timedelta(weeks=10)).isoformat(),
-        "sessions_per_week": 3, "minutes_per_session": 30,
-        "baseline_probes": [{"date": (START - dt.timedelta(days=2)).isoformat(), "score": 8},
-                            {"date": (START - dt.timedelta(days=1)).isoformat(), "score": 9}],
+        "student": student.pk,
+        "area": "reading",
+        "tier": 3,
+        "intervention": program["intervention"].pk,
+        "provider": side.district_admin.pk,
+        "start_date": START.isoformat(),
+        "expected_end_date": (START + dt.timedelta(weeks=10)).isoformat(),
+        "goal_measure": "maze",
+        "goal_target": 20,
+        "goal_target_date": (START + dt.timedelta(weeks=10)).isoformat(),
+        "sessions_per_week": 3,
+        "minutes_per_session": 30,
+        "baseline_probes": [
+            {"date": (START - dt.timedelta(days=2)).isoformat(), "score": 8},
+            {"date": (START - dt.timedelta(days=1)).isoformat(), "score": 9},
+        ],
     }
     payload.update(changes)
     return payload
@@ -134,17 +152,21 @@ def test_a_plan_is_created_with_the_policys_dosage_warnings(program, api):
     assert _count(side, Probe, plan_id=body["id"], is_baseline=True) == 2
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"minutes_per_session": 600}, "minutes_per_session"),
-    ({"expected_end_date": START.isoformat()}, "expected_end_date"),
-    ({"goal_target": None}, "goal_target"),
-    ({"baseline_probes": [{"date": "2099-01-01", "score": 5}]}, "baseline_probes"),
-    ({"intervention": 999999}, "intervention"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"minutes_per_session": 600}, "minutes_per_session"),
+        ({"expected_end_date": START.isoformat()}, "expected_end_date"),
+        ({"goal_target": None}, "goal_target"),
+        ({"baseline_probes": [{"date": "2099-01-01", "score": 5}]}, "baseline_probes"),
+        ({"intervention": 999999}, "intervention"),
+    ],
+)
 def test_plan_validation_names_the_field(program, api, changes, field):
     side = program["side"]
-    response = api("district_admin").post("/api/v1/plans/", _plan_payload(program, side.students[3], **changes),
-                                          format="json")
+    response = api("district_admin").post(
+        "/api/v1/plans/", _plan_payload(program, side.students[3], **changes), format="json"
+    )
     assert response.status_code == 400 and field in response.json(), response.json()
     assert _count(side, Plan, student=side.students[3]) == 0
 
@@ -154,7 +176,8 @@ def test_a_provider_from_another_school_is_refused(program, api):
     with tenant_context(side.district):
         elsewhere = f.make_member(side.district, "intervention_specialist", schools=[side.other_school])
     response = api("district_admin").post(
-        "/api/v1/plans/", _plan_payload(program, side.students[0], provider=elsewhere.pk), format="json")
+        "/api/v1/plans/", _plan_payload(program, side.students[0], provider=elsewhere.pk), format="json"
+    )
     assert response.status_code == 400 and "does not work at" in response.json()["provider"][0]
 
 
@@ -164,13 +187,19 @@ def test_plans_are_listed_with_filters_and_the_detail_has_the_evaluation(program
     listed = client.get("/api/v1/plans/?tier=2&area=reading&status=active")
     assert {r["id"] for r in listed.json()["results"]} == {p.pk for p in plans}
     assert [r["id"] for r in client.get(f"/api/v1/plans/?student={side.students[1].pk}").json()["results"]] == [
-        plans[1].pk]
+        plans[1].pk
+    ]
     assert client.get("/api/v1/plans/?tier=3").json()["count"] == 0
     assert client.get("/api/v1/plans/?status=paused").status_code == 400
     detail = client.get(f"/api/v1/plans/{plans[0].pk}/").json()
     assert detail["phase"]["number"] == 1 and detail["phase"]["intervention_name"] == "Fundations"
-    assert detail["goal"] == {"measure": "R-CBM WRC", "target": 90.0, "target_date": "2026-11-30", "roi": None,
-                              "direction": "up"}
+    assert detail["goal"] == {
+        "measure": "R-CBM WRC",
+        "target": 90.0,
+        "target_date": "2026-11-30",
+        "roi": None,
+        "direction": "up",
+    }
     assert detail["schedule"]["weekly_sessions"] == 4 and detail["schedule"]["minutes_per_session"] == 30
     evaluation = detail["evaluation"]
     assert evaluation["baseline"] == 42 and evaluation["policy"] == "loudon-county-tn@1"
@@ -194,6 +223,7 @@ def test_a_phase_change_by_the_provider(program, api):
 
 # --- probes ----------------------------------------------------------------------------------
 
+
 def test_probes_one_or_many_all_or_nothing(program, api):
     side, plan = program["side"], program["plans"][0]
     url = f"/api/v1/plans/{plan.pk}/probes/"
@@ -201,11 +231,17 @@ def test_probes_one_or_many_all_or_nothing(program, api):
     assert len(client.get(url).json()) == 3  # the baseline probes
     one = client.post(url, {"date": (START + dt.timedelta(days=7)).isoformat(), "score": 45}, format="json")
     assert one.status_code == 201 and one.json()[0]["score"] == 45
-    many = client.post(url, {"probes": [
-        {"date": (START + dt.timedelta(days=14)).isoformat(), "score": 47},
-        {"date": "2099-01-01", "score": 50},
-        {"date": (START + dt.timedelta(days=21)).isoformat(), "score": "abc"},
-    ]}, format="json")
+    many = client.post(
+        url,
+        {
+            "probes": [
+                {"date": (START + dt.timedelta(days=14)).isoformat(), "score": 47},
+                {"date": "2099-01-01", "score": 50},
+                {"date": (START + dt.timedelta(days=21)).isoformat(), "score": "abc"},
+            ]
+        },
+        format="json",
+    )
     assert many.status_code == 400
     messages = many.json()["probes"]
     assert any("line 2" in m and "future" in m for m in messages)
@@ -215,13 +251,17 @@ def test_probes_one_or_many_all_or_nothing(program, api):
     assert _count(side, Probe, plan=plan, is_baseline=False) == 1
     future = client.post(url, {"date": "2099-01-01", "score": 50}, format="json")
     assert future.status_code == 400 and "future" in future.json()["probes"][0]
-    good = client.post(url, {"probes": [{"date": (START + dt.timedelta(days=d)).isoformat(), "score": 40 + d}
-                                        for d in (14, 21, 28)]}, format="json")
+    good = client.post(
+        url,
+        {"probes": [{"date": (START + dt.timedelta(days=d)).isoformat(), "score": 40 + d} for d in (14, 21, 28)]},
+        format="json",
+    )
     assert good.status_code == 201 and len(good.json()) == 3
     assert api("read_only").post(url, {"date": START.isoformat(), "score": 1}, format="json").status_code == 403
 
 
 # --- groups ----------------------------------------------------------------------------------
+
 
 def test_groups_are_listed_created_and_shown_with_members(program, api):
     side, group = program["side"], program["group"]
@@ -229,9 +269,16 @@ def test_groups_are_listed_created_and_shown_with_members(program, api):
     assert api("teacher").get("/api/v1/groups/").json()["count"] == 0
     detail = api("principal").get(f"/api/v1/groups/{group.pk}/").json()
     assert {m["plan"] for m in detail["members"]} == {p.pk for p in program["plans"]}
-    payload = {"school": side.school.pk, "provider": side.intervention_specialist.pk, "name": "Tier 3 decoding",
-               "area": "reading", "tier": 3, "intervention": program["intervention"].pk, "sessions_per_week": 5,
-               "minutes_per_session": 60}
+    payload = {
+        "school": side.school.pk,
+        "provider": side.intervention_specialist.pk,
+        "name": "Tier 3 decoding",
+        "area": "reading",
+        "tier": 3,
+        "intervention": program["intervention"].pk,
+        "sessions_per_week": 5,
+        "minutes_per_session": 60,
+    }
     assert api("read_only").post("/api/v1/groups/", payload, format="json").status_code == 403
     created = api("principal").post("/api/v1/groups/", payload, format="json")
     assert created.status_code == 201, created.json()
@@ -254,10 +301,21 @@ def test_adding_members_follows_the_policys_group_size(program, api):
         for _ in range(3):
             student = f.make_student(side.district, side.school)
             plan, _w = plan_create(
-                district=side.district, actor=None, student=student, area="reading", tier=2,
-                intervention=program["intervention"], provider=side.intervention_specialist, start_date=START,
-                expected_end_date=START + dt.timedelta(weeks=8), goal_measure="wrc", goal_target=80,
-                goal_target_date=START + dt.timedelta(weeks=8), sessions_per_week=4, minutes_per_session=30)
+                district=side.district,
+                actor=None,
+                student=student,
+                area="reading",
+                tier=2,
+                intervention=program["intervention"],
+                provider=side.intervention_specialist,
+                start_date=START,
+                expected_end_date=START + dt.timedelta(weeks=8),
+                goal_measure="wrc",
+                goal_target=80,
+                goal_target_date=START + dt.timedelta(weeks=8),
+                sessions_per_week=4,
+                minutes_per_session=30,
+            )
             extra.append(plan)
     url = f"/api/v1/groups/{group.pk}/members/"
     assert api("read_only").post(url, {"plan": extra[0].pk}, format="json").status_code == 403
@@ -272,28 +330,36 @@ def test_adding_members_follows_the_policys_group_size(program, api):
 
 # --- sessions --------------------------------------------------------------------------------
 
+
 def test_a_group_session_is_logged_with_attendance_and_probes(program, api):
     side, plans = program["side"], program["plans"]
-    body = _session(program, attendance={str(plans[1].pk): "student_absent"}, probes={str(plans[0].pk): 47},
-                    note="fluency drills")
+    body = _session(
+        program, attendance={str(plans[1].pk): "student_absent"}, probes={str(plans[0].pk): 47}, note="fluency drills"
+    )
     response = api("intervention_specialist").post("/api/v1/sessions/", body, format="json")
     assert response.status_code == 201, response.json()
     logged = response.json()
-    assert logged["attendance"] == {str(plans[0].pk): "present", str(plans[1].pk): "student_absent",
-                                    str(plans[2].pk): "present"}
+    assert logged["attendance"] == {
+        str(plans[0].pk): "present",
+        str(plans[1].pk): "student_absent",
+        str(plans[2].pk): "present",
+    }
     assert logged["probes"] == {str(plans[0].pk): 47.0} and logged["logged_by"] == side.intervention_specialist.pk
     assert api("principal").get(f"/api/v1/sessions/{logged['id']}/").json()["note"] == "fluency drills"
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"minutes": 0}, "minutes"),
-    ({"minutes": 600}, "minutes"),
-    ({"date": "2099-01-01"}, "date"),
-    ({"date": (START - dt.timedelta(days=7)).isoformat()}, "date"),
-    ({"minutes": "thirty"}, "minutes"),
-    ({"attendance": {"1": "asleep"}}, "attendance"),
-    ({"group": None}, "group"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"minutes": 0}, "minutes"),
+        ({"minutes": 600}, "minutes"),
+        ({"date": "2099-01-01"}, "date"),
+        ({"date": (START - dt.timedelta(days=7)).isoformat()}, "date"),
+        ({"minutes": "thirty"}, "minutes"),
+        ({"attendance": {"1": "asleep"}}, "attendance"),
+        ({"group": None}, "group"),
+    ],
+)
 def test_bad_session_input_names_the_field_and_saves_nothing(program, api, changes, field):
     response = api("intervention_specialist").post("/api/v1/sessions/", _session(program, **changes), format="json")
     assert response.status_code == 400 and field in response.json(), response.json()
@@ -304,12 +370,25 @@ def test_a_student_not_in_the_group_is_refused(program, api):
     side = program["side"]
     with tenant_context(side.district):
         outside, _w = plan_create(
-            district=side.district, actor=None, student=side.students[3], area="reading", tier=2,
-            intervention=program["intervention"], provider=side.district_admin, start_date=START,
-            expected_end_date=START + dt.timedelta(weeks=8), goal_measure="wrc", goal_target=80,
-            goal_target_date=START + dt.timedelta(weeks=8), sessions_per_week=4, minutes_per_session=30)
-    for body in (_session(program, attendance={str(outside.pk): "present"}),
-                 _session(program, probes={str(outside.pk): 50})):
+            district=side.district,
+            actor=None,
+            student=side.students[3],
+            area="reading",
+            tier=2,
+            intervention=program["intervention"],
+            provider=side.district_admin,
+            start_date=START,
+            expected_end_date=START + dt.timedelta(weeks=8),
+            goal_measure="wrc",
+            goal_target=80,
+            goal_target_date=START + dt.timedelta(weeks=8),
+            sessions_per_week=4,
+            minutes_per_session=30,
+        )
+    for body in (
+        _session(program, attendance={str(outside.pk): "present"}),
+        _session(program, probes={str(outside.pk): 50}),
+    ):
         response = api("intervention_specialist").post("/api/v1/sessions/", body, format="json")
         assert response.status_code == 400 and "not in this group" in response.json()["attendance"][0]
     assert _count(side, InterventionSession) == 0
@@ -334,13 +413,28 @@ def test_a_one_to_one_session_and_the_filters(program, api):
     side, plans = program["side"], program["plans"]
     with tenant_context(side.district):
         solo, _w = plan_create(
-            district=side.district, actor=None, student=side.students[0], area="math", tier=2,
-            intervention=program["intervention"], provider=side.intervention_specialist, start_date=START,
-            expected_end_date=START + dt.timedelta(weeks=8), goal_measure="m-cap", goal_target=30,
-            goal_target_date=START + dt.timedelta(weeks=8), sessions_per_week=4, minutes_per_session=30)
+            district=side.district,
+            actor=None,
+            student=side.students[0],
+            area="math",
+            tier=2,
+            intervention=program["intervention"],
+            provider=side.intervention_specialist,
+            start_date=START,
+            expected_end_date=START + dt.timedelta(weeks=8),
+            goal_measure="m-cap",
+            goal_target=30,
+            goal_target_date=START + dt.timedelta(weeks=8),
+            sessions_per_week=4,
+            minutes_per_session=30,
+        )
     client = api("intervention_specialist")
-    assert client.post("/api/v1/sessions/", {"plan": solo.pk, "date": DAY1.isoformat(), "minutes": 25},
-                       format="json").status_code == 201
+    assert (
+        client.post(
+            "/api/v1/sessions/", {"plan": solo.pk, "date": DAY1.isoformat(), "minutes": 25}, format="json"
+        ).status_code
+        == 201
+    )
     later = START + dt.timedelta(days=8)
     assert client.post("/api/v1/sessions/", _session(program), format="json").status_code == 201
     assert client.post("/api/v1/sessions/", _session(program, date=later.isoformat()), format="json").status_code == 201
@@ -357,10 +451,12 @@ def test_bulk_logging_is_all_or_nothing(program, api):
     side, plans = program["side"], program["plans"]
     client = api("intervention_specialist")
     days = [START + dt.timedelta(days=d) for d in (1, 2, 3)]
-    bad = [_session(program, date=days[0].isoformat()),
-           _session(program, date=days[1].isoformat(), minutes=600),
-           _session(program, date=days[0].isoformat()),  # the same day twice
-           _session(program, date=days[2].isoformat(), probes={str(plans[0].pk): 51})]
+    bad = [
+        _session(program, date=days[0].isoformat()),
+        _session(program, date=days[1].isoformat(), minutes=600),
+        _session(program, date=days[0].isoformat()),  # the same day twice
+        _session(program, date=days[2].isoformat(), probes={str(plans[0].pk): 51}),
+    ]
     response = client.post("/api/v1/sessions/bulk/", bad, format="json")
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -400,6 +496,7 @@ def test_a_session_is_edited_and_deleted_with_a_reason(program, api):
 
 # --- tenancy ---------------------------------------------------------------------------------
 
+
 def test_another_districts_ids_answer_404_on_every_detail_route(program, api, world):
     theirs = _objects(world.b)
     routes = [
@@ -432,9 +529,11 @@ def test_another_districts_objects_in_a_body_are_unknown(program, api, world):
     assert group.status_code == 400 and "group" in group.json()
     member = client.post(f"/api/v1/groups/{program['group'].pk}/members/", {"plan": theirs["plan"].pk}, format="json")
     assert member.status_code == 400 and "plan" in member.json()
-    foreign_program = client.post("/api/v1/plans/", _plan_payload(program, program["side"].students[3],
-                                                                  intervention=theirs["intervention"].pk),
-                                  format="json")
+    foreign_program = client.post(
+        "/api/v1/plans/",
+        _plan_payload(program, program["side"].students[3], intervention=theirs["intervention"].pk),
+        format="json",
+    )
     assert foreign_program.status_code == 400 and "intervention" in foreign_program.json()
     with tenant_context(world.b.district):
         assert InterventionSession.objects.filter(district=world.b.district).count() == 1

@@ -1,4 +1,5 @@
 """The progress-monitoring chart: valid, accessible, correctly scaled SVG (interventions/charts.py)."""
+
 from __future__ import annotations
 
 import shutil
@@ -23,11 +24,18 @@ def weekly(values, start=START):
 def full(**overrides) -> ChartData:
     pts = weekly([33, 36, 35, 39, 41, 40, 44, 43, 47, 50])
     kw = dict(
-        start=START, end=GOAL_DATE,
+        start=START,
+        end=GOAL_DATE,
         baseline_points=[(date(2025, 9, 8), 30), (date(2025, 9, 11), 34), (date(2025, 9, 15), 32)],
-        points=pts, baseline=32, goal=(GOAL_DATE, 70), aim_line=((START, 32), (GOAL_DATE, 70)),
-        trend=((pts[0][0], 33.4), (pts[-1][0], 49.6)), phases=[(date(2025, 11, 3), "Phase 2")],
-        direction="up", measure="R-CBM words correct", title="Reading progress, R-CBM words correct",
+        points=pts,
+        baseline=32,
+        goal=(GOAL_DATE, 70),
+        aim_line=((START, 32), (GOAL_DATE, 70)),
+        trend=((pts[0][0], 33.4), (pts[-1][0], 49.6)),
+        phases=[(date(2025, 11, 3), "Phase 2")],
+        direction="up",
+        measure="R-CBM words correct",
+        title="Reading progress, R-CBM words correct",
         level_cut=45,
     )
     kw.update(overrides)
@@ -57,8 +65,12 @@ def test_valid_accessible_svg():
     assert "latest score 50" in desc.text
     assert "Baseline (median) 32" in desc.text
     assert "Goal: 70 or more by Jan 30" in desc.text
-    assert "foreignObject" not in svg and "var(--" not in svg and "<style" not in svg and "http" not in svg.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert (
+        "foreignObject" not in svg
+        and "var(--" not in svg
+        and "<style" not in svg
+        and "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
 
 
 def test_one_circle_per_progress_point_and_squares_for_baseline():
@@ -119,29 +131,46 @@ def test_scale_higher_is_up_and_later_is_right():
 
 def test_descending_goal():
     pts = weekly([12, 11, 11, 9, 8])
-    data = full(points=pts, baseline=12, goal=(GOAL_DATE, 3), aim_line=((START, 12), (GOAL_DATE, 3)),
-                trend=((pts[0][0], 12.1), (pts[-1][0], 8.0)), direction="down", level_cut=None,
-                baseline_points=[], measure="Errors per minute")
+    data = full(
+        points=pts,
+        baseline=12,
+        goal=(GOAL_DATE, 3),
+        aim_line=((START, 12), (GOAL_DATE, 3)),
+        trend=((pts[0][0], 12.1), (pts[-1][0], 8.0)),
+        direction="down",
+        level_cut=None,
+        baseline_points=[],
+        measure="Errors per minute",
+    )
     root = parse(progress_chart_svg(data))
     aim = by_class(root, "aim-line")[0]
     assert float(aim.get("y2")) > float(aim.get("y1"))  # goes down the scale, i.e. larger page y
     assert "3 or less" in root.find(SVG + "desc").text
 
 
-@pytest.mark.parametrize("points", [
-    [],
-    [(START, 40)],
-    [(START + timedelta(days=i), 25) for i in range(5)],  # all equal
-    [(START, 0), (START, 0)],  # zeros on one day
-    [(START - timedelta(days=30), 5), (GOAL_DATE + timedelta(days=40), 90)],  # outside start/end
-    [(START, -3.5), (START + timedelta(days=3), float("nan"))],  # negative; NaN dropped
-])
+@pytest.mark.parametrize(
+    "points",
+    [
+        [],
+        [(START, 40)],
+        [(START + timedelta(days=i), 25) for i in range(5)],  # all equal
+        [(START, 0), (START, 0)],  # zeros on one day
+        [(START - timedelta(days=30), 5), (GOAL_DATE + timedelta(days=40), 90)],  # outside start/end
+        [(START, -3.5), (START + timedelta(days=3), float("nan"))],  # negative; NaN dropped
+    ],
+)
 def test_edge_cases_render(points):
     for data in (
         ChartData(start=START, end=START, points=points),
         full(points=points, trend=None),
-        ChartData(start=START, end=GOAL_DATE, points=points, baseline=0, goal=(GOAL_DATE, 0),
-                  aim_line=((START, 0), (GOAL_DATE, 0))),
+        ChartData(
+            start=START,
+            end=GOAL_DATE,
+            points=points,
+            baseline=0,
+            goal=(GOAL_DATE, 0),
+            aim_line=((START, 0), (GOAL_DATE, 0)),
+        ),
     ):
         root = parse(progress_chart_svg(data))
         expected = sum(1 for _, s in points if s == s)
@@ -182,7 +211,7 @@ def test_ids_use_prefix_and_are_deterministic():
     ids_b = {el.get("id") for el in parse(b).iter() if el.get("id")}
     assert ids_a and all(i.startswith("reading") for i in ids_a)
     assert all(i.startswith("math") for i in ids_b) and not ids_a & ids_b
-    assert 'url(#reading-plot)' in a
+    assert "url(#reading-plot)" in a
     # a hostile prefix is made safe
     odd = parse(progress_chart_svg(full(), id_prefix='1 "x"<y>'))
     assert all(" " not in (el.get("id") or "") for el in odd.iter())
@@ -209,12 +238,17 @@ def test_rendering_is_cheap():
 
 def test_renders_to_pdf_with_weasyprint(tmp_path):
     weasyprint = pytest.importorskip("weasyprint")
-    html = (f"<html><body><h1>Progress</h1>{progress_chart_svg(full(), id_prefix='a')}"
-            f"{progress_chart_svg(ChartData(start=START, end=START), id_prefix='b')}</body></html>")
+    html = (
+        f"<html><body><h1>Progress</h1>{progress_chart_svg(full(), id_prefix='a')}"
+        f"{progress_chart_svg(ChartData(start=START, end=START), id_prefix='b')}</body></html>"
+    )
     pdf = weasyprint.HTML(string=html).write_pdf()
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
     if shutil.which("pdftoppm"):
         (tmp_path / "chart.pdf").write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-png", "-r", "60", str(tmp_path / "chart.pdf"), str(tmp_path / "page")],
-                       check=True, timeout=60)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", str(tmp_path / "chart.pdf"), str(tmp_path / "page")],
+            check=True,
+            timeout=60,
+        )
         assert list(tmp_path.glob("page*.png"))

@@ -1,4 +1,5 @@
 """Norms, overrides, the school calendar and several measures reach every evaluation (issue 12)."""
+
 import datetime as dt
 
 import pytest
@@ -20,27 +21,38 @@ pytestmark = pytest.mark.django_db
 
 # Hand-made grade-2 R-CBM norms (made up for the test): the 25th percentile is 40 in fall,
 # 58 in winter, 76 in spring, so the growth cut in the fall is (58 - 40) / 18 = 1 word a week.
-NORMS = {("fall", 25): 40, ("fall", 50): 55, ("winter", 25): 58, ("winter", 50): 72, ("spring", 25): 76,
-         ("spring", 50): 90}
+NORMS = {
+    ("fall", 25): 40,
+    ("fall", 50): 55,
+    ("winter", 25): 58,
+    ("winter", 50): 72,
+    ("spring", 25): 76,
+    ("spring", 50): 90,
+}
 
 
 def _norms(district, grade=2):
     with tenant_context(district):
         catalog_ensure(district=district)
         measure = Measure.objects.get(district=district, key="aimsweb-rcbm")
-        table = NormTable.objects.create(district=district, measure=measure, kind="percentile", norm="national",
-                                         name="Test R-CBM norms")
-        NormPoint.objects.bulk_create(NormPoint(district=district, table=table, grade=grade, season=season,
-                                                percentile=pct, score=score)
-                                      for (season, pct), score in NORMS.items())
+        table = NormTable.objects.create(
+            district=district, measure=measure, kind="percentile", norm="national", name="Test R-CBM norms"
+        )
+        NormPoint.objects.bulk_create(
+            NormPoint(district=district, table=table, grade=grade, season=season, percentile=pct, score=score)
+            for (season, pct), score in NORMS.items()
+        )
 
 
 def _weekly_probes(program, plan, scores):
     side = program["side"]
     with tenant_context(side.district):
-        services.probes_add(district=side.district, actor=None, plan=plan,
-                            probes=[(START + dt.timedelta(weeks=week + 1), score)
-                                    for week, score in enumerate(scores)])
+        services.probes_add(
+            district=side.district,
+            actor=None,
+            plan=plan,
+            probes=[(START + dt.timedelta(weeks=week + 1), score) for week, score in enumerate(scores)],
+        )
 
 
 def _finding(result, rule):
@@ -76,8 +88,9 @@ def test_a_plan_override_with_a_reason_replaces_the_norms(program, login):
     url = reverse("plan_detail", args=[plan.pk])
     refused = client.post(url, {"dd-dd_level_cut": "50", "dd-dd_growth_cut": "1.5", "dd-dd_override_reason": ""})
     assert refused.status_code == 200 and refused.context["criteria_form"].errors
-    saved = client.post(url, {"dd-dd_level_cut": "50", "dd-dd_growth_cut": "1.5",
-                              "dd-dd_override_reason": "local norms for newcomers"})
+    saved = client.post(
+        url, {"dd-dd_level_cut": "50", "dd-dd_growth_cut": "1.5", "dd-dd_override_reason": "local norms for newcomers"}
+    )
     assert saved.status_code == 302
     _weekly_probes(program, plan, [45, 46, 47, 48, 49, 50, 51, 52])
     with tenant_context(side.district):
@@ -108,19 +121,45 @@ def test_a_plan_through_a_break_with_every_school_day_session_has_adequate_fidel
     start = today - dt.timedelta(days=today.weekday(), weeks=8)  # a Monday eight weeks ago
     break_first, break_last = start + dt.timedelta(weeks=3), start + dt.timedelta(weeks=4, days=4)
     with tenant_context(side.district):
-        calendar_event_create(district=side.district, actor=None, kind="break", name="Winter break",
-                              start_date=break_first, end_date=break_last)
-        group = services.group_create(district=side.district, actor=None, school=side.school,
-                                      provider=side.intervention_specialist, name="Break group", area="reading",
-                                      tier=2, intervention=program["intervention"], sessions_per_week=4,
-                                      minutes_per_session=30)
+        calendar_event_create(
+            district=side.district,
+            actor=None,
+            kind="break",
+            name="Winter break",
+            start_date=break_first,
+            end_date=break_last,
+        )
+        group = services.group_create(
+            district=side.district,
+            actor=None,
+            school=side.school,
+            provider=side.intervention_specialist,
+            name="Break group",
+            area="reading",
+            tier=2,
+            intervention=program["intervention"],
+            sessions_per_week=4,
+            minutes_per_session=30,
+        )
         student = f.make_student(side.district, side.school, last_name="Gamma")
         plan, _ = services.plan_create(
-            district=side.district, actor=None, student=student, area="reading", tier=2,
-            intervention=program["intervention"], provider=side.intervention_specialist, group=group,
-            start_date=start, expected_end_date=start + dt.timedelta(weeks=12), goal_measure="R-CBM WRC",
-            goal_target=90, goal_target_date=start + dt.timedelta(weeks=12), sessions_per_week=4,
-            minutes_per_session=30, baseline_probes=[(start - dt.timedelta(days=1), 40)])
+            district=side.district,
+            actor=None,
+            student=student,
+            area="reading",
+            tier=2,
+            intervention=program["intervention"],
+            provider=side.intervention_specialist,
+            group=group,
+            start_date=start,
+            expected_end_date=start + dt.timedelta(weeks=12),
+            goal_measure="R-CBM WRC",
+            goal_target=90,
+            goal_target_date=start + dt.timedelta(weeks=12),
+            sessions_per_week=4,
+            minutes_per_session=30,
+            baseline_probes=[(start - dt.timedelta(days=1), 40)],
+        )
         week = start
         while week < today:
             services.group_log_week(district=side.district, actor=None, group=group, week_start=week)
@@ -138,8 +177,14 @@ def test_log_this_week_uses_the_groups_own_days(program):
     with tenant_context(side.district):
         group.meeting_days = [1, 3]
         group.save()
-        calendar_event_create(district=side.district, actor=None, kind="holiday", name="Holiday",
-                              start_date=START + dt.timedelta(days=3), end_date=START + dt.timedelta(days=3))
+        calendar_event_create(
+            district=side.district,
+            actor=None,
+            kind="holiday",
+            name="Holiday",
+            start_date=START + dt.timedelta(days=3),
+            end_date=START + dt.timedelta(days=3),
+        )
         sessions = services.group_log_week(district=side.district, actor=None, group=group, week_start=START)
     assert [s.date for s in sessions] == [START + dt.timedelta(days=1)]  # Tuesday; Thursday is a holiday
 
@@ -148,11 +193,21 @@ def _second_measure(program, plan):
     side = program["side"]
     with tenant_context(side.district):
         measure = services.plan_measure_add(
-            district=side.district, actor=None, plan=plan, measure="Daily behavior card %", goal_target=80,
+            district=side.district,
+            actor=None,
+            plan=plan,
+            measure="Daily behavior card %",
+            goal_target=80,
             goal_target_date=START + dt.timedelta(weeks=12),
-            baseline_probes=[(START - dt.timedelta(days=d), 50) for d in (3, 2, 1)])
-        services.probes_add(district=side.district, actor=None, plan=plan, measure=measure,
-                            probes=[(START + dt.timedelta(weeks=w), 50) for w in range(1, 9)])
+            baseline_probes=[(START - dt.timedelta(days=d), 50) for d in (3, 2, 1)],
+        )
+        services.probes_add(
+            district=side.district,
+            actor=None,
+            plan=plan,
+            measure=measure,
+            probes=[(START + dt.timedelta(weeks=w), 50) for w in range(1, 9)],
+        )
     return measure
 
 
@@ -177,21 +232,31 @@ def test_a_plan_with_two_measures_shows_both_and_combines_them(program, login):
 def test_the_api_exposes_measures_and_takes_probes_per_measure(program, login):
     side, plan = program["side"], program["plans"][0]
     client = login(side.intervention_specialist)
-    created = client.post(reverse("api_plan_measure_create", args=[plan.pk]),
-                          {"measure": "Daily behavior card %", "goal_target": 80,
-                           "goal_target_date": (START + dt.timedelta(weeks=12)).isoformat(),
-                           "baseline_probes": [{"date": (START - dt.timedelta(days=1)).isoformat(), "score": 50}]},
-                          content_type="application/json")
+    created = client.post(
+        reverse("api_plan_measure_create", args=[plan.pk]),
+        {
+            "measure": "Daily behavior card %",
+            "goal_target": 80,
+            "goal_target_date": (START + dt.timedelta(weeks=12)).isoformat(),
+            "baseline_probes": [{"date": (START - dt.timedelta(days=1)).isoformat(), "score": 50}],
+        },
+        content_type="application/json",
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert [m["measure"] for m in body["measures"]] == ["R-CBM WRC", "Daily behavior card %"]
     measure_id = body["measures"][1]["id"]
-    probe = client.post(reverse("api_plan_probes", args=[plan.pk]),
-                        {"date": (START + dt.timedelta(weeks=1)).isoformat(), "score": 55, "measure": measure_id},
-                        content_type="application/json")
+    probe = client.post(
+        reverse("api_plan_probes", args=[plan.pk]),
+        {"date": (START + dt.timedelta(weeks=1)).isoformat(), "score": 55, "measure": measure_id},
+        content_type="application/json",
+    )
     assert probe.status_code == 201 and probe.json()[0]["measure"] == measure_id
-    bad = client.post(reverse("api_plan_probes", args=[plan.pk]),
-                      {"date": START.isoformat(), "score": 55, "measure": 999999}, content_type="application/json")
+    bad = client.post(
+        reverse("api_plan_probes", args=[plan.pk]),
+        {"date": START.isoformat(), "score": 55, "measure": 999999},
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and "measure" in bad.json()
     with tenant_context(side.district):
         assert PlanMeasure.objects.filter(plan=plan).count() == 1
@@ -200,9 +265,11 @@ def test_the_api_exposes_measures_and_takes_probes_per_measure(program, login):
 def test_another_districts_plan_is_404_for_the_measures_route(world, program, login):
     plan = program["plans"][0]
     client = login(world.b.district_admin)
-    response = client.post(reverse("api_plan_measure_create", args=[plan.pk]),
-                           {"measure": "x", "goal_target": 1, "goal_target_date": "2027-01-01"},
-                           content_type="application/json")
+    response = client.post(
+        reverse("api_plan_measure_create", args=[plan.pk]),
+        {"measure": "x", "goal_target": 1, "goal_target_date": "2027-01-01"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 
@@ -218,11 +285,23 @@ def test_the_caseload_runs_the_same_queries_for_more_plans(program, login):
         for i in range(4):
             student = f.make_student(side.district, side.school, last_name=f"More{i}")
             services.plan_create(
-                district=side.district, actor=None, student=student, area="reading", tier=2,
-                intervention=program["intervention"], provider=side.intervention_specialist, group=None,
-                start_date=START, expected_end_date=START + dt.timedelta(weeks=12), goal_measure="Maze",
-                goal_target=20, goal_target_date=START + dt.timedelta(weeks=12), sessions_per_week=3,
-                minutes_per_session=30, baseline_probes=[(START - dt.timedelta(days=1), 10)])
+                district=side.district,
+                actor=None,
+                student=student,
+                area="reading",
+                tier=2,
+                intervention=program["intervention"],
+                provider=side.intervention_specialist,
+                group=None,
+                start_date=START,
+                expected_end_date=START + dt.timedelta(weeks=12),
+                goal_measure="Maze",
+                goal_target=20,
+                goal_target_date=START + dt.timedelta(weeks=12),
+                sessions_per_week=3,
+                minutes_per_session=30,
+                baseline_probes=[(START - dt.timedelta(days=1), 10)],
+            )
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("caseload"))
     assert response.status_code == 200 and len(response.context["rows"]) == 7

@@ -1,4 +1,5 @@
 """The intervention library pages (read by all, edited by district administrators) and its seed."""
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -21,17 +22,25 @@ def _add(side, name, **fields):
 
 
 def _form(**changes):
-    data = {"name": "Read Naturally", "area": "reading", "tiers": ["2", "3"], "evidence_level": "not_rated",
-            "sessions_per_week": "3", "minutes_per_session": "30", "group_size_max": "4",
-            "description": "Repeated reading with a model.", "materials": "", "source": "district plan",
-            "is_active": "on"}
+    data = {
+        "name": "Read Naturally",
+        "area": "reading",
+        "tiers": ["2", "3"],
+        "evidence_level": "not_rated",
+        "sessions_per_week": "3",
+        "minutes_per_session": "30",
+        "group_size_max": "4",
+        "description": "Repeated reading with a model.",
+        "materials": "",
+        "source": "district plan",
+        "is_active": "on",
+    }
     data.update(changes)
     return data
 
 
 def test_every_member_reads_the_library_and_filters_it_by_area(world, login):
-    _add(world.a, "Fundations", sessions_per_week=4, minutes_per_session=30, group_size_max=5,
-         evidence_level="essa_3")
+    _add(world.a, "Fundations", sessions_per_week=4, minutes_per_session=30, group_size_max=5, evidence_level="essa_3")
     _add(world.a, "Number Sense Lab", area="math", tiers=[3], group_size_max=1)
     _add(world.a, "Retired Program", is_active=False)
     _add(world.b, "Other District Program")
@@ -68,7 +77,8 @@ def test_only_district_admins_may_create_or_edit(world, login, role):
     assert client.post(edit, _form(name="Renamed")).status_code == 404
     with tenant_context(world.a.district):
         assert list(Intervention.objects.filter(district=world.a.district).values_list("name", flat=True)) == [
-            "Fundations"]
+            "Fundations"
+        ]
 
 
 def test_an_admin_adds_a_program_with_tiers_as_checkboxes(world, login):
@@ -85,8 +95,7 @@ def test_an_admin_adds_a_program_with_tiers_as_checkboxes(world, login):
 
 def test_a_duplicate_name_is_refused_on_the_field_and_nothing_typed_is_lost(world, login):
     _add(world.a, "Read Naturally")
-    response = login(world.a.district_admin).post(NEW, _form(name="read naturally",
-                                                             description="Typed with care."))
+    response = login(world.a.district_admin).post(NEW, _form(name="read naturally", description="Typed with care."))
     assert response.status_code == 200
     assert "already has an intervention named read naturally" in response.context["form"].errors["name"][0]
     page = response.content.decode()
@@ -96,13 +105,16 @@ def test_a_duplicate_name_is_refused_on_the_field_and_nothing_typed_is_lost(worl
         assert Intervention.objects.filter(district=world.a.district).count() == 1
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"tiers": []}, "tiers"),
-    ({"name": ""}, "name"),
-    ({"minutes_per_session": "600"}, "minutes_per_session"),
-    ({"sessions_per_week": "9"}, "sessions_per_week"),
-    ({"evidence_level": "essa_9"}, "evidence_level"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"tiers": []}, "tiers"),
+        ({"name": ""}, "name"),
+        ({"minutes_per_session": "600"}, "minutes_per_session"),
+        ({"sessions_per_week": "9"}, "sessions_per_week"),
+        ({"evidence_level": "essa_9"}, "evidence_level"),
+    ],
+)
 def test_bad_input_is_reported_on_its_field(world, login, changes, field):
     response = login(world.a.district_admin).post(NEW, _form(**changes))
     assert response.status_code == 200 and field in response.context["form"].errors
@@ -132,8 +144,18 @@ def test_an_admin_edits_a_program_and_cannot_reach_another_districts(world, logi
 # --- seed ------------------------------------------------------------------------------------
 
 NAMED_IN_THE_SOURCES = [
-    "Fundations", "My Sidewalks", "Destination Reading", "Jamestown Reading Navigator", "Skills Tutor",
-    "Reading Eggs", "RAZ Kids", "Mindplay", "iSupport", "Learning Lab", "Help Center", "Test Prep",
+    "Fundations",
+    "My Sidewalks",
+    "Destination Reading",
+    "Jamestown Reading Navigator",
+    "Skills Tutor",
+    "Reading Eggs",
+    "RAZ Kids",
+    "Mindplay",
+    "iSupport",
+    "Learning Lab",
+    "Help Center",
+    "Test Prep",
     "Push-in remedial support",
 ]
 

@@ -3,6 +3,7 @@ decisions with the fidelity gate (400 on override_reason) and optimistic
 concurrency (409 with the current decision), decisions taking effect, attendees,
 action items; who may write, closed meetings, 404 for another district's ids,
 constant query counts, and a clean OpenAPI schema."""
+
 import datetime as dt
 
 import pytest
@@ -17,7 +18,14 @@ from rest_framework.test import APIClient
 from interventions.meetings import api_urls as meeting_api_urls
 from interventions.meetings.services import agenda_add, agenda_build, decision_record, meeting_close, meeting_create
 from interventions.models import (
-    ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, MeetingSeries, Plan, TierPlacement,
+    ActionItem,
+    AgendaItem,
+    Decision,
+    Meeting,
+    MeetingAttendee,
+    MeetingSeries,
+    Plan,
+    TierPlacement,
 )
 from interventions.services import group_log_week, probes_add
 from mtss.models import AccessLog, Role
@@ -32,8 +40,11 @@ from tests.program import START
 # until then this module is its own URLconf with the include added (never twice, so the schema
 # has no duplicate operations).
 _included = any(getattr(p, "urlconf_name", None) == "interventions.meetings.api_urls" for p in _root_urlpatterns)
-urlpatterns = list(_root_urlpatterns) if _included else [
-    *_root_urlpatterns, path("api/v1/", include("interventions.meetings.api_urls"))]
+urlpatterns = (
+    list(_root_urlpatterns)
+    if _included
+    else [*_root_urlpatterns, path("api/v1/", include("interventions.meetings.api_urls"))]
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -58,8 +69,9 @@ def _deliver(program, weeks=11):
     """Every scheduled session for `weeks` weeks: 4 a week, so 44 (Loudon's 40 before a decision is met)."""
     side = program["side"]
     for week in range(weeks):
-        group_log_week(district=side.district, actor=None, group=program["group"],
-                       week_start=START + dt.timedelta(weeks=week))
+        group_log_week(
+            district=side.district, actor=None, group=program["group"], week_start=START + dt.timedelta(weeks=week)
+        )
 
 
 def _meeting(program, deliver=True, build=True) -> Meeting:
@@ -69,12 +81,25 @@ def _meeting(program, deliver=True, build=True) -> Meeting:
         if deliver:
             _deliver(program)
         weeks = range(1, 11)
-        for plan, score in ((plans[0], lambda w: 42 + (w % 2)), (plans[1], lambda w: 60 + 4 * w),
-                            (plans[2], lambda w: 42 + 4 * w)):
-            probes_add(district=side.district, actor=None, plan=plan,
-                       probes=[(START + dt.timedelta(weeks=w, days=1), score(w)) for w in weeks])
-        meeting = meeting_create(district=side.district, actor=side.principal, school=side.school,
-                                 team_type="s_team", starts_at=timezone.now(), location="Library")[0]
+        for plan, score in (
+            (plans[0], lambda w: 42 + (w % 2)),
+            (plans[1], lambda w: 60 + 4 * w),
+            (plans[2], lambda w: 42 + 4 * w),
+        ):
+            probes_add(
+                district=side.district,
+                actor=None,
+                plan=plan,
+                probes=[(START + dt.timedelta(weeks=w, days=1), score(w)) for w in weeks],
+            )
+        meeting = meeting_create(
+            district=side.district,
+            actor=side.principal,
+            school=side.school,
+            team_type="s_team",
+            starts_at=timezone.now(),
+            location="Library",
+        )[0]
         if build:
             agenda_build(district=side.district, actor=side.principal, meeting=meeting)
     return meeting
@@ -101,16 +126,33 @@ def _decision_url(meeting, item, rest=""):
 
 # --- meetings --------------------------------------------------------------------------------
 
+
 def test_meetings_are_listed_with_filters(world, program, api):
     side = program["side"]
     with tenant_context(side.district):
-        first = meeting_create(district=side.district, actor=None, school=side.school, team_type="s_team",
-                               starts_at=timezone.make_aware(dt.datetime(2026, 10, 5, 15)))[0]
-        second = meeting_create(district=side.district, actor=None, school=side.school, team_type="sbit",
-                                starts_at=timezone.make_aware(dt.datetime(2026, 11, 2, 15)))[0]
-        elsewhere = meeting_create(district=side.district, actor=None, school=side.other_school,
-                                   team_type="s_team", starts_at=timezone.make_aware(dt.datetime(2026, 10, 6, 9)))[0]
+        first = meeting_create(
+            district=side.district,
+            actor=None,
+            school=side.school,
+            team_type="s_team",
+            starts_at=timezone.make_aware(dt.datetime(2026, 10, 5, 15)),
+        )[0]
+        second = meeting_create(
+            district=side.district,
+            actor=None,
+            school=side.school,
+            team_type="sbit",
+            starts_at=timezone.make_aware(dt.datetime(2026, 11, 2, 15)),
+        )[0]
+        elsewhere = meeting_create(
+            district=side.district,
+            actor=None,
+            school=side.other_school,
+            team_type="s_team",
+            starts_at=timezone.make_aware(dt.datetime(2026, 10, 6, 9)),
+        )[0]
         meeting_close(district=side.district, actor=side.principal, meeting=first)
+
     def ids(client, query=""):
         return [r["id"] for r in client.get("/api/v1/meetings/" + query).json()["results"]]
 
@@ -125,8 +167,12 @@ def test_meetings_are_listed_with_filters(world, program, api):
     assert ids(admin, "?date_to=2026-10-05") == [first.pk]
     row = admin.get("/api/v1/meetings/?team_type=sbit").json()["results"][0]
     assert row["school_name"] == side.school.name and row["status"] == "scheduled" and row["item_count"] == 0
-    for query, field in (("?status=done", "status"), ("?team_type=ieps", "team_type"), ("?school=x", "school"),
-                         ("?date_from=last-week", "date_from")):
+    for query, field in (
+        ("?status=done", "status"),
+        ("?team_type=ieps", "team_type"),
+        ("?school=x", "school"),
+        ("?date_from=last-week", "date_from"),
+    ):
         response = admin.get("/api/v1/meetings/" + query)
         assert response.status_code == 400 and field in response.json(), query
     # Another district's meetings never show.
@@ -135,8 +181,13 @@ def test_meetings_are_listed_with_filters(world, program, api):
 
 def test_one_meeting_or_a_series_is_created(program, api):
     side = program["side"]
-    payload = {"school": side.school.pk, "team_type": "s_team", "starts_at": "2026-12-01T15:30:00",
-               "location": "Library", "purpose": "Tier review"}
+    payload = {
+        "school": side.school.pk,
+        "team_type": "s_team",
+        "starts_at": "2026-12-01T15:30:00",
+        "location": "Library",
+        "purpose": "Tier review",
+    }
     one = api("intervention_specialist").post("/api/v1/meetings/", payload, format="json")
     assert one.status_code == 201, one.json()
     assert [(m["location"], m["series"], m["status"]) for m in one.json()] == [("Library", None, "scheduled")]
@@ -149,14 +200,17 @@ def test_one_meeting_or_a_series_is_created(program, api):
         assert MeetingSeries.objects.get().every_weeks == 3
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"occurrences": 3}, "every_weeks", "weeks apart"),
-    ({"occurrences": 41, "every_weeks": 1}, "occurrences", "40"),
-    ({"every_weeks": 0, "occurrences": 2}, "every_weeks", "1"),
-    ({"team_type": "ieps"}, "team_type", "not a valid choice"),
-    ({"starts_at": "next tuesday"}, "starts_at", "format"),
-    ({"location": "x" * 201}, "location", "200"),
-])
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"occurrences": 3}, "every_weeks", "weeks apart"),
+        ({"occurrences": 41, "every_weeks": 1}, "occurrences", "40"),
+        ({"every_weeks": 0, "occurrences": 2}, "every_weeks", "1"),
+        ({"team_type": "ieps"}, "team_type", "not a valid choice"),
+        ({"starts_at": "next tuesday"}, "starts_at", "format"),
+        ({"location": "x" * 201}, "location", "200"),
+    ],
+)
 def test_bad_meeting_input_names_the_field_and_creates_nothing(program, api, changes, field, message):
     side = program["side"]
     payload = {"school": side.school.pk, "team_type": "s_team", "starts_at": "2026-12-01T15:30:00", **changes}
@@ -171,10 +225,16 @@ def test_a_meeting_only_for_a_school_whose_meetings_you_see(world, program, api)
     for school in (side.other_school, world.b.school):
         response = api("principal").post("/api/v1/meetings/", dict(payload, school=school.pk), format="json")
         assert response.status_code == 400 and "school" in response.json()
-    assert api("district_admin").post("/api/v1/meetings/", dict(payload, school=side.other_school.pk),
-                                      format="json").status_code == 201
-    assert api("read_only").post("/api/v1/meetings/", dict(payload, school=side.school.pk),
-                                 format="json").status_code == 403
+    assert (
+        api("district_admin")
+        .post("/api/v1/meetings/", dict(payload, school=side.other_school.pk), format="json")
+        .status_code
+        == 201
+    )
+    assert (
+        api("read_only").post("/api/v1/meetings/", dict(payload, school=side.school.pk), format="json").status_code
+        == 403
+    )
     assert _count(side, Meeting) == 1
 
 
@@ -182,12 +242,23 @@ def test_the_meeting_has_its_attendees_agenda_decisions_and_action_items(program
     side, plans = program["side"], program["plans"]
     meeting = _meeting(program)
     with tenant_context(side.district):
-        MeetingAttendee.objects.create(district=side.district, meeting=meeting, kind="staff", name="Pat Principal",
-                                       user=side.principal, attended=True)
+        MeetingAttendee.objects.create(
+            district=side.district,
+            meeting=meeting,
+            kind="staff",
+            name="Pat Principal",
+            user=side.principal,
+            attended=True,
+        )
         item = AgendaItem.objects.get(meeting=meeting, student=plans[0].student)
-        decision_record(district=side.district, actor=side.principal, item=item, kind="intensify",
-                        notes="Move to Tier III",
-                        action_items=[("Write the Tier III plan", side.intervention_specialist, SOON)])
+        decision_record(
+            district=side.district,
+            actor=side.principal,
+            item=item,
+            kind="intensify",
+            notes="Move to Tier III",
+            action_items=[("Write the Tier III plan", side.intervention_specialist, SOON)],
+        )
     body = api("read_only").get(_url(meeting)).json()
     assert (body["status"], body["location"], body["policy_label"]) == ("scheduled", "Library", "loudon-county-tn@1")
     assert body["item_count"] == len(body["items"]) >= 2 and body["decided_count"] == 1
@@ -201,7 +272,10 @@ def test_the_meeting_has_its_attendees_agenda_decisions_and_action_items(program
     assert by_student[plans[1].student_id]["decision"] is None
     [action] = body["action_items"]
     assert (action["owner"], action["student"], action["due_date"]) == (
-        side.intervention_specialist.pk, plans[0].student_id, SOON.isoformat())
+        side.intervention_specialist.pk,
+        plans[0].student_id,
+        SOON.isoformat(),
+    )
     assert action["student_name"] == plans[0].student.full_name and action["done_at"] is None
     with tenant_context(side.district):
         log = AccessLog.objects.get(what="meeting")
@@ -217,15 +291,31 @@ def test_the_meeting_view_reads_in_a_constant_number_of_queries(program, api):
         with tenant_context(side.district):
             for _ in range(n):
                 student = f.make_student(side.district, side.school)
-                item = agenda_add(district=side.district, actor=side.principal, meeting=meeting, student=student,
-                                  reason="Teacher concern")
-                decision_record(district=side.district, actor=side.principal, item=item, kind="continue",
-                                action_items=[("Call home", side.teacher, SOON)])
+                item = agenda_add(
+                    district=side.district,
+                    actor=side.principal,
+                    meeting=meeting,
+                    student=student,
+                    reason="Teacher concern",
+                )
+                decision_record(
+                    district=side.district,
+                    actor=side.principal,
+                    item=item,
+                    kind="continue",
+                    action_items=[("Call home", side.teacher, SOON)],
+                )
                 guardian = f.make_guardian(student)
-                MeetingAttendee.objects.create(district=side.district, meeting=meeting, kind="student",
-                                               student=student, name=student.full_name)
-                MeetingAttendee.objects.create(district=side.district, meeting=meeting, kind="guardian",
-                                               guardian=guardian, name=guardian.first_name)
+                MeetingAttendee.objects.create(
+                    district=side.district, meeting=meeting, kind="student", student=student, name=student.full_name
+                )
+                MeetingAttendee.objects.create(
+                    district=side.district,
+                    meeting=meeting,
+                    kind="guardian",
+                    guardian=guardian,
+                    name=guardian.first_name,
+                )
 
     def queries(url):
         with CaptureQueriesContext(connection) as captured:
@@ -244,8 +334,13 @@ def test_starting_and_closing_a_meeting(program, api):
     side, plans = program["side"], program["plans"]
     meeting = _meeting(program)
     with tenant_context(side.district):
-        decision_record(district=side.district, actor=side.principal, item=_item(program, meeting, 0),
-                        kind="intensify", notes="Tier III")
+        decision_record(
+            district=side.district,
+            actor=side.principal,
+            item=_item(program, meeting, 0),
+            kind="intensify",
+            notes="Tier III",
+        )
         decision_record(district=side.district, actor=side.principal, item=_item(program, meeting, 1), kind="exit")
     assert api("read_only").post(_url(meeting, "start/")).status_code == 403
     # A teacher not on the meeting's staff list reads it but does not run it (README, Actions).
@@ -271,8 +366,13 @@ def test_a_closed_meeting_refuses_every_change_but_action_items_get_done(program
     meeting = _meeting(program)
     item = _item(program, meeting, 2)
     with tenant_context(side.district):
-        decision_record(district=side.district, actor=side.principal, item=item, kind="continue",
-                        action_items=[("Send the progress report", side.teacher, SOON)])
+        decision_record(
+            district=side.district,
+            actor=side.principal,
+            item=item,
+            kind="continue",
+            action_items=[("Send the progress report", side.teacher, SOON)],
+        )
         meeting_close(district=side.district, actor=side.principal, meeting=meeting)
         attendee = MeetingAttendee.objects.create(district=side.district, meeting=meeting, kind="staff", name="X")
         action = ActionItem.objects.get(meeting=meeting)
@@ -291,7 +391,8 @@ def test_a_closed_meeting_refuses_every_change_but_action_items_get_done(program
         response = getattr(client, method)(url, body, format="json")
         assert response.status_code == 400, (url, response.status_code)
         assert response.json()["non_field_errors"] == [
-            "This meeting is closed; its agenda, attendees and decisions can no longer change."], url
+            "This meeting is closed; its agenda, attendees and decisions can no longer change."
+        ], url
     with tenant_context(side.district):
         assert Decision.objects.get(item=item).kind == "continue" and MeetingAttendee.objects.count() == 1
     done = api("teacher").post(f"/api/v1/action-items/{action.pk}/done/")
@@ -299,6 +400,7 @@ def test_a_closed_meeting_refuses_every_change_but_action_items_get_done(program
 
 
 # --- the agenda ------------------------------------------------------------------------------
+
 
 def test_the_agenda_is_built_from_the_rules_and_listed(program, api):
     side, plans = program["side"], program["plans"]
@@ -351,8 +453,12 @@ def test_items_are_moved_up_and_down(program, api):
     side, plans = program["side"], program["plans"]
     meeting = _meeting(program, deliver=False, build=False)
     with tenant_context(side.district):
-        items = [agenda_add(district=side.district, actor=side.principal, meeting=meeting, student=p.student,
-                            reason="review") for p in plans]
+        items = [
+            agenda_add(
+                district=side.district, actor=side.principal, meeting=meeting, student=p.student, reason="review"
+            )
+            for p in plans
+        ]
     url = _url(meeting, f"agenda/{items[2].pk}/move/")
     assert api("read_only").post(url, {"direction": "up"}, format="json").status_code == 403
     bad = api("principal").post(url, {"direction": "sideways"}, format="json")
@@ -365,10 +471,20 @@ def test_the_item_panel_has_the_engine_the_gate_the_history_and_past_decisions(p
     side, plans = program["side"], program["plans"]
     earlier = _meeting(program, deliver=False)
     with tenant_context(side.district):
-        decision_record(district=side.district, actor=side.principal, item=_item(program, earlier, 0),
-                        kind="continue", notes="Give it six more weeks")
-        meeting = meeting_create(district=side.district, actor=side.principal, school=side.school,
-                                 team_type="s_team", starts_at=timezone.now())[0]
+        decision_record(
+            district=side.district,
+            actor=side.principal,
+            item=_item(program, earlier, 0),
+            kind="continue",
+            notes="Give it six more weeks",
+        )
+        meeting = meeting_create(
+            district=side.district,
+            actor=side.principal,
+            school=side.school,
+            team_type="s_team",
+            starts_at=timezone.now(),
+        )[0]
         agenda_build(district=side.district, actor=side.principal, meeting=meeting)
     item = _item(program, meeting, 0)
     response = api("intervention_specialist").get(_url(meeting, f"agenda/{item.pk}/"))
@@ -381,7 +497,8 @@ def test_the_item_panel_has_the_engine_the_gate_the_history_and_past_decisions(p
     assert panel["gate"]["blocked"] and any("40" in why for why in panel["gate"]["why"])
     assert [(p["area"], p["tier"], p["end_date"]) for p in panel["tier_history"]] == [("reading", 2, None)]
     assert [(d["kind"], d["notes"], d["meeting"]) for d in panel["past_decisions"]] == [
-        ("continue", "Give it six more weeks", earlier.pk)]
+        ("continue", "Give it six more weeks", earlier.pk)
+    ]
     assert panel["decision"] is None
     with tenant_context(side.district):
         assert AccessLog.objects.filter(what="meeting agenda item", student_ids=[plans[0].student_id]).exists()
@@ -390,6 +507,7 @@ def test_the_item_panel_has_the_engine_the_gate_the_history_and_past_decisions(p
 
 
 # --- decisions -------------------------------------------------------------------------------
+
 
 def test_the_fidelity_gate_refuses_a_not_responding_decision_until_overridden(program, api):
     side = program["side"]
@@ -405,8 +523,15 @@ def test_the_fidelity_gate_refuses_a_not_responding_decision_until_overridden(pr
     # Continuing is never gated.
     other = _item(program, meeting, 1)
     assert client.put(_decision_url(meeting, other), {"kind": "continue"}, format="json").status_code == 201
-    saved = client.put(url, {"kind": "refer_evaluation", "notes": "typed notes",
-                             "override_reason": "Parent requested an evaluation in writing"}, format="json")
+    saved = client.put(
+        url,
+        {
+            "kind": "refer_evaluation",
+            "notes": "typed notes",
+            "override_reason": "Parent requested an evaluation in writing",
+        },
+        format="json",
+    )
     assert saved.status_code == 201, saved.json()
     body = saved.json()
     assert body["gate"]["blocked"] and body["override_reason"] == "Parent requested an evaluation in writing"
@@ -420,19 +545,26 @@ def test_a_decision_is_recorded_changed_and_read_with_its_action_items(program, 
     item = _item(program, meeting, 1)
     url = _decision_url(meeting, item)
     assert api("principal").get(url).status_code == 404  # nothing recorded yet
-    payload = {"kind": "modify", "notes": "Raise the goal", "new_goal_target": 110,
-               "new_intervention": program["intervention"].pk,
-               "action_items": [{"description": "Tell the parents", "owner": side.counselor.pk,
-                                 "due_date": SOON.isoformat()}]}
+    payload = {
+        "kind": "modify",
+        "notes": "Raise the goal",
+        "new_goal_target": 110,
+        "new_intervention": program["intervention"].pk,
+        "action_items": [{"description": "Tell the parents", "owner": side.counselor.pk, "due_date": SOON.isoformat()}],
+    }
     assert api("read_only").put(url, payload, format="json").status_code == 403
     created = api("principal").put(url, payload, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["new_goal_target"] == 110 and created.json()["new_intervention"] == program["intervention"].pk
     [action] = created.json()["action_items"]
     assert (action["description"], action["owner"], action["student"]) == (
-        "Tell the parents", side.counselor.pk, item.student_id)
-    changed = api("psychologist").put(url, {"kind": "continue", "notes": "On second thought", "version": 1},
-                                      format="json")
+        "Tell the parents",
+        side.counselor.pk,
+        item.student_id,
+    )
+    changed = api("psychologist").put(
+        url, {"kind": "continue", "notes": "On second thought", "version": 1}, format="json"
+    )
     assert changed.status_code == 200, changed.json()
     assert (changed.json()["kind"], changed.json()["version"]) == ("continue", 2)
     read = api("read_only").get(url).json()
@@ -453,12 +585,20 @@ def test_a_stale_version_is_a_409_with_the_current_decision(program, api):
     body = conflict.json()
     assert "meanwhile" in body["detail"] and "was not saved" in body["detail"]
     assert (body["decision"]["notes"], body["decision"]["version"]) == ("A's note", 1)
-    assert api("principal").put(url, {"kind": "continue", "notes": "A again", "version": 1},
-                                format="json").status_code == 200
-    stale = api("intervention_specialist").put(url, {"kind": "modify", "notes": "B's note", "version": 1,
-                                                     "action_items": [{"description": "x", "owner": side.teacher.pk,
-                                                                       "due_date": SOON.isoformat()}]},
-                                               format="json")
+    assert (
+        api("principal").put(url, {"kind": "continue", "notes": "A again", "version": 1}, format="json").status_code
+        == 200
+    )
+    stale = api("intervention_specialist").put(
+        url,
+        {
+            "kind": "modify",
+            "notes": "B's note",
+            "version": 1,
+            "action_items": [{"description": "x", "owner": side.teacher.pk, "due_date": SOON.isoformat()}],
+        },
+        format="json",
+    )
     assert stale.status_code == 409 and stale.json()["decision"]["version"] == 2
     with tenant_context(side.district):
         decision = Decision.objects.get(item=item)
@@ -466,17 +606,20 @@ def test_a_stale_version_is_a_409_with_the_current_decision(program, api):
         assert ActionItem.objects.count() == 0  # nothing of the refused save was written
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"kind": "promote"}, "kind"),
-    ({"kind": None}, "kind"),
-    ({"version": 0}, "version"),
-    ({"new_goal_target": "high"}, "new_goal_target"),
-    ({"new_intervention": 999999}, "new_intervention"),
-    ({"action_items": [{"description": "Call home", "due_date": "2026-12-01"}]}, "action_items"),
-    ({"action_items": [{"description": "Call home", "owner": 999999, "due_date": "2026-12-01"}]}, "action_items"),
-    ({"action_items": [{"description": "", "owner": None, "due_date": "soon"}]}, "action_items"),
-    ({"action_items": [{"description": "x", "due_date": "2026-12-01"}] * 21}, "action_items"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"kind": "promote"}, "kind"),
+        ({"kind": None}, "kind"),
+        ({"version": 0}, "version"),
+        ({"new_goal_target": "high"}, "new_goal_target"),
+        ({"new_intervention": 999999}, "new_intervention"),
+        ({"action_items": [{"description": "Call home", "due_date": "2026-12-01"}]}, "action_items"),
+        ({"action_items": [{"description": "Call home", "owner": 999999, "due_date": "2026-12-01"}]}, "action_items"),
+        ({"action_items": [{"description": "", "owner": None, "due_date": "soon"}]}, "action_items"),
+        ({"action_items": [{"description": "x", "due_date": "2026-12-01"}] * 21}, "action_items"),
+    ],
+)
 def test_bad_decision_input_names_the_field_and_saves_nothing(program, api, changes, field):
     side = program["side"]
     meeting = _meeting(program)
@@ -492,11 +635,18 @@ def test_another_districts_people_and_programs_are_unknown_in_a_decision(world, 
     item = _item(program, meeting, 1)
     theirs = _objects(world.b)
     url = _decision_url(meeting, item)
-    program_elsewhere = api("principal").put(url, {"kind": "modify", "new_intervention": theirs["intervention"].pk},
-                                             format="json")
+    program_elsewhere = api("principal").put(
+        url, {"kind": "modify", "new_intervention": theirs["intervention"].pk}, format="json"
+    )
     assert program_elsewhere.status_code == 400 and "new_intervention" in program_elsewhere.json()
-    owner_elsewhere = api("principal").put(url, {"kind": "continue", "action_items": [
-        {"description": "Call", "owner": world.b.principal.pk, "due_date": SOON.isoformat()}]}, format="json")
+    owner_elsewhere = api("principal").put(
+        url,
+        {
+            "kind": "continue",
+            "action_items": [{"description": "Call", "owner": world.b.principal.pk, "due_date": SOON.isoformat()}],
+        },
+        format="json",
+    )
     assert owner_elsewhere.status_code == 400, owner_elsewhere.json()
     # Errors of a list are keyed by the item's index, from 0.
     assert "does not exist" in owner_elsewhere.json()["action_items"]["0"]["owner"][0]
@@ -510,8 +660,12 @@ def test_a_decision_takes_effect_at_once_with_apply(program, api):
     url = _decision_url(meeting, item, "apply/")
     first = api("principal").post(url)
     assert first.status_code == 400 and first.json()["non_field_errors"] == ["Record a decision first."]
-    assert api("principal").put(_decision_url(meeting, item), {"kind": "intensify", "notes": "Tier III"},
-                                format="json").status_code == 201
+    assert (
+        api("principal")
+        .put(_decision_url(meeting, item), {"kind": "intensify", "notes": "Tier III"}, format="json")
+        .status_code
+        == 201
+    )
     assert api("read_only").post(url).status_code == 403
     applied = api("principal").post(url)
     assert applied.status_code == 200 and applied.json()["applied_at"] is not None
@@ -527,6 +681,7 @@ def test_a_decision_takes_effect_at_once_with_apply(program, api):
 
 
 # --- attendees -------------------------------------------------------------------------------
+
 
 def test_attendees_are_added_and_their_attendance_recorded(world, program, api):
     side = program["side"]
@@ -562,32 +717,62 @@ def test_attendees_are_added_and_their_attendance_recorded(world, program, api):
 
 # --- action items ----------------------------------------------------------------------------
 
+
 def test_action_items_are_listed_by_owner_and_done(world, program, api):
     side = program["side"]
     meeting = _meeting(program)
     with tenant_context(side.district):
-        decision_record(district=side.district, actor=side.principal, item=_item(program, meeting, 0),
-                        kind="continue", action_items=[("Write the Tier III plan", side.intervention_specialist, SOON),
-                                                       ("Call home", side.read_only, SOON + dt.timedelta(days=1))])
-        decision_record(district=side.district, actor=side.principal, item=_item(program, meeting, 1),
-                        kind="continue", action_items=[("Send the consent form", side.psychologist, SOON)])
-        elsewhere = meeting_create(district=side.district, actor=None, school=side.other_school, team_type="sbit",
-                                   starts_at=timezone.now())[0]
-        hidden = ActionItem.objects.create(district=side.district, meeting=elsewhere, description="Other school",
-                                           owner=side.district_admin, due_date=SOON)
-        mine_elsewhere = ActionItem.objects.create(district=side.district, meeting=elsewhere, owner=side.principal,
-                                                   description="Principal's errand", due_date=SOON)
+        decision_record(
+            district=side.district,
+            actor=side.principal,
+            item=_item(program, meeting, 0),
+            kind="continue",
+            action_items=[
+                ("Write the Tier III plan", side.intervention_specialist, SOON),
+                ("Call home", side.read_only, SOON + dt.timedelta(days=1)),
+            ],
+        )
+        decision_record(
+            district=side.district,
+            actor=side.principal,
+            item=_item(program, meeting, 1),
+            kind="continue",
+            action_items=[("Send the consent form", side.psychologist, SOON)],
+        )
+        elsewhere = meeting_create(
+            district=side.district, actor=None, school=side.other_school, team_type="sbit", starts_at=timezone.now()
+        )[0]
+        hidden = ActionItem.objects.create(
+            district=side.district,
+            meeting=elsewhere,
+            description="Other school",
+            owner=side.district_admin,
+            due_date=SOON,
+        )
+        mine_elsewhere = ActionItem.objects.create(
+            district=side.district,
+            meeting=elsewhere,
+            owner=side.principal,
+            description="Principal's errand",
+            due_date=SOON,
+        )
+
     def described(client, query=""):
         return [a["description"] for a in client.get("/api/v1/action-items/" + query).json()["results"]]
 
     specialist = api("intervention_specialist")
     assert described(specialist, "?owner=me") == ["Write the Tier III plan"]
-    assert described(api("principal")) == ["Write the Tier III plan", "Send the consent form", "Principal's errand",
-                                           "Call home"]
+    assert described(api("principal")) == [
+        "Write the Tier III plan",
+        "Send the consent form",
+        "Principal's errand",
+        "Call home",
+    ]
     assert "Other school" not in described(api("principal"))
     assert described(api("district_admin"), f"?owner={side.district_admin.pk}") == ["Other school"]
     assert described(api("district_admin"), f"?meeting={meeting.pk}&owner={side.psychologist.pk}") == [
-        "Send the consent form"]
+        "Send the consent form"
+    ]
     assert api("principal").get("/api/v1/action-items/?owner=someone").status_code == 400
     with tenant_context(side.district):
         plan_item = ActionItem.objects.get(description="Write the Tier III plan")
@@ -609,6 +794,7 @@ def test_action_items_are_listed_by_owner_and_done(world, program, api):
 
 
 # --- who may do what, and tenancy ------------------------------------------------------------
+
 
 def _routes():
     for pattern in meeting_api_urls.urlpatterns:
@@ -660,8 +846,9 @@ def test_read_only_members_read_and_are_refused_every_write(program, api):
     meeting = _meeting(program)
     item = _item(program, meeting, 2)
     with tenant_context(side.district):
-        action = ActionItem.objects.create(district=side.district, meeting=meeting, description="x",
-                                           owner=side.teacher, due_date=SOON)
+        action = ActionItem.objects.create(
+            district=side.district, meeting=meeting, description="x", owner=side.teacher, due_date=SOON
+        )
     ids = {"meeting_id": meeting.pk, "item_id": item.pk, "action_id": action.pk}
     client = api("read_only")
     writes = 0
@@ -695,8 +882,12 @@ def test_the_schema_is_valid_and_lists_the_meeting_endpoints(tmp_path):
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     schema = yaml.safe_load(target.read_text())
-    for route in ("/api/v1/meetings/", "/api/v1/meetings/{meeting_id}/agenda/{item_id}/decision/",
-                  "/api/v1/meetings/{meeting_id}/close/", "/api/v1/action-items/{action_id}/done/"):
+    for route in (
+        "/api/v1/meetings/",
+        "/api/v1/meetings/{meeting_id}/agenda/{item_id}/decision/",
+        "/api/v1/meetings/{meeting_id}/close/",
+        "/api/v1/action-items/{action_id}/done/",
+    ):
         assert route in schema["paths"], route
     put = schema["paths"]["/api/v1/meetings/{meeting_id}/agenda/{item_id}/decision/"]["put"]
     assert {"200", "201", "409"} <= set(put["responses"])

@@ -1,4 +1,5 @@
 """The specialist's pages: log a group session, the plan page, the caseload."""
+
 import datetime as dt
 
 import pytest
@@ -40,8 +41,11 @@ def test_a_normal_session_is_logged_with_the_defaults(program, login):
 def test_attendance_and_probe_scores_are_saved(program, login):
     plans = program["plans"]
     client = login(program["side"].intervention_specialist)
-    data = _session_post(program, START + dt.timedelta(days=1), **{f"att_{plans[1].pk}": "student_absent",
-                                                                   f"probe_{plans[0].pk}": "48.5"})
+    data = _session_post(
+        program,
+        START + dt.timedelta(days=1),
+        **{f"att_{plans[1].pk}": "student_absent", f"probe_{plans[0].pk}": "48.5"},
+    )
     assert client.post(reverse("group_detail", args=[program["group"].pk]), data).status_code == 302
     with tenant_context(program["side"].district):
         assert Probe.objects.get(is_baseline=False).score == 48.5
@@ -51,8 +55,9 @@ def test_attendance_and_probe_scores_are_saved(program, login):
 def test_a_bad_session_shows_field_messages_and_keeps_the_input(program, login):
     plans = program["plans"]
     client = login(program["side"].intervention_specialist)
-    data = _session_post(program, START + dt.timedelta(days=1), minutes="600", note="kept note",
-                         **{f"probe_{plans[0].pk}": "51"})
+    data = _session_post(
+        program, START + dt.timedelta(days=1), minutes="600", note="kept note", **{f"probe_{plans[0].pk}": "51"}
+    )
     response = client.post(reverse("group_detail", args=[program["group"].pk]), data)
     assert response.status_code == 200
     assert "minutes" in response.context["form"].errors
@@ -74,8 +79,7 @@ def test_a_duplicate_session_is_refused_with_a_friendly_message(program, login):
 
 def test_log_this_week_from_the_page(program, login):
     client = login(program["side"].intervention_specialist)
-    response = client.post(reverse("group_log_week", args=[program["group"].pk]),
-                           {"week_start": START.isoformat()})
+    response = client.post(reverse("group_log_week", args=[program["group"].pk]), {"week_start": START.isoformat()})
     assert response.status_code == 302
     with tenant_context(program["side"].district):
         assert InterventionSession.objects.count() == 4
@@ -95,13 +99,14 @@ def test_the_plan_page_shows_the_graph_findings_and_takes_probes(program, login)
     url = reverse("plan_detail", args=[plan.pk])
     one = client.post(url, {"one-date": (START + dt.timedelta(days=7)).isoformat(), "one-score": "45"})
     assert one.status_code == 302
-    bulk = client.post(url, {"bulk-lines": "\n".join(f"{(START + dt.timedelta(weeks=w)).isoformat()}, {44 + w}"
-                                                     for w in range(2, 8))})
+    bulk = client.post(
+        url, {"bulk-lines": "\n".join(f"{(START + dt.timedelta(weeks=w)).isoformat()}, {44 + w}" for w in range(2, 8))}
+    )
     assert bulk.status_code == 302
     page = client.get(url)
     body = page.content.decode()
     assert "<svg" in body and 'role="img"' in body
-    assert body.count('<circle') >= 7
+    assert body.count("<circle") >= 7
     result = page.context["result"]
     assert result.evaluation.roi is not None and result.evaluation.recommendation
     assert {f.rule for f in result.evaluation.findings} >= {"four_point", "trend", "fidelity"}
@@ -125,17 +130,33 @@ def test_the_caseload_lists_the_specialists_plans_in_constant_queries(program, l
     assert {row.plan.pk for row in response.context["rows"]} == {p.pk for p in program["plans"]}
     with tenant_context(side.district):
         for plan in program["plans"]:
-            probes_add(district=side.district, actor=None, plan=plan,
-                       probes=[(START + dt.timedelta(weeks=w), 40 + w) for w in range(1, 6)])
+            probes_add(
+                district=side.district,
+                actor=None,
+                plan=plan,
+                probes=[(START + dt.timedelta(weeks=w), 40 + w) for w in range(1, 6)],
+            )
         # Another tier, area and grade: still one policy look-up for the page.
         from interventions.services import plan_create
         from tests import factories as f
 
         student = f.make_student(side.district, side.school, grade=4)
-        plan_create(district=side.district, actor=None, student=student, area="reading", tier=3,
-                    intervention=program["intervention"], provider=side.intervention_specialist, start_date=START,
-                    expected_end_date=START + dt.timedelta(weeks=10), goal_measure="wrc", goal_target=70,
-                    goal_target_date=START + dt.timedelta(weeks=10), sessions_per_week=5, minutes_per_session=60)
+        plan_create(
+            district=side.district,
+            actor=None,
+            student=student,
+            area="reading",
+            tier=3,
+            intervention=program["intervention"],
+            provider=side.intervention_specialist,
+            start_date=START,
+            expected_end_date=START + dt.timedelta(weeks=10),
+            goal_measure="wrc",
+            goal_target=70,
+            goal_target_date=START + dt.timedelta(weeks=10),
+            sessions_per_week=5,
+            minutes_per_session=60,
+        )
     with CaptureQueriesContext(connection) as more:
         client.get(reverse("caseload"))
     assert len(more) == len(few)
@@ -169,8 +190,14 @@ def test_the_group_page_shows_sessions_logged_by_an_import_or_a_job(program, log
 
     side = program["side"]
     with tenant_context(side.district):
-        session_log(district=side.district, actor=None, group=program["group"], date=START + dt.timedelta(days=1),
-                    minutes=30, attendance={})
+        session_log(
+            district=side.district,
+            actor=None,
+            group=program["group"],
+            date=START + dt.timedelta(days=1),
+            minutes=30,
+            attendance={},
+        )
     response = login(side.intervention_specialist).get(reverse("group_detail", args=[program["group"].pk]))
     assert response.status_code == 200
     assert len(response.context["history"]) == 1
@@ -183,20 +210,41 @@ def test_a_specialist_creates_a_group_and_adds_a_plan_within_the_policy_limit(pr
 
     side = program["side"]
     client = login(side.intervention_specialist)
-    data = {"name": "Tier 3 decoding", "school": side.school.pk, "provider": side.intervention_specialist.pk,
-            "area": "reading", "tier": 3, "intervention": program["intervention"].pk, "sessions_per_week": 5,
-            "minutes_per_session": 60}
+    data = {
+        "name": "Tier 3 decoding",
+        "school": side.school.pk,
+        "provider": side.intervention_specialist.pk,
+        "area": "reading",
+        "tier": 3,
+        "intervention": program["intervention"].pk,
+        "sessions_per_week": 5,
+        "minutes_per_session": 60,
+    }
     bad = client.post(reverse("group_list"), dict(data, minutes_per_session=600))
     assert bad.status_code == 200 and "minutes_per_session" in bad.context["form"].errors
     assert client.post(reverse("group_list"), data).status_code == 302
     with tenant_context(side.district):
         group = InterventionGroup.objects.get(name="Tier 3 decoding")
         students = [f.make_student(side.district, side.school) for _ in range(4)]
-        plans = [plan_create(district=side.district, actor=None, student=s, area="reading", tier=3,
-                             intervention=program["intervention"], provider=side.intervention_specialist,
-                             start_date=START, expected_end_date=START + dt.timedelta(weeks=10), goal_measure="wrc",
-                             goal_target=70, goal_target_date=START + dt.timedelta(weeks=10), sessions_per_week=5,
-                             minutes_per_session=60)[0] for s in students]
+        plans = [
+            plan_create(
+                district=side.district,
+                actor=None,
+                student=s,
+                area="reading",
+                tier=3,
+                intervention=program["intervention"],
+                provider=side.intervention_specialist,
+                start_date=START,
+                expected_end_date=START + dt.timedelta(weeks=10),
+                goal_measure="wrc",
+                goal_target=70,
+                goal_target_date=START + dt.timedelta(weeks=10),
+                sessions_per_week=5,
+                minutes_per_session=60,
+            )[0]
+            for s in students
+        ]
     url = reverse("group_detail", args=[group.pk])
     for plan in plans[:3]:
         assert client.post(url, {"plan": plan.pk}).status_code == 302

@@ -1,5 +1,6 @@
 """Fixtures for the notices tests: files under a temporary MEDIA_ROOT, and a district whose
 policy offers every letter language with a Tier 2 reading group that has probes and sessions."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """An e-mail backend whose server is down (the outside world, mocked)."""
+
 from django.core.mail.backends.base import BaseEmailBackend
 
 

@@ -1,5 +1,6 @@
 """Builders for notices tests: a policy that offers every letter language, probes and
 sessions on a plan so progress letters have a graph, and a full event context."""
+
 from __future__ import annotations
 
 import copy
@@ -15,11 +16,16 @@ from notifications.services import LETTER_BLOCKS, required_blocks
 # The context a meeting decision passes (the meetings code's shape), complete for every block.
 FULL_CONTEXT = {
     "reason": "Below the 25th percentile on the fall screening",
-    "from_tier": 2, "to_tier": 3, "decision": "intensify", "summary": "Two more sessions a week.",
+    "from_tier": 2,
+    "to_tier": 3,
+    "decision": "intensify",
+    "summary": "Two more sessions a week.",
     "meeting": {"date": "2026-10-05", "time": "15:30", "place": "Room 12", "purpose": "S-Team review"},
     "screening": [{"measure": "aimsweb R-CBM", "score": 41, "at_risk": True}],
-    "deficiency": "phonics", "proposed_services": ["Small-group phonics, 30 minutes daily"],
-    "teacher_recommendation": "Continue in Tier 1 with monitoring", "criteria": "Three scores above the aim line",
+    "deficiency": "phonics",
+    "proposed_services": ["Small-group phonics, 30 minutes daily"],
+    "teacher_recommendation": "Continue in Tier 1 with monitoring",
+    "criteria": "Three scores above the aim line",
     "plan_sections": {"rimp": ["The student's specific reading deficiencies", "Continued progress monitoring"]},
 }
 
@@ -35,23 +41,45 @@ def use_policy(district, data: dict, effective_from=dt.date(2026, 8, 1)):
         return policy_version_create(district=district, actor=None, data=data, effective_from=effective_from)
 
 
-def sample_notice(*, district, student, letter_type: str, language: str, guardian=None, blocks=None,
-                  context=None, period_key="sample", save=False) -> Notice:
+def sample_notice(
+    *,
+    district,
+    student,
+    letter_type: str,
+    language: str,
+    guardian=None,
+    blocks=None,
+    context=None,
+    period_key="sample",
+    save=False,
+) -> Notice:
     """A notice as notices_for_event would write it, for one letter type."""
-    policy_blocks = {"placement_start": ["data_to_be_collected", "strategies_for_rate_of_learning",
-                                         "right_to_request_evaluation"],
-                     "placement_end": ["teacher_recommendation"],
-                     "not_on_track": ["retention_possible"],
-                     "screening_results": ["program_overview", "team_invitation"]}.get(letter_type, [])
+    policy_blocks = {
+        "placement_start": ["data_to_be_collected", "strategies_for_rate_of_learning", "right_to_request_evaluation"],
+        "placement_end": ["teacher_recommendation"],
+        "not_on_track": ["retention_possible"],
+        "screening_results": ["program_overview", "team_invitation"],
+    }.get(letter_type, [])
     notice = Notice(
-        district=district, student=student, school=student.school, guardian=guardian,
+        district=district,
+        student=student,
+        school=student.school,
+        guardian=guardian,
         recipient_key=f"guardian:{guardian.pk}" if guardian else "student",
         recipient_name=f"{guardian.first_name} {guardian.last_name}" if guardian else student.full_name,
-        email="", address="Alex Example\n1 Main St\nTown, TN 37774", notice_key=f"sample-{letter_type}",
-        letter_type=letter_type, trigger="", title=letter_type,
+        email="",
+        address="Alex Example\n1 Main St\nTown, TN 37774",
+        notice_key=f"sample-{letter_type}",
+        letter_type=letter_type,
+        trigger="",
+        title=letter_type,
         content_blocks=blocks if blocks is not None else required_blocks(letter_type, policy_blocks),
-        period_key=period_key, language=language, channel=Channel.PRINT, context=dict(FULL_CONTEXT if context is None else context),
-        tier=2 if letter_type == LetterType.PLACEMENT_END else 3, due_date=dt.date(2026, 12, 4),
+        period_key=period_key,
+        language=language,
+        channel=Channel.PRINT,
+        context=dict(FULL_CONTEXT if context is None else context),
+        tier=2 if letter_type == LetterType.PLACEMENT_END else 3,
+        due_date=dt.date(2026, 12, 4),
     )
     if letter_type == LetterType.RIMP:
         notice.notice_key = "rimp"
@@ -73,12 +101,21 @@ def add_progress(plan, *, weeks: int = 6, start=None):
             for offset in range(4):
                 session_day = start + dt.timedelta(weeks=week, days=offset)
                 session, _ = InterventionSession.objects.get_or_create(
-                    district_id=plan.district_id, group=plan.group, date=session_day,
-                    defaults={"minutes": 30, "provider_id": plan.provider_id})
+                    district_id=plan.district_id,
+                    group=plan.group,
+                    date=session_day,
+                    defaults={"minutes": 30, "provider_id": plan.provider_id},
+                )
                 Attendance.objects.get_or_create(
-                    district_id=plan.district_id, session=session, plan=plan,
-                    defaults={"status": Attendance.Status.STUDENT_ABSENT if (week, offset) == (1, 2)
-                              else Attendance.Status.PRESENT})
+                    district_id=plan.district_id,
+                    session=session,
+                    plan=plan,
+                    defaults={
+                        "status": Attendance.Status.STUDENT_ABSENT
+                        if (week, offset) == (1, 2)
+                        else Attendance.Status.PRESENT
+                    },
+                )
 
 
 ALL_TYPES = list(LETTER_BLOCKS)

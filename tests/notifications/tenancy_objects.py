@@ -1,4 +1,5 @@
 """One district's notice objects, for the cross-district URL check (tests/test_tenancy_urls.py)."""
+
 from __future__ import annotations
 
 
@@ -15,8 +16,15 @@ def _objects(side) -> dict:
 
     with tenant_context(side.district):
         guardian = side.students[0].guardians.first()
-        notice = sample_notice(district=side.district, student=side.students[0], letter_type="start_of_year",
-                               language="es", guardian=guardian, period_key="tenancy", save=True)
+        notice = sample_notice(
+            district=side.district,
+            student=side.students[0],
+            letter_type="start_of_year",
+            language="es",
+            guardian=guardian,
+            period_key="tenancy",
+            save=True,
+        )
         batch = PrintBatch.objects.create(district=side.district, school=side.school, letter_count=0)
         batch.pdf.save(f"d{side.district.pk}/tenancy-{batch.pk}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
     objects = {"notice": notice, "batch": batch}

@@ -5,6 +5,7 @@
 - two workers and a schedule run twice create and send each progress report once;
 - celery beat drives the schedule end to end.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,10 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def _env(tmp_path) -> dict:
     db = connection.settings_dict
-    return dict(os.environ, MTSS_TESTING="1", DJANGO_SETTINGS_MODULE="mtss.settings",
-                DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-                MEDIA_ROOT=str(settings.MEDIA_ROOT), MTSS_VAR_DIR=str(tmp_path / "var"),
-                EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend")
+    return dict(
+        os.environ,
+        MTSS_TESTING="1",
+        DJANGO_SETTINGS_MODULE="mtss.settings",
+        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        MTSS_VAR_DIR=str(tmp_path / "var"),
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+    )
 
 
 def _mail_count(tmp_path) -> int:
@@ -56,8 +62,14 @@ def start_worker(tmp_path):
             args += ["--pool=solo", f"--hostname={hostname}@%h"]
         else:
             args += [f"--schedule={tmp_path / 'beat-schedule'}", "--max-interval=1"]
-        process = subprocess.Popen(args + list(extra), cwd=ROOT, env=_env(tmp_path), stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            args + list(extra),
+            cwd=ROOT,
+            env=_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         processes.append(process)
         if kind != "worker":
             return process
@@ -118,15 +130,21 @@ def _statuses(district) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_a_decision_keeps_its_notice_and_it_is_sent_once_when_back(
-        letters, broker_at, start_worker, tmp_path):
+    letters, broker_at, start_worker, tmp_path
+):
     assert not settings.CELERY_TASK_ALWAYS_EAGER
     side = letters["side"]
     district = side.district
     broker_at(f"redis://127.0.0.1:{_closed_port()}/0")
     with tenant_context(district), transaction.atomic():
-        created = services.notices_for_event(district=district, student=side.students[0], trigger="tier_start",
-                                             period_key="placement-7", tier=2,
-                                             context={k: v for k, v in FULL_CONTEXT.items() if k != "from_tier"})
+        created = services.notices_for_event(
+            district=district,
+            student=side.students[0],
+            trigger="tier_start",
+            period_key="placement-7",
+            tier=2,
+            context={k: v for k, v in FULL_CONTEXT.items() if k != "from_tier"},
+        )
     assert len(created) == 1  # the decision's transaction committed with its outbox row
     assert _statuses(district) == ["pending"]
 

@@ -1,14 +1,15 @@
 """Queueing notices (the outbox), sending them once, progress reports on their cadence,
 staff actions, print batches and failures."""
+
 from __future__ import annotations
 
 import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from pypdf import PdfReader
 
 from mtss.policy import preset_data
@@ -18,18 +19,24 @@ from notifications.models import Channel, Notice, NoticeEvent, NoticeStatus
 from tests import factories as f
 from tests.notifications.helpers import FULL_CONTEXT, all_language_policy, use_policy
 
-
 START = {k: v for k, v in FULL_CONTEXT.items() if k != "from_tier"}  # a first placement, not a change
 
 
 def _queue(side, student, trigger="tier_start", period="placement-1", **kwargs):
     with tenant_context(side.district):
-        return services.notices_for_event(district=side.district, student=student, trigger=trigger,
-                                          period_key=period, context=kwargs.pop("context", START), **kwargs)
+        return services.notices_for_event(
+            district=side.district,
+            student=student,
+            trigger=trigger,
+            period_key=period,
+            context=kwargs.pop("context", START),
+            **kwargs,
+        )
 
 
-def test_a_decision_queues_one_notice_per_guardian_in_their_language_and_sends_it(letters,
-                                                                                  django_capture_on_commit_callbacks):
+def test_a_decision_queues_one_notice_per_guardian_in_their_language_and_sends_it(
+    letters, django_capture_on_commit_callbacks
+):
     side = letters["side"]
     student = side.students[0]
     f.make_guardian(student, first_name="Lan", preferred_language="vi", email="")
@@ -72,8 +79,13 @@ def test_policy_filters_tiers_and_change_of_tier_uses_its_letter(letters):
     data["parent_contact"]["notices"][3]["tiers"] = [2, 3]  # tier-start, as Holland Patent and LAUSD have it
     use_policy(side.district, data, effective_from=dt.date(2026, 8, 2))
     assert _queue(side, side.students[0], trigger="tier_start", tier=1, context={}) == []
-    created = _queue(side, side.students[1], trigger="tier_start", tier=3,
-                     context={"from_tier": 2, "to_tier": 3, "reason": "Flat trend"})
+    created = _queue(
+        side,
+        side.students[1],
+        trigger="tier_start",
+        tier=3,
+        context={"from_tier": 2, "to_tier": 3, "reason": "Flat trend"},
+    )
     assert [n.letter_type for n in created] == ["tier_change"]
     assert created[0].content_blocks[:2] == ["tier_change", "summary_of_services"]
 
@@ -95,8 +107,13 @@ def test_holland_patent_writes_to_a_student_over_17_too(world, django_capture_on
 def test_ohio_not_on_track_queues_the_notice_and_the_rimp_due_in_60_days(world):
     side = world.a
     use_policy(side.district, preset_data("ohio-virtual-academy"))
-    created = _queue(side, side.students[0], trigger="not_on_track", period="diagnostic-fall",
-                     context={"deficiency": "phonics", "proposed_services": ["Daily phonics"]})
+    created = _queue(
+        side,
+        side.students[0],
+        trigger="not_on_track",
+        period="diagnostic-fall",
+        context={"deficiency": "phonics", "proposed_services": ["Daily phonics"]},
+    )
     by_key = {n.notice_key: n for n in created}
     assert set(by_key) == {"not-on-track", "rimp"}
     assert by_key["rimp"].letter_type == "rimp"
@@ -117,8 +134,11 @@ def test_bad_input_names_the_field(letters):
         _queue(side, side.students[0], period="")
     assert "period_key" in error.value.message_dict
     with pytest.raises(ValidationError):
-        _queue(side, world_b_student := f.make_student(f.make_district("other-x"), f.make_school(
-            f.make_district("other-y"))), period="p")  # noqa: F841 another district's student
+        _queue(
+            side,
+            f.make_student(f.make_district("other-x"), f.make_school(f.make_district("other-y"))),
+            period="p",
+        )  # another district's student
 
 
 def test_a_missing_block_fails_the_notice_with_its_reason_and_no_retry(letters, django_capture_on_commit_callbacks):
@@ -132,8 +152,9 @@ def test_a_missing_block_fails_the_notice_with_its_reason_and_no_retry(letters, 
     assert notice.next_attempt_at is None  # a retry cannot supply the data
 
 
-def test_a_mail_failure_is_recorded_with_backoff_and_an_admin_retry_sends_it(letters, settings,
-                                                                             django_capture_on_commit_callbacks):
+def test_a_mail_failure_is_recorded_with_backoff_and_an_admin_retry_sends_it(
+    letters, settings, django_capture_on_commit_callbacks
+):
     side = letters["side"]
     settings.EMAIL_BACKEND = "tests.notifications.failing_mail.Backend"
     with django_capture_on_commit_callbacks(execute=True):
@@ -168,8 +189,10 @@ def test_progress_reports_follow_the_cadence_and_a_rerun_creates_none(letters, d
 def test_times_per_quarter_periods():
     policy = __import__("mtss.policy", fromlist=["validate_policy"]).validate_policy(preset_data("holland-patent-ny"))
     start = dt.date(2026, 9, 1)
-    periods = lambda grade, day: services.progress_report_periods(policy=policy, grade=grade, year_start=start,
-                                                                  today=day)  # noqa: E731
+
+    def periods(grade, day):
+        return services.progress_report_periods(policy=policy, grade=grade, year_start=start, today=day)
+
     assert periods(3, dt.date(2026, 9, 10)) == []  # week 2 of quarter 1, due in week 9
     assert periods(3, dt.date(2026, 10, 30)) == ["pr-2026-q1-1"]
     assert periods(7, dt.date(2026, 9, 29)) == ["pr-2026-q1-1"]  # grades 6-12: week 5 of the quarter
@@ -182,6 +205,7 @@ def test_acknowledge_regenerate_and_print_batch(letters, django_capture_on_commi
     for student in side.students[:3]:
         with tenant_context(side.district):
             from students.models import Guardian
+
             Guardian.objects.filter(student=student).update(email="")  # printed letters
     with tenant_context(side.district):
         Guardian.objects.filter(student=side.students[1]).update(postal_code="10001")
@@ -192,8 +216,9 @@ def test_acknowledge_regenerate_and_print_batch(letters, django_capture_on_commi
         notices = list(Notice.objects.filter(district=side.district))
         assert {n.status for n in notices} == {NoticeStatus.GENERATED}
         with pytest.raises(ValidationError):
-            services.notice_acknowledge(district=side.district, notice=Notice(district=side.district,
-                                        status=NoticeStatus.PENDING), actor=None)
+            services.notice_acknowledge(
+                district=side.district, notice=Notice(district=side.district, status=NoticeStatus.PENDING), actor=None
+            )
         batch = services.print_batch_create(district=side.district, school=side.school, actor=side.principal)
         assert batch.letter_count == 3 and batch.page_count % 2 == 0
         reader = PdfReader(batch.pdf.open("rb"))
@@ -219,6 +244,7 @@ def test_print_batch_places_the_address_in_the_envelope_window(letters, django_c
     side = letters["side"]
     with tenant_context(side.district):
         from students.models import Guardian
+
         Guardian.objects.filter(student=side.students[0]).update(email="")
     with django_capture_on_commit_callbacks(execute=True):
         _queue(side, side.students[0], tier=2)
@@ -232,6 +258,7 @@ def test_print_batch_places_the_address_in_the_envelope_window(letters, django_c
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
             found.append((x, float(page.mediabox.height) - y))
+
     page.extract_text(visitor_text=visit)
     x, y = found[0]
     assert 0.875 * 72 <= x <= 4.875 * 72 and 2 * 72 <= y <= 3.125 * 72
@@ -245,22 +272,41 @@ def test_a_closed_screening_window_sends_results_and_at_risk_letters_once(letter
     district = side.district
     with tenant_context(district):
         year = SchoolYear.objects.get(district=district)
-        window = ScreeningWindow.objects.create(district=district, school_year=year, season="fall",
-                                                start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 9, 20))
+        window = ScreeningWindow.objects.create(
+            district=district,
+            school_year=year,
+            season="fall",
+            start_date=dt.date(2026, 9, 1),
+            end_date=dt.date(2026, 9, 20),
+        )
         assessment = Assessment.objects.create(district=district, name="aimsweb Plus")
-        measure = Measure.objects.create(district=district, assessment=assessment, name="R-CBM", subject="reading",
-                                         score_type="raw")
+        measure = Measure.objects.create(
+            district=district, assessment=assessment, name="R-CBM", subject="reading", score_type="raw"
+        )
         for student, tier in ((side.students[0], 2), (side.students[1], 1)):
-            Score.objects.create(district=district, student=student, measure=measure, window=window,
-                                 school=student.school, grade=2, test_date=dt.date(2026, 9, 10), score=41,
-                                 tier=tier)
+            Score.objects.create(
+                district=district,
+                student=student,
+                measure=measure,
+                window=window,
+                school=student.school,
+                grade=2,
+                test_date=dt.date(2026, 9, 10),
+                score=41,
+                tier=tier,
+            )
         assert services.closed_windows(district=district, today=dt.date(2026, 9, 21)) == [window]
         assert services.closed_windows(district=district, today=dt.date(2026, 9, 20)) == []  # still open
         assert services.screening_letters_create(district=district, window=window) == 3
         assert services.screening_letters_create(district=district, window=window) == 0  # re-run: nothing
         keys = sorted(Notice.objects.filter(district=district).values_list("student_id", "notice_key"))
-    assert keys == sorted([(side.students[0].pk, "screening-results"), (side.students[0].pk, "below-25th-percentile"),
-                           (side.students[1].pk, "screening-results")])
+    assert keys == sorted(
+        [
+            (side.students[0].pk, "screening-results"),
+            (side.students[0].pk, "below-25th-percentile"),
+            (side.students[1].pk, "screening-results"),
+        ]
+    )
 
 
 def test_staff_reminders_count_overdue_probes_once_a_week(program):

@@ -1,6 +1,7 @@
 """Staff pages and the API for notices: list with filters, preview in any language
 (HTML and PDF), a student's history, acknowledge/regenerate/retry, print batches,
 letter settings; another district's notice and a student not yours answer 404."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,9 +22,14 @@ from tests.notifications.helpers import FULL_CONTEXT
 def queued(letters, django_capture_on_commit_callbacks):
     side = letters["side"]
     with django_capture_on_commit_callbacks(execute=True), tenant_context(side.district):
-        notices = services.notices_for_event(district=side.district, student=side.students[0],
-                                             trigger="tier_start", period_key="placement-3", tier=2,
-                                             context={k: v for k, v in FULL_CONTEXT.items() if k != "from_tier"})
+        notices = services.notices_for_event(
+            district=side.district,
+            student=side.students[0],
+            trigger="tier_start",
+            period_key="placement-3",
+            tier=2,
+            context={k: v for k, v in FULL_CONTEXT.items() if k != "from_tier"},
+        )
     with tenant_context(side.district):  # related rows loaded now: row-level security hides them later
         return Notice.objects.select_related("student", "student__school", "district").get(pk=notices[0].pk)
 
@@ -118,13 +124,25 @@ def test_print_center_builds_a_batch_and_serves_its_pdf(letters, login, django_c
 def test_letter_settings_save_and_bad_input_names_the_field(letters, login):
     side = letters["side"]
     client = login(side.district_admin)
-    assert client.post(reverse("letter_settings"), {"action": "settings", "letterhead_name": "Loudon County Schools",
-                                                    "signature_name": "Dr. Rivera", "phone": "865-555-0100"}
-                       ).status_code == 302
-    assert client.post(reverse("letter_settings"), {"action": "review", "language": "ar", "reviewed": "1"}
-                       ).status_code == 302
-    bad = client.post(reverse("letter_settings"), {"action": "text", "language": "zz", "key": "greeting",
-                                                   "text": "Hola"})
+    assert (
+        client.post(
+            reverse("letter_settings"),
+            {
+                "action": "settings",
+                "letterhead_name": "Loudon County Schools",
+                "signature_name": "Dr. Rivera",
+                "phone": "865-555-0100",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(reverse("letter_settings"), {"action": "review", "language": "ar", "reviewed": "1"}).status_code
+        == 302
+    )
+    bad = client.post(
+        reverse("letter_settings"), {"action": "text", "language": "zz", "key": "greeting", "text": "Hola"}
+    )
     assert bad.status_code == 400 and "language" in bad.content.decode()
     with tenant_context(side.district):
         assert DistrictLanguage.objects.get(district=side.district, language="ar").reviewed
@@ -161,10 +179,14 @@ def test_the_staff_view_says_when_a_letter_falls_back_to_english(program, login,
     student = side.students[0]
     f.make_guardian(student, first_name="Minh", preferred_language="vi", email="")
     with django_capture_on_commit_callbacks(execute=True), tenant_context(side.district):
-        created = services.notices_for_event(district=side.district, student=student, trigger="tier_start",
-                                             period_key="placement-5", tier=2,
-                                             context={"reason": "Below the 25th percentile",
-                                                      "meeting": {"date": "2026-10-05", "place": "Room 12"}})
+        created = services.notices_for_event(
+            district=side.district,
+            student=student,
+            trigger="tier_start",
+            period_key="placement-5",
+            tier=2,
+            context={"reason": "Below the 25th percentile", "meeting": {"date": "2026-10-05", "place": "Room 12"}},
+        )
     with tenant_context(side.district):  # after the commit callbacks ran (generated)
         notice = Notice.objects.get(pk=next(n.pk for n in created if n.language == "vi"))
     assert notice.rendered_language == "en" and "does not offer" in notice.fallback_reason

@@ -1,4 +1,5 @@
 """From a policy document to the decision-rule engine's RuleConfig."""
+
 import pytest
 
 from mtss.policy import load_preset
@@ -87,8 +88,11 @@ def test_loudon_lets_dual_discrepancy_decide_in_every_tier():
 @pytest.mark.parametrize("name", ["holland-patent-ny", "lausd-secondary", "ohio-virtual-academy"])
 def test_the_other_presets_keep_every_driving_rule_deciding(name):
     policy = load_preset(name)
-    assert not any(rule_config(policy, tier=tier.number, area=area.key).dd_decides
-                   for tier in policy.tiers for area in policy.areas)
+    assert not any(
+        rule_config(policy, tier=tier.number, area=area.key).dd_decides
+        for tier in policy.tiers
+        for area in policy.areas
+    )
 
 
 def test_unknown_tier_area_or_measure_is_a_lookup_error():

@@ -1,4 +1,5 @@
 """`manage.py policy validate FILE`: OK and exit 0, or field-pointed errors and exit 2."""
+
 import json
 import os
 import subprocess
@@ -56,7 +57,8 @@ def test_invalid_json_gives_line_and_column(tmp_path):
         json.loads(text)
     assert parsed.value.lineno == 3
     assert str(raised.value).startswith(
-        f"{path}: invalid JSON at line {parsed.value.lineno}, column {parsed.value.colno}:")
+        f"{path}: invalid JSON at line {parsed.value.lineno}, column {parsed.value.colno}:"
+    )
 
 
 def test_a_missing_file_exits_2(tmp_path):
@@ -68,8 +70,9 @@ def test_a_missing_file_exits_2(tmp_path):
 
 def manage(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mtss.settings", "MTSS_TESTING": "1"}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_from_the_shell_exit_codes_are_0_and_2_without_a_traceback(tmp_path):

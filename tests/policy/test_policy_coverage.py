@@ -50,14 +50,22 @@ def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
 
 
 def _fields() -> dict[str, object]:
-    return {f"{model.__name__}.{name}": field
-            for model in _models(PolicyDocument) for name, field in model.model_fields.items()}
+    return {
+        f"{model.__name__}.{name}": field
+        for model in _models(PolicyDocument)
+        for name, field in model.model_fields.items()
+    }
 
 
 def _product_text() -> str:
-    files = [path for path in ROOT.rglob("*") if path.suffix in {".py", ".html", ".txt"}
-             and not SKIPPED & set(path.relative_to(ROOT).parts)
-             and "migrations" not in path.parts and path.name != "schema.py"]
+    files = [
+        path
+        for path in ROOT.rglob("*")
+        if path.suffix in {".py", ".html", ".txt"}
+        and not SKIPPED & set(path.relative_to(ROOT).parts)
+        and "migrations" not in path.parts
+        and path.name != "schema.py"
+    ]
     return "\n".join(path.read_text(encoding="utf-8", errors="ignore") for path in files)
 
 
@@ -68,23 +76,30 @@ def _informational(field) -> str:
 
 def _unread() -> set[str]:
     text = _product_text()
-    return {name for name in _fields()
-            if not re.search(rf"(\.{name.split('.')[1]}\b|[\"']{name.split('.')[1]}[\"'])", text)}
+    return {
+        name for name in _fields() if not re.search(rf"(\.{name.split('.')[1]}\b|[\"']{name.split('.')[1]}[\"'])", text)
+    }
 
 
 def test_the_walk_sees_every_part_of_the_document():
     names = _fields()
     assert len(names) > 150
-    assert {"Tier.special_education", "DecisionRules.progress_test", "NormTable.points",
-            "CalendarPolicy.instructional_weekdays", "ReferralException.weeks_in_tier"} <= set(names)
+    assert {
+        "Tier.special_education",
+        "DecisionRules.progress_test",
+        "NormTable.points",
+        "CalendarPolicy.instructional_weekdays",
+        "ReferralException.weeks_in_tier",
+    } <= set(names)
 
 
 def test_every_policy_field_is_read_or_says_why_not():
     fields = _fields()
-    missing = sorted(name for name in _unread()
-                     if not _informational(fields[name]) and name not in PENDING_WIRING)
-    assert missing == [], ("fields no product code reads: read them, or mark them informational with a reason "
-                           f"(json_schema_extra={{'informational': ...}}): {missing}")
+    missing = sorted(name for name in _unread() if not _informational(fields[name]) and name not in PENDING_WIRING)
+    assert missing == [], (
+        "fields no product code reads: read them, or mark them informational with a reason "
+        f"(json_schema_extra={{'informational': ...}}): {missing}"
+    )
 
 
 def test_pending_wiring_lists_only_unread_fields_that_exist():
@@ -96,6 +111,9 @@ def test_pending_wiring_lists_only_unread_fields_that_exist():
 
 def test_informational_marks_carry_a_reason_and_are_not_read():
     fields = _fields()
-    marked = {name for name, field in fields.items() if isinstance(getattr(field, "json_schema_extra", None), dict)
-              and "informational" in field.json_schema_extra}
+    marked = {
+        name
+        for name, field in fields.items()
+        if isinstance(getattr(field, "json_schema_extra", None), dict) and "informational" in field.json_schema_extra
+    }
     assert marked and all(len(_informational(fields[name])) > 10 for name in marked)

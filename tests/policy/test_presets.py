@@ -1,4 +1,5 @@
 """The four built-in presets: valid, fully annotated, quoting their sources verbatim."""
+
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,7 @@ def test_every_quote_is_verbatim_in_its_source(name):
     policy = load_preset(name)
     texts = {source.id: (SEEDS / source.id).read_text(encoding="utf-8") for source in policy.sources}
     missing = [
-        (path, quote)
-        for path, note in policy.notes.items()
-        for quote in note.quotes
-        if quote not in texts[note.source]
+        (path, quote) for path, note in policy.notes.items() for quote in note.quotes if quote not in texts[note.source]
     ]
     assert missing == []
 
@@ -63,6 +61,7 @@ def test_an_unknown_preset_is_named():
 
 
 # --- the sources' numbers -------------------------------------------------------------------
+
 
 def test_loudon_county():
     policy = load_preset("loudon-county-tn")
@@ -99,7 +98,9 @@ def test_loudon_county():
 def test_loudon_tier_2_numbers_cite_the_sentence_they_come_from():
     policy = load_preset("loudon-county-tn")
     note = policy.note_for("tiers.1.dosage.sessions_per_week")
-    assert note.quotes == ["four sessions per week (minimum of 40 sessions for TIER II) with a maximum of five students per group"]
+    assert note.quotes == [
+        "four sessions per week (minimum of 40 sessions for TIER II) with a maximum of five students per group"
+    ]
 
 
 def test_holland_patent():
@@ -118,17 +119,25 @@ def test_holland_patent():
     risks = {measure.key: measure.risk for measure in policy.screening.measures}
     assert risks["nys-ela"].method == "performance_level" and risks["nys-ela"].below_level == 3
     assert risks["algebra-regents"].method == "pass_mark" and risks["algebra-regents"].below == 65
-    safety_net = policy.screening.measures[[m.key for m in policy.screening.measures].index("algebra-regents")].exemptions
+    safety_net = policy.screening.measures[
+        [m.key for m in policy.screening.measures].index("algebra-regents")
+    ].exemptions
     assert safety_net[0].subgroups == ["students_with_disabilities"]
-    assert {group.key for group in policy.screening.eligibility_groups} >= {"limited-english-ela", "homeless",
-                                                                           "bilingual-native-language"}
+    assert {group.key for group in policy.screening.eligibility_groups} >= {
+        "limited-english-ela",
+        "homeless",
+        "bilingual-native-language",
+    }
 
     notices = {notice.key: notice for notice in policy.parent_contact.notices}
     assert notices["rti-start"].translated and notices["rti-end"].translated
     assert notices["rti-start"].also_to_students_older_than == 17
     assert notices["rti-start"].from_role == "principal"
     assert notices["rti-start"].content_blocks[:3] == [
-        "summary_of_services", "reason_for_services", "consequences_of_not_meeting_levels"]
+        "summary_of_services",
+        "reason_for_services",
+        "consequences_of_not_meeting_levels",
+    ]
     assert notices["rti-end"].content_blocks[:2] == ["criteria_for_ending", "performance_levels_obtained"]
     assert [schedule.times_per_quarter for schedule in policy.parent_contact.progress_reports] == [1, 1]
 
@@ -146,15 +155,25 @@ def test_ohio_virtual_academy():
     assert (rimp.key, rimp.due_within_days, rimp.approved_by) == ("rimp", 60, "principal")
     notice = policy.parent_contact.notices[0]
     assert (notice.trigger, notice.timing, notice.delivery, notice.grades) == (
-        "not_on_track", "immediately", ["email"], [0, 1, 2, 3])
+        "not_on_track",
+        "immediately",
+        ["email"],
+        [0, 1, 2, 3],
+    )
     assert policy.mid_year_entry.screen_within_days_of_enrollment == 30
 
 
 def test_lausd_secondary():
     policy = load_preset("lausd-secondary")
     assert policy.grades == list(range(6, 13))
-    assert set(policy.reporting.subgroups) >= {"english_learner", "standard_english_learner", "students_with_disabilities",
-                                               "foster_youth", "homeless", "gifted"}
+    assert set(policy.reporting.subgroups) >= {
+        "english_learner",
+        "standard_english_learner",
+        "students_with_disabilities",
+        "foster_youth",
+        "homeless",
+        "gifted",
+    }
     assert "pdsa-data-review" in {meeting.key for meeting in policy.meetings}
     # The handbook sets no dosage: the value is there, marked as a default.
     assert policy.tier(2).dosage.sessions_per_week == 3

@@ -33,8 +33,10 @@ def test_a_measure_or_rule_naming_a_missing_norm_table_is_refused():
 def test_norm_points_and_weekdays_are_checked():
     data = loudon()
     table = data["progress_monitoring"]["norm_tables"][0]
-    table["points"] = [{"grade": 3, "season": "fall", "percentile": 25, "score": 55},
-                       {"grade": 3, "season": "fall", "percentile": 25, "score": 56}]
+    table["points"] = [
+        {"grade": 3, "season": "fall", "percentile": 25, "score": 55},
+        {"grade": 3, "season": "fall", "percentile": 25, "score": 56},
+    ]
     data["calendar"] = {"instructional_weekdays": ["mon", "tue", "mon"]}
     errors = errors_of(data)
     assert "already has a score" in errors["progress_monitoring.norm_tables[0].points[1]"]

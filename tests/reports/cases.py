@@ -34,6 +34,7 @@ on day 27; all four due on day 70.
 A completed plan that ended before the range, a plan at the district's other school
 and district B's plans must not appear.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,18 +60,22 @@ RANGE_DAYS = 27
 
 def load_policy(side, preset: str = "loudon-county-tn") -> None:
     with tenant_context(side.district):
-        policy_version_create(district=side.district, actor=None, data=preset_data(preset),
-                              effective_from=dt.date(2020, 8, 1))
+        policy_version_create(
+            district=side.district, actor=None, data=preset_data(preset), effective_from=dt.date(2020, 8, 1)
+        )
 
 
 def _sessions(district, *, day_minutes, attendance, group=None, plan=None, provider):
     """Sessions on the given (day, minutes) with attendance {plan: [status per session]}."""
-    sessions = InterventionSession.objects.bulk_create([
-        InterventionSession(district=district, group=group, plan=plan, provider=provider, date=day, minutes=minutes)
-        for day, minutes in day_minutes])
+    sessions = InterventionSession.objects.bulk_create(
+        [
+            InterventionSession(district=district, group=group, plan=plan, provider=provider, date=day, minutes=minutes)
+            for day, minutes in day_minutes
+        ]
+    )
     rows = []
     for plan_obj, statuses in attendance.items():
-        for session, status in zip(sessions, statuses):
+        for session, status in zip(sessions, statuses, strict=False):
             if status is not None:
                 rows.append(Attendance(district=district, session=session, plan=plan_obj, status=status))
     Attendance.objects.bulk_create(rows)
@@ -97,58 +102,118 @@ def fidelity_case(world) -> dict:
     with tenant_context(district):
         fundations = Intervention.objects.create(district=district, name="Fundations", area="reading", tiers=[2, 3])
         lexia = Intervention.objects.create(district=district, name="Lexia", area="reading", tiers=[2, 3])
-        group = InterventionGroup.objects.create(district=district, school=school, provider=specialist_a,
-                                                 name="Grade 2-3 fluency", area="reading", tier=2,
-                                                 intervention=fundations, sessions_per_week=4, minutes_per_session=30)
-        baseline = [(start - dt.timedelta(days=3), 40), (start - dt.timedelta(days=2), 42),
-                    (start - dt.timedelta(days=1), 44)]
+        group = InterventionGroup.objects.create(
+            district=district,
+            school=school,
+            provider=specialist_a,
+            name="Grade 2-3 fluency",
+            area="reading",
+            tier=2,
+            intervention=fundations,
+            sessions_per_week=4,
+            minutes_per_session=30,
+        )
+        baseline = [
+            (start - dt.timedelta(days=3), 40),
+            (start - dt.timedelta(days=2), 42),
+            (start - dt.timedelta(days=1), 44),
+        ]
 
         def make(student, provider, intervention, tier, per_week, minutes, group=None, begin=start):
-            plan, _ = plan_create(district=district, actor=None, student=student, area="reading", tier=tier,
-                                  intervention=intervention, provider=provider, group=group, start_date=begin,
-                                  expected_end_date=begin + dt.timedelta(weeks=18), goal_measure="R-CBM WRC",
-                                  goal_target=90, goal_target_date=begin + dt.timedelta(weeks=18),
-                                  sessions_per_week=per_week, minutes_per_session=minutes, baseline_probes=baseline)
+            plan, _ = plan_create(
+                district=district,
+                actor=None,
+                student=student,
+                area="reading",
+                tier=tier,
+                intervention=intervention,
+                provider=provider,
+                group=group,
+                start_date=begin,
+                expected_end_date=begin + dt.timedelta(weeks=18),
+                goal_measure="R-CBM WRC",
+                goal_target=90,
+                goal_target_date=begin + dt.timedelta(weeks=18),
+                sessions_per_week=per_week,
+                minutes_per_session=minutes,
+                baseline_probes=baseline,
+            )
             return plan
 
         p1 = make(ames, specialist_a, fundations, 2, 4, 30, group)
         p2 = make(baker, specialist_a, fundations, 2, 4, 30, group)
         p3 = make(cole, specialist_b, lexia, 3, 5, 60)
         p4 = make(diaz, specialist_a, fundations, 2, 4, 30)
-        specialist_c = f.make_member(district, Role.INTERVENTION_SPECIALIST, schools=[side.other_school],
-                                     username="specialist-c")
+        specialist_c = f.make_member(
+            district, Role.INTERVENTION_SPECIALIST, schools=[side.other_school], username="specialist-c"
+        )
         other = make(elsewhere, specialist_c, fundations, 2, 4, 30)
         finished = make(done, specialist_a, fundations, 2, 4, 30, begin=start - dt.timedelta(weeks=20))
-        Plan.objects.filter(pk=finished.pk).update(status=Plan.Status.COMPLETED,
-                                                   expected_end_date=start - dt.timedelta(days=1))
+        Plan.objects.filter(pk=finished.pk).update(
+            status=Plan.Status.COMPLETED, expected_end_date=start - dt.timedelta(days=1)
+        )
 
         # Group G1: Monday to Thursday for four weeks; two 20-minute sessions (days 2 and 9).
         days = [start + dt.timedelta(days=7 * w + d) for w in range(4) for d in range(4)]
         day_minutes = [(day, 20 if (day - start).days in (2, 9) else 30) for day in days]
         absent = {(start + dt.timedelta(days=n)) for n in (14, 15, 21)}  # full-length sessions
-        _sessions(district, group=group, provider=specialist_a, day_minutes=day_minutes, attendance={
-            p1: ["present"] * 16,
-            p2: ["student_absent" if day in absent else "present" for day in days],
-        })
+        _sessions(
+            district,
+            group=group,
+            provider=specialist_a,
+            day_minutes=day_minutes,
+            attendance={
+                p1: ["present"] * 16,
+                p2: ["student_absent" if day in absent else "present" for day in days],
+            },
+        )
         # P3: one-to-one, 5 a week: present on the first 17 weekdays, then the provider was absent.
         weekdays = [start + dt.timedelta(days=7 * w + d) for w in range(4) for d in range(5)]
-        _sessions(district, plan=p3, provider=specialist_b, day_minutes=[(d, 60) for d in weekdays[:18]],
-                  attendance={p3: ["present"] * 17 + ["provider_absent"]})
+        _sessions(
+            district,
+            plan=p3,
+            provider=specialist_b,
+            day_minutes=[(d, 60) for d in weekdays[:18]],
+            attendance={p3: ["present"] * 17 + ["provider_absent"]},
+        )
         # P4: two sessions at the start, then nothing.
-        _sessions(district, plan=p4, provider=specialist_a, day_minutes=[(start, 30), (start + dt.timedelta(days=1), 30)],
-                  attendance={p4: ["present", "present"]})
+        _sessions(
+            district,
+            plan=p4,
+            provider=specialist_a,
+            day_minutes=[(start, 30), (start + dt.timedelta(days=1), 30)],
+            attendance={p4: ["present", "present"]},
+        )
         # A session after the range must not count in it.
-        _sessions(district, group=group, provider=specialist_a,
-                  day_minutes=[(start + dt.timedelta(days=RANGE_DAYS + 1), 30)],
-                  attendance={p1: ["present"], p2: ["present"]})
-        _sessions(district, plan=other, provider=specialist_c, day_minutes=[(start, 30)], attendance={other: ["present"]})
+        _sessions(
+            district,
+            group=group,
+            provider=specialist_a,
+            day_minutes=[(start + dt.timedelta(days=RANGE_DAYS + 1), 30)],
+            attendance={p1: ["present"], p2: ["present"]},
+        )
+        _sessions(
+            district, plan=other, provider=specialist_c, day_minutes=[(start, 30)], attendance={other: ["present"]}
+        )
         Probe.objects.bulk_create(
-            [Probe(district=district, plan=p1, date=start + dt.timedelta(days=n), score=45 + n / 7) for n in (7, 14, 21)]
-            + [Probe(district=district, plan=p2, date=start + dt.timedelta(days=7), score=43)])
-    return {"side": side, "school": school, "start": start, "end": start + dt.timedelta(days=RANGE_DAYS),
-            "plans": {"P1": p1, "P2": p2, "P3": p3, "P4": p4}, "other": other, "finished": finished,
-            "specialists": {"A": specialist_a, "B": specialist_b}, "group": group,
-            "interventions": {"Fundations": fundations, "Lexia": lexia}}
+            [
+                Probe(district=district, plan=p1, date=start + dt.timedelta(days=n), score=45 + n / 7)
+                for n in (7, 14, 21)
+            ]
+            + [Probe(district=district, plan=p2, date=start + dt.timedelta(days=7), score=43)]
+        )
+    return {
+        "side": side,
+        "school": school,
+        "start": start,
+        "end": start + dt.timedelta(days=RANGE_DAYS),
+        "plans": {"P1": p1, "P2": p2, "P3": p3, "P4": p4},
+        "other": other,
+        "finished": finished,
+        "specialists": {"A": specialist_a, "B": specialist_b},
+        "group": group,
+        "interventions": {"Fundations": fundations, "Lexia": lexia},
+    }
 
 
 def access_logs(district, **filters) -> list:

@@ -1,4 +1,5 @@
 """Report tests: the hand-computed cases (tests/reports/cases.py)."""
+
 import pytest
 
 from tests.reports.cases import fidelity_case

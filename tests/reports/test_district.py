@@ -1,5 +1,6 @@
 """The district dashboard: tiers against 80/15/5, movement, effectiveness with n and
 without over-claiming, gaps by subgroup, screening participation; the snapshot job."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,16 +40,26 @@ def district(world):
     load_policy(side)
     with tenant_context(side.district):
         year = SchoolYear.objects.get(district=side.district, name="2026-2027")
-    kids = [f.make_student(side.district, side.school, last_name=f"S{i}", english_learner=i in (1, 2))
-            for i in range(1, 10)]
+    kids = [
+        f.make_student(side.district, side.school, last_name=f"S{i}", english_learner=i in (1, 2)) for i in range(1, 10)
+    ]
     s = {i: kids[i - 1] for i in range(1, 10)}
-    rows = [(1, 2, D(2026, 9, 10), None), (2, 2, D(2026, 9, 10), D(2026, 10, 31)), (2, 3, D(2026, 11, 1), None),
-            (3, 3, D(2025, 10, 1), D(2026, 10, 15)), (3, 2, D(2026, 10, 16), None),
-            (4, 2, D(2026, 9, 1), D(2026, 10, 20)), (5, 2, D(2025, 9, 1), D(2026, 9, 30))]
+    rows = [
+        (1, 2, D(2026, 9, 10), None),
+        (2, 2, D(2026, 9, 10), D(2026, 10, 31)),
+        (2, 3, D(2026, 11, 1), None),
+        (3, 3, D(2025, 10, 1), D(2026, 10, 15)),
+        (3, 2, D(2026, 10, 16), None),
+        (4, 2, D(2026, 9, 1), D(2026, 10, 20)),
+        (5, 2, D(2025, 9, 1), D(2026, 9, 30)),
+    ]
     with tenant_context(side.district):
-        TierPlacement.objects.bulk_create([
-            TierPlacement(district=side.district, student=s[i], area="reading", tier=t, start_date=a, end_date=b)
-            for i, t, a, b in rows])
+        TierPlacement.objects.bulk_create(
+            [
+                TierPlacement(district=side.district, student=s[i], area="reading", tier=t, start_date=a, end_date=b)
+                for i, t, a, b in rows
+            ]
+        )
         fundations = Intervention.objects.create(district=side.district, name="Fundations", area="reading")
         lexia = Intervention.objects.create(district=side.district, name="Lexia", area="reading")
     # Twelve Fundations plans (the nine and the world's three students), three Lexia plans (S6-S8 again).
@@ -61,23 +72,45 @@ def district(world):
         for i, student in enumerate(students):
             intervention = fundations if i < 12 else lexia
             plan = Plan.objects.create(
-                district=side.district, student=student, area="reading", tier=2, intervention=intervention,
-                provider=side.intervention_specialist, start_date=D(2026, 9, 1), expected_end_date=D(2027, 1, 1),
-                goal_measure="ORF", goal_target=80, goal_target_date=D(2027, 1, 1), sessions_per_week=4,
-                minutes_per_session=30)
-            evaluations.append(PlanEvaluation(
-                district=side.district, plan=plan, student=student, school=side.school, intervention=intervention,
-                tier=2, area="reading", as_of=D(2026, 11, 20), computed_at=now,
-                recommendation="continue" if i < 12 and responses[i] == "responding" else "modify",
-                response=responses[i] if i < 12 else "responding",
-                roi=float(roi[i]) if i < 12 else 1.0, goal_roi=2.0))
+                district=side.district,
+                student=student,
+                area="reading",
+                tier=2,
+                intervention=intervention,
+                provider=side.intervention_specialist,
+                start_date=D(2026, 9, 1),
+                expected_end_date=D(2027, 1, 1),
+                goal_measure="ORF",
+                goal_target=80,
+                goal_target_date=D(2027, 1, 1),
+                sessions_per_week=4,
+                minutes_per_session=30,
+            )
+            evaluations.append(
+                PlanEvaluation(
+                    district=side.district,
+                    plan=plan,
+                    student=student,
+                    school=side.school,
+                    intervention=intervention,
+                    tier=2,
+                    area="reading",
+                    as_of=D(2026, 11, 20),
+                    computed_at=now,
+                    recommendation="continue" if i < 12 and responses[i] == "responding" else "modify",
+                    response=responses[i] if i < 12 else "responding",
+                    roi=float(roi[i]) if i < 12 else 1.0,
+                    goal_roi=2.0,
+                )
+            )
         PlanEvaluation.objects.bulk_create(evaluations)
     return {"side": side, "year": year, "s": s}
 
 
 def _dashboard(district, login, **params):
-    response = login(district["side"].district_admin).get(reverse("reports_district"),
-                                                          {"year": district["year"].pk, **params})
+    response = login(district["side"].district_admin).get(
+        reverse("reports_district"), {"year": district["year"].pk, **params}
+    )
     assert response.status_code == 200
     return response
 
@@ -99,8 +132,9 @@ def test_movement_between_tiers_over_the_year(district):
     side = district["side"]
     membership = f.membership_of(side.district_admin, side.district)
     with tenant_context(side.district):
-        movement = selectors.tier_movement(district=side.district, membership=membership, year=district["year"],
-                                           area=None)
+        movement = selectors.tier_movement(
+            district=side.district, membership=membership, year=district["year"], area=None
+        )
     total = movement["total"]
     assert (total.entries, total.exits, total.up, total.down) == (3, 2, 1, 1)
     english = movement["subgroups"]["english_learner"]
@@ -136,13 +170,27 @@ def test_screening_participation_per_window(district, login):
     side = district["side"]
     with tenant_context(side.district):
         assessment = Assessment.objects.create(district=side.district, key="aimsweb", name="aimswebPlus")
-        measure = Measure.objects.create(district=side.district, assessment=assessment, key="orf", name="ORF",
-                                         subject="reading", score_type="raw")
-        window = ScreeningWindow.objects.create(district=side.district, school_year=district["year"],
-                                                season="fall", start_date=D(2026, 9, 1), end_date=D(2026, 9, 30))
+        measure = Measure.objects.create(
+            district=side.district, assessment=assessment, key="orf", name="ORF", subject="reading", score_type="raw"
+        )
+        window = ScreeningWindow.objects.create(
+            district=side.district,
+            school_year=district["year"],
+            season="fall",
+            start_date=D(2026, 9, 1),
+            end_date=D(2026, 9, 30),
+        )
         for student in list(district["s"].values())[:5]:
-            Score.objects.create(district=side.district, student=student, measure=measure, window=window,
-                                 school=side.school, grade=2, test_date=D(2026, 9, 15), score=40)
+            Score.objects.create(
+                district=side.district,
+                student=student,
+                measure=measure,
+                window=window,
+                school=side.school,
+                grade=2,
+                test_date=D(2026, 9, 15),
+                score=40,
+            )
     table = _dashboard(district, login).context["tables"]["participation"]
     first = table.rows[0]
     assert [c.text for c in first] == ["Fall 2026-2027", "All schools", "13", "5", "38%"]

@@ -1,4 +1,5 @@
 """Exports: formula injection neutralised in CSV and XLSX, logged, limited to what the user may see."""
+
 from __future__ import annotations
 
 import csv
@@ -15,12 +16,24 @@ from students.models import Student
 from tests.reports.cases import access_logs
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
-    ("+1+1", "'+1+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tcmd", "'\tcmd"), ("\rcmd", "'\rcmd"),
-    ("Ames, Kid", "Ames, Kid"), ("O'Neil", "O'Neil"), (-3, -3), (2.5, 2.5), (None, ""), (True, "yes"),
-    (dt.date(2026, 9, 7), dt.date(2026, 9, 7)),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("Ames, Kid", "Ames, Kid"),
+        ("O'Neil", "O'Neil"),
+        (-3, -3),
+        (2.5, 2.5),
+        (None, ""),
+        (True, "yes"),
+        (dt.date(2026, 9, 7), dt.date(2026, 9, 7)),
+    ],
+)
 def test_a_cell_that_could_run_as_a_formula_is_quoted(value, expected):
     assert safe_cell(value) == expected
 
@@ -30,8 +43,11 @@ def test_csv_and_xlsx_keep_dangerous_text_as_text():
     rows = [["=1+2", 3], ["@cmd", -4]]
     text = "".join(csv_lines(header, rows))
     assert text.startswith("\ufeff")
-    assert list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) == [["Student", "Score"], ["'=1+2", "3"],
-                                                                       ["'@cmd", "-4"]]
+    assert list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) == [
+        ["Student", "Score"],
+        ["'=1+2", "3"],
+        ["'@cmd", "-4"],
+    ]
     sheet = load_workbook(io.BytesIO(xlsx_bytes("Report: x/y", header, rows))).active
     assert sheet.title == "Report  x y"
     assert sheet["A2"].value == "'=1+2" and sheet["A2"].data_type == "s"
@@ -70,8 +86,7 @@ def test_an_export_holds_only_students_the_user_may_see(fidelity, login):
 
     side = fidelity["side"]
     middle_principal = f.make_member(side.district, "principal", schools=[side.other_school], username="p-mid")
-    response = login(middle_principal).get(reverse("reports_building_log"), {"export": "building-log",
-                                                                             "format": "csv"})
+    response = login(middle_principal).get(reverse("reports_building_log"), {"export": "building-log", "format": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [r[3].split(",")[0] for r in rows[1:]] == ["Evans"]  # the middle school's plan opened a placement
     [log] = access_logs(side.district, action="export")

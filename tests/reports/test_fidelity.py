@@ -1,5 +1,6 @@
 """The principal's fidelity dashboard: every number against the hand-computed case
 (tests/reports/cases.py), the drill-downs behind them, who may see what, bad input."""
+
 from __future__ import annotations
 
 import csv
@@ -26,8 +27,14 @@ def _rows(fidelity, **kwargs):
     side = fidelity["side"]
     membership = f.membership_of(side.principal, side.district)
     with tenant_context(side.district):
-        return selectors.fidelity_plans(district=side.district, membership=membership, school=fidelity["school"],
-                                        start=fidelity["start"], end=fidelity["end"], **kwargs)
+        return selectors.fidelity_plans(
+            district=side.district,
+            membership=membership,
+            school=fidelity["school"],
+            start=fidelity["start"],
+            end=fidelity["end"],
+            **kwargs,
+        )
 
 
 def _by_plan(rows, fidelity):
@@ -48,7 +55,11 @@ def test_it_counts_each_plans_sessions_and_minutes_as_computed_by_hand(fidelity)
         row = rows[name]
         assert row.planned_sessions == pytest.approx(planned), name
         assert (row.attended_sessions, row.short_sessions, row.held_minutes, row.attended_minutes) == (
-            attended, short, held, minutes), name
+            attended,
+            short,
+            held,
+            minutes,
+        ), name
         assert row.meets_threshold is meets, name
     assert rows["P2"].sessions_pct == pytest.approx(68.75)
     assert rows["P2"].exposure_pct == pytest.approx(370 / 480 * 100)
@@ -77,8 +88,13 @@ def test_reviews_fall_due_after_nine_weeks(fidelity):
     side = fidelity["side"]
     membership = f.membership_of(side.principal, side.district)
     with tenant_context(side.district):
-        rows = selectors.fidelity_plans(district=side.district, membership=membership, school=fidelity["school"],
-                                        start=fidelity["start"], end=fidelity["start"] + dt.timedelta(days=70))
+        rows = selectors.fidelity_plans(
+            district=side.district,
+            membership=membership,
+            school=fidelity["school"],
+            start=fidelity["start"],
+            end=fidelity["start"] + dt.timedelta(days=70),
+        )
     assert sum(1 for r in rows if r.review_due) == 4  # Loudon: the S-Team reviews after 9 weeks
 
 
@@ -173,12 +189,23 @@ def test_the_query_count_does_not_grow_with_the_plans(fidelity, login):
     with tenant_context(side.district):
         for i in range(6):
             student = f.make_student(side.district, side.school, last_name=f"Extra{i}", grade=2, homeless=True)
-            plan_create(district=side.district, actor=None, student=student, area="reading", tier=2,
-                        intervention=fidelity["interventions"]["Lexia"], provider=fidelity["specialists"]["B"],
-                        start_date=fidelity["start"], expected_end_date=fidelity["start"] + dt.timedelta(weeks=18),
-                        goal_measure="R-CBM WRC", goal_target=90,
-                        goal_target_date=fidelity["start"] + dt.timedelta(weeks=18), sessions_per_week=4,
-                        minutes_per_session=30, baseline_probes=[(fidelity["start"] - dt.timedelta(days=1), 40)])
+            plan_create(
+                district=side.district,
+                actor=None,
+                student=student,
+                area="reading",
+                tier=2,
+                intervention=fidelity["interventions"]["Lexia"],
+                provider=fidelity["specialists"]["B"],
+                start_date=fidelity["start"],
+                expected_end_date=fidelity["start"] + dt.timedelta(weeks=18),
+                goal_measure="R-CBM WRC",
+                goal_target=90,
+                goal_target_date=fidelity["start"] + dt.timedelta(weeks=18),
+                sessions_per_week=4,
+                minutes_per_session=30,
+                baseline_probes=[(fidelity["start"] - dt.timedelta(days=1), 40)],
+            )
         assert Plan.objects.filter(district=side.district).count() >= 12
     with CaptureQueriesContext(connection) as large:
         response = client.get(url, query)
@@ -202,13 +229,16 @@ def test_a_principal_of_another_school_gets_404_and_a_district_admin_sees_any(fi
     assert login(world.b.principal).get(url, query).status_code == 404  # another district's school
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"start": "2026-13-01"}, "start"),
-    ({"start": "2026-10-10", "end": "2026-10-01"}, "end"),
-    ({"idle_days": "0"}, "idle_days"),
-    ({"by": "shoe_size"}, "by"),
-    ({"start": "2020-01-01", "end": "2026-01-01"}, "start"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"start": "2026-13-01"}, "start"),
+        ({"start": "2026-10-10", "end": "2026-10-01"}, "end"),
+        ({"idle_days": "0"}, "idle_days"),
+        ({"by": "shoe_size"}, "by"),
+        ({"start": "2020-01-01", "end": "2026-01-01"}, "start"),
+    ],
+)
 def test_bad_filters_answer_400_naming_the_field_and_keep_what_was_typed(fidelity, login, params, field):
     client = login(fidelity["side"].principal)
     url = reverse("reports_fidelity", kwargs={"school_id": fidelity["school"].pk})

@@ -1,4 +1,5 @@
 """The weekly fidelity summary: subscribe, the Monday job builds the PDF and e-mails it once."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,8 +58,9 @@ def test_the_monday_job_emails_the_pdf_once(fidelity, login, monkeypatch):
     side = fidelity["side"]
     monday = _monday_after(fidelity)
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: monday)
-    monkeypatch.setattr(tasks.send_fidelity_summary, "delay",
-                        lambda *args: tasks.send_fidelity_summary.apply(args=args).get())
+    monkeypatch.setattr(
+        tasks.send_fidelity_summary, "delay", lambda *args: tasks.send_fidelity_summary.apply(args=args).get()
+    )
     assert tasks.weekly_fidelity_summaries_due() == 1
     [message] = mail.outbox
     assert message.to == [side.principal.email]
@@ -151,4 +153,3 @@ def test_a_real_worker_sends_the_weekly_summary(mail_dir, fidelity, login, worke
         assert ReportDelivery.objects.get(pk=delivery_id).status == "sent"
     files = list(mail_dir.glob("*.log"))
     assert len(files) == 1 and side.principal.email in files[0].read_text(errors="replace")
-

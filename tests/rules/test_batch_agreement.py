@@ -29,8 +29,7 @@ def _compare(cases: dict, frame: pd.DataFrame, configs: dict = CONFIGS) -> list[
             problems.append(f"plan {plan_id}: recommendation {evaluation.recommendation} != {row['recommendation']}")
         for rule in STATUS_COLUMNS:
             if row[f"status_{rule}"] != evaluation.finding(rule).status:
-                problems.append(f"plan {plan_id}: {rule} {evaluation.finding(rule).status} "
-                                f"!= {row[f'status_{rule}']}")
+                problems.append(f"plan {plan_id}: {rule} {evaluation.finding(rule).status} != {row[f'status_{rule}']}")
         for name in FLOAT_COLUMNS:
             if not _same_float(getattr(evaluation, name), row[name]):
                 problems.append(f"plan {plan_id}: {name} {getattr(evaluation, name)} != {row[name]}")
@@ -73,8 +72,9 @@ def test_it_agrees_with_the_engine_on_random_plans(seed):
 def test_it_agrees_with_dual_discrepancy_deciding_wherever_the_config_allows_it(seed):
     # The same plans again, now with RuleConfig.dd_decides on in every config that has dual discrepancy
     # among its decision rules, so both recommendation paths meet every other option.
-    configs = {key: config.replace(dd_decides="dual_discrepancy" in config.decision_rules)
-               for key, config in CONFIGS.items()}
+    configs = {
+        key: config.replace(dd_decides="dual_discrepancy" in config.decision_rules) for key, config in CONFIGS.items()
+    }
     assert sum(config.dd_decides for config in configs.values()) >= 5
     cases = random_cases(1500, seed)
     frame = evaluate_many(configs, *cases_to_frames(cases), AS_OF)
@@ -87,19 +87,25 @@ def test_the_random_data_reaches_every_recommendation_and_status():
     cases = random_cases(1500, 1)
     frame = evaluate_many(CONFIGS, *cases_to_frames(cases), AS_OF)
     recommendations = set(frame["recommendation"])
-    assert recommendations == {"insufficient_data", "low_fidelity", "continue", "raise_goal", "modify",
-                               "intensify", "exit", "refer_evaluation"}
+    assert recommendations == {
+        "insufficient_data",
+        "low_fidelity",
+        "continue",
+        "raise_goal",
+        "modify",
+        "intensify",
+        "exit",
+        "refer_evaluation",
+    }
     assert set(frame["status_four_point"]) == {"insufficient_data", "behind", "ahead", "mixed"}
     assert set(frame["status_trend"]) == {"insufficient_data", "behind", "ahead", "on_track"}
-    assert set(frame["status_dual_discrepancy"]) == {"not_applicable", "insufficient_data", "non_responder",
-                                                     "adequate"}
+    assert set(frame["status_dual_discrepancy"]) == {"not_applicable", "insufficient_data", "non_responder", "adequate"}
     assert set(frame["status_fidelity"]) == {"not_applicable", "low", "adequate"}
     assert set(frame["status_pm_frequency"]) == {"compliant", "not_compliant"}
     assert set(frame["status_review_due"]) == {"not_applicable", "due", "not_due"}
     assert set(frame["status_goal"]) == {"ok", "invalid", "insufficient_data"}
     assert set(frame["status_median_three"]) == {"insufficient_data", "behind", "ahead", "on_track"}
-    assert set(frame["status_progress"]) == {"insufficient_data", "no_progress", "some_progress",
-                                             "adequate_progress"}
+    assert set(frame["status_progress"]) == {"insufficient_data", "no_progress", "some_progress", "adequate_progress"}
     assert set(frame["status_duration"]) == {"not_applicable", "before_min", "within", "past_max"}
     assert set(frame["changes_tier"]) == {True, False}
 
@@ -110,8 +116,14 @@ def test_the_random_data_exercises_both_paths_of_dd_decides():
     # some branches are rare with nine configurations drawn at random.
     cases = random_cases(3000, 1)
     plans, probes, sessions = cases_to_frames(cases)
-    dd = pd.concat([evaluate_many(CONFIGS[key], plans, probes, sessions, AS_OF)
-                    for key, config in CONFIGS.items() if config.dd_decides], ignore_index=True)
+    dd = pd.concat(
+        [
+            evaluate_many(CONFIGS[key], plans, probes, sessions, AS_OF)
+            for key, config in CONFIGS.items()
+            if config.dd_decides
+        ],
+        ignore_index=True,
+    )
     applies = dd["status_dual_discrepancy"].isin(["adequate", "non_responder"])
     other_behind = (dd["status_trend"] == "behind") | (dd["status_four_point"] == "behind")
     reached = {
@@ -119,13 +131,13 @@ def test_the_random_data_exercises_both_paths_of_dd_decides():
         "adequate and ahead -> raise_goal": applies & (dd["recommendation"] == "raise_goal"),
         "non_responder -> intensify": applies & (dd["recommendation"] == "intensify"),
         "non_responder at the top tier -> refer_evaluation": applies & (dd["recommendation"] == "refer_evaluation"),
-        "non_responder, gated": applies & dd["recommendation"].isin(["low_fidelity", "insufficient_data"])
-                                & (dd["status_dual_discrepancy"] == "non_responder"),
+        "non_responder, gated": applies
+        & dd["recommendation"].isin(["low_fidelity", "insufficient_data"])
+        & (dd["status_dual_discrepancy"] == "non_responder"),
         "no norms -> other rules, modify": (dd["status_dual_discrepancy"] == "not_applicable")
-                                           & (dd["recommendation"] == "modify"),
+        & (dd["recommendation"] == "modify"),
         "too few points -> other rules say behind": (dd["status_dual_discrepancy"] == "insufficient_data")
-                                                    & dd["recommendation"].isin(["modify", "intensify",
-                                                                                 "refer_evaluation"]),
+        & dd["recommendation"].isin(["modify", "intensify", "refer_evaluation"]),
     }
     assert [name for name, mask in reached.items() if not mask.any()] == []
 
@@ -134,8 +146,12 @@ def test_it_accepts_one_config_for_every_plan_and_ignores_unknown_plans():
     cases = random_cases(50, 7)
     cases = {plan_id: ("default", case) for plan_id, (_, case) in cases.items()}
     plans, probes, sessions = cases_to_frames(cases)
-    probes = pd.concat([probes, pd.DataFrame({"plan_id": [999], "date": [pd.Timestamp(AS_OF)],
-                                              "score": [1.0], "is_baseline": [False]})])
+    probes = pd.concat(
+        [
+            probes,
+            pd.DataFrame({"plan_id": [999], "date": [pd.Timestamp(AS_OF)], "score": [1.0], "is_baseline": [False]}),
+        ]
+    )
     frame = evaluate_many(CONFIGS["default"], plans, probes, sessions, AS_OF)
     assert not _compare(cases, frame)
 
@@ -166,8 +182,11 @@ def test_the_random_data_reaches_the_tier_meanings_and_the_calendars():
     assert not special.loc[special["recommendation"] == "intensify", "changes_tier"].any()
     # "either below" with the aim rate: some plans are adequate with the level below the cut.
     holland = [evaluate(CONFIGS["holland_like"], case) for key, case in cases.values() if key == "holland_like"]
-    assert any(e.finding("dual_discrepancy").values.get("growth_meets_aim_rate")
-               and e.finding("dual_discrepancy").values.get("level_below")
-               and e.finding("dual_discrepancy").status == "adequate" for e in holland)
+    assert any(
+        e.finding("dual_discrepancy").values.get("growth_meets_aim_rate")
+        and e.finding("dual_discrepancy").values.get("level_below")
+        and e.finding("dual_discrepancy").status == "adequate"
+        for e in holland
+    )
     with_breaks = [plan_id for plan_id, (_, case) in cases.items() if case.non_instructional]
     assert len(with_breaks) > 500

@@ -29,9 +29,15 @@ def winter_case(**changes) -> Case:
     sessions = tuple(Session(day, 30) for day in days if day.weekday() < 4)
     # Weekly probes on Fridays of school weeks (and the Friday before the break).
     probes = tuple(Probe(day, 40 + i) for i, day in enumerate(d for d in days if d.weekday() == 4))
-    values = dict(start=START, as_of=AS_OF, goal=Goal(target_date=date(2025, 3, 28), target=70),
-                  baseline_probes=(Probe(START - timedelta(days=3), 38),), probes=probes, sessions=sessions,
-                  non_instructional=BREAK)
+    values = dict(
+        start=START,
+        as_of=AS_OF,
+        goal=Goal(target_date=date(2025, 3, 28), target=70),
+        baseline_probes=(Probe(START - timedelta(days=3), 38),),
+        probes=probes,
+        sessions=sessions,
+        non_instructional=BREAK,
+    )
     values.update(changes)
     return Case(**values)
 
@@ -82,8 +88,10 @@ def test_an_old_gap_outside_the_recent_window_no_longer_counts():
     probes = (Probe(days[0], 40),) + tuple(Probe(d, 41) for d in days[3:])  # a long gap in December
     finding = evaluate(CONFIG.replace(pm_recent_periods=3), winter_case(probes=probes)).finding("pm_frequency")
     assert finding.status == "compliant"
-    assert evaluate(CONFIG.replace(pm_recent_periods=20), winter_case(probes=probes)
-                    ).finding("pm_frequency").status == "not_compliant"
+    assert (
+        evaluate(CONFIG.replace(pm_recent_periods=20), winter_case(probes=probes)).finding("pm_frequency").status
+        == "not_compliant"
+    )
 
 
 def test_review_dates_and_six_day_cycles_skip_the_break():

@@ -21,8 +21,8 @@ from mtss.rules.engine import (
     evaluate,
     goal_line,
     ols_trend,
-    scheduled_sessions,
     planned_dosage,
+    scheduled_sessions,
     tukey_groups,
     tukey_trend,
     weekdays_between,
@@ -43,21 +43,26 @@ def sessions(n: int, minutes: int = 30, status: str = "delivered", every: int = 
     return tuple(Session(day(first + i * every), minutes, status) for i in range(n))
 
 
-def make_case(probes=(), base=(40, 40, 40), target=60.0, weeks=10, direction="up", as_of_days=None,
-              **kwargs) -> Case:
+def make_case(probes=(), base=(40, 40, 40), target=60.0, weeks=10, direction="up", as_of_days=None, **kwargs) -> Case:
     """Baseline 40 and goal 60 over 10 weeks: the aim line is 40 + 2x."""
     last = max((p.date for p in probes), default=START)
     as_of = day(as_of_days) if as_of_days is not None else max(last, day(21))
     goal = kwargs.pop("goal", None) or Goal(target_date=day(7 * weeks), target=target, direction=direction)
-    return Case(start=START, as_of=as_of, goal=goal,
-                baseline_probes=tuple(Probe(day(-3 + i), s) for i, s in enumerate(base)),
-                probes=tuple(probes), **kwargs)
+    return Case(
+        start=START,
+        as_of=as_of,
+        goal=goal,
+        baseline_probes=tuple(Probe(day(-3 + i), s) for i, s in enumerate(base)),
+        probes=tuple(probes),
+        **kwargs,
+    )
 
 
 CONFIG = RuleConfig()
 
 
 # --- baseline (RULES.md 1.1) ---------------------------------------------------------------
+
 
 def test_it_takes_the_median_of_the_first_k_baseline_probes():
     # IRIS worked example: 7, 5, 8 -> 7
@@ -95,6 +100,7 @@ def test_baseline_probes_after_as_of_are_ignored():
 
 # --- goal and aim line (1.2, 1.3) --------------------------------------------------------
 
+
 def test_benchmark_goal_gives_goal_roi_over_the_weeks():
     # NWEA/NCII worked example: (90 - 35) / 20 = 2.75
     goal = Goal(target_date=day(140), target=90)
@@ -128,6 +134,7 @@ def test_aim_line_runs_from_baseline():
 
 # --- data points --------------------------------------------------------------------------
 
+
 def test_probes_before_the_plan_start_and_after_as_of_are_not_data_points():
     probes = [Probe(day(-7), 10), Probe(day(7), 20), Probe(day(60), 30)]
     points = data_points(probes, START, day(30))
@@ -151,6 +158,7 @@ def test_several_probes_on_one_day_count_once_toward_the_minimum():
 
 
 # --- OLS and Tukey trends (1.6.1, 1.6.3) -----------------------------------------------------
+
 
 def test_ols_matches_scipy_on_uneven_spacing():
     x = [0.3, 1.0, 2.7, 3.1, 6.0, 6.4, 9.9]
@@ -200,6 +208,7 @@ def test_roi_is_reported_from_three_points_with_the_configured_method():
 
 
 # --- four-point rule (1.5) ---------------------------------------------------------------
+
 
 def test_four_points_below_the_aim_line_is_behind():
     # aim line 40 + 2x; weeks 1..6 -> 42..52
@@ -263,8 +272,9 @@ def test_three_point_variant():
 
 # --- trend rule (1.6) ------------------------------------------------------------------
 
+
 def test_flatter_trend_is_behind_steeper_is_ahead_parallel_is_on_track():
-    flat = make_case(weekly([42, 43, 44, 45, 46, 47, 48, 49]))   # 1/week vs 2/week
+    flat = make_case(weekly([42, 43, 44, 45, 46, 47, 48, 49]))  # 1/week vs 2/week
     steep = make_case(weekly([43, 46, 49, 52, 55, 58, 61, 64]))  # 3/week
     parallel = make_case(weekly([40, 42.1, 44, 46.2, 48, 50, 52.1, 54]))
     assert evaluate(CONFIG, flat).finding("trend").status == "behind"
@@ -306,6 +316,7 @@ def test_trend_uses_uneven_spacing_in_weeks():
 
 # --- dual discrepancy (1.7) -------------------------------------------------------------
 
+
 def dd_case(scores, level_cut=62, roi_cut=1.1, **kwargs):
     return make_case(weekly(scores), level_cut=level_cut, roi_cut=roi_cut, **kwargs)
 
@@ -321,8 +332,10 @@ def test_dual_discrepancy_needs_both_level_and_growth_below():
 
 def test_either_below_is_the_stricter_combination():
     config = RuleConfig(dd_combine="either_below")
-    assert evaluate(config, dd_case([40, 42, 44, 46, 48, 50, 52, 54])).finding(
-        "dual_discrepancy").status == "non_responder"
+    assert (
+        evaluate(config, dd_case([40, 42, 44, 46, 48, 50, 52, 54])).finding("dual_discrepancy").status
+        == "non_responder"
+    )
 
 
 def test_dual_discrepancy_level_is_the_median_of_the_last_points():
@@ -351,6 +364,7 @@ def test_dual_discrepancy_for_descending_goals():
 
 # --- goal met --------------------------------------------------------------------------
 
+
 def test_three_points_at_or_beyond_the_goal_meets_it():
     result = evaluate(CONFIG, make_case(weekly([50, 58, 60, 61, 60])))
     assert result.finding("goal_met").status == "met"
@@ -363,6 +377,7 @@ def test_goal_met_for_descending_goals_means_at_or_below():
 
 
 # --- fidelity and minimum sessions (3.2, 3.3) ----------------------------------------------
+
 
 def test_scheduled_sessions_per_week_and_per_cycle():
     dosage = planned_dosage(CONFIG, make_case(sessions_per_week=4))
@@ -410,8 +425,9 @@ def test_fidelity_at_the_threshold_is_adequate_and_sessions_outside_the_phase_do
     log = sessions(4, 30, first=-10) + sessions(8, 30, every=2)  # 4 before the start
     # 11 school days from Monday to the Monday two weeks on, one a holiday: 10 instructional
     # days at 5 a week schedule 10 sessions (issue 12: sessions are counted over school days).
-    case = make_case(sessions_per_week=5, minutes_per_session=30, sessions=log, as_of_days=14,
-                     non_instructional=frozenset({day(9)}))
+    case = make_case(
+        sessions_per_week=5, minutes_per_session=30, sessions=log, as_of_days=14, non_instructional=frozenset({day(9)})
+    )
     finding = evaluate(CONFIG, case).finding("fidelity")
     assert finding.values["sessions_delivered"] == 8 and finding.values["sessions_pct"] == 80
     assert finding.status == "adequate"
@@ -443,6 +459,7 @@ def test_minimum_sessions():
 
 
 # --- progress-monitoring frequency -----------------------------------------------------------
+
 
 def test_weekly_monitoring_is_compliant_with_grace_days():
     probes = [Probe(day(d), 40) for d in (7, 15, 21, 28)]
@@ -477,6 +494,7 @@ def test_no_frequency_in_the_policy_is_not_applicable():
 
 
 # --- review due --------------------------------------------------------------------------
+
 
 def test_review_six_weeks_after_the_tier_starts():
     config = RuleConfig(review_after_weeks=6)
@@ -552,8 +570,9 @@ def test_too_few_points_is_insufficient_data():
 def test_rules_outside_decision_rules_only_inform():
     # Behind on the trend, but the policy decides by dual discrepancy only and the student is adequate.
     config = RuleConfig(decision_rules=("dual_discrepancy",))
-    case = make_case(weekly([70, 70, 70, 70, 70, 70, 70, 70]), target=100, level_cut=62, roi_cut=1.1,
-                     **with_sessions(56))
+    case = make_case(
+        weekly([70, 70, 70, 70, 70, 70, 70, 70]), target=100, level_cut=62, roi_cut=1.1, **with_sessions(56)
+    )
     result = evaluate(config, case)
     assert result.finding("trend").status == "behind"
     assert result.recommendation == "continue"
@@ -586,7 +605,9 @@ def test_minimum_sessions_gate_blocks_intensify_and_refer_but_not_modify():
 def test_gate_can_be_switched_off_and_does_not_touch_good_news():
     case = make_case(weekly([42, 41, 42, 41, 42, 41, 42, 41]), **FULL_DOSAGE, sessions=sessions(10))
     assert evaluate(RuleConfig(low_fidelity_blocks_nonresponse=False), case).recommendation == "intensify"
-    good = make_case(weekly([43, 46, 49, 52, 55, 56, 57, 58]), target=70, weeks=20, **FULL_DOSAGE, sessions=sessions(10))
+    good = make_case(
+        weekly([43, 46, 49, 52, 55, 56, 57, 58]), target=70, weeks=20, **FULL_DOSAGE, sessions=sessions(10)
+    )
     assert evaluate(CONFIG, good).recommendation == "raise_goal"
 
 
@@ -614,8 +635,9 @@ def test_level_at_criterion_continues_although_the_trend_and_points_are_behind()
 
 
 def test_growth_at_criterion_continues_although_the_level_is_below_and_the_trend_behind():
-    case = make_case(weekly([41, 42, 44, 45, 46, 48, 49, 50]), target=80, weeks=10, level_cut=62, roi_cut=1.1,
-                     **with_sessions(56))
+    case = make_case(
+        weekly([41, 42, 44, 45, 46, 48, 49, 50]), target=80, weeks=10, level_cut=62, roi_cut=1.1, **with_sessions(56)
+    )
     result = evaluate(DD_DECIDES, case)
     assert result.finding("dual_discrepancy").values["level_below"] is True
     assert result.finding("trend").status == "behind"
@@ -624,8 +646,9 @@ def test_growth_at_criterion_continues_although_the_level_is_below_and_the_trend
 
 
 def test_adequate_and_ahead_raises_the_goal_unless_the_policy_says_otherwise():
-    case = make_case(weekly([43, 46, 49, 52, 55, 56, 57, 58]), target=70, weeks=20, level_cut=50, roi_cut=1.1,
-                     **with_sessions(56))
+    case = make_case(
+        weekly([43, 46, 49, 52, 55, 56, 57, 58]), target=70, weeks=20, level_cut=50, roi_cut=1.1, **with_sessions(56)
+    )
     result = evaluate(DD_DECIDES, case)
     assert result.finding("dual_discrepancy").status == "adequate"
     assert result.recommendation == "raise_goal"
@@ -643,8 +666,9 @@ def test_adequate_with_one_rule_ahead_and_another_behind_continues():
 
 
 def test_both_below_intensifies_even_on_the_aim_line_and_refers_at_the_top_tier():
-    case = make_case(weekly([41, 42, 43, 44, 45, 46, 47, 48]), target=50, weeks=40, level_cut=62, roi_cut=1.1,
-                     **with_sessions(56))
+    case = make_case(
+        weekly([41, 42, 43, 44, 45, 46, 47, 48]), target=50, weeks=40, level_cut=62, roi_cut=1.1, **with_sessions(56)
+    )
     result = evaluate(DD_DECIDES, case)
     assert result.finding("trend").status == "ahead"
     assert result.finding("dual_discrepancy").status == "non_responder"
@@ -694,8 +718,7 @@ def test_dd_decides_needs_dual_discrepancy_among_the_decision_rules():
 def test_every_finding_has_an_explanation_and_json_friendly_values():
     import json
 
-    case = make_case(weekly([42, 43, 44, 45, 46, 47, 48, 49]), level_cut=62, roi_cut=1.1,
-                     **with_sessions(56))
+    case = make_case(weekly([42, 43, 44, 45, 46, 47, 48, 49]), level_cut=62, roi_cut=1.1, **with_sessions(56))
     result = evaluate(RuleConfig(review_every_weeks=3, min_sessions_before_decision=40), case)
     assert [f.rule for f in result.findings][-1] == "recommendation"
     for finding in result.findings:
@@ -713,6 +736,7 @@ def test_explanations_are_translatable():
 
 
 # --- config -------------------------------------------------------------------------
+
 
 def test_config_rejects_nonsense():
     with pytest.raises(ValueError, match="trend_method"):

@@ -22,16 +22,33 @@ TINY_POLICY = {
     "areas": [{"key": "reading", "name": "Reading"}],
     "tiers": [
         {"number": 1, "name": "Tier 1", "description": "Core instruction"},
-        {"number": 2, "name": "Tier 2", "description": "Small group",
-         "dosage": {"sessions_per_week": 4, "minutes_per_session": 30},
-         "progress_monitoring": {"every_weeks": 1}},
-        {"number": 3, "name": "Tier 3", "description": "Intensive",
-         "dosage": {"sessions_per_week": 5, "minutes_per_session": 60}},
+        {
+            "number": 2,
+            "name": "Tier 2",
+            "description": "Small group",
+            "dosage": {"sessions_per_week": 4, "minutes_per_session": 30},
+            "progress_monitoring": {"every_weeks": 1},
+        },
+        {
+            "number": 3,
+            "name": "Tier 3",
+            "description": "Intensive",
+            "dosage": {"sessions_per_week": 5, "minutes_per_session": 60},
+        },
     ],
-    "screening": {"measures": [{
-        "key": "screener", "name": "Screener", "kind": "universal_screener", "areas": ["reading"],
-        "grades": [3], "seasons": ["fall"],
-        "risk": {"method": "percentile", "bands": [{"label": "at risk", "below_percentile": 25}]}}]},
+    "screening": {
+        "measures": [
+            {
+                "key": "screener",
+                "name": "Screener",
+                "kind": "universal_screener",
+                "areas": ["reading"],
+                "grades": [3],
+                "seasons": ["fall"],
+                "risk": {"method": "percentile", "bands": [{"label": "at risk", "below_percentile": 25}]},
+            }
+        ]
+    },
     "parent_contact": {"languages": ["en"]},
     "special_education_referral": {"from_tier": 3},
 }
@@ -43,12 +60,21 @@ def case_data(**changes) -> dict:
         "policy": TINY_POLICY,
         "as_of": "2025-03-07",
         "student": {"grade": 3, "area": "reading", "tier": 2, "subgroups": []},
-        "plan": {"start": "2025-01-06", "sessions_per_week": 4, "minutes_per_session": 30,
-                 "goal": {"measure": "", "target": 90, "target_date": "2025-05-26", "direction": "up"}},
-        "baseline_probes": [{"date": "2025-01-02", "score": 41}, {"date": "2025-01-03", "score": 40},
-                            {"date": "2025-01-06", "score": 45}],
-        "probes": [{"date": f"2025-{1 + (13 + 7 * i) // 31:02d}-{(13 + 7 * i) % 31 or 31:02d}", "score": s}
-                   for i, s in enumerate(weeks)],
+        "plan": {
+            "start": "2025-01-06",
+            "sessions_per_week": 4,
+            "minutes_per_session": 30,
+            "goal": {"measure": "", "target": 90, "target_date": "2025-05-26", "direction": "up"},
+        },
+        "baseline_probes": [
+            {"date": "2025-01-02", "score": 41},
+            {"date": "2025-01-03", "score": 40},
+            {"date": "2025-01-06", "score": 45},
+        ],
+        "probes": [
+            {"date": f"2025-{1 + (13 + 7 * i) // 31:02d}-{(13 + 7 * i) % 31 or 31:02d}", "score": s}
+            for i, s in enumerate(weeks)
+        ],
         "sessions": [{"date": f"2025-01-{d:02d}", "minutes": 30, "status": "delivered"} for d in range(6, 31)],
     }
     data.update(changes)
@@ -73,8 +99,17 @@ def error_of(tmp_path: Path, data=None, *, raw: str | None = None) -> CommandErr
 def test_it_prints_the_result_json(tmp_path):
     result = run(tmp_path, case_data())
     # Issue 12 adds the tier the recommendation leads to, whether it changes, and warnings.
-    assert set(result) == {"recommendation", "findings", "baseline", "goal_roi", "roi", "policy",
-                           "recommended_tier", "changes_tier", "warnings"}
+    assert set(result) == {
+        "recommendation",
+        "findings",
+        "baseline",
+        "goal_roi",
+        "roi",
+        "policy",
+        "recommended_tier",
+        "changes_tier",
+        "warnings",
+    }
     assert result["policy"] == "tiny-district@inline"
     assert result["baseline"] == 41
     assert result["goal_roi"] == pytest.approx((90 - 41) / 20)
@@ -187,10 +222,19 @@ def test_the_command_line_exits_2_without_a_traceback(tmp_path):
     path = tmp_path / "CASE.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     # A fresh process is not under pytest: MTSS_TESTING lets settings use the test key.
-    env = {**os.environ, "MTSS_TESTING": "1",
-           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "mtss.settings")}
-    completed = subprocess.run([sys.executable, str(ROOT / "manage.py"), "evaluate_case", str(path)],
-                               capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    env = {
+        **os.environ,
+        "MTSS_TESTING": "1",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "mtss.settings"),
+    }
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "evaluate_case", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert completed.returncode == 2, completed.stderr
     assert "Traceback" not in completed.stderr
     assert "plan.strat: unknown key; did you mean 'start'?" in completed.stderr

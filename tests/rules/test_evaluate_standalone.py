@@ -24,8 +24,15 @@ EXPECTED = {
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     # A bare environment: no SECRET_KEY, no DJANGO_DEBUG, no DJANGO_SETTINGS_MODULE, no database.
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "mtss.rules.evaluate", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mtss.rules.evaluate", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_there_is_an_example_case_for_each_preset():
@@ -80,12 +87,14 @@ def test_a_case_with_no_instructional_day_is_refused_with_the_dates():
 
 
 def test_it_imports_no_pandas_weasyprint_or_models():
-    code = ("import sys, runpy; sys.argv = ['x', 'docs/cases/ohio-virtual-academy.json'];\n"
-            "import io, contextlib\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    from mtss.rules.evaluate import main; main(sys.argv[1:])\n"
-            "print(sorted(m for m in ('pandas', 'weasyprint', 'mtss.models', 'django.db.models')"
-            " if m in sys.modules))")
+    code = (
+        "import sys, runpy; sys.argv = ['x', 'docs/cases/ohio-virtual-academy.json'];\n"
+        "import io, contextlib\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    from mtss.rules.evaluate import main; main(sys.argv[1:])\n"
+        "print(sorted(m for m in ('pandas', 'weasyprint', 'mtss.models', 'django.db.models')"
+        " if m in sys.modules))"
+    )
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr

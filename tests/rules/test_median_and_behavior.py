@@ -14,8 +14,13 @@ START = date(2025, 1, 6)
 
 def case(scores, target=60.0, direction="up", base=40.0) -> Case:
     probes = tuple(Probe(START + timedelta(weeks=k + 1), s) for k, s in enumerate(scores))
-    return Case(start=START, as_of=probes[-1].date, probes=probes, baseline_probes=(Probe(START, base),),
-                goal=Goal(target_date=START + timedelta(weeks=10), target=target, direction=direction))
+    return Case(
+        start=START,
+        as_of=probes[-1].date,
+        probes=probes,
+        baseline_probes=(Probe(START, base),),
+        goal=Goal(target_date=START + timedelta(weeks=10), target=target, direction=direction),
+    )
 
 
 def test_the_median_of_the_last_three_points_against_the_aim_line():
@@ -30,8 +35,10 @@ def test_the_median_of_the_last_three_points_against_the_aim_line():
     assert result.recommendation in ("modify", "intensify")
     assert evaluate(config, case([42, 44, 46, 48, 60, 53, 58])).finding("median_three").status == "ahead"
     # Not selected: reported, not deciding.
-    assert evaluate(RuleConfig(decision_rules=("four_point",)), case([42, 44, 46, 60, 49, 48, 52])
-                    ).recommendation == "continue"
+    assert (
+        evaluate(RuleConfig(decision_rules=("four_point",)), case([42, 44, 46, 60, 49, 48, 52])).recommendation
+        == "continue"
+    )
 
 
 def test_behaviour_data_needs_three_points_and_is_judged_on_level_and_trend():

@@ -15,14 +15,26 @@ from mtss.rules.plan import combine_recommendations, evaluate_plan
 
 START = date(2025, 1, 6)
 # aimsweb-like R-CBM grade 3 national percentiles (25th and 50th).
-TABLE = [NormPoint(3, "fall", 25, 55), NormPoint(3, "winter", 25, 73), NormPoint(3, "spring", 25, 91),
-         NormPoint(3, "fall", 50, 79), NormPoint(3, "winter", 50, 97), NormPoint(3, "spring", 50, 111)]
+TABLE = [
+    NormPoint(3, "fall", 25, 55),
+    NormPoint(3, "winter", 25, 73),
+    NormPoint(3, "spring", 25, 91),
+    NormPoint(3, "fall", 50, 79),
+    NormPoint(3, "winter", 50, 97),
+    NormPoint(3, "spring", 50, 111),
+]
 
 
 def weekly_case(scores, *, base=50.0, target=80.0, weeks=10, **changes) -> Case:
     probes = tuple(Probe(START + timedelta(weeks=k + 1), s) for k, s in enumerate(scores))
-    return Case(start=START, as_of=probes[-1].date, probes=probes, baseline_probes=(Probe(START, base),),
-                goal=Goal(target_date=START + timedelta(weeks=weeks), target=target), **changes)
+    return Case(
+        start=START,
+        as_of=probes[-1].date,
+        probes=probes,
+        baseline_probes=(Probe(START, base),),
+        goal=Goal(target_date=START + timedelta(weeks=weeks), target=target),
+        **changes,
+    )
 
 
 def test_cuts_come_from_the_percentile_scores_and_the_weeks_between_seasons():
@@ -37,15 +49,19 @@ def test_cuts_come_from_the_percentile_scores_and_the_weeks_between_seasons():
     assert between.level_cut == pytest.approx(73 + 0.2 * 24) and "interpolated" in between.source
     assert dual_discrepancy_cuts(TABLE, grade=4, on="winter") is None
     assert [season_of(date(2024, 9, 1)), season_of(date(2025, 1, 15)), season_of(date(2025, 5, 1))] == [
-        "fall", "winter", "spring"]
+        "fall",
+        "winter",
+        "spring",
+    ]
 
 
 def test_the_dual_discrepancy_finding_shows_its_numbers_or_says_there_are_no_norms():
     cuts = dual_discrepancy_cuts(TABLE, grade=3, on="winter", table_name="aimsweb R-CBM")
     scores = [50, 51, 50, 52, 51, 52, 53, 52, 53]
     config = RuleConfig(decision_rules=("dual_discrepancy",))
-    finding = evaluate(config, weekly_case(scores, level_cut=cuts.level_cut, roi_cut=cuts.roi_cut,
-                                           norms_source=cuts.source)).finding("dual_discrepancy")
+    finding = evaluate(
+        config, weekly_case(scores, level_cut=cuts.level_cut, roi_cut=cuts.roi_cut, norms_source=cuts.source)
+    ).finding("dual_discrepancy")
     assert finding.status == "non_responder"
     assert "criterion 73" in finding.explanation and "aimsweb R-CBM" in finding.explanation
     assert finding.values["norms_source"] == cuts.source
@@ -91,7 +107,8 @@ def test_holland_patents_either_below_respects_growth_well_above_the_aim_line():
     # HP: "students who do not make satisfactory progress in their levels of performance and/or in
     # their rate of learning to meet age or grade level standards" -- the aim line's rate is that rate.
     config = rule_config(load_preset("holland-patent-ny"), tier=2, area="ela").replace(
-        low_fidelity_blocks_nonresponse=False)  # no sessions logged here; the gate is tested elsewhere
+        low_fidelity_blocks_nonresponse=False
+    )  # no sessions logged here; the gate is tested elsewhere
     assert config.dd_combine == "either_below" and config.dd_aim_rate_satisfies
     scores = [50 + 6.98 * k for k in range(1, 10)]
     case = weekly_case(scores, base=50, target=50 + 3.95 * 20, weeks=20, level_cut=150, roi_cut=1.5)
@@ -107,20 +124,38 @@ def test_holland_patents_either_below_respects_growth_well_above_the_aim_line():
 
 def test_several_measures_combine_by_the_policys_rule():
     reading = ("continue", "modify")
-    assert combine_recommendations({"orf": "continue", "behavior": "modify"}, combine="most_intensive",
-                                   primary="orf")[0] == "modify"
-    assert combine_recommendations({"orf": "continue", "behavior": "modify"}, combine="primary_decides",
-                                   primary="orf")[0] == reading[0]
-    assert combine_recommendations({"orf": "exit", "behavior": "insufficient_data"}, combine="most_intensive",
-                                   primary="orf")[0] == "exit"
-    assert combine_recommendations({"orf": "exit", "behavior": "insufficient_data"}, combine="all_must_respond",
-                                   primary="orf")[0] == "insufficient_data"
-    assert combine_recommendations({"orf": "exit", "behavior": "continue"}, combine="all_must_respond",
-                                   primary="orf")[0] == "continue"
+    assert (
+        combine_recommendations({"orf": "continue", "behavior": "modify"}, combine="most_intensive", primary="orf")[0]
+        == "modify"
+    )
+    assert (
+        combine_recommendations({"orf": "continue", "behavior": "modify"}, combine="primary_decides", primary="orf")[0]
+        == reading[0]
+    )
+    assert (
+        combine_recommendations(
+            {"orf": "exit", "behavior": "insufficient_data"}, combine="most_intensive", primary="orf"
+        )[0]
+        == "exit"
+    )
+    assert (
+        combine_recommendations(
+            {"orf": "exit", "behavior": "insufficient_data"}, combine="all_must_respond", primary="orf"
+        )[0]
+        == "insufficient_data"
+    )
+    assert (
+        combine_recommendations({"orf": "exit", "behavior": "continue"}, combine="all_must_respond", primary="orf")[0]
+        == "continue"
+    )
     config = RuleConfig(min_weeks=1)
-    plan = evaluate_plan({"orf": (config, weekly_case([54 + 3 * k for k in range(9)])),
-                          "maze": (config, weekly_case([50, 51, 49, 50, 51, 49, 50, 50, 51]))},
-                         combine="most_intensive")
+    plan = evaluate_plan(
+        {
+            "orf": (config, weekly_case([54 + 3 * k for k in range(9)])),
+            "maze": (config, weekly_case([50, 51, 49, 50, 51, 49, 50, 50, 51])),
+        },
+        combine="most_intensive",
+    )
     assert plan.evaluations["orf"].recommendation in ("raise_goal", "continue", "exit")
     assert plan.recommendation == plan.evaluations["maze"].recommendation == "intensify"
     assert plan.drivers == ("maze",)

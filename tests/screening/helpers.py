@@ -1,4 +1,5 @@
 """Builders for screening tests: a district side with a policy, windows, scores and a queue."""
+
 from __future__ import annotations
 
 import csv
@@ -25,14 +26,23 @@ def setup_district(side, *, preset: str = "loudon-county-tn", effective_from: dt
         services.catalog_ensure(district=district)
         year = SchoolYear.objects.get(district=district, name="2026-2027")
         services.windows_default(district=district, actor=None, school_year=year)
-        return ScreeningWindow.objects.select_related("school_year").get(district=district, school_year=year,
-                                                                        season="fall")
+        return ScreeningWindow.objects.select_related("school_year").get(
+            district=district, school_year=year, season="fall"
+        )
 
 
 def score_items(side, percentiles: dict[int, float], *, measure: str = "aimsweb-maze", day: dt.date = FALL_DAY):
     """API-style items: one score per student index of the side, with a vendor percentile."""
-    return [{"student": side.students[i].pk, "measure": measure, "date": day.isoformat(), "score": 10 + p / 5,
-             "percentile": p} for i, p in percentiles.items()]
+    return [
+        {
+            "student": side.students[i].pk,
+            "measure": measure,
+            "date": day.isoformat(),
+            "score": 10 + p / 5,
+            "percentile": p,
+        }
+        for i, p in percentiles.items()
+    ]
 
 
 def screened_side(side) -> dict:
@@ -44,9 +54,13 @@ def screened_side(side) -> dict:
     with tenant_context(district):
         score = Score.objects.get(district=district, student=side.students[2])
         item = ReviewItem.objects.get(district=district, score=score)
-        mapping = services.mapping_save(district=district, actor=None, name="Local CBM",
-                                        columns={"student_id": "Student", "date": "Date", "score": "Score"},
-                                        measure=score.measure)
+        mapping = services.mapping_save(
+            district=district,
+            actor=None,
+            name="Local CBM",
+            columns={"student_id": "Student", "date": "Date", "score": "Score"},
+            measure=score.measure,
+        )
     return {"window": window, "run": run, "score": score, "item": item, "mapping": mapping}
 
 
@@ -64,8 +78,19 @@ def map_roster(side, *, limit: int | None = None, skip: set[str] = frozenset()) 
         rows = list(csv.DictReader(handle))
     ids = [r["StudentID"] for r in rows if r["StudentID"] not in skip][:limit]
     with tenant_context(side.district):
-        Student.objects.bulk_create([
-            Student(district=side.district, school=side.school, local_id=sid, first_name="Map", last_name=f"S{n}",
-                    birth_date=dt.date(2002, 1, 1), grade=5, entry_date=dt.date(2013, 8, 1))
-            for n, sid in enumerate(ids)])
+        Student.objects.bulk_create(
+            [
+                Student(
+                    district=side.district,
+                    school=side.school,
+                    local_id=sid,
+                    first_name="Map",
+                    last_name=f"S{n}",
+                    birth_date=dt.date(2002, 1, 1),
+                    grade=5,
+                    entry_date=dt.date(2013, 8, 1),
+                )
+                for n, sid in enumerate(ids)
+            ]
+        )
     return ids

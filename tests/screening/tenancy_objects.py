@@ -2,6 +2,7 @@
 
 Built once per side and kept on it (see tests/interventions/tenancy_objects.py).
 """
+
 from __future__ import annotations
 
 

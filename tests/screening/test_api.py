@@ -1,4 +1,5 @@
 """The screening API: assessments, windows, scores (read; bulk create validated like a file) and import jobs."""
+
 from __future__ import annotations
 
 import io
@@ -35,11 +36,23 @@ def test_the_catalog_and_windows_read(ready):
     client = api(side.teacher, side.district)
     assessments = client.get("/api/v1/assessments/").json()
     keys = {m["key"] for a in assessments for m in a["measures"]}
-    assert {"aimsweb-rcbm", "aimsweb-maze", "star-reading", "star-math", "map-reading", "map-math",
-            "dibels8-composite", "iready-reading", "state-ela"} <= keys
+    assert {
+        "aimsweb-rcbm",
+        "aimsweb-maze",
+        "star-reading",
+        "star-math",
+        "map-reading",
+        "map-math",
+        "dibels8-composite",
+        "iready-reading",
+        "state-ela",
+    } <= keys
     windows = client.get("/api/v1/windows/").json()
     assert [(w["school_year"], w["season"]) for w in windows] == [
-        ("2026-2027", "spring"), ("2026-2027", "winter"), ("2026-2027", "fall")]
+        ("2026-2027", "spring"),
+        ("2026-2027", "winter"),
+        ("2026-2027", "fall"),
+    ]
     assert client.get(f"/api/v1/windows/{window.pk}/").json()["label"] == "Fall 2026-2027"
 
 
@@ -59,11 +72,18 @@ def test_only_district_administrators_create_windows_and_errors_name_the_field(r
 def test_bulk_scores_are_all_or_nothing_with_errors_by_item(ready, world):
     side, window = ready
     admin = api(side.district_admin, side.district)
-    items = [*score_items(side, {0: 8}),
-             {"student": world.b.students[0].pk, "measure": "aimsweb-maze", "date": "2026-09-15", "percentile": 40},
-             {"student_local_id": side.students[1].local_id, "measure": "aimsweb-mazee", "date": "2026-09-31"},
-             {"student": side.students[2].pk, "measure": "aimsweb-maze", "date": "2026-09-15", "percentile": 101,
-              "colour": "red"}]
+    items = [
+        *score_items(side, {0: 8}),
+        {"student": world.b.students[0].pk, "measure": "aimsweb-maze", "date": "2026-09-15", "percentile": 40},
+        {"student_local_id": side.students[1].local_id, "measure": "aimsweb-mazee", "date": "2026-09-31"},
+        {
+            "student": side.students[2].pk,
+            "measure": "aimsweb-maze",
+            "date": "2026-09-15",
+            "percentile": 101,
+            "colour": "red",
+        },
+    ]
     response = admin.post("/api/v1/scores/", {"scores": items}, format="json")
     assert response.status_code == 400
     errors = {e["index"]: e["errors"] for e in response.json()["errors"]}
@@ -94,7 +114,10 @@ def test_scores_read_only_for_visible_students_and_are_logged(ready):
     assert {r["student"] for r in rows} == {side.students[0].pk, side.students[3].pk}
     flagged = next(r for r in rows if r["student"] == side.students[0].pk)
     assert (flagged["tier"], flagged["risk_rule"], flagged["policy_label"]) == (
-        2, "screening.measures[1].risk", "loudon-county-tn@1")
+        2,
+        "screening.measures[1].risk",
+        "loudon-county-tn@1",
+    )
     principal = api(side.principal, side.district).get("/api/v1/scores/").json()["results"]
     assert {r["student"] for r in principal} == {side.students[0].pk}  # the middle school is not theirs
     teacher = api(side.teacher, side.district)
@@ -112,26 +135,38 @@ def test_import_jobs_upload_list_and_read(ready):
     with tenant_context(side.district):
         from screening.services import mapping_save
 
-        mapping = mapping_save(district=side.district, actor=None, name="Sheet", columns={
-            "student_id": "Student", "date": "Date", "measure": "Measure", "percentile": "PR"})
-    good = io.BytesIO(csv_bytes([["Student", "Date", "Measure", "PR"],
-                                 [side.students[0].local_id, "9/14/2026", "aimsweb-maze", "8"]]))
+        mapping = mapping_save(
+            district=side.district,
+            actor=None,
+            name="Sheet",
+            columns={"student_id": "Student", "date": "Date", "measure": "Measure", "percentile": "PR"},
+        )
+    good = io.BytesIO(
+        csv_bytes([["Student", "Date", "Measure", "PR"], [side.students[0].local_id, "9/14/2026", "aimsweb-maze", "8"]])
+    )
     good.name = "fall.csv"
-    response = admin.post("/api/v1/imports/", {"kind": "scores", "format": "generic", "mapping": mapping.pk,
-                                               "file": good}, format="multipart")
+    response = admin.post(
+        "/api/v1/imports/",
+        {"kind": "scores", "format": "generic", "mapping": mapping.pk, "file": good},
+        format="multipart",
+    )
     assert response.status_code == 201 and response.json()["status"] == "succeeded"
     bad = io.BytesIO(csv_bytes([["Student", "Date", "Measure", "PR"], ["NOBODY", "9/14/2026", "aimsweb-maze", "8"]]))
     bad.name = "bad.csv"
-    response = admin.post("/api/v1/imports/", {"kind": "scores", "format": "generic", "mapping": mapping.pk,
-                                               "file": bad}, format="multipart")
+    response = admin.post(
+        "/api/v1/imports/",
+        {"kind": "scores", "format": "generic", "mapping": mapping.pk, "file": bad},
+        format="multipart",
+    )
     assert response.status_code == 400 and response.json()["errors"][0]["line"] == 2
     runs = admin.get("/api/v1/imports/").json()["results"]
     assert [r["file_name"] for r in runs] == ["bad.csv", "fall.csv"]
     assert admin.get(f"/api/v1/imports/{runs[0]['id']}/").json()["error_count"] == 1
     missing = io.BytesIO(b"x")
     missing.name = "x.csv"
-    response = admin.post("/api/v1/imports/", {"kind": "scores", "format": "generic", "file": missing},
-                          format="multipart")
+    response = admin.post(
+        "/api/v1/imports/", {"kind": "scores", "format": "generic", "file": missing}, format="multipart"
+    )
     assert response.status_code == 400 and "mapping" in response.json()
     principal = api(side.principal, side.district)
     assert principal.get("/api/v1/imports/").status_code == 403
@@ -145,6 +180,13 @@ def test_the_openapi_schema_describes_the_screening_endpoints():
 
     generator = SchemaGenerator(patterns=[path("api/v1/", include("screening.api_urls"))])
     schema = generator.get_schema(request=None, public=True)
-    assert {"/api/v1/assessments/", "/api/v1/windows/", "/api/v1/windows/{window_id}/", "/api/v1/scores/",
-            "/api/v1/scores/{score_id}/", "/api/v1/imports/", "/api/v1/imports/{run_id}/"} <= set(schema["paths"])
+    assert {
+        "/api/v1/assessments/",
+        "/api/v1/windows/",
+        "/api/v1/windows/{window_id}/",
+        "/api/v1/scores/",
+        "/api/v1/scores/{score_id}/",
+        "/api/v1/imports/",
+        "/api/v1/imports/{run_id}/",
+    } <= set(schema["paths"])
     assert "post" in schema["paths"]["/api/v1/scores/"] and "post" in schema["paths"]["/api/v1/imports/"]

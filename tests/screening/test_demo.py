@@ -1,4 +1,5 @@
 """The demo's screening data (demo/screening.py): windows, illustrative norms, a fall score per student."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,9 @@ import pytest
 from django.db.models import Count
 
 from demo import districts as demo
+from demo.screening import ILLUSTRATIVE_NAME, seed_screening, synthetic_score
 from mtss.models import District
 from mtss.tenancy import tenant_context
-from demo.screening import ILLUSTRATIVE_NAME, seed_screening, synthetic_score
 from screening.models import NormTable, ReviewItem, Score, ScreeningWindow
 from students.models import Student
 
@@ -28,8 +29,11 @@ def test_every_enrolled_student_gets_a_fall_score_banded_by_the_policy(seeded):
     counts = seed_screening(district=loudon, as_of=AS_OF)
     with tenant_context(loudon):
         window = ScreeningWindow.objects.get(district=loudon, season="fall")
-        enrolled = set(Student.objects.filter(district=loudon, exit_date__isnull=True,
-                                              entry_date__lte=window.end_date).values_list("pk", flat=True))
+        enrolled = set(
+            Student.objects.filter(
+                district=loudon, exit_date__isnull=True, entry_date__lte=window.end_date
+            ).values_list("pk", flat=True)
+        )
         scored = set(Score.objects.filter(district=loudon, window=window).values_list("student_id", flat=True))
         by_measure = dict(Score.objects.filter(district=loudon).values_list("measure__key").annotate(n=Count("id")))
         maze = Score.objects.filter(district=loudon, measure__key="aimsweb-maze", tier=2).first()

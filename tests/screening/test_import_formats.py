@@ -1,5 +1,6 @@
 """Each supported export imports: the shared NWEA MAP and i-Ready samples as they are, and files
 in the documented Star, aimswebPlus, DIBELS 8 and generic (saved mapping) column sets."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,16 +23,21 @@ from tests.screening.helpers import DATA, csv_bytes, map_roster, setup_district
 def year_with_windows(district, name: str):
     start = int(name[:4])
     with tenant_context(district):
-        year = SchoolYear.objects.create(district=district, name=name, start_date=dt.date(start, 7, 15),
-                                         end_date=dt.date(start + 1, 6, 30))
+        year = SchoolYear.objects.create(
+            district=district, name=name, start_date=dt.date(start, 7, 15), end_date=dt.date(start + 1, 6, 30)
+        )
         services.windows_default(district=district, actor=None, school_year=year)
     return year
 
 
 def scores(district, **filters):
     with tenant_context(district):
-        return {(s.student.local_id, s.measure.key): s for s in Score.objects.filter(district=district, **filters)
-                .select_related("student", "measure", "window", "window__school_year")}
+        return {
+            (s.student.local_id, s.measure.key): s
+            for s in Score.objects.filter(district=district, **filters).select_related(
+                "student", "measure", "window", "window__school_year"
+            )
+        }
 
 
 @pytest.mark.django_db
@@ -40,12 +46,14 @@ def test_the_shared_nwea_map_sample_imports(world):
     district = side.district
     year_with_windows(district, "2013-2014")
     with tenant_context(district):
-        policy_version_create(district=district, actor=None, data=preset_data("lausd-secondary"),
-                              effective_from=dt.date(2013, 7, 1))
+        policy_version_create(
+            district=district, actor=None, data=preset_data("lausd-secondary"), effective_from=dt.date(2013, 7, 1)
+        )
     map_roster(side)
 
-    run = services.scores_import(district=district, actor=side.district_admin, path=DATA / "nwea-map",
-                                 format="nwea-map")
+    run = services.scores_import(
+        district=district, actor=side.district_admin, path=DATA / "nwea-map", format="nwea-map"
+    )
 
     assert run.status == ImportRun.Status.SUCCEEDED, run.errors[:3]
     assert run.counts["scores"] == {"created": 1365, "updated": 0, "unchanged": 0, "deleted": 0, "rejected": 0}
@@ -83,8 +91,9 @@ def test_the_shared_nwea_sample_reads_as_a_zip_or_the_results_file_alone(world, 
     archive = shutil.make_archive(str(tmp_path / "cdf"), "zip", DATA / "nwea-map")
     run = services.scores_import(district=side.district, actor=None, path=archive, format="nwea-map", dry_run=True)
     assert run.status == ImportRun.Status.DRY_RUN and run.counts["scores"]["created"] == 1365
-    alone = services.scores_import(district=side.district, actor=None,
-                                   path=DATA / "nwea-map" / "Fall2013AssessmentResults.csv", format="nwea-map")
+    alone = services.scores_import(
+        district=side.district, actor=None, path=DATA / "nwea-map" / "Fall2013AssessmentResults.csv", format="nwea-map"
+    )
     assert alone.status == ImportRun.Status.SUCCEEDED
     # Without StudentsBySchool the grade is the roster's.
     assert {s.grade for s in scores(side.district).values()} == {5}
@@ -125,9 +134,22 @@ def test_i_ready_relative_placement():
     assert relative_placement("Level 2", None) == "" and relative_placement("unknown", 3) == ""
 
 
-STAR_HEADER = ["StudentIdentifier", "StudentStateID", "SchoolYear", "CompletedDate", "Grade", "ScaledScore",
-               "StandardErrorOfMeasurement", "PercentileRank", "AssessmentID", "ScreeningPeriodWindowName",
-               "DistrictBenchmarkCategoryName", "AssessmentStatus", "InstructionalReadingLevel", "Lexile"]
+STAR_HEADER = [
+    "StudentIdentifier",
+    "StudentStateID",
+    "SchoolYear",
+    "CompletedDate",
+    "Grade",
+    "ScaledScore",
+    "StandardErrorOfMeasurement",
+    "PercentileRank",
+    "AssessmentID",
+    "ScreeningPeriodWindowName",
+    "DistrictBenchmarkCategoryName",
+    "AssessmentStatus",
+    "InstructionalReadingLevel",
+    "Lexile",
+]
 
 
 @pytest.mark.django_db
@@ -137,15 +159,73 @@ def test_a_star_reading_export_imports_with_its_categories(world, tmp_path):
     s0, s1, s2 = side.students[:3]
     with tenant_context(side.district):
         Student.objects.filter(pk=s2.pk).update(state_id="NY-555")
-    rows = [STAR_HEADER,
-            [s0.local_id, "", "2026-2027", "2026-09-14 10:22:00", "2", "780", "30", "18", "A1", "Fall",
-             "Low Cohort", "Active", "2.1", "310L"],
-            [s1.local_id, "", "2026-2027", "2026-09-15", "2", "990", "30", "61", "A2", "Fall", "High Cohort",
-             "Active", "3.4", "520L"],
-            ["", "NY-555", "2026-2027", "2026-09-16", "2", "950", "30", "55", "A3", "Fall", "Middle Cohort",
-             "Active", "3.0", "480L"],
-            [s1.local_id, "", "2026-2027", "2026-09-20", "2", "100", "30", "1", "A4", "Fall", "Low Cohort",
-             "Deactivated", "", ""]]
+    rows = [
+        STAR_HEADER,
+        [
+            s0.local_id,
+            "",
+            "2026-2027",
+            "2026-09-14 10:22:00",
+            "2",
+            "780",
+            "30",
+            "18",
+            "A1",
+            "Fall",
+            "Low Cohort",
+            "Active",
+            "2.1",
+            "310L",
+        ],
+        [
+            s1.local_id,
+            "",
+            "2026-2027",
+            "2026-09-15",
+            "2",
+            "990",
+            "30",
+            "61",
+            "A2",
+            "Fall",
+            "High Cohort",
+            "Active",
+            "3.4",
+            "520L",
+        ],
+        [
+            "",
+            "NY-555",
+            "2026-2027",
+            "2026-09-16",
+            "2",
+            "950",
+            "30",
+            "55",
+            "A3",
+            "Fall",
+            "Middle Cohort",
+            "Active",
+            "3.0",
+            "480L",
+        ],
+        [
+            s1.local_id,
+            "",
+            "2026-2027",
+            "2026-09-20",
+            "2",
+            "100",
+            "30",
+            "1",
+            "A4",
+            "Fall",
+            "Low Cohort",
+            "Deactivated",
+            "",
+            "",
+        ],
+    ]
     path = tmp_path / "SR_export.csv"
     path.write_bytes(csv_bytes(rows))
 
@@ -160,9 +240,23 @@ def test_a_star_reading_export_imports_with_its_categories(world, tmp_path):
     assert imported[(s2.local_id, "star-reading")].score == 950  # matched by state id
 
 
-AIMSWEB_HEADER = ["Studentuid", "SSID", "StudentFirstName", "StudentLastName", "StudentGrade", "Period", "Type",
-                  "MeasureName", "Score", "ScaledScore", "CSEM", "AdministrationDate", "SchoolYear", "Natl",
-                  "RiskStatus"]
+AIMSWEB_HEADER = [
+    "Studentuid",
+    "SSID",
+    "StudentFirstName",
+    "StudentLastName",
+    "StudentGrade",
+    "Period",
+    "Type",
+    "MeasureName",
+    "Score",
+    "ScaledScore",
+    "CSEM",
+    "AdministrationDate",
+    "SchoolYear",
+    "Natl",
+    "RiskStatus",
+]
 
 
 @pytest.mark.django_db
@@ -170,13 +264,28 @@ def test_an_aimsweb_export_imports_with_day_first_dates(world, tmp_path):
     side = world.a
     setup_district(side)  # Loudon: maze grades 2-8, below the 25th national percentile
     s0, s1 = side.students[:2]
-    rows = [AIMSWEB_HEADER,
-            ["9001", s0.local_id, "A", "B", "2", "Fall", "BM", "Maze", "7", "", "", "15-09-2026", "'26-'27", "12",
-             "HIGH"],
-            ["9002", s1.local_id, "C", "D", "2", "Fall", "BM", "Maze", "15", "", "", "16-09-2026", "'26-'27", "55",
-             "LOW"],
-            ["9002", s1.local_id, "C", "D", "2", "Fall", "BM", "Vocabulary", "30", "", "", "16-09-2026", "'26-'27",
-             "40", "LOW"]]
+    rows = [
+        AIMSWEB_HEADER,
+        ["9001", s0.local_id, "A", "B", "2", "Fall", "BM", "Maze", "7", "", "", "15-09-2026", "'26-'27", "12", "HIGH"],
+        ["9002", s1.local_id, "C", "D", "2", "Fall", "BM", "Maze", "15", "", "", "16-09-2026", "'26-'27", "55", "LOW"],
+        [
+            "9002",
+            s1.local_id,
+            "C",
+            "D",
+            "2",
+            "Fall",
+            "BM",
+            "Vocabulary",
+            "30",
+            "",
+            "",
+            "16-09-2026",
+            "'26-'27",
+            "40",
+            "LOW",
+        ],
+    ]
     path = tmp_path / "ScoreExportFile.txt"
     path.write_bytes(csv_bytes(rows, delimiter="\t"))
 
@@ -190,12 +299,26 @@ def test_an_aimsweb_export_imports_with_day_first_dates(world, tmp_path):
     assert imported[(s1.local_id, "aimsweb-maze")].tier == 1
 
 
-DIBELS_HEADER = ["School Year", "Student Last Name", "Student First Name", "Assessment", "Assessment Edition",
-                 "Assessment Grade", "Benchmark Period", "Composite Level", "Composite Score",
-                 "Composite - National Norm Percentile", "Reading Fluency (ORF) - Level",
-                 "Reading Fluency (ORF) - Score", "Reading Fluency (ORF) - National Norm Percentile",
-                 "Reading Comprehension (Maze) - Level", "Reading Comprehension (Maze) - Score",
-                 "Reading Comprehension (Maze) - National Norm Percentile", "Client Date", "Student Primary ID"]
+DIBELS_HEADER = [
+    "School Year",
+    "Student Last Name",
+    "Student First Name",
+    "Assessment",
+    "Assessment Edition",
+    "Assessment Grade",
+    "Benchmark Period",
+    "Composite Level",
+    "Composite Score",
+    "Composite - National Norm Percentile",
+    "Reading Fluency (ORF) - Level",
+    "Reading Fluency (ORF) - Score",
+    "Reading Fluency (ORF) - National Norm Percentile",
+    "Reading Comprehension (Maze) - Level",
+    "Reading Comprehension (Maze) - Score",
+    "Reading Comprehension (Maze) - National Norm Percentile",
+    "Client Date",
+    "Student Primary ID",
+]
 
 
 @pytest.mark.django_db
@@ -203,11 +326,49 @@ def test_a_dibels_8_student_summary_gives_a_score_per_measure(world, tmp_path):
     side = world.a
     setup_district(side)
     s0 = side.students[0]
-    rows = [DIBELS_HEADER,
-            ["2026-2027", "B", "A", "mCLASS", "DIBELS 8th Edition", "2", "BOY", "Below Benchmark", "380", "30",
-             "Below Benchmark", "52", "28", "Well Below Benchmark", "Discontinue", "", "2026-09-10", s0.local_id],
-            ["2026-2027", "B", "A", "mCLASS", "DIBELS Next", "2", "BOY", "", "380", "", "", "", "", "", "", "",
-             "2026-09-10", s0.local_id]]
+    rows = [
+        DIBELS_HEADER,
+        [
+            "2026-2027",
+            "B",
+            "A",
+            "mCLASS",
+            "DIBELS 8th Edition",
+            "2",
+            "BOY",
+            "Below Benchmark",
+            "380",
+            "30",
+            "Below Benchmark",
+            "52",
+            "28",
+            "Well Below Benchmark",
+            "Discontinue",
+            "",
+            "2026-09-10",
+            s0.local_id,
+        ],
+        [
+            "2026-2027",
+            "B",
+            "A",
+            "mCLASS",
+            "DIBELS Next",
+            "2",
+            "BOY",
+            "",
+            "380",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "2026-09-10",
+            s0.local_id,
+        ],
+    ]
     path = tmp_path / "StudentSummary.csv"
     path.write_bytes(csv_bytes(rows))
 
@@ -228,12 +389,24 @@ def test_a_generic_csv_imports_through_its_saved_mapping(world, tmp_path):
     setup_district(side)
     s0, s1 = side.students[:2]
     with tenant_context(side.district):
-        mapping = services.mapping_save(district=side.district, actor=None, name="Benchmark sheet", columns={
-            "student_id": "Élève", "date": "Test date", "score": "Correct", "percentile": "PR",
-            "measure": "Test"}, measure=None)
-    rows = [["Élève", "Test date", "Test", "Correct", "PR"],
-            [s0.local_id, "9/14/2026", "aimsweb-maze", "6", "9"],
-            [s1.local_id, "2026-09-15", "aimsweb-rcbm", "71", "40"]]
+        mapping = services.mapping_save(
+            district=side.district,
+            actor=None,
+            name="Benchmark sheet",
+            columns={
+                "student_id": "Élève",
+                "date": "Test date",
+                "score": "Correct",
+                "percentile": "PR",
+                "measure": "Test",
+            },
+            measure=None,
+        )
+    rows = [
+        ["Élève", "Test date", "Test", "Correct", "PR"],
+        [s0.local_id, "9/14/2026", "aimsweb-maze", "6", "9"],
+        [s1.local_id, "2026-09-15", "aimsweb-rcbm", "71", "40"],
+    ]
     path = tmp_path / "benchmarks.csv"
     path.write_bytes(csv_bytes(rows, encoding="cp1252", delimiter=";"))
 
@@ -253,12 +426,17 @@ def test_a_generic_csv_missing_a_mapped_column_is_refused_naming_it(world, tmp_p
     setup_district(side)
     with tenant_context(side.district):
         maze = services.Measure.objects.get(district=side.district, key="aimsweb-maze")
-        mapping = services.mapping_save(district=side.district, actor=None, name="Sheet",
-                                        columns={"student_id": "Student", "date": "Date", "score": "Score"},
-                                        measure=maze)
+        mapping = services.mapping_save(
+            district=side.district,
+            actor=None,
+            name="Sheet",
+            columns={"student_id": "Student", "date": "Date", "score": "Score"},
+            measure=maze,
+        )
     path = tmp_path / "sheet.csv"
     path.write_bytes(csv_bytes([["Student", "When", "Score"], [side.students[0].local_id, "9/14/2026", "5"]]))
     run = services.scores_import(district=side.district, actor=None, path=path, format="generic", mapping=mapping)
     assert run.status == ImportRun.Status.REFUSED and run.plan.refused_whole
-    assert run.errors == [{"file": "sheet.csv", "line": 1, "column": "Date",
-                           "reason": "this required column is missing from the header"}]
+    assert run.errors == [
+        {"file": "sheet.csv", "line": 1, "column": "Date", "reason": "this required column is missing from the header"}
+    ]

@@ -1,6 +1,7 @@
 """The import rules: validate everything first, all or nothing, dry runs, every rejected row with
 its line, column and reason (and as CSV), idempotent re-imports, unmatched students listed, other
 formats and encodings told apart, every import recorded."""
+
 from __future__ import annotations
 
 import codecs
@@ -21,8 +22,18 @@ HEADER = ["Student", "Date", "Measure", "Score", "PR"]
 
 def mapping_for(side):
     with tenant_context(side.district):
-        return services.mapping_save(district=side.district, actor=None, name="Sheet", columns={
-            "student_id": "Student", "date": "Date", "measure": "Measure", "score": "Score", "percentile": "PR"})
+        return services.mapping_save(
+            district=side.district,
+            actor=None,
+            name="Sheet",
+            columns={
+                "student_id": "Student",
+                "date": "Date",
+                "measure": "Measure",
+                "score": "Score",
+                "percentile": "PR",
+            },
+        )
 
 
 def write(tmp_path, rows, name="scores.csv", **kwargs):
@@ -32,8 +43,9 @@ def write(tmp_path, rows, name="scores.csv", **kwargs):
 
 
 def run_import(side, path, mapping, **kwargs):
-    return services.scores_import(district=side.district, actor=side.district_admin, path=path, format="generic",
-                                  mapping=mapping, **kwargs)
+    return services.scores_import(
+        district=side.district, actor=side.district_admin, path=path, format="generic", mapping=mapping, **kwargs
+    )
 
 
 def count_scores(side) -> int:
@@ -50,9 +62,11 @@ def ready(world):
 
 def good_rows(side):
     s = side.students
-    return [[s[0].local_id, "9/14/2026", "aimsweb-maze", "6", "9"],
-            [s[1].local_id, "9/15/2026", "aimsweb-maze", "14", "40"],
-            [s[2].local_id, "2026-09-16", "aimsweb-maze", "15", "55"]]
+    return [
+        [s[0].local_id, "9/14/2026", "aimsweb-maze", "6", "9"],
+        [s[1].local_id, "9/15/2026", "aimsweb-maze", "14", "40"],
+        [s[2].local_id, "2026-09-16", "aimsweb-maze", "15", "55"],
+    ]
 
 
 @pytest.mark.django_db
@@ -79,13 +93,25 @@ def test_a_file_with_broken_rows_is_refused_whole_with_every_problem_reported(re
     expected = [
         {"file": "scores.csv", "line": 3, "column": "Date", "reason": "'9/31/2026' is not a date on the calendar"},
         {"file": "scores.csv", "line": 3, "column": "Score", "reason": "'lots' is not a number"},
-        {"file": "scores.csv", "line": 4, "column": "Student",
-         "reason": "no student with local id or state id NOBODY-1 in the district's roster"},
-        {"file": "scores.csv", "line": 5, "column": "Date",
-         "reason": "2026-01-15 falls in no screening window of the district; add the window first "
-                   "(Screening > Windows)"},
-        {"file": "scores.csv", "line": 6, "column": "Measure",
-         "reason": "unknown measure 'aimsweb-mazze': use a catalog key such as map-reading"},
+        {
+            "file": "scores.csv",
+            "line": 4,
+            "column": "Student",
+            "reason": "no student with local id or state id NOBODY-1 in the district's roster",
+        },
+        {
+            "file": "scores.csv",
+            "line": 5,
+            "column": "Date",
+            "reason": "2026-01-15 falls in no screening window of the district; add the window first "
+            "(Screening > Windows)",
+        },
+        {
+            "file": "scores.csv",
+            "line": 6,
+            "column": "Measure",
+            "reason": "unknown measure 'aimsweb-mazze': use a catalog key such as map-reading",
+        },
         {"file": "scores.csv", "line": 7, "column": "PR", "reason": "'130' is outside 0..100"},
     ]
     assert run.errors == expected and run.error_count == 6
@@ -162,16 +188,22 @@ def test_a_retest_replaces_an_earlier_test_but_an_older_file_does_not(ready, tmp
     with tenant_context(side.district):
         assert Score.objects.get(district=side.district).test_date == dt.date(2026, 10, 1)
     older = run_import(side, write(tmp_path, [rows[0]], name="old.csv"), mapping)
-    assert older.counts["scores"]["updated"] == 0 and any("older than the score already stored" in w
-                                                          for w in older.warnings)
+    assert older.counts["scores"]["updated"] == 0 and any(
+        "older than the score already stored" in w for w in older.warnings
+    )
     with tenant_context(side.district):
         assert Score.objects.get(district=side.district).test_date == dt.date(2026, 10, 1)
     same_day = [[sid, "10/1/2026", "aimsweb-maze", "12", "30"], [sid, "10/1/2026", "aimsweb-maze", "19", "70"]]
     conflict = run_import(side, write(tmp_path, same_day, name="conflict.csv"), mapping)
     assert conflict.status == ImportRun.Status.REFUSED
-    assert conflict.errors == [{"file": "conflict.csv", "line": 3, "column": "",
-                                "reason": "another result for the same student, measure and day is on line 2 with "
-                                          "other values"}]
+    assert conflict.errors == [
+        {
+            "file": "conflict.csv",
+            "line": 3,
+            "column": "",
+            "reason": "another result for the same student, measure and day is on line 2 with other values",
+        }
+    ]
 
 
 @pytest.mark.django_db
@@ -179,8 +211,11 @@ def test_unmatched_students_are_listed_never_created(ready, tmp_path):
     side, mapping, _ = ready
     with tenant_context(side.district):
         before = Student.objects.filter(district=side.district).count()
-    rows = [["X-1", "9/14/2026", "aimsweb-maze", "6", "9"], ["X-1", "9/14/2026", "aimsweb-rcbm", "60", "9"],
-            ["X-2", "9/14/2026", "aimsweb-maze", "6", "9"]]
+    rows = [
+        ["X-1", "9/14/2026", "aimsweb-maze", "6", "9"],
+        ["X-1", "9/14/2026", "aimsweb-rcbm", "60", "9"],
+        ["X-2", "9/14/2026", "aimsweb-maze", "6", "9"],
+    ]
     run = run_import(side, write(tmp_path, rows), mapping, accept_valid_rows=True)
     assert run.details["unmatched_students"] == [{"key": "X-1", "rows": 2}, {"key": "X-2", "rows": 1}]
     assert run.details["unmatched_total"] == 2
@@ -199,13 +234,16 @@ def test_another_districts_student_is_unknown(world, tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("content, message", [
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "it looks like a PNG image"),
-    (b"PK\x03\x04" + b"\x00" * 40, "is not a readable zip archive"),
-    (codecs.BOM_UTF16_LE + "Student,Date\r\n".encode("utf-16-le"), "it looks like UTF-16 text"),
-    (b'{"scores": []}', "it looks like JSON"),
-    (b"Student,Date,Measure\r\nL1,9/14/2026,\x81\x8d\r\n", "neither UTF-8 nor Windows-1252"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "it looks like a PNG image"),
+        (b"PK\x03\x04" + b"\x00" * 40, "is not a readable zip archive"),
+        (codecs.BOM_UTF16_LE + "Student,Date\r\n".encode("utf-16-le"), "it looks like UTF-16 text"),
+        (b'{"scores": []}', "it looks like JSON"),
+        (b"Student,Date,Measure\r\nL1,9/14/2026,\x81\x8d\r\n", "neither UTF-8 nor Windows-1252"),
+    ],
+)
 def test_a_file_of_another_format_or_encoding_gets_a_clear_message(ready, tmp_path, content, message):
     side, mapping, _ = ready
     path = tmp_path / "upload.csv"
@@ -242,8 +280,10 @@ def test_utf8_with_bom_and_windows_1252_read_the_same(ready, tmp_path, encoding)
     path.write_bytes(csv_bytes([HEADER, *rows], encoding=encoding))
     run = run_import(side, path, mapping)
     assert run.status == ImportRun.Status.SUCCEEDED, run.errors
-    assert run.details["encodings"]["scores.csv"] == {"utf-8-sig": "utf-8 with BOM", "cp1252": "windows-1252",
-                                                      "utf-8": "utf-8"}[encoding]
+    assert (
+        run.details["encodings"]["scores.csv"]
+        == {"utf-8-sig": "utf-8 with BOM", "cp1252": "windows-1252", "utf-8": "utf-8"}[encoding]
+    )
 
 
 @pytest.mark.django_db
@@ -263,9 +303,21 @@ def test_memory_does_not_grow_with_the_file(ready, tmp_path):
     measures 10,000 against 100,000 rows on PostgreSQL)."""
     side, mapping, _ = ready
     with tenant_context(side.district):
-        Student.objects.bulk_create([
-            Student(district=side.district, school=side.school, local_id=f"M{n:05d}", first_name="M", last_name="S",
-                    birth_date=dt.date(2017, 1, 1), grade=2, entry_date=dt.date(2026, 8, 1)) for n in range(10_000)])
+        Student.objects.bulk_create(
+            [
+                Student(
+                    district=side.district,
+                    school=side.school,
+                    local_id=f"M{n:05d}",
+                    first_name="M",
+                    last_name="S",
+                    birth_date=dt.date(2017, 1, 1),
+                    grade=2,
+                    entry_date=dt.date(2026, 8, 1),
+                )
+                for n in range(10_000)
+            ]
+        )
     peaks = []
     for n in (1_000, 10_000):
         rows = [[f"M{i:05d}", "9/14/2026", "aimsweb-maze", str(5 + i % 20), str(1 + i % 98)] for i in range(n)]

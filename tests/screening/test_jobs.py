@@ -1,4 +1,5 @@
 """The risk recomputation job on a real Celery worker and Redis (deselected only without them)."""
+
 import datetime as dt
 
 import pytest

@@ -1,5 +1,6 @@
 """Screening pages: the breakdown, the review queue and its actions, mid-year entrants, and the
 district administrators' windows, catalog, mappings and imports (uploads, dry run, errors CSV)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +8,8 @@ import io
 import shutil
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from mtss.models import AccessLog
 from mtss.tenancy import tenant_context
@@ -25,8 +26,9 @@ def screened(world):
     middle school's one."""
     side = world.a
     window = setup_district(side)
-    services.scores_create_bulk(district=side.district, actor=None,
-                                items=score_items(side, {0: 5, 1: 20, 2: 60, 3: 90}))
+    services.scores_create_bulk(
+        district=side.district, actor=None, items=score_items(side, {0: 5, 1: 20, 2: 60, 3: 90})
+    )
     return side, window
 
 
@@ -37,10 +39,13 @@ def test_the_breakdown_counts_tiers_by_school_grade_and_measure(screened, client
     response = client.get(f"/screening/?window={window.pk}")
     assert response.status_code == 200
     result = response.context["result"]
-    rows = {(r.school.name, r.grade, r.measure.key): (r.counts.tier1, r.counts.tier2, r.counts.tier3)
-            for r in result.rows}
-    assert rows == {(side.school.name, 2, "aimsweb-maze"): (1, 2, 0),
-                    (side.other_school.name, 7, "aimsweb-maze"): (1, 0, 0)}
+    rows = {
+        (r.school.name, r.grade, r.measure.key): (r.counts.tier1, r.counts.tier2, r.counts.tier3) for r in result.rows
+    }
+    assert rows == {
+        (side.school.name, 2, "aimsweb-maze"): (1, 2, 0),
+        (side.other_school.name, 7, "aimsweb-maze"): (1, 0, 0),
+    }
     assert [t["count"] for t in result.total.guideline["tiers"]] == [2, 2, 0]
     assert [t["verdict"] for t in result.total.guideline["tiers"]] == ["below", "above", "meets"]
     html = response.content.decode()
@@ -86,9 +91,14 @@ def test_the_breakdown_makes_the_same_queries_whatever_the_number_of_scores(scre
         client.get(f"/screening/?window={window.pk}")
     with tenant_context(side.district):
         students = [f.make_student(side.district, side.other_school, grade=g) for g in (6, 7, 8) for _ in range(5)]
-    services.scores_create_bulk(district=side.district, actor=None, items=[
-        {"student": s.pk, "measure": "aimsweb-maze", "date": "2026-09-15", "percentile": 5 + 6 * i}
-        for i, s in enumerate(students)])
+    services.scores_create_bulk(
+        district=side.district,
+        actor=None,
+        items=[
+            {"student": s.pk, "measure": "aimsweb-maze", "date": "2026-09-15", "percentile": 5 + 6 * i}
+            for i, s in enumerate(students)
+        ],
+    )
     with CaptureQueriesContext(connection) as large:
         client.get(f"/screening/?window={window.pk}")
     assert len(large) == len(small)
@@ -136,8 +146,11 @@ def test_mid_year_entrants_who_still_need_a_screening_are_listed(screened, clien
     late = f.make_student(side.district, side.school, entry_date=dt.date(2026, 11, 10), last_name="Newcomer")
     soon = f.make_student(side.district, side.school, entry_date=dt.date(2026, 12, 20), last_name="Almostwinter")
     screened_new = f.make_student(side.district, side.school, entry_date=dt.date(2026, 9, 20), last_name="Tested")
-    services.scores_create_bulk(district=side.district, actor=None, items=[
-        {"student": screened_new.pk, "measure": "aimsweb-maze", "date": "2026-09-25", "percentile": 50}])
+    services.scores_create_bulk(
+        district=side.district,
+        actor=None,
+        items=[{"student": screened_new.pk, "measure": "aimsweb-maze", "date": "2026-09-25", "percentile": 50}],
+    )
     client.force_login(side.principal)
     from unittest import mock
 
@@ -154,14 +167,21 @@ def test_an_upload_dry_run_then_import_then_rejected_rows_as_csv(world, client, 
     setup_district(side)
     client.force_login(side.district_admin)
     with tenant_context(side.district):
-        mapping = services.mapping_save(district=side.district, actor=None, name="Sheet", columns={
-            "student_id": "Student", "date": "Date", "measure": "Measure", "percentile": "PR"})
-    good = csv_bytes([["Student", "Date", "Measure", "PR"],
-                      [side.students[0].local_id, "9/14/2026", "aimsweb-maze", "8"]])
+        mapping = services.mapping_save(
+            district=side.district,
+            actor=None,
+            name="Sheet",
+            columns={"student_id": "Student", "date": "Date", "measure": "Measure", "percentile": "PR"},
+        )
+    good = csv_bytes(
+        [["Student", "Date", "Measure", "PR"], [side.students[0].local_id, "9/14/2026", "aimsweb-maze", "8"]]
+    )
     upload = io.BytesIO(good)
     upload.name = "fall.csv"
-    response = client.post("/screening/imports/", {"kind": "scores", "format": "generic", "mapping": mapping.pk,
-                                                   "dry_run": "on", "file": upload})
+    response = client.post(
+        "/screening/imports/",
+        {"kind": "scores", "format": "generic", "mapping": mapping.pk, "dry_run": "on", "file": upload},
+    )
     assert response.status_code == 302
     detail = client.get(response["Location"])
     run = detail.context["run"]
@@ -174,13 +194,18 @@ def test_an_upload_dry_run_then_import_then_rejected_rows_as_csv(world, client, 
         assert Score.objects.filter(district=side.district).count() == 1
     assert client.post(f"/screening/imports/{final.pk}/", {"action": "import"}).status_code == 302  # file gone
 
-    bad = csv_bytes([["Student", "Date", "Measure", "PR"],
-                     [side.students[1].local_id, "9/14/2026", "aimsweb-maze", "8"],
-                     ["NOBODY", "9/14/2026", "aimsweb-maze", "8"]])
+    bad = csv_bytes(
+        [
+            ["Student", "Date", "Measure", "PR"],
+            [side.students[1].local_id, "9/14/2026", "aimsweb-maze", "8"],
+            ["NOBODY", "9/14/2026", "aimsweb-maze", "8"],
+        ]
+    )
     upload = io.BytesIO(bad)
     upload.name = "fall-2.csv"
-    response = client.post("/screening/imports/", {"kind": "scores", "format": "generic", "mapping": mapping.pk,
-                                                   "file": upload})
+    response = client.post(
+        "/screening/imports/", {"kind": "scores", "format": "generic", "mapping": mapping.pk, "file": upload}
+    )
     detail = client.get(response["Location"])
     run = detail.context["run"]
     assert run.status == ImportRun.Status.REFUSED and detail.context["can_accept"]
@@ -241,8 +266,10 @@ def test_windows_catalog_and_mappings_pages(world, client):
         year = SchoolYear.objects.get(district=side.district)
     response = client.post("/screening/windows/", {"action": "defaults", "school_year": year.pk}, follow=True)
     assert "3 window(s) added to 2026-2027" in response.content.decode()
-    response = client.post("/screening/windows/", {"school_year": year.pk, "season": "fall",
-                                                   "start_date": "2026-09-01", "end_date": "2026-09-30"})
+    response = client.post(
+        "/screening/windows/",
+        {"school_year": year.pk, "season": "fall", "start_date": "2026-09-01", "end_date": "2026-09-30"},
+    )
     assert response.status_code == 200 and "already has a fall window" in response.content.decode()
     catalog = client.get("/screening/catalog/").content.decode()
     assert "aimswebPlus Maze" in catalog and "MAP Growth Reading" in catalog

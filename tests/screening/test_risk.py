@@ -1,4 +1,5 @@
 """Risk banding (screening/risk.py): plain functions over the presets' screening rules, no database."""
+
 from __future__ import annotations
 
 import copy
@@ -140,12 +141,16 @@ def test_equal_rule_keys_give_equal_results():
         rule = risk.compile_rule(policy_measure, grade=grade, season=season, norms=norms, cut_rows=cuts)
         seen = {}
         for _ in range(400):
-            inputs = (rng.choice([None, *range(0, 80, 7)]), rng.choice([None, 5, 10, 24, 25, 26, 60]),
-                      rng.choice([None, 1, 2, 3, 4]), rng.choice(["", "low cohort", "high cohort"]),
-                      frozenset(rng.sample(["students_with_disabilities", "english_learner", "homeless"],
-                                           rng.randint(0, 2))))
-            result = rule(score=inputs[0], percentile=inputs[1], level=inputs[2], category=inputs[3],
-                          subgroups=inputs[4])
+            inputs = (
+                rng.choice([None, *range(0, 80, 7)]),
+                rng.choice([None, 5, 10, 24, 25, 26, 60]),
+                rng.choice([None, 1, 2, 3, 4]),
+                rng.choice(["", "low cohort", "high cohort"]),
+                frozenset(rng.sample(["students_with_disabilities", "english_learner", "homeless"], rng.randint(0, 2))),
+            )
+            result = rule(
+                score=inputs[0], percentile=inputs[1], level=inputs[2], category=inputs[3], subgroups=inputs[4]
+            )
             key = rule.key(*inputs)
             if key in seen:
                 assert seen[key] == result, (policy_measure.measure.key, inputs)
@@ -161,19 +166,26 @@ def test_percentile_interpolation():
     assert risk.percentile_of(10.0, [(10, 10.0), (25, 10.0), (50, 14.0)]) == (25, "")
 
 
-WINDOWS = [(dt.date(2026, 8, 1), dt.date(2026, 10, 31), "fall"), (dt.date(2027, 1, 1), dt.date(2027, 2, 15), "winter"),
-           (dt.date(2027, 4, 15), dt.date(2027, 5, 31), "spring")]
+WINDOWS = [
+    (dt.date(2026, 8, 1), dt.date(2026, 10, 31), "fall"),
+    (dt.date(2027, 1, 1), dt.date(2027, 2, 15), "winter"),
+    (dt.date(2027, 4, 15), dt.date(2027, 5, 31), "spring"),
+]
 
 
-@pytest.mark.parametrize("entry, today, expected", [
-    (dt.date(2026, 7, 30), dt.date(2026, 11, 20), None),  # before the first window: screened with everyone
-    (dt.date(2026, 11, 20), dt.date(2026, 11, 25), "due"),  # winter is 6 weeks away: screen now
-    (dt.date(2026, 12, 10), dt.date(2026, 12, 20), None),  # winter within 4 weeks: screened then
-    (dt.date(2026, 12, 10), dt.date(2027, 2, 20), "overdue"),  # ... but the winter window passed without a score
-])
+@pytest.mark.parametrize(
+    "entry, today, expected",
+    [
+        (dt.date(2026, 7, 30), dt.date(2026, 11, 20), None),  # before the first window: screened with everyone
+        (dt.date(2026, 11, 20), dt.date(2026, 11, 25), "due"),  # winter is 6 weeks away: screen now
+        (dt.date(2026, 12, 10), dt.date(2026, 12, 20), None),  # winter within 4 weeks: screened then
+        (dt.date(2026, 12, 10), dt.date(2027, 2, 20), "overdue"),  # ... but the winter window passed without a score
+    ],
+)
 def test_loudon_screens_new_entrants_unless_a_benchmark_is_within_4_weeks(entry, today, expected):
-    status = risk.mid_year_screening_due(entry_date=entry, windows=WINDOWS, screened_since_entry=False,
-                                         rule=LOUDON.mid_year_entry, today=today)
+    status = risk.mid_year_screening_due(
+        entry_date=entry, windows=WINDOWS, screened_since_entry=False, rule=LOUDON.mid_year_entry, today=today
+    )
     if expected is None:
         assert status is None
     else:
@@ -182,18 +194,44 @@ def test_loudon_screens_new_entrants_unless_a_benchmark_is_within_4_weeks(entry,
 
 
 def test_ohio_screens_new_entrants_within_30_days():
-    status = risk.mid_year_screening_due(entry_date=dt.date(2026, 11, 2), windows=WINDOWS, screened_since_entry=False,
-                                         rule=OHIO.mid_year_entry, today=dt.date(2026, 11, 20))
+    status = risk.mid_year_screening_due(
+        entry_date=dt.date(2026, 11, 2),
+        windows=WINDOWS,
+        screened_since_entry=False,
+        rule=OHIO.mid_year_entry,
+        today=dt.date(2026, 11, 20),
+    )
     assert status.due == dt.date(2026, 12, 2) and not status.overdue
-    late = risk.mid_year_screening_due(entry_date=dt.date(2026, 11, 2), windows=WINDOWS, screened_since_entry=False,
-                                       rule=OHIO.mid_year_entry, today=dt.date(2026, 12, 3))
+    late = risk.mid_year_screening_due(
+        entry_date=dt.date(2026, 11, 2),
+        windows=WINDOWS,
+        screened_since_entry=False,
+        rule=OHIO.mid_year_entry,
+        today=dt.date(2026, 12, 3),
+    )
     assert late.overdue
-    assert risk.mid_year_screening_due(entry_date=dt.date(2026, 11, 2), windows=WINDOWS, screened_since_entry=True,
-                                       rule=OHIO.mid_year_entry, today=dt.date(2026, 12, 3)) is None
+    assert (
+        risk.mid_year_screening_due(
+            entry_date=dt.date(2026, 11, 2),
+            windows=WINDOWS,
+            screened_since_entry=True,
+            rule=OHIO.mid_year_entry,
+            today=dt.date(2026, 12, 3),
+        )
+        is None
+    )
     rule = copy.copy(OHIO.mid_year_entry)
     object.__setattr__(rule, "screen_new_entrants", False)
-    assert risk.mid_year_screening_due(entry_date=dt.date(2026, 11, 2), windows=WINDOWS, screened_since_entry=False,
-                                       rule=rule, today=dt.date(2026, 12, 3)) is None
+    assert (
+        risk.mid_year_screening_due(
+            entry_date=dt.date(2026, 11, 2),
+            windows=WINDOWS,
+            screened_since_entry=False,
+            rule=rule,
+            today=dt.date(2026, 12, 3),
+        )
+        is None
+    )
 
 
 def test_tier_shares_against_the_guideline():

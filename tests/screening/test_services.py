@@ -1,5 +1,6 @@
 """Screening services: risk recomputed when the policy or norms change, norm tables, windows,
 column mappings, the review queue's decisions, the catalog."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +36,9 @@ def test_a_new_policy_version_recomputes_risk_levels_with_its_label(world):
 
     data = preset_data("loudon-county-tn")
     data["screening"]["measures"][1]["risk"]["bands"] = [
-        {"label": "well below", "below_percentile": 11}, {"label": "below", "below_percentile": 35}]
+        {"label": "well below", "below_percentile": 11},
+        {"label": "below", "below_percentile": 35},
+    ]
     with tenant_context(side.district):
         policy_version_create(district=side.district, actor=None, data=data, effective_from=dt.date(2026, 9, 1))
     result = services.risk_recompute(district=side.district, since=dt.date(2026, 9, 1))
@@ -43,7 +46,10 @@ def test_a_new_policy_version_recomputes_risk_levels_with_its_label(world):
     assert result["checked"] == 3 and result["changed"] == 3
     after = _scores(side)
     assert [(after[s.pk].tier, after[s.pk].risk_label) for s in side.students[:3]] == [
-        (2, "below"), (2, "below"), (1, "not at risk")]
+        (2, "below"),
+        (2, "below"),
+        (1, "not at risk"),
+    ]
     assert {a.policy_label for a in after.values()} == {"loudon-county-tn@2"}
     with tenant_context(side.district):
         assert ReviewItem.objects.filter(district=side.district, status="open").count() == 2
@@ -71,8 +77,9 @@ def test_a_student_already_served_is_not_queued_and_an_unflagged_item_is_withdra
     setup_district(side)
     s0, s1 = side.students[:2]
     with tenant_context(side.district):
-        placement_set(district=side.district, actor=None, student=s1, area="reading", tier=2,
-                      start_date=dt.date(2026, 9, 1))
+        placement_set(
+            district=side.district, actor=None, student=s1, area="reading", tier=2, start_date=dt.date(2026, 9, 1)
+        )
     services.scores_create_bulk(district=side.district, actor=None, items=score_items(side, {0: 5, 1: 5}))
     with tenant_context(side.district):
         assert list(ReviewItem.objects.filter(district=side.district).values_list("student_id", flat=True)) == [s0.pk]
@@ -90,19 +97,28 @@ def test_a_student_already_served_is_not_queued_and_an_unflagged_item_is_withdra
 def test_norm_tables_import_band_scores_and_replace_the_old_table(world, tmp_path):
     side = world.a
     setup_district(side)
-    items = [{"student": side.students[i].pk, "measure": "aimsweb-maze", "date": FALL_DAY.isoformat(), "score": sc}
-             for i, sc in enumerate([5, 12, 20])]
+    items = [
+        {"student": side.students[i].pk, "measure": "aimsweb-maze", "date": FALL_DAY.isoformat(), "score": sc}
+        for i, sc in enumerate([5, 12, 20])
+    ]
     services.scores_create_bulk(district=side.district, actor=None, items=items)
     assert {s.tier for s in _scores(side).values()} == {None}  # no percentile, no norms yet
     rows = [["grade", "season", "percentile", "score"]] + [
-        ["2", "fall", str(p), str(v)] for p, v in ((10, 6), (25, 10), (50, 14), (75, 18), (90, 22))]
+        ["2", "fall", str(p), str(v)] for p, v in ((10, 6), (25, 10), (50, 14), (75, 18), (90, 22))
+    ]
     path = tmp_path / "norms.csv"
     path.write_bytes(csv_bytes(rows))
 
     with tenant_context(side.district):
         maze = Measure.objects.get(district=side.district, key="aimsweb-maze")
-    run = services.norms_import(district=side.district, actor=side.district_admin, path=path, measure=maze,
-                                name="Local norms 2026", source="District study")
+    run = services.norms_import(
+        district=side.district,
+        actor=side.district_admin,
+        path=path,
+        measure=maze,
+        name="Local norms 2026",
+        source="District study",
+    )
 
     assert run.status == ImportRun.Status.SUCCEEDED and run.kind == "norms"
     assert run.counts["norm_points"]["created"] == 5 and run.plan.recomputed["changed"] == 3
@@ -121,9 +137,13 @@ def test_norm_tables_import_band_scores_and_replace_the_old_table(world, tmp_pat
 def test_a_norm_table_with_bad_rows_is_refused_whole(world, tmp_path):
     side = world.a
     setup_district(side)
-    rows = [["measure", "grade", "season", "percentile", "score"], ["aimsweb-maze", "2", "fall", "10", "6"],
-            ["aimsweb-maze", "2", "fall", "25", "4"], ["aimsweb-maze", "14", "autumnal", "50", "x"],
-            ["nope", "2", "fall", "50", "9"]]
+    rows = [
+        ["measure", "grade", "season", "percentile", "score"],
+        ["aimsweb-maze", "2", "fall", "10", "6"],
+        ["aimsweb-maze", "2", "fall", "25", "4"],
+        ["aimsweb-maze", "14", "autumnal", "50", "x"],
+        ["nope", "2", "fall", "50", "9"],
+    ]
     path = tmp_path / "norms.csv"
     path.write_bytes(csv_bytes(rows))
     run = services.norms_import(district=side.district, actor=None, path=path)
@@ -144,30 +164,66 @@ def test_windows_are_checked(world):
         winter_dates = (winter.start_date, winter.end_date)
         winter.delete()
         with pytest.raises(ValidationError) as overlap:
-            services.window_save(district=side.district, actor=None, school_year=year, season="winter",
-                                 start_date=dt.date(2026, 10, 15), end_date=dt.date(2026, 11, 15))
+            services.window_save(
+                district=side.district,
+                actor=None,
+                school_year=year,
+                season="winter",
+                start_date=dt.date(2026, 10, 15),
+                end_date=dt.date(2026, 11, 15),
+            )
         assert "overlap" in str(overlap.value.message_dict["start_date"])
         with pytest.raises(ValidationError) as outside:
-            services.window_save(district=side.district, actor=None, school_year=year, season="fall",
-                                 start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 7, 20), window=window)
+            services.window_save(
+                district=side.district,
+                actor=None,
+                school_year=year,
+                season="fall",
+                start_date=dt.date(2026, 7, 1),
+                end_date=dt.date(2026, 7, 20),
+                window=window,
+            )
         assert "outside the school year" in str(outside.value.message_dict["start_date"])
         with pytest.raises(ValidationError) as twice:
-            services.window_save(district=side.district, actor=None, school_year=year, season="fall",
-                                 start_date=dt.date(2026, 11, 1), end_date=dt.date(2026, 11, 20))
+            services.window_save(
+                district=side.district,
+                actor=None,
+                school_year=year,
+                season="fall",
+                start_date=dt.date(2026, 11, 1),
+                end_date=dt.date(2026, 11, 20),
+            )
         assert "already has a fall window" in str(twice.value.message_dict["season"])
-        services.window_save(district=side.district, actor=None, school_year=year, season="winter",
-                             start_date=winter_dates[0], end_date=winter_dates[1])
-        windows = list(ScreeningWindow.objects.filter(district=side.district).order_by("start_date")
-                       .values_list("season", "start_date", "end_date"))
-    assert windows == [("fall", dt.date(2026, 8, 1), dt.date(2026, 10, 31)),
-                       ("winter", dt.date(2027, 1, 1), dt.date(2027, 2, 15)),
-                       ("spring", dt.date(2027, 4, 15), dt.date(2027, 5, 31))]
+        services.window_save(
+            district=side.district,
+            actor=None,
+            school_year=year,
+            season="winter",
+            start_date=winter_dates[0],
+            end_date=winter_dates[1],
+        )
+        windows = list(
+            ScreeningWindow.objects.filter(district=side.district)
+            .order_by("start_date")
+            .values_list("season", "start_date", "end_date")
+        )
+    assert windows == [
+        ("fall", dt.date(2026, 8, 1), dt.date(2026, 10, 31)),
+        ("winter", dt.date(2027, 1, 1), dt.date(2027, 2, 15)),
+        ("spring", dt.date(2027, 4, 15), dt.date(2027, 5, 31)),
+    ]
     other_year = world.b.district
     with tenant_context(other_year):
         foreign = SchoolYear.objects.get(district=other_year)
     with tenant_context(side.district), pytest.raises(ValidationError) as foreign_year:
-        services.window_save(district=side.district, actor=None, school_year=foreign, season="fall",
-                             start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 9, 30))
+        services.window_save(
+            district=side.district,
+            actor=None,
+            school_year=foreign,
+            season="fall",
+            start_date=dt.date(2026, 9, 1),
+            end_date=dt.date(2026, 9, 30),
+        )
     assert "school_year" in foreign_year.value.message_dict
 
 
@@ -191,15 +247,23 @@ def test_review_decisions(world):
         with pytest.raises(ValidationError) as no_reason:
             services.review_item_decide(district=side.district, actor=side.principal, item=first, action="dismiss")
         assert "reason" in no_reason.value.message_dict
-        dismissed = services.review_item_decide(district=side.district, actor=side.principal, item=first,
-                                                action="dismiss", reason="New to the country; EL screening first")
+        dismissed = services.review_item_decide(
+            district=side.district,
+            actor=side.principal,
+            item=first,
+            action="dismiss",
+            reason="New to the country; EL screening first",
+        )
         assert (dismissed.status, dismissed.decided_by) == (ReviewItem.Status.DISMISSED, side.principal)
         services.review_item_decide(district=side.district, actor=side.principal, item=second, action="reviewed")
         services.review_item_decide(district=side.district, actor=side.principal, item=third, action="plan")
         statuses = dict(ReviewItem.objects.filter(district=side.district).values_list("student_id", "status"))
         event = AuditEvent.objects.filter(district=side.district, verb="review_item.dismiss").get()
-    assert statuses == {side.students[0].pk: "dismissed", side.students[1].pk: "reviewed",
-                        side.students[2].pk: "plan_started"}
+    assert statuses == {
+        side.students[0].pk: "dismissed",
+        side.students[1].pk: "reviewed",
+        side.students[2].pk: "plan_started",
+    }
     assert event.changes == {"status": "dismissed", "fields": ["reason"]}  # never the reason's text
 
 

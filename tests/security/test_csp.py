@@ -1,5 +1,6 @@
 """Content-Security-Policy: Django's middleware, no inline script or style attribute
 in our pages (issue 16, web hardening: headers)."""
+
 from __future__ import annotations
 
 import re

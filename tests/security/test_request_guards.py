@@ -4,6 +4,7 @@ Issue 16, web hardening: a NUL byte in a query parameter, OPTIONS on the decisio
 endpoint and Django's own error pages answered 500 or HTML on the API; student
 pages, PDFs and API JSON carried no Cache-Control.
 """
+
 from __future__ import annotations
 
 import re
@@ -100,4 +101,3 @@ def test_it_forbids_caching_api_errors_for_anonymous_callers(client):
     response = client.get("/api/v1/students/")
     assert response.status_code in {401, 403}
     assert "no-store" in response["Cache-Control"]
-

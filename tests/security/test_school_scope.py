@@ -3,6 +3,7 @@
 Before, `school_list()` read "no schools" as "every school", and the print centre,
 which trusts it, let such a principal download every school's parent letters.
 """
+
 from __future__ import annotations
 
 import pytest

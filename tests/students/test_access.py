@@ -1,4 +1,5 @@
 """students/access.py reaches screening's review queue without importing screening."""
+
 from screening.models import ReviewItem
 from students.access import REVIEW_IN_QUEUE
 

@@ -14,6 +14,7 @@ them in each test. Expected counts are worked out by hand from the files:
   enrolled as a student: ignored), in two classes of the same year: one Enrollment;
   john teaches both classes: one grant, john -> mmichel.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -30,10 +31,10 @@ from django.utils import timezone
 
 from mtss.models import AuditEvent, Membership, MembershipSchool, Role, School, SchoolYear, User
 from mtss.tenancy import tenant_context
+from students.access import visible_students
 from students.importers import csvio
 from students.importers.csvio import header_key, parse_date, parse_datetime
 from students.models import Enrollment, Guardian, ImportRun, Student, StudentUserObjectPermission
-from students.access import visible_students
 from students.services import roster_import
 from tests import factories as f
 
@@ -46,7 +47,12 @@ CREATED = {  # by hand, from the files (module docstring)
     "v1p2-full": dict(schools=1, school_years=1, staff=3, students=3, guardians=2, enrollments=1, grants=1),
 }
 MARY, MMICHEL, ANNA, JOHN, JIM, THOMAS = (
-    "usr-222-66778899", "usr-222-1234561232", "usr-222-567891", "usr-222-123456", "usr-222-987654", "usr-222-1234561",
+    "usr-222-66778899",
+    "usr-222-1234561232",
+    "usr-222-567891",
+    "usr-222-123456",
+    "usr-222-987654",
+    "usr-222-1234561",
 )
 
 
@@ -165,8 +171,11 @@ def test_the_full_1_1_sample_keeps_grades_dates_contacts_and_codes(world):
         enrollment = Enrollment.objects.get(district=district, student=mmichel)
     assert (guardian.student_id, guardian.first_name, guardian.relationship) == (mary.pk, "Thomas", "parent")
     assert (guardian.email, guardian.sourced_id) == ("thomas.jones@testemail.com", THOMAS)
-    assert (enrollment.start_date, enrollment.end_date, enrollment.grade) == (dt.date(2022, 3, 15),
-                                                                              dt.date(2022, 6, 15), 12)
+    assert (enrollment.start_date, enrollment.end_date, enrollment.grade) == (
+        dt.date(2022, 3, 15),
+        dt.date(2022, 6, 15),
+        12,
+    )
     john = membership(district, JOHN).user
     assert (john.username, john.email, john.first_name) == ("john.doe", "john.doe@myschool.com", "John")
 
@@ -239,9 +248,18 @@ def broken_roster(tmp_path: Path) -> Path:
 
 EXPECTED_ERRORS = [
     {"file": "users.csv", "line": 3, "column": "givenName", "reason": "a value is required"},
-    {"file": "enrollments.csv", "line": 5, "column": "beginDate", "reason": "'2022-13-45' is not a date on the calendar"},
-    {"file": "enrollments.csv", "line": 3, "column": "schoolSourcedId",
-     "reason": "org org-nope is not in orgs.csv nor a school of this district"},
+    {
+        "file": "enrollments.csv",
+        "line": 5,
+        "column": "beginDate",
+        "reason": "'2022-13-45' is not a date on the calendar",
+    },
+    {
+        "file": "enrollments.csv",
+        "line": 3,
+        "column": "schoolSourcedId",
+        "reason": "org org-nope is not in orgs.csv nor a school of this district",
+    },
 ]
 
 
@@ -265,13 +283,14 @@ def test_accept_valid_rows_writes_the_valid_ones(world, tmp_path):
     district = world.a.district
     result = run(district, broken_roster(tmp_path), accept_valid_rows=True)
     assert result.status == ImportRun.Status.PARTIAL
-    assert created(result) == dict(schools=1, school_years=1, staff=2, students=2, guardians=0, enrollments=1,
-                                   grants=1)
+    assert created(result) == dict(schools=1, school_years=1, staff=2, students=2, guardians=0, enrollments=1, grants=1)
     assert {e: result.counts[e]["rejected"] for e in ENTITIES} == dict(
-        schools=0, school_years=0, staff=0, students=1, guardians=0, enrollments=1, grants=1)
+        schools=0, school_years=0, staff=0, students=1, guardians=0, enrollments=1, grants=1
+    )
     with tenant_context(district):
-        assert sorted(Student.objects.filter(district=district).exclude(sourced_id="")
-                      .values_list("sourced_id", flat=True)) == sorted([MMICHEL, ANNA])
+        assert sorted(
+            Student.objects.filter(district=district).exclude(sourced_id="").values_list("sourced_id", flat=True)
+        ) == sorted([MMICHEL, ANNA])
         assert AuditEvent.objects.filter(district=district, verb="roster.import", object_id=result.pk).exists()
     # importing it again: nothing new, the same rows rejected again
     again = run(district, broken_roster(tmp_path / "again"), accept_valid_rows=True)
@@ -289,8 +308,9 @@ def test_a_partial_import_does_not_end_what_a_rejected_row_would_have_kept(world
     assert result.counts["enrollments"]["deleted"] == 0 and result.counts["grants"]["deleted"] == 0
     with tenant_context(district):
         assert Enrollment.objects.get(district=district, student__sourced_id=MMICHEL).end_date == dt.date(2022, 6, 15)
-        assert [s.sourced_id for s in visible_students(district=district, membership=membership(district, JOHN))] \
-            == [MMICHEL]
+        assert [s.sourced_id for s in visible_students(district=district, membership=membership(district, JOHN))] == [
+            MMICHEL
+        ]
 
 
 def test_a_1_2_roster_without_roles_csv_is_refused_with_a_clear_message(world, tmp_path):
@@ -299,8 +319,14 @@ def test_a_1_2_roster_without_roles_csv_is_refused_with_a_clear_message(world, t
     (folder / "manifest.csv").write_text(text)
     result = run(world.a.district, folder)
     assert result.status == ImportRun.Status.REFUSED
-    assert result.errors == [{"file": "users.csv", "line": 1, "column": "role", "reason":
-                              "OneRoster 1.2 keeps roles in roles.csv, but the manifest marks file.roles absent"}]
+    assert result.errors == [
+        {
+            "file": "users.csv",
+            "line": 1,
+            "column": "role",
+            "reason": "OneRoster 1.2 keeps roles in roles.csv, but the manifest marks file.roles absent",
+        }
+    ]
 
 
 def test_a_missing_required_column_refuses_even_with_accept_valid_rows(world, tmp_path):
@@ -309,8 +335,14 @@ def test_a_missing_required_column_refuses_even_with_accept_valid_rows(world, tm
     (folder / "users.csv").write_text(text)
     result = run(world.a.district, folder, accept_valid_rows=True)
     assert result.status == ImportRun.Status.REFUSED
-    assert result.errors == [{"file": "users.csv", "line": 1, "column": "givenName",
-                              "reason": "this required column is missing from the header"}]
+    assert result.errors == [
+        {
+            "file": "users.csv",
+            "line": 1,
+            "column": "givenName",
+            "reason": "this required column is missing from the header",
+        }
+    ]
     with tenant_context(world.a.district):
         assert not Student.objects.filter(district=world.a.district).exclude(sourced_id="").exists()
 
@@ -335,8 +367,14 @@ def test_duplicate_rows_and_conflicting_sourced_ids(world, tmp_path):
     lines = users.read_text().splitlines()
     users.write_text("\n".join([*lines, lines[-1], lines[-1].replace("Anna", "Annie")]) + "\n")
     result = run(world.a.district, folder)
-    assert result.errors == [{"file": "users.csv", "line": 9, "column": "sourcedId",
-                              "reason": "usr-222-567891 is also on line 7, with other values"}]
+    assert result.errors == [
+        {
+            "file": "users.csv",
+            "line": 9,
+            "column": "sourcedId",
+            "reason": "usr-222-567891 is also on line 7, with other values",
+        }
+    ]
     assert any("line 8 repeats line 7" in w for w in result.warnings)
 
 
@@ -360,12 +398,15 @@ def test_windows_1252_and_utf8_bom_files_import(world, tmp_path):
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 
 
-@pytest.mark.parametrize("content, expected", [
-    (PNG, "this is not a CSV text file: it looks like a PNG image"),
-    (b'[{"sourcedId": "usr-1", "role": "student"}]', "this is not a CSV file: it looks like JSON"),
-    ("sourcedId,givenName\n".encode("utf-16"), "it looks like UTF-16 text"),
-    (b"sourcedId,givenName\n\x81\x8d\xe9\xff\xfe\x90,x\n", "the text is neither UTF-8 nor Windows-1252"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (PNG, "this is not a CSV text file: it looks like a PNG image"),
+        (b'[{"sourcedId": "usr-1", "role": "student"}]', "this is not a CSV file: it looks like JSON"),
+        ("sourcedId,givenName\n".encode("utf-16"), "it looks like UTF-16 text"),
+        (b"sourcedId,givenName\n\x81\x8d\xe9\xff\xfe\x90,x\n", "the text is neither UTF-8 nor Windows-1252"),
+    ],
+)
 def test_a_file_of_another_format_or_encoding_gets_a_clear_message(world, tmp_path, content, expected):
     folder = copy_sample(tmp_path, "v1p1-full")
     (folder / "users.csv").write_bytes(content)
@@ -402,7 +443,7 @@ def test_files_are_streamed_never_read_whole(world, monkeypatch):
             assert size is not None and size >= 0, "a whole-file read"
             return super().read1(size)
 
-    monkeypatch.setattr(csvio, "_path_opener", lambda path: (lambda: NoWholeReads(io.FileIO(path))))
+    monkeypatch.setattr(csvio, "_path_opener", lambda path: lambda: NoWholeReads(io.FileIO(path)))
     result = run(world.a.district, DATA / "v1p2-full")
     assert result.status == ImportRun.Status.SUCCEEDED
 
@@ -411,18 +452,45 @@ def generated_roster(folder: Path, students: int, *, teachers: int = 2) -> Path:
     """A 1.1 roster of one school and class per teacher, `students` students each with a parent."""
     folder.mkdir(parents=True)
     write_manifest(folder, orgs="bulk", academicSessions="bulk", users="bulk", classes="bulk", enrollments="bulk")
-    (folder / "orgs.csv").write_text("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-                                     "dist,,,District A,district,,\nsch,,,Generated School,school,GEN,dist\n")
+    (folder / "orgs.csv").write_text(
+        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+        "dist,,,District A,district,,\nsch,,,Generated School,school,GEN,dist\n"
+    )
     (folder / "academicSessions.csv").write_text(
         "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\n"
-        "y26,,,2025-2026,schoolYear,2025-08-01,2026-06-30,,2026\nt1,,,Fall,term,2025-08-01,2025-12-20,y26,2026\n")
-    users = [",".join(["sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role", "username",
-                       "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
-                       "agentSourcedIds", "grades", "password"])]
-    classes = ["sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,"
-               "schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods"]
-    enrollments = ["sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,"
-                   "beginDate,endDate"]
+        "y26,,,2025-2026,schoolYear,2025-08-01,2026-06-30,,2026\nt1,,,Fall,term,2025-08-01,2025-12-20,y26,2026\n"
+    )
+    users = [
+        ",".join(
+            [
+                "sourcedId",
+                "status",
+                "dateLastModified",
+                "enabledUser",
+                "orgSourcedIds",
+                "role",
+                "username",
+                "userIds",
+                "givenName",
+                "familyName",
+                "middleName",
+                "identifier",
+                "email",
+                "sms",
+                "phone",
+                "agentSourcedIds",
+                "grades",
+                "password",
+            ]
+        )
+    ]
+    classes = [
+        "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,"
+        "schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods"
+    ]
+    enrollments = [
+        "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate"
+    ]
     for t in range(teachers):
         users.append(f"t{t},,,true,sch,teacher,teacher{t},,Teach,Er{t},,T{t},teacher{t}@gen.example,,,,,")
         classes.append(f"c{t},,,Class {t},03,,,homeroom,,sch,t1,,,")
@@ -445,8 +513,9 @@ def test_the_number_of_queries_does_not_grow_per_row(world, tmp_path):
         with CaptureQueriesContext(connection) as captured:
             result = run(district, generated_roster(tmp_path / str(size), size))
         assert result.status == ImportRun.Status.SUCCEEDED, result.errors
-        assert created(result) == dict(schools=1, school_years=1, staff=2, students=size, guardians=size,
-                                       enrollments=size, grants=size)
+        assert created(result) == dict(
+            schools=1, school_years=1, staff=2, students=size, guardians=size, enrollments=size, grants=size
+        )
         queries[size] = len(captured)
     # 180 more students, parents, enrolments and grants: only a few more insert batches
     # (SQLite caps the parameters of one statement), never a query per row.
@@ -468,8 +537,10 @@ def test_a_bulk_file_exits_students_it_no_longer_lists_and_lists_unmatched_ones(
     anna = student(district, ANNA)
     assert anna.exit_date is not None  # deactivated, not deleted
     listed = {s["local_id"]: s["action"] for s in result.details["unmatched_students"]}
-    assert listed == {"anna.brown": "exited: no longer in the roster",
-                      "HAND-1": "left as is: entered by hand, matches no roster student"}
+    assert listed == {
+        "anna.brown": "exited: no longer in the roster",
+        "HAND-1": "left as is: entered by hand, matches no roster student",
+    }
     with tenant_context(district):
         by_hand.refresh_from_db()
     assert by_hand.exit_date is None
@@ -542,12 +613,19 @@ def test_demographics_set_birth_date_sex_race_and_subgroups(world, tmp_path):
         f"{JOHN},,,1980-01-01,male,,,,,,,,,,,,,,\n"
     )
     result = run(district, folder)
-    assert result.errors == [{"file": "demographics.csv", "line": 4, "column": "birthDate",
-                              "reason": "'2008-13-01' is not a date on the calendar"}]
+    assert result.errors == [
+        {
+            "file": "demographics.csv",
+            "line": 4,
+            "column": "birthDate",
+            "reason": "'2008-13-01' is not a date on the calendar",
+        }
+    ]
     folder_ok = copy_sample(tmp_path / "ok", "v1p1-full")
     shutil.copy(folder / "manifest.csv", folder_ok / "manifest.csv")
     (folder_ok / "demographics.csv").write_text(
-        (folder / "demographics.csv").read_text().replace("2008-13-01", "2008-12-01"))
+        (folder / "demographics.csv").read_text().replace("2008-13-01", "2008-12-01")
+    )
     result = run(district, folder_ok)
     assert result.status == ImportRun.Status.SUCCEEDED, result.errors
     mary, anna, mmichel = student(district, MARY), student(district, ANNA), student(district, MMICHEL)
@@ -609,8 +687,12 @@ def test_conflicting_local_ids_and_school_codes_are_rejected(world):
         School.objects.filter(pk=other.pk).update(code="History", sourced_id="org-elsewhere")
     result = run(district, DATA / "v1p1-full")
     assert result.status == ImportRun.Status.REFUSED
-    assert {"file": "orgs.csv", "line": 2, "column": "identifier",
-            "reason": "school code 'History' already belongs to another school"} in result.errors
+    assert {
+        "file": "orgs.csv",
+        "line": 2,
+        "column": "identifier",
+        "reason": "school code 'History' already belongs to another school",
+    } in result.errors
     # everything at that school is rejected in turn, each with its own line
     assert ("users.csv", 2, "orgSourcedIds") in errors_of(result)
 
@@ -642,8 +724,7 @@ def test_the_command_prints_a_summary_and_exits_0(world):
 
 def test_the_command_dry_run_writes_nothing(world):
     out = io.StringIO()
-    call_command("import_roster", str(DATA / "v1p1-full"), "--district", world.a.district.slug, "--dry-run",
-                 stdout=out)
+    call_command("import_roster", str(DATA / "v1p1-full"), "--district", world.a.district.slug, "--dry-run", stdout=out)
     assert "Dry run" in out.getvalue()
     with tenant_context(world.a.district):
         assert not Student.objects.filter(district=world.a.district).exclude(sourced_id="").exists()
@@ -653,22 +734,38 @@ def test_the_command_exits_1_for_rejected_rows_and_writes_them_as_csv(world, tmp
     out = io.StringIO()
     errors = tmp_path / "errors.csv"
     with pytest.raises(CommandError) as raised:
-        call_command("import_roster", str(broken_roster(tmp_path)), "--district", world.a.district.slug,
-                     "--errors-csv", str(errors), stdout=out)
+        call_command(
+            "import_roster",
+            str(broken_roster(tmp_path)),
+            "--district",
+            world.a.district.slug,
+            "--errors-csv",
+            str(errors),
+            stdout=out,
+        )
     assert raised.value.returncode == 1 and "--accept-valid-rows" in str(raised.value)
     assert "users.csv line 3 [givenName]: a value is required" in out.getvalue()
     rows = list(csv.DictReader(errors.open(encoding="utf-8")))
     assert sorted(rows, key=str) == sorted([{k: str(v) for k, v in e.items()} for e in EXPECTED_ERRORS], key=str)
-    call_command("import_roster", str(broken_roster(tmp_path / "again")), "--district", world.a.district.slug,
-                 "--accept-valid-rows", stdout=io.StringIO())
+    call_command(
+        "import_roster",
+        str(broken_roster(tmp_path / "again")),
+        "--district",
+        world.a.district.slug,
+        "--accept-valid-rows",
+        stdout=io.StringIO(),
+    )
     with tenant_context(world.a.district):
         assert Student.objects.filter(district=world.a.district).exclude(sourced_id="").count() == 2
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--district", "nowhere"], "no district with slug 'nowhere'"),
-    (["--district", "district-a", "--user", "nobody"], "no user 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--district", "nowhere"], "no district with slug 'nowhere'"),
+        (["--district", "district-a", "--user", "nobody"], "no user 'nobody'"),
+    ],
+)
 def test_the_command_exits_2_for_a_bad_district_or_user(world, arguments, message):
     with pytest.raises(CommandError, match=message) as raised:
         call_command("import_roster", str(DATA / "v1p1-full"), *arguments)
@@ -690,26 +787,32 @@ def test_the_command_exits_2_for_a_bad_path_or_format(world, tmp_path):
 # --- csvio ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2023-01-05", dt.date(2023, 1, 5)),
-    ("2023/01/05", dt.date(2023, 1, 5)),
-    ("1/05/2023", dt.date(2023, 1, 5)),  # month first, as US systems write it
-    ("9/4/2019", dt.date(2019, 9, 4)),
-    ("15/06/2023", dt.date(2023, 6, 15)),  # the first number cannot be a month: day first
-    ("2023-05-01T18:25:43.511Z", dt.date(2023, 5, 1)),
-    ("1/5/2023 0:00", dt.date(2023, 1, 5)),
-    (" 2023-01-05 ", dt.date(2023, 1, 5)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2023-01-05", dt.date(2023, 1, 5)),
+        ("2023/01/05", dt.date(2023, 1, 5)),
+        ("1/05/2023", dt.date(2023, 1, 5)),  # month first, as US systems write it
+        ("9/4/2019", dt.date(2019, 9, 4)),
+        ("15/06/2023", dt.date(2023, 6, 15)),  # the first number cannot be a month: day first
+        ("2023-05-01T18:25:43.511Z", dt.date(2023, 5, 1)),
+        ("1/5/2023 0:00", dt.date(2023, 1, 5)),
+        (" 2023-01-05 ", dt.date(2023, 1, 5)),
+    ],
+)
 def test_dates_in_the_forms_exports_use(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text, message", [
-    ("2023-02-30", "is not a date on the calendar"),
-    ("13/13/2023", "is not a date on the calendar"),
-    ("1/5/23", "two-digit year"),
-    ("soon", "is not a date (YYYY-MM-DD or M/D/YYYY)"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("2023-02-30", "is not a date on the calendar"),
+        ("13/13/2023", "is not a date on the calendar"),
+        ("1/5/23", "two-digit year"),
+        ("soon", "is not a date (YYYY-MM-DD or M/D/YYYY)"),
+    ],
+)
 def test_bad_dates_say_why(text, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_date(text)
@@ -735,7 +838,7 @@ def _table(tmp_path, content: bytes, columns):
 
 def test_the_delimiter_is_sniffed_and_short_rows_are_padded(tmp_path):
     columns = [csvio.Column("id", True), csvio.Column("name"), csvio.Column("note")]
-    with _table(tmp_path, b"id;name;note\n1;\"Smith; Jo\"\n\n;;\n2;Lee;x\n", columns) as table:
+    with _table(tmp_path, b'id;name;note\n1;"Smith; Jo"\n\n;;\n2;Lee;x\n', columns) as table:
         rows = [(row.line, row.raw("id"), row.raw("name"), row.raw("note")) for row in table]
     assert table.delimiter == ";"
     assert rows == [(2, "1", "Smith; Jo", ""), (5, "2", "Lee", "x")]
@@ -758,5 +861,8 @@ def test_a_quoted_value_over_several_lines_reports_where_its_row_starts(tmp_path
 
 def test_the_errors_csv_defuses_spreadsheet_formulas():
     out = io.StringIO()
-    csvio.write_errors_csv([csvio.RowError("users.csv", 3, "givenName", "=HYPERLINK(\"x\") is odd")], out)
-    assert out.getvalue().splitlines() == ["file,line,column,reason", "users.csv,3,givenName,\"'=HYPERLINK(\"\"x\"\") is odd\""]
+    csvio.write_errors_csv([csvio.RowError("users.csv", 3, "givenName", '=HYPERLINK("x") is odd')], out)
+    assert out.getvalue().splitlines() == [
+        "file,line,column,reason",
+        'users.csv,3,givenName,"\'=HYPERLINK(""x"") is odd"',
+    ]

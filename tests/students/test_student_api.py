@@ -1,4 +1,5 @@
 """The students API: district-scoped tokens, validation, and the access log."""
+
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -58,13 +59,20 @@ def test_it_applies_the_role_to_api_reads(world):
 def test_it_creates_a_student_with_the_same_validation_as_the_form(world):
     client = _client(world.a.district_admin, world.a.district)
     payload = {
-        "school": world.a.school.pk, "local_id": world.a.students[0].local_id, "first_name": "Ana",
-        "last_name": "Nueva", "birth_date": "2018-02-03", "grade": 2, "entry_date": "2026-09-02",
+        "school": world.a.school.pk,
+        "local_id": world.a.students[0].local_id,
+        "first_name": "Ana",
+        "last_name": "Nueva",
+        "birth_date": "2018-02-03",
+        "grade": 2,
+        "entry_date": "2026-09-02",
     }
     duplicate = client.post("/api/v1/students/", payload, format="json")
     assert duplicate.status_code == 400
     assert "local_id" in duplicate.json()
-    foreign_school = client.post("/api/v1/students/", dict(payload, local_id="N2", school=world.b.school.pk), format="json")
+    foreign_school = client.post(
+        "/api/v1/students/", dict(payload, local_id="N2", school=world.b.school.pk), format="json"
+    )
     assert foreign_school.status_code == 400 and "school" in foreign_school.json()
     bad_date = client.post("/api/v1/students/", dict(payload, local_id="N3", birth_date="2018-13-45"), format="json")
     assert bad_date.status_code == 400 and "birth_date" in bad_date.json()

@@ -1,4 +1,5 @@
 """Student list, record, create and edit pages."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -34,8 +35,9 @@ def test_it_filters_by_school_grade_subgroup_and_tier(world, login):
     student = world.a.students[0]
     with tenant_context(world.a.district):
         Student.objects.filter(pk=student.pk).update(english_learner=True)
-        TierPlacement.objects.create(district=world.a.district, student=student, area="reading", tier=2,
-                                     start_date="2026-09-01")
+        TierPlacement.objects.create(
+            district=world.a.district, student=student, area="reading", tier=2, start_date="2026-09-01"
+        )
     client = login(world.a.district_admin)
     url = reverse("student_list")
     assert client.get(url, {"school": world.a.other_school.pk}).context["page"].paginator.count == 1
@@ -53,7 +55,7 @@ def test_it_shows_a_field_message_for_a_bad_filter_instead_of_failing(world, log
 def test_it_returns_only_the_results_partial_to_htmx(world, login):
     response = login(world.a.district_admin).post(reverse("student_list"), {"q": "alpha"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
-    assert body.lstrip().startswith("<section id=\"results\"")
+    assert body.lstrip().startswith('<section id="results"')
     assert "<html" not in body
 
 
@@ -94,9 +96,17 @@ def test_it_writes_one_access_log_row_per_list_request(world, login):
 
 def _student_form(world, **overrides):
     data = {
-        "school": world.a.school.pk, "local_id": "NEW-1", "first_name": "Ana", "last_name": "Nueva",
-        "birth_date": "2018-02-03", "grade": 2, "gender": "F", "race_ethnicity": "hispanic", "home_language": "es",
-        "entry_date": "2026-09-02", "english_learner": "on",
+        "school": world.a.school.pk,
+        "local_id": "NEW-1",
+        "first_name": "Ana",
+        "last_name": "Nueva",
+        "birth_date": "2018-02-03",
+        "grade": 2,
+        "gender": "F",
+        "race_ethnicity": "hispanic",
+        "home_language": "es",
+        "entry_date": "2026-09-02",
+        "english_learner": "on",
     }
     data.update(overrides)
     return data
@@ -160,8 +170,14 @@ def test_it_hides_editing_from_roles_that_cannot_edit(world, login):
 def test_it_adds_a_guardian_with_field_errors_for_bad_input(world, login):
     student = world.a.students[0]
     client = login(world.a.principal)
-    bad = {"first_name": "Rosa", "last_name": "P", "relationship": "aunt-ish", "preferred_language": "es",
-           "email": "not-an-email", "receives_notices": "on"}
+    bad = {
+        "first_name": "Rosa",
+        "last_name": "P",
+        "relationship": "aunt-ish",
+        "preferred_language": "es",
+        "email": "not-an-email",
+        "receives_notices": "on",
+    }
     response = client.post(reverse("guardian_create", args=[student.pk]), bad)
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"relationship", "email"}

@@ -5,6 +5,7 @@ mode, default_pool_size = 1 (scripts/services.sh). Each district's client is its
 thread with its own Django connection, i.e. its own PgBouncer client; PgBouncer
 hands both the same server connection, one transaction at a time.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -15,8 +16,7 @@ from django.test import Client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.pgbouncer, pytest.mark.django_db(transaction=True)]
 
-PROBE = ("SELECT pg_backend_pid(), current_setting('mtss.district_id', true), "
-         "(SELECT count(*) FROM students_student)")
+PROBE = "SELECT pg_backend_pid(), current_setting('mtss.district_id', true), (SELECT count(*) FROM students_student)"
 
 
 def _probe():
@@ -55,7 +55,7 @@ def test_two_districts_interleave_over_one_server_connection_without_a_leak(worl
 
     server_pids = set()
     for _round in range(3):
-        for pool, side, client in zip(two_threads, sides, clients):
+        for pool, side, client in zip(two_threads, sides, clients, strict=False):
             seen, (pid, leftover, visible) = pool.submit(request, client).result()
             assert seen == {s.pk for s in side.students}
             assert leftover in ("", None)

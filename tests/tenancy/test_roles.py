@@ -1,5 +1,6 @@
 """The app's login role cannot leave row-level security (issue 16, scope 2), and the
 policies themselves are well-formed (PostgreSQL only)."""
+
 from __future__ import annotations
 
 import psycopg
@@ -25,14 +26,16 @@ def _login_as_app():
 def test_the_app_logs_in_as_a_role_that_is_neither_owner_nor_superuser():
     assert not connection.settings_dict.get("APP_ROLE"), (
         "the app logs in as the owner and switches with SET ROLE (DB_APP_ROLE fallback); "
-        "production and CI log in as the app role: set MIGRATE_DATABASE_URL (scripts/services.sh)")
+        "production and CI log in as the app role: set MIGRATE_DATABASE_URL (scripts/services.sh)"
+    )
     with _login_as_app() as conn:
-        user, = conn.execute("SELECT session_user").fetchone()
+        (user,) = conn.execute("SELECT session_user").fetchone()
         assert user == app_role() == connection.settings_dict["USER"]
         flags = conn.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = session_user").fetchone()
         assert flags == (False, False)
-        owned = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
-                             "AND tableowner = session_user").fetchone()
+        owned = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = session_user"
+        ).fetchone()
         assert owned == (0,)
 
 

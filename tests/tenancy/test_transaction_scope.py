@@ -5,6 +5,7 @@ any client; these tests check, on a plain connection, what such a client would
 find after ours: nothing. tests/tenancy/test_pgbouncer.py runs the same through
 a real PgBouncer.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 
 Thin: parsing and printing only; the generator is demo.districts.
 """
+
 from django.core.management.base import BaseCommand, CommandError
 
 from demo import districts as demo
@@ -16,22 +17,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--students", type=int, metavar="N",
+            "--students",
+            type=int,
+            metavar="N",
             help="Build the district named by --district with exactly N students (e.g. 50000 for benchmarks).",
         )
         parser.add_argument(
-            "--district", default=demo.SPECS[0].slug, choices=[spec.slug for spec in demo.SPECS],
+            "--district",
+            default=demo.SPECS[0].slug,
+            choices=[spec.slug for spec in demo.SPECS],
             help="The district that --students scales (default: %(default)s).",
         )
         parser.add_argument("--reset", action="store_true", help="Delete and recreate the demo districts.")
         parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="Random seed (default: %(default)s).")
         parser.add_argument(
-            "--scale", type=float, default=1.0,
+            "--scale",
+            type=float,
+            default=1.0,
             help="Multiply every district's default size (about 250-400 students) by this factor.",
         )
 
-    def handle(self, *args, students=None, district=None, reset=False, seed=demo.DEFAULT_SEED, scale=1.0,
-               **options):
+    def handle(self, *args, students=None, district=None, reset=False, seed=demo.DEFAULT_SEED, scale=1.0, **options):
         if students is not None and not 1 <= students <= 2_000_000:
             raise CommandError("--students must be between 1 and 2,000,000.")
         if scale <= 0:
@@ -61,8 +67,10 @@ class Command(BaseCommand):
         keys = ["username", "role", "district", "password"]
         widths = {key: max(len(key), *(len(row[key]) for row in rows)) for key in keys}
         self.stdout.write("")
-        self.stdout.write(self.style.WARNING(
-            f"Demo logins (fictional data; the password {demo.DEMO_PASSWORD!r} is for this demo only):"
-        ))
-        for cells in [dict(zip(keys, keys)), {key: "-" * widths[key] for key in keys}, *rows]:
+        self.stdout.write(
+            self.style.WARNING(
+                f"Demo logins (fictional data; the password {demo.DEMO_PASSWORD!r} is for this demo only):"
+            )
+        )
+        for cells in [dict(zip(keys, keys, strict=False)), {key: "-" * widths[key] for key in keys}, *rows]:
             self.stdout.write("  ".join(cells[key].ljust(widths[key]) for key in keys).rstrip())

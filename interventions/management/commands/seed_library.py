@@ -1,4 +1,5 @@
 """Add the programs the source documents name to one district's intervention library."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from interventions.library.seed import library_seed

@@ -1,4 +1,5 @@
 """Create an API token for one user in one district; the key is printed once."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from mtss.models import District, Membership, User

@@ -35,8 +35,9 @@ class Command(BaseCommand):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                               returncode=2) from None
+            raise CommandError(
+                f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", returncode=2
+            ) from None
         try:
             loaded = load_case(data)
         except CaseError as exc:

@@ -1,4 +1,5 @@
 """`flush` (used by transactional tests), run as the owning login role."""
+
 from django.core.management.commands.flush import Command as FlushCommand
 
 from mtss.tenancy import owner_mode

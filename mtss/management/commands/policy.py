@@ -5,23 +5,24 @@
   store it as the district's next version.
 - `policy show --district SLUG [--as-of DATE]`: print the version in effect as JSON.
 
-`validate` 
+`validate`
 Prints ``OK <name>`` and exits 0, or prints one line per problem, each naming the
 field ("tiers[1].dosage.minutes_per_session: must be a whole number, got 'thirty'"),
 and exits 2. Invalid JSON is reported with its line and column; never a traceback.
 """
+
 import datetime as dt
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from mtss.policy import PolicyValidationError, preset_data, preset_names, validate_policy
-from mtss.models import District
 from django.utils import timezone
+
+from mtss.models import District
+from mtss.policy import PolicyValidationError, preset_data, preset_names, validate_policy
+from mtss.selectors import policy_current
 from mtss.services import policy_version_create
 from mtss.tenancy import tenant_context
-from mtss.selectors import policy_current
 
 INVALID = 2
 
@@ -75,18 +76,22 @@ class Command(BaseCommand):
         effective = self._date(options["effective_from"], "--effective-from") or timezone.localdate()
         if options["preset"]:
             if options["preset"] not in preset_names():
-                raise CommandError(f"--preset: unknown preset {options['preset']!r}; one of {', '.join(preset_names())}",
-                                   returncode=INVALID)
+                raise CommandError(
+                    f"--preset: unknown preset {options['preset']!r}; one of {', '.join(preset_names())}",
+                    returncode=INVALID,
+                )
             data = preset_data(options["preset"])
         else:
             data = self.read(Path(options["file"]))
         try:
             with tenant_context(district):
-                version = policy_version_create(district=district, actor=None, data=data, effective_from=effective,
-                                                note=options["note"])
+                version = policy_version_create(
+                    district=district, actor=None, data=data, effective_from=effective, note=options["note"]
+                )
         except PolicyValidationError as exc:
-            raise CommandError("\n".join(["policy not loaded:"] + [f"  {e}" for e in exc.errors]),
-                               returncode=INVALID) from None
+            raise CommandError(
+                "\n".join(["policy not loaded:"] + [f"  {e}" for e in exc.errors]), returncode=INVALID
+            ) from None
         self.stdout.write(f"loaded {version.label} for {district.slug}, effective {version.effective_from}")
 
     def show(self, options) -> None:
@@ -95,8 +100,17 @@ class Command(BaseCommand):
             version = policy_current(district=district, as_of=self._date(options["as_of"], "--as-of"))
         if version is None:
             raise CommandError(f"{district.slug} has no policy in effect on that date", returncode=INVALID)
-        self.stdout.write(json.dumps({"version": version.label, "effective_from": version.effective_from.isoformat(),
-                                      "document": version.document}, indent=2, ensure_ascii=False))
+        self.stdout.write(
+            json.dumps(
+                {
+                    "version": version.label,
+                    "effective_from": version.effective_from.isoformat(),
+                    "document": version.document,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
 
     def read(self, path: Path) -> dict:
         try:

@@ -12,25 +12,30 @@ SHOWN_ERRORS = 20
 
 
 class Command(BaseCommand):
-    help = ("Import assessment scores (NWEA MAP, i-Ready, Star, aimswebPlus, DIBELS 8, or a generic CSV with a saved "
-            "column mapping). Nothing is written if any row is rejected, unless --accept-valid-rows. Exit status: "
-            "0 imported (or a clean dry run), 1 rows rejected, 2 unusable input (district, path, format, mapping).")
+    help = (
+        "Import assessment scores (NWEA MAP, i-Ready, Star, aimswebPlus, DIBELS 8, or a generic CSV with a saved "
+        "column mapping). Nothing is written if any row is rejected, unless --accept-valid-rows. Exit status: "
+        "0 imported (or a clean dry run), 1 rows rejected, 2 unusable input (district, path, format, mapping)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="the export: a CSV file, or a folder or zip (an NWEA MAP Comprehensive "
-                                         "Data File)")
+        parser.add_argument(
+            "path", help="the export: a CSV file, or a folder or zip (an NWEA MAP Comprehensive Data File)"
+        )
         parser.add_argument("--district", required=True, help="district slug")
         parser.add_argument("--format", required=True, choices=sorted(FORMATS), help="the export's format")
         parser.add_argument("--mapping", help="the saved column mapping's name (generic format)")
         parser.add_argument("--measure", default="", help="measure key when the file does not say (Star, i-Ready)")
         parser.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
-        parser.add_argument("--accept-valid-rows", action="store_true",
-                            help="import the valid rows even when some are rejected")
+        parser.add_argument(
+            "--accept-valid-rows", action="store_true", help="import the valid rows even when some are rejected"
+        )
         parser.add_argument("--errors-csv", metavar="FILE", help="write the rejected rows to FILE as CSV")
         parser.add_argument("--user", help="username recorded as the one who ran the import")
 
-    def handle(self, *args, path, district, format, mapping, measure, dry_run, accept_valid_rows, errors_csv, user,
-               **options):
+    def handle(
+        self, *args, path, district, format, mapping, measure, dry_run, accept_valid_rows, errors_csv, user, **options
+    ):
         found, actor = resolve(district=district, user=user, path=path)
         saved = None
         if FORMATS[format].needs_mapping:
@@ -41,8 +46,16 @@ class Command(BaseCommand):
             if saved is None:
                 raise CommandError(f"--mapping: the district has no column mapping named {mapping!r}", returncode=2)
 
-        run = scores_import(district=found, actor=actor, path=path, format=format, dry_run=dry_run,
-                            accept_valid_rows=accept_valid_rows, mapping=saved, measure=measure)
+        run = scores_import(
+            district=found,
+            actor=actor,
+            path=path,
+            format=format,
+            dry_run=dry_run,
+            accept_valid_rows=accept_valid_rows,
+            mapping=saved,
+            measure=measure,
+        )
         self._summary(run)
         finish(self, run, errors_csv=errors_csv, accept_valid_rows=accept_valid_rows, noun="file")
 

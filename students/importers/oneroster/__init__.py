@@ -24,6 +24,7 @@ deleted (students get an exit date, memberships become inactive, guardians stop
 receiving notices, enrolments get an end date, teachers lose grants to students no
 longer in their classes). Delta files apply `status`: `tobedeleted` deactivates.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -65,8 +66,11 @@ def _folder_of_manifest(source: Source, path: Path) -> Source:
     with path.open("rb") as handle:
         what = describe_binary(handle.read(SAMPLE_SIZE))
     looks = f"; it looks like {what}" if what else ""
-    raise ImportFileError(path.name, f"a OneRoster roster is a folder or a zip archive holding manifest.csv and its "
-                                     f"CSV files, not a single file{looks}")
+    raise ImportFileError(
+        path.name,
+        f"a OneRoster roster is a folder or a zip archive holding manifest.csv and its "
+        f"CSV files, not a single file{looks}",
+    )
 
 
 __all__ = ["RosterPlan", "read_roster"]

@@ -1,5 +1,6 @@
 """Matches the records read (reader.py) to what the district already has, one query per kind of
 record, and plans the changes (plan.py). Writes nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,23 +59,57 @@ class RosterMatcher(RosterFileReader):
     def _load(self) -> None:
         """What the district has: one query per kind of record."""
         d = self.district
-        self.db_schools = list(School.objects.filter(district=d).values(
-            "id", "sourced_id", "code", "name", "grade_low", "grade_high"))
-        self.db_years = list(SchoolYear.objects.filter(district=d).values(
-            "id", "sourced_id", "name", "start_date", "end_date"))
-        self.db_students = list(Student.objects.filter(district=d).values(
-            "id", "sourced_id", "local_id", "state_id", "school_id", "first_name", "middle_name", "last_name",
-            "preferred_name", "birth_date", "grade", "gender", "race_ethnicity", "entry_date", "exit_date",
-            "updated_at", *SUBGROUP_COLUMNS))
-        self.db_memberships = list(Membership.objects.filter(district=d).values(
-            "id", "user_id", "role", "is_active", "sourced_id"))
-        self.db_membership_schools = list(MembershipSchool.objects.filter(district=d).values(
-            "id", "membership_id", "school_id"))
-        self.db_guardians = list(Guardian.objects.filter(district=d).values(
-            "id", "sourced_id", "student_id", "first_name", "last_name", "relationship", "email", "phone",
-            "receives_notices"))
-        self.db_enrollments = list(Enrollment.objects.filter(district=d, student__sourced_id__gt="").values(
-            "id", "student_id", "school_id", "school_year_id", "grade", "start_date", "end_date"))
+        self.db_schools = list(
+            School.objects.filter(district=d).values("id", "sourced_id", "code", "name", "grade_low", "grade_high")
+        )
+        self.db_years = list(
+            SchoolYear.objects.filter(district=d).values("id", "sourced_id", "name", "start_date", "end_date")
+        )
+        self.db_students = list(
+            Student.objects.filter(district=d).values(
+                "id",
+                "sourced_id",
+                "local_id",
+                "state_id",
+                "school_id",
+                "first_name",
+                "middle_name",
+                "last_name",
+                "preferred_name",
+                "birth_date",
+                "grade",
+                "gender",
+                "race_ethnicity",
+                "entry_date",
+                "exit_date",
+                "updated_at",
+                *SUBGROUP_COLUMNS,
+            )
+        )
+        self.db_memberships = list(
+            Membership.objects.filter(district=d).values("id", "user_id", "role", "is_active", "sourced_id")
+        )
+        self.db_membership_schools = list(
+            MembershipSchool.objects.filter(district=d).values("id", "membership_id", "school_id")
+        )
+        self.db_guardians = list(
+            Guardian.objects.filter(district=d).values(
+                "id",
+                "sourced_id",
+                "student_id",
+                "first_name",
+                "last_name",
+                "relationship",
+                "email",
+                "phone",
+                "receives_notices",
+            )
+        )
+        self.db_enrollments = list(
+            Enrollment.objects.filter(district=d, student__sourced_id__gt="").values(
+                "id", "student_id", "school_id", "school_year_id", "grade", "start_date", "end_date"
+            )
+        )
         self.student_by_sid = {s["sourced_id"]: s for s in self.db_students if s["sourced_id"]}
         self.student_by_pk = {s["id"]: s for s in self.db_students}
         self.membership_by_sid = {m["sourced_id"]: m for m in self.db_memberships if m["sourced_id"]}
@@ -103,8 +138,10 @@ class RosterMatcher(RosterFileReader):
         districts = []
         for org in sorted(self.orgs.values(), key=lambda o: o.line):
             if org.deleted:
-                plan.note("org-deleted", f"orgs.csv line {org.line}: {org.sid} is tobedeleted; an import never "
-                                         "deletes a school")
+                plan.note(
+                    "org-deleted",
+                    f"orgs.csv line {org.line}: {org.sid} is tobedeleted; an import never deletes a school",
+                )
             elif org.type == SCHOOL_ORG:
                 candidates.append(org)
             elif org.type in ADMIN_ORGS:
@@ -120,23 +157,37 @@ class RosterMatcher(RosterFileReader):
             elif org.parent in self.school_by_sid:
                 self.org_school[org.sid] = org.parent
             else:
-                plan.note("department", f"orgs.csv line {org.line}: {org.sid} is a department with no school above "
-                                        "it in the roster or the district; it is imported as a school")
+                plan.note(
+                    "department",
+                    f"orgs.csv line {org.line}: {org.sid} is a department with no school above "
+                    "it in the roster or the district; it is imported as a school",
+                )
                 candidates.append(org)
         # The district org is not imported, but it must be one, and should be this district.
         for org in districts[1:]:
-            self.reject("orgs", org.sid, "orgs.csv", org.line, "type",
-                        f"a roster covers one district and {districts[0].sid} (line {districts[0].line}) is "
-                        "already its district", "schools")
+            self.reject(
+                "orgs",
+                org.sid,
+                "orgs.csv",
+                org.line,
+                "type",
+                f"a roster covers one district and {districts[0].sid} (line {districts[0].line}) is "
+                "already its district",
+                "schools",
+            )
         if districts and districts[0].name.strip().lower() != self.district.name.strip().lower():
-            plan.note("district-name", f"orgs.csv line {districts[0].line}: the roster's district is "
-                                       f"{districts[0].name!r} and this district is {self.district.name!r}; check "
-                                       "that the roster belongs here")
+            plan.note(
+                "district-name",
+                f"orgs.csv line {districts[0].line}: the roster's district is "
+                f"{districts[0].name!r} and this district is {self.district.name!r}; check "
+                "that the roster belongs here",
+            )
 
         codes: dict[str, Org] = {}
         adopted: set[int] = set()
         self.school_desired: dict[str, dict] = {}
         for org in sorted(candidates, key=lambda o: o.line):
+
             def reject(reason, org=org):
                 self.reject("orgs", org.sid, "orgs.csv", org.line, "identifier", reason, "schools")
 
@@ -196,8 +247,15 @@ class RosterMatcher(RosterFileReader):
                 continue
             name = _year_name(session)
             if name in wanted:
-                self.reject("academicSessions", session.sid, "academicSessions.csv", session.line, "schoolYear",
-                            f"school year {name} is also on line {wanted[name].line}", "school_years")
+                self.reject(
+                    "academicSessions",
+                    session.sid,
+                    "academicSessions.csv",
+                    session.line,
+                    "schoolYear",
+                    f"school year {name} is also on line {wanted[name].line}",
+                    "school_years",
+                )
                 continue
             wanted[name] = session
         self.file_year_names = set(wanted)
@@ -211,24 +269,43 @@ class RosterMatcher(RosterFileReader):
             start, end = min(s.start for s in sessions), max(s.end for s in sessions)
             if start < end:
                 wanted[name] = Session("", min(s.line for s in sessions), False, "schoolyear", start, end, "", None)
-                plan.note("derived-year", f"academicSessions.csv: no schoolYear session for {name}; it spans its "
-                                          f"terms, {start} to {end}")
+                plan.note(
+                    "derived-year",
+                    f"academicSessions.csv: no schoolYear session for {name}; it spans its terms, {start} to {end}",
+                )
         years = plan.plans["school_years"]
         for name, session in wanted.items():
             existing = by_sid.get(session.sid) if session.sid else None
             if existing is None:
                 existing = by_name.get(name)
                 if existing is not None and existing["sourced_id"] and existing["sourced_id"] != session.sid:
-                    self.reject("academicSessions", session.sid, "academicSessions.csv", session.line, "sourcedId",
-                                f"school year {name} already exists with sourcedId {existing['sourced_id']}",
-                                "school_years")
+                    self.reject(
+                        "academicSessions",
+                        session.sid,
+                        "academicSessions.csv",
+                        session.line,
+                        "sourcedId",
+                        f"school year {name} already exists with sourcedId {existing['sourced_id']}",
+                        "school_years",
+                    )
                     continue
             elif existing["name"] != name and name in by_name:
-                self.reject("academicSessions", session.sid, "academicSessions.csv", session.line, "schoolYear",
-                            f"school year {name} already exists", "school_years")
+                self.reject(
+                    "academicSessions",
+                    session.sid,
+                    "academicSessions.csv",
+                    session.line,
+                    "schoolYear",
+                    f"school year {name} already exists",
+                    "school_years",
+                )
                 continue
-            values = {"name": name, "start_date": session.start, "end_date": session.end,
-                      "sourced_id": session.sid or (existing or {}).get("sourced_id", "")}
+            values = {
+                "name": name,
+                "start_date": session.start,
+                "end_date": session.end,
+                "sourced_id": session.sid or (existing or {}).get("sourced_id", ""),
+            }
             self.year_dates[name] = (session.start, session.end)
             if existing is None:
                 years.create.append(values)
@@ -244,6 +321,7 @@ class RosterMatcher(RosterFileReader):
         """A class must be at a known school; in a bulk sessions file, its terms must be there too."""
         bulk_sessions = self._mode("academicSessions") == "bulk"
         for klass in sorted(self.classes.values(), key=lambda k: k.line):
+
             def reject(column, reason, klass=klass):
                 self.reject("classes", klass.sid, "classes.csv", klass.line, column, reason, "enrollments")
                 del self.classes[klass.sid]
@@ -257,8 +335,10 @@ class RosterMatcher(RosterFileReader):
             unknown = [t for t in klass.terms if t not in self.sessions]
             if unknown and (bulk_sessions or self._rejected_text("academicSessions", unknown[0])):
                 rejected = self._rejected_text("academicSessions", unknown[0])
-                reject("termSourcedIds", f"term {rejected}" if rejected
-                       else f"term {unknown[0]} is not in academicSessions.csv")
+                reject(
+                    "termSourcedIds",
+                    f"term {rejected}" if rejected else f"term {unknown[0]} is not in academicSessions.csv",
+                )
 
     def _session_year(self, sid: str, depth: int = 0) -> str | None:
         session = self.sessions.get(sid)
@@ -291,25 +371,40 @@ class RosterMatcher(RosterFileReader):
         self.students_in_file: dict[str, tuple[Person, str]] = {}  # sid -> (person, school key)
         self.staff_in_file: dict[str, tuple[Person, str, set[str]]] = {}  # sid -> (person, role, school keys)
         self.contacts_in_file: dict[str, tuple[Person, str]] = {}  # sid -> (person, relationship)
-        known = (set(self.people) | set(self.rejected["users"]) | set(self.student_by_sid)
-                 | set(self.membership_by_sid) | {g["sourced_id"] for g in self.db_guardians if g["sourced_id"]})
+        known = (
+            set(self.people)
+            | set(self.rejected["users"])
+            | set(self.student_by_sid)
+            | set(self.membership_by_sid)
+            | {g["sourced_id"] for g in self.db_guardians if g["sourced_id"]}
+        )
         for person in sorted(self.people.values(), key=lambda p: p.line):
             if person.deleted:
                 continue
             entity = _entity_of_roles(person.roles)
             unknown = [a for a in person.agents if a not in known]
             if unknown:
-                self.reject("users", person.sid, "users.csv", person.line, "agentSourcedIds",
-                            f"{unknown[0]} is not a user in users.csv nor in this district", entity)
+                self.reject(
+                    "users",
+                    person.sid,
+                    "users.csv",
+                    person.line,
+                    "agentSourcedIds",
+                    f"{unknown[0]} is not a user in users.csv nor in this district",
+                    entity,
+                )
                 continue
             kinds = {r.role for r in person.roles}
             staff_roles = [r for r in person.roles if r.role in STAFF_ROLES]
             contact_roles = [r for r in person.roles if r.role in CONTACT_ROLES]
             if STUDENT_ROLE in kinds:
                 if staff_roles or contact_roles:
-                    plan.note("student-staff", f"users.csv line {person.line}: {person.sid} is a student and "
-                                               f"{', '.join(sorted(kinds - {STUDENT_ROLE}))}; only the student is "
-                                               "imported (a student gets no staff access)")
+                    plan.note(
+                        "student-staff",
+                        f"users.csv line {person.line}: {person.sid} is a student and "
+                        f"{', '.join(sorted(kinds - {STUDENT_ROLE}))}; only the student is "
+                        "imported (a student gets no staff access)",
+                    )
                 self._classify_student(person)
                 continue
             if staff_roles:
@@ -334,8 +429,15 @@ class RosterMatcher(RosterFileReader):
         if bad:
             return
         if school is None:
-            self.reject("users", person.sid, roles[0].file, roles[0].line, roles[0].org_column,
-                        "none of the student's orgs is a school", "students")
+            self.reject(
+                "users",
+                person.sid,
+                roles[0].file,
+                roles[0].line,
+                roles[0].org_column,
+                "none of the student's orgs is a school",
+                "students",
+            )
             return
         self.referenced_schools.add(school)
         self.students_in_file[person.sid] = (person, school)
@@ -357,11 +459,17 @@ class RosterMatcher(RosterFileReader):
             return
         others = sorted({r.role for r in staff_roles if STAFF_ROLES[r.role] != role})
         if others:
-            self.plan.note("several-roles", f"users.csv line {person.line}: {person.sid} is {primary.role} and "
-                                            f"{', '.join(others)}; the membership is {role} (its primary role)")
+            self.plan.note(
+                "several-roles",
+                f"users.csv line {person.line}: {person.sid} is {primary.role} and "
+                f"{', '.join(others)}; the membership is {role} (its primary role)",
+            )
         if primary.role in ("districtadministrator", "systemadministrator"):
-            self.plan.note("district-admin", f"users.csv line {person.line}: {person.sid} is a {primary.role}; "
-                                             "imported read only (district administration is granted by hand)")
+            self.plan.note(
+                "district-admin",
+                f"users.csv line {person.line}: {person.sid} is a {primary.role}; "
+                "imported read only (district administration is granted by hand)",
+            )
         self.referenced_schools |= schools
         self.staff_in_file[person.sid] = (person, role, schools)
 
@@ -377,8 +485,12 @@ class RosterMatcher(RosterFileReader):
         emails = {p.email.lower() for p in people if p.email}
         accounts = {}
         if emails:
-            accounts = {u["email_lower"]: u["id"] for u in User.objects.annotate(email_lower=Lower("email"))
-                        .filter(email_lower__in=emails).values("id", "email_lower")}
+            accounts = {
+                u["email_lower"]: u["id"]
+                for u in User.objects.annotate(email_lower=Lower("email"))
+                .filter(email_lower__in=emails)
+                .values("id", "email_lower")
+            }
         wanted = set()
         for p in people:
             base = p.username or _fit(p.sid, 150)
@@ -387,6 +499,7 @@ class RosterMatcher(RosterFileReader):
         emails_seen: dict[str, int] = {}
         self.staff_planned: set[str] = set()
         for sid, (person, role, schools) in self.staff_in_file.items():
+
             def reject(column, reason, sid=sid, person=person):
                 self.reject("users", sid, "users.csv", person.line, column, reason, "staff")
 
@@ -411,11 +524,16 @@ class RosterMatcher(RosterFileReader):
                         reject("username", f"the username {person.username or sid!r} is taken")
                         continue
                 taken.add(username)
-                plan.new_users.append({
-                    "sid": sid, "username": username, "first_name": person.given[:150],
-                    "last_name": person.family[:150], "password": make_password(None),
-                    "email": person.email or f"{slugify(sid)[:60] or 'staff'}.{d.slug}@{PLACEHOLDER_EMAIL_DOMAIN}",
-                })
+                plan.new_users.append(
+                    {
+                        "sid": sid,
+                        "username": username,
+                        "first_name": person.given[:150],
+                        "last_name": person.family[:150],
+                        "password": make_password(None),
+                        "email": person.email or f"{slugify(sid)[:60] or 'staff'}.{d.slug}@{PLACEHOLDER_EMAIL_DOMAIN}",
+                    }
+                )
             else:
                 plan.user_ids[sid] = user_id
             self.staff_planned.add(sid)
@@ -424,8 +542,11 @@ class RosterMatcher(RosterFileReader):
                 current = {}
             else:
                 keep_active = membership["is_active"] and self._protected(membership)
-                values = {"role": membership["role"] if membership["role"] in KEPT_ROLES else role,
-                          "is_active": person.enabled or keep_active, "sourced_id": sid}
+                values = {
+                    "role": membership["role"] if membership["role"] in KEPT_ROLES else role,
+                    "is_active": person.enabled or keep_active,
+                    "sourced_id": sid,
+                }
                 current = {self.school_key_of_pk.get(pk): link for pk, link in schools_of[membership["id"]].items()}
                 staff.changed(membership["id"], values, _diff(membership, values), force=schools != set(current))
             plan.membership_schools_add.extend((sid, key) for key in sorted(schools - set(current)))
@@ -445,8 +566,11 @@ class RosterMatcher(RosterFileReader):
             if sid not in self.deleted["users"] and theirs and not theirs & covered:
                 continue  # staff of schools this roster does not cover
             if self._protected(membership):
-                plan.note("protected", f"staff member {sid} is gone from the roster but is a district administrator "
-                                       "or the person importing; left active")
+                plan.note(
+                    "protected",
+                    f"staff member {sid} is gone from the roster but is a district administrator "
+                    "or the person importing; left active",
+                )
                 continue
             staff.deactivated(membership["id"], {"is_active": False})
 
@@ -466,6 +590,7 @@ class RosterMatcher(RosterFileReader):
         self.student_existing: dict[str, dict | None] = {}
         delta = self._mode("users") == "delta"
         for sid, (person, school) in self.students_in_file.items():
+
             def reject(column, reason, sid=sid, person=person):
                 self.reject("users", sid, "users.csv", person.line, column, reason, "students")
 
@@ -489,11 +614,19 @@ class RosterMatcher(RosterFileReader):
             local_in_file[local_id] = person.line
             if delta and self._is_stale(person.modified, existing):
                 self.stale.add(sid)
-                plan.note("stale", f"users.csv line {person.line}: {sid} changed here after its dateLastModified; "
-                                   "not overwritten")
+                plan.note(
+                    "stale",
+                    f"users.csv line {person.line}: {sid} changed here after its dateLastModified; not overwritten",
+                )
                 continue
-            values = {"sourced_id": sid, "local_id": local_id, "school": school, "first_name": person.given,
-                      "middle_name": person.middle, "last_name": person.family}
+            values = {
+                "sourced_id": sid,
+                "local_id": local_id,
+                "school": school,
+                "first_name": person.given,
+                "middle_name": person.middle,
+                "last_name": person.family,
+            }
             if "preferredGivenName" in self.users_columns:
                 values["preferred_name"] = person.preferred
             if person.state_id:
@@ -516,8 +649,15 @@ class RosterMatcher(RosterFileReader):
             if existing is not None and self._mode("users") == "bulk":
                 continue  # users.csv no longer lists the student: exited below, demographics aside
             if existing is None:
-                self.reject("demographics", sid, "demographics.csv", demographic.line, "sourcedId",
-                            f"{sid} is not a student in users.csv nor in this district", "students")
+                self.reject(
+                    "demographics",
+                    sid,
+                    "demographics.csv",
+                    demographic.line,
+                    "sourcedId",
+                    f"{sid} is not a student in users.csv nor in this district",
+                    "students",
+                )
                 continue
             if delta_demographics and self._is_stale(demographic.modified, existing):
                 continue
@@ -549,8 +689,10 @@ class RosterMatcher(RosterFileReader):
             if klass is None:
                 rejected = self._rejected_text("classes", enrollment.klass)
                 if rejected or bulk_classes:
-                    reject("classSourcedId", f"class {rejected}" if rejected
-                           else f"class {enrollment.klass} is not in classes.csv")
+                    reject(
+                        "classSourcedId",
+                        f"class {rejected}" if rejected else f"class {enrollment.klass} is not in classes.csv",
+                    )
                     continue
             user = enrollment.user
             if user in self.rejected["users"]:
@@ -563,19 +705,24 @@ class RosterMatcher(RosterFileReader):
                 continue  # a bulk enrolments file then ends what it no longer lists
             if enrollment.role == STUDENT_ROLE:
                 if user not in students:
-                    plan.note("not-a-student", f"enrollments.csv line {enrollment.line}: {user} is enrolled as a "
-                                               "student but is not a student in users.csv; ignored")
+                    plan.note(
+                        "not-a-student",
+                        f"enrollments.csv line {enrollment.line}: {user} is enrolled as a "
+                        "student but is not a student in users.csv; ignored",
+                    )
                     continue
                 if user in self.stale:
                     continue
                 year = self._enrollment_year(klass, enrollment)
                 if year is None:
-                    reject("classSourcedId", "cannot tell the school year: the class's terms name none and no school "
-                                             "year contains the enrolment")
+                    reject(
+                        "classSourcedId",
+                        "cannot tell the school year: the class's terms name none and no school "
+                        "year contains the enrolment",
+                    )
                     continue
                 if year not in self.known_years:
-                    reject("classSourcedId", f"school year {year} is not in academicSessions.csv nor in this "
-                                             "district")
+                    reject("classSourcedId", f"school year {year} is not in academicSessions.csv nor in this district")
                     continue
                 self.enrolled_years.add(year)
                 self.referenced_schools.add(school)
@@ -583,13 +730,19 @@ class RosterMatcher(RosterFileReader):
                 class_students[enrollment.klass].add(user)
             elif enrollment.role == "teacher":
                 if user not in staff:
-                    plan.note("not-staff", f"enrollments.csv line {enrollment.line}: {user} teaches a class but is "
-                                           "not staff in users.csv; ignored")
+                    plan.note(
+                        "not-staff",
+                        f"enrollments.csv line {enrollment.line}: {user} teaches a class but is "
+                        "not staff in users.csv; ignored",
+                    )
                     continue
                 class_teachers[enrollment.klass].add(user)
             else:
-                plan.note("other-enrolment", f"enrollments.csv line {enrollment.line}: the role "
-                                             f"{enrollment.role} gives no access in MTSS; ignored")
+                plan.note(
+                    "other-enrolment",
+                    f"enrollments.csv line {enrollment.line}: the role "
+                    f"{enrollment.role} gives no access in MTSS; ignored",
+                )
         self.wanted_grants: dict[str, set[str]] = defaultdict(set)
         for klass, teachers in class_teachers.items():
             for teacher in teachers:
@@ -622,14 +775,24 @@ class RosterMatcher(RosterFileReader):
             existing = desired["existing"] if desired else db_school.get(plan.school_ids.get(key))
             if existing is None:
                 low, high = (min(grades), max(grades)) if grades else (0, 5)
-                schools.create.append({"sourced_id": key, "name": desired["name"], "code": desired["code"],
-                                       "grade_low": low, "grade_high": high})
+                schools.create.append(
+                    {
+                        "sourced_id": key,
+                        "name": desired["name"],
+                        "code": desired["code"],
+                        "grade_low": low,
+                        "grade_high": high,
+                    }
+                )
             else:
                 low, high = min([existing["grade_low"], *grades]), max([existing["grade_high"], *grades])
-                values = {"sourced_id": key if desired else existing["sourced_id"],
-                          "name": desired["name"] if desired else existing["name"],
-                          "code": desired["code"] if desired else existing["code"],
-                          "grade_low": low, "grade_high": high}
+                values = {
+                    "sourced_id": key if desired else existing["sourced_id"],
+                    "name": desired["name"] if desired else existing["name"],
+                    "code": desired["code"] if desired else existing["code"],
+                    "grade_low": low,
+                    "grade_high": high,
+                }
                 changed = _diff(existing, values)
                 if desired or changed:
                     schools.changed(existing["id"], values, changed)
@@ -652,8 +815,9 @@ class RosterMatcher(RosterFileReader):
                     no_birth += 1
                 if "grade" not in values:
                     school = values["school"]
-                    values["grade"] = span[school][0] if school in span else db_school[plan.school_ids[school]][
-                        "grade_low"]
+                    values["grade"] = (
+                        span[school][0] if school in span else db_school[plan.school_ids[school]]["grade_low"]
+                    )
                     no_grade += 1
                 values["entry_date"] = first_day.get(sid, fallback_entry)
                 students.create.append(values)
@@ -671,11 +835,17 @@ class RosterMatcher(RosterFileReader):
                 students.changed(existing["id"], merged, changed | ({"updated_at"} if changed else set()))
             self.final_grade[sid] = values.get("grade", existing["grade"] if existing else 0)
         if no_birth:
-            plan.note("placeholder-birth", f"{no_birth} new students have no birth date in the roster (it comes from "
-                                           f"demographics.csv): stored as {PLACEHOLDER_BIRTH_DATE}; correct them")
+            plan.note(
+                "placeholder-birth",
+                f"{no_birth} new students have no birth date in the roster (it comes from "
+                f"demographics.csv): stored as {PLACEHOLDER_BIRTH_DATE}; correct them",
+            )
         if no_grade:
-            plan.note("placeholder-grade", f"{no_grade} new students have no grade in the roster (users.csv grades): "
-                                           "stored as their school's lowest grade; correct them")
+            plan.note(
+                "placeholder-grade",
+                f"{no_grade} new students have no grade in the roster (users.csv grades): "
+                "stored as their school's lowest grade; correct them",
+            )
 
     def _plan_guardians(self) -> None:
         plan = self.plan
@@ -693,8 +863,11 @@ class RosterMatcher(RosterFileReader):
         linked = {contact for contact, _ in links}
         for sid, (person, _) in self.contacts_in_file.items():
             if sid not in linked:
-                plan.note("lone-contact", f"users.csv line {person.line}: {sid} is a parent or guardian of no student "
-                                          "in the roster or the district; not imported")
+                plan.note(
+                    "lone-contact",
+                    f"users.csv line {person.line}: {sid} is a parent or guardian of no student "
+                    "in the roster or the district; not imported",
+                )
         sid_of_student = {s["id"]: s["sourced_id"] for s in self.db_students if s["sourced_id"]}
         sid_of_student.update({e["id"]: sid for sid, e in self.student_existing.items() if e})
         by_key, by_name = {}, {}
@@ -706,9 +879,16 @@ class RosterMatcher(RosterFileReader):
                 by_name.setdefault((student_sid, g["first_name"].lower(), g["last_name"].lower()), g)
         for (contact_sid, student_sid), (person, relationship) in sorted(links.items()):
             existing = by_key.get((contact_sid, student_sid)) or by_name.pop(
-                (student_sid, person.given.lower(), person.family.lower()), None)
-            values = {"sourced_id": contact_sid, "first_name": person.given, "last_name": person.family,
-                      "email": person.email, "phone": person.phone, "relationship": relationship}
+                (student_sid, person.given.lower(), person.family.lower()), None
+            )
+            values = {
+                "sourced_id": contact_sid,
+                "first_name": person.given,
+                "last_name": person.family,
+                "email": person.email,
+                "phone": person.phone,
+                "relationship": relationship,
+            }
             if existing is None:
                 guardians.create.append({**values, "student": student_sid, "receives_notices": True})
                 continue
@@ -750,8 +930,9 @@ class RosterMatcher(RosterFileReader):
                 continue
             if sid not in self.deleted["users"] and student["school_id"] not in covered:
                 continue  # a school this roster does not cover
-            students.deactivated(student["id"], {"exit_date": max(self.today, student["entry_date"]),
-                                                 "updated_at": self.now})
+            students.deactivated(
+                student["id"], {"exit_date": max(self.today, student["entry_date"]), "updated_at": self.now}
+            )
             self.exited.add(student["id"])
 
     def _plan_enrollment_rows(self) -> None:
@@ -762,8 +943,11 @@ class RosterMatcher(RosterFileReader):
         year_of_pk = {pk: name for name, pk in plan.year_ids.items()}
         by_key = {}
         for e in self.db_enrollments:
-            key = (sid_of_student.get(e["student_id"]), self.school_key_of_pk.get(e["school_id"]),
-                   year_of_pk.get(e["school_year_id"]))
+            key = (
+                sid_of_student.get(e["student_id"]),
+                self.school_key_of_pk.get(e["school_id"]),
+                year_of_pk.get(e["school_year_id"]),
+            )
             if all(key):
                 by_key[key] = e
         for key, rows in self.student_enrollments.items():
@@ -774,8 +958,15 @@ class RosterMatcher(RosterFileReader):
             existing = by_key.get(key)
             values = {"grade": self.final_grade.get(sid, 0), "end_date": end}
             if existing is None:
-                enrollments.create.append({"student": sid, "school": school, "school_year": year,
-                                           "start_date": start or self.year_dates[year][0], **values})
+                enrollments.create.append(
+                    {
+                        "student": sid,
+                        "school": school,
+                        "school_year": year,
+                        "start_date": start or self.year_dates[year][0],
+                        **values,
+                    }
+                )
             else:
                 values["start_date"] = start or existing["start_date"]
                 enrollments.changed(existing["id"], values, _diff(existing, values))
@@ -797,8 +988,9 @@ class RosterMatcher(RosterFileReader):
         plan = self.plan
         grants = plan.plans["grants"]
         bulk = self._mode("enrollments") == "bulk"
-        roster_teachers = {m["user_id"]: m["sourced_id"] for m in self.db_memberships
-                           if m["sourced_id"] and m["role"] == Role.TEACHER}
+        roster_teachers = {
+            m["user_id"]: m["sourced_id"] for m in self.db_memberships if m["sourced_id"] and m["role"] == Role.TEACHER
+        }
         user_ids = {plan.user_ids[t] for t in self.wanted_grants if t in plan.user_ids}
         if bulk:
             user_ids |= set(roster_teachers)
@@ -853,14 +1045,6 @@ class RosterMatcher(RosterFileReader):
                 plan.unmatched.append({"id": student["id"], "local_id": student["local_id"], "action": action})
 
 
-
-
-
-
-
-
-
-
 def _year_name(session: Session) -> str:
     """SchoolYear.name: OneRoster's schoolYear is the year in which the school year ends."""
     if session.year:
@@ -868,8 +1052,6 @@ def _year_name(session: Session) -> str:
     if session.start.year != session.end.year:
         return f"{session.start.year}-{session.end.year}"
     return str(session.start.year)
-
-
 
 
 def _fit(value: str, length: int) -> str:

@@ -1,5 +1,6 @@
 """What importing a roster would do: per kind of record, what is created, updated, left unchanged or
 deactivated, and the rejected rows (see students/importers/oneroster/__init__.py)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,8 +14,6 @@ from students.importers.oneroster.writer import write_plan
 ENTITIES = ("schools", "school_years", "staff", "students", "guardians", "enrollments", "grants")
 COUNT_KEYS = ("created", "updated", "unchanged", "deleted", "rejected")
 EXAMPLES_PER_WARNING = 5
-
-
 
 
 @dataclass
@@ -98,8 +97,13 @@ class RosterPlan(ImportErrors):
                 deleted = sum(len(v) for v in self.grants_remove.values())
             else:
                 created, deleted = len(plan.create), len(plan.deactivate)
-            counts[entity] = {"created": created, "updated": len(plan.update), "unchanged": plan.unchanged,
-                              "deleted": deleted, "rejected": self.errors.rejected_rows(entity)}
+            counts[entity] = {
+                "created": created,
+                "updated": len(plan.update),
+                "unchanged": plan.unchanged,
+                "deleted": deleted,
+                "rejected": self.errors.rejected_rows(entity),
+            }
         other = self.errors.rejected_rows("")
         if other:
             counts["other"] = dict.fromkeys(COUNT_KEYS, 0) | {"rejected": other}

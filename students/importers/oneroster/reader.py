@@ -1,5 +1,6 @@
 """Reads a OneRoster folder or zip into plain records and validates every row (file, line, column,
 reason). No database query: matching is matcher.py, writing writer.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,8 +46,11 @@ STUDENT_ROLE = "student"
 KEPT_ROLES = {Role.DISTRICT_ADMIN, Role.INTERVENTION_SPECIALIST, Role.PSYCHOLOGIST}
 # A relationship entered by hand that refines the roster's generic one is kept.
 REFINES = {
-    Guardian.Relationship.PARENT: {Guardian.Relationship.MOTHER, Guardian.Relationship.FATHER,
-                                   Guardian.Relationship.FOSTER_PARENT},
+    Guardian.Relationship.PARENT: {
+        Guardian.Relationship.MOTHER,
+        Guardian.Relationship.FATHER,
+        Guardian.Relationship.FOSTER_PARENT,
+    },
     Guardian.Relationship.RELATIVE: {Guardian.Relationship.GRANDPARENT},
 }
 SCHOOL_ORG = "school"
@@ -59,9 +63,18 @@ GRADES = {"IT": -1, "PR": -1, "PK": -1, "TK": -1, "PREK": -1, "KG": 0, "K": 0, "
 GRADES.update({f"{g:02d}": g for g in range(1, 13)} | {str(g): g for g in range(1, 13)})
 NO_GRADE = {"13", "PS", "UG", "OTHER"}
 
-SEX = {"male": Gender.MALE, "m": Gender.MALE, "female": Gender.FEMALE, "f": Gender.FEMALE,
-       "other": Gender.NONBINARY, "x": Gender.NONBINARY, "nonbinary": Gender.NONBINARY,
-       "non-binary": Gender.NONBINARY, "unspecified": Gender.UNKNOWN, "unknown": Gender.UNKNOWN}
+SEX = {
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "other": Gender.NONBINARY,
+    "x": Gender.NONBINARY,
+    "nonbinary": Gender.NONBINARY,
+    "non-binary": Gender.NONBINARY,
+    "unspecified": Gender.UNKNOWN,
+    "unknown": Gender.UNKNOWN,
+}
 RACE_COLUMNS = {
     "americanIndianOrAlaskaNative": RaceEthnicity.AMERICAN_INDIAN,
     "asian": RaceEthnicity.ASIAN,
@@ -77,8 +90,12 @@ SUBGROUP_COLUMNS = {
     "section_504": ("section504", "plan504"),
     "foster": ("fosterCare", "foster"),
     "homeless": ("homeless", "mcKinneyVento"),
-    "socioeconomically_disadvantaged": ("economicallyDisadvantaged", "socioeconomicallyDisadvantaged",
-                                        "freeReducedLunch", "frl"),
+    "socioeconomically_disadvantaged": (
+        "economicallyDisadvantaged",
+        "socioeconomicallyDisadvantaged",
+        "freeReducedLunch",
+        "frl",
+    ),
     "gifted": ("gifted", "giftedTalented", "gate"),
 }
 
@@ -92,33 +109,107 @@ STATUS = Column("status")
 MODIFIED = Column("dateLastModified", aliases=("dataLastModified",))
 COLUMNS = {
     "manifest": [Column("propertyName", True), Column("value", True)],
-    "orgs": [Column("sourcedId", True), STATUS, MODIFIED, Column("name", True), Column("type", True),
-             Column("identifier"), Column("parentSourcedId")],
-    "academicSessions": [Column("sourcedId", True), STATUS, MODIFIED, Column("title"), Column("type", True),
-                         Column("startDate", True), Column("endDate", True), Column("parentSourcedId"),
-                         Column("schoolYear")],
-    "users": [Column("sourcedId", True), STATUS, MODIFIED, Column("enabledUser"), Column("orgSourcedIds"),
-              Column("role"), Column("username"), Column("userIds"), Column("givenName", True),
-              Column("familyName", True), Column("middleName"), Column("identifier"), Column("email"),
-              Column("sms"), Column("phone"), Column("agentSourcedIds"), Column("grades"), Column("password"),
-              Column("userMasterIdentifier"), Column("preferredGivenName"), Column("preferredMiddleName"),
-              Column("preferredFamilyName"), Column("primaryOrgSourcedId"), Column("pronouns")],
-    "roles": [Column("sourcedId"), STATUS, MODIFIED, Column("userSourcedId", True), Column("roleType"),
-              Column("role", True), Column("orgSourcedId", True), Column("userProfileSourcedId"),
-              Column("beginDate"), Column("endDate")],
-    "classes": [Column("sourcedId", True), STATUS, MODIFIED, Column("title"), Column("grades"),
-                Column("courseSourcedId"), Column("classCode"), Column("classType"), Column("location"),
-                Column("schoolSourcedId", True), Column("termSourcedIds"), Column("subjects"),
-                Column("subjectCodes"), Column("periods")],
-    "enrollments": [Column("sourcedId", True), STATUS, MODIFIED, Column("classSourcedId", True),
-                    Column("schoolSourcedId", True), Column("userSourcedId", True), Column("role", True),
-                    Column("primary"), Column("beginDate"), Column("endDate")],
-    "demographics": [Column("sourcedId", True), STATUS, MODIFIED, Column("birthDate"), Column("sex"),
-                     *(Column(name) for name in RACE_COLUMNS), Column("demographicRaceTwoOrMoreRaces"),
-                     Column("hispanicOrLatinoEthnicity"), Column("countryOfBirthCode"),
-                     Column("stateOfBirthAbbreviation"), Column("cityOfBirth"),
-                     Column("publicSchoolResidenceStatus"),
-                     *(Column(key, aliases=aliases) for key, aliases in SUBGROUP_COLUMNS.items())],
+    "orgs": [
+        Column("sourcedId", True),
+        STATUS,
+        MODIFIED,
+        Column("name", True),
+        Column("type", True),
+        Column("identifier"),
+        Column("parentSourcedId"),
+    ],
+    "academicSessions": [
+        Column("sourcedId", True),
+        STATUS,
+        MODIFIED,
+        Column("title"),
+        Column("type", True),
+        Column("startDate", True),
+        Column("endDate", True),
+        Column("parentSourcedId"),
+        Column("schoolYear"),
+    ],
+    "users": [
+        Column("sourcedId", True),
+        STATUS,
+        MODIFIED,
+        Column("enabledUser"),
+        Column("orgSourcedIds"),
+        Column("role"),
+        Column("username"),
+        Column("userIds"),
+        Column("givenName", True),
+        Column("familyName", True),
+        Column("middleName"),
+        Column("identifier"),
+        Column("email"),
+        Column("sms"),
+        Column("phone"),
+        Column("agentSourcedIds"),
+        Column("grades"),
+        Column("password"),
+        Column("userMasterIdentifier"),
+        Column("preferredGivenName"),
+        Column("preferredMiddleName"),
+        Column("preferredFamilyName"),
+        Column("primaryOrgSourcedId"),
+        Column("pronouns"),
+    ],
+    "roles": [
+        Column("sourcedId"),
+        STATUS,
+        MODIFIED,
+        Column("userSourcedId", True),
+        Column("roleType"),
+        Column("role", True),
+        Column("orgSourcedId", True),
+        Column("userProfileSourcedId"),
+        Column("beginDate"),
+        Column("endDate"),
+    ],
+    "classes": [
+        Column("sourcedId", True),
+        STATUS,
+        MODIFIED,
+        Column("title"),
+        Column("grades"),
+        Column("courseSourcedId"),
+        Column("classCode"),
+        Column("classType"),
+        Column("location"),
+        Column("schoolSourcedId", True),
+        Column("termSourcedIds"),
+        Column("subjects"),
+        Column("subjectCodes"),
+        Column("periods"),
+    ],
+    "enrollments": [
+        Column("sourcedId", True),
+        STATUS,
+        MODIFIED,
+        Column("classSourcedId", True),
+        Column("schoolSourcedId", True),
+        Column("userSourcedId", True),
+        Column("role", True),
+        Column("primary"),
+        Column("beginDate"),
+        Column("endDate"),
+    ],
+    "demographics": [
+        Column("sourcedId", True),
+        STATUS,
+        MODIFIED,
+        Column("birthDate"),
+        Column("sex"),
+        *(Column(name) for name in RACE_COLUMNS),
+        Column("demographicRaceTwoOrMoreRaces"),
+        Column("hispanicOrLatinoEthnicity"),
+        Column("countryOfBirthCode"),
+        Column("stateOfBirthAbbreviation"),
+        Column("cityOfBirth"),
+        Column("publicSchoolResidenceStatus"),
+        *(Column(key, aliases=aliases) for key, aliases in SUBGROUP_COLUMNS.items()),
+    ],
 }
 UNMATCHED_LIMIT = 500
 
@@ -212,8 +303,6 @@ class Demographic:
     fields: dict
 
 
-
-
 class RosterFileReader:
     """Reads the roster's files into plain records (and rejects bad rows); no database query."""
 
@@ -264,8 +353,12 @@ class RosterFileReader:
         if self.plan.refused_whole:
             return
         for key, handler in (
-            ("orgs", self._org), ("academicSessions", self._session), ("users", self._person),
-            ("roles", self._role), ("classes", self._class), ("enrollments", self._enrollment),
+            ("orgs", self._org),
+            ("academicSessions", self._session),
+            ("users", self._person),
+            ("roles", self._role),
+            ("classes", self._class),
+            ("enrollments", self._enrollment),
             ("demographics", self._demographic),
         ):
             self._read_file(key, handler)
@@ -277,10 +370,15 @@ class RosterFileReader:
         found = self.source.find("manifest.csv")
         if found is None:
             names = ", ".join(self.source.names()[:10]) or "nothing"
-            plan.file_errors.append(RowError(
-                self.source.label, None, "",
-                "manifest.csv is missing: a OneRoster roster is a folder or zip holding manifest.csv and the CSV "
-                f"files it names (found: {names})"))
+            plan.file_errors.append(
+                RowError(
+                    self.source.label,
+                    None,
+                    "",
+                    "manifest.csv is missing: a OneRoster roster is a folder or zip holding manifest.csv and the CSV "
+                    f"files it names (found: {names})",
+                )
+            )
             return
         name, opener = found
         properties: dict[str, tuple[str, int]] = {}
@@ -294,16 +392,18 @@ class RosterFileReader:
             return
         version, line = properties.get("oneroster.version", ("", None))
         if version and version not in VERSIONS:
-            plan.file_errors.append(RowError(name, line, "value",
-                                             f"OneRoster version {version!r} is not supported (1.0, 1.1 or 1.2)"))
+            plan.file_errors.append(
+                RowError(name, line, "value", f"OneRoster version {version!r} is not supported (1.0, 1.1 or 1.2)")
+            )
             return
         modes = {}
         for file_key in FILES:
             value, line = properties.get(f"file.{file_key.lower()}", ("", None))
             mode = value.strip().lower() or "absent"  # blank values occur in the wild: absent
             if mode not in MODES:
-                plan.file_errors.append(RowError(name, line, "value",
-                                                 f"file.{file_key} is {value!r}: expected bulk, delta or absent"))
+                plan.file_errors.append(
+                    RowError(name, line, "value", f"file.{file_key} is {value!r}: expected bulk, delta or absent")
+                )
             modes[file_key] = mode
         if not version:
             version = "1.2" if modes.get("roles") != "absent" else "1.1"
@@ -321,8 +421,9 @@ class RosterFileReader:
             return
         found = self.source.find(f"{key}.csv")
         if found is None:
-            self.plan.file_errors.append(RowError(f"{key}.csv", None, "",
-                                                  f"the manifest marks file.{key} {mode} but {key}.csv is missing"))
+            self.plan.file_errors.append(
+                RowError(f"{key}.csv", None, "", f"the manifest marks file.{key} {mode} but {key}.csv is missing")
+            )
             return
         name, opener = found
         try:
@@ -336,11 +437,16 @@ class RosterFileReader:
                 if key == "users":
                     self.users_columns = table.columns
                     if "role" not in table.columns and self.plan.version != "1.2":
-                        raise ImportFileError(name, f"OneRoster {self.plan.version} users.csv needs a role column",
-                                              line=1, column="role")
+                        raise ImportFileError(
+                            name, f"OneRoster {self.plan.version} users.csv needs a role column", line=1, column="role"
+                        )
                     if "role" not in table.columns and self._mode("roles") == "absent":
-                        raise ImportFileError(name, "OneRoster 1.2 keeps roles in roles.csv, but the manifest marks "
-                                                    "file.roles absent", line=1, column="role")
+                        raise ImportFileError(
+                            name,
+                            "OneRoster 1.2 keeps roles in roles.csv, but the manifest marks file.roles absent",
+                            line=1,
+                            column="role",
+                        )
                 for row in table:
                     handler(row, mode)
         except ImportFileError as error:
@@ -372,8 +478,9 @@ class RosterFileReader:
                 self._seen[key][sid] = (row.line, values, modified)
                 return True
             return False
-        self.plan.errors.add(row.file, row.line, "sourcedId", f"{sid} is also on line {line}, with other values",
-                             entity=entity)
+        self.plan.errors.add(
+            row.file, row.line, "sourcedId", f"{sid} is also on line {line}, with other values", entity=entity
+        )
         return False
 
     def _org(self, row: Row, mode: str) -> None:
@@ -381,10 +488,18 @@ class RosterFileReader:
         deleted, modified = self._status(row)
         org_type = row.text("type", required=True).lower()
         if org_type and org_type not in {SCHOOL_ORG, DEPARTMENT_ORG, *ADMIN_ORGS}:
-            row.reject("type", f"{row.raw('type')!r} is not an org type (school, department, district, local, "
-                               "state, national)")
-        org = Org(sid, row.line, deleted, row.text("name", required=True, max_length=200), org_type,
-                  row.text("identifier"), row.text("parentSourcedId"))
+            row.reject(
+                "type", f"{row.raw('type')!r} is not an org type (school, department, district, local, state, national)"
+            )
+        org = Org(
+            sid,
+            row.line,
+            deleted,
+            row.text("name", required=True, max_length=200),
+            org_type,
+            row.text("identifier"),
+            row.text("parentSourcedId"),
+        )
         if not self._first("orgs", sid, row, modified, mode, "schools"):
             return
         if row.problems:
@@ -413,8 +528,9 @@ class RosterFileReader:
         if row.problems:
             self.reject_row("academicSessions", sid, row, "school_years")
             return
-        self.sessions[sid] = Session(sid, row.line, deleted, session_type, start, end, row.text("parentSourcedId"),
-                                     year)
+        self.sessions[sid] = Session(
+            sid, row.line, deleted, session_type, start, end, row.text("parentSourcedId"), year
+        )
 
     def _person(self, row: Row, mode: str) -> None:
         sid = row.text("sourcedId", required=True)
@@ -435,12 +551,22 @@ class RosterFileReader:
             elif code not in NO_GRADE:
                 row.reject("grades", f"{grades[0]!r} is not a grade code (PK, KG, 01-12...)")
         person = Person(
-            sid=sid, line=row.line, deleted=deleted, modified=modified, enabled=enabled is not False,
-            username=row.text("username", max_length=150), given=row.text("givenName", required=True, max_length=100),
+            sid=sid,
+            line=row.line,
+            deleted=deleted,
+            modified=modified,
+            enabled=enabled is not False,
+            username=row.text("username", max_length=150),
+            given=row.text("givenName", required=True, max_length=100),
             family=row.text("familyName", required=True, max_length=100),
-            middle=row.text("middleName", max_length=100), preferred=row.text("preferredGivenName", max_length=100),
-            identifier=row.text("identifier"), email=email, phone=(row.text("phone") or row.text("sms"))[:40],
-            agents=row.items("agentSourcedIds"), grade=grade, state_id=_state_id(row.items("userIds")),
+            middle=row.text("middleName", max_length=100),
+            preferred=row.text("preferredGivenName", max_length=100),
+            identifier=row.text("identifier"),
+            email=email,
+            phone=(row.text("phone") or row.text("sms"))[:40],
+            agents=row.items("agentSourcedIds"),
+            grade=grade,
+            state_id=_state_id(row.items("userIds")),
             primary_org=row.text("primaryOrgSourcedId"),
         )
         role = row.text("role").lower()
@@ -481,16 +607,18 @@ class RosterFileReader:
             return
         if deleted or user in self.rejected["users"]:
             return
-        self.people[user].roles.append(RoleRec(role, [org], role_type != "secondary", row.file, row.line,
-                                               "orgSourcedId"))
+        self.people[user].roles.append(
+            RoleRec(role, [org], role_type != "secondary", row.file, row.line, "orgSourcedId")
+        )
 
     def _drop_people_without_roles(self) -> None:
         for sid, person in list(self.people.items()):
             if sid in self.rejected["users"]:
                 del self.people[sid]
             elif not person.roles and not person.deleted:
-                self.reject("users", sid, "users.csv", person.line, "role", "the user has no role (none in roles.csv)",
-                            "")
+                self.reject(
+                    "users", sid, "users.csv", person.line, "role", "the user has no role (none in roles.csv)", ""
+                )
                 del self.people[sid]
 
     def _class(self, row: Row, mode: str) -> None:
@@ -511,9 +639,15 @@ class RosterFileReader:
         if role and _role_kind(role) is None:
             row.reject("role", f"{row.raw('role')!r} is not a OneRoster role")
         enrollment = ClassEnrollment(
-            sid, row.line, deleted, row.text("classSourcedId", required=True),
-            row.text("schoolSourcedId", required=True), row.text("userSourcedId", required=True), role,
-            row.date("beginDate"), row.date("endDate"),
+            sid,
+            row.line,
+            deleted,
+            row.text("classSourcedId", required=True),
+            row.text("schoolSourcedId", required=True),
+            row.text("userSourcedId", required=True),
+            role,
+            row.date("beginDate"),
+            row.date("endDate"),
         )
         row.boolean("primary")
         if enrollment.begin and enrollment.end and enrollment.end < enrollment.begin:
@@ -563,7 +697,6 @@ class RosterFileReader:
         self.demographics[sid] = Demographic(sid, row.line, deleted, modified, fields)
 
     # --- planning -------------------------------------------------------------------------------
-
 
 
 def _role_kind(role: str) -> str | None:

@@ -1,4 +1,5 @@
 """Applies a roster plan, set-based, in the caller's transaction and tenant context."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -31,10 +32,12 @@ def write_plan(roster: RosterPlan) -> None:
     _refresh(roster, SchoolYear, "name", [v["name"] for v in years.create], roster.year_ids)
 
     # Staff: accounts (shared by all districts), memberships, their schools.
-    User.objects.bulk_create([User(**{k: v for k, v in u.items() if k != "sid"}) for u in roster.new_users],
-                             batch_size=BATCH)
-    by_username = dict(User.objects.filter(username__in=[u["username"] for u in roster.new_users])
-                       .values_list("username", "id"))
+    User.objects.bulk_create(
+        [User(**{k: v for k, v in u.items() if k != "sid"}) for u in roster.new_users], batch_size=BATCH
+    )
+    by_username = dict(
+        User.objects.filter(username__in=[u["username"] for u in roster.new_users]).values_list("username", "id")
+    )
     for account in roster.new_users:
         roster.user_ids[account["sid"]] = by_username[account["username"]]
     staff = plans["staff"]
@@ -46,11 +49,18 @@ def write_plan(roster: RosterPlan) -> None:
     _bulk_update(Membership, staff.deactivate, staff.deactivate_fields)
     if roster.membership_schools_add:
         user_ids = {roster.user_ids[sid] for sid, _ in roster.membership_schools_add}
-        membership_of = dict(Membership.objects.filter(district=district, user_id__in=user_ids)
-                             .values_list("user_id", "id"))
+        membership_of = dict(
+            Membership.objects.filter(district=district, user_id__in=user_ids).values_list("user_id", "id")
+        )
         MembershipSchool.objects.bulk_create(
-            [MembershipSchool(district=district, membership_id=membership_of[roster.user_ids[sid]],
-                              school_id=roster.school_ids[key]) for sid, key in roster.membership_schools_add],
+            [
+                MembershipSchool(
+                    district=district,
+                    membership_id=membership_of[roster.user_ids[sid]],
+                    school_id=roster.school_ids[key],
+                )
+                for sid, key in roster.membership_schools_add
+            ],
             batch_size=BATCH,
         )
     if roster.membership_schools_remove:
@@ -58,30 +68,38 @@ def write_plan(roster: RosterPlan) -> None:
 
     # Students, then what hangs off them.
     students = plans["students"]
-    Student.objects.bulk_create([Student(district=district, **_resolve(roster, v)) for v in students.create],
-                                batch_size=BATCH)
+    Student.objects.bulk_create(
+        [Student(district=district, **_resolve(roster, v)) for v in students.create], batch_size=BATCH
+    )
     _bulk_update(Student, [(pk, _resolve(roster, v)) for pk, v in students.update], students.update_fields)
     _bulk_update(Student, students.deactivate, students.deactivate_fields)
     _refresh(roster, Student, "sourced_id", [v["sourced_id"] for v in students.create], roster.student_ids)
     for entity, model in (("guardians", Guardian), ("enrollments", Enrollment)):
         plan = plans[entity]
-        model.objects.bulk_create([model(district=district, **_resolve(roster, v)) for v in plan.create],
-                                  batch_size=BATCH)
+        model.objects.bulk_create(
+            [model(district=district, **_resolve(roster, v)) for v in plan.create], batch_size=BATCH
+        )
         _bulk_update(model, plan.update, plan.update_fields)
         _bulk_update(model, plan.deactivate, plan.deactivate_fields)
 
     # Teachers see the students of their classes (README, permission matrix).
     for teacher, student_sids in sorted(roster.grants_add.items()):
-        student_grant_access(district=district, user=User(pk=roster.user_ids[teacher]),
-                             student_ids=[roster.student_ids[s] for s in sorted(student_sids)])
+        student_grant_access(
+            district=district,
+            user=User(pk=roster.user_ids[teacher]),
+            student_ids=[roster.student_ids[s] for s in sorted(student_sids)],
+        )
     for user_id, student_ids in sorted(roster.grants_remove.items()):
         student_revoke_access(district=district, user=User(pk=user_id), student_ids=sorted(student_ids))
     roster.written = True
 
+
 def _refresh(roster: RosterPlan, model, key_field: str, keys: list[str], into: dict[str, int]) -> None:
     if keys:
-        into.update(model.objects.filter(district=roster.district, **{f"{key_field}__in": keys})
-                    .values_list(key_field, "id"))
+        into.update(
+            model.objects.filter(district=roster.district, **{f"{key_field}__in": keys}).values_list(key_field, "id")
+        )
+
 
 def _resolve(roster: RosterPlan, values: dict) -> dict:
     """Replace key references (school=sourcedId, ...) with ids."""
@@ -93,8 +111,6 @@ def _resolve(roster: RosterPlan, values: dict) -> dict:
     if "student" in out:
         out["student_id"] = roster.student_ids[out.pop("student")]
     return out
-
-
 
 
 BATCH = 500

@@ -10,38 +10,48 @@ SHOWN_ERRORS = 20
 
 
 class Command(BaseCommand):
-    help = ("Import a OneRoster 1.1 or 1.2 CSV roster (a folder or a zip holding manifest.csv). Nothing is written "
-            "if any row is rejected, unless --accept-valid-rows. Exit status: 0 imported (or a clean dry run), "
-            "1 rows rejected, 2 unusable input (district, path, format).")
+    help = (
+        "Import a OneRoster 1.1 or 1.2 CSV roster (a folder or a zip holding manifest.csv). Nothing is written "
+        "if any row is rejected, unless --accept-valid-rows. Exit status: 0 imported (or a clean dry run), "
+        "1 rows rejected, 2 unusable input (district, path, format)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="folder or .zip with manifest.csv and the OneRoster CSV files")
         parser.add_argument("--district", required=True, help="district slug")
         parser.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
-        parser.add_argument("--accept-valid-rows", action="store_true",
-                            help="import the valid rows even when some are rejected")
+        parser.add_argument(
+            "--accept-valid-rows", action="store_true", help="import the valid rows even when some are rejected"
+        )
         parser.add_argument("--errors-csv", metavar="FILE", help="write the rejected rows to FILE as CSV")
         parser.add_argument("--user", help="username recorded as the one who ran the import")
 
     def handle(self, *args, path, district, dry_run, accept_valid_rows, errors_csv, user, **options):
         found, actor = resolve(district=district, user=user, path=path)
 
-        run = roster_import(district=found, actor=actor, path=path, dry_run=dry_run,
-                            accept_valid_rows=accept_valid_rows)
+        run = roster_import(
+            district=found, actor=actor, path=path, dry_run=dry_run, accept_valid_rows=accept_valid_rows
+        )
         self._summary(run)
         finish(self, run, errors_csv=errors_csv, accept_valid_rows=accept_valid_rows, noun="roster")
 
     def _summary(self, run: ImportRun) -> None:
         out = self.stdout
         out.write(f"{run.file_name}: {run.format}, {run.get_status_display()} (import run {run.pk})")
-        modes = ", ".join(f"{name} {mode}" for name, mode in run.details.get("manifest", {}).items() if mode != "absent")
+        modes = ", ".join(
+            f"{name} {mode}" for name, mode in run.details.get("manifest", {}).items() if mode != "absent"
+        )
         if modes:
             out.write(f"files: {modes}")
         if run.plan.refused_whole:
             self._errors(run)
             return
-        write_counts(out, run.counts, ["created", "updated", "unchanged", "deleted", "rejected"],
-                     labels={"deleted": "deactivated"})
+        write_counts(
+            out,
+            run.counts,
+            ["created", "updated", "unchanged", "deleted", "rejected"],
+            labels={"deleted": "deactivated"},
+        )
         if run.details.get("accounts_created"):
             out.write(f"new staff accounts: {run.details['accounts_created']}")
         unmatched = run.details.get("unmatched_total", 0)

@@ -16,6 +16,7 @@ in as the owner, `DB_APP_ROLE` (APP_ROLE) makes each connection `SET ROLE` to th
 non-owner role: a fallback only, since `RESET ROLE` undoes it and a session-level
 role does not survive a transaction pooler.
 """
+
 import contextlib
 
 from django.db import transaction
