@@ -662,7 +662,7 @@ ACTIONS: dict[str, Action] = {
         changed=None,
         page=_page_get("letter_settings"),
         page_ok=200,
-        content="Letterhead",
+        content="<h1>Letter settings</h1>",
         hidden=ROLE_ONLY,
     ),
     "print_notices": Action(
@@ -755,7 +755,7 @@ ACTIONS: dict[str, Action] = {
         changed=None,
         page=_page_get("reports_referral"),
         page_ok=200,
-        content="referral",
+        content="<h1>Special-education referral readiness</h1>",
         hidden=ROLE_ONLY,
     ),
     "edit_policy": Action(
