@@ -40,16 +40,19 @@ from interventions.models import (
     InterventionSession,
     Meeting,
     Plan,
+    PlanPhase,
     Probe,
+    TierPlacement,
 )
 from interventions.services import group_create, placement_set, plan_create, session_log
+from mtss.calendars.models import CalendarEvent
 from mtss.models import Role
 from mtss.policy import preset_data
 from mtss.services import policy_version_create
 from mtss.tenancy import tenant_context
 from notifications.models import LetterType, Notice, NoticeStatus
-from screening.models import ScreeningWindow
-from students.models import Guardian, Student
+from screening.models import ReviewItem, Score, ScreeningWindow
+from students.models import Guardian, ParentConsultation, Student
 from students.services import student_grant_access
 from tests import factories as f
 from tests.notifications.helpers import sample_notice
@@ -76,9 +79,13 @@ SCHOOL_PLANNERS = {DA, P, IS, PROVIDER}  # DA; P and IS of the school (the provi
 MEETING_TEAM = {DA, P, IS, PSY, C, PROVIDER}  # the school team; teachers only on the staff list
 MATRIX: dict[str, set[str]] = {
     "view_student": {DA, P, IS, T, PSY, C, RO, PROVIDER},
+    "create_student": {DA},
     "edit_student": {DA},
     "add_guardian": {DA, P, IS, C, PROVIDER},
+    "record_consultation": {DA, P, IS, C, T, PROVIDER},
     "create_plan": SCHOOL_PLANNERS,
+    "place_in_tier": SCHOOL_PLANNERS,
+    "change_phase": SCHOOL_PLANNERS,
     "add_probe": SCHOOL_PLANNERS,
     "log_plan_session": SCHOOL_PLANNERS,
     "create_group": SCHOOL_PLANNERS,
@@ -94,16 +101,26 @@ MATRIX: dict[str, set[str]] = {
     "referral_packet": MEETING_TEAM | {T},
     "acknowledge_notice": {DA, P, IS, C, PROVIDER},
     "regenerate_notice": {DA, P, IS, C, PROVIDER},
+    "retry_notice": {DA},
+    "letter_settings": {DA},
     "print_notices": {DA, P, OTHER_SCHOOL},
     "view_screening": {DA, P, IS, PSY, C, RO, PROVIDER, OTHER_SCHOOL},
     "screening_review_queue": {DA, P, IS, PSY, C, RO, PROVIDER, OTHER_SCHOOL},
+    "review_screening": {DA, P, IS, PSY, C, PROVIDER},
+    "import_scores": {DA},
     "create_window": {DA},
     "fidelity_dashboard": {DA, P},
+    "reports_home": {DA, P, PSY, OTHER_SCHOOL},
     "district_dashboard": {DA},
     "compliance_reports": {DA, P, OTHER_SCHOOL},
+    "referral_readiness": {DA, P, PSY, OTHER_SCHOOL},
     "edit_policy": {DA},
+    "edit_calendar": {DA},
     "access_log": {DA},
 }
+# Rules walked by a test of their own rather than a row of ACTIONS (the rule decides what a page
+# lists, not whether it answers), with the test that walks them.
+WALKED_ELSEWHERE = {"may_keep_caseload": "test_my_caseload_lists_only_own_plans_for_specialists"}
 
 
 # --- the world -----------------------------------------------------------------------------------------
@@ -230,7 +247,7 @@ def _meeting(s: Setting, *, item: bool = False) -> tuple[Meeting, AgendaItem | N
     return meeting, agenda
 
 
-def _notice(s: Setting) -> Notice:
+def _notice(s: Setting, status: str = NoticeStatus.SENT) -> Notice:
     with tenant_context(s.district):
         notice = sample_notice(
             district=s.district,
@@ -239,7 +256,7 @@ def _notice(s: Setting) -> Notice:
             language="en",
             period_key=f"p{Notice.objects.count()}",
         )
-        notice.status = NoticeStatus.SENT
+        notice.status = status
         notice.save()
     return notice
 
@@ -256,6 +273,10 @@ class Action:
     page: Callable[[object, dict], object] | None = None
     api: Callable[[object, dict], object] | None = None
     page_ok: int = 302
+    # The rules of mtss/permissions.py (README, Actions) this action exercises.
+    rules: tuple[str, ...] = ()
+    # A read page: text an allowed subject's page shows (200 with the content).
+    content: str | None = None
     # Subjects (besides the other district and the outsider) who may not see the target: 404.
     hidden: frozenset = frozenset({OTHER_SCHOOL})
     # A target chosen in a form or body (not the URL) that the subject may not choose.
@@ -352,6 +373,43 @@ def _action_item(s: Setting) -> dict:
     return {"action": action}
 
 
+def _screening(s: Setting) -> None:
+    """The assessment catalog and the year's screening windows (once per test)."""
+    if s.extra.get("screening"):
+        return
+    with tenant_context(s.district):
+        from mtss.models import SchoolYear
+        from screening.services import catalog_ensure, windows_default
+
+        catalog_ensure(district=s.district)
+        year = SchoolYear.objects.get(district=s.district, name="2026-2027")
+        windows_default(district=s.district, actor=None, school_year=year)
+    s.extra["screening"] = True
+
+
+def _score_item(student: Student, percentile: float) -> dict:
+    return {
+        "student": student.pk,
+        "measure": "aimsweb-maze",
+        "date": "2026-09-15",
+        "score": 12,
+        "percentile": percentile,
+    }
+
+
+def _review_item(s: Setting) -> dict:
+    """A newly flagged student (Tier 1, an at-risk fall score) waiting in the review queue."""
+    from screening.services import scores_create_bulk
+
+    _screening(s)
+    with tenant_context(s.district):
+        student = f.make_student(s.district, s.side.school)
+        student_grant_access(district=s.district, user=s.users[T], student_ids=[student.pk])
+    scores_create_bulk(district=s.district, actor=None, items=[_score_item(student, 10)])
+    with tenant_context(s.district):
+        return {"item": ReviewItem.objects.get(district=s.district, student=student)}
+
+
 def _page_get(name, *args):
     return lambda client, t: client.get(reverse(name, args=[a(t) if callable(a) else a for a in args]))
 
@@ -365,13 +423,27 @@ ACTIONS: dict[str, Action] = {
         api=lambda c, t: c.get(f"/api/v1/students/{t['student'].pk}/"),
         page_ok=200,
     ),
+    "create_student": Action(
+        rules=("may_create_student",),
+        prepare=lambda s: {"student": s.plan.student},  # _prepare turns its form into a new student's
+        changed=lambda s, t: s.count(Student, local_id=t["form"]["local_id"]) == 1,
+        page=lambda c, t: c.post(reverse("student_create"), t["form"]),
+        api=lambda c, t: c.post(
+            "/api/v1/students/",
+            {k: True if v == "on" else v for k, v in t["form"].items()},
+            format="json",
+        ),
+        hidden=ROLE_ONLY,
+    ),
     "edit_student": Action(
+        rules=("may_edit_student",),
         prepare=lambda s: {"student": _fresh_student(s)},
         changed=lambda s, t: s.get(Student, t["student"].pk).first_name == "Renamed",
         page=lambda c, t: c.post(reverse("student_edit", args=[t["student"].pk]), t["form"]),
         api=lambda c, t: c.patch(f"/api/v1/students/{t['student'].pk}/", {"first_name": "Renamed"}, format="json"),
     ),
     "add_guardian": Action(
+        rules=("may_add_guardian",),
         prepare=lambda s: {"student": _fresh_student(s)},
         changed=lambda s, t: s.count(Guardian, student=t["student"]) == 1,
         page=lambda c, t: c.post(
@@ -397,14 +469,46 @@ ACTIONS: dict[str, Action] = {
             format="json",
         ),
     ),
+    "record_consultation": Action(
+        rules=("may_record_consultation",),
+        prepare=lambda s: {"student": _fresh_student(s)},
+        changed=lambda s, t: s.count(ParentConsultation, student=t["student"]) == 1,
+        page=lambda c, t: c.post(
+            reverse("consultation_create", args=[t["student"].pk]),
+            {"held_on": t["date"], "method": "phone", "notes": "talked about reading at home"},
+        ),
+    ),
     "create_plan": Action(
+        rules=("may_create_plan",),
         prepare=lambda s: {"student": _fresh_student(s), "body": None},
         changed=lambda s, t: s.count(Plan, student=t["student"], area="math") == 1,
         page=lambda c, t: c.post(reverse("plan_create", args=[t["student"].pk]), t["body"]),
         api=lambda c, t: c.post("/api/v1/plans/", dict(t["body"], student=t["student"].pk), format="json"),
         hidden_api=400,
     ),
+    "place_in_tier": Action(
+        rules=("may_place_in_tier",),
+        prepare=lambda s: {"student": _fresh_student(s)},
+        changed=lambda s, t: s.count(TierPlacement, student=t["student"], area="math", end_date__isnull=True) == 1,
+        api=lambda c, t: c.post(
+            "/api/v1/placements/",
+            {"student": t["student"].pk, "area": "math", "tier": 2, "start_date": t["date"], "reason": "screening"},
+            format="json",
+        ),
+        hidden_api=400,
+    ),
+    "change_phase": Action(
+        rules=("may_edit_plan",),
+        prepare=lambda s: {"plan": s.plan, "before": s.count(PlanPhase, plan=s.plan)},
+        changed=lambda s, t: s.count(PlanPhase, plan=t["plan"]) == t["before"] + 1,
+        api=lambda c, t: c.post(
+            f"/api/v1/plans/{t['plan'].pk}/phases/",
+            {"start_date": t["date"], "reason": "flat trend", "goal_target": 95},
+            format="json",
+        ),
+    ),
     "add_probe": Action(
+        rules=("may_add_probe",),
         prepare=lambda s: {"plan": s.plan, "before": s.count(Probe, plan=s.plan)},
         changed=lambda s, t: s.count(Probe, plan=t["plan"]) == t["before"] + 1,
         page=lambda c, t: c.post(
@@ -415,6 +519,7 @@ ACTIONS: dict[str, Action] = {
         ),
     ),
     "log_plan_session": Action(
+        rules=("may_log_for_plan",),
         prepare=lambda s: {"plan": s.plan, "before": s.count(InterventionSession, plan=s.plan)},
         changed=lambda s, t: s.count(InterventionSession, plan=t["plan"]) == t["before"] + 1,
         api=lambda c, t: c.post(
@@ -423,6 +528,7 @@ ACTIONS: dict[str, Action] = {
         hidden_api=400,
     ),
     "create_group": Action(
+        rules=("may_create_group",),
         prepare=lambda s: {"body": _group_body(s), "before": s.count(InterventionGroup)},
         changed=lambda s, t: s.count(InterventionGroup) == t["before"] + 1,
         page=lambda c, t: c.post(reverse("group_list"), t["body"]),
@@ -431,6 +537,7 @@ ACTIONS: dict[str, Action] = {
         hidden_api=400,
     ),
     "log_group_session": Action(
+        rules=("may_log_for_group",),
         prepare=lambda s: {
             "group": s.group,
             "before": s.count(InterventionSession, group=s.group),
@@ -448,6 +555,7 @@ ACTIONS: dict[str, Action] = {
         hidden_api=400,
     ),
     "edit_session": Action(
+        rules=("may_edit_session",),
         prepare=_logged_session,
         changed=lambda s, t: s.count(InterventionSession, pk=t["session"].pk) == 0,
         page=lambda c, t: c.post(
@@ -457,6 +565,7 @@ ACTIONS: dict[str, Action] = {
         hidden=frozenset({OTHER_SCHOOL, T}),
     ),
     "edit_library": Action(
+        rules=("may_edit_library",),
         prepare=lambda s: {"before": s.count(Intervention)},
         changed=lambda s, t: s.count(Intervention) == t["before"] + 1,
         page=lambda c, t: c.post(reverse("library_create"), t["body"]),
@@ -464,6 +573,7 @@ ACTIONS: dict[str, Action] = {
         hidden=ROLE_ONLY,
     ),
     "create_meeting": Action(
+        rules=("may_create_meeting",),
         prepare=lambda s: {"body": _meeting_body(s), "before": s.count(Meeting)},
         changed=lambda s, t: s.count(Meeting) == t["before"] + 1,
         page=lambda c, t: c.post(reverse("meeting_list"), dict(t["body"], occurrences=1)),
@@ -472,6 +582,7 @@ ACTIONS: dict[str, Action] = {
         hidden_api=400,
     ),
     "add_to_agenda": Action(
+        rules=("may_build_agenda",),
         prepare=lambda s: {"meeting": _meeting(s)[0], "student": s.plan.student},
         changed=lambda s, t: s.count(AgendaItem, meeting=t["meeting"]) == 1,
         page=lambda c, t: c.post(
@@ -485,12 +596,14 @@ ACTIONS: dict[str, Action] = {
         ),
     ),
     "start_meeting": Action(
+        rules=("may_run_meeting",),
         prepare=lambda s: {"meeting": _meeting(s)[0]},
         changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.IN_PROGRESS,
         page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "start"}),
         api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/start/"),
     ),
     "decide": Action(
+        rules=("may_decide_in_meeting",),
         prepare=lambda s: dict(zip(("meeting", "item"), _meeting(s, item=True), strict=False)),
         changed=lambda s, t: s.count(Decision, item=t["item"]) == 1,
         page=lambda c, t: c.post(
@@ -504,44 +617,93 @@ ACTIONS: dict[str, Action] = {
         ),
     ),
     "close_meeting": Action(
+        rules=("may_close_meeting",),
         prepare=lambda s: {"meeting": _meeting(s)[0]},
         changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.CLOSED,
         page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "close"}),
         api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/close/"),
     ),
     "mark_action_done": Action(
+        rules=("may_mark_action_done",),
         prepare=_action_item,
         changed=lambda s, t: s.get(ActionItem, t["action"].pk).done_at is not None,
         api=lambda c, t: c.post(f"/api/v1/action-items/{t['action'].pk}/done/"),
     ),
     "referral_packet": Action(
+        rules=("may_print_referral_packet",),
         prepare=lambda s: {"student": s.plan.student},
         changed=None,
         page=lambda c, t: c.get(reverse("referral_packet", args=[t["student"].pk])),
         page_ok=200,
     ),
     "acknowledge_notice": Action(
+        rules=("may_acknowledge_notice",),
         prepare=lambda s: {"notice": _notice(s)},
         changed=lambda s, t: s.get(Notice, t["notice"].pk).status == NoticeStatus.ACKNOWLEDGED,
         page=lambda c, t: c.post(reverse("notice_acknowledge", args=[t["notice"].pk])),
         api=lambda c, t: c.post(f"/api/v1/notices/{t['notice'].pk}/acknowledge/"),
     ),
     "regenerate_notice": Action(
+        rules=("may_regenerate_notice",),
         prepare=lambda s: {"notice": _notice(s)},
         changed=lambda s, t: s.get(Notice, t["notice"].pk).status != NoticeStatus.SENT,
         page=lambda c, t: c.post(reverse("notice_regenerate", args=[t["notice"].pk])),
         api=lambda c, t: c.post(f"/api/v1/notices/{t['notice'].pk}/regenerate/"),
     ),
+    "retry_notice": Action(
+        rules=("may_retry_notice",),
+        prepare=lambda s: {"notice": _notice(s, status=NoticeStatus.FAILED)},
+        changed=lambda s, t: s.get(Notice, t["notice"].pk).status == NoticeStatus.PENDING,
+        page=lambda c, t: c.post(reverse("notice_retry", args=[t["notice"].pk])),
+    ),
+    "letter_settings": Action(
+        rules=("may_edit_letter_settings",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("letter_settings"),
+        page_ok=200,
+        content="<h1>Letter settings</h1>",
+        hidden=ROLE_ONLY,
+    ),
     "print_notices": Action(
-        prepare=lambda s: {}, changed=None, page=_page_get("notice_print"), page_ok=200, hidden=ROLE_ONLY
+        rules=("may_print_notices",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("notice_print"),
+        page_ok=200,
+        hidden=ROLE_ONLY,
     ),
     "view_screening": Action(
-        prepare=lambda s: {}, changed=None, page=_page_get("screening"), page_ok=200, hidden=ROLE_ONLY
+        rules=("may_view_screening",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("screening"),
+        page_ok=200,
+        hidden=ROLE_ONLY,
     ),
     "screening_review_queue": Action(
-        prepare=lambda s: {}, changed=None, page=_page_get("screening_review"), page_ok=200, hidden=ROLE_ONLY
+        rules=("may_view_screening",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("screening_review"),
+        page_ok=200,
+        hidden=ROLE_ONLY,
+    ),
+    "review_screening": Action(
+        rules=("may_review_screening",),
+        prepare=_review_item,
+        changed=lambda s, t: s.get(ReviewItem, t["item"].pk).status == "reviewed",
+        page=lambda c, t: c.post(reverse("screening_review_action", args=[t["item"].pk]), {"action": "reviewed"}),
+    ),
+    "import_scores": Action(
+        rules=("may_import_scores",),
+        prepare=lambda s: _screening(s) or {"student": _fresh_student(s)},
+        changed=lambda s, t: s.count(Score, student=t["student"]) == 1,
+        api=lambda c, t: c.post("/api/v1/scores/", {"scores": [_score_item(t["student"], 55)]}, format="json"),
+        hidden=ROLE_ONLY,
     ),
     "create_window": Action(
+        rules=("may_manage_screening",),
         prepare=lambda s: {},  # _prepare removes the district's windows first
         changed=lambda s, t: s.count(ScreeningWindow) == 1,
         page=lambda c, t: c.post(
@@ -555,27 +717,72 @@ ACTIONS: dict[str, Action] = {
         ),
         hidden=ROLE_ONLY,
     ),
+    "reports_home": Action(
+        rules=("may_view_reports",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("reports_home"),
+        page_ok=200,
+        content="<h1>Reports</h1>",
+        hidden=ROLE_ONLY,
+    ),
     "fidelity_dashboard": Action(
+        rules=("may_view_fidelity",),
         prepare=lambda s: {"school": s.side.school},
         changed=None,
         page=lambda c, t: c.get(reverse("reports_fidelity", args=[t["school"].pk])),
         page_ok=200,
     ),
     "district_dashboard": Action(
-        prepare=lambda s: {}, changed=None, page=_page_get("reports_district"), page_ok=200, hidden=ROLE_ONLY
+        rules=("may_view_district_dashboard",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("reports_district"),
+        page_ok=200,
+        hidden=ROLE_ONLY,
     ),
     "compliance_reports": Action(
+        rules=("may_view_compliance",),
         prepare=lambda s: {},
         changed=None,
         page=lambda c, t: c.get(reverse("reports_building_log"), {"year": t["year"].pk}),
         page_ok=200,
         hidden=ROLE_ONLY,
     ),
+    "referral_readiness": Action(
+        rules=("may_view_referral_readiness",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("reports_referral"),
+        page_ok=200,
+        content="<h1>Special-education referral readiness</h1>",
+        hidden=ROLE_ONLY,
+    ),
     "edit_policy": Action(
-        prepare=lambda s: {}, changed=None, page=_page_get("policy_edit"), page_ok=200, hidden=ROLE_ONLY
+        rules=("may_edit_policy",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("policy_edit"),
+        page_ok=200,
+        hidden=ROLE_ONLY,
+    ),
+    "edit_calendar": Action(
+        rules=("may_edit_calendar",),
+        prepare=lambda s: {"before": s.count(CalendarEvent)},
+        changed=lambda s, t: s.count(CalendarEvent) == t["before"] + 1,
+        page=lambda c, t: c.post(
+            reverse("calendar_event_add"),
+            {"kind": "closure", "name": "Snow day", "start_date": t["date"], "end_date": t["date"], "school": ""},
+        ),
+        hidden=ROLE_ONLY,
     ),
     "access_log": Action(
-        prepare=lambda s: {}, changed=None, page=_page_get("access_log"), page_ok=200, hidden=ROLE_ONLY
+        rules=("may_view_access_log",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("access_log"),
+        page_ok=200,
+        hidden=ROLE_ONLY,
     ),
 }
 
@@ -592,6 +799,9 @@ def _prepare(s: Setting, name: str, action: Action) -> dict:
         target["year"] = SchoolYear.objects.filter(district=s.district).first()
     if name == "edit_student":
         target["form"] = _student_form_data(s, target["student"], first_name="Renamed")
+    if name == "create_student":
+        local_id = f"NEW-{target['date']}"
+        target["form"] = _student_form_data(s, target["student"], first_name="New", local_id=local_id)
     if name == "create_plan":
         target["body"] = _plan_body(s, target["student"])
     if name == "edit_library":
@@ -646,6 +856,9 @@ def test_pages_and_api_follow_the_actions_table(setting, name):
             ok_status = response.status_code in status if isinstance(status, tuple) else response.status_code == status
             changed = allowed if action.changed is None else action.changed(setting, target)
             outcome[channel] = response.status_code
+            shows = action.content is None or not allowed or action.content in response.content.decode()
+            if not shows:
+                wrong.append(f"{subject} {channel}: the page does not show {action.content!r}")
             if not ok_status or changed != allowed:
                 body = getattr(response, "data", None) or response.content[:300]
                 wrong.append(
@@ -663,6 +876,39 @@ def test_the_table_covers_every_rule_of_the_permissions_module():
     readme = (__import__("pathlib").Path(__file__).resolve().parents[1] / "README.md").read_text()
     named = set(__import__("re").findall(r"`(may_[a-z_]+)`", readme))
     assert named and named <= set(permissions.RULES), named - set(permissions.RULES)
+    # Every rule the README names is walked: by a row of ACTIONS, or by the test named in WALKED_ELSEWHERE.
+    declared = [rule for action in ACTIONS.values() for rule in action.rules]
+    assert set(declared) <= set(permissions.RULES), set(declared) - set(permissions.RULES)
+    assert all(callable(globals().get(test)) for test in WALKED_ELSEWHERE.values())
+    walked = set(declared) | set(WALKED_ELSEWHERE)
+    assert named <= walked, f"rules in the README that no action walks: {sorted(named - walked)}"
+
+
+def test_my_caseload_lists_only_own_plans_for_specialists(setting):
+    """`may_keep_caseload` (README, Actions: IS): "My caseload" lists a specialist's own plans; for every
+    other role it lists every plan they see. The page answers every member; the rule decides the rows."""
+    with tenant_context(setting.district):
+        own = _plan(setting.side, setting.intervention, setting.users[IS], _fresh_student(setting))
+    providers_plan = setting.plan  # provided by PROVIDER, another specialist of the school
+    keeps_caseload = {IS, PROVIDER}
+    wrong = []
+    for subject in (DA, P, IS, T, PSY, C, RO, PROVIDER):
+        response = _client(setting, subject, "page").get(reverse("caseload"))
+        page = response.content.decode()
+        listed = {
+            name: reverse("plan_detail", args=[plan.pk]) in page
+            for name, plan in (("the specialist's", own), ("the provider's", providers_plan))
+        }
+        if subject in keeps_caseload:
+            mine = "the specialist's" if subject == IS else "the provider's"
+            want = {name: name == mine for name in listed}
+        else:
+            want = dict.fromkeys(listed, True)
+        if response.status_code != 200 or listed != want:
+            wrong.append(f"{subject}: got {response.status_code}, lists {listed} (want {want})")
+    assert not wrong, "\n".join(wrong)
+    outsider = _client(setting, OUTSIDER, "page").get(reverse("caseload"))
+    assert outsider.status_code == 404
 
 
 def test_a_teacher_on_the_meetings_staff_list_runs_it_through_page_and_api(setting):
