@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import _jsonable, _require_logger, _require_planner
+from interventions.api.common import _jsonable, _require_planner
 from interventions.api.fields import LibraryField, ProviderField, VisibleGroupField, VisibleStudentField
 from interventions.models import Plan, PlanPhase
 from interventions.selectors import plan_get, plan_result, visible_plans
@@ -273,7 +273,7 @@ class PlanPhaseCreate(generics.GenericAPIView):
     @extend_schema(request=PhaseCreateSerializer, responses={201: PhaseSerializer})
     def post(self, request, plan_id: int):
         plan = plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
-        _require_logger(request, plan=plan)
+        require(request, "may_edit_plan", plan)
         serializer = PhaseCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         phase = plan_change_phase(district=request.district, actor=request.user, plan=plan, **serializer.validated_data)
@@ -297,7 +297,7 @@ class PlanMeasureCreate(generics.GenericAPIView):
     @extend_schema(request=MeasureCreateSerializer, responses={201: PlanDetailSerializer})
     def post(self, request, plan_id: int):
         plan = plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
-        _require_logger(request, plan=plan)
+        require(request, "may_edit_plan", plan)
         serializer = MeasureCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

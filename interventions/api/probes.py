@@ -8,12 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import MAX_PROBES, _require_logger
+from interventions.api.common import MAX_PROBES
 from interventions.api.plans import ProbeInputSerializer
 from interventions.models import PlanMeasure, Probe
 from interventions.selectors import plan_get
 from interventions.services import probes_add
 from mtss import access_log
+from mtss.api_permissions import require
 
 # --- probes ---------------------------------------------------------------------------------
 
@@ -88,7 +89,7 @@ class PlanProbes(generics.GenericAPIView):
     @extend_schema(request=ProbesCreateSerializer, responses={201: ProbeSerializer(many=True)})
     def post(self, request, plan_id: int):
         plan = self.plan()
-        _require_logger(request, plan=plan)
+        require(request, "may_add_probe", plan)
         measure = None
         wanted = request.data.get("measure") if isinstance(request.data, dict) else None
         if wanted not in (None, ""):
