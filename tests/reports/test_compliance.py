@@ -454,7 +454,7 @@ def test_referral_readiness_checks_sessions_fidelity_and_parent_notice(referral,
     )
     assert "May start in Tier 2" in rows["Hale"].exceptions[0] and rows["Gray"].exceptions == []
     response = login(side.psychologist).get(reverse("reports_referral"))
-    assert "1 plan meets all the policy&#x27;s conditions." in response.content.decode()
+    assert "1 plan meets all the policy's conditions." in response.content.decode()
 
 
 def test_referral_readiness_agrees_with_the_plan_pages_engine(referral):
