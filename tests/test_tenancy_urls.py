@@ -135,7 +135,7 @@ def test_it_sends_anonymous_users_to_sign_in(world, client):
         url = _url(route, {p: OBJECT_IDS[p](world.a) for p in params}) if params else _url(route, {})
         response = _fetch(client, url)
         if url.startswith("/api/"):
-            assert response.status_code in (401, 403), f"anonymous {url} -> {response.status_code}"
+            assert response.status_code == 401, f"anonymous {url} -> {response.status_code}"
         else:
             assert response.status_code == 302, f"anonymous {url} -> {response.status_code}"
             assert response["Location"].startswith("/accounts/login/"), url

@@ -200,10 +200,14 @@ def axe_check(
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Served from the page's own origin, so the app's Content-Security-Policy
         # (script-src 'self', no inline scripts) stays on while axe runs.
-        page.context.route(
-            "**/__axe__.js", lambda route: route.fulfill(path=str(AXE_JS), content_type="application/javascript")
-        )
-        page.add_script_tag(url="/__axe__.js")
+        if page.url.startswith("about:"):
+            # A page made with set_content has no origin and no policy: inline the script.
+            page.add_script_tag(path=str(AXE_JS))
+        else:
+            page.context.route(
+                "**/__axe__.js", lambda route: route.fulfill(path=str(AXE_JS), content_type="application/javascript")
+            )
+            page.add_script_tag(url="/__axe__.js")
     violations = page.evaluate(_AXE_RUN, [within, list(disable)])
     blocking = [v for v in violations if v["impact"] in impacts]
     for v in violations:  # the rest is printed: shown with -s, or with a failure's captured output
