@@ -1,7 +1,7 @@
 """The programs the source district documents name, as starting library entries.
 
 Each entry records where it is named (`source`: the document and its seed file
-under /work/shared/seeds/), the area and the tiers the document uses it in, and a
+under tests/data/seeds/), the area and the tiers the document uses it in, and a
 recommended dosage only where the document gives one. No program is given an
 ESSA evidence rating: the documents do not rate them, so they start "not rated"
 and the district rates them.

@@ -1,7 +1,7 @@
 """The built-in policy presets: the four districts of the source documents.
 
 Each preset is a JSON policy document in ``presets/`` whose every value carries a
-note quoting the sentence of its source (``shared/seeds/``) or marking a default.
+note quoting the sentence of its source (the source documents, copied to ``tests/data/seeds/``) or marking a default.
 A district starts from one of them and edits its own copy.
 """
 
