@@ -1395,12 +1395,19 @@ def _student_count(district: District) -> int:
 
 
 def seed_demo(
-    *, sizes: dict[str, int] | None = None, scale: float = 1.0, reset: bool = False, seed: int = DEFAULT_SEED, log=None
+    *,
+    sizes: dict[str, int] | None = None,
+    scale: float = 1.0,
+    reset: bool = False,
+    seed: int = DEFAULT_SEED,
+    log=None,
+    only: bool = False,
 ) -> list[DistrictResult]:
     """Create the four demo districts; leave existing ones alone unless `reset`.
 
     `sizes` maps a district slug to an exact student count (`--students`);
-    other districts get their default size times `scale`.
+    other districts get their default size times `scale`. With `only`, just the
+    districts named in `sizes` are touched (benchmarks seed one district).
     """
     sizes = dict(sizes or {})
     unknown = set(sizes) - set(SPEC_BY_SLUG)
@@ -1409,6 +1416,8 @@ def seed_demo(
     # Decide everything before writing anything.
     todo = []
     for spec in SPECS:
+        if only and spec.slug not in sizes:
+            continue
         n = sizes.get(spec.slug) or max(1, round(spec.default_students * scale))
         district = District.objects.filter(slug=spec.slug).first()
         if district is not None and not district.name.endswith(DEMO_NAME_SUFFIX):

@@ -28,6 +28,11 @@ class Command(BaseCommand):
             choices=[spec.slug for spec in demo.SPECS],
             help="The district that --students scales (default: %(default)s).",
         )
+        parser.add_argument(
+            "--only",
+            action="store_true",
+            help="With --students: build only the district named by --district, leave the others alone.",
+        )
         parser.add_argument("--reset", action="store_true", help="Delete and recreate the demo districts.")
         parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="Random seed (default: %(default)s).")
         parser.add_argument(
@@ -37,16 +42,20 @@ class Command(BaseCommand):
             help="Multiply every district's default size (about 250-400 students) by this factor.",
         )
 
-    def handle(self, *args, students=None, district=None, reset=False, seed=demo.DEFAULT_SEED, scale=1.0, **options):
+    def handle(
+        self, *args, students=None, district=None, reset=False, seed=demo.DEFAULT_SEED, scale=1.0, only=False, **options
+    ):
         if students is not None and not 1 <= students <= 2_000_000:
             raise CommandError("--students must be between 1 and 2,000,000.")
+        if only and students is None:
+            raise CommandError("--only needs --students (the size of the one district to build).")
         if scale <= 0:
             raise CommandError("--scale must be positive.")
         sizes = {district: students} if students else {}
         verbose = options.get("verbosity", 1) >= 1
         try:
             results = demo.seed_demo(
-                sizes=sizes, scale=scale, reset=reset, seed=seed, log=self.stdout.write if verbose else None
+                sizes=sizes, scale=scale, reset=reset, seed=seed, log=self.stdout.write if verbose else None, only=only
             )
         except demo.DemoError as error:
             raise CommandError(str(error)) from None
