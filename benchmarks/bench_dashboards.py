@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import statistics
 import sys
 import time
 
@@ -36,11 +35,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from benchmarks.common import add_quick, interleaved, median_ms, scratch_database, seed_demo, verdict  # noqa: E402
 
 TARGET_MS = 300
 RUNS = 7
@@ -130,36 +130,30 @@ def _subjects(district):
     return {"school_id": school_id, "plans": plans, "admin": admin, "principal": principal.user if principal else admin}
 
 
-def _measure(client, url):
-    first = client.get(url)  # warm caches (templates, policy)
-    assert first.status_code == 200, (url, first.status_code)
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    return statistics.median(times), len(queries), response
-
-
-def _sql(sql, params, district):
+def _pair(client, url, sql, params, district, runs):
+    """The page and its SQL baseline, interleaved, the same number of runs each (median ms)."""
     from mtss.tenancy import tenant_context
 
-    times, row = [], None
-    with tenant_context(district):
-        for _ in range(RUNS):
-            started = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                row = cursor.fetchone()
-            times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), row
+    first = client.get(url)  # warm caches (templates, policy)
+    assert first.status_code == 200, (url, first.status_code)
+    row = []
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+    def baseline():
+        with tenant_context(district), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row[:] = [cursor.fetchone()]
+
+    times = interleaved(runs, page=page, sql=baseline)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return median_ms(times["page"]), len(queries), response, median_ms(times["sql"]), row[0]
 
 
-def _run(size: int) -> dict:
-    from django.core.management import call_command
+def _run(size: int, runs: int) -> dict:
     from django.utils import timezone
 
     from mtss.models import District
@@ -167,16 +161,7 @@ def _run(size: int) -> dict:
     from reports import selectors
     from reports.services import evaluations_refresh
 
-    call_command(
-        "seed_demo",
-        "--reset",
-        "--students",
-        str(size),
-        "--district",
-        "loudon-county-tn",
-        verbosity=0,
-        stdout=open(os.devnull, "w"),
-    )
+    seed_demo(size)
     with connection.cursor() as cursor:
         # What autovacuum would do after a bulk load (statistics, visibility map), done now so
         # that it does not run in the middle of the timings.
@@ -197,9 +182,9 @@ def _run(size: int) -> dict:
 
     client = Client()
     client.force_login(subjects["principal"])
-    fidelity_ms, fidelity_q, page = _measure(client, f"/reports/fidelity/{subjects['school_id']}/")
-    headline = page.context["headline"]
-    sql_ms, row = _sql(
+    fidelity_ms, fidelity_q, page, sql_ms, row = _pair(
+        client,
+        f"/reports/fidelity/{subjects['school_id']}/",
         FIDELITY_SQL,
         {
             "district": district.pk,
@@ -210,7 +195,9 @@ def _run(size: int) -> dict:
             "threshold": policy["threshold"],
         },
         district,
+        runs,
     )
+    headline = page.context["headline"]
     fidelity_same = (
         row[0] == headline["plans"]
         and abs(float(row[1]) - headline["planned_sessions"]) < 1e-6
@@ -219,10 +206,11 @@ def _run(size: int) -> dict:
     )
 
     client.force_login(subjects["admin"])
-    district_ms, district_q, page = _measure(client, "/reports/district/")
+    district_ms, district_q, page, d_sql_ms, d_row = _pair(
+        client, "/reports/district/", DISTRICT_SQL, {"district": district.pk}, district, runs
+    )
     tiers = page.context["tables"]["tiers"].rows[-1]  # All schools
     effect = page.context["effect"]["all"]
-    d_sql_ms, d_row = _sql(DISTRICT_SQL, {"district": district.pk}, district)
     district_same = (d_row[0], d_row[1], d_row[2]) == (tiers[1].value, tiers[4].value, tiers[6].value) and (
         d_row[3],
         d_row[4],
@@ -238,23 +226,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=50_000)
     parser.add_argument("--small", type=int, default=2_000)
+    add_quick(parser)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        print("bench_dashboards needs PostgreSQL: set DATABASE_URL (see README).")
-        return 1
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    from django.urls import clear_url_caches
-
-    settings.ROOT_URLCONF = "tests.reports.urls"  # mtss.urls plus reports.urls, until mtss/urls.py includes it
-    clear_url_caches()
-    old_name = connection.settings_dict["NAME"]
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}_{os.getpid()}"
-    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        print(f"database {test_db} (scratch), {RUNS} runs per page, median server time")
-        small = _run(args.small)
-        large = _run(args.students)
+    if args.quick:
+        args.small, args.students = 100, 300
+    runs = 2 if args.quick else RUNS
+    with scratch_database("bench_dashboards") as test_db:
+        print(f"database {test_db} (scratch), {runs} runs per page interleaved with its SQL, median server time")
+        small = _run(args.small, runs)
+        large = _run(args.students, runs)
         print(
             f"{'page':10} {'students':>9} {'ms':>7} {'queries':>8} {'SQL ms':>7} {'ratio':>6}   "
             f"{'students':>9} {'ms':>7} {'queries':>8} {'SQL ms':>7} {'ratio':>6}  target"
@@ -262,21 +242,24 @@ def main() -> int:
         ok = True
         for page in ("fidelity", "district"):
             (ms_s, q_s, sql_s, same_s), (ms_l, q_l, sql_l, same_l) = small[page], large[page]
-            verdict = "ok" if ms_l < TARGET_MS and q_l == q_s and same_s and same_l else "MISSED"
-            ok &= verdict == "ok"
+            page_ok = ms_l < TARGET_MS and q_l == q_s and same_s and same_l
+            ok &= page_ok
             print(
                 f"{page:10} {args.small:>9} {ms_s:>7.1f} {q_s:>8} {sql_s:>7.1f} {ms_s / sql_s:>5.1f}x   "
                 f"{args.students:>9} {ms_l:>7.1f} {q_l:>8} {sql_l:>7.1f} {ms_l / sql_l:>5.1f}x  "
-                f"<{TARGET_MS} ms, same queries, same numbers as the SQL ({same_s and same_l}): {verdict}"
+                f"<{TARGET_MS} ms, same queries, same numbers as the SQL ({same_s and same_l}): "
+                f"{verdict(page_ok, args.quick)}"
             )
         for label, (school_plans, shown, evaluated, refresh_s) in (("small", small["meta"]), ("large", large["meta"])):
             print(
                 f"{label}: busiest school {school_plans} active plans ({shown} in the school year to date); "
                 f"nightly evaluation job: {evaluated:,} plans in {refresh_s:.2f} s"
             )
-        return 0 if ok else 1
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        print(
+            "The SQL baselines compute the headline numbers only (the district page also builds its tables), "
+            "so a ratio above 1 is expected."
+        )
+        return 0 if ok or args.quick else 1
 
 
 if __name__ == "__main__":
