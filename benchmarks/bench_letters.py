@@ -35,7 +35,10 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+
+from benchmarks.common import add_quick, verdict  # noqa: E402
 
 TARGET_RATIO = 1.3
 
@@ -199,7 +202,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=500)
+    add_quick(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.letters, args.batch = 24, 12
     setup_test_environment()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -244,39 +250,47 @@ def main() -> int:
                     seen.add(warm.language)
                     html_to_pdf(render_html(letter_context(district=district, notice=warm)))
 
-            began = time.perf_counter()
-            laps = []
-            for k, notice_id in enumerate(ids, start=1):
-                services.notice_send(district=district, notice_id=notice_id)
-                if k % 100 == 0:
-                    laps.append(time.perf_counter() - began - sum(laps))
-            full = time.perf_counter() - began
-            print("    seconds per 100 letters, in order: " + " ".join(f"{lap:.1f}" for lap in laps))
-            statuses = dict(
-                Notice.objects.filter(district=district)
-                .values_list("status")
-                .annotate(c=__import__("django.db.models", fromlist=["Count"]).Count("id"))
-            )
+            # Interleaved in blocks: the worker's path on a block of letters, then WeasyPrint
+            # alone on the same block's pre-rendered HTML (the order alternating per block),
+            # so a burst of load elsewhere on the machine hits both sides alike.
+            by_id = {
+                notice.pk: notice
+                for notice in Notice.objects.filter(district=district, pk__in=ids).select_related(
+                    "student", "school", "school__principal"
+                )
+            }
+            full = weasy = 0.0
+            block = 12 if args.quick else 50
+            for number, first in enumerate(range(0, len(ids), block)):
+                chunk = ids[first : first + block]
+                pages = [render_html(letter_context(district=district, notice=by_id[pk])) for pk in chunk]
+
+                def product(chunk=chunk):
+                    for notice_id in chunk:
+                        services.notice_send(district=district, notice_id=notice_id)
+
+                def alone(pages=pages):
+                    for html in pages:
+                        html_to_pdf(html)
+
+                for name in ("product", "alone") if number % 2 == 0 else ("alone", "product"):
+                    began = time.perf_counter()
+                    (product if name == "product" else alone)()
+                    if name == "product":
+                        full += time.perf_counter() - began
+                    else:
+                        weasy += time.perf_counter() - began
+            statuses = dict(Notice.objects.filter(district=district).values_list("status").annotate(c=Count("id")))
             print(
                 f"(1) generated and delivered {len(ids)} letters with charts in {full:.1f} s: "
                 f"{len(ids) / full:.1f} letters/s per worker; statuses {statuses}"
             )
-
-            notices = list(
-                Notice.objects.filter(district=district, pk__in=ids).select_related(
-                    "student", "school", "school__principal"
-                )
-            )
-            pages = [render_html(letter_context(district=district, notice=notice)) for notice in notices]
-            began = time.perf_counter()
-            for html in pages:
-                html_to_pdf(html)
-            weasy = time.perf_counter() - began
             ratio = full / weasy
+            ok = ratio <= TARGET_RATIO
             print(
-                f"(2) WeasyPrint alone on the same pre-rendered HTML: {weasy:.1f} s, {len(pages) / weasy:.1f} "
-                f"letters/s; ratio {ratio:.2f}x (target <= {TARGET_RATIO}x): "
-                f"{'ok' if ratio <= TARGET_RATIO else 'MISSED'}"
+                f"(2) WeasyPrint alone on the same pre-rendered HTML, interleaved in blocks of {block}: {weasy:.1f} s, "
+                f"{len(ids) / weasy:.1f} letters/s; ratio {ratio:.2f}x (target <= {TARGET_RATIO}x): "
+                f"{verdict(ok, args.quick)}"
             )
 
             waiting = Notice.objects.filter(district=district, school=school, channel="print", status="generated")
@@ -289,7 +303,7 @@ def main() -> int:
                 f"(3) print batch of {batch.letter_count} letters: {batch.page_count} pages, "
                 f"{batch.pdf.size / 1e6:.1f} MB, {merge:.1f} s"
             )
-        return 0 if ratio <= TARGET_RATIO else 1
+        return 0 if ok or args.quick else 1
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         media.cleanup()
