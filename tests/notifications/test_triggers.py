@@ -395,6 +395,11 @@ def test_loudons_screening_letter_has_the_percentile_a_way_to_join_and_the_speci
         letters = list(Notice.objects.filter(district=side.district, student=side.students[1]))
         assert [n.notice_key for n in letters] == ["below-25th-percentile"]
         letter = letter_context(district=side.district, notice=letters[0], language="en")
+        spanish = letter_context(district=side.district, notice=letters[0])  # the guardian's language
+    assert spanish["language"] == "es"
+    spanish_text = str([b.get("paragraphs") for b in spanish["blocks"]]) + str(spanish["blocks"][0]["table"])
+    assert "Para unirse al equipo, llame a" in spanish_text and "percentil 10" in spanish_text
+    assert spanish["signer_title"] == "Especialista en intervención"
     blocks = {b["key"]: b for b in letter["blocks"]}
     table = blocks["screening_results"]["table"]
     assert "Percentile" in table["headers"] and "10th percentile" in table["rows"][0]
