@@ -137,6 +137,15 @@ def _reason(f: Facts) -> dict:
         # A placement made through the plan form: the reason in the family's language, from the
         # plan (its placement's own reason is staff shorthand, issue 18 item 6).
         return {"paragraphs": [_placement_reason(f)]}
+    kind = f.context.get("decision")
+    if kind in words.DECISIONS and "notes" in f.context:
+        # A meeting decision (interventions.meetings.services._notice_context): the decision in the
+        # family's language, not its staff label ("Intensify (next tier)"), then the team's own notes.
+        paragraphs = [_("The team decided: %(decision)s") % {"decision": _decision_text(kind)}]
+        notes = str(f.context.get("notes") or "").strip()
+        if notes:
+            paragraphs.append(_("Reason given by the team: %(reason)s") % {"reason": notes})
+        return {"paragraphs": paragraphs}
     reason = f.context.get("reason") or next(
         (p.placement.reason for p in f.plans() if p.placement_id and p.placement and p.placement.reason), ""
     )

@@ -497,3 +497,28 @@ def test_a_district_admin_sends_the_start_of_year_letters_after_a_confirmation(p
     with tenant_context(side.district):
         assert Notice.objects.filter(district=side.district, trigger="start_of_year").count() == 3
     assert "3 of them already have their letter" in client.get(reverse("notice_start_of_year")).content.decode()
+
+
+def test_a_decisions_letter_gives_the_decision_in_the_familys_words_not_the_staff_label(program):
+    side, plans = program["side"], program["plans"]
+    with tenant_context(side.district):
+        meeting = _meeting(side)
+        item = agenda_add(
+            district=side.district,
+            actor=side.intervention_specialist,
+            meeting=meeting,
+            student=plans[0].student,
+            reason="review",
+            area="reading",
+        )
+        decision_record(
+            district=side.district, actor=side.principal, item=item, kind="intensify", override_reason="Team judgement"
+        )
+        meeting_close(district=side.district, actor=side.principal, meeting=meeting)
+        start = Notice.objects.get(district=side.district, trigger="tier_start")
+        english = letter_context(district=side.district, notice=start, language="en")
+        spanish = letter_context(district=side.district, notice=start)
+    reason = next(b for b in english["blocks"] if b["key"] == "reason_for_services")["paragraphs"]
+    assert reason == ["The team decided: Increase the support (more time or a smaller group)."]
+    reason_es = next(b for b in spanish["blocks"] if b["key"] == "reason_for_services")["paragraphs"]
+    assert reason_es[0].startswith("El equipo decidió: ") and "Intensify" not in reason_es[0]
