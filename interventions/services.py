@@ -27,6 +27,7 @@ from interventions.models import (
     Probe,
     TierPlacement,
 )
+from mtss import events
 from mtss.calendars.selectors import non_instructional_dates
 from mtss.models import District, Membership, School, User
 from mtss.permissions import PROVIDER_ROLES, SEES_WHOLE_DISTRICT, allowed
@@ -373,7 +374,9 @@ def plan_create(
     placement = TierPlacement.objects.filter(
         district=district, student=student, area=area, end_date__isnull=True
     ).first()
-    if placement is None or placement.tier != tier:
+    previous_tier = placement.tier if placement is not None else None
+    new_placement = placement is None or placement.tier != tier
+    if new_placement:
         placement = placement_set(
             district=district,
             actor=actor,
@@ -427,6 +430,18 @@ def plan_create(
         ]
     )
     audit(district=district, actor=actor, verb="plan.create", obj=plan, changes={"student": student.pk, "tier": tier})
+    if new_placement:
+        # The parents' start notice (Holland Patent: a first Tier 2 placement made through the plan
+        # form); notifications queues it in this transaction (mtss/events.py).
+        events.announce(
+            events.PLACEMENT_STARTED,
+            district=district,
+            student=student,
+            placement=placement,
+            plan=plan,
+            previous_tier=previous_tier,
+            actor=actor,
+        )
     warnings = dosage_shortfalls(
         district=district, tier=tier, weekly_sessions=plan.weekly_sessions, minutes=minutes_per_session
     )

@@ -158,6 +158,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.screening_letters_due",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Daily: the start-of-year letters once the school year's first instructional day has come.
+    "notices-start-of-year": {
+        "task": "notifications.tasks.start_of_year_letters_due",
+        "schedule": crontab(hour=6, minute=20),
+    },
     "notices-staff-reminders": {
         "task": "notifications.tasks.staff_reminders_due",
         "schedule": crontab(hour=6, minute=30, day_of_week="mon"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_perms_for_model
 
+from mtss import events
 from mtss.models import District, School, User
 from mtss.services import audit
 from mtss.tenancy import tenant_context
@@ -86,6 +87,8 @@ def student_create(*, district: District, actor: User | None, **fields) -> Stude
     _check_student(district, student)
     _save(district, student)
     audit(district=district, actor=actor, verb="student.create", obj=student)
+    # A student who enters after the year has begun gets the mid-year-entry letter (mtss/events.py).
+    events.announce(events.STUDENTS_ENROLLED, district=district, student_ids=[student.pk], actor=actor)
     return student
 
 
@@ -116,6 +119,8 @@ def guardian_create(*, district: District, actor: User | None, student: Student,
     guardian.full_clean(exclude=["district", "student"])
     guardian.save()
     audit(district=district, actor=actor, verb="guardian.create", obj=guardian)
+    # Letters recorded as "no recipient" for this student now have one (mtss/events.py).
+    events.announce(events.GUARDIAN_ADDED, district=district, guardian=guardian, actor=actor)
     return guardian
 
 
@@ -258,6 +263,9 @@ def roster_import(
                 with transaction.atomic():
                     plan.write()
                     run = record(status, errors, plan.error_count)
+                    created = [plan.student_ids[v["sourced_id"]] for v in plan.plans["students"].create]
+                    if created:
+                        events.announce(events.STUDENTS_ENROLLED, district=district, student_ids=created, actor=actor)
                     # Counts only: an audit event never carries names or other record values.
                     audit(
                         district=district,

@@ -122,6 +122,8 @@ def meeting_create(
         ]
     )
     audit(district=district, actor=actor, verb="meeting.create", obj=meetings[0], changes={"count": len(meetings)})
+    for meeting in meetings:  # parents' invitations for students on the agenda (mtss/events.py)
+        events.announce(events.MEETING_SCHEDULED, district=district, meeting=meeting, actor=actor)
     return meetings
 
 
@@ -299,6 +301,13 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
     meeting.policy_label = version.label if version else "default"
     meeting.save(update_fields=["policy_label"])
     audit(district=district, actor=actor, verb="agenda.build", obj=meeting, changes={"added": len(new)})
+    events.announce(
+        events.AGENDA_STUDENTS_ADDED,
+        district=district,
+        meeting=meeting,
+        student_ids=sorted({item.student_id for item in new}),
+        actor=actor,
+    )
     return new
 
 
@@ -489,6 +498,9 @@ def agenda_add(
             {"student": _("%(name)s is already on this agenda.") % {"name": student.full_name}}
         ) from None
     audit(district=district, actor=actor, verb="agenda.add", obj=item)
+    events.announce(
+        events.AGENDA_STUDENTS_ADDED, district=district, meeting=meeting, student_ids=[student.pk], actor=actor
+    )
     return item
 
 
@@ -888,6 +900,7 @@ def meeting_close(*, district: District, actor: User, meeting: Meeting) -> int:
         status=Meeting.Status.CLOSED, closed_at=timezone.now(), closed_by=actor
     )
     audit(district=district, actor=actor, verb="meeting.close", obj=meeting, changes={"applied": applied})
+    events.announce(events.MEETING_CLOSED, district=district, meeting=meeting, actor=actor)
     return applied
 
 

@@ -297,12 +297,13 @@ def test_a_closed_screening_window_sends_results_and_at_risk_letters_once(letter
             )
         assert services.closed_windows(district=district, today=dt.date(2026, 9, 21)) == [window]
         assert services.closed_windows(district=district, today=dt.date(2026, 9, 20)) == []  # still open
-        assert services.screening_letters_create(district=district, window=window) == 3
+        # One letter per student and window: the at-risk family gets Loudon's below-25th-percentile
+        # letter (which carries the results) and no second results letter (issue 18, item 6).
+        assert services.screening_letters_create(district=district, window=window) == 2
         assert services.screening_letters_create(district=district, window=window) == 0  # re-run: nothing
         keys = sorted(Notice.objects.filter(district=district).values_list("student_id", "notice_key"))
     assert keys == sorted(
         [
-            (side.students[0].pk, "screening-results"),
             (side.students[0].pk, "below-25th-percentile"),
             (side.students[1].pk, "screening-results"),
         ]
