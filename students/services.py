@@ -39,6 +39,7 @@ STUDENT_FIELDS = [
     "homeless",
     "socioeconomically_disadvantaged",
     "gifted",
+    "expelled",
 ]
 
 
