@@ -235,7 +235,7 @@ def referral_evidence(*, district: District, student: Student, area: str = "", a
     )
     if not plans:
         evidence.missing.append(_("No intervention plan: the referral needs the plan history."))
-    elif log_required and not any(p.log for p in evidence.plans):
+    if log_required and not any(p.log for p in evidence.plans):
         evidence.missing.append(
             _("No session log: no session is logged for any plan (district policy: “%(rule)s”).") % {"rule": LOG_RULE}
         )
