@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interventions.models import Referral
+from interventions.models import Plan, Referral, TierPlacement
 from interventions.referrals import selectors, services
 from interventions.referrals.evidence import referral_evidence
 from interventions.referrals.forms import ReferralOverrideForm, ReferralRequestForm, ReferralReviewForm
@@ -25,7 +26,12 @@ def _requestable(request):
     students = visible_students(district=request.district, membership=request.membership).filter(exit_date__isnull=True)
     if request.membership.role != Role.DISTRICT_ADMIN:
         students = students.filter(school__in=request.membership.schools.all())
-    return students.order_by("last_name", "first_name")
+    # Referrals come from intervention: students with a plan or an open tier placement (which also
+    # keeps the list short in a district of 400,000 students).
+    in_service = Exists(Plan.objects.filter(student=OuterRef("pk"))) | Exists(
+        TierPlacement.objects.filter(student=OuterRef("pk"), end_date__isnull=True)
+    )
+    return students.filter(in_service).order_by("last_name", "first_name")
 
 
 @district_member("may_view_referrals")
