@@ -35,8 +35,8 @@ from notifications.models import Notice
 from reports.evaluation import evaluate, response_of
 from reports.selectors import Effect, current_students
 from screening.models import Score, ScreeningWindow
-from students.access import visible_students
 from screening.risk import SUBGROUP_FIELDS
+from students.access import visible_students
 from students.models import SUBGROUPS
 
 # Building-log columns -> the area keys a policy may use for them (Holland Patent: ela,
