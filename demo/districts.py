@@ -38,6 +38,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
 from demo.interventions import seed_interventions
+from demo.processes import seed_processes
 from demo.screening import seed_screening
 from interventions.models import TierPlacement
 from mtss.calendars.demo import seed_calendars
@@ -1373,6 +1374,10 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         # The district dashboard's effectiveness snapshot (normally the nightly job).
         evaluations_refresh(district=district)
+        # Loudon's reviewed referral and LAUSD's PDSA cycle (issue 13, items 3 and 5).
+        counts.update(
+            seed_processes(district=district, slug=spec.slug, as_of=min(timezone.localdate(), spec.years[0][2]))
+        )
         audit(district=district, actor=None, verb="demo.seed", obj=district, changes={"seed": plan.seed, **counts})
     return counts
 

@@ -499,3 +499,159 @@ class ActionItem(DistrictOwned):
 
     class Meta:
         ordering = ["due_date", "id"]
+
+
+# --- special-education referrals ---------------------------------------------------------------
+
+
+class Referral(DistrictOwned):
+    """A special-education referral and the evidence it carries (issue 13, item 3).
+
+    Loudon (seed 002): "The log is a requirement for all RTI referrals to special education
+    and is reviewed by the school psychologist", "to determine that the intervention was
+    completed as written". The referral therefore starts blocked while the session log, the
+    plan history or the progress data are missing; the policy's reviewing role
+    (``special_education_referral.reviewed_by_role``) signs it off, or overrides the missing
+    evidence with a reason that the referral packet prints.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested: evidence complete, waiting for review")
+        BLOCKED = "blocked", _("Blocked: evidence missing")
+        REVIEWED = "reviewed", _("Reviewed and signed off")
+        OVERRIDDEN = "overridden", _("Overridden: referred without complete evidence")
+
+    OPEN = (Status.REQUESTED, Status.BLOCKED)
+
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="+")
+    area = models.CharField(_("area"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.BLOCKED)
+    # The team decision that asked for it (an S-Team "refer" decision), when one did.
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("why the team refers"), blank=True)
+    # What was missing at the last check, and the policy's exceptions that apply (keys and text).
+    missing = models.JSONField(default=list, blank=True)
+    exceptions = models.JSONField(default=list, blank=True)
+    # The log, plan history and progress data as the reviewer saw them when signing off.
+    evidence = models.JSONField(default=dict, blank=True)
+    # The role the policy names as reviewer when the referral was made (Loudon: psychologist).
+    reviewer_role = models.CharField(_("reviewed by (role)"), max_length=32)
+    requested_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_notes = models.TextField(_("reviewer's notes"), blank=True)
+    override_reason = models.TextField(_("why refer without complete evidence"), blank=True)
+    policy_label = models.CharField(max_length=120, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open referral per student and area: applying the same decision twice links, never duplicates.
+            models.UniqueConstraint(
+                fields=["district", "student", "area"],
+                condition=Q(status__in=["requested", "blocked"]),
+                name="one_open_referral_per_area",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="overridden") | ~Q(override_reason=""), name="referral_override_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["reviewed", "overridden"])
+                | Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
+                name="referral_signed_off_by_someone",
+            ),
+        ]
+        indexes = [
+            # The referral list: open ones first, newest first, per district.
+            models.Index(fields=["district", "status", "requested_at"], name="referral_status_idx"),
+            models.Index(fields=["district", "student"], name="referral_student_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    @property
+    def signed_off(self) -> bool:
+        return self.status in (self.Status.REVIEWED, self.Status.OVERRIDDEN)
+
+
+# --- PDSA cycles (continuous improvement) ------------------------------------------------------
+
+
+class PdsaCycle(DistrictOwned):
+    """A Plan-Do-Study-Act cycle of a school team or an interventionist (issue 13, item 5).
+
+    LAUSD (seed 000): MTSS "implements continuous improvement processes (PDSA) at all levels of
+    the system (i.e., school-wide, classroom, and individual students)"; the interventionist
+    takes part in the "Plan, Do, Study, Act (PDSA) Model" and supports the leadership team "to
+    determine effectiveness and gaps of academic interventions through data analysis".
+    """
+
+    class Level(models.TextChoices):
+        SCHOOL = "school", _("School-wide")
+        CLASSROOM = "classroom", _("Classroom or group")
+        STUDENT = "student", _("Individual students")
+
+    class Act(models.TextChoices):
+        ADOPT = "adopt", _("Adopt: keep the change")
+        ADAPT = "adapt", _("Adapt: change it and run another cycle")
+        ABANDON = "abandon", _("Abandon: stop the change")
+
+    school = models.ForeignKey("mtss.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=160)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.SCHOOL)
+    # Plan
+    aim = models.TextField(_("aim"), help_text=_("What are we trying to accomplish, by how much, by when?"))
+    change_idea = models.TextField(_("change idea"), help_text=_("What change will we test?"))
+    measures = models.TextField(_("measures"), help_text=_("How will we know that the change is an improvement?"))
+    prediction = models.TextField(_("prediction"), blank=True)
+    # Do
+    start_date = models.DateField(_("start"))
+    study_date = models.DateField(_("study the data on"))
+    what_happened = models.TextField(_("what happened (do)"), blank=True)
+    # Study
+    what_was_learned = models.TextField(_("what was learned (study)"), blank=True)
+    # Act
+    decision = models.CharField(_("decision (act)"), max_length=8, choices=Act.choices, blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    interventions = models.ManyToManyField(Intervention, blank=True, related_name="+")
+    groups = models.ManyToManyField(InterventionGroup, blank=True, related_name="+")
+    # Started from the intervention-effectiveness report: what it showed then (plans, judged,
+    # responding, as of), so the cycle's study compares against its own baseline.
+    baseline = models.JSONField(default=dict, blank=True)
+    owner = models.ForeignKey("mtss.User", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(study_date__gte=models.F("start_date")), name="pdsa_study_after_start"),
+            # Act comes after Study: a decision needs what was learned.
+            models.CheckConstraint(
+                condition=Q(decision="") | ~Q(what_was_learned=""), name="pdsa_decision_needs_learning"
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "school", "start_date"], name="pdsa_school_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def stage(self) -> str:
+        """Where the cycle is: plan, do, study or act (done)."""
+        if self.decision:
+            return "act"
+        if self.what_was_learned:
+            return "study"
+        if self.what_happened:
+            return "do"
+        return "plan"

@@ -2,6 +2,7 @@ from django.urls import path
 
 from interventions import views
 from interventions.meetings import urls as meeting_urls
+from interventions.referrals import urls as referral_urls
 
 urlpatterns = [
     path("caseload/", views.caseload, {"mine_only": True}, name="caseload"),
@@ -15,3 +16,4 @@ urlpatterns = [
 ]
 # The meeting pages live in interventions/meetings/ but keep their /interventions/ URLs.
 urlpatterns += meeting_urls.urlpatterns
+urlpatterns += referral_urls.urlpatterns

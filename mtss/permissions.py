@@ -269,6 +269,60 @@ def may_print_referral_packet(membership, student) -> bool:
     return _role_in(membership, MEETING_TEAM | {Role.TEACHER})
 
 
+# --- special-education referrals --------------------------------------------------------------------
+
+#: Who reads the referral list and asks for a referral: the school team (Loudon, seed 002: "a special
+#: education evaluation is requested by the school support team").
+may_view_referrals = _roles(*MEETING_TEAM)
+
+
+@rules.predicate
+def may_request_referral(membership, student) -> bool:
+    """Ask for a special-education referral: the school team of the student's school."""
+    return _role_in(membership, MEETING_TEAM) and student is not None and _covers_school(membership, student.school_id)
+
+
+@rules.predicate
+def may_review_referral(membership, referral) -> bool:
+    """Review the evidence and sign the referral off, or override missing evidence with a reason: only
+    the role the policy names (``special_education_referral.reviewed_by_role``, recorded on the referral;
+    Loudon: "reviewed by the school psychologist"), at the student's school."""
+    if referral is None or not _active(membership) or membership.role != referral.reviewer_role:
+        return False
+    return _covers_school(membership, referral.student.school_id)
+
+
+may_override_referral = may_review_referral
+
+
+# --- PDSA cycles -------------------------------------------------------------------------------------
+
+#: Who reads PDSA cycles: the school team and read-only staff (LAUSD: the leadership team and the
+#: interventionist "determine effectiveness and gaps of academic interventions through data analysis").
+may_view_pdsa = _roles(*MEETING_TEAM, Role.READ_ONLY)
+
+
+@rules.predicate
+def may_create_pdsa(membership, school=None) -> bool:
+    """Start a PDSA cycle: the school team of the school (an interventionist included); a
+    district-wide cycle (no school) only a district administrator."""
+    if not _role_in(membership, MEETING_TEAM):
+        return False
+    if school is None:
+        return membership.role in SEES_WHOLE_DISTRICT
+    return _covers_school(membership, school.pk)
+
+
+@rules.predicate
+def may_edit_pdsa(membership, cycle) -> bool:
+    """Record the Do, Study and Act of a cycle: its owner, or the school team of its school."""
+    if cycle is None or not _active(membership):
+        return False
+    if cycle.owner_id == membership.user_id:
+        return True
+    return may_create_pdsa.test(membership, cycle.school)
+
+
 # --- notices -----------------------------------------------------------------------------------------
 
 may_act_on_notice = _roles(*NOTICE_WRITERS)

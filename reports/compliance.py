@@ -35,6 +35,7 @@ from notifications.models import Notice
 from reports.evaluation import evaluate, response_of
 from reports.selectors import Effect, current_students
 from screening.models import Score, ScreeningWindow
+from screening.risk import SUBGROUP_FIELDS
 from students.access import visible_students
 from students.models import SUBGROUPS
 
@@ -497,7 +498,10 @@ def _readiness_rows(*, district: District, plans, today: dt.date, policy) -> lis
         entry,
         *flags,
     ) in meta:
-        subgroups = {key for key, flag in zip(SUBGROUPS, flags, strict=False) if flag}
+        flagged = {key for key, flag in zip(SUBGROUPS, flags, strict=False) if flag}
+        # The policy names subgroups by its own keys ("students_with_disabilities" is the
+        # student's "disability_iep" flag): compare in the policy's words.
+        subgroups = flagged | {key for key, field_name in SUBGROUP_FIELDS.items() if field_name in flagged}
         years = (today - entry).days / 365.25 if entry else None
         applying = (
             _exceptions_for(policy, subgroups=subgroups, tier=tier, failed=failed[(student_id, area)], years=years)

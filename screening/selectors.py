@@ -46,6 +46,7 @@ SUBGROUP_ORDER = [
     "homeless",
     "section_504",
     "gifted",
+    "expelled",
 ]
 
 

@@ -9,8 +9,9 @@ from guardian.models import UserObjectPermissionBase
 from mtss.models import DistrictOwned, School, SchoolYear
 
 # The subgroups the sources name (LAUSD handbook, 000_...: "English Learners (EL),
-# Standard English Learners (SEL), students with disabilities (SWD), ... foster care
-# and/or experiencing homelessness, socio-economically disadvantaged, and gifted").
+# Standard English Learners (SEL), students with disabilities (SWD), expelled students,
+# students in foster care and/or experiencing homelessness, socio-economically
+# disadvantaged, and gifted and talented education (GATE) students").
 SUBGROUPS = {
     "english_learner": _("English learner"),
     "standard_english_learner": _("Standard English learner"),
@@ -20,6 +21,7 @@ SUBGROUPS = {
     "homeless": _("Experiencing homelessness"),
     "socioeconomically_disadvantaged": _("Socio-economically disadvantaged"),
     "gifted": _("Gifted and talented"),
+    "expelled": _("Expelled"),
 }
 
 # Languages families read; also the letters' languages (notifications issue).
@@ -84,6 +86,7 @@ class Student(DistrictOwned):
     homeless = models.BooleanField(SUBGROUPS["homeless"], default=False)
     socioeconomically_disadvantaged = models.BooleanField(SUBGROUPS["socioeconomically_disadvantaged"], default=False)
     gifted = models.BooleanField(SUBGROUPS["gifted"], default=False)
+    expelled = models.BooleanField(SUBGROUPS["expelled"], default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -40,6 +40,7 @@ STUDENT_FIELDS = [
     "homeless",
     "socioeconomically_disadvantaged",
     "gifted",
+    "expelled",
 ]
 
 

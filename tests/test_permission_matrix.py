@@ -946,3 +946,93 @@ def test_rules_answer_for_a_membership_and_an_object(setting):
         assert not permissions.allowed(None, "may_add_probe", plan)
     with pytest.raises(KeyError):
         permissions.allowed(specialist, "may_fly", plan)
+
+
+# --- referrals and PDSA cycles (pages only) ---------------------------------------------------------
+
+
+def test_referral_and_pdsa_rules_through_the_pages(setting):
+    """`may_view_referrals`, `may_request_referral`, `may_review_referral`, `may_override_referral`,
+    `may_view_pdsa`, `may_create_pdsa`, `may_edit_pdsa`, walked for every subject (README, Actions).
+
+    Requesting: the school team (DA; P, IS, PSY, C of the student's school); T and RO do not use the
+    page (404); a principal of another school or district cannot choose the student (400).
+    Overriding: only the role Loudon's policy names, the school psychologist. Editing a cycle: its
+    owner and the school team; RO reads (200) but does not edit (404)."""
+    from interventions.models import PdsaCycle, Referral
+    from interventions.pdsa.services import pdsa_create
+    from interventions.referrals.services import referral_request
+
+    s = setting
+    request_status = {DA: 302, P: 302, IS: 302, PSY: 302, C: 302, PROVIDER: 302, T: 404, RO: 404}
+    request_status |= {OTHER_SCHOOL: 400, OTHER_DISTRICT: 400, OUTSIDER: 404}
+    override_status = {PSY: 302} | {subject: 404 for subject in SUBJECTS if subject != PSY}
+    edit_status = {DA: 200, P: 200, IS: 200, PSY: 200, C: 200, PROVIDER: 200}
+    edit_status |= {T: 404, RO: 404, OTHER_SCHOOL: 404, OTHER_DISTRICT: 404, OUTSIDER: 404}
+    wrong = []
+    for subject in SUBJECTS:
+        client = _client(s, subject, "page")
+        student = _fresh_student(s)
+        before = s.count(Referral, student=student)
+        response = client.post(reverse("referral_list"), {"student": student.pk, "area": "reading"})
+        created = s.count(Referral, student=student) - before
+        if response.status_code != request_status[subject] or created != (request_status[subject] == 302):
+            wrong.append(f"{subject} request: {response.status_code}, created {created}")
+        with tenant_context(s.district):
+            referral = referral_request(district=s.district, actor=None, student=_fresh_student(s), area="reading")
+        response = client.post(
+            reverse("referral_detail", args=[referral.pk]),
+            {"action": "override", "override_reason": "Parents asked in writing for the evaluation"},
+        )
+        status = s.get(Referral, referral.pk).status
+        if response.status_code != override_status[subject] or (status == "overridden") != (subject == PSY):
+            wrong.append(f"{subject} override: {response.status_code}, {status}")
+        with tenant_context(s.district):
+            cycle = pdsa_create(
+                district=s.district,
+                actor=s.users[PROVIDER],
+                school=s.side.school,
+                title="Cycle",
+                aim="a",
+                change_idea="b",
+                measures="c",
+                start_date=START,
+                study_date=START + dt.timedelta(weeks=6),
+            )
+        response = client.get(reverse("pdsa_edit", args=[cycle.pk]))
+        if response.status_code != edit_status[subject]:
+            wrong.append(f"{subject} edit a cycle: {response.status_code}")
+        response = client.post(
+            reverse("pdsa_edit", args=[cycle.pk]),
+            {
+                "title": "Cycle",
+                "level": "school",
+                "aim": "a",
+                "change_idea": "b",
+                "measures": "c",
+                "start_date": START.isoformat(),
+                "study_date": (START + dt.timedelta(weeks=6)).isoformat(),
+                "what_was_learned": "learned",
+                "decision": "adapt",
+            },
+        )
+        decided = s.get(PdsaCycle, cycle.pk).decision == "adapt"
+        if decided != (edit_status[subject] == 200):
+            wrong.append(f"{subject} record the Act: {response.status_code}, decided {decided}")
+    assert not wrong, "\n".join(wrong)
+
+
+WALKED_ELSEWHERE.update(
+    {
+        rule: "test_referral_and_pdsa_rules_through_the_pages"
+        for rule in (
+            "may_view_referrals",
+            "may_request_referral",
+            "may_review_referral",
+            "may_override_referral",
+            "may_view_pdsa",
+            "may_create_pdsa",
+            "may_edit_pdsa",
+        )
+    }
+)

@@ -347,3 +347,22 @@ def test_every_loudon_plan_with_norms_is_checked_for_dual_discrepancy(seeded):
     # No session on a day without school, none today.
     assert not any(first <= day <= last for day in session_days for first, last in breaks)
     assert timezone.localdate() not in session_days
+
+
+def test_loudon_has_a_reviewed_referral_and_lausd_a_pdsa_cycle(seeded):
+    """Issue 13, item 6: Loudon's referral with its log reviewed by the school psychologist (and one
+    blocked for want of a log); LAUSD's PDSA cycle on an intervention, studied and decided."""
+    from interventions.models import PdsaCycle, Referral
+
+    districts = _districts()
+    loudon, lausd = districts["loudon-county-tn"], districts["lausd-secondary"]
+    with tenant_context(loudon):
+        referrals = {r.status: r for r in Referral.objects.filter(district=loudon).select_related("reviewed_by")}
+    reviewed = referrals["reviewed"]
+    assert reviewed.reviewed_by.username == "psych.loudon" and reviewed.reviewer_role == "psychologist"
+    assert reviewed.evidence["plans"] and all(p["log"] for p in reviewed.evidence["plans"] if p["sessions_delivered"])
+    assert any("No session log" in m for m in referrals["blocked"].missing)
+    with tenant_context(lausd):
+        (cycle,) = PdsaCycle.objects.filter(district=lausd)
+        linked = cycle.interventions.count()
+    assert cycle.decision == "adapt" and cycle.what_was_learned and linked == 1

@@ -28,6 +28,7 @@ from interventions.models import (
     Plan,
     TierPlacement,
 )
+from interventions.referrals.services import referral_from_decision
 from interventions.selectors import PlanResult, evaluate_plans
 from interventions.services import placement_set, plan_change_phase
 from mtss import events
@@ -872,6 +873,8 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
             ):
                 Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DISCONTINUED)
         _notices(district, decision, "referral_considered", plan.tier if plan else None, actor, context)
+        # The referral itself carries its evidence and the reviewer's sign-off (interventions/referrals).
+        referral_from_decision(district=district, actor=actor, decision=decision)
     audit(district=district, actor=actor, verb="decision.apply", obj=decision, changes={"kind": kind})
     return True
 
