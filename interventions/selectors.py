@@ -604,7 +604,7 @@ def student_timeline(*, district: District, student) -> dict:
     """Placements, plans (with session and probe summaries) across school years."""
     plans = list(
         Plan.objects.filter(district=district, student=student)
-        .select_related("intervention", "provider")
+        .select_related("intervention", "provider", "student", "placement")  # the record evaluates them
         .order_by("-start_date")
     )
     ids = [p.pk for p in plans]
