@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,7 +33,9 @@ from interventions.models import (
     PlanMeasure,
     PlanPhase,
     Probe,
+    TierPlacement,
 )
+from mtss.calendars.selectors import cycle_days_on, non_instructional_by_school
 from mtss.models import District, Membership
 from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
 from mtss.policy.adapters import measures_combine, rule_config
@@ -68,6 +70,89 @@ def visible_groups(*, district: District, membership: Membership) -> QuerySet[In
         # The school's specialists see its groups: they may log for them (mtss.permissions.may_log_for_group).
         return groups.filter(Q(school_id__in=membership.schools.values("id")) | Q(provider_id=membership.user_id))
     return groups.filter(provider_id=membership.user_id)
+
+
+def cycle_meeting_days(sessions_per_cycle: int, cycle_days: int) -> frozenset[int]:
+    """The cycle days a group with a dosage per day cycle meets on, spread evenly from day 1:
+    3 sessions in a 6-day cycle meet on days 1, 3 and 5 (Holland Patent's 6-day cycle, seed 001)."""
+    n = max(1, min(sessions_per_cycle, cycle_days))
+    return frozenset(1 + i * cycle_days // n for i in range(n))
+
+
+def group_meets_on(group: InterventionGroup, day: dt.date, *, cycle_day: int | None = None) -> bool:
+    """Whether the group's schedule puts a session on `day`, a school day: its own meeting days;
+    else, for a dosage per day cycle in a school that runs one, its cycle days; else the
+    weekdays of its weekly dosage (InterventionGroup.meeting_weekdays)."""
+    if day.weekday() >= 5:
+        return False
+    if not group.meeting_days and group.sessions_per_cycle and group.cycle_days and cycle_day is not None:
+        return cycle_day in cycle_meeting_days(group.sessions_per_cycle, group.cycle_days)
+    return day.weekday() in group.meeting_weekdays
+
+
+@dataclass
+class GroupDay:
+    """One group on one day: whether it meets (a school day on its schedule) and its logged session."""
+
+    group: InterventionGroup
+    meets: bool
+    school_closed: bool
+    session_id: int | None
+
+    @property
+    def logged(self) -> bool:
+        return self.session_id is not None
+
+
+def groups_on(*, district: District, groups: list[InterventionGroup], day: dt.date) -> list[GroupDay]:
+    """Each group on `day` (the school calendar, the group's meeting days or day cycle, the session
+    already logged): at most six queries, whatever the number of groups or schools."""
+    if not groups:
+        return []
+    school_ids = {g.school_id for g in groups}
+    closed = non_instructional_by_school(district=district, school_ids=school_ids, start=day, end=day)
+    needs_cycle = any(not g.meeting_days and g.sessions_per_cycle for g in groups)
+    cycles = cycle_days_on(district=district, school_ids=school_ids, day=day) if needs_cycle else {}
+    logged = dict(
+        InterventionSession.objects.filter(district=district, group_id__in=[g.pk for g in groups], date=day)
+        .order_by()
+        .values_list("group_id", "id")
+    )
+    rows = []
+    for group in groups:
+        school_closed = day in closed[group.school_id]
+        meets = not school_closed and group_meets_on(group, day, cycle_day=cycles.get(group.school_id))
+        rows.append(GroupDay(group=group, meets=meets, school_closed=school_closed, session_id=logged.get(group.pk)))
+    return rows
+
+
+def my_groups(*, district: District, membership: Membership) -> QuerySet[InterventionGroup]:
+    """The active groups the member provides."""
+    return (
+        visible_groups(district=district, membership=membership)
+        .filter(is_active=True, provider_id=membership.user_id)
+        .select_related("school", "intervention")
+        .order_by("name")
+    )
+
+
+def needing_plan(*, district: District, membership: Membership) -> QuerySet[TierPlacement]:
+    """Students the member may see who are placed above Tier 1 in an area with no active plan
+    in that area: one open placement per row, oldest placement first.
+
+    Minimal version for the home page; the meetings work keeps the same name and signature."""
+    active_plan = Plan.objects.filter(
+        district=district, student_id=OuterRef("student_id"), area=OuterRef("area"), status=Plan.Status.ACTIVE
+    )
+    students = visible_students(district=district, membership=membership).filter(exit_date__isnull=True)
+    return (
+        TierPlacement.objects.filter(
+            district=district, end_date__isnull=True, tier__gte=2, student_id__in=students.values("pk")
+        )
+        .exclude(Exists(active_plan))
+        .select_related("student", "student__school")
+        .order_by("start_date", "student__last_name", "student__first_name", "area")
+    )
 
 
 def group_get(*, district: District, membership: Membership, group_id: int) -> InterventionGroup:
@@ -519,7 +604,7 @@ def student_timeline(*, district: District, student) -> dict:
     """Placements, plans (with session and probe summaries) across school years."""
     plans = list(
         Plan.objects.filter(district=district, student=student)
-        .select_related("intervention", "provider")
+        .select_related("intervention", "provider", "student", "placement")  # the record evaluates them
         .order_by("-start_date")
     )
     ids = [p.pk for p in plans]

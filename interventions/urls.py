@@ -9,6 +9,7 @@ urlpatterns = [
     path("my-students/", views.caseload, {"mine_only": False}, name="my_students"),
     path("groups/", views.group_list, name="group_list"),
     path("groups/<int:group_id>/", views.group_detail, name="group_detail"),
+    path("groups/<int:group_id>/log-today/", views.group_log_today, name="group_log_today"),
     path("groups/<int:group_id>/log-week/", views.group_log_week, name="group_log_week"),
     path("sessions/<int:session_id>/", views.session_edit, name="session_edit"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),

@@ -77,7 +77,13 @@ def group_list(request):
                 apply_validation_error(form, error)
             else:
                 return redirect("group_detail", group_id=group.pk)
-    return render(request, "interventions/group_list.html", {"groups": groups, "form": form, "can_create": can_create})
+    # Which groups meet today (the school calendar and each group's meeting days or day cycle).
+    days = selectors.groups_on(district=request.district, groups=groups, day=timezone.localdate())
+    return render(
+        request,
+        "interventions/group_list.html",
+        {"groups": groups, "days": days, "form": form, "can_create": can_create},
+    )
 
 
 @district_member()
@@ -175,6 +181,32 @@ def group_log_week(request, group_id: int):
         else:
             messages.info(request, _("Every scheduled session of this week up to today is already logged."))
     return redirect("group_detail", group_id=group.pk)
+
+
+@district_member()
+def group_log_today(request, group_id: int):
+    """One click from the home page: today's session of the group, everyone present, the planned
+    minutes. A session already logged today is not logged twice (the unique key and
+    session_log's message say so); it is changed on its own page."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    group = selectors.group_get(district=request.district, membership=request.membership, group_id=group_id)
+    _require_logger(request, group)
+    today = timezone.localdate()
+    try:
+        services.session_log(
+            district=request.district,
+            actor=request.user,
+            group=group,
+            date=today,
+            minutes=group.minutes_per_session,
+            attendance={},
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(group)s: today's session logged, everyone present.") % {"group": group.name})
+    return redirect("home")
 
 
 @district_member()

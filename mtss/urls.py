@@ -9,7 +9,7 @@ from mtss import policy_views, views
 from mtss.forms import LoginForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("reports.home_urls")),  # "My day" composes every app (reports/my_day.py)
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

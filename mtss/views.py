@@ -1,4 +1,4 @@
-"""Core pages: home, district switch, the access log, health."""
+"""Core pages: district switch, the access log, health (the home page is reports/home.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from mtss.api_params import query_int
 from mtss.decorators import district_member
 from mtss.selectors import SESSION_DISTRICT_KEY, access_log_list, memberships_for_user
-
-
-def home(request):
-    if not request.user.is_authenticated:
-        return redirect("login")
-    memberships = list(memberships_for_user(user=request.user))
-    return render(request, "home.html", {"memberships": memberships})
 
 
 @district_member()

@@ -10,7 +10,7 @@ Name search is sent with POST so that student names never appear in URLs
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,8 @@ from mtss.forms import apply_validation_error
 from mtss.permissions import allowed, require
 from mtss.selectors import school_list
 from students.forms import ConsultationForm, GuardianForm, StudentFilterForm, StudentForm
-from students.selectors import StudentFilters, open_tiers, student_get, student_list
+from students.search import CappedPaginator
+from students.selectors import StudentFilters, open_tiers, student_get, student_list, student_suggestions
 from students.services import consultation_record, guardian_create, student_create, student_update
 
 PAGE_SIZE = 25
@@ -45,7 +46,7 @@ def student_list_view(request):
             include_exited=cleaned["include_exited"],
         )
     students = student_list(district=request.district, membership=request.membership, filters=filters)
-    page = Paginator(students, PAGE_SIZE).get_page(data.get("page"))
+    page = CappedPaginator(students, PAGE_SIZE).get_page(data.get("page"))
     rows = list(page.object_list)
     tiers = open_tiers(district=request.district, student_ids=[s.pk for s in rows])
     access_log.record(request, action="list", what="student list", student_ids=[s.pk for s in rows])
@@ -57,6 +58,17 @@ def student_list_view(request):
     }
     template = "students/_results.html" if request.htmx else "students/student_list.html"
     return render(request, template, context)
+
+
+@district_member()
+def student_search_view(request):
+    """The header search's suggestions (htmx). POST only, so the typed name stays out of URLs."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    q = request.POST.get("q", "")
+    students = student_suggestions(district=request.district, membership=request.membership, q=q)
+    access_log.record(request, action="list", what="student search", student_ids=[s.pk for s in students])
+    return render(request, "students/_suggestions.html", {"students": students, "searched": bool(q.strip())})
 
 
 @district_member("may_create_student")

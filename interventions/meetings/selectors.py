@@ -20,6 +20,28 @@ def visible_meetings(*, district: District, membership: Membership) -> QuerySet[
     return meetings.filter(school_id__in=membership.schools.values("id"))
 
 
+def upcoming_meetings(*, district: District, membership: Membership, since) -> QuerySet[Meeting]:
+    """Meetings of the member's schools from `since` on that are not closed, soonest first."""
+    return (
+        visible_meetings(district=district, membership=membership)
+        .filter(starts_at__gte=since)
+        .exclude(status=Meeting.Status.CLOSED)
+        .select_related("school")
+        .order_by("starts_at", "id")
+    )
+
+
+def open_tasks_for(*, district: District, user) -> QuerySet[ActionItem]:
+    """The user's action items not done yet, soonest due first.
+
+    Minimal version for the home page; the meetings work keeps the same name and signature."""
+    return (
+        ActionItem.objects.filter(district=district, owner=user, done_at__isnull=True)
+        .select_related("meeting", "meeting__school")
+        .order_by("due_date", "id")
+    )
+
+
 def meeting_get(*, district: District, membership: Membership, meeting_id: int) -> Meeting:
     try:
         return visible_meetings(district=district, membership=membership).select_related("school").get(pk=meeting_id)
