@@ -499,3 +499,7 @@ class ActionItem(DistrictOwned):
 
     class Meta:
         ordering = ["due_date", "id"]
+
+
+# Ohio's reading guarantee lives in its own sub-package; its models belong to this app.
+from interventions.rimp.models import ReadingDetermination, Rimp  # noqa: E402,F401

@@ -19,6 +19,12 @@ Events (name: keyword arguments; who announces -> who subscribes):
 - DECISION_NOTICE_DUE: district, student, trigger, period_key, actor, context, meeting, tier;
   interventions.meetings.services.decision_apply -> notifications (queue the notices the
   policy requires for the trigger: tier_start, tier_end, referral_considered).
+- NOT_ON_TRACK_DETERMINED: district, student, school_year_key (str), actor;
+  interventions.rimp.services.reading_determinations_record -> notifications (the not-on-track
+  notice, RULES.md 4.5).
+- RIMP_APPROVED: district, rimp, school_year_key (str), actor; interventions.rimp.services.rimp_approve
+  -> notifications (queue the RIMP letter to the parents: the plan is "approved by the principal ...
+  and provided to the parent", seed 003 section D).
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from collections.abc import Callable
 
 POLICY_CHANGED = "policy.changed"
 DECISION_NOTICE_DUE = "decision.notice_due"
-EVENTS = frozenset({POLICY_CHANGED, DECISION_NOTICE_DUE})
+NOT_ON_TRACK_DETERMINED = "reading.not_on_track"
+RIMP_APPROVED = "reading.rimp_approved"
+EVENTS = frozenset({POLICY_CHANGED, DECISION_NOTICE_DUE, NOT_ON_TRACK_DETERMINED, RIMP_APPROVED})
 
 _handlers: dict[str, list[Callable[..., object]]] = {name: [] for name in EVENTS}
 
