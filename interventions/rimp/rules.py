@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_noop
+
 DEFAULT_DUE_DAYS = 60  # RULES.md 4.5, when a policy names no due_within_days
 
 # The states of a not-on-track student's RIMP, in the order the workflow reaches them.
+# Labels are marked for the catalogues and translated where they are shown.
 STATES = {
-    "due": "Due",
-    "created": "Created (draft)",
-    "approved": "Approved",
-    "sent": "Letter sent",
-    "overdue": "Overdue",
+    "due": gettext_noop("Due"),
+    "created": gettext_noop("Created (draft)"),
+    "approved": gettext_noop("Approved"),
+    "sent": gettext_noop("Letter sent"),
+    "overdue": gettext_noop("Overdue"),
 }
 
 
