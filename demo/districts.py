@@ -39,6 +39,7 @@ from guardian.shortcuts import get_perms_for_model
 
 from demo.interventions import seed_interventions
 from demo.processes import seed_processes
+from demo.reading import seed_reading_guarantee
 from demo.screening import seed_screening
 from interventions.models import TierPlacement
 from mtss.calendars.demo import seed_calendars
@@ -1372,6 +1373,8 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         # Groups, plans, a year to date of logged sessions and weekly probes.
         counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
+        # Ohio's reading guarantee: determinations and RIMPs at each state (demo/reading.py).
+        counts.update(seed_reading_guarantee(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         # The district dashboard's effectiveness snapshot (normally the nightly job).
         evaluations_refresh(district=district)
         # Loudon's reviewed referral and LAUSD's PDSA cycle (issue 13, items 3 and 5).

@@ -655,3 +655,7 @@ class PdsaCycle(DistrictOwned):
         if self.what_happened:
             return "do"
         return "plan"
+
+
+# Ohio's reading guarantee lives in its own sub-package; its models belong to this app.
+from interventions.rimp.models import ReadingDetermination, Rimp  # noqa: E402,F401

@@ -3,6 +3,7 @@ from django.urls import path
 from interventions import views
 from interventions.meetings import urls as meeting_urls
 from interventions.referrals import urls as referral_urls
+from interventions.rimp import views as rimp_views
 
 urlpatterns = [
     path("caseload/", views.caseload, {"mine_only": True}, name="caseload"),
@@ -14,6 +15,10 @@ urlpatterns = [
     path("sessions/<int:session_id>/", views.session_edit, name="session_edit"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
     path("students/<int:student_id>/plans/new/", views.plan_create, name="plan_create"),
+    # Ohio's reading guarantee (interventions/rimp/).
+    path("students/<int:student_id>/rimp/new/", rimp_views.rimp_create, name="rimp_create"),
+    path("rimps/<int:rimp_id>/", rimp_views.rimp_detail, name="rimp_detail"),
+    path("rimps/<int:rimp_id>/approve/", rimp_views.rimp_approve, name="rimp_approve"),
 ]
 # The meeting pages live in interventions/meetings/ but keep their /interventions/ URLs.
 urlpatterns += meeting_urls.urlpatterns

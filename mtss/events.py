@@ -35,9 +35,12 @@ Events (name: keyword arguments; who announces -> who subscribes):
   those who entered after the school year's first instructional day).
 - GUARDIAN_ADDED: district, guardian, actor; students.services.guardian_create -> notifications (the
   student's notices recorded as "no recipient" are queued for the new guardian).
-- NOT_ON_TRACK_DETERMINED: district, student, school_year_key (str), actor; the Ohio reading-guarantee
-  determination (not on track in K-3) -> notifications (the policy's `not_on_track` notice and the
-  RIMP it requires, once per student and school year).
+- NOT_ON_TRACK_DETERMINED: district, student, school_year_key (str), actor;
+  interventions.rimp.services.reading_determinations_record (not on track in K-3) -> notifications
+  (the policy's `not_on_track` notice, once per student and school year; RULES.md 4.5).
+- RIMP_APPROVED: district, rimp, school_year_key (str), actor; interventions.rimp.services.rimp_approve
+  -> notifications (queue the RIMP letter to the parents: the plan is "approved by the principal ...
+  and provided to the parent", seed 003 section D).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ PLACEMENT_STARTED = "placement.started"
 STUDENTS_ENROLLED = "students.enrolled"
 GUARDIAN_ADDED = "students.guardian_added"
 NOT_ON_TRACK_DETERMINED = "reading.not_on_track_determined"
+RIMP_APPROVED = "reading.rimp_approved"
 EVENTS = frozenset(
     {
         POLICY_CHANGED,
@@ -64,6 +68,7 @@ EVENTS = frozenset(
         STUDENTS_ENROLLED,
         GUARDIAN_ADDED,
         NOT_ON_TRACK_DETERMINED,
+        RIMP_APPROVED,
     }
 )
 

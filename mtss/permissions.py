@@ -323,6 +323,31 @@ def may_edit_pdsa(membership, cycle) -> bool:
     return may_create_pdsa.test(membership, cycle.school)
 
 
+# --- Ohio's reading guarantee (RULES.md 4.5) ----------------------------------------------------------
+
+#: Who writes a Reading Improvement and Monitoring Plan: the planners and the student's reading teacher.
+RIMP_WRITERS = frozenset({*PLANNERS, Role.TEACHER})
+
+
+@rules.predicate
+def may_write_rimp(membership, student) -> bool:
+    """Create or edit a draft RIMP for a student the member sees (visibility is checked first)."""
+    if not _role_in(membership, RIMP_WRITERS) or student is None:
+        return False
+    return membership.role == Role.TEACHER or _covers_school(membership, student.school_id)
+
+
+@rules.predicate
+def may_approve_rimp(membership, rimp) -> bool:
+    """Approve a RIMP: only the role the policy names (required_plans[].approved_by, recorded on the RIMP
+    as `approver_role`; Ohio: "approved by the principal", seed 003 section D), at the student's school.
+    No other role approves, a district administrator included: the source names one role."""
+    if rimp is None or not _active(membership):
+        return False
+    role = getattr(rimp, "approver_role", "") or Role.PRINCIPAL
+    return membership.role == role and _covers_school(membership, rimp.student.school_id)
+
+
 # --- notices -----------------------------------------------------------------------------------------
 
 may_act_on_notice = _roles(*NOTICE_WRITERS)

@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
         # Imported here, not at module level: models are not loaded when this module is.
         from mtss import events
         from notifications import triggers
-        from notifications.services import notices_for_event
+        from notifications.services import notices_for_event, rimp_letter_queue
 
         # A team decision's parent notices (interventions.meetings.services.decision_apply).
         events.subscribe(events.DECISION_NOTICE_DUE, notices_for_event)
@@ -20,3 +20,5 @@ class NotificationsConfig(AppConfig):
         events.subscribe(events.STUDENTS_ENROLLED, triggers.on_students_enrolled)
         events.subscribe(events.GUARDIAN_ADDED, triggers.on_guardian_added)
         events.subscribe(events.NOT_ON_TRACK_DETERMINED, triggers.on_not_on_track)
+        # An approved Reading Improvement and Monitoring Plan's letter (interventions.rimp.services.rimp_approve).
+        events.subscribe(events.RIMP_APPROVED, rimp_letter_queue)

@@ -82,7 +82,8 @@ LETTER_BLOCKS: dict[str, list[str]] = {
     LetterType.MEETING_OUTCOME: ["meeting_outcome"],
     LetterType.PROGRESS_REPORT: ["progress_summary", "attendance", "plain_summary"],
     LetterType.NOT_ON_TRACK: ["reading_deficiency", "current_services", "proposed_services", "home_reading_resources"],
-    LetterType.RIMP: ["reading_deficiency", "rimp_sections", "rimp_due"],
+    # The approved plan (rimp_letter_queue), with the retention statement a RIMP must carry (RULES.md 4.5).
+    LetterType.RIMP: ["reading_deficiency", "rimp_sections", "retention_possible"],
     LetterType.MID_YEAR_ENTRY: ["screening_results"],
     LetterType.REFERRAL: ["right_to_request_evaluation", "meeting_details"],
 }
@@ -271,8 +272,7 @@ def notices_for_event(
 
     Returns the notices this call created (an empty list when they already existed).
     A `tier_start` whose context names a `from_tier` is a change of tier and uses that
-    letter. A `not_on_track` event also queues the policy's required plans given to
-    parents (Ohio's RIMP, due within 60 days; RULES.md 4.5).
+    letter. The RIMP itself goes to the parents once approved (`rimp_letter_queue`), not here.
 
     A notice the policy requires for a student with no guardian who receives notices is
     recorded as one row with status "no recipient" (never dropped silently): the notices
@@ -446,18 +446,6 @@ def _notice_specs(*, policy, trigger: str, student: Student, tier, context: dict
                 notice.translated,
             )
         )
-    for plan in policy.required_plans or []:
-        if plan.trigger != trigger or not plan.given_to_parents:
-            continue
-        if plan.grades and student.grade not in plan.grades:
-            continue
-        due = today + dt.timedelta(days=plan.due_within_days) if plan.due_within_days else None
-        context.setdefault("plan_sections", {})[plan.key] = list(plan.sections)
-        if plan.approved_by:
-            context.setdefault("plan_approved_by", {})[plan.key] = plan.approved_by
-        specs.append(
-            (plan.key, LetterType.RIMP, plan.title, required_blocks(LetterType.RIMP), ["letter"], due, None, True)
-        )
     return specs
 
 
@@ -506,6 +494,89 @@ def notice_resend_to_guardians(*, district: District, notice: Notice, actor: Use
                 % {"student": notice.student.full_name}
             }
         )
+    return created
+
+
+def rimp_letter_queue(*, district: District, rimp, school_year_key: str, actor: User | None = None) -> list[Notice]:
+    """Queue the approved RIMP's letter to the parents (mtss.events.RIMP_APPROVED).
+
+    Ohio Virtual Academy (seed 003, section D): the plan "will be approved by the principal and placed
+    in the student file and provided to the parent". The letter carries the plan's sections as written
+    (deficiency, instruction, monitoring, the parents' part) and the retention statement the RIMP must
+    hold (RULES.md 4.5). One per recipient and school year (the outbox's unique key), in the guardian's
+    language; sent with transaction.on_commit like every notice.
+    """
+    student = rimp.student
+    if student.district_id != district.pk:
+        raise ValidationError({"student": _("Unknown student.")})
+    today = timezone.localdate()
+    version, policy = policy_document(district=district, as_of=today)
+    if policy is None:
+        return []
+    required = next((p for p in policy.required_plans if p.trigger == "not_on_track"), None)
+    if required is not None and not required.given_to_parents:
+        return []
+    key = required.key if required is not None else "rimp"
+    title = required.title if required is not None else str(LetterType.RIMP.label)
+    sections = [
+        f"{_('Reading deficiency')}: {rimp.deficiency}",
+        f"{_('Supplemental instruction')}: {rimp.supplemental_instruction}",
+    ]
+    if rimp.plan_id:
+        sections.append(f"{_('Intervention')}: {rimp.plan.intervention}")
+    if rimp.curriculum:
+        sections.append(f"{_('Reading curriculum')}: {rimp.curriculum}")
+    sections.append(f"{_('Monitoring')}: {rimp.monitoring}")
+    sections.append(f"{_('How you take part')}: {rimp.parent_involvement}")
+    context = {
+        "rimp_id": rimp.pk,
+        "deficiency": rimp.deficiency,
+        "plan_sections": {key: sections},
+        "plan_approved_by": {key: rimp.approver_role},
+    }
+    if rimp.plan_id:
+        context["plan_ids"] = [rimp.plan_id]
+    blocks = required_blocks(LetterType.RIMP)
+    contact = policy.parent_contact
+    rows = [
+        Notice(
+            district=district,
+            student=student,
+            school_id=student.school_id,
+            guardian=recipient["guardian"],
+            recipient_key=recipient["key"],
+            recipient_name=recipient["name"][:220],
+            email=recipient["email"],
+            address=recipient["address"],
+            notice_key=key,
+            letter_type=LetterType.RIMP,
+            trigger="not_on_track",
+            title=title[:200],
+            content_blocks=blocks,
+            period_key=school_year_key[:80],
+            language=recipient["language"],
+            channel=Channel.EMAIL if recipient["email"] else Channel.PRINT,
+            delivery=["letter"],
+            context=context,
+            policy_version_id=version.pk,
+            due_date=today,
+            created_by=actor,
+        )
+        for recipient in _recipients(
+            district=district, student=student, older_than=None, today=today, default_language=contact.default_language
+        )
+    ]
+    with transaction.atomic():
+        created = _insert_new(district, rows, actor)
+        if created:
+            audit(
+                district=district,
+                actor=actor,
+                verb="notices.queue",
+                obj=student,
+                changes={"trigger": "rimp_approved", "period": school_year_key, "count": len(created)},
+            )
+    _schedule_send(district, [n.pk for n in created])
     return created
 
 

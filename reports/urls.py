@@ -15,6 +15,7 @@ urlpatterns = [
     path("compliance/building-log/", views.building_log, name="reports_building_log"),
     path("compliance/emis/", views.emis, name="reports_emis"),
     path("compliance/rimp/", views.rimp, name="reports_rimp"),
+    path("compliance/rimp/determine/", views.rimp_determine, name="reports_rimp_determine"),
     path("compliance/referral-readiness/", views.referral_readiness, name="reports_referral"),
     path("compliance/program-evaluation/", views.program_evaluation, name="reports_program_evaluation"),
     path("pdsa/", pdsa_views.pdsa_list, name="pdsa_list"),

@@ -120,7 +120,13 @@ MATRIX: dict[str, set[str]] = {
 }
 # Rules walked by a test of their own rather than a row of ACTIONS (the rule decides what a page
 # lists, not whether it answers), with the test that walks them.
-WALKED_ELSEWHERE = {"may_keep_caseload": "test_my_caseload_lists_only_own_plans_for_specialists"}
+WALKED_ELSEWHERE = {
+    "may_keep_caseload": "test_my_caseload_lists_only_own_plans_for_specialists",
+    # Ohio's RIMP (interventions/rimp): the pages are walked in tests/interventions/test_rimp.py and
+    # tests/browser/test_rimp_browser.py; the rules for every subject here.
+    "may_write_rimp": "test_the_rimp_rules_name_the_writers_and_only_the_principal_approves",
+    "may_approve_rimp": "test_the_rimp_rules_name_the_writers_and_only_the_principal_approves",
+}
 
 
 # --- the world -----------------------------------------------------------------------------------------
@@ -1036,3 +1042,33 @@ WALKED_ELSEWHERE.update(
         )
     }
 )
+
+
+def test_the_rimp_rules_name_the_writers_and_only_the_principal_approves(setting):
+    """may_write_rimp: DA, P and IS of the student's school, and teachers (on students they see);
+    may_approve_rimp: only the role the policy names (Ohio: the principal) of the student's school."""
+    from types import SimpleNamespace
+
+    from mtss import permissions
+    from tests.factories import membership_of
+
+    side = setting.side
+    student = side.students[0]
+    rimp = SimpleNamespace(approver_role="principal", student=student)
+    writers, approvers = set(), set()
+    with tenant_context(side.district):  # a membership's schools are read under row-level security
+        for subject in SUBJECTS:
+            membership = None if subject in NOT_MEMBERS else membership_of(setting.users[subject], side.district)
+            if permissions.allowed(membership, "may_write_rimp", student):
+                writers.add(subject)
+            if permissions.allowed(membership, "may_approve_rimp", rimp):
+                approvers.add(subject)
+    assert writers == {DA, P, IS, T, PROVIDER}
+    assert approvers == {P}
+    # A policy naming another role: that role, and no longer the principal.
+    rimp.approver_role = "intervention_specialist"
+    with tenant_context(side.district):
+        specialist = membership_of(setting.users[IS], side.district)
+        principal = membership_of(setting.users[P], side.district)
+        assert permissions.allowed(specialist, "may_approve_rimp", rimp)
+        assert not permissions.allowed(principal, "may_approve_rimp", rimp)

@@ -366,3 +366,29 @@ def test_loudon_has_a_reviewed_referral_and_lausd_a_pdsa_cycle(seeded):
         (cycle,) = PdsaCycle.objects.filter(district=lausd)
         linked = cycle.interventions.count()
     assert cycle.decision == "adapt" and cycle.what_was_learned and linked == 1
+
+
+def test_ohio_leaves_students_at_each_rimp_state_and_only_the_seeded_ones_overdue(db):
+    """Ohio's reading guarantee (demo/reading.py): due, created, approved, sent, and overdue only for
+    the students left without a plan on purpose. 150 Ohio students: enough K-3 readers not on track."""
+    from reports.compliance import rimp_status
+
+    results = demo.seed_demo(sizes={"ohio-virtual-academy": 150}, scale=0.05)
+    seeded = next(r.counts for r in results if r.slug == "ohio-virtual-academy")
+    district = _districts()["ohio-virtual-academy"]
+    with tenant_context(district):
+        admin = Membership.objects.filter(district=district, role=Role.DISTRICT_ADMIN).first()
+        year = SchoolYear.objects.get(district=district, name="2026-2027")
+        result = rimp_status(district=district, membership=admin, year=year, today=timezone.localdate())
+    counts = result["counts"]
+    assert all(counts[state] >= 1 for state in ("due", "created", "approved", "sent", "overdue")), counts
+    assert counts["overdue"] == seeded["rimp_overdue"] <= 3
+    assert (counts["due"], counts["created"], counts["approved"], counts["sent"]) == (
+        seeded["rimp_due"],
+        seeded["rimp_created"],
+        seeded["rimp_approved"],
+        seeded["rimp_sent"],
+    )
+    assert result["undetermined"] == 0
+    # Every overdue student is one the seed left without a RIMP.
+    assert all(r.rimp_id is None for r in result["rows"] if r.state == "overdue")

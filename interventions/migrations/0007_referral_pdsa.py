@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interventions', '0004_plan_measures_norms_override_group_days'),
+        ('interventions', '0005_rimp'),
         ('mtss', '0003_school_calendar'),
         ('students', '0005_expelled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -68,7 +68,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("students", "0004_parent_consultation"),
+        ("students", "0005_expelled"),
     ]
 
     operations = [

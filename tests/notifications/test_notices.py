@@ -104,7 +104,9 @@ def test_holland_patent_writes_to_a_student_over_17_too(world, django_capture_on
     assert len(_queue(side, younger, tier=2)) == 1
 
 
-def test_ohio_not_on_track_queues_the_notice_and_the_rimp_due_in_60_days(world):
+def test_ohio_not_on_track_queues_the_notice_but_not_the_rimp_letter(world):
+    """The RIMP's letter goes out once the plan is approved (seed 003 section D: "approved by the
+    principal ... and provided to the parent"; interventions.rimp), not with the not-on-track notice."""
     side = world.a
     use_policy(side.district, preset_data("ohio-virtual-academy"))
     created = _queue(
@@ -114,12 +116,9 @@ def test_ohio_not_on_track_queues_the_notice_and_the_rimp_due_in_60_days(world):
         period="diagnostic-fall",
         context={"deficiency": "phonics", "proposed_services": ["Daily phonics"]},
     )
-    by_key = {n.notice_key: n for n in created}
-    assert set(by_key) == {"not-on-track", "rimp"}
-    assert by_key["rimp"].letter_type == "rimp"
-    # Due dates count from the local school day the notice was queued, not the UTC date.
-    assert (by_key["rimp"].due_date - timezone.localdate(by_key["rimp"].created_at)).days == 60
-    assert by_key["rimp"].context["plan_sections"]["rimp"][0] == "The student's specific reading deficiencies"
+    assert {n.notice_key for n in created} == {"not-on-track"}
+    assert created[0].letter_type == "not_on_track"
+    assert created[0].due_date == timezone.localdate(created[0].created_at)  # "immediately"
     grade_5 = f.make_student(side.district, side.school, grade=5)
     f.make_guardian(grade_5)
     assert _queue(side, grade_5, trigger="not_on_track", period="diagnostic-fall") == []  # K-3 only
