@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,6 +33,7 @@ from interventions.models import (
     PlanMeasure,
     PlanPhase,
     Probe,
+    TierPlacement,
 )
 from mtss.models import District, Membership
 from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
@@ -90,6 +91,47 @@ def visible_plans(*, district: District, membership: Membership) -> QuerySet[Pla
     return Plan.objects.filter(district=district).filter(
         Q(student__in=students.values("pk")) | Q(provider_id=membership.user_id)
     )
+
+
+@dataclass(frozen=True)
+class NeedsPlanRow:
+    """A student in Tier 2 or above in an area with no active plan there (and the draft, if one was made)."""
+
+    student: object
+    area: str
+    tier: int
+    since: dt.date
+    draft: Plan | None
+
+
+def needing_plan(*, district: District, membership: Membership) -> list[NeedsPlanRow]:
+    """Students the member may see with an open placement in Tier 2 or above in an area where no plan
+    is active: placed (by a team's "intensify", or by hand) but not yet served. A draft plan (the next
+    tier's plan an "intensify" drafted) does not serve them yet, so they stay here with it until it
+    starts (issue 13: "so nobody drops out of service"). Oldest placement first."""
+    students = visible_students(district=district, membership=membership).filter(exit_date__isnull=True)
+    active = Plan.objects.filter(
+        district=district, student_id=OuterRef("student_id"), area=OuterRef("area"), status=Plan.Status.ACTIVE
+    )
+    placements = list(
+        TierPlacement.objects.filter(
+            district=district, end_date__isnull=True, tier__gte=2, student_id__in=students.values("pk")
+        )
+        .filter(~Exists(active))
+        .select_related("student", "student__school")
+        .order_by("start_date", "student__last_name", "student__first_name", "area")
+    )
+    drafts: dict[tuple[int, str], Plan] = {}
+    for plan in Plan.objects.filter(
+        district=district, status=Plan.Status.DRAFT, student_id__in=[p.student_id for p in placements]
+    ).order_by("created_at", "id"):
+        drafts[(plan.student_id, plan.area)] = plan  # the latest draft per area
+    return [
+        NeedsPlanRow(
+            student=p.student, area=p.area, tier=p.tier, since=p.start_date, draft=drafts.get((p.student_id, p.area))
+        )
+        for p in placements
+    ]
 
 
 def plan_get(*, district: District, membership: Membership, plan_id: int) -> Plan:
