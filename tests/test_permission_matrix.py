@@ -620,7 +620,8 @@ ACTIONS: dict[str, Action] = {
         rules=("may_close_meeting",),
         prepare=lambda s: {"meeting": _meeting(s)[0]},
         changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.CLOSED,
-        page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "close"}),
+        # The page's close is its confirmation page (issue 13): the POST there confirms.
+        page=lambda c, t: c.post(reverse("meeting_close", args=[t["meeting"].pk]), {"versions": ""}),
         api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/close/"),
     ),
     "mark_action_done": Action(

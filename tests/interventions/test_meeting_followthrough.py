@@ -30,7 +30,7 @@ from interventions.services import group_log_week, probes_add
 from mtss.models import Membership
 from mtss.tenancy import tenant_context
 from students.services import student_grant_access
-from tests.factories import membership_of
+from tests.factories import make_guardian, membership_of
 from tests.program import START
 
 pytestmark = pytest.mark.django_db
@@ -302,7 +302,7 @@ def test_attendees_are_recorded_in_the_meeting_view_and_shown_in_the_recap(progr
     side, plans, meeting = _scenario(program, deliver=False)
     with tenant_context(side.district):
         guardian = plans[0].student.guardians.get()
-        outsider = side.students[3].guardians.get()
+    outsider = make_guardian(side.students[3])  # a student of another school, not on the agenda
     client = login(side.principal)
     url = reverse("meeting_detail", args=[meeting.pk])
     assert client.post(url, {"action": "attendee", "kind": "staff", "staff": side.psychologist.pk}).status_code == 302
@@ -329,7 +329,7 @@ def test_intensify_drafts_the_next_tiers_plan_and_the_student_stays_on_the_needs
     _decide(side, meeting, plans)
     with tenant_context(side.district):
         meeting_close(district=side.district, actor=side.principal, meeting=meeting)
-        draft = Plan.objects.get(student=plans[0].student, status=Plan.Status.DRAFT)
+        draft = Plan.objects.select_related("placement").get(student=plans[0].student, status=Plan.Status.DRAFT)
         rows = needing_plan(
             district=side.district, membership=membership_of(side.intervention_specialist, side.district)
         )
