@@ -108,7 +108,7 @@ def test_a_team_runs_a_meeting_end_to_end(page, live_server, program):  # noqa: 
     assert open_tiers[at_goal.pk] == (1, meeting.pk)
     assert open_tiers[newcomer.pk][0] == 2  # services continue while the evaluation is decided
 
-    recap = page.request.get(f"{live_server.url}/interventions/meetings/{meeting.pk}/recap.pdf")
+    recap = page.request.get(f"{live_server.url}/interventions/meetings/{meeting.pk}/recap.pdf", timeout=60_000)
     assert recap.status == 200 and recap.headers["content-type"] == "application/pdf"
     text = " ".join(
         "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(recap.body())).pages).replace("-\n", "-").split()
@@ -134,7 +134,7 @@ def _close_confirmation_with_attendance(page, live_server, program, width):  # n
     page.set_viewport_size({"width": width, "height": 1000})
     sign_in(page, live_server, side.principal)
     visit(page, f"/interventions/meetings/{meeting.pk}/")
-    page.get_by_label("Staff member").select_option(label=side.psychologist.get_full_name())
+    page.get_by_label("Staff member", exact=True).select_option(label=side.psychologist.get_full_name())
     page.get_by_label("Role at the meeting").fill("School psychologist")
     follow(page, page.get_by_role("button", name="Add staff"))
     page.get_by_label("Parent or guardian of a student on the agenda").select_option(value=str(guardian.pk))
@@ -157,7 +157,7 @@ def _close_confirmation_with_attendance(page, live_server, program, width):  # n
     with tenant_context(side.district):
         nxt = Meeting.objects.exclude(pk=meeting.pk).get(district=side.district)
         assert list(nxt.items.values_list("student_id", flat=True)) == [plans[2].student_id]
-    recap = page.request.get(f"{live_server.url}/interventions/meetings/{meeting.pk}/recap.pdf")
+    recap = page.request.get(f"{live_server.url}/interventions/meetings/{meeting.pk}/recap.pdf", timeout=60_000)
     text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(recap.body())).pages).split())
     assert "None recorded" not in text
     assert f"{guardian.first_name} {guardian.last_name}" in text and "School psychologist" in text
