@@ -110,7 +110,8 @@ def attendees(*, district: District, meeting: Meeting, membership: Membership | 
         owner = {a.pk: a.student_id or guardian_student.get(a.guardian_id) for a in rows}
         seen = _visible_ids(district, membership, [s for s in owner.values() if s])
         for a in rows:
-            a.hidden = a.kind != MeetingAttendee.Kind.STAFF and owner[a.pk] not in seen
+            # A family named by hand (no guardian or student record) belongs to nobody's record: shown.
+            a.hidden = a.kind != MeetingAttendee.Kind.STAFF and owner[a.pk] is not None and owner[a.pk] not in seen
     return rows
 
 
