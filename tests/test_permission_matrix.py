@@ -628,6 +628,9 @@ ACTIONS: dict[str, Action] = {
         rules=("may_mark_action_done",),
         prepare=_action_item,
         changed=lambda s, t: s.get(ActionItem, t["action"].pk).done_at is not None,
+        page=lambda c, t: c.post(
+            reverse("meeting_detail", args=[t["action"].meeting_id]), {"action": "task_done", "task": t["action"].pk}
+        ),
         api=lambda c, t: c.post(f"/api/v1/action-items/{t['action'].pk}/done/"),
     ),
     "referral_packet": Action(

@@ -1020,12 +1020,20 @@ def meeting_close_preview(*, district: District, meeting: Meeting) -> dict:
     for decision in decisions:
         for trigger, tier in _decision_triggers(district, decision, policy):
             count(trigger, decision.student, tier)
-    # The meeting's outcome letter (Loudon: "a meeting-outcome letter"), one per student decided on.
+    # The meeting's outcome letter (Loudon: "a meeting-outcome letter"), one per student decided on
+    # whose parents did not attend (schema.NoticeTrigger: "outcome of a meeting the parent did not attend").
+    attended = set(
+        MeetingAttendee.objects.filter(
+            district=district, meeting=meeting, kind=MeetingAttendee.Kind.GUARDIAN, attended=True
+        ).values_list("guardian__student_id", flat=True)
+    )
     decided = {
         d.student_id: d
         for d in Decision.objects.filter(district=district, meeting=meeting).select_related("student", "plan")
     }
     for decision in decided.values():
+        if decision.student_id in attended:
+            continue
         count("meeting_outcome", decision.student, decision.plan.tier if decision.plan else None)
     undiscussed = list(
         AgendaItem.objects.filter(district=district, meeting=meeting, status=AgendaItem.Status.OPEN)

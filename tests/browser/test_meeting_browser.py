@@ -147,7 +147,8 @@ def _close_confirmation_with_attendance(page, live_server, program, width):  # n
 
     follow(page, page.get_by_role("button", name="Close the meeting…"))
     expect(page.locator("#decisions-heading")).to_have_text("2 decisions will take effect")
-    expect(page.locator("#letters-heading")).to_have_text("4 letters to parents will be queued")
+    # Tier start and tier end, and one meeting-outcome letter: the intensified student's parent attended.
+    expect(page.locator("#letters-heading")).to_have_text("3 letters to parents will be queued")
     expect(page.locator("#close-undiscussed > li")).to_have_count(1)
     page.get_by_label("Carry them to a new next meeting of this team").check()
     screenshot(page, f"meeting-close-{width}")

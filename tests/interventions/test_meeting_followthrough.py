@@ -24,7 +24,7 @@ from interventions.meetings.services import (
     meeting_create,
     plan_activate,
 )
-from interventions.models import ActionItem, AgendaItem, Decision, Meeting, Plan
+from interventions.models import ActionItem, AgendaItem, Decision, Meeting, MeetingAttendee, Plan
 from interventions.selectors import needing_plan
 from interventions.services import group_log_week, probes_add
 from mtss.models import Membership
@@ -448,4 +448,15 @@ def test_the_close_preview_reads_the_policys_notices(program):
             district=side.district, actor=side.principal, item=_item(side, meeting, plans[2]), kind="continue"
         )
         preview = meeting_close_preview(district=side.district, meeting=meeting)
+        # The outcome letter is for parents who did not attend (schema.NoticeTrigger).
+        parent = attendee_add(
+            district=side.district,
+            actor=None,
+            meeting=meeting,
+            kind="guardian",
+            guardian=plans[2].student.guardians.get(),
+        )
+        MeetingAttendee.objects.filter(pk=parent.pk).update(attended=True)
+        attended = meeting_close_preview(district=side.district, meeting=meeting)
     assert [(r["key"], r["count"]) for r in preview["letters"]] == [("meeting-outcome", 1)]
+    assert attended["letters"] == []
