@@ -167,6 +167,8 @@ class Plan(DistrictOwned, Schedule):
         ACTIVE = "active", _("Active")
         COMPLETED = "completed", _("Completed")
         DISCONTINUED = "discontinued", _("Discontinued")
+        # Drafted by an "intensify" decision for the next tier; the provider checks and starts it.
+        DRAFT = "draft", _("Draft")
 
     class Direction(models.TextChoices):
         UP = "up", _("Higher is better")

@@ -136,25 +136,6 @@ def my_groups(*, district: District, membership: Membership) -> QuerySet[Interve
     )
 
 
-def needing_plan(*, district: District, membership: Membership) -> QuerySet[TierPlacement]:
-    """Students the member may see who are placed above Tier 1 in an area with no active plan
-    in that area: one open placement per row, oldest placement first.
-
-    Minimal version for the home page; the meetings work keeps the same name and signature."""
-    active_plan = Plan.objects.filter(
-        district=district, student_id=OuterRef("student_id"), area=OuterRef("area"), status=Plan.Status.ACTIVE
-    )
-    students = visible_students(district=district, membership=membership).filter(exit_date__isnull=True)
-    return (
-        TierPlacement.objects.filter(
-            district=district, end_date__isnull=True, tier__gte=2, student_id__in=students.values("pk")
-        )
-        .exclude(Exists(active_plan))
-        .select_related("student", "student__school")
-        .order_by("start_date", "student__last_name", "student__first_name", "area")
-    )
-
-
 def group_get(*, district: District, membership: Membership, group_id: int) -> InterventionGroup:
     try:
         return (
@@ -175,6 +156,57 @@ def visible_plans(*, district: District, membership: Membership) -> QuerySet[Pla
     return Plan.objects.filter(district=district).filter(
         Q(student__in=students.values("pk")) | Q(provider_id=membership.user_id)
     )
+
+
+@dataclass(frozen=True)
+class NeedsPlanRow:
+    """A student in Tier 2 or above in an area with no active plan there (and the draft, if one was made)."""
+
+    student: object
+    area: str
+    tier: int
+    since: dt.date
+    draft: Plan | None
+    placement_id: int
+
+    @property
+    def student_id(self) -> int:
+        return self.student.pk
+
+
+def needing_plan(*, district: District, membership: Membership) -> list[NeedsPlanRow]:
+    """Students the member may see with an open placement in Tier 2 or above in an area where no plan
+    is active: placed (by a team's "intensify", or by hand) but not yet served. A draft plan (the next
+    tier's plan an "intensify" drafted) does not serve them yet, so they stay here with it until it
+    starts (issue 13: "so nobody drops out of service"). Oldest placement first."""
+    students = visible_students(district=district, membership=membership).filter(exit_date__isnull=True)
+    active = Plan.objects.filter(
+        district=district, student_id=OuterRef("student_id"), area=OuterRef("area"), status=Plan.Status.ACTIVE
+    )
+    placements = list(
+        TierPlacement.objects.filter(
+            district=district, end_date__isnull=True, tier__gte=2, student_id__in=students.values("pk")
+        )
+        .filter(~Exists(active))
+        .select_related("student", "student__school")
+        .order_by("start_date", "student__last_name", "student__first_name", "area")
+    )
+    drafts: dict[tuple[int, str], Plan] = {}
+    for plan in Plan.objects.filter(
+        district=district, status=Plan.Status.DRAFT, student_id__in=[p.student_id for p in placements]
+    ).order_by("created_at", "id"):
+        drafts[(plan.student_id, plan.area)] = plan  # the latest draft per area
+    return [
+        NeedsPlanRow(
+            student=p.student,
+            area=p.area,
+            tier=p.tier,
+            since=p.start_date,
+            draft=drafts.get((p.student_id, p.area)),
+            placement_id=p.pk,
+        )
+        for p in placements
+    ]
 
 
 def plan_get(*, district: District, membership: Membership, plan_id: int) -> Plan:

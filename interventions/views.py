@@ -275,6 +275,17 @@ def plan_detail(request, plan_id: int):
     if request.method == "POST":
         if not can_write:
             raise Http404
+        if request.POST.get("action") == "activate":
+            # A draft an "intensify" decision made for the next tier: the provider checks it and starts it.
+            from interventions.meetings.services import plan_activate
+
+            try:
+                plan_activate(district=request.district, actor=request.user, plan=plan)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The plan started."))
+            return redirect("plan_detail", plan_id=plan.pk)
         if "dd-dd_override_reason" in request.POST:
             criteria_form = CriteriaForm(request.POST, prefix="dd")
             if criteria_form.is_valid():
@@ -413,13 +424,20 @@ def caseload(request, mine_only: bool = True):
         flag=flag,
         tier=tier,
     )
-    access_log.record(request, action="list", what="caseload", student_ids=[r.plan.student_id for r in rows])
+    needs_plan = selectors.needing_plan(district=request.district, membership=request.membership)
+    access_log.record(
+        request,
+        action="list",
+        what="caseload",
+        student_ids=[r.plan.student_id for r in rows] + [n.student.pk for n in needs_plan],
+    )
     title = _("My caseload") if mine_only else _("My students")
     return render(
         request,
         "interventions/caseload.html",
         {
             "rows": rows,
+            "needs_plan": needs_plan,
             "sort": sort,
             "flag": flag,
             "tier": tier,

@@ -35,8 +35,10 @@ MESSAGES = {
     "may_run_meeting": "Only the school team, or a teacher on the meeting's staff list, can change this meeting; "
     "your role can read it.",
     "may_build_agenda": "Only the school team, or a teacher on the meeting's staff list, can change this agenda.",
-    "may_decide_in_meeting": "Only the school team, or a teacher on the meeting's staff list, records decisions.",
-    "may_close_meeting": "Only the school team, or a teacher on the meeting's staff list, closes this meeting.",
+    "may_decide_in_meeting": "Only the school team (administrator, principal, specialist, psychologist, counselor) "
+    "of the meeting's school records decisions.",
+    "may_close_meeting": "Only the school team (administrator, principal, specialist, psychologist, counselor) "
+    "of the meeting's school closes this meeting.",
     "may_mark_action_done": "Only the owner or the meeting's team marks this action item done.",
     "may_act_on_notice": "Only administrators, principals, specialists and counselors act on notices.",
     "may_acknowledge_notice": "Only administrators, principals, specialists and counselors act on notices.",

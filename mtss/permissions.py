@@ -250,8 +250,22 @@ def may_run_meeting(membership, meeting) -> bool:
 
 
 may_build_agenda = may_run_meeting
-may_decide_in_meeting = may_run_meeting
-may_close_meeting = may_run_meeting
+
+
+@rules.predicate
+def may_decide_in_meeting(membership, meeting) -> bool:
+    """Record or apply a decision, and close the meeting (which applies every decision).
+
+    Only the school team of the meeting's school (MEETING_TEAM). A teacher on the staff list brings
+    and discusses their students and takes attendance, but does not decide: closing applies every
+    decision on the agenda, students the teacher may not see included (issue 13: "a teacher closed
+    a meeting and so applied an administrator's exit decision"). The policy's `teams[].members` are
+    free text ("classroom teacher", "parent"), so the role set is the building team of RULES.md.
+    """
+    return _role_in(membership, MEETING_TEAM) and meeting is not None and _covers_school(membership, meeting.school_id)
+
+
+may_close_meeting = may_decide_in_meeting
 
 
 @rules.predicate

@@ -213,6 +213,7 @@ def emis_on_track(*, district: District, membership: Membership, year: SchoolYea
             district=district, student_id__in=list(rows), area__in=READING_AREAS, start_date__lte=year.end_date
         )
         .filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=year.start_date))
+        .exclude(status=Plan.Status.DRAFT)
         .order_by("student_id", "start_date")
         .values_list("student_id", "intervention__name", "start_date")
     )
@@ -765,7 +766,9 @@ def program_evaluation(*, district: District, membership: Membership, year: Scho
         ):
             point.tiers[min(tier, 3)] = point.tiers.get(min(tier, 3), 0) + n
         running = Plan.objects.filter(district=district, student__in=visible.values("pk"), start_date__lte=point.day)
-        running = running.filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=point.day))
+        running = running.filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=point.day)).exclude(
+            status=Plan.Status.DRAFT
+        )
         results = evaluate(district=district, plans=running, as_of=point.day, sessions="totals")
         frame = pd.DataFrame(
             {

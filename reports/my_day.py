@@ -137,8 +137,8 @@ def my_day(*, district: District, membership: Membership, today: dt.date | None 
         due = [r for r in rows if r.next_probe and r.next_probe <= today]
         day.probes_due = _section(sorted(due, key=lambda r: (r.next_probe, r.plan.student.last_name)))
         day.reviews_due = _section([r for r in rows if r.review_due])
-        placements = needing_plan(district=district, membership=membership)
-        day.needing_plan = Section(rows=list(placements[:LIST_LIMIT]), total=placements.count())
+        rows = needing_plan(district=district, membership=membership)
+        day.needing_plan = Section(rows=rows[:LIST_LIMIT], total=len(rows))
 
     if supervises:
         low = [r for r in rows if (f := r.result.finding("fidelity")) is not None and f.status == "low"]

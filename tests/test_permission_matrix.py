@@ -626,13 +626,17 @@ ACTIONS: dict[str, Action] = {
         rules=("may_close_meeting",),
         prepare=lambda s: {"meeting": _meeting(s)[0]},
         changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.CLOSED,
-        page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "close"}),
+        # The page's close is its confirmation page (issue 13): the POST there confirms.
+        page=lambda c, t: c.post(reverse("meeting_close", args=[t["meeting"].pk]), {"versions": ""}),
         api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/close/"),
     ),
     "mark_action_done": Action(
         rules=("may_mark_action_done",),
         prepare=_action_item,
         changed=lambda s, t: s.get(ActionItem, t["action"].pk).done_at is not None,
+        page=lambda c, t: c.post(
+            reverse("meeting_detail", args=[t["action"].meeting_id]), {"action": "task_done", "task": t["action"].pk}
+        ),
         api=lambda c, t: c.post(f"/api/v1/action-items/{t['action'].pk}/done/"),
     ),
     "referral_packet": Action(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interventions', '0005_rimp'),
+        ('interventions', '0006_meetings_followthrough'),
         ('mtss', '0003_school_calendar'),
         ('students', '0005_expelled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

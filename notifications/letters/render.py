@@ -68,8 +68,11 @@ class Facts:
 def load_plans(*, district, notice: Notice) -> list:
     """The plans a letter speaks about: those named in its context, else the student's
     active plans (an end-of-services letter: the plans of the ending tier, newest first)."""
-    plans = Plan.objects.filter(district=district, student_id=notice.student_id).select_related(
-        "intervention", "provider", "student", "placement"
+    # A draft (the next tier's plan an "intensify" drafted) is not a service yet: letters do not speak of it.
+    plans = (
+        Plan.objects.filter(district=district, student_id=notice.student_id)
+        .exclude(status=Plan.Status.DRAFT)
+        .select_related("intervention", "provider", "student", "placement")
     )
     ids = (notice.context or {}).get("plan_ids")
     if ids:

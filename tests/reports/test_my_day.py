@@ -125,7 +125,7 @@ def test_needing_plan_lists_placements_without_an_active_plan(program):
         )
         rows = list(needing_plan(district=side.district, membership=_member(side, "intervention_specialist")))
         assert [(p.student_id, p.area) for p in rows] == [(side.students[0].pk, "math")]  # reading has its plan
-        assert rows[0].pk == math.pk
+        assert rows[0].placement_id == math.pk
         assert list(needing_plan(district=side.district, membership=_member(side, "teacher"))) == []  # not theirs
 
 
