@@ -1124,6 +1124,16 @@ def _carry_over(district: District, actor: User | None, meeting: Meeting, items:
             )
         )
     AgendaItem.objects.bulk_create(new)
+    # The carried students' families are invited to the meeting that will discuss them
+    # (the policy's `meeting_scheduled` notice; once per meeting, so a family already
+    # invited there is not invited twice).
+    events.announce(
+        events.AGENDA_STUDENTS_ADDED,
+        district=district,
+        meeting=target,
+        student_ids=sorted({item.student_id for item in new}),
+        actor=actor,
+    )
     return target
 
 
