@@ -170,10 +170,15 @@ def test_the_seed_adds_every_named_program_once(world):
     assert len(NAMES) == len(set(NAMES))
     for program in rows.values():
         assert program.evidence_level == "not_rated" and program.tiers and program.area
-        assert "seeds/" in program.source and program.source.endswith(".txt")
+        # Issue 14: the source names the document, never an internal seed file; the reason for
+        # "not yet reviewed" is said (a published program, or a service the district designed).
+        assert "seeds/" not in program.source and not program.source.endswith(".txt")
+        assert program.evidence_note.startswith("Not yet reviewed: ")
     fundations = rows["Fundations"]
     assert (fundations.sessions_per_week, fundations.minutes_per_session, fundations.group_size_max) == (4, 30, 5)
-    assert fundations.tiers == [2, 3] and "002_" in fundations.source
+    assert fundations.tiers == [2, 3] and fundations.source == "Loudon County Schools (TN) RTI plan"
+    assert "published program" in fundations.evidence_note
+    assert "ESSA level 4" in rows["Learning Lab"].evidence_note
     assert rows["Learning Lab"].group_size_max == 18 and rows["iSupport"].group_size_max == 1
     assert rows["Test Prep"].sessions_per_week is None  # the source gives no dosage
 
