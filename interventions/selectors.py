@@ -675,6 +675,11 @@ def _policy_pm_measure(policy, catalog_measure):
     return policy_measure(policy, catalog_measure.name)
 
 
+def _tidy(number: float) -> float | int:
+    """4, not 4.0, in a form's number box."""
+    return int(number) if float(number).is_integer() else number
+
+
 def tier_dosage(policy, tier: int) -> dict:
     """The tier's dosage from the policy as plan fields (empty when the policy sets none)."""
     if policy is None:
@@ -687,7 +692,8 @@ def tier_dosage(policy, tier: int) -> dict:
         return {}
     fields = {"minutes_per_session": dosage.minutes_per_session}
     if dosage.sessions_per_week:
-        fields["sessions_per_week"] = dosage.sessions_per_week
+        # 4, not 4.0, in the form's box.
+        fields["sessions_per_week"] = _tidy(dosage.sessions_per_week)
     elif dosage.sessions_per_cycle and dosage.cycle_days:
         fields.update(sessions_per_cycle=dosage.sessions_per_cycle, cycle_days=dosage.cycle_days)
     return fields
@@ -776,6 +782,6 @@ def plan_form_defaults(
             "No percentile norms for %(m)s, %(grade)s: no goal is suggested; set the goal yourself."
         ) % {"m": measure.name, "grade": grade}
         return defaults
-    initial["goal_target"] = round(goal.target, 1)
+    initial["goal_target"] = _tidy(round(goal.target, 1))
     defaults.goal_note = goal.source
     return defaults

@@ -43,6 +43,10 @@ def _today(district: District) -> dt.date:
     return timezone.localdate()
 
 
+# A plan form submitted again within this time, identical, by the same person, is a resubmission.
+RESUBMISSION_WINDOW = dt.timedelta(minutes=30)
+
+
 # --- placements -------------------------------------------------------------------------
 
 
@@ -361,6 +365,24 @@ def plan_create(
                 raise ValidationError(_("This form was already used for another student; open the form again."))
             existing._existing = True
             return existing, []
+        # Back to the form can fetch it again (a fresh token) before it is resubmitted: the same
+        # plan, by the same person, for the same student, minutes ago, is that resubmission.
+        if actor is not None:
+            again = Plan.objects.filter(
+                district=district,
+                student=student,
+                area=area,
+                tier=tier,
+                intervention=intervention,
+                start_date=start_date,
+                goal_measure=goal_measure,
+                status=Plan.Status.ACTIVE,
+                created_by=actor,
+                created_at__gte=timezone.now() - RESUBMISSION_WINDOW,
+            ).first()
+            if again is not None:
+                again._existing = True
+                return again, []
     if intervention.district_id != district.pk:
         errors["intervention"] = _("Select a valid intervention.")
     _check_provider(errors, district=district, provider=provider, school=student.school)

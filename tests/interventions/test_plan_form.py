@@ -10,63 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions import selectors, services
-from interventions.models import Intervention, Plan, PlanPhase, Probe, TierPlacement
+from interventions.models import Plan, PlanPhase, Probe, TierPlacement
 from mtss.models import AuditEvent
 from mtss.rules.norms import NormPoint, suggested_goal
 from mtss.tenancy import tenant_context
 from notifications.models import LetterType, Notice
-from screening import services as screening
-from screening.models import Measure, NormTable, ReviewItem, Score
-from screening.models import NormPoint as NormRow
-from tests.screening.helpers import FALL_DAY, setup_district
+from tests.interventions.plan_form_fixtures import LOUDON_DOSAGE, MAZE, NORMS
+from tests.screening.helpers import FALL_DAY
 
 pytestmark = pytest.mark.django_db
-
-# Hand-made grade-2 maze norms (made up for the test): the 25th percentile is 40 in
-# fall, 58 in winter, 76 in spring.
-NORMS = {("fall", 25): 40, ("fall", 50): 55, ("winter", 25): 58, ("winter", 50): 72, ("spring", 25): 76}
-LOUDON_DOSAGE = {2: (4, 30), 3: (5, 60)}  # Tier II 4 x 30 min a week, Tier III 5 x 60 (seed 002)
-MAZE = "aimsweb three-minute maze probe"  # Loudon's progress measure for the maze
-
-
-@pytest.fixture
-def flagged(world):
-    """Loudon's policy, the catalog with R-CBM norms, a program, and student 2 flagged by an
-    maze fall score of 30 (percentile 8) waiting in the review queue."""
-    side = world.a
-    setup_district(side)
-    district = side.district
-    with tenant_context(district):
-        measure = Measure.objects.get(district=district, key="aimsweb-maze")
-        table = NormTable.objects.create(
-            district=district, measure=measure, kind="percentile", norm="national", name="Test maze norms"
-        )
-        NormRow.objects.bulk_create(
-            NormRow(district=district, table=table, grade=2, season=season, percentile=pct, score=score)
-            for (season, pct), score in NORMS.items()
-        )
-        program = Intervention.objects.create(
-            district=district, name="Fundations", area="reading", tiers=[2, 3], evidence_level="essa_3"
-        )
-    student = side.students[2]
-    screening.scores_create_bulk(
-        district=district,
-        actor=None,
-        items=[
-            {
-                "student": student.pk,
-                "measure": "aimsweb-maze",
-                "date": FALL_DAY.isoformat(),
-                "score": 30,
-                "percentile": 8,
-            }
-        ],
-    )
-    with tenant_context(district):
-        score = Score.objects.get(district=district, student=student)
-        item = ReviewItem.objects.get(district=district, score=score)
-    assert score.tier >= 2, "the fixture's score must be flagged"
-    return {"side": side, "student": student, "item": item, "score": score, "program": program}
 
 
 def _url(flagged, **query):
@@ -167,9 +119,14 @@ def test_a_resubmitted_form_creates_one_plan(flagged, login):
     assert len(plans) == 1
     assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
     assert "already saved" in str(list(again.wsgi_request._messages))
-    # A fresh form (a new token) is a new plan: the token guards resubmission, not the student.
+    # Back may fetch the form again (a new token): the identical plan, by the same person,
+    # minutes later, is still the plan already saved.
     fresh = client.get(_url(flagged)).context["form"]
     assert fresh.initial["form_token"] != data["form_token"]
+    third = client.post(_url(flagged), dict(data, form_token=fresh.initial["form_token"]))
+    assert third.status_code == 302 and third["Location"] == first["Location"]
+    with tenant_context(side.district):
+        assert Plan.objects.filter(district=side.district, student=student).count() == 1
 
 
 def test_the_plan_form_says_the_date_rule_in_words(flagged, login):
