@@ -3,6 +3,8 @@ delivered sessions with attendance (the fidelity record), and probes."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -19,7 +21,18 @@ class EvidenceLevel(models.TextChoices):
     MODERATE = "essa_2", _("ESSA Tier 2: moderate evidence")
     PROMISING = "essa_3", _("ESSA Tier 3: promising evidence")
     RATIONALE = "essa_4", _("ESSA Tier 4: demonstrates a rationale")
-    NOT_RATED = "not_rated", _("Not rated")
+    NOT_RATED = "not_rated", _("Not yet reviewed")
+
+
+class EvidenceSource(models.TextChoices):
+    """Who gave a program its ESSA level: an independent clearinghouse, a state list, or the district."""
+
+    WWC = "wwc", _("What Works Clearinghouse (IES)")
+    EVIDENCE_FOR_ESSA = "evidence_for_essa", _("Evidence for ESSA (Johns Hopkins CRRE)")
+    STATE = "state", _("State education agency list")
+    DISTRICT = "district", _("District review (logic model and local evaluation)")
+    PUBLISHER = "publisher", _("Publisher's study (not independently reviewed)")
+    OTHER = "other", _("Other source")
 
 
 class Intervention(DistrictOwned):
@@ -37,6 +50,13 @@ class Intervention(DistrictOwned):
     description = models.TextField(_("description"), blank=True)
     materials = models.TextField(_("materials"), blank=True)
     source = models.CharField(_("named in"), max_length=200, blank=True)
+    # Where the ESSA level comes from, a link to the rating, and a note: the reason a
+    # program is "not yet reviewed", or what the rating covers (outcome, grades).
+    evidence_source = models.CharField(
+        _("source of the rating"), max_length=20, choices=EvidenceSource.choices, blank=True
+    )
+    evidence_url = models.URLField(_("link to the rating or program"), max_length=300, blank=True)
+    evidence_note = models.TextField(_("evidence note"), blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
@@ -45,6 +65,18 @@ class Intervention(DistrictOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def source_label(self) -> str:
+        """Where the program is named, for readers: never an internal file name (issue 14, item 9)."""
+        return re.sub(r",?\s*(tests/data/)?seeds/\S+\.txt\s*$", "", self.source or "").strip()
+
+    @property
+    def evidence_reason(self) -> str:
+        """What the page says beside "Not yet reviewed" when no one wrote a reason."""
+        if self.evidence_level != EvidenceLevel.NOT_RATED or self.evidence_note:
+            return self.evidence_note
+        return _("No one has reviewed this program's evidence yet.")
 
 
 class TierPlacement(DistrictOwned):
@@ -174,6 +206,31 @@ class Plan(DistrictOwned, Schedule):
         UP = "up", _("Higher is better")
         DOWN = "down", _("Lower is better")
 
+    class EndReason(models.TextChoices):
+        # completed
+        GOAL_MET = "goal_met", _("Goal met")
+        DURATION_COMPLETED = "duration_completed", _("Planned duration completed")
+        # discontinued
+        MORE_INTENSIVE = "more_intensive", _("Moved to a more intensive tier or plan")
+        LESS_INTENSIVE = "less_intensive", _("Moved to a less intensive tier")
+        REFERRED = "referred", _("Referred for a special-education evaluation")
+        STUDENT_LEFT = "student_left", _("Student left the school")
+        PARENT_REQUEST = "parent_request", _("Parent or guardian request")
+        OTHER = "other", _("Other reason (say which)")
+
+    # Which reasons fit which way of ending (the end-plan form and plan_end check it).
+    END_REASONS = {
+        "completed": ("goal_met", "duration_completed", "other"),
+        "discontinued": (
+            "more_intensive",
+            "less_intensive",
+            "referred",
+            "student_left",
+            "parent_request",
+            "other",
+        ),
+    }
+
     student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="plans")
     placement = models.ForeignKey(TierPlacement, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans")
     area = models.CharField(_("area"), max_length=40)
@@ -196,10 +253,21 @@ class Plan(DistrictOwned, Schedule):
     dd_override_reason = models.TextField(_("why the criteria are overridden"), blank=True)
     created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The plan form's one-time token: a resubmitted form (Back and submit, a double click)
+    # finds the plan it already created instead of creating a second (issue 14, item 4).
+    form_token = models.CharField(max_length=64, blank=True, editable=False)
+    # How the plan ended (status completed or discontinued), when and why.
+    end_date = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=24, choices=EndReason.choices, blank=True)
+    end_note = models.TextField(_("notes on the end"), blank=True)
+    ended_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-start_date", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["district", "form_token"], condition=~Q(form_token=""), name="plan_form_token_unique"
+            ),
             models.CheckConstraint(
                 condition=SCHEDULE_CONSTRAINTS[0],
                 name="plan_schedule_kind",

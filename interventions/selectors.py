@@ -11,9 +11,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from interventions.evaluation_inputs import (
     CalendarInput,
@@ -22,6 +23,7 @@ from interventions.evaluation_inputs import (
     calendars_for,
     norms_for,
     policy_measure,
+    suggest_goal,
 )
 from interventions.models import (
     Attendance,
@@ -36,13 +38,14 @@ from interventions.models import (
     TierPlacement,
 )
 from mtss.calendars.selectors import cycle_days_on, non_instructional_by_school
-from mtss.models import District, Membership
-from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
+from mtss.models import District, Membership, User
+from mtss.permissions import PROVIDER_ROLES, SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
 from mtss.policy.adapters import measures_combine, rule_config
 from mtss.rules import engine
 from mtss.rules.config import RuleConfig
 from mtss.rules.plan import PlanEvaluation, combine_recommendations
 from mtss.selectors import policy_document
+from screening.models import Measure, ReviewItem, Score
 from students.access import visible_students
 
 
@@ -660,3 +663,242 @@ def student_timeline(*, district: District, student) -> dict:
         .order_by("-meeting__starts_at")
     )
     return {"plans": [(p, delivered[p.pk], probe_counts[p.pk]) for p in plans], "decisions": decisions}
+
+
+# --- the plan form: choices and defaults (issue 14, item 4) ---------------------------------------
+
+#: A screening score this recent still starts a plan's baseline ("a student with a recent at-risk score").
+RECENT_SCORE_DAYS = 120
+#: The goal date when the policy gives the tier no expected duration and no minimum of sessions.
+DEFAULT_GOAL_WEEKS = 12
+
+
+def plan_providers(*, district: District, school) -> QuerySet:
+    """Who may be named the plan's provider at the student's school, each with the role of their
+    membership (``provider_role``), by name: the plan form shows "Name (Role)", never a username."""
+    return (
+        User.objects.filter(
+            Q(memberships__role__in=list(PROVIDER_ROLES), memberships__schools=school)
+            | Q(memberships__role__in=list(SEES_WHOLE_DISTRICT)),
+            memberships__district=district,
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .annotate(provider_role=F("memberships__role"))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def area_choices(policy) -> list[tuple[str, str]]:
+    """The policy's areas (key, name); without a policy the areas every district has."""
+    if policy is None:
+        return [("reading", "Reading"), ("math", "Math")]
+    return [(area.key, area.name) for area in policy.areas]
+
+
+def tier_choices(policy) -> list[tuple[int, str]]:
+    """The policy's tiers above the core (Tier 1 is core instruction, not a plan)."""
+    if policy is None:
+        return [(2, "Tier 2"), (3, "Tier 3")]
+    tiers = [tier for tier in policy.tiers if tier.number > 1] or list(policy.tiers)
+    return [(tier.number, tier.name) for tier in tiers]
+
+
+def _measure_value(name: str, key: str) -> str:
+    # Plan.goal_measure holds 80 characters; the evaluation finds a policy measure by its key too.
+    return name if len(name) <= 80 else key
+
+
+def measure_choices(*, district: District, policy, grade: int | None = None, keep: str = "") -> list:
+    """The progress measures a plan may monitor, grouped by area: the policy's progress-monitoring
+    measures (for the grade), then the district's catalog measures of the area's subject that the
+    policy does not list. ``keep``: a plan's current measure, kept as a choice even if no longer listed."""
+    catalog = list(Measure.objects.filter(district=district).order_by("name"))
+    groups: list = []
+    seen: set[str] = set()
+    for key, name in area_choices(policy):
+        options = []
+        policy_keys = set()
+        for measure in policy.progress_monitoring.measures if policy is not None else []:
+            if key not in measure.areas or (grade is not None and measure.grades and grade not in measure.grades):
+                continue
+            policy_keys.add(measure.key)
+            value = _measure_value(measure.name, measure.key)
+            if value not in seen:
+                options.append((value, measure.name))
+                seen.add(value)
+        subject = "reading" if key in ("reading", "ela", "literacy") else key
+        for measure in catalog:
+            if measure.subject != subject or measure.key in policy_keys or set(measure.policy_keys) & policy_keys:
+                continue
+            if grade is not None and measure.grades and grade not in measure.grades:
+                continue
+            value = _measure_value(measure.name, measure.key)
+            if value not in seen:
+                options.append((value, measure.name))
+                seen.add(value)
+        if options:
+            groups.append((name, options))
+    if keep and keep not in seen:
+        groups.append((_("Current measure"), [(keep, keep)]))
+    return groups
+
+
+@dataclass
+class PlanDefaults:
+    """What the plan form starts with, and where each value came from (shown on the form)."""
+
+    initial: dict
+    score: object | None = None  # the flagged screening Score
+    measure_note: str = ""
+    goal_note: str = ""
+    dosage_note: str = ""
+    norms_missing: str = ""
+
+
+def flagged_score(*, district: District, student, today: dt.date, review_item_id: int | None = None):
+    """The screening score a plan starts from: the review item's (review queue "Start a plan"),
+    else the student's most recent at-risk score (Tier 2 or more) of the last RECENT_SCORE_DAYS days."""
+    if review_item_id:
+        item = (
+            ReviewItem.objects.filter(district=district, pk=review_item_id, student=student)
+            .select_related("score__measure")
+            .first()
+        )
+        if item is not None:
+            return item.score
+    return (
+        Score.objects.filter(
+            district=district,
+            student=student,
+            tier__gte=2,
+            test_date__gte=today - dt.timedelta(days=RECENT_SCORE_DAYS),
+        )
+        .select_related("measure")
+        .order_by("-test_date", "-id")
+        .first()
+    )
+
+
+def _policy_pm_measure(policy, catalog_measure):
+    """The policy's progress-monitoring measure for a catalog measure: same key, one of its policy
+    keys, or found by its name."""
+    if policy is None:
+        return None
+    for measure in policy.progress_monitoring.measures:
+        if measure.key == catalog_measure.key or measure.key in (catalog_measure.policy_keys or []):
+            return measure
+    return policy_measure(policy, catalog_measure.name)
+
+
+def _tidy(number: float) -> float | int:
+    """4, not 4.0, in a form's number box."""
+    return int(number) if float(number).is_integer() else number
+
+
+def tier_dosage(policy, tier: int) -> dict:
+    """The tier's dosage from the policy as plan fields (empty when the policy sets none)."""
+    if policy is None:
+        return {}
+    try:
+        dosage = policy.tier(tier).dosage
+    except LookupError:
+        return {}
+    if dosage is None:
+        return {}
+    fields = {"minutes_per_session": dosage.minutes_per_session}
+    if dosage.sessions_per_week:
+        # 4, not 4.0, in the form's box.
+        fields["sessions_per_week"] = _tidy(dosage.sessions_per_week)
+    elif dosage.sessions_per_cycle and dosage.cycle_days:
+        fields.update(sessions_per_cycle=dosage.sessions_per_cycle, cycle_days=dosage.cycle_days)
+    return fields
+
+
+def goal_weeks(policy, tier: int) -> float:
+    """Weeks to the goal: the tier's shortest expected duration, else its minimum sessions at the
+    policy's weekly dosage, else DEFAULT_GOAL_WEEKS."""
+    if policy is None:
+        return DEFAULT_GOAL_WEEKS
+    try:
+        policy_tier = policy.tier(tier)
+    except LookupError:
+        return DEFAULT_GOAL_WEEKS
+    if policy_tier.expected_duration_weeks is not None:
+        return policy_tier.expected_duration_weeks.min
+    dosage = tier_dosage(policy, tier)
+    weekly = dosage.get("sessions_per_week") or (
+        dosage["sessions_per_cycle"] * 5 / dosage["cycle_days"] if dosage.get("cycle_days") else None
+    )
+    if policy_tier.min_sessions_before_decision and weekly:
+        return policy_tier.min_sessions_before_decision / weekly
+    return DEFAULT_GOAL_WEEKS
+
+
+def plan_form_defaults(
+    *, district: District, student, user, today: dt.date | None = None, review_item_id: int | None = None
+) -> PlanDefaults:
+    """The new plan form's initial values: the area, tier, measure and baseline of the flagged
+    screening score, the tier's dosage from the policy, and a goal from the norms (with the rule)."""
+    today = today or timezone.localdate()
+    version, policy = policy_document(district=district, as_of=today)
+    areas = [key for key, _name in area_choices(policy)]
+    tiers = [number for number, _name in tier_choices(policy)]
+    initial = {"provider": user.pk, "start_date": today, "goal_direction": Plan.Direction.UP}
+    initial["area"] = "reading" if "reading" in areas else (areas[0] if areas else "")
+    initial["tier"] = tiers[0] if tiers else 2
+    defaults = PlanDefaults(initial=initial)
+    score = flagged_score(district=district, student=student, today=today, review_item_id=review_item_id)
+    if score is not None:
+        defaults.score = score
+        if score.area in areas:
+            initial["area"] = score.area
+        if score.tier in tiers:
+            initial["tier"] = score.tier
+    tier = initial["tier"]
+    dosage = tier_dosage(policy, tier)
+    initial.update(dosage)
+    if dosage and policy is not None:
+        defaults.dosage_note = _("Dosage from the policy (%(p)s) for %(tier)s.") % {
+            "p": version.label,
+            "tier": policy.tier(tier).name,
+        }
+    weeks = goal_weeks(policy, tier)
+    goal_date = today + dt.timedelta(days=round(weeks * 7))
+    initial["goal_target_date"] = goal_date
+    initial["expected_end_date"] = goal_date
+    if score is None:
+        return defaults
+    measure = score.measure
+    pm = _policy_pm_measure(policy, measure)
+    initial["goal_measure"] = (
+        _measure_value(pm.name, pm.key) if pm is not None else _measure_value(measure.name, measure.key)
+    )
+    defaults.measure_note = _("From the flagged screening score: %(m)s on %(d)s (%(label)s).") % {
+        "m": measure.name,
+        "d": score.test_date.isoformat(),
+        "label": score.risk_label or _("Tier %(t)s") % {"t": score.tier},
+    }
+    if score.score is None:
+        defaults.goal_note = _("The screening score has a percentile but no raw score: enter baseline probes.")
+        return defaults
+    initial["baseline"] = f"{score.test_date.isoformat()}, {score.score:g}"
+    goal = suggest_goal(
+        district=district,
+        policy=policy,
+        measure_key=measure.key,
+        grade=score.grade,
+        baseline=float(score.score),
+        start=today,
+        goal_date=goal_date,
+    )
+    if goal is None:
+        grade = _("kindergarten") if score.grade == 0 else _("grade %(g)s") % {"g": score.grade}
+        defaults.norms_missing = _(
+            "No percentile norms for %(m)s, %(grade)s: no goal is suggested; set the goal yourself."
+        ) % {"m": measure.name, "grade": grade}
+        return defaults
+    initial["goal_target"] = _tidy(round(goal.target, 1))
+    defaults.goal_note = goal.source
+    return defaults

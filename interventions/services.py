@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from interventions.models import (
     MAX_SESSION_MINUTES,
@@ -40,6 +41,10 @@ NO_DELIVERY = {Attendance.Status.PROVIDER_ABSENT, Attendance.Status.CANCELLED}
 
 def _today(district: District) -> dt.date:
     return timezone.localdate()
+
+
+# A plan form submitted again within this time, identical, by the same person, is a resubmission.
+RESUBMISSION_WINDOW = dt.timedelta(minutes=30)
 
 
 # --- placements -------------------------------------------------------------------------
@@ -340,11 +345,44 @@ def plan_create(
     cycle_days: int | None = None,
     minutes_per_session: int | None = None,
     baseline_probes: list[tuple[dt.date, float]] = (),
+    form_token: str = "",
 ) -> tuple[Plan, list[str]]:
-    """Create a plan (phase 1, baseline probes); returns it with the policy's dosage warnings."""
+    """Create a plan (phase 1, baseline probes); returns it with the policy's dosage warnings.
+
+    ``form_token``: the plan form's one-time token. A second call with the same token (Back and
+    submit, a double click, a retry) returns the plan the first created and writes nothing;
+    ``plan._existing`` is then True. The token is unique per district in the database, so two
+    submissions racing each other still make one plan.
+    """
     errors: dict[str, str] = {}
     if student.district_id != district.pk:
         raise ValidationError(_("Unknown student."))
+    form_token = (form_token or "").strip()[:64]
+    if form_token:
+        existing = Plan.objects.filter(district=district, form_token=form_token).first()
+        if existing is not None:
+            if existing.student_id != student.pk:
+                raise ValidationError(_("This form was already used for another student; open the form again."))
+            existing._existing = True
+            return existing, []
+        # Back to the form can fetch it again (a fresh token) before it is resubmitted: the same
+        # plan, by the same person, for the same student, minutes ago, is that resubmission.
+        if actor is not None:
+            again = Plan.objects.filter(
+                district=district,
+                student=student,
+                area=area,
+                tier=tier,
+                intervention=intervention,
+                start_date=start_date,
+                goal_measure=goal_measure,
+                status=Plan.Status.ACTIVE,
+                created_by=actor,
+                created_at__gte=timezone.now() - RESUBMISSION_WINDOW,
+            ).first()
+            if again is not None:
+                again._existing = True
+                return again, []
     if intervention.district_id != district.pk:
         errors["intervention"] = _("Select a valid intervention.")
     _check_provider(errors, district=district, provider=provider, school=student.school)
@@ -406,8 +444,18 @@ def plan_create(
         cycle_days=cycle_days,
         minutes_per_session=minutes_per_session,
         created_by=actor,
+        form_token=form_token,
     )
-    plan.save()
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError as error:
+        if form_token and "plan_form_token_unique" in str(error):
+            # The same form, submitted twice at once: the other request made the plan.
+            existing = Plan.objects.get(district=district, form_token=form_token)
+            existing._existing = True
+            return existing, []
+        raise ValidationError(constraint_errors(error)) from None
     if group is not None:
         _check_group_room(district=district, group=group)
         plan.group = group
@@ -488,6 +536,246 @@ def plan_change_phase(
     )
     audit(district=district, actor=actor, verb="plan.phase", obj=plan, changes={"phase": phase.number})
     return phase
+
+
+# The plan table's database constraints, in words, on the field they concern. The forms and
+# services check the same rules first; this is the last line, so a race or a path that skipped
+# a check still answers with a sentence instead of 'Constraint "plan_dates" is violated.'
+PLAN_CONSTRAINT_MESSAGES = {
+    "plan_dates": ("expected_end_date", _lazy("The expected end must be after the start.")),
+    "plan_goal_target_or_roi": ("goal_target", _lazy("Give a goal score or a goal rate of improvement.")),
+    "plan_schedule_kind": (
+        "sessions_per_week",
+        _lazy("Give sessions per week, or sessions per cycle with the cycle length (not both)."),
+    ),
+    "plan_minutes_range": (
+        "minutes_per_session",
+        _lazy("Minutes per session must be between 1 and %(max)s."),
+    ),
+    "plan_dd_override_complete": (
+        "dd_level_cut",
+        _lazy("Give both the level and the growth criterion with a reason, or none of them."),
+    ),
+    "plan_form_token_unique": (None, _lazy("This form was already submitted.")),
+}
+
+
+def constraint_errors(error: IntegrityError) -> dict[str, list[str]]:
+    """A database refusal of a plan row as {field: [message]} (the constraint's name is in the error)."""
+    text = str(error)
+    for name, (field, message) in PLAN_CONSTRAINT_MESSAGES.items():
+        if name in text:
+            return {
+                field or "__all__": [
+                    str(message) % {"max": MAX_SESSION_MINUTES} if "%(max)s" in str(message) else str(message)
+                ]
+            }
+    return {"__all__": [_("The plan could not be saved; check the values and try again.")]}
+
+
+@transaction.atomic
+def plan_update(
+    *,
+    district: District,
+    actor: User | None,
+    plan: Plan,
+    intervention: Intervention,
+    goal_target: float | None,
+    goal_roi: float | None,
+    goal_target_date: dt.date,
+    phase_start: dt.date,
+    reason: str,
+    provider: User,
+    minutes_per_session: int,
+    expected_end_date: dt.date,
+    sessions_per_week: float | None = None,
+    sessions_per_cycle: int | None = None,
+    cycle_days: int | None = None,
+) -> tuple[Plan, PlanPhase | None]:
+    """Edit a running plan (the plan edit screen).
+
+    A new intervention or goal (score, rate or date) starts a new phase on ``phase_start``,
+    with its reason (RULES.md 1.0: each phase is evaluated on its own; the old phases stay).
+    The provider, the schedule and the expected end change in place. Returns the plan and the
+    new phase (None when only the schedule or provider changed).
+    """
+    if plan.district_id != district.pk:
+        raise ValidationError(_("Unknown plan."))
+    if plan.status != Plan.Status.ACTIVE:
+        raise ValidationError(_("This plan has ended; start a new plan instead."))
+    errors: dict[str, str] = {}
+    if intervention.district_id != district.pk:
+        errors["intervention"] = _("Select a valid intervention.")
+    _check_provider(errors, district=district, provider=provider, school=plan.student.school)
+    _check_schedule(
+        errors,
+        sessions_per_week=sessions_per_week,
+        sessions_per_cycle=sessions_per_cycle,
+        cycle_days=cycle_days,
+        minutes_per_session=minutes_per_session,
+    )
+    if expected_end_date <= plan.start_date:
+        errors["expected_end_date"] = _("The expected end must be after the start (%(d)s).") % {"d": plan.start_date}
+    if goal_target is None and goal_roi is None:
+        errors["goal_target"] = _("Give a goal score or a goal rate of improvement.")
+    if goal_target is not None:
+        goal_roi = None  # a goal score wins; the rate is then what the aim line gives
+    new_phase = (
+        intervention.pk != plan.intervention_id
+        or goal_target != plan.goal_target
+        or goal_roi != plan.goal_roi
+        or goal_target_date != plan.goal_target_date
+    )
+    if new_phase:
+        if goal_target_date <= phase_start:
+            errors["goal_target_date"] = _("The goal date must be after the change takes effect.")
+        if not (reason or "").strip():
+            errors["reason"] = _("Say why the intervention or goal changes; the reason stays with the phase.")
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        "provider": plan.provider_id,
+        "schedule": [plan.sessions_per_week, plan.sessions_per_cycle, plan.cycle_days, plan.minutes_per_session],
+        "expected_end_date": plan.expected_end_date.isoformat(),
+    }
+    plan.provider = provider
+    plan.sessions_per_week, plan.sessions_per_cycle, plan.cycle_days = sessions_per_week, sessions_per_cycle, cycle_days
+    plan.minutes_per_session, plan.expected_end_date = minutes_per_session, expected_end_date
+    try:
+        with transaction.atomic():
+            plan.save(
+                update_fields=[
+                    "provider",
+                    "sessions_per_week",
+                    "sessions_per_cycle",
+                    "cycle_days",
+                    "minutes_per_session",
+                    "expected_end_date",
+                ]
+            )
+    except IntegrityError as error:
+        raise ValidationError(constraint_errors(error)) from None
+    audit(
+        district=district,
+        actor=actor,
+        verb="plan.update",
+        obj=plan,
+        changes={
+            "before": before,
+            "after": {
+                "provider": provider.pk,
+                "schedule": [sessions_per_week, sessions_per_cycle, cycle_days, minutes_per_session],
+                "expected_end_date": expected_end_date.isoformat(),
+            },
+        },
+    )
+    phase = None
+    if new_phase:
+        try:
+            phase = plan_change_phase(
+                district=district,
+                actor=actor,
+                plan=plan,
+                start_date=phase_start,
+                reason=reason.strip(),
+                intervention=intervention,
+                goal_target=goal_target,
+                goal_roi=goal_roi,
+                goal_target_date=goal_target_date,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "start_date" in error.error_dict:
+                raise ValidationError({"phase_start": error.error_dict["start_date"]}) from None
+            raise
+    return plan, phase
+
+
+@transaction.atomic
+def plan_end(
+    *,
+    district: District,
+    actor: User | None,
+    plan: Plan,
+    outcome: str,
+    reason: str,
+    end_date: dt.date,
+    note: str = "",
+) -> Plan:
+    """End a plan: completed (goal met, duration done) or discontinued, with a reason.
+
+    When it was the student's last active plan in the area, the tier placement ends too, and
+    the parent notices the policy requires when services end (trigger ``tier_end``; Loudon and
+    Holland Patent send an end-of-services letter) are queued through the same event the team
+    decisions use (mtss/events.py, DECISION_NOTICE_DUE), in this transaction.
+    """
+    if plan.district_id != district.pk:
+        raise ValidationError(_("Unknown plan."))
+    locked = Plan.objects.select_for_update().select_related("student").get(district=district, pk=plan.pk)
+    if locked.status != Plan.Status.ACTIVE:
+        raise ValidationError(_("This plan has already ended."))
+    errors: dict[str, str] = {}
+    if outcome not in Plan.END_REASONS:
+        errors["outcome"] = _("Choose completed or discontinued.")
+    elif reason not in Plan.END_REASONS[outcome]:
+        errors["reason"] = _("Choose a reason that fits “%(o)s”.") % {"o": Plan.Status(outcome).label}
+    note = (note or "").strip()
+    if reason == Plan.EndReason.OTHER and not note:
+        errors["note"] = _("Say what the other reason is.")
+    if len(note) > 2000:
+        errors["note"] = _("Keep the notes under 2,000 characters.")
+    if end_date < locked.start_date:
+        errors["end_date"] = _("The plan cannot end before it started (%(d)s).") % {"d": locked.start_date}
+    elif end_date > _today(district):
+        errors["end_date"] = _("%(d)s is in the future; end the plan on its last day, once it is over.") % {
+            "d": end_date
+        }
+    if errors:
+        raise ValidationError(errors)
+    locked.status, locked.end_date, locked.end_reason = outcome, end_date, reason
+    locked.end_note, locked.ended_by = note, actor
+    locked.save(update_fields=["status", "end_date", "end_reason", "end_note", "ended_by"])
+    plan.status, plan.end_date, plan.end_reason, plan.end_note = outcome, end_date, reason, note
+    audit(
+        district=district,
+        actor=actor,
+        verb="plan.end",
+        obj=locked,
+        changes={"status": outcome, "reason": reason, "end_date": end_date.isoformat()},
+    )
+    others = Plan.objects.filter(
+        district=district, student=locked.student, area=locked.area, status=Plan.Status.ACTIVE
+    ).exists()
+    if others:
+        return plan
+    placement = (
+        TierPlacement.objects.select_for_update()
+        .filter(district=district, student=locked.student, area=locked.area, end_date__isnull=True)
+        .first()
+    )
+    if placement is not None:
+        placement.end_date = max(end_date, placement.start_date)
+        placement.save(update_fields=["end_date"])
+    reason_text = Plan.EndReason(reason).label + (f": {note}" if note else "")
+    events.announce(
+        events.DECISION_NOTICE_DUE,
+        district=district,
+        student=locked.student,
+        trigger="tier_end",
+        period_key=f"plan-end-{locked.pk}",
+        actor=actor,
+        context={
+            "plan_ids": [locked.pk],
+            "reason": reason_text,
+            "summary": note,
+            "teacher_recommendation": reason_text,
+            "end_date": end_date.isoformat(),
+            "from_tier": locked.tier,
+            "area": locked.area,
+        },
+        meeting=None,
+        tier=locked.tier,
+    )
+    return plan
 
 
 # --- probes -------------------------------------------------------------------------------

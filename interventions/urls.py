@@ -14,6 +14,8 @@ urlpatterns = [
     path("groups/<int:group_id>/log-week/", views.group_log_week, name="group_log_week"),
     path("sessions/<int:session_id>/", views.session_edit, name="session_edit"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/edit/", views.plan_edit, name="plan_edit"),
+    path("plans/<int:plan_id>/end/", views.plan_end, name="plan_end"),
     path("students/<int:student_id>/plans/new/", views.plan_create, name="plan_create"),
     # Ohio's reading guarantee (interventions/rimp/).
     path("students/<int:student_id>/rimp/new/", rimp_views.rimp_create, name="rimp_create"),

@@ -4,6 +4,7 @@ the caseload (specialist) and my students (teacher)."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,6 +21,8 @@ from interventions.forms import (
     GroupForm,
     GroupMemberForm,
     MeasureChoiceForm,
+    PlanEditForm,
+    PlanEndForm,
     PlanForm,
     PlanMeasureForm,
     ProbeForm,
@@ -32,7 +35,7 @@ from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
 from mtss.models import User
 from mtss.permissions import PROVIDER_ROLES, allowed, require
-from mtss.selectors import school_list
+from mtss.selectors import policy_document, school_list
 from students.selectors import student_get
 
 
@@ -378,23 +381,43 @@ def plan_detail(request, plan_id: int):
             "criteria_form": criteria_form,
             "measure_form": measure_form,
             "may_manage_norms": allowed(request.membership, "may_manage_screening"),
+            "can_edit": allowed(request.membership, "may_edit_plan", plan),
+            "can_end": allowed(request.membership, "may_end_plan", plan),
         },
+    )
+
+
+def _plan_form_kwargs(request, student, policy) -> dict:
+    return dict(
+        district=request.district,
+        providers=selectors.plan_providers(district=request.district, school=student.school),
+        groups=InterventionGroup.objects.filter(
+            district=request.district, school=student.school, is_active=True
+        ).order_by("name"),
+        areas=selectors.area_choices(policy),
+        tiers=selectors.tier_choices(policy),
+        measures=selectors.measure_choices(district=request.district, policy=policy, grade=student.grade),
     )
 
 
 @district_member()
 def plan_create(request, student_id: int):
+    """The new plan form: choices from the policy, defaults from the flagged screening score.
+
+    Idempotent: the form carries a one-time token, stored on the plan; a resubmission (Back and
+    submit, a double click) lands on the plan the first submission created."""
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
     require(request, "may_create_plan", student)
-    providers = _providers(request.district)
-    groups = InterventionGroup.objects.filter(district=request.district, school=student.school, is_active=True)
-    form = PlanForm(
-        request.POST or None,
+    _version, policy = policy_document(district=request.district, as_of=timezone.localdate())
+    review_item = request.GET.get("review_item", "")
+    defaults = selectors.plan_form_defaults(
         district=request.district,
-        providers=providers,
-        groups=groups,
-        initial={"provider": request.user.pk, "area": "reading", "tier": 2},
+        student=student,
+        user=request.user,
+        review_item_id=int(review_item) if review_item.isdigit() else None,
     )
+    initial = dict(defaults.initial, form_token=secrets.token_urlsafe(24))
+    form = PlanForm(request.POST or None, initial=initial, **_plan_form_kwargs(request, student, policy))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         baseline = data.pop("baseline")
@@ -405,10 +428,114 @@ def plan_create(request, student_id: int):
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
+            if getattr(plan, "_existing", False):
+                messages.info(request, _("This plan was already saved; here it is."))
             for warning in warnings:
                 messages.warning(request, warning)
             return redirect("plan_detail", plan_id=plan.pk)
-    return render(request, "interventions/plan_form.html", {"form": form, "student": student})
+    return render(
+        request,
+        "interventions/plan_form.html",
+        {
+            "form": form,
+            "student": student,
+            "defaults": defaults,
+            "notes": {
+                "dosage": defaults.dosage_note,
+                "tiers": _tier_dosage_notes(policy),
+                "measure": defaults.measure_note,
+                "goal": defaults.goal_note,
+                "norms_missing": defaults.norms_missing,
+            },
+        },
+    )
+
+
+def _tier_dosage_notes(policy) -> list[str]:
+    """Each tier's dosage in the policy's words, beside the schedule fields."""
+    notes = []
+    for number, name in selectors.tier_choices(policy):
+        dosage = selectors.tier_dosage(policy, number)
+        if not dosage:
+            continue
+        if dosage.get("sessions_per_week"):
+            text = _("%(n)s sessions a week of %(m)s minutes") % {
+                "n": f"{dosage['sessions_per_week']:g}",
+                "m": dosage["minutes_per_session"],
+            }
+        else:
+            text = _("%(n)s sessions per %(d)s-day cycle of %(m)s minutes") % {
+                "n": dosage["sessions_per_cycle"],
+                "d": dosage["cycle_days"],
+                "m": dosage["minutes_per_session"],
+            }
+        notes.append(f"{name}: {text}")
+    return notes
+
+
+@district_member()
+def plan_edit(request, plan_id: int):
+    plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
+    require(request, "may_edit_plan", plan)
+    if plan.status != Plan.Status.ACTIVE:
+        messages.info(request, _("This plan has ended; it can no longer be changed."))
+        return redirect("plan_detail", plan_id=plan.pk)
+    form = PlanEditForm(
+        request.POST or None,
+        district=request.district,
+        providers=selectors.plan_providers(district=request.district, school=plan.student.school),
+        initial={
+            "intervention": plan.intervention_id,
+            "goal_target": plan.goal_target,
+            "goal_roi": plan.goal_roi,
+            "goal_target_date": plan.goal_target_date,
+            "phase_start": timezone.localdate(),
+            "provider": plan.provider_id,
+            "sessions_per_week": plan.sessions_per_week,
+            "sessions_per_cycle": plan.sessions_per_cycle,
+            "cycle_days": plan.cycle_days,
+            "minutes_per_session": plan.minutes_per_session,
+            "expected_end_date": plan.expected_end_date,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _plan, phase = services.plan_update(
+                district=request.district, actor=request.user, plan=plan, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            if phase is not None:
+                messages.success(
+                    request,
+                    _("Plan changed: phase %(n)s starts on %(d)s.") % {"n": phase.number, "d": phase.start_date},
+                )
+            else:
+                messages.success(request, _("Plan saved."))
+            return redirect("plan_detail", plan_id=plan.pk)
+    phases = list(plan.phases.filter(district=request.district).select_related("intervention").order_by("number"))
+    return render(request, "interventions/plan_edit.html", {"plan": plan, "form": form, "phases": phases})
+
+
+@district_member()
+def plan_end(request, plan_id: int):
+    plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
+    require(request, "may_end_plan", plan)
+    if plan.status != Plan.Status.ACTIVE:
+        messages.info(request, _("This plan has already ended."))
+        return redirect("plan_detail", plan_id=plan.pk)
+    form = PlanEndForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_end(district=request.district, actor=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The plan has ended (%(s)s).") % {"s": plan.get_status_display()})
+            return redirect("plan_detail", plan_id=plan.pk)
+    reasons = {outcome: [(r, Plan.EndReason(r).label) for r in keys] for outcome, keys in Plan.END_REASONS.items()}
+    return render(request, "interventions/plan_end.html", {"plan": plan, "form": form, "reasons": reasons})
 
 
 @district_member()

@@ -190,6 +190,14 @@ may_edit_plan = may_log_for_plan
 
 
 @rules.predicate
+def may_end_plan(membership, plan) -> bool:
+    """End a plan as completed or discontinued, with a reason: whoever may change the plan
+    (its provider, its group's provider, and the supervisors of the plan's school). Often the
+    team decides it in a meeting; the plan's people record it on the end-plan screen."""
+    return may_log_for_plan.test(membership, plan)
+
+
+@rules.predicate
 def may_log_for_group(membership, group) -> bool:
     """Log a group's sessions and add plans to it: its provider, or a supervisor of its school."""
     if not _active(membership) or group is None:

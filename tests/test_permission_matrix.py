@@ -86,6 +86,8 @@ MATRIX: dict[str, set[str]] = {
     "create_plan": SCHOOL_PLANNERS,
     "place_in_tier": SCHOOL_PLANNERS,
     "change_phase": SCHOOL_PLANNERS,
+    "edit_plan": SCHOOL_PLANNERS,
+    "end_plan": SCHOOL_PLANNERS,
     "add_probe": SCHOOL_PLANNERS,
     "log_plan_session": SCHOOL_PLANNERS,
     "create_group": SCHOOL_PLANNERS,
@@ -306,8 +308,9 @@ def _student_form_data(s: Setting, student: Student, **changes) -> dict:
 
 
 def _plan_body(s: Setting, student: Student) -> dict:
+    # Issue 14: the plan form offers the policy's areas and measures (Loudon: reading only).
     return {
-        "area": "math",
+        "area": "reading",
         "tier": 2,
         "intervention": s.intervention.pk,
         "provider": s.users[PROVIDER].pk,
@@ -315,11 +318,33 @@ def _plan_body(s: Setting, student: Student) -> dict:
         "minutes_per_session": 30,
         "start_date": "2026-10-05",
         "expected_end_date": "2026-12-14",
-        "goal_measure": "M-CAP",
+        "goal_measure": "aimsweb one-minute oral reading fluency probe",
         "goal_target": 40,
         "goal_target_date": "2026-12-14",
         "goal_direction": "up",
     }
+
+
+def _plan_edit_body(t: dict) -> dict:
+    """The plan edit screen with a new goal (a new phase from the target's own day)."""
+    return {
+        "intervention": t["plan"].intervention_id,
+        "goal_target": 50 + int(t["date"][-2:]),
+        "goal_target_date": "2026-11-30",
+        "phase_start": t["date"],
+        "reason": "flat trend",
+        "provider": t["plan"].provider_id,
+        "sessions_per_week": 4,
+        "minutes_per_session": 30,
+        "expected_end_date": "2026-11-30",
+    }
+
+
+def _ended_later(s: Setting) -> Plan:
+    """A fresh plan of the provider (ending is once per plan)."""
+    student = _fresh_student(s)
+    with tenant_context(s.district):
+        return _plan(s.side, s.intervention, s.users[PROVIDER], student)
 
 
 def _group_body(s: Setting) -> dict:
@@ -487,7 +512,7 @@ ACTIONS: dict[str, Action] = {
     "create_plan": Action(
         rules=("may_create_plan",),
         prepare=lambda s: {"student": _fresh_student(s), "body": None},
-        changed=lambda s, t: s.count(Plan, student=t["student"], area="math") == 1,
+        changed=lambda s, t: s.count(Plan, student=t["student"], area="reading") == 1,
         page=lambda c, t: c.post(reverse("plan_create", args=[t["student"].pk]), t["body"]),
         api=lambda c, t: c.post("/api/v1/plans/", dict(t["body"], student=t["student"].pk), format="json"),
         hidden_api=400,
@@ -511,6 +536,21 @@ ACTIONS: dict[str, Action] = {
             f"/api/v1/plans/{t['plan'].pk}/phases/",
             {"start_date": t["date"], "reason": "flat trend", "goal_target": 95},
             format="json",
+        ),
+    ),
+    "edit_plan": Action(
+        rules=("may_edit_plan",),
+        prepare=lambda s: {"plan": s.plan, "before": s.count(PlanPhase, plan=s.plan)},
+        changed=lambda s, t: s.count(PlanPhase, plan=t["plan"]) == t["before"] + 1,
+        page=lambda c, t: c.post(reverse("plan_edit", args=[t["plan"].pk]), _plan_edit_body(t)),
+    ),
+    "end_plan": Action(
+        rules=("may_end_plan",),
+        prepare=lambda s: {"plan": _ended_later(s)},
+        changed=lambda s, t: s.get(Plan, t["plan"].pk).status == Plan.Status.DISCONTINUED,
+        page=lambda c, t: c.post(
+            reverse("plan_end", args=[t["plan"].pk]),
+            {"outcome": "discontinued", "reason": "student_left", "note": "", "end_date": t["date"]},
         ),
     ),
     "add_probe": Action(
