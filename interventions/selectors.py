@@ -41,6 +41,7 @@ from mtss.rules import engine
 from mtss.rules.config import RuleConfig
 from mtss.rules.plan import PlanEvaluation, combine_recommendations
 from mtss.selectors import policy_document
+from screening.scores import finite_score_q
 from students.access import visible_students
 
 
@@ -205,7 +206,9 @@ def _load(district: District, plans: list[Plan]) -> dict[int, PlanData]:
         data[phase.plan_id].phases.append(phase)
     for measure in PlanMeasure.objects.filter(district=district, plan_id__in=ids).order_by("plan_id", "id"):
         data[measure.plan_id].measures.append(measure)
-    for probe in Probe.objects.filter(district=district, plan_id__in=ids).order_by("date", "id"):
+    # A non-finite score cannot be written any more (the probe_score_finite constraint), but one
+    # left from before must not take the plan page, caseload and packets down with it.
+    for probe in Probe.objects.filter(finite_score_q(), district=district, plan_id__in=ids).order_by("date", "id"):
         if probe.measure_id is None:
             data[probe.plan_id].probes.append(probe)
         else:

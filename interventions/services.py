@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from interventions.evaluation_inputs import resolve_measure
 from interventions.models import (
     MAX_SESSION_MINUTES,
     Attendance,
@@ -32,6 +33,8 @@ from mtss.models import District, Membership, School, User
 from mtss.permissions import PROVIDER_ROLES, SEES_WHOLE_DISTRICT, allowed
 from mtss.selectors import policy_document
 from mtss.services import audit
+from screening.scores import PROBE_SCORE_CEILING, ScoreRange, as_number, score_problem
+from screening.selectors import catalog_measure_names, measure_score_range
 from students.models import Student
 
 NO_DELIVERY = {Attendance.Status.PROVIDER_ABSENT, Attendance.Status.CANCELLED}
@@ -361,11 +364,15 @@ def plan_create(
     if goal_target is None and goal_roi is None:
         errors["goal_target"] = _("Give a goal score or a goal rate of improvement.")
     today = _today(district)
+    baseline_range = None
     for when, score in baseline_probes:
         if when > today:
             errors["baseline_probes"] = _("Baseline probe on %(d)s is in the future.") % {"d": when}
-        if score < 0:
-            errors["baseline_probes"] = _("Scores cannot be negative.")
+        if baseline_range is None:
+            baseline_range = probe_score_range(district=district, plan=Plan(goal_measure=goal_measure))
+        problem = score_problem(score, baseline_range)  # the one score rule (screening/scores.py)
+        if problem is not None:
+            errors["baseline_probes"] = problem
     if group is not None and (group.district_id != district.pk or group.area != area or group.tier != tier):
         errors["group"] = _("Choose a group for %(area)s Tier %(tier)s.") % {"area": area, "tier": tier}
     if errors:
@@ -478,17 +485,40 @@ def plan_change_phase(
 # --- probes -------------------------------------------------------------------------------
 
 
+def probe_score_range(*, district: District, plan: Plan, measure: PlanMeasure | None = None) -> ScoreRange:
+    """The scores a probe of the plan's measure may have: the catalog measure's range (the range
+    score imports check, screening/importers/pipeline.py), else 0..PROBE_SCORE_CEILING."""
+    text = measure.measure if measure is not None else plan.goal_measure
+    _version, policy = policy_document(district=district)
+    key, _table = resolve_measure(policy, text or "", catalog_measure_names(district=district))
+    found = measure_score_range(district=district, key=key)
+    if found is None:
+        return ScoreRange(0.0, PROBE_SCORE_CEILING, text)
+    return ScoreRange(
+        found.low if found.low is not None else 0.0,
+        found.high if found.high is not None else PROBE_SCORE_CEILING,
+        found.name,
+    )
+
+
 def _check_probe(
-    errors: list, *, plan: Plan, when: dt.date, score, today: dt.date, line: str = "", baseline: bool = False
+    errors: list,
+    *,
+    plan: Plan,
+    when: dt.date,
+    score,
+    today: dt.date,
+    line: str = "",
+    baseline: bool = False,
+    score_range: ScoreRange | None = None,
 ) -> float | None:
     prefix = f"{line}: " if line else ""
-    try:
-        value = float(score)
-    except (TypeError, ValueError):
-        errors.append(prefix + _("“%(s)s” is not a number.") % {"s": score})
+    # The one score rule of every entry path (screening/scores.py): finite, within the measure's range.
+    problem = score_problem(score, score_range or ScoreRange(0.0, PROBE_SCORE_CEILING, plan.goal_measure))
+    if problem is not None:
+        errors.append(prefix + problem)
         return None
-    if value < 0:
-        errors.append(prefix + _("Scores cannot be negative."))
+    value = as_number(score)
     if when > today:
         errors.append(prefix + _("%(d)s is in the future.") % {"d": when})
     elif when < plan.start_date and not baseline:
@@ -517,6 +547,7 @@ def probes_add(
     if measure is not None and (measure.district_id != district.pk or measure.plan_id != plan.pk):
         raise ValidationError({"measure": _("Not a measure of this plan.")})
     today, errors, rows = _today(district), [], []
+    score_range = probe_score_range(district=district, plan=plan, measure=measure)
     for index, (when, score) in enumerate(probes, start=1):
         value = _check_probe(
             errors,
@@ -525,6 +556,7 @@ def probes_add(
             score=score,
             today=today,
             line=_("line %(n)s") % {"n": index} if len(probes) > 1 else "",
+            score_range=score_range,
         )
         if value is not None:
             rows.append(
@@ -597,6 +629,7 @@ def plan_measure_add(
     audit(district=district, actor=actor, verb="plan.measure_add", obj=plan, changes={"measure": row.pk})
     if baseline_probes:
         today, problems, probes = _today(district), [], []
+        score_range = probe_score_range(district=district, plan=plan, measure=row)
         for index, (when, score) in enumerate(baseline_probes, start=1):
             value = _check_probe(
                 problems,
@@ -606,6 +639,7 @@ def plan_measure_add(
                 today=today,
                 line=_("line %(n)s") % {"n": index},
                 baseline=True,
+                score_range=score_range,
             )
             if value is not None:
                 probes.append(
@@ -741,7 +775,13 @@ def session_log(
             )
         else:
             _check_probe(
-                probe_errors, plan=members[pk], when=date, score=score, today=today, line=members[pk].student.full_name
+                probe_errors,
+                plan=members[pk],
+                when=date,
+                score=score,
+                today=today,
+                line=members[pk].student.full_name,
+                score_range=probe_score_range(district=district, plan=members[pk]),
             )
     if probe_errors:
         errors["probes"] = probe_errors
@@ -785,7 +825,7 @@ def session_log(
     )
     Probe.objects.bulk_create(
         [
-            Probe(district=district, plan_id=pk, date=date, score=float(score), session=session, entered_by=actor)
+            Probe(district=district, plan_id=pk, date=date, score=as_number(score), session=session, entered_by=actor)
             for pk, score in probe_scores.items()
         ]
     )
