@@ -28,13 +28,15 @@ from interventions.models import (
     Probe,
     TierPlacement,
 )
-from mtss.calendars.selectors import non_instructional_dates
+from mtss.calendars.selectors import non_instructional_by_school, non_instructional_dates
+from mtss.constraints import friendly_constraints
 from mtss.models import District, Membership, School, User
 from mtss.permissions import PROVIDER_ROLES, SEES_WHOLE_DISTRICT, allowed
 from mtss.selectors import policy_document
 from mtss.services import audit
 from screening.scores import PROBE_SCORE_CEILING, ScoreRange, as_number, score_problem
 from screening.selectors import catalog_measure_names, measure_score_range
+from screening.services import review_item_plan_saved
 from students.models import Student
 
 NO_DELIVERY = {Attendance.Status.PROVIDER_ABSENT, Attendance.Status.CANCELLED}
@@ -342,8 +344,13 @@ def plan_create(
     cycle_days: int | None = None,
     minutes_per_session: int | None = None,
     baseline_probes: list[tuple[dt.date, float]] = (),
+    review_item_id: int | None = None,
 ) -> tuple[Plan, list[str]]:
-    """Create a plan (phase 1, baseline probes); returns it with the policy's dosage warnings."""
+    """Create a plan (phase 1, baseline probes); returns it with the policy's dosage warnings.
+
+    `review_item_id`: the screening review item the plan was started from ("Start a plan" in the
+    queue); it is marked "plan started" now that the plan exists, not before (issue 14).
+    """
     errors: dict[str, str] = {}
     if student.district_id != district.pk:
         raise ValidationError(_("Unknown student."))
@@ -434,6 +441,8 @@ def plan_create(
         ]
     )
     audit(district=district, actor=actor, verb="plan.create", obj=plan, changes={"student": student.pk, "tier": tier})
+    if review_item_id is not None:
+        review_item_plan_saved(district=district, actor=actor, item_id=review_item_id, student_id=student.pk)
     warnings = dosage_shortfalls(
         district=district, tier=tier, weekly_sessions=plan.weekly_sessions, minutes=minutes_per_session
     )
@@ -581,6 +590,74 @@ def probes_add(
         changes={"count": len(created), **({"measure": measure.pk} if measure is not None else {})},
     )
     return created
+
+
+def _probe_snapshot(probe: Probe) -> dict:
+    return {
+        "plan": probe.plan_id,
+        "measure": probe.measure_id,
+        "date": probe.date.isoformat(),
+        "score": probe.score,
+        "is_baseline": probe.is_baseline,
+        "session": probe.session_id,
+    }
+
+
+@transaction.atomic
+def probe_update(
+    *, district: District, actor: User | None, probe: Probe, date: dt.date, score, reason: str = ""
+) -> Probe:
+    """Correct a probe's date or score (a mistyped 25 for 52): the same checks as a new probe;
+    the audit trail keeps the old values and the reason."""
+    if probe.district_id != district.pk:
+        raise ValidationError(_("Unknown probe."))
+    plan = probe.plan
+    errors: list[str] = []
+    value = _check_probe(
+        errors,
+        plan=plan,
+        when=date,
+        score=score,
+        today=_today(district),
+        baseline=probe.is_baseline,
+        score_range=probe_score_range(district=district, plan=plan, measure=probe.measure),
+    )
+    if probe.session_id and date != probe.date:
+        errors.append(
+            _("This probe was taken in the session of %(d)s; change the session's date instead.") % {"d": probe.date}
+        )
+    if errors:
+        raise ValidationError({"score": errors} if value is None else {"date": errors})
+    before = _probe_snapshot(probe)
+    probe.date, probe.score = date, value
+    with friendly_constraints():
+        probe.save(update_fields=["date", "score"])
+    audit(
+        district=district,
+        actor=actor,
+        verb="probe.update",
+        obj=probe,
+        changes={"before": before, "after": _probe_snapshot(probe), "reason": (reason or "").strip()},
+    )
+    return probe
+
+
+@transaction.atomic
+def probe_delete(*, district: District, actor: User | None, probe: Probe, reason: str) -> None:
+    """Delete a probe with a reason; the audit trail keeps what it held (as for sessions)."""
+    if probe.district_id != district.pk:
+        raise ValidationError(_("Unknown probe."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the probe is deleted; the reason stays in the audit trail.")})
+    audit(
+        district=district,
+        actor=actor,
+        verb="probe.delete",
+        obj=probe,
+        changes={**_probe_snapshot(probe), "reason": reason},
+    )
+    probe.delete()
 
 
 @transaction.atomic
@@ -852,38 +929,125 @@ def session_update(
     minutes: int,
     attendance: Mapping[int, str],
     note: str = "",
+    date: dt.date | None = None,
+    probe_scores: Mapping[int, object] | None = None,
 ) -> InterventionSession:
+    """Change a logged session: every field the session page shows is saved (issue 14).
+
+    `date` moves the session and its probes (None: unchanged). `probe_scores` (None: probes
+    unchanged) maps plan id -> the score of the probe taken in this session; a plan left out
+    or blank has its probe of this session removed, a new score adds one. The audit event keeps
+    the before and after.
+    """
     if session.district_id != district.pk:
         raise ValidationError(_("Unknown session."))
-    rows = {a.plan_id: a for a in Attendance.objects.select_for_update().filter(district=district, session=session)}
+    rows = {
+        a.plan_id: a
+        for a in Attendance.objects.select_for_update()
+        .filter(district=district, session=session)
+        .select_related("plan__student")
+    }
+    errors: dict[str, list[str] | str] = {}
     unknown_plans = set(attendance) - set(rows)
     if unknown_plans:
-        raise ValidationError(
-            {"attendance": _("%(n)s of the students are not in this session.") % {"n": len(unknown_plans)}}
-        )
+        errors["attendance"] = _("%(n)s of the students are not in this session.") % {"n": len(unknown_plans)}
     new_statuses = {pk: attendance.get(pk, row.status) for pk, row in rows.items()}
     if any(s not in Attendance.Status.values for s in new_statuses.values()):
-        raise ValidationError({"attendance": _("Unknown attendance value.")})
+        errors["attendance"] = _("Unknown attendance value.")
     nobody_taught = all(s in NO_DELIVERY for s in new_statuses.values())
     if minutes is None or minutes < 0 or minutes > MAX_SESSION_MINUTES or (minutes == 0 and not nobody_taught):
-        raise ValidationError(
-            {
-                "minutes": _("Minutes must be between 1 and %(max)s (0 only when the session did not happen).")
-                % {"max": MAX_SESSION_MINUTES}
-            }
-        )
+        errors["minutes"] = _("Minutes must be between 1 and %(max)s (0 only when the session did not happen).") % {
+            "max": MAX_SESSION_MINUTES
+        }
+    new_date = date or session.date
+    today = _today(district)
+    if new_date != session.date:
+        if new_date > today:
+            errors["date"] = _("%(d)s is in the future.") % {"d": new_date}
+        else:
+            early = [row.plan for row in rows.values() if new_date < row.plan.start_date]
+            if early:
+                errors["date"] = _("%(d)s is before the plan of %(n)s student(s) started (%(s)s).") % {
+                    "d": new_date,
+                    "n": len(early),
+                    "s": min(p.start_date for p in early),
+                }
+            elif (
+                InterventionSession.objects.filter(
+                    district=district,
+                    date=new_date,
+                    **({"group_id": session.group_id} if session.group_id else {"plan_id": session.plan_id}),
+                )
+                .exclude(pk=session.pk)
+                .exists()
+            ):
+                errors["date"] = _("A session on %(d)s is already logged. Open it to change it instead.") % {
+                    "d": new_date
+                }
+    existing = {p.plan_id: p for p in Probe.objects.filter(district=district, session=session, measure__isnull=True)}
+    wanted: dict[int, float] = {}
+    if probe_scores is not None:
+        probe_errors: list[str] = []
+        for pk, score in probe_scores.items():
+            if score in (None, ""):
+                continue
+            if pk not in rows:
+                errors["attendance"] = _("%(n)s of the students are not in this session.") % {"n": 1}
+                continue
+            plan = rows[pk].plan
+            if new_statuses[pk] != Attendance.Status.PRESENT:
+                probe_errors.append(
+                    _("%(name)s has a probe score but was not present.") % {"name": plan.student.full_name}
+                )
+                continue
+            value = _check_probe(
+                probe_errors,
+                plan=plan,
+                when=new_date,
+                score=score,
+                today=today,
+                line=plan.student.full_name,
+                score_range=probe_score_range(district=district, plan=plan),
+            )
+            if value is not None:
+                wanted[pk] = value
+        if probe_errors:
+            errors["probes"] = probe_errors
+    if errors:
+        raise ValidationError(errors)
     before = {
+        "date": session.date.isoformat(),
         "minutes": session.minutes,
         "note_changed": False,
         "attendance": {str(pk): row.status for pk, row in rows.items()},
+        "probes": {str(pk): p.score for pk, p in existing.items()},
     }
     changed = [row for pk, row in rows.items() if row.status != new_statuses[pk]]
     for row in changed:
         row.status = new_statuses[row.plan_id]
     Attendance.objects.bulk_update(changed, ["status"])
+    if probe_scores is not None:
+        for pk, probe in existing.items():
+            if pk not in wanted:
+                probe.delete()
+            elif probe.score != wanted[pk] or probe.date != new_date:
+                probe.score, probe.date = wanted[pk], new_date
+                probe.save(update_fields=["score", "date"])
+        Probe.objects.bulk_create(
+            [
+                Probe(district=district, plan_id=pk, date=new_date, score=value, session=session, entered_by=actor)
+                for pk, value in wanted.items()
+                if pk not in existing
+            ]
+        )
+        after_probes = {str(pk): value for pk, value in wanted.items()}
+    else:
+        Probe.objects.filter(district=district, session=session).exclude(date=new_date).update(date=new_date)
+        after_probes = before["probes"]
     note_changed = note != session.note
-    session.minutes, session.note = minutes, note
-    session.save(update_fields=["minutes", "note", "updated_at"])
+    session.minutes, session.note, session.date = minutes, note, new_date
+    with friendly_constraints():
+        session.save(update_fields=["minutes", "note", "date", "updated_at"])
     audit(
         district=district,
         actor=actor,
@@ -892,13 +1056,32 @@ def session_update(
         changes={
             "before": before,
             "after": {
+                "date": new_date.isoformat(),
                 "minutes": minutes,
                 "note_changed": note_changed,
                 "attendance": {str(k): v for k, v in new_statuses.items()},
+                "probes": after_probes,
             },
         },
     )
     return session
+
+
+def session_day_warnings(*, district: District, session: InterventionSession) -> list[str]:
+    """Warnings, not refusals: a session logged on a day without school (the school calendar,
+    mtss/calendars) is usually a wrong date, but make-up sessions on a closed day happen."""
+    school_id = session.group.school_id if session.group_id else session.plan.student.school_id
+    days = non_instructional_by_school(
+        district=district, school_ids=[school_id], start=session.date, end=session.date
+    ).get(school_id, frozenset())
+    if session.date in days:
+        return [
+            _("%(d)s is not a school day on the school calendar; check the date (the session is saved).")
+            % {"d": session.date}
+        ]
+    if session.date.weekday() >= 5:
+        return [_("%(d)s is a weekend day; check the date (the session is saved).") % {"d": session.date}]
+    return []
 
 
 @transaction.atomic

@@ -11,6 +11,8 @@ urlpatterns = [
     path("groups/<int:group_id>/log-week/", views.group_log_week, name="group_log_week"),
     path("sessions/<int:session_id>/", views.session_edit, name="session_edit"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/sessions/", views.plan_sessions, name="plan_sessions"),
+    path("probes/<int:probe_id>/", views.probe_edit, name="probe_edit"),
     path("students/<int:student_id>/plans/new/", views.plan_create, name="plan_create"),
 ]
 # The meeting pages live in interventions/meetings/ but keep their /interventions/ URLs.
