@@ -72,11 +72,11 @@ def _require_open(district: District, meeting: Meeting) -> None:
 # --- meetings -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 MEETING_DAYS_BACK = 365
 MEETING_DAYS_AHEAD = 730
 
 
+@transaction.atomic
 def meeting_create(
     *,
     district: District,
