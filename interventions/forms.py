@@ -53,8 +53,9 @@ class ScoreField(forms.FloatField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value is not None and score_problem(value) is not None:
-            raise forms.ValidationError(_("Enter a number (not “inf” or “nan”)."), code="invalid")
+        problem = score_problem(value) if value is not None else None
+        if problem is not None:
+            raise forms.ValidationError(problem, code="invalid")
         return value
 
 

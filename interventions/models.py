@@ -125,7 +125,9 @@ class Schedule(models.Model):
         }
 
 
-SCHEDULE_KIND_MESSAGE = _("Give sessions per week, or sessions per cycle with the cycle length (not both).")
+SCHEDULE_KIND_MESSAGE = _(
+    "Sessions per week: give sessions per week, or sessions per cycle with the cycle length (not both)."
+)
 SCHEDULE_CONSTRAINTS = [
     Q(sessions_per_week__isnull=False, sessions_per_cycle__isnull=True, cycle_days__isnull=True)
     | Q(sessions_per_week__isnull=True, sessions_per_cycle__isnull=False, cycle_days__isnull=False),

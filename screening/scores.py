@@ -66,7 +66,7 @@ def score_problem(value, score_range: ScoreRange | None = None) -> str | None:
         score_range.high is not None and number > score_range.high
     ):
         return _("%(score)s is outside the range of %(name)s (%(range)s)") % {
-            "score": f"{number:g}",
+            "score": f"{number:.15g}",
             "name": score_range.name or _("the measure"),
             "range": score_range.label(),
         }

@@ -214,4 +214,46 @@ class Migration(migrations.Migration):
                 violation_error_message="Area: the student already has an open placement in this area.",
             ),
         ),
+        migrations.AlterConstraint(
+            model_name="interventiongroup",
+            name="group_schedule_kind",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("cycle_days__isnull", True),
+                        ("sessions_per_cycle__isnull", True),
+                        ("sessions_per_week__isnull", False),
+                    ),
+                    models.Q(
+                        ("cycle_days__isnull", False),
+                        ("sessions_per_cycle__isnull", False),
+                        ("sessions_per_week__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="group_schedule_kind",
+                violation_error_message="Sessions per week: give sessions per week, or sessions per cycle with the cycle length (not both).",
+            ),
+        ),
+        migrations.AlterConstraint(
+            model_name="plan",
+            name="plan_schedule_kind",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("cycle_days__isnull", True),
+                        ("sessions_per_cycle__isnull", True),
+                        ("sessions_per_week__isnull", False),
+                    ),
+                    models.Q(
+                        ("cycle_days__isnull", False),
+                        ("sessions_per_cycle__isnull", False),
+                        ("sessions_per_week__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="plan_schedule_kind",
+                violation_error_message="Sessions per week: give sessions per week, or sessions per cycle with the cycle length (not both).",
+            ),
+        ),
     ]
