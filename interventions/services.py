@@ -81,16 +81,17 @@ def placement_set(
             )
         open_placement.end_date = start_date
         open_placement.save(update_fields=["end_date"])
-    placement = TierPlacement.objects.create(
-        district=district,
-        student=student,
-        area=area,
-        tier=tier,
-        start_date=start_date,
-        reason=reason,
-        decided_by=actor,
-        meeting=meeting,
-    )
+    with friendly_constraints():
+        placement = TierPlacement.objects.create(
+            district=district,
+            student=student,
+            area=area,
+            tier=tier,
+            start_date=start_date,
+            reason=reason,
+            decided_by=actor,
+            meeting=meeting,
+        )
     audit(
         district=district,
         actor=actor,
@@ -137,7 +138,8 @@ def intervention_save(
         )
     intervention.full_clean(exclude=["district"], validate_unique=False)
     created = intervention.pk is None
-    intervention.save()
+    with friendly_constraints():
+        intervention.save()
     audit(
         district=district,
         actor=actor,
@@ -264,19 +266,20 @@ def group_create(
     )
     if errors:
         raise ValidationError(errors)
-    group = InterventionGroup.objects.create(
-        district=district,
-        school=school,
-        provider=provider,
-        name=name,
-        area=area,
-        tier=tier,
-        intervention=intervention,
-        sessions_per_week=sessions_per_week,
-        sessions_per_cycle=sessions_per_cycle,
-        cycle_days=cycle_days,
-        minutes_per_session=minutes_per_session,
-    )
+    with friendly_constraints():
+        group = InterventionGroup.objects.create(
+            district=district,
+            school=school,
+            provider=provider,
+            name=name,
+            area=area,
+            tier=tier,
+            intervention=intervention,
+            sessions_per_week=sessions_per_week,
+            sessions_per_cycle=sessions_per_cycle,
+            cycle_days=cycle_days,
+            minutes_per_session=minutes_per_session,
+        )
     audit(district=district, actor=actor, verb="group.create", obj=group)
     return group
 
@@ -693,16 +696,17 @@ def plan_measure_add(
         errors["goal_direction"] = [_("Choose a direction.")]
     if errors:
         raise ValidationError(errors)
-    row = PlanMeasure.objects.create(
-        district=district,
-        plan=plan,
-        measure=name,
-        goal_target=goal_target,
-        goal_roi=goal_roi,
-        goal_target_date=goal_target_date,
-        goal_direction=goal_direction,
-        created_by=actor,
-    )
+    with friendly_constraints():
+        row = PlanMeasure.objects.create(
+            district=district,
+            plan=plan,
+            measure=name,
+            goal_target=goal_target,
+            goal_roi=goal_roi,
+            goal_target_date=goal_target_date,
+            goal_direction=goal_direction,
+            created_by=actor,
+        )
     audit(district=district, actor=actor, verb="plan.measure_add", obj=plan, changes={"measure": row.pk})
     if baseline_probes:
         today, problems, probes = _today(district), [], []

@@ -66,7 +66,7 @@ class DecisionForm(forms.Form):
         return [(data["action"], data["action_owner"], data["action_due"])] if data.get("action") else []
 
 
-class AgendaAddForm(SubmitOnceMixin, forms.Form):
+class AgendaAddForm(forms.Form):  # one item per student and area: the natural key
     student = forms.ModelChoiceField(label=_("Student"), queryset=None)
     reason = forms.CharField(
         label=_("Why"), max_length=300, help_text=_("For example: the parent asked for a meeting.")
