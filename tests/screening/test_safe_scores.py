@@ -60,7 +60,8 @@ def test_the_score_api_refuses_them(ready, bad):  # noqa: F811
     side, _, _ = ready
     api = APIClient()
     api.force_login(side.district_admin)
-    item = {"student_local_id": side.students[0].local_id, "measure": "aimsweb-maze", "date": "2026-09-14", "score": bad}
+    item = {"student_local_id": side.students[0].local_id, "measure": "aimsweb-maze", "date": "2026-09-14"}
+    item["score"] = bad
     response = api.post("/api/v1/scores/", {"scores": [item]}, format="json")
     assert response.status_code == 400, response.content
     assert "not a number" in str(response.data) or "outside the range" in str(response.data)
