@@ -610,8 +610,8 @@ def _probe_snapshot(probe: Probe) -> dict:
 def probe_update(
     *, district: District, actor: User | None, probe: Probe, date: dt.date, score, reason: str = ""
 ) -> Probe:
-    """Correct a probe's date or score (a mistyped 25 for 52): the same checks as a new probe;
-    the audit trail keeps the old values and the reason."""
+    """Correct a probe's date or score (a mistyped 25 for 52), with a reason: the same checks as a
+    new probe; the audit trail keeps the old values and the reason."""
     if probe.district_id != district.pk:
         raise ValidationError(_("Unknown probe."))
     plan = probe.plan
@@ -629,8 +629,13 @@ def probe_update(
         errors.append(
             _("This probe was taken in the session of %(d)s; change the session's date instead.") % {"d": probe.date}
         )
+    problems: dict[str, list[str]] = {}
     if errors:
-        raise ValidationError({"score": errors} if value is None else {"date": errors})
+        problems["score" if value is None else "date"] = errors
+    if not (reason or "").strip():
+        problems["reason"] = [_("Say why the probe is changed; the reason stays in the audit trail.")]
+    if problems:
+        raise ValidationError(problems)
     before = _probe_snapshot(probe)
     probe.date, probe.score = date, value
     with friendly_constraints():

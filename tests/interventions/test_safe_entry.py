@@ -157,6 +157,8 @@ def test_a_mistyped_probe_is_corrected_and_another_deleted_with_a_reason(program
     url = reverse("probe_edit", args=[typo.pk])
     response = client.post(url, {"date": START.isoformat(), "score": "inf", "reason": ""})
     assert response.status_code == 200 and "score" in response.context["form"].errors
+    response = client.post(url, {"date": START.isoformat(), "score": "52", "reason": ""})
+    assert response.status_code == 200 and "reason" in response.context["form"].errors
     response = client.post(url, {"date": START.isoformat(), "score": "52", "reason": "digits swapped"})
     assert response.status_code == 302
     response = client.post(reverse("probe_edit", args=[extra.pk]), {"action": "delete", "reason": ""})
