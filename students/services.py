@@ -82,8 +82,6 @@ def _check_birth_date(student: Student, today: dt.date) -> None:
 
 def _check_student(district: District, student: Student, *, dates_changed: bool = True) -> None:
     _check_school(district, student.school)
-    if dates_changed:
-        _check_birth_date(student, timezone.localdate())
     if not (student.school.grade_low <= student.grade <= student.school.grade_high):
         raise ValidationError(
             {
@@ -95,6 +93,8 @@ def _check_student(district: District, student: Student, *, dates_changed: bool 
                 }
             }
         )
+    if dates_changed:  # after the grade span: a grade the school does not teach is the first thing to fix
+        _check_birth_date(student, timezone.localdate())
     duplicate = Student.objects.filter(district=district, local_id=student.local_id).exclude(pk=student.pk)
     if duplicate.exists():
         raise ValidationError(
