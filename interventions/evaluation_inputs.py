@@ -98,6 +98,16 @@ def _catalog_key(text: str, catalog: list[tuple[str, str, list]]) -> str | None:
     return fitting[0] if len(fitting) == 1 else None
 
 
+def resolve_measure(policy: PolicyDocument | None, text: str, catalog: list[tuple[str, str, list]]):
+    """(catalog key or None, the policy's norm table or None) of a plan's measure text."""
+    measure = policy_measure(policy, text)
+    table = norm_table(policy, measure) if measure is not None else None
+    key = table.measure if table is not None else measure.key if measure is not None else None
+    if key is None or key not in {row[0] for row in catalog}:
+        key = _catalog_key(text, catalog) or key
+    return key, table
+
+
 def norms_for(
     *, district: District, policy: PolicyDocument | None, requests: Iterable[MeasureRequest], on: dt.date
 ) -> dict[MeasureRequest, NormsInput]:
@@ -114,14 +124,8 @@ def norms_for(
     # Per measure text: (catalog key, policy table or None)
     resolved: dict[str, tuple[str | None, object]] = {}
     for request in requests:
-        if request.measure in resolved:
-            continue
-        measure = policy_measure(policy, request.measure)
-        table = norm_table(policy, measure) if measure is not None else None
-        key = table.measure if table is not None else measure.key if measure is not None else None
-        if key is None or key not in {row[0] for row in catalog}:
-            key = _catalog_key(request.measure, catalog) or key
-        resolved[request.measure] = (key, table)
+        if request.measure not in resolved:
+            resolved[request.measure] = resolve_measure(policy, request.measure, catalog)
 
     keys = {key for key, _ in resolved.values() if key}
     # key -> {"name": str, "norm": str, "points": [NormPoint]} per norm group.

@@ -6,9 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import MAX_SESSION_MINUTES, Attendance, Intervention, InterventionGroup, Plan, PlanMeasure
+from mtss.idempotency import SubmitOnceMixin
+from screening.scores import score_problem
 
 
-class SessionForm(forms.Form):
+class SessionForm(SubmitOnceMixin, forms.Form):
     """One group session: date, minutes, a note, and per student attendance and a probe score."""
 
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -25,12 +27,7 @@ class SessionForm(forms.Form):
                 initial=Attendance.Status.PRESENT,
                 widget=forms.RadioSelect,
             )
-            self.fields[f"probe_{plan.pk}"] = forms.FloatField(
-                label=_("Probe score"),
-                required=False,
-                min_value=0,
-                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
-            )
+            self.fields[f"probe_{plan.pk}"] = ScoreField(label=_("Probe score"), required=False)
 
     def rows(self):
         return [(plan, self[f"att_{plan.pk}"], self[f"probe_{plan.pk}"]) for plan in self.members]
@@ -46,9 +43,48 @@ class SessionForm(forms.Form):
         }
 
 
-class ProbeForm(forms.Form):
+class ScoreField(forms.FloatField):
+    """A score: a finite number (screening/scores.py); the measure's range is the service's check,
+    which knows the measure."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        problem = score_problem(value) if value is not None else None
+        if problem is not None:
+            raise forms.ValidationError(problem, code="invalid")
+        return value
+
+
+class ProbeForm(SubmitOnceMixin, forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    score = forms.FloatField(label=_("Score"), min_value=0, widget=forms.NumberInput(attrs={"step": "any"}))
+    score = ScoreField(label=_("Score"))
+
+
+class ProbeEditForm(forms.Form):
+    """Correct a probe (date, score) or delete it; both keep a reason in the audit trail."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    score = ScoreField(label=_("Score"))
+    reason = forms.CharField(label=_("Why is it changed?"), required=False, max_length=500)
+
+
+class OneToOneSessionForm(SubmitOnceMixin, forms.Form):
+    """One session of a one-to-one plan: the same attendance choices as a group, an optional probe."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=MAX_SESSION_MINUTES)
+    attendance = forms.ChoiceField(
+        label=_("Attendance"),
+        choices=Attendance.Status.choices,
+        initial=Attendance.Status.PRESENT,
+        widget=forms.RadioSelect,
+    )
+    probe = ScoreField(label=_("Probe score (optional)"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MeasureChoiceForm(forms.Form):
@@ -79,7 +115,7 @@ class CriteriaForm(forms.Form):
     )
 
 
-class PlanMeasureForm(forms.ModelForm):
+class PlanMeasureForm(SubmitOnceMixin, forms.ModelForm):
     baseline = forms.CharField(
         label=_("Baseline probes"),
         required=False,
@@ -96,7 +132,7 @@ class PlanMeasureForm(forms.ModelForm):
         return parse_baseline(self.cleaned_data.get("baseline"))
 
 
-class BulkProbeForm(forms.Form):
+class BulkProbeForm(SubmitOnceMixin, forms.Form):
     lines = forms.CharField(
         label=_("Several probes, one per line: date, score"),
         help_text=_("For example: 2026-10-05, 52"),
@@ -362,7 +398,7 @@ class PlanEndForm(forms.Form):
     end_date = forms.DateField(label=_("Last day of the plan"), widget=forms.DateInput(attrs=DATE))
 
 
-class GroupForm(forms.ModelForm):
+class GroupForm(SubmitOnceMixin, forms.ModelForm):
     class Meta:
         model = InterventionGroup
         fields = [

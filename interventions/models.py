@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mtss.models import DistrictOwned
+from screening.scores import finite_score_q
 
 MAX_SESSION_MINUTES = 240  # a half-day; anything longer is a typo (600 was seen)
 
@@ -61,7 +62,13 @@ class Intervention(DistrictOwned):
 
     class Meta:
         ordering = ["area", "name"]
-        constraints = [models.UniqueConstraint(fields=["district", "name"], name="intervention_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                name="intervention_name_unique",
+                violation_error_message=_("Name: the library already has an intervention with this name."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -98,12 +105,17 @@ class TierPlacement(DistrictOwned):
     class Meta:
         ordering = ["-start_date", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(tier__gte=1), name="placement_tier_positive"),
+            models.CheckConstraint(
+                condition=models.Q(tier__gte=1),
+                name="placement_tier_positive",
+                violation_error_message=_("Tier: must be 1 or more."),
+            ),
             # One open placement per student and area.
             models.UniqueConstraint(
                 fields=["district", "student", "area"],
                 condition=models.Q(end_date__isnull=True),
                 name="one_open_placement_per_area",
+                violation_error_message=_("Area: the student already has an open placement in this area."),
             ),
         ]
         indexes = [models.Index(fields=["district", "student", "area"], name="placement_student_area_idx")]
@@ -145,7 +157,9 @@ class Schedule(models.Model):
         }
 
 
-SCHEDULE_KIND_MESSAGE = _("Give sessions per week, or sessions per cycle with the cycle length (not both).")
+SCHEDULE_KIND_MESSAGE = _(
+    "Sessions per week: give sessions per week, or sessions per cycle with the cycle length (not both)."
+)
 SCHEDULE_CONSTRAINTS = [
     Q(sessions_per_week__isnull=False, sessions_per_cycle__isnull=True, cycle_days__isnull=True)
     | Q(sessions_per_week__isnull=True, sessions_per_cycle__isnull=False, cycle_days__isnull=False),
@@ -175,7 +189,11 @@ class InterventionGroup(DistrictOwned, Schedule):
                 name="group_schedule_kind",
                 violation_error_message=SCHEDULE_KIND_MESSAGE,
             ),
-            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[1], name="group_minutes_range"),
+            models.CheckConstraint(
+                condition=SCHEDULE_CONSTRAINTS[1],
+                name="group_minutes_range",
+                violation_error_message=_("Minutes per session: between 1 and 240."),
+            ),
         ]
         # The specialist's screens: my groups.
         indexes = [models.Index(fields=["district", "provider", "is_active"], name="group_provider_idx")]
@@ -273,15 +291,26 @@ class Plan(DistrictOwned, Schedule):
                 name="plan_schedule_kind",
                 violation_error_message=SCHEDULE_KIND_MESSAGE,
             ),
-            models.CheckConstraint(condition=SCHEDULE_CONSTRAINTS[1], name="plan_minutes_range"),
             models.CheckConstraint(
-                condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False), name="plan_goal_target_or_roi"
+                condition=SCHEDULE_CONSTRAINTS[1],
+                name="plan_minutes_range",
+                violation_error_message=_("Minutes per session: between 1 and 240."),
             ),
-            models.CheckConstraint(condition=Q(expected_end_date__gt=models.F("start_date")), name="plan_dates"),
+            models.CheckConstraint(
+                condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
+                name="plan_goal_target_or_roi",
+                violation_error_message=_("Goal score: give a goal score or a goal rate of improvement."),
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_end_date__gt=models.F("start_date")),
+                name="plan_dates",
+                violation_error_message=_("Expected end: the plan must end after it starts."),
+            ),
             models.CheckConstraint(
                 condition=Q(dd_level_cut__isnull=True, dd_growth_cut__isnull=True, dd_override_reason="")
                 | (Q(dd_level_cut__isnull=False, dd_growth_cut__isnull=False) & ~Q(dd_override_reason="")),
                 name="plan_dd_override_complete",
+                violation_error_message=_("Level criterion (override): give both criteria and a reason, or none."),
             ),
         ]
         indexes = [
@@ -320,8 +349,13 @@ class PlanMeasure(DistrictOwned):
             models.CheckConstraint(
                 condition=Q(goal_target__isnull=False) | Q(goal_roi__isnull=False),
                 name="plan_measure_goal_target_or_roi",
+                violation_error_message=_("Goal score: give a goal score or a goal rate of improvement."),
             ),
-            models.UniqueConstraint(fields=["district", "plan", "measure"], name="plan_measure_unique"),
+            models.UniqueConstraint(
+                fields=["district", "plan", "measure"],
+                name="plan_measure_unique",
+                violation_error_message=_("Measure: the plan already monitors this measure."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -344,7 +378,15 @@ class PlanPhase(DistrictOwned):
 
     class Meta:
         ordering = ["plan", "number"]
-        constraints = [models.UniqueConstraint(fields=["district", "plan", "number"], name="phase_number_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "plan", "number"],
+                name="phase_number_unique",
+                violation_error_message=_(
+                    "Phase: another change of the plan was saved at the same time; reload and try again."
+                ),
+            )
+        ]
 
 
 class InterventionSession(DistrictOwned):
@@ -368,16 +410,25 @@ class InterventionSession(DistrictOwned):
             models.CheckConstraint(
                 condition=Q(group__isnull=False, plan__isnull=True) | Q(group__isnull=True, plan__isnull=False),
                 name="session_group_xor_plan",
+                violation_error_message=_("Group: a session belongs to a group or to one plan, not both."),
             ),
             models.CheckConstraint(
-                condition=Q(minutes__gte=0, minutes__lte=MAX_SESSION_MINUTES), name="session_minutes_range"
+                condition=Q(minutes__gte=0, minutes__lte=MAX_SESSION_MINUTES),
+                name="session_minutes_range",
+                violation_error_message=_("Minutes: between 0 and 240."),
             ),
             # Two people logging the same session cannot create a duplicate.
             models.UniqueConstraint(
-                fields=["district", "group", "date"], condition=Q(group__isnull=False), name="one_session_per_group_day"
+                fields=["district", "group", "date"],
+                condition=Q(group__isnull=False),
+                name="one_session_per_group_day",
+                violation_error_message=_("Date: a session of this group on this date is already logged."),
             ),
             models.UniqueConstraint(
-                fields=["district", "plan", "date"], condition=Q(plan__isnull=False), name="one_session_per_plan_day"
+                fields=["district", "plan", "date"],
+                condition=Q(plan__isnull=False),
+                name="one_session_per_plan_day",
+                violation_error_message=_("Date: a session of this plan on this date is already logged."),
             ),
         ]
 
@@ -402,7 +453,13 @@ class Attendance(DistrictOwned):
     }
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["district", "session", "plan"], name="attendance_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "session", "plan"],
+                name="attendance_unique",
+                violation_error_message=_("Attendance: the student already has attendance in this session."),
+            )
+        ]
         indexes = [models.Index(fields=["district", "plan"], name="attendance_plan_idx")]
 
 
@@ -423,6 +480,14 @@ class Probe(DistrictOwned):
 
     class Meta:
         ordering = ["date", "id"]
+        constraints = [
+            # "inf" and "nan" parse as floats; stored, they broke every page that draws the plan (issue 14).
+            models.CheckConstraint(
+                condition=finite_score_q("score"),
+                name="probe_score_finite",
+                violation_error_message=_("Score: give a number (not “inf” or “nan”)."),
+            )
+        ]
         indexes = [models.Index(fields=["district", "plan", "date"], name="probe_plan_date_idx")]
 
 
@@ -515,7 +580,11 @@ class AgendaItem(DistrictOwned):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "meeting", "student", "area"], name="agenda_item_unique")
+            models.UniqueConstraint(
+                fields=["district", "meeting", "student", "area"],
+                name="agenda_item_unique",
+                violation_error_message=_("Student: already on this meeting's agenda for this area."),
+            )
         ]
 
 

@@ -46,6 +46,7 @@ from mtss.rules.config import RuleConfig
 from mtss.rules.plan import PlanEvaluation, combine_recommendations
 from mtss.selectors import policy_document
 from screening.models import Measure, ReviewItem, Score
+from screening.scores import finite_score_q
 from students.access import visible_students
 
 
@@ -243,6 +244,34 @@ def session_get(*, district: District, membership: Membership, session_id: int) 
     return session
 
 
+def probe_get(*, district: District, membership: Membership, probe_id: int) -> Probe:
+    """A probe of a plan the member sees (else 404, like a missing one)."""
+    probe = Probe.objects.filter(district=district, pk=probe_id).select_related("measure").first()
+    if probe is None:
+        raise Http404
+    probe.plan = plan_get(district=district, membership=membership, plan_id=probe.plan_id)
+    return probe
+
+
+def plan_sessions(*, district: District, plan: Plan, limit: int = 20):
+    """A one-to-one plan's recent sessions with their attendance and probe, in three queries."""
+    sessions = list(
+        InterventionSession.objects.filter(district=district, plan=plan)
+        .select_related("logged_by")
+        .order_by("-date")[:limit]
+    )
+    status = dict(
+        Attendance.objects.filter(district=district, session__in=sessions).values_list("session_id", "status")
+    )
+    probes = dict(
+        Probe.objects.filter(district=district, session__in=sessions, measure__isnull=True).values_list(
+            "session_id", "score"
+        )
+    )
+    labels = dict(Attendance.Status.choices)
+    return [(s, labels.get(status.get(s.pk), ""), probes.get(s.pk)) for s in sessions]
+
+
 def group_members(*, district: District, group: InterventionGroup) -> list[Plan]:
     return list(
         Plan.objects.filter(district=district, group=group, status=Plan.Status.ACTIVE)
@@ -325,7 +354,9 @@ def _load(district: District, plans: list[Plan]) -> dict[int, PlanData]:
         data[phase.plan_id].phases.append(phase)
     for measure in PlanMeasure.objects.filter(district=district, plan_id__in=ids).order_by("plan_id", "id"):
         data[measure.plan_id].measures.append(measure)
-    for probe in Probe.objects.filter(district=district, plan_id__in=ids).order_by("date", "id"):
+    # A non-finite score cannot be written any more (the probe_score_finite constraint), but one
+    # left from before must not take the plan page, caseload and packets down with it.
+    for probe in Probe.objects.filter(finite_score_q(), district=district, plan_id__in=ids).order_by("date", "id"):
         if probe.measure_id is None:
             data[probe.plan_id].probes.append(probe)
         else:

@@ -16,6 +16,8 @@ urlpatterns = [
     path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/edit/", views.plan_edit, name="plan_edit"),
     path("plans/<int:plan_id>/end/", views.plan_end, name="plan_end"),
+    path("plans/<int:plan_id>/sessions/", views.plan_sessions, name="plan_sessions"),
+    path("probes/<int:probe_id>/", views.probe_edit, name="probe_edit"),
     path("students/<int:student_id>/plans/new/", views.plan_create, name="plan_create"),
     # Ohio's reading guarantee (interventions/rimp/).
     path("students/<int:student_id>/rimp/new/", rimp_views.rimp_create, name="rimp_create"),

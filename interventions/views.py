@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,10 +22,12 @@ from interventions.forms import (
     GroupForm,
     GroupMemberForm,
     MeasureChoiceForm,
+    OneToOneSessionForm,
     PlanEditForm,
     PlanEndForm,
     PlanForm,
     PlanMeasureForm,
+    ProbeEditForm,
     ProbeForm,
     SessionForm,
 )
@@ -33,6 +36,7 @@ from interventions.progress import chart_svg
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
+from mtss.idempotency import AlreadySubmitted, repeated, submit_once
 from mtss.models import User
 from mtss.permissions import PROVIDER_ROLES, allowed, require
 from mtss.selectors import policy_document, school_list
@@ -51,6 +55,12 @@ def _providers(district):
         .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+def _session_logged(request, session) -> None:
+    messages.success(request, _("Session of %(d)s logged.") % {"d": session.date})
+    for warning in services.session_day_warnings(district=request.district, session=session):
+        messages.warning(request, warning)
 
 
 @district_member()
@@ -75,7 +85,17 @@ def group_list(request):
         if form.is_valid():
             require(request, "may_create_group", form.cleaned_data["school"])
             try:
-                group = services.group_create(district=request.district, actor=request.user, **form.cleaned_data)
+                group = submit_once(
+                    district=request.district,
+                    user=request.user,
+                    token=form.submission_token,
+                    work=lambda: services.group_create(
+                        district=request.district, actor=request.user, **form.cleaned_data
+                    ),
+                    url_of=lambda group: reverse("group_detail", args=[group.pk]),
+                )
+            except AlreadySubmitted as repeat:
+                return repeated(request, repeat, reverse("group_list"))
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
@@ -125,22 +145,31 @@ def group_detail(request, group_id: int):
         _require_logger(request, group)
         form = SessionForm(request.POST, members=members)
         if form.is_valid():
+            here = reverse("group_detail", args=[group.pk])
             try:
-                services.session_log(
+                session = submit_once(
                     district=request.district,
-                    actor=request.user,
-                    group=group,
-                    date=form.cleaned_data["date"],
-                    minutes=form.cleaned_data["minutes"],
-                    attendance=form.attendance(),
-                    probe_scores=form.probe_scores(),
-                    note=form.cleaned_data["note"],
+                    user=request.user,
+                    token=form.submission_token,
+                    work=lambda: services.session_log(
+                        district=request.district,
+                        actor=request.user,
+                        group=group,
+                        date=form.cleaned_data["date"],
+                        minutes=form.cleaned_data["minutes"],
+                        attendance=form.attendance(),
+                        probe_scores=form.probe_scores(),
+                        note=form.cleaned_data["note"],
+                    ),
+                    url_of=lambda session: here,
                 )
+            except AlreadySubmitted as repeat:
+                return repeated(request, repeat, here)
             except ValidationError as error:
                 apply_validation_error(form, error)  # the form keeps everything typed
             else:
-                messages.success(request, _("Session of %(d)s logged.") % {"d": form.cleaned_data["date"]})
-                return redirect("group_detail", group_id=group.pk)
+                _session_logged(request, session)
+                return redirect(here)
     else:
         form = SessionForm(initial={"date": today, "minutes": group.minutes_per_session}, members=members)
     access_log.record(request, action="view", what="group session log", student_ids=[p.student_id for p in members])
@@ -214,12 +243,17 @@ def group_log_today(request, group_id: int):
 
 @district_member()
 def session_edit(request, session_id: int):
+    """Change or delete a group or one-to-one session: every field shown is saved (issue 14)."""
     session = selectors.session_get(district=request.district, membership=request.membership, session_id=session_id)
     group = session.group
-    if group is None:
-        raise Http404  # a one-to-one session is corrected through the API
     require(request, "may_edit_session", session)
+    back = (
+        reverse("group_detail", args=[group.pk])
+        if group is not None
+        else reverse("plan_sessions", args=[session.plan_id])
+    )
     attendance = list(session.attendance.select_related("plan__student").order_by("plan__student__last_name"))
+    members = [a.plan for a in attendance]
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             try:
@@ -233,29 +267,135 @@ def session_edit(request, session_id: int):
                 messages.error(request, " ".join(error.messages))
                 return redirect("session_edit", session_id=session.pk)
             messages.success(request, _("Session deleted; the audit trail keeps what it held."))
-            return redirect("group_detail", group_id=group.pk)
-        form = SessionForm(request.POST, members=[a.plan for a in attendance])
-        form.fields["date"].required = False
+            return redirect(back)
+        form = SessionForm(request.POST, members=members)
         if form.is_valid():
             try:
                 services.session_update(
                     district=request.district,
                     actor=request.user,
                     session=session,
+                    date=form.cleaned_data["date"],
                     minutes=form.cleaned_data["minutes"],
                     attendance=form.attendance(),
+                    probe_scores={plan.pk: form.cleaned_data.get(f"probe_{plan.pk}") for plan in members},
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
                 messages.success(request, _("Session updated."))
-                return redirect("group_detail", group_id=group.pk)
+                for warning in services.session_day_warnings(district=request.district, session=session):
+                    messages.warning(request, warning)
+                return redirect(back)
     else:
         initial = {"date": session.date, "minutes": session.minutes, "note": session.note}
         initial.update({f"att_{a.plan_id}": a.status for a in attendance})
-        form = SessionForm(initial=initial, members=[a.plan for a in attendance])
-    return render(request, "interventions/session_edit.html", {"session": session, "group": group, "form": form})
+        initial.update(
+            {
+                f"probe_{plan_id}": score
+                for plan_id, score in session.probes.filter(measure__isnull=True).values_list("plan_id", "score")
+            }
+        )
+        form = SessionForm(initial=initial, members=members)
+    return render(
+        request,
+        "interventions/session_edit.html",
+        {"session": session, "group": group, "plan": session.plan, "form": form, "back": back},
+    )
+
+
+@district_member()
+def plan_sessions(request, plan_id: int):
+    """One-to-one sessions of a plan without a group: one click logs a normal session (today,
+    the planned minutes, present); the same attendance choices as a group and an optional probe."""
+    plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
+    if plan.group_id:
+        return redirect("group_detail", group_id=plan.group_id)
+    can_log = allowed(request.membership, "may_log_for_plan", plan)
+    here = reverse("plan_sessions", args=[plan.pk])
+    today = timezone.localdate()
+    initial = {"date": today, "minutes": plan.minutes_per_session, "attendance": "present"}
+    form = OneToOneSessionForm(initial=initial)
+    if request.method == "POST":
+        require(request, "may_log_for_plan", plan)
+        form = OneToOneSessionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                session = submit_once(
+                    district=request.district,
+                    user=request.user,
+                    token=form.submission_token,
+                    work=lambda: services.session_log(
+                        district=request.district,
+                        actor=request.user,
+                        plan=plan,
+                        date=data["date"],
+                        minutes=data["minutes"],
+                        attendance={plan.pk: data["attendance"]},
+                        probe_scores={plan.pk: data["probe"]} if data["probe"] is not None else {},
+                        note=data["note"],
+                    ),
+                    url_of=lambda session: here,
+                )
+            except AlreadySubmitted as repeat:
+                return repeated(request, repeat, here)
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):  # the group service names the probes "probes"
+                    error = ValidationError({"probe" if k == "probes" else k: v for k, v in error.message_dict.items()})
+                apply_validation_error(form, error)
+            else:
+                _session_logged(request, session)
+                return redirect(here)
+    access_log.record(request, action="view", what="one-to-one session log", student_ids=[plan.student_id])
+    return render(
+        request,
+        "interventions/plan_sessions.html",
+        {
+            "plan": plan,
+            "form": form,
+            "can_log": can_log,
+            "history": selectors.plan_sessions(district=request.district, plan=plan),
+        },
+    )
+
+
+@district_member()
+def probe_edit(request, probe_id: int):
+    """Fix a mistyped probe, or delete it with a reason; the audit trail keeps both."""
+    probe = selectors.probe_get(district=request.district, membership=request.membership, probe_id=probe_id)
+    plan = probe.plan
+    require(request, "may_edit_probe", probe)
+    form = ProbeEditForm(initial={"date": probe.date, "score": probe.score})
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            try:
+                services.probe_delete(
+                    district=request.district, actor=request.user, probe=probe, reason=request.POST.get("reason", "")
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect("probe_edit", probe_id=probe.pk)
+            messages.success(request, _("Probe deleted; the audit trail keeps what it held."))
+            return redirect("plan_detail", plan_id=plan.pk)
+        form = ProbeEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.probe_update(
+                    district=request.district,
+                    actor=request.user,
+                    probe=probe,
+                    date=form.cleaned_data["date"],
+                    score=form.cleaned_data["score"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, _("Probe corrected."))
+                return redirect("plan_detail", plan_id=plan.pk)
+    return render(request, "interventions/probe_edit.html", {"probe": probe, "plan": plan, "form": form})
 
 
 @district_member()
@@ -275,6 +415,7 @@ def plan_detail(request, plan_id: int):
         },
     )
     measure_form = PlanMeasureForm(prefix="measure", initial={"goal_target_date": plan.goal_target_date})
+    here = reverse("plan_detail", args=[plan.pk])
     if request.method == "POST":
         if not can_write:
             raise Http404
@@ -313,9 +454,17 @@ def plan_detail(request, plan_id: int):
                 data = dict(measure_form.cleaned_data)
                 baseline = data.pop("baseline")
                 try:
-                    services.plan_measure_add(
-                        district=request.district, actor=request.user, plan=plan, baseline_probes=baseline, **data
+                    submit_once(
+                        district=request.district,
+                        user=request.user,
+                        token=measure_form.submission_token,
+                        work=lambda: services.plan_measure_add(
+                            district=request.district, actor=request.user, plan=plan, baseline_probes=baseline, **data
+                        ),
+                        url_of=lambda measure: here,
                     )
+                except AlreadySubmitted as repeat:
+                    return repeated(request, repeat, here)
                 except ValidationError as error:
                     apply_validation_error(measure_form, error)
                 else:
@@ -332,13 +481,21 @@ def plan_detail(request, plan_id: int):
                     else bound.cleaned_data["lines"]
                 )
                 try:
-                    services.probes_add(
+                    submit_once(
                         district=request.district,
-                        actor=request.user,
-                        plan=plan,
-                        probes=probes,
-                        measure=chooser.chosen(),
+                        user=request.user,
+                        token=bound.submission_token,
+                        work=lambda: services.probes_add(
+                            district=request.district,
+                            actor=request.user,
+                            plan=plan,
+                            probes=probes,
+                            measure=chooser.chosen(),
+                        ),
+                        url_of=lambda created: here,
                     )
+                except AlreadySubmitted as repeat:
+                    return repeated(request, repeat, here)
                 except ValidationError as error:
                     bound.add_error(None, error.message_dict.get("probes", error.messages))
                 else:
@@ -421,9 +578,15 @@ def plan_create(request, student_id: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         baseline = data.pop("baseline")
+        # From the screening review queue's "Start a plan": the item is marked once the plan is saved.
         try:
             plan, warnings = services.plan_create(
-                district=request.district, actor=request.user, student=student, baseline_probes=baseline, **data
+                district=request.district,
+                actor=request.user,
+                student=student,
+                baseline_probes=baseline,
+                review_item_id=int(review_item) if review_item.isdigit() else None,
+                **data,
             )
         except ValidationError as error:
             apply_validation_error(form, error)

@@ -28,6 +28,7 @@ MESSAGES = {
     "change this plan.",
     "may_log_for_group": "Only the provider, or an administrator, principal or specialist of the group's school, "
     "can log for this group.",
+    "may_edit_probe": "Only whoever may add probes to its plan can change or delete this probe.",
     "may_edit_session": "Only whoever may log for its group or plan can change this session.",
     "may_edit_library": "Only district administrators can change the library.",
     "may_create_meeting": "Only the school team (administrator, principal, specialist, psychologist, counselor) "

@@ -217,6 +217,13 @@ def may_edit_session(membership, session) -> bool:
     return session.plan_id is not None and may_log_for_plan.test(membership, session.plan)
 
 
+@rules.predicate
+def may_edit_probe(membership, probe) -> bool:
+    """Correct or delete a probe (with a reason, kept in the audit trail): whoever may add probes to
+    its plan."""
+    return probe is not None and may_log_for_plan.test(membership, probe.plan)
+
+
 # "My caseload" lists the plans a specialist provides; other roles see every visible plan.
 may_keep_caseload = _roles(Role.INTERVENTION_SPECIALIST)
 may_create_group = _roles_at_school(*PLANNERS)

@@ -67,6 +67,16 @@ def catalog_measure_names(*, district: District) -> list[tuple[str, str, list]]:
     return list(Measure.objects.filter(district=district).values_list("key", "name", "import_names"))
 
 
+def measure_score_range(*, district: District, key: str | None):
+    """The score range of the catalog measure `key` (screening.scores.ScoreRange), or None."""
+    from screening.scores import ScoreRange
+
+    if not key:
+        return None
+    measure = Measure.objects.filter(district=district, key=key).only("name", "min_score", "max_score").first()
+    return ScoreRange.of(measure) if measure is not None else None
+
+
 def percentile_norm_rows(*, district: District, measure_keys) -> list[tuple]:
     """Every percentile norm point of the measures, one query: (measure key, norm group, table
     name, illustrative, grade, season, percentile, score)."""

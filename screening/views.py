@@ -174,6 +174,17 @@ def review_item_action(request, item_id: int):
     status = request.POST.get("status", "open")
     status = status if status in ReviewItem.Status.values or status == "all" else "open"
     back = reverse("screening_review") + f"?window={item.window_id}&status={status}"
+    if action == "plan":
+        # The item is marked when the plan is saved (the plan form carries the item's id).
+        if item.status not in (ReviewItem.Status.OPEN, ReviewItem.Status.REVIEWED):
+            messages.error(request, _("This student is no longer waiting for a plan in the queue."))
+            return redirect(back)
+        messages.info(
+            request,
+            _("%(n)s: fill in the plan below; the queue marks it once the plan is saved.")
+            % {"n": item.student.full_name},
+        )
+        return redirect(reverse("plan_create", args=[item.student_id]) + f"?review_item={item.pk}")
     try:
         services.review_item_decide(
             district=request.district,
@@ -186,9 +197,6 @@ def review_item_action(request, item_id: int):
         messages.error(request, " ".join(error.messages))
         return redirect(back)
     name = item.student.full_name
-    if action == "plan":
-        messages.success(request, _("%(n)s: plan started. Fill in the plan below.") % {"n": name})
-        return redirect("plan_create", student_id=item.student_id)
     labels = {"reviewed": _("marked reviewed"), "dismiss": _("dismissed"), "reopen": _("back in the queue")}
     messages.success(request, _("%(n)s: %(what)s.") % {"n": name, "what": labels.get(action, action)})
     return redirect(back)

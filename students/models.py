@@ -93,10 +93,15 @@ class Student(DistrictOwned):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "local_id"], name="student_local_id_unique_in_district"),
+            models.UniqueConstraint(
+                fields=["district", "local_id"],
+                name="student_local_id_unique_in_district",
+                violation_error_message=_("Local id: another student of the district has this local id."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(exit_date__isnull=True) | models.Q(exit_date__gte=models.F("entry_date")),
                 name="student_exit_after_entry",
+                violation_error_message=_("Exit date: it cannot be before the entry date."),
             ),
         ]
         indexes = [
@@ -208,7 +213,9 @@ class Enrollment(DistrictOwned):
         ordering = ["-start_date"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "student", "school_year", "school"], name="enrollment_unique_per_year"
+                fields=["district", "student", "school_year", "school"],
+                name="enrollment_unique_per_year",
+                violation_error_message=_("School: the student is already enrolled at this school in this year."),
             )
         ]
 

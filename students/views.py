@@ -12,11 +12,13 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
+from mtss.idempotency import AlreadySubmitted, repeated, submit_once
 from mtss.permissions import allowed, require
 from mtss.selectors import school_list
 from students.forms import ConsultationForm, GuardianForm, StudentFilterForm, StudentForm
@@ -76,7 +78,15 @@ def student_create_view(request):
     form = StudentForm(request.POST or None, district=request.district)
     if request.method == "POST" and form.is_valid():
         try:
-            student = student_create(district=request.district, actor=request.user, **form.cleaned_data)
+            student = submit_once(
+                district=request.district,
+                user=request.user,
+                token=form.submission_token,
+                work=lambda: student_create(district=request.district, actor=request.user, **form.cleaned_data),
+                url_of=lambda student: reverse("student_detail", args=[student.pk]),
+            )
+        except AlreadySubmitted as repeat:
+            return repeated(request, repeat, reverse("student_list"))
         except ValidationError as error:
             apply_validation_error(form, error)  # the form keeps everything the user typed
         else:
@@ -91,7 +101,7 @@ def student_edit_view(request, student_id: int):
     form = StudentForm(request.POST or None, instance=student, district=request.district)
     if request.method == "POST" and form.is_valid():
         try:
-            fields = {name: form.cleaned_data[name] for name in form.fields}
+            fields = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
             # ModelForm already copied values onto the instance; re-read to diff.
             fresh = student_get(district=request.district, membership=request.membership, student_id=student_id)
             student_update(district=request.district, actor=request.user, student=fresh, **fields)
@@ -109,7 +119,17 @@ def guardian_create_view(request, student_id: int):
     form = GuardianForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            guardian_create(district=request.district, actor=request.user, student=student, **form.cleaned_data)
+            submit_once(
+                district=request.district,
+                user=request.user,
+                token=form.submission_token,
+                work=lambda: guardian_create(
+                    district=request.district, actor=request.user, student=student, **form.cleaned_data
+                ),
+                url_of=lambda guardian: reverse("student_detail", args=[student.pk]),
+            )
+        except AlreadySubmitted as repeat:
+            return repeated(request, repeat, reverse("student_detail", args=[student.pk]))
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -129,7 +149,17 @@ def consultation_create_view(request, student_id: int):
     form = ConsultationForm(request.POST or None, student=student)
     if request.method == "POST" and form.is_valid():
         try:
-            consultation_record(district=request.district, actor=request.user, student=student, **form.cleaned_data)
+            submit_once(
+                district=request.district,
+                user=request.user,
+                token=form.submission_token,
+                work=lambda: consultation_record(
+                    district=request.district, actor=request.user, student=student, **form.cleaned_data
+                ),
+                url_of=lambda consultation: reverse("student_detail", args=[student.pk]),
+            )
+        except AlreadySubmitted as repeat:
+            return repeated(request, repeat, reverse("student_detail", args=[student.pk]))
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

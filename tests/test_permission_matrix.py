@@ -93,6 +93,7 @@ MATRIX: dict[str, set[str]] = {
     "create_group": SCHOOL_PLANNERS,
     "log_group_session": SCHOOL_PLANNERS,
     "edit_session": SCHOOL_PLANNERS,
+    "edit_probe": SCHOOL_PLANNERS,
     "edit_library": {DA},
     "create_meeting": MEETING_TEAM,
     "add_to_agenda": MEETING_TEAM,
@@ -380,6 +381,12 @@ def _logged_session(s: Setting) -> dict:
     return {"session": session}
 
 
+def _probe(s: Setting) -> dict:
+    with tenant_context(s.district):
+        probe = Probe.objects.create(district=s.district, plan=s.plan, date=next(s.extra["days"]), score=41)
+    return {"probe": probe}
+
+
 def _meeting_body(s: Setting) -> dict:
     return {
         "school": s.side.school.pk,
@@ -609,6 +616,15 @@ ACTIONS: dict[str, Action] = {
         ),
         api=lambda c, t: c.delete(f"/api/v1/sessions/{t['session'].pk}/", {"reason": "logged twice"}, format="json"),
         hidden=frozenset({OTHER_SCHOOL, T}),
+    ),
+    "edit_probe": Action(
+        rules=("may_edit_probe",),
+        prepare=_probe,
+        changed=lambda s, t: s.count(Probe, pk=t["probe"].pk) == 0,
+        page=lambda c, t: c.post(
+            reverse("probe_edit", args=[t["probe"].pk]), {"action": "delete", "reason": "typed 41 for 14"}
+        ),
+        api=lambda c, t: c.delete(f"/api/v1/probes/{t['probe'].pk}/", {"reason": "typed 41 for 14"}, format="json"),
     ),
     "edit_library": Action(
         rules=("may_edit_library",),

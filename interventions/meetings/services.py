@@ -73,6 +73,10 @@ def _require_open(district: District, meeting: Meeting) -> None:
 # --- meetings -----------------------------------------------------------------------------
 
 
+MEETING_DAYS_BACK = 365
+MEETING_DAYS_AHEAD = 730
+
+
 @transaction.atomic
 def meeting_create(
     *,
@@ -94,6 +98,17 @@ def meeting_create(
         errors["occurrences"] = _("Between 1 and 40 meetings.")
     if occurrences > 1 and not every_weeks:
         errors["every_weeks"] = _("Say how many weeks apart the meetings are.")
+    # A meeting is scheduled ahead or recorded after it was held, within the school year; a date
+    # more than a year back (2020 was accepted, issue 14) or two years ahead is a typo.
+    today = timezone.localdate()
+    day = timezone.localtime(starts_at).date() if timezone.is_aware(starts_at) else starts_at.date()
+    if day < today - dt.timedelta(days=MEETING_DAYS_BACK):
+        errors["starts_at"] = _("%(d)s is more than a year ago (%(n)s days); check the year.") % {
+            "d": day,
+            "n": MEETING_DAYS_BACK,
+        }
+    elif day > today + dt.timedelta(days=MEETING_DAYS_AHEAD):
+        errors["starts_at"] = _("%(d)s is more than two years ahead; check the year.") % {"d": day}
     if errors:
         raise ValidationError(errors)
     series = None

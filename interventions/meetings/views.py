@@ -20,6 +20,7 @@ from interventions.progress import chart_svg
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
+from mtss.idempotency import AlreadySubmitted, repeated, submit_once
 from mtss.models import User
 from mtss.permissions import allowed, require
 from mtss.selectors import school_list
@@ -50,17 +51,25 @@ def meeting_list(request):
             data = form.cleaned_data
             require(request, "may_create_meeting", data["school"])
             try:
-                created = services.meeting_create(
+                created = submit_once(
                     district=request.district,
-                    actor=request.user,
-                    school=data["school"],
-                    team_type=data["team_type"],
-                    starts_at=data["starts_at"],
-                    location=data["location"],
-                    purpose=data["purpose"],
-                    every_weeks=data["every_weeks"],
-                    occurrences=data["occurrences"],
+                    user=request.user,
+                    token=form.submission_token,
+                    work=lambda: services.meeting_create(
+                        district=request.district,
+                        actor=request.user,
+                        school=data["school"],
+                        team_type=data["team_type"],
+                        starts_at=data["starts_at"],
+                        location=data["location"],
+                        purpose=data["purpose"],
+                        every_weeks=data["every_weeks"],
+                        occurrences=data["occurrences"],
+                    ),
+                    url_of=lambda meetings: reverse("meeting_detail", args=[meetings[0].pk]),
                 )
+            except AlreadySubmitted as repeat:
+                return repeated(request, repeat, reverse("meeting_list"))
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:

@@ -51,7 +51,7 @@ def tidy_library(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("interventions", "0007_referral_pdsa"),
+        ("interventions", "0008_safe_entry"),
         ("mtss", "0003_school_calendar"),
         ("students", "0004_parent_consultation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

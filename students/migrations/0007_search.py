@@ -68,7 +68,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("students", "0005_expelled"),
+        ("students", "0006_safe_entry"),
     ]
 
     operations = [
