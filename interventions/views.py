@@ -220,6 +220,8 @@ def session_edit(request, session_id: int):
         initial = {"date": session.date, "minutes": session.minutes, "note": session.note}
         initial.update({f"att_{a.plan_id}": a.status for a in attendance})
         form = SessionForm(initial=initial, members=[a.plan for a in attendance])
+    # The form shows each member's name, attendance and scores (FERPA access log).
+    access_log.record(request, action="view", what="session edit", student_ids=[a.plan.student_id for a in attendance])
     return render(request, "interventions/session_edit.html", {"session": session, "group": group, "form": form})
 
 
@@ -365,6 +367,7 @@ def plan_create(request, student_id: int):
             for warning in warnings:
                 messages.warning(request, warning)
             return redirect("plan_detail", plan_id=plan.pk)
+    access_log.record(request, action="view", what="plan form", student_ids=[student.pk])
     return render(request, "interventions/plan_form.html", {"form": form, "student": student})
 
 
