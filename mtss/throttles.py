@@ -97,3 +97,33 @@ def pdf_too_many(request):
         key=_user_key,
         rate_setting="PDF_RATE_PER_USER",
     )
+
+
+class PdfRenderRefused(Exception):
+    pass
+
+
+def pdf_render_limit(view):
+    """For a view that renders a PDF in the request: each render the cache cannot spare
+    counts against the user (PDF_RATE_PER_USER); over the limit, a 429 page instead.
+    A repeat download of an unchanged document comes from the cache and is not counted."""
+    from functools import wraps
+
+    from mtss.pdf import render_guard
+
+    def guard(request):
+        if pdf_render_limited(request):
+            raise PdfRenderRefused
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        token = render_guard.set(lambda: guard(request))
+        try:
+            return view(request, *args, **kwargs)
+        except PdfRenderRefused:
+            request.__dict__.pop("_access_log", None)  # nothing was exported
+            return pdf_too_many(request)
+        finally:
+            render_guard.reset(token)
+
+    return wrapped

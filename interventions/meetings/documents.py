@@ -11,10 +11,10 @@ from django.utils import timezone
 from interventions.meetings.selectors import recap
 from interventions.models import Meeting
 from mtss.models import District
-from mtss.pdf import render_pdf
+from mtss.pdf import render_pdf_cached
 
 
 def recap_pdf(*, district: District, meeting: Meeting) -> bytes:
     context = recap(district=district, meeting=meeting)
     context.update(district=district, generated_at=timezone.now())
-    return render_pdf("interventions/pdf/recap.html", context)
+    return render_pdf_cached("interventions/pdf/recap.html", context, district_id=district.pk)

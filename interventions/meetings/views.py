@@ -19,6 +19,7 @@ from mtss.forms import apply_validation_error
 from mtss.models import User
 from mtss.permissions import allowed, require
 from mtss.selectors import school_list
+from mtss.throttles import pdf_render_limit
 from students.access import visible_students
 from students.selectors import student_get
 
@@ -235,6 +236,7 @@ def agenda_item(request, meeting_id: int, item_id: int):
 
 
 @district_member()
+@pdf_render_limit
 def meeting_recap(request, meeting_id: int):
     meeting = selectors.meeting_get(district=request.district, membership=request.membership, meeting_id=meeting_id)
     items = selectors.agenda(district=request.district, meeting=meeting)
