@@ -316,6 +316,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["mtss.api_auth.IsDistrictMember"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mtss.api_schema.document_error_responses",
+    ],
     # Several models have a `status` field; each choice set gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "students.models.LANGUAGES",
