@@ -72,6 +72,7 @@ def test_schemathesis_finds_no_server_error(transactional_db, live_server, world
         capture_output=True,
         text=True,
         timeout=int(SECONDS) + 120,
+        cwd=tmp_path,  # schemathesis keeps its example database (.schemathesis/) in the working directory
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
     )
     output = result.stdout + result.stderr
