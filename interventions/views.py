@@ -298,6 +298,8 @@ def session_edit(request, session_id: int):
             }
         )
         form = SessionForm(initial=initial, members=members)
+    # The form shows each member's name, attendance and scores (FERPA access log).
+    access_log.record(request, action="view", what="session edit", student_ids=[m.student_id for m in members])
     return render(
         request,
         "interventions/session_edit.html",
@@ -596,6 +598,7 @@ def plan_create(request, student_id: int):
             for warning in warnings:
                 messages.warning(request, warning)
             return redirect("plan_detail", plan_id=plan.pk)
+    access_log.record(request, action="view", what="plan form", student_ids=[student.pk])
     return render(
         request,
         "interventions/plan_form.html",

@@ -1,17 +1,16 @@
 from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from mtss import policy_views, views
-from mtss.forms import LoginForm
 
 urlpatterns = [
     path("", include("reports.home_urls")),  # "My day" composes every app (reports/my_day.py)
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("district/switch/", views.district_switch, name="district_switch"),
     path("audit/access/", views.access_log, name="access_log"),

@@ -1028,6 +1028,10 @@ def letter_settings_save(*, district: District, actor: User | None, **fields) ->
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: _("Unknown setting.") for name in unknown})
+    if fields.get("logo"):
+        from notifications.letters.logo import logo_checked
+
+        fields["logo"] = logo_checked(fields["logo"])
     with transaction.atomic():
         row, _created = LetterSettings.objects.get_or_create(district=district)
         for name, value in fields.items():

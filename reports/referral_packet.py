@@ -21,8 +21,9 @@ from interventions.selectors import evaluate_plans
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.models import District, Role
-from mtss.pdf import render_pdf
+from mtss.pdf import render_pdf_cached
 from mtss.permissions import require
+from mtss.throttles import pdf_render_limit
 from notifications.selectors import notices_for_student
 from reports.compliance import student_referral_readiness
 from screening.selectors import student_scores
@@ -97,12 +98,15 @@ def _screenings(district: District, student: Student) -> list:
 
 
 def referral_packet_pdf(*, district: District, student: Student) -> bytes:
-    return render_pdf(
-        "interventions/pdf/referral_packet.html", referral_packet_context(district=district, student=student)
+    return render_pdf_cached(
+        "interventions/pdf/referral_packet.html",
+        referral_packet_context(district=district, student=student),
+        district_id=district.pk,
     )
 
 
 @district_member()
+@pdf_render_limit
 def referral_packet(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
     require(request, "may_print_referral_packet", student)

@@ -23,6 +23,7 @@ from mtss import access_log
 from mtss.api_params import query_int
 from mtss.decorators import district_member
 from mtss.models import SchoolYear
+from mtss.throttles import pdf_render_limit
 from reports import compliance, report_tables, selectors, services
 from reports.charts import Bar, Stack, bar_chart_svg, tier_stack_svg
 from reports.documents import weekly_fidelity_pdf
@@ -252,6 +253,7 @@ def fidelity_plans(request, school_id: int):
 
 
 @district_member("may_view_fidelity")
+@pdf_render_limit
 def fidelity_pdf(request, school_id: int):
     school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
     form, filters = _fidelity_filters(request)

@@ -138,9 +138,6 @@ def review_queue(request):
         )
         page = Paginator(items, REVIEW_PAGE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
-        access_log.record(
-            request, action="list", what="screening review queue", student_ids=[i.student_id for i in rows]
-        )
         counts = selectors.review_counts(district=district, membership=membership, window=window)
         context.update(
             {
@@ -156,11 +153,12 @@ def review_queue(request):
                 ),
             }
         )
+        # One access-log row for the page: the queue's rows and the eligibility groups' students.
         access_log.record(
             request,
             action="list",
-            what="screening eligibility groups",
-            student_ids=[s.pk for g in context["eligible_groups"] for s in g.students],
+            what="screening review queue",
+            student_ids=[i.student_id for i in rows] + [s.pk for g in context["eligible_groups"] for s in g.students],
         )
     return render(request, "screening/review_queue.html", context)
 
@@ -505,7 +503,12 @@ def import_errors_csv(request, run_id: int):
     run = selectors.import_run_get(district=district, run_id=run_id)
     errors = selectors.import_errors(district=district, run=run)
     # Rejected rows quote students' ids from the file: an export of student data (FERPA access log).
-    access_log.record(request, action="export", what=f"rejected rows of import {run.pk}", student_ids=[])
+    access_log.record(
+        request,
+        action="export",
+        what=f"rejected rows of import {run.pk}",
+        student_ids=selectors.import_error_student_ids(district=district, run=run),
+    )
     writer = csv.writer(_Echo())
 
     def rows():

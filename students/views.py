@@ -109,6 +109,7 @@ def student_edit_view(request, student_id: int):
             apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student_id)
+    access_log.record(request, action="view", what="student edit form", student_ids=[student.pk])
     return render(request, "students/student_form.html", {"form": form, "title": _("Edit student"), "student": student})
 
 
@@ -134,6 +135,7 @@ def guardian_create_view(request, student_id: int):
             apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student.pk)
+    access_log.record(request, action="view", what="guardian form", student_ids=[student.pk])
     return render(
         request,
         "students/guardian_form.html",
@@ -164,6 +166,7 @@ def consultation_create_view(request, student_id: int):
             apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student.pk)
+    access_log.record(request, action="view", what="consultation form", student_ids=[student.pk])
     return render(
         request,
         "students/guardian_form.html",

@@ -24,6 +24,7 @@ from mtss.idempotency import AlreadySubmitted, repeated, submit_once
 from mtss.models import User
 from mtss.permissions import allowed, require
 from mtss.selectors import school_list
+from mtss.throttles import pdf_render_limit
 from students.access import visible_students
 from students.selectors import student_get
 
@@ -401,6 +402,7 @@ def agenda_item(request, meeting_id: int, item_id: int):
 
 
 @district_member()
+@pdf_render_limit
 def meeting_recap(request, meeting_id: int):
     meeting = selectors.meeting_get(district=request.district, membership=request.membership, meeting_id=meeting_id)
     items = selectors.agenda(district=request.district, meeting=meeting, membership=request.membership)
