@@ -681,6 +681,7 @@ def plan_edit(request, plan_id: int):
                 messages.success(request, _("Plan saved."))
             return redirect("plan_detail", plan_id=plan.pk)
     phases = list(plan.phases.filter(district=request.district).select_related("intervention").order_by("number"))
+    access_log.record(request, action="view", what="plan edit", student_ids=[plan.student_id])
     return render(request, "interventions/plan_edit.html", {"plan": plan, "form": form, "phases": phases})
 
 
@@ -701,6 +702,7 @@ def plan_end(request, plan_id: int):
             messages.success(request, _("The plan has ended (%(s)s).") % {"s": plan.get_status_display()})
             return redirect("plan_detail", plan_id=plan.pk)
     reasons = {outcome: [(r, Plan.EndReason(r).label) for r in keys] for outcome, keys in Plan.END_REASONS.items()}
+    access_log.record(request, action="view", what="plan end", student_ids=[plan.student_id])
     return render(request, "interventions/plan_end.html", {"plan": plan, "form": form, "reasons": reasons})
 
 

@@ -115,9 +115,16 @@ class ProbeDeleteSerializer(serializers.Serializer):
 
 
 class ProbeDetail(generics.GenericAPIView):
-    """One probe: correct its date or score (PATCH), or delete it with a reason (DELETE)."""
+    """One probe: read it (GET), correct its date or score (PATCH), or delete it with a reason (DELETE)."""
 
     serializer_class = ProbeSerializer
+
+    @extend_schema(responses={200: ProbeSerializer})
+    def get(self, request, probe_id: int):
+        # Whoever sees the plan reads its probes (probe_get scopes to the visible plans).
+        probe = probe_get(district=request.district, membership=request.membership, probe_id=probe_id)
+        access_log.record(request._request, action="api_read", what="probe", student_ids=[probe.plan.student_id])
+        return Response(ProbeSerializer(probe).data)
 
     def probe(self):
         probe = probe_get(

@@ -16,6 +16,13 @@ from tests.test_tenancy_urls import OBJECT_IDS, PUBLIC, _params, _routes, _url
 
 # Pages, files and API reads that show one or more named students: one row each.
 LOGGED = {
+    "api_probe_detail",
+    "plan_edit",
+    "plan_end",
+    "plan_sessions",
+    "probe_edit",
+    "rimp_create",
+    "rimp_detail",
     "agenda_item",
     "api_action_item_list",
     "api_agenda_item_detail",
@@ -69,6 +76,12 @@ LOGGED = {
 # Log a row only when they show a named student, which this fixture's data does not reach
 # (no Tier 3 plan, no decision yet, no guardian among the attendees): at most one row.
 LOGGED_WHEN_SHOWING_STUDENTS = {
+    "api_meeting_close",  # GET: what closing will do, by student
+    "meeting_close",
+    "my_tasks",
+    "referral_list",
+    "referral_detail",
+    "home",  # "my day": the member's students in intervention, groups and tasks, when there are any
     "api_attendee_list",
     "api_decision_detail",
     "reports_program_evaluation",
@@ -76,6 +89,11 @@ LOGGED_WHEN_SHOWING_STUDENTS = {
 }
 # Settings, aggregates, catalogs and forms that name no student: no row.
 NO_STUDENT_DATA = {
+    "notice_start_of_year",  # the count of letters, no names
+    "pdsa_create",
+    "pdsa_detail",
+    "pdsa_edit",
+    "pdsa_list",
     "access_log",  # who read what: ids and counts, the log itself
     "api_assessment_list",
     "api_docs",
@@ -94,7 +112,6 @@ NO_STUDENT_DATA = {
     "calendar_import",
     "calendar_year_add",
     "group_list",
-    "home",
     "letter_settings",
     "library_create",
     "library_edit",
@@ -123,13 +140,17 @@ NO_STUDENT_DATA = {
 }
 # Writes only (GET answers 405): their reads are the pages above.
 WRITE_ONLY = {
+    "api_action_item_undo",
+    "group_log_today",
+    "notice_send_to_guardians",
+    "reports_rimp_determine",
+    "rimp_approve",
     "api_action_item_done",
     "api_agenda_build",
     "api_agenda_item_move",
     "api_decision_apply",
     "api_group_member_add",
     "api_meeting_attendance",
-    "api_meeting_close",
     "api_meeting_start",
     "api_notice_acknowledge",
     "api_notice_regenerate",
@@ -147,7 +168,7 @@ WRITE_ONLY = {
 }
 # Reads by POST (GET answers 405), so that a name searched for is not in the URL; their
 # access-log row is checked in tests/security/test_api_schema.py.
-READ_BY_POST = {"api_student_search"}
+READ_BY_POST = {"api_student_search", "student_search"}
 CLASSES = (LOGGED, LOGGED_WHEN_SHOWING_STUDENTS, NO_STUDENT_DATA, WRITE_ONLY, READ_BY_POST)
 
 
