@@ -169,6 +169,7 @@ def test_holland_patent_start_and_end_notices_with_the_required_contents(page, l
     letters = _letters(page, flat)
     row = letters.locator("tr", has_text="Change of tier").or_(letters.locator("tr", has_text="Start of services"))
     follow(page, row.first.get_by_role("link").first)
+    visit(page, page.url.split("?")[0] + "?lang=en")  # the family reads it in Spanish; staff preview it in English
     main = page.locator("main")
     for heading in (
         "The services",
@@ -182,6 +183,7 @@ def test_holland_patent_start_and_end_notices_with_the_required_contents(page, l
 
     letters = _letters(page, at_goal)
     follow(page, letters.locator("tr", has_text="End of services").get_by_role("link").first)
+    visit(page, page.url.split("?")[0] + "?lang=en")
     main = page.locator("main")
     for heading in ("Why the services end", "Levels reached", "The teacher's recommendation"):
         expect(main).to_contain_text(heading)
