@@ -368,6 +368,39 @@ def test_loudon_has_a_reviewed_referral_and_lausd_a_pdsa_cycle(seeded):
     assert cycle.decision == "adapt" and cycle.what_was_learned and linked == 1
 
 
+def test_each_district_has_the_letters_of_its_own_process(seeded):
+    """Issue 13, item 6 (demo/stories.py): the letters exist because the services made them.
+    Loudon: the fall screening letters (the at-risk one to the families below the 25th percentile),
+    the invitations of the scheduled S-Team meeting and the outcome letters of the closed one.
+    Holland Patent: start and end notices carrying the content 8 NYCRR 100.2(ii) requires."""
+    from interventions.models import Meeting
+    from notifications.models import Notice
+
+    districts = _districts()
+    loudon, holland = districts["loudon-county-tn"], districts["holland-patent-ny"]
+    with tenant_context(loudon):
+        meetings = {m.status: m for m in Meeting.objects.filter(district=loudon)}
+        letters = list(Notice.objects.filter(district=loudon))
+    assert meetings["scheduled"].team_type == "s_team" and meetings["scheduled"].starts_at > timezone.now()
+    assert meetings["closed"].starts_at < timezone.now()
+    by_trigger = Counter(n.trigger for n in letters)
+    assert by_trigger["screening_at_risk"] and by_trigger["screening_completed"]
+    at_risk = [n for n in letters if n.trigger == "screening_at_risk"]
+    assert all(any(row["at_risk"] for row in n.context["screening"]) for n in at_risk)
+    invitations = [n for n in letters if n.trigger == "meeting_scheduled"]
+    assert invitations and {n.meeting_id for n in invitations} == {meetings["scheduled"].pk}
+    outcomes = [n for n in letters if n.trigger == "meeting_outcome"]
+    assert outcomes and {n.meeting_id for n in outcomes} == {meetings["closed"].pk}
+    with tenant_context(holland):
+        notices = list(Notice.objects.filter(district=holland))
+    starts = [n for n in notices if n.trigger == "tier_start"]
+    ends = [n for n in notices if n.trigger == "tier_end"]
+    assert starts and ends
+    # The policy's required blocks travel with each letter (the letter refuses to render without them).
+    assert all(n.content_blocks for n in starts + ends)
+    assert all(n.context.get("teacher_recommendation") for n in ends)
+
+
 def test_ohio_leaves_students_at_each_rimp_state_and_only_the_seeded_ones_overdue(db):
     """Ohio's reading guarantee (demo/reading.py): due, created, approved, sent, and overdue only for
     the students left without a plan on purpose. 150 Ohio students: enough K-3 readers not on track."""

@@ -16,9 +16,11 @@ from tests.interventions.rimp_cases import SECTIONS, ohio_case
 pytestmark = pytest.mark.browser
 
 
-def test_ohio_not_on_track_to_rimp_to_approval_to_letter(page, live_server, world):
+@pytest.mark.parametrize("width", [1280, 768])
+def test_ohio_not_on_track_to_rimp_to_approval_to_letter(page, live_server, world, width):
     case = ohio_case(world)
     side, kim = case["side"], case["kids"]["Kim"]
+    page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_server, side.principal)
     visit(page, f"/reports/compliance/rimp/?year={case['year'].pk}")
     expect(page.locator("#rimp-determine")).to_contain_text("2 students are rated not on track")
