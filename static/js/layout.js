@@ -6,7 +6,7 @@
 // 2. A wide table scrolls sideways inside its own box rather than widening the page. The box
 //    is a labelled region that takes keyboard focus only while it scrolls, so keyboard users
 //    can scroll it (WCAG 2.1.1; axe's scrollable-region-focusable).
-// 3. Printing opens every <details>, so a printed record or agenda shows what the screen folds.
+// 3. Printing opens every <details> without a form in it, so a printed record or agenda shows what the screen folds.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -91,6 +91,7 @@
   var reopen = [];
   window.addEventListener("beforeprint", function () {
     reopen = Array.prototype.filter.call(document.querySelectorAll("main details:not([open])"), function (d) {
+      if (d.querySelector("form")) return false; // a folded form is screen-only (app.css hides it)
       d.open = true;
       return true;
     });
