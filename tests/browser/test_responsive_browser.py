@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from interventions.meetings.services import agenda_build
 from mtss.tenancy import tenant_context
-from tests.browser.conftest import axe_check, follow, sign_in, visit
+from tests.browser.conftest import axe_check, follow, screenshot, sign_in, visit
 from tests.interventions.test_meetings import _scenario
 
 pytestmark = pytest.mark.browser
@@ -118,6 +118,7 @@ def test_the_menu_folds_on_a_phone_and_opens_with_its_button(scene, page, live_s
     expect(nav.get_by_text(re.compile("Intervention specialist"))).to_be_visible()  # the user menu
     axe_check(page)
     _assert_fits(page, "phone")
+    screenshot(page, "menu-phone")
     follow(page, caseload)
     expect(page).to_have_url(re.compile(r"/caseload/$"))
 
