@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/access/", views.access_log, name="access_log"),
     path("policy/", policy_views.policy_overview, name="policy"),
     path("policy/edit/", policy_views.policy_edit, name="policy_edit"),
+    path("policy/edit/<slug:section>/", policy_views.policy_section_edit, name="policy_section_edit"),
     path("policy/compare/", policy_views.policy_compare, name="policy_compare"),
     path("policy/versions/<int:version_id>/", policy_views.policy_version_detail, name="policy_version"),
     path("calendar/", include("mtss.calendars.urls")),
