@@ -123,6 +123,7 @@ NO_STUDENT_DATA = {
     "policy",
     "policy_compare",
     "policy_edit",
+    "policy_section_edit",
     "policy_version",
     "reports_district",
     "reports_fidelity",
