@@ -34,7 +34,7 @@ def test_a_loudon_referral_is_blocked_without_a_log_then_reviewed_by_the_psychol
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_server, side.intervention_specialist)
     visit(page, "/interventions/referrals/")
-    page.get_by_label("Student").select_option(label=str(student))
+    page.locator("main").get_by_label("Student").select_option(label=str(student))
     page.get_by_label("Area").fill("reading")
     page.get_by_label("Why the team refers").fill("Not responding after the Tier III midpoint")
     follow(page, page.get_by_role("button", name="Request the referral"))

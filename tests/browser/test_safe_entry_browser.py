@@ -68,7 +68,7 @@ def test_a_specialist_logs_a_one_to_one_session_and_fixes_probes(page, live_serv
     follow(page, page.locator(f"#probe-table a[href='/interventions/probes/{typo.pk}/']"))
     page.get_by_label("Score").fill("200000")  # the browser's number field takes no "inf"; a huge typo
     follow(page, page.get_by_role("button", name="Save correction"))
-    expect(page.locator(".errorlist")).to_contain_text("outside the range")
+    expect(page.locator("#id_score_error")).to_contain_text("outside the range")
     page.get_by_label("Score").fill("20")
     page.get_by_label("Why is it changed?").fill("a digit was dropped")
     follow(page, page.get_by_role("button", name="Save correction"))
