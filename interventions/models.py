@@ -284,7 +284,10 @@ class Plan(DistrictOwned, Schedule):
         ordering = ["-start_date", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "form_token"], condition=~Q(form_token=""), name="plan_form_token_unique"
+                fields=["district", "form_token"],
+                condition=~Q(form_token=""),
+                name="plan_form_token_unique",
+                violation_error_message=_("Form token: this plan form was already submitted."),
             ),
             models.CheckConstraint(
                 condition=SCHEDULE_CONSTRAINTS[0],
@@ -692,14 +695,22 @@ class Referral(DistrictOwned):
                 fields=["district", "student", "area"],
                 condition=Q(status__in=["requested", "blocked"]),
                 name="one_open_referral_per_area",
+                violation_error_message=_("Area: the student already has an open referral in this area."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="overridden") | ~Q(override_reason=""), name="referral_override_has_reason"
+                condition=~Q(status="overridden") | ~Q(override_reason=""),
+                name="referral_override_has_reason",
+                violation_error_message=_(
+                    "Override reason: an override needs the reason for referring without complete evidence."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["reviewed", "overridden"])
                 | Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
                 name="referral_signed_off_by_someone",
+                violation_error_message=_(
+                    "Reviewed by: a reviewed or overridden referral names who signed it off and when."
+                ),
             ),
         ]
         indexes = [
@@ -773,10 +784,16 @@ class PdsaCycle(DistrictOwned):
     class Meta:
         ordering = ["-start_date", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(study_date__gte=models.F("start_date")), name="pdsa_study_after_start"),
+            models.CheckConstraint(
+                condition=Q(study_date__gte=models.F("start_date")),
+                name="pdsa_study_after_start",
+                violation_error_message=_("Study date: the study date cannot be before the start."),
+            ),
             # Act comes after Study: a decision needs what was learned.
             models.CheckConstraint(
-                condition=Q(decision="") | ~Q(what_was_learned=""), name="pdsa_decision_needs_learning"
+                condition=Q(decision="") | ~Q(what_was_learned=""),
+                name="pdsa_decision_needs_learning",
+                violation_error_message=_("Decision: record what was learned (Study) before the decision (Act)."),
             ),
         ]
         indexes = [models.Index(fields=["district", "school", "start_date"], name="pdsa_school_idx")]

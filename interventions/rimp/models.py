@@ -49,7 +49,11 @@ class ReadingDetermination(DistrictOwned):
         ordering = ["determined_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "student", "school_year"], name="reading_determination_one_per_year"
+                fields=["district", "student", "school_year"],
+                name="reading_determination_one_per_year",
+                violation_error_message=_(
+                    "School year: the student already has a reading determination for this school year."
+                ),
             ),
         ]
         indexes = [
@@ -98,6 +102,7 @@ class Rimp(DistrictOwned):
             models.CheckConstraint(
                 condition=models.Q(status="draft") | models.Q(approved_at__isnull=False),
                 name="rimp_approved_has_date",
+                violation_error_message=_("Status: an approved RIMP records when it was approved."),
             ),
         ]
         indexes = [models.Index(fields=["district", "student"], name="rimp_student_idx")]
