@@ -86,7 +86,10 @@ def test_start_a_plan_marks_the_item_only_when_the_plan_is_saved(screened, clien
     response = client.post(f"/screening/review/{item.pk}/", {"action": "plan"})
     form_url = reverse("plan_create", args=[item.student_id]) + f"?review_item={item.pk}"
     assert response["Location"] == form_url
-    assert client.get(form_url).status_code == 200  # the form is opened, then abandoned
+    opened = client.get(form_url)
+    assert opened.status_code == 200  # the form is opened, then abandoned
+    # The measure is one of the policy's (the plan form offers choices, not free text).
+    measures = [value for value, _label in _flat(opened.context["form"].fields["goal_measure"].choices) if value]
     with tenant_context(side.district):
         item.refresh_from_db()
         assert item.status == "open"
@@ -100,7 +103,7 @@ def test_start_a_plan_marks_the_item_only_when_the_plan_is_saved(screened, clien
         "minutes_per_session": 30,
         "start_date": start.isoformat(),
         "expected_end_date": (start + dt.timedelta(weeks=10)).isoformat(),
-        "goal_measure": "Maze",
+        "goal_measure": measures[0],
         "goal_target": 20,
         "goal_target_date": (start + dt.timedelta(weeks=10)).isoformat(),
         "goal_direction": "up",
@@ -111,3 +114,12 @@ def test_start_a_plan_marks_the_item_only_when_the_plan_is_saved(screened, clien
         item.refresh_from_db()
         assert item.status == "plan_started" and item.decided_by_id == side.principal.pk
         assert Plan.objects.filter(district=side.district, student_id=item.student_id).count() == 1
+
+
+def _flat(choices):
+    """Form choices, option groups flattened."""
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            yield from label
+        else:
+            yield value, label
