@@ -397,6 +397,7 @@ def probe_edit(request, probe_id: int):
             else:
                 messages.success(request, _("Probe corrected."))
                 return redirect("plan_detail", plan_id=plan.pk)
+    access_log.record(request, action="view", what="probe", student_ids=[plan.student_id])
     return render(request, "interventions/probe_edit.html", {"probe": probe, "plan": plan, "form": form})
 
 

@@ -19,9 +19,7 @@ LOGGED = {
     "api_probe_detail",
     "plan_edit",
     "plan_end",
-    "plan_sessions",
     "probe_edit",
-    "rimp_create",
     "rimp_detail",
     "agenda_item",
     "api_action_item_list",
@@ -76,6 +74,8 @@ LOGGED = {
 # Log a row only when they show a named student, which this fixture's data does not reach
 # (no Tier 3 plan, no decision yet, no guardian among the attendees): at most one row.
 LOGGED_WHEN_SHOWING_STUDENTS = {
+    "rimp_create",  # the RIMP form; a student who has one (this fixture's) is sent to it
+    "plan_sessions",  # a one-to-one plan's log; a group plan (this fixture's) redirects to its group
     "api_meeting_close",  # GET: what closing will do, by student
     "meeting_close",
     "my_tasks",
