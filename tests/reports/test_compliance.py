@@ -246,7 +246,7 @@ def ohio(world):
         )
 
         def notice(student, status, sent_days_ago=None):
-            sent = timezone.now() - dt.timedelta(days=sent_days_ago) if sent_days_ago is not None else None
+            sent = _noon(today - dt.timedelta(days=sent_days_ago)) if sent_days_ago is not None else None
             return Notice.objects.create(
                 district=side.district,
                 student=student,
@@ -400,7 +400,7 @@ def referral(world):
                 language="en",
                 channel="email",
                 status=status,
-                sent_at=timezone.now() - dt.timedelta(days=60) if status == "sent" else None,
+                sent_at=_noon(today - dt.timedelta(days=60)) if status == "sent" else None,
             )
         meeting = Meeting.objects.create(
             district=side.district, school=side.school, team_type="s_team", starts_at=timezone.now()
@@ -520,3 +520,9 @@ def test_the_program_evaluation_reports_each_window(ohio, login):
     assert response.status_code == 200
     table = response.context["tables"]["program_evaluation"]
     assert table.rows[0][3].text == "5" and table.rows[0][4].text == "too few to judge"  # 5 of 9: n < 10
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    """Noon of a school day, in the school's time zone: "60 days ago" counted on the calendar,
+    so a daylight-saving change between then and now cannot move it to another day."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
