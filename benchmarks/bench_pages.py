@@ -35,7 +35,7 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from benchmarks.common import add_quick, interleaved, median_ms, scratch_database, seed_demo, verdict  # noqa: E402
+from benchmarks.common import interleaved, median_ms, scratch_database, seed_demo, two_sizes, verdict  # noqa: E402
 
 TARGET_MS = 150
 RUNS = 7
@@ -193,14 +193,7 @@ PAGES = ("caseload", "caseload principal", "caseload admin", "session form", "st
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--students", type=int, default=50_000)
-    parser.add_argument("--small", type=int, default=2_000)
-    add_quick(parser)
-    args = parser.parse_args()
-    if args.quick:
-        args.small, args.students = 100, 300
-    runs = 2 if args.quick else RUNS
+    args, runs = two_sizes(argparse.ArgumentParser(), RUNS)
     with scratch_database("bench_pages") as test_db:
         print(f"database {test_db} (scratch), {runs} runs per page, median server time")
         small = _run(args.small, runs)

@@ -31,6 +31,18 @@ def add_quick(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def two_sizes(parser: argparse.ArgumentParser, runs: int) -> tuple[argparse.Namespace, int]:
+    """The page benchmarks' arguments: a small and a large district (the query count must not
+    grow between them) and --quick; returns the arguments and the runs per page."""
+    parser.add_argument("--students", type=int, default=50_000)
+    parser.add_argument("--small", type=int, default=2_000)
+    add_quick(parser)
+    args = parser.parse_args()
+    if args.quick:
+        args.small, args.students = 100, 300
+    return args, (2 if args.quick else runs)
+
+
 def verdict(ok: bool, quick: bool) -> str:
     """A target line's last word: in quick mode the sizes are too small for targets to mean anything."""
     if quick:
