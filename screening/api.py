@@ -30,8 +30,8 @@ from students.models import ImportRun
 MAX_BULK_SCORES = 5000
 
 
-def _require_admin(request, message: str, rule: str = "may_manage_screening") -> None:
-    require(request, rule, message=message)
+def _require_admin(request, message: str) -> None:
+    require(request, "may_manage_screening", message=message)
 
 
 # --- catalog -----------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ class ScoreListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
         return self.create(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
-        _require_admin(request, "Only district administrators import scores.", "may_import_scores")
+        require(request, "may_import_scores", message="Only district administrators import scores.")
         items = request.data.get("scores") if isinstance(request.data, dict) else request.data
         if not isinstance(items, list) or not items:
             raise serializers.ValidationError({"scores": ["Send a list of scores."]})
@@ -356,7 +356,7 @@ class ImportRunListCreate(generics.ListCreateAPIView):
         return self.create(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
-        _require_admin(request, "Only district administrators import files.", "may_import_scores")
+        require(request, "may_import_scores", message="Only district administrators import files.")
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
