@@ -19,4 +19,6 @@ RUN SECRET_KEY=build-only DJANGO_DEBUG=0 python manage.py collectstatic --no-inp
 RUN useradd --create-home --uid 10001 mtss && mkdir -p /app/var && chown -R mtss /app/var
 USER mtss
 EXPOSE 8000
-CMD ["gunicorn", "mtss.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--forwarded-allow-ips", "*"]
+# X-Forwarded-* is believed only from the proxies named in FORWARDED_ALLOW_IPS (gunicorn, the
+# scheme) and MTSS_TRUSTED_PROXIES (the app, the client IP); both default to none but loopback.
+CMD ["gunicorn", "mtss.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

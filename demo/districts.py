@@ -38,7 +38,10 @@ from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
 from demo.interventions import seed_interventions
+from demo.processes import seed_processes
+from demo.reading import seed_reading_guarantee
 from demo.screening import seed_screening
+from demo.stories import seed_stories
 from interventions.models import TierPlacement
 from mtss.calendars.demo import seed_calendars
 from mtss.models import District, Membership, MembershipSchool, PolicyVersion, Role, School, SchoolYear, User
@@ -1163,7 +1166,15 @@ def _purge(district: District) -> None:
     are kept: the application role may not delete from them, and they
     reference only the district and users, which stay.
     """
-    for model in district_models():
+    models = district_models()
+    # Auto-created many-to-many tables have no district column (a PDSA cycle's interventions and
+    # groups): delete their rows first through the owning side, or the deferred keys fail at commit.
+    for model in models:
+        for m2m in model._meta.local_many_to_many:
+            through = m2m.remote_field.through
+            if through._meta.auto_created and through not in models:
+                through._base_manager.filter(**{f"{m2m.m2m_field_name()}__district_id": district.pk}).delete()
+    for model in models:
         if model._meta.db_table in APPEND_ONLY:
             continue
         model._base_manager.filter(district_id=district.pk)._raw_delete(model._base_manager.db)
@@ -1371,8 +1382,18 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         # Groups, plans, a year to date of logged sessions and weekly probes.
         counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
+        # Ohio's reading guarantee: determinations and RIMPs at each state (demo/reading.py).
+        counts.update(seed_reading_guarantee(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         # The district dashboard's effectiveness snapshot (normally the nightly job).
         evaluations_refresh(district=district)
+        # Loudon's reviewed referral and LAUSD's PDSA cycle (issue 13, items 3 and 5).
+        counts.update(
+            seed_processes(district=district, slug=spec.slug, as_of=min(timezone.localdate(), spec.years[0][2]))
+        )
+        # Each district's letters, made by its own steps through the services (demo/stories.py).
+        counts.update(
+            seed_stories(district=district, slug=spec.slug, as_of=min(timezone.localdate(), spec.years[0][2]))
+        )
         audit(district=district, actor=None, verb="demo.seed", obj=district, changes={"seed": plan.seed, **counts})
     return counts
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/phases/", plans.PlanPhaseCreate.as_view(), name="api_plan_phase_create"),
     path("plans/<int:plan_id>/measures/", plans.PlanMeasureCreate.as_view(), name="api_plan_measure_create"),
     path("plans/<int:plan_id>/probes/", probes.PlanProbes.as_view(), name="api_plan_probes"),
+    path("probes/<int:probe_id>/", probes.ProbeDetail.as_view(), name="api_probe_detail"),
     path("groups/", groups.GroupListCreate.as_view(), name="api_group_list"),
     path("groups/<int:group_id>/", groups.GroupDetail.as_view(), name="api_group_detail"),
     path("groups/<int:group_id>/members/", groups.GroupMemberAdd.as_view(), name="api_group_member_add"),

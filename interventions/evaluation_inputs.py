@@ -37,7 +37,7 @@ from mtss.models import District
 from mtss.policy.adapters import VENDOR_NAMES, find_measure, instructional_weekdays, norm_table
 from mtss.policy.schema import PolicyDocument
 from mtss.rules.calendar import WEEKDAYS
-from mtss.rules.norms import NormPoint, dual_discrepancy_cuts, season_of
+from mtss.rules.norms import NormPoint, SuggestedGoal, dual_discrepancy_cuts, season_of, suggested_goal
 from screening.selectors import catalog_measure_names, percentile_norm_rows
 
 
@@ -98,6 +98,16 @@ def _catalog_key(text: str, catalog: list[tuple[str, str, list]]) -> str | None:
     return fitting[0] if len(fitting) == 1 else None
 
 
+def resolve_measure(policy: PolicyDocument | None, text: str, catalog: list[tuple[str, str, list]]):
+    """(catalog key or None, the policy's norm table or None) of a plan's measure text."""
+    measure = policy_measure(policy, text)
+    table = norm_table(policy, measure) if measure is not None else None
+    key = table.measure if table is not None else measure.key if measure is not None else None
+    if key is None or key not in {row[0] for row in catalog}:
+        key = _catalog_key(text, catalog) or key
+    return key, table
+
+
 def norms_for(
     *, district: District, policy: PolicyDocument | None, requests: Iterable[MeasureRequest], on: dt.date
 ) -> dict[MeasureRequest, NormsInput]:
@@ -114,14 +124,8 @@ def norms_for(
     # Per measure text: (catalog key, policy table or None)
     resolved: dict[str, tuple[str | None, object]] = {}
     for request in requests:
-        if request.measure in resolved:
-            continue
-        measure = policy_measure(policy, request.measure)
-        table = norm_table(policy, measure) if measure is not None else None
-        key = table.measure if table is not None else measure.key if measure is not None else None
-        if key is None or key not in {row[0] for row in catalog}:
-            key = _catalog_key(request.measure, catalog) or key
-        resolved[request.measure] = (key, table)
+        if request.measure not in resolved:
+            resolved[request.measure] = resolve_measure(policy, request.measure, catalog)
 
     keys = {key for key, _ in resolved.values() if key}
     # key -> {"name": str, "norm": str, "points": [NormPoint]} per norm group.
@@ -186,6 +190,60 @@ def _cuts(
     grade = "kindergarten" if request.grade == 0 else f"grade {request.grade}"
     what = key or request.measure or "this measure"
     return NormsInput(missing=f"No percentile norms for {what}, {grade}, {season}: dual discrepancy is not checked.")
+
+
+def suggest_goal(
+    *,
+    district: District,
+    policy: PolicyDocument | None,
+    measure_key: str,
+    grade: int,
+    baseline: float,
+    start: dt.date,
+    goal_date: dt.date,
+) -> SuggestedGoal | None:
+    """A new plan's suggested goal from the percentile norms of a catalog measure (the flagged
+    screening score's): the district's tables first (the policy's norm group before the others),
+    then the policy's inline points; ``mtss.rules.norms.suggested_goal`` says which rule applies."""
+    rule = policy.decision_rules.dual_discrepancy if policy is not None else None
+    level_pct = rule.level_percentile if rule else 25.0
+    growth_pct = rule.growth_percentile if rule else 25.0
+    wanted_norm = rule.level_norm if rule else "national"
+    groups: dict[str, dict] = {}
+    for _key, norm, name, illustrative, row_grade, season, percentile, score in percentile_norm_rows(
+        district=district, measure_keys=[measure_key]
+    ):
+        entry = groups.setdefault(norm, {"name": name + (" (illustrative)" if illustrative else ""), "points": []})
+        entry["points"].append(NormPoint(row_grade, season, percentile, score))
+    choices = [groups[wanted_norm]] if wanted_norm in groups else []
+    choices += [entry for norm, entry in sorted(groups.items()) if norm != wanted_norm]
+    weeks = None
+    measure = policy_measure(policy, measure_key)
+    table = norm_table(policy, measure) if measure is not None else None
+    if table is not None:
+        weeks = {("fall", "winter"): table.weeks_fall_to_winter, ("winter", "spring"): table.weeks_winter_to_spring}
+        if table.points:
+            choices.append(
+                {
+                    "name": table.name,
+                    "points": [NormPoint(p.grade, p.season, p.percentile, p.score) for p in table.points],
+                }
+            )
+    for entry in choices:
+        goal = suggested_goal(
+            entry["points"],
+            grade=grade,
+            baseline=baseline,
+            start=start,
+            goal_date=goal_date,
+            level_percentile=level_pct,
+            growth_percentile=growth_pct,
+            table_name=entry["name"],
+            weeks_between=weeks,
+        )
+        if goal is not None:
+            return goal
+    return None
 
 
 @dataclass(frozen=True, slots=True)

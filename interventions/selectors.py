@@ -11,9 +11,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from interventions.evaluation_inputs import (
     CalendarInput,
@@ -22,6 +23,7 @@ from interventions.evaluation_inputs import (
     calendars_for,
     norms_for,
     policy_measure,
+    suggest_goal,
 )
 from interventions.models import (
     Attendance,
@@ -33,14 +35,18 @@ from interventions.models import (
     PlanMeasure,
     PlanPhase,
     Probe,
+    TierPlacement,
 )
-from mtss.models import District, Membership
-from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
+from mtss.calendars.selectors import cycle_days_on, non_instructional_by_school
+from mtss.models import District, Membership, User
+from mtss.permissions import PROVIDER_ROLES, SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
 from mtss.policy.adapters import measures_combine, rule_config
 from mtss.rules import engine
 from mtss.rules.config import RuleConfig
 from mtss.rules.plan import PlanEvaluation, combine_recommendations
 from mtss.selectors import policy_document
+from screening.models import Measure, ReviewItem, Score
+from screening.scores import finite_score_q
 from students.access import visible_students
 
 
@@ -70,6 +76,70 @@ def visible_groups(*, district: District, membership: Membership) -> QuerySet[In
     return groups.filter(provider_id=membership.user_id)
 
 
+def cycle_meeting_days(sessions_per_cycle: int, cycle_days: int) -> frozenset[int]:
+    """The cycle days a group with a dosage per day cycle meets on, spread evenly from day 1:
+    3 sessions in a 6-day cycle meet on days 1, 3 and 5 (Holland Patent's 6-day cycle, seed 001)."""
+    n = max(1, min(sessions_per_cycle, cycle_days))
+    return frozenset(1 + i * cycle_days // n for i in range(n))
+
+
+def group_meets_on(group: InterventionGroup, day: dt.date, *, cycle_day: int | None = None) -> bool:
+    """Whether the group's schedule puts a session on `day`, a school day: its own meeting days;
+    else, for a dosage per day cycle in a school that runs one, its cycle days; else the
+    weekdays of its weekly dosage (InterventionGroup.meeting_weekdays)."""
+    if day.weekday() >= 5:
+        return False
+    if not group.meeting_days and group.sessions_per_cycle and group.cycle_days and cycle_day is not None:
+        return cycle_day in cycle_meeting_days(group.sessions_per_cycle, group.cycle_days)
+    return day.weekday() in group.meeting_weekdays
+
+
+@dataclass
+class GroupDay:
+    """One group on one day: whether it meets (a school day on its schedule) and its logged session."""
+
+    group: InterventionGroup
+    meets: bool
+    school_closed: bool
+    session_id: int | None
+
+    @property
+    def logged(self) -> bool:
+        return self.session_id is not None
+
+
+def groups_on(*, district: District, groups: list[InterventionGroup], day: dt.date) -> list[GroupDay]:
+    """Each group on `day` (the school calendar, the group's meeting days or day cycle, the session
+    already logged): at most six queries, whatever the number of groups or schools."""
+    if not groups:
+        return []
+    school_ids = {g.school_id for g in groups}
+    closed = non_instructional_by_school(district=district, school_ids=school_ids, start=day, end=day)
+    needs_cycle = any(not g.meeting_days and g.sessions_per_cycle for g in groups)
+    cycles = cycle_days_on(district=district, school_ids=school_ids, day=day) if needs_cycle else {}
+    logged = dict(
+        InterventionSession.objects.filter(district=district, group_id__in=[g.pk for g in groups], date=day)
+        .order_by()
+        .values_list("group_id", "id")
+    )
+    rows = []
+    for group in groups:
+        school_closed = day in closed[group.school_id]
+        meets = not school_closed and group_meets_on(group, day, cycle_day=cycles.get(group.school_id))
+        rows.append(GroupDay(group=group, meets=meets, school_closed=school_closed, session_id=logged.get(group.pk)))
+    return rows
+
+
+def my_groups(*, district: District, membership: Membership) -> QuerySet[InterventionGroup]:
+    """The active groups the member provides."""
+    return (
+        visible_groups(district=district, membership=membership)
+        .filter(is_active=True, provider_id=membership.user_id)
+        .select_related("school", "intervention")
+        .order_by("name")
+    )
+
+
 def group_get(*, district: District, membership: Membership, group_id: int) -> InterventionGroup:
     try:
         return (
@@ -90,6 +160,59 @@ def visible_plans(*, district: District, membership: Membership) -> QuerySet[Pla
     return Plan.objects.filter(district=district).filter(
         Q(student__in=students.values("pk")) | Q(provider_id=membership.user_id)
     )
+
+
+@dataclass(frozen=True)
+class NeedsPlanRow:
+    """A student in Tier 2 or above in an area with no active plan there (and the draft, if one was made)."""
+
+    student: object
+    area: str
+    tier: int
+    since: dt.date
+    draft: Plan | None
+    placement_id: int
+
+    @property
+    def student_id(self) -> int:
+        return self.student.pk
+
+
+def needing_plan(*, district: District, membership: Membership) -> list[NeedsPlanRow]:
+    """Students the member may see with an open placement in Tier 2 or above in an area where no plan
+    is active: placed (by a team's "intensify", or by hand) but not yet served. A draft plan (the next
+    tier's plan an "intensify" drafted) does not serve them yet, so they stay here with it until it
+    starts (issue 13: "so nobody drops out of service"). Oldest placement first."""
+    students = visible_students(district=district, membership=membership).filter(exit_date__isnull=True)
+    active = Plan.objects.filter(
+        district=district, student_id=OuterRef("student_id"), area=OuterRef("area"), status=Plan.Status.ACTIVE
+    )
+    placements = list(
+        TierPlacement.objects.filter(
+            district=district, end_date__isnull=True, tier__gte=2, student_id__in=students.values("pk")
+        )
+        .filter(~Exists(active))
+        .select_related("student", "student__school")
+        .order_by("start_date", "student__last_name", "student__first_name", "area")
+    )
+    drafts: dict[tuple[int, str], Plan] = {}
+    # A subquery, not the placements' ids: the query runs whether or not anyone needs a plan,
+    # so the pages that show this list keep one query count as data grows.
+    for plan in Plan.objects.filter(
+        district=district, status=Plan.Status.DRAFT, student_id__in=students.values("pk")
+    ).order_by("created_at", "id"):
+        drafts[(plan.student_id, plan.area)] = plan  # the latest draft per area
+    return [
+        NeedsPlanRow(
+            student=p.student,
+            area=p.area,
+            tier=p.tier,
+            since=p.start_date,
+            draft=drafts.get((p.student_id, p.area)),
+            placement_id=p.pk,
+        )
+        for p in placements
+    ]
 
 
 def plan_get(*, district: District, membership: Membership, plan_id: int) -> Plan:
@@ -121,6 +244,34 @@ def session_get(*, district: District, membership: Membership, session_id: int) 
     else:
         plan_get(district=district, membership=membership, plan_id=session.plan_id)
     return session
+
+
+def probe_get(*, district: District, membership: Membership, probe_id: int) -> Probe:
+    """A probe of a plan the member sees (else 404, like a missing one)."""
+    probe = Probe.objects.filter(district=district, pk=probe_id).select_related("measure").first()
+    if probe is None:
+        raise Http404
+    probe.plan = plan_get(district=district, membership=membership, plan_id=probe.plan_id)
+    return probe
+
+
+def plan_sessions(*, district: District, plan: Plan, limit: int = 20):
+    """A one-to-one plan's recent sessions with their attendance and probe, in three queries."""
+    sessions = list(
+        InterventionSession.objects.filter(district=district, plan=plan)
+        .select_related("logged_by")
+        .order_by("-date")[:limit]
+    )
+    status = dict(
+        Attendance.objects.filter(district=district, session__in=sessions).values_list("session_id", "status")
+    )
+    probes = dict(
+        Probe.objects.filter(district=district, session__in=sessions, measure__isnull=True).values_list(
+            "session_id", "score"
+        )
+    )
+    labels = dict(Attendance.Status.choices)
+    return [(s, labels.get(status.get(s.pk), ""), probes.get(s.pk)) for s in sessions]
 
 
 def group_members(*, district: District, group: InterventionGroup) -> list[Plan]:
@@ -205,7 +356,9 @@ def _load(district: District, plans: list[Plan]) -> dict[int, PlanData]:
         data[phase.plan_id].phases.append(phase)
     for measure in PlanMeasure.objects.filter(district=district, plan_id__in=ids).order_by("plan_id", "id"):
         data[measure.plan_id].measures.append(measure)
-    for probe in Probe.objects.filter(district=district, plan_id__in=ids).order_by("date", "id"):
+    # A non-finite score cannot be written any more (the probe_score_finite constraint), but one
+    # left from before must not take the plan page, caseload and packets down with it.
+    for probe in Probe.objects.filter(finite_score_q(), district=district, plan_id__in=ids).order_by("date", "id"):
         if probe.measure_id is None:
             data[probe.plan_id].probes.append(probe)
         else:
@@ -519,7 +672,7 @@ def student_timeline(*, district: District, student) -> dict:
     """Placements, plans (with session and probe summaries) across school years."""
     plans = list(
         Plan.objects.filter(district=district, student=student)
-        .select_related("intervention", "provider")
+        .select_related("intervention", "provider", "student", "placement")  # the record evaluates them
         .order_by("-start_date")
     )
     ids = [p.pk for p in plans]
@@ -543,3 +696,242 @@ def student_timeline(*, district: District, student) -> dict:
         .order_by("-meeting__starts_at")
     )
     return {"plans": [(p, delivered[p.pk], probe_counts[p.pk]) for p in plans], "decisions": decisions}
+
+
+# --- the plan form: choices and defaults (issue 14, item 4) ---------------------------------------
+
+#: A screening score this recent still starts a plan's baseline ("a student with a recent at-risk score").
+RECENT_SCORE_DAYS = 120
+#: The goal date when the policy gives the tier no expected duration and no minimum of sessions.
+DEFAULT_GOAL_WEEKS = 12
+
+
+def plan_providers(*, district: District, school) -> QuerySet:
+    """Who may be named the plan's provider at the student's school, each with the role of their
+    membership (``provider_role``), by name: the plan form shows "Name (Role)", never a username."""
+    return (
+        User.objects.filter(
+            Q(memberships__role__in=list(PROVIDER_ROLES), memberships__schools=school)
+            | Q(memberships__role__in=list(SEES_WHOLE_DISTRICT)),
+            memberships__district=district,
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .annotate(provider_role=F("memberships__role"))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def area_choices(policy) -> list[tuple[str, str]]:
+    """The policy's areas (key, name); without a policy the areas every district has."""
+    if policy is None:
+        return [("reading", "Reading"), ("math", "Math")]
+    return [(area.key, area.name) for area in policy.areas]
+
+
+def tier_choices(policy) -> list[tuple[int, str]]:
+    """The policy's tiers above the core (Tier 1 is core instruction, not a plan)."""
+    if policy is None:
+        return [(2, "Tier 2"), (3, "Tier 3")]
+    tiers = [tier for tier in policy.tiers if tier.number > 1] or list(policy.tiers)
+    return [(tier.number, tier.name) for tier in tiers]
+
+
+def _measure_value(name: str, key: str) -> str:
+    # Plan.goal_measure holds 80 characters; the evaluation finds a policy measure by its key too.
+    return name if len(name) <= 80 else key
+
+
+def measure_choices(*, district: District, policy, grade: int | None = None, keep: str = "") -> list:
+    """The progress measures a plan may monitor, grouped by area: the policy's progress-monitoring
+    measures (for the grade), then the district's catalog measures of the area's subject that the
+    policy does not list. ``keep``: a plan's current measure, kept as a choice even if no longer listed."""
+    catalog = list(Measure.objects.filter(district=district).order_by("name"))
+    groups: list = []
+    seen: set[str] = set()
+    for key, name in area_choices(policy):
+        options = []
+        policy_keys = set()
+        for measure in policy.progress_monitoring.measures if policy is not None else []:
+            if key not in measure.areas or (grade is not None and measure.grades and grade not in measure.grades):
+                continue
+            policy_keys.add(measure.key)
+            value = _measure_value(measure.name, measure.key)
+            if value not in seen:
+                options.append((value, measure.name))
+                seen.add(value)
+        subject = "reading" if key in ("reading", "ela", "literacy") else key
+        for measure in catalog:
+            if measure.subject != subject or measure.key in policy_keys or set(measure.policy_keys) & policy_keys:
+                continue
+            if grade is not None and measure.grades and grade not in measure.grades:
+                continue
+            value = _measure_value(measure.name, measure.key)
+            if value not in seen:
+                options.append((value, measure.name))
+                seen.add(value)
+        if options:
+            groups.append((name, options))
+    if keep and keep not in seen:
+        groups.append((_("Current measure"), [(keep, keep)]))
+    return groups
+
+
+@dataclass
+class PlanDefaults:
+    """What the plan form starts with, and where each value came from (shown on the form)."""
+
+    initial: dict
+    score: object | None = None  # the flagged screening Score
+    measure_note: str = ""
+    goal_note: str = ""
+    dosage_note: str = ""
+    norms_missing: str = ""
+
+
+def flagged_score(*, district: District, student, today: dt.date, review_item_id: int | None = None):
+    """The screening score a plan starts from: the review item's (review queue "Start a plan"),
+    else the student's most recent at-risk score (Tier 2 or more) of the last RECENT_SCORE_DAYS days."""
+    if review_item_id:
+        item = (
+            ReviewItem.objects.filter(district=district, pk=review_item_id, student=student)
+            .select_related("score__measure")
+            .first()
+        )
+        if item is not None:
+            return item.score
+    return (
+        Score.objects.filter(
+            district=district,
+            student=student,
+            tier__gte=2,
+            test_date__gte=today - dt.timedelta(days=RECENT_SCORE_DAYS),
+        )
+        .select_related("measure")
+        .order_by("-test_date", "-id")
+        .first()
+    )
+
+
+def _policy_pm_measure(policy, catalog_measure):
+    """The policy's progress-monitoring measure for a catalog measure: same key, one of its policy
+    keys, or found by its name."""
+    if policy is None:
+        return None
+    for measure in policy.progress_monitoring.measures:
+        if measure.key == catalog_measure.key or measure.key in (catalog_measure.policy_keys or []):
+            return measure
+    return policy_measure(policy, catalog_measure.name)
+
+
+def _tidy(number: float) -> float | int:
+    """4, not 4.0, in a form's number box."""
+    return int(number) if float(number).is_integer() else number
+
+
+def tier_dosage(policy, tier: int) -> dict:
+    """The tier's dosage from the policy as plan fields (empty when the policy sets none)."""
+    if policy is None:
+        return {}
+    try:
+        dosage = policy.tier(tier).dosage
+    except LookupError:
+        return {}
+    if dosage is None:
+        return {}
+    fields = {"minutes_per_session": dosage.minutes_per_session}
+    if dosage.sessions_per_week:
+        # 4, not 4.0, in the form's box.
+        fields["sessions_per_week"] = _tidy(dosage.sessions_per_week)
+    elif dosage.sessions_per_cycle and dosage.cycle_days:
+        fields.update(sessions_per_cycle=dosage.sessions_per_cycle, cycle_days=dosage.cycle_days)
+    return fields
+
+
+def goal_weeks(policy, tier: int) -> float:
+    """Weeks to the goal: the tier's shortest expected duration, else its minimum sessions at the
+    policy's weekly dosage, else DEFAULT_GOAL_WEEKS."""
+    if policy is None:
+        return DEFAULT_GOAL_WEEKS
+    try:
+        policy_tier = policy.tier(tier)
+    except LookupError:
+        return DEFAULT_GOAL_WEEKS
+    if policy_tier.expected_duration_weeks is not None:
+        return policy_tier.expected_duration_weeks.min
+    dosage = tier_dosage(policy, tier)
+    weekly = dosage.get("sessions_per_week") or (
+        dosage["sessions_per_cycle"] * 5 / dosage["cycle_days"] if dosage.get("cycle_days") else None
+    )
+    if policy_tier.min_sessions_before_decision and weekly:
+        return policy_tier.min_sessions_before_decision / weekly
+    return DEFAULT_GOAL_WEEKS
+
+
+def plan_form_defaults(
+    *, district: District, student, user, today: dt.date | None = None, review_item_id: int | None = None
+) -> PlanDefaults:
+    """The new plan form's initial values: the area, tier, measure and baseline of the flagged
+    screening score, the tier's dosage from the policy, and a goal from the norms (with the rule)."""
+    today = today or timezone.localdate()
+    version, policy = policy_document(district=district, as_of=today)
+    areas = [key for key, _name in area_choices(policy)]
+    tiers = [number for number, _name in tier_choices(policy)]
+    initial = {"provider": user.pk, "start_date": today, "goal_direction": Plan.Direction.UP}
+    initial["area"] = "reading" if "reading" in areas else (areas[0] if areas else "")
+    initial["tier"] = tiers[0] if tiers else 2
+    defaults = PlanDefaults(initial=initial)
+    score = flagged_score(district=district, student=student, today=today, review_item_id=review_item_id)
+    if score is not None:
+        defaults.score = score
+        if score.area in areas:
+            initial["area"] = score.area
+        if score.tier in tiers:
+            initial["tier"] = score.tier
+    tier = initial["tier"]
+    dosage = tier_dosage(policy, tier)
+    initial.update(dosage)
+    if dosage and policy is not None:
+        defaults.dosage_note = _("Dosage from the policy (%(p)s) for %(tier)s.") % {
+            "p": version.label,
+            "tier": policy.tier(tier).name,
+        }
+    weeks = goal_weeks(policy, tier)
+    goal_date = today + dt.timedelta(days=round(weeks * 7))
+    initial["goal_target_date"] = goal_date
+    initial["expected_end_date"] = goal_date
+    if score is None:
+        return defaults
+    measure = score.measure
+    pm = _policy_pm_measure(policy, measure)
+    initial["goal_measure"] = (
+        _measure_value(pm.name, pm.key) if pm is not None else _measure_value(measure.name, measure.key)
+    )
+    defaults.measure_note = _("From the flagged screening score: %(m)s on %(d)s (%(label)s).") % {
+        "m": measure.name,
+        "d": score.test_date.isoformat(),
+        "label": score.risk_label or _("Tier %(t)s") % {"t": score.tier},
+    }
+    if score.score is None:
+        defaults.goal_note = _("The screening score has a percentile but no raw score: enter baseline probes.")
+        return defaults
+    initial["baseline"] = f"{score.test_date.isoformat()}, {score.score:g}"
+    goal = suggest_goal(
+        district=district,
+        policy=policy,
+        measure_key=measure.key,
+        grade=score.grade,
+        baseline=float(score.score),
+        start=today,
+        goal_date=goal_date,
+    )
+    if goal is None:
+        grade = _("kindergarten") if score.grade == 0 else _("grade %(g)s") % {"g": score.grade}
+        defaults.norms_missing = _(
+            "No percentile norms for %(m)s, %(grade)s: no goal is suggested; set the goal yourself."
+        ) % {"m": measure.name, "grade": grade}
+        return defaults
+    initial["goal_target"] = _tidy(round(goal.target, 1))
+    defaults.goal_note = goal.source
+    return defaults

@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from interventions.evaluation_inputs import resolve_measure
 from interventions.models import (
     MAX_SESSION_MINUTES,
     Attendance,
@@ -27,11 +29,16 @@ from interventions.models import (
     Probe,
     TierPlacement,
 )
-from mtss.calendars.selectors import non_instructional_dates
+from mtss import events
+from mtss.calendars.selectors import non_instructional_by_school, non_instructional_dates
+from mtss.constraints import friendly_constraints
 from mtss.models import District, Membership, School, User
 from mtss.permissions import PROVIDER_ROLES, SEES_WHOLE_DISTRICT, allowed
 from mtss.selectors import policy_document
 from mtss.services import audit
+from screening.scores import PROBE_SCORE_CEILING, ScoreRange, as_number, score_problem
+from screening.selectors import catalog_measure_names, measure_score_range
+from screening.services import review_item_plan_saved
 from students.models import Student
 
 NO_DELIVERY = {Attendance.Status.PROVIDER_ABSENT, Attendance.Status.CANCELLED}
@@ -39,6 +46,10 @@ NO_DELIVERY = {Attendance.Status.PROVIDER_ABSENT, Attendance.Status.CANCELLED}
 
 def _today(district: District) -> dt.date:
     return timezone.localdate()
+
+
+# A plan form submitted again within this time, identical, by the same person, is a resubmission.
+RESUBMISSION_WINDOW = dt.timedelta(minutes=30)
 
 
 # --- placements -------------------------------------------------------------------------
@@ -76,16 +87,17 @@ def placement_set(
             )
         open_placement.end_date = start_date
         open_placement.save(update_fields=["end_date"])
-    placement = TierPlacement.objects.create(
-        district=district,
-        student=student,
-        area=area,
-        tier=tier,
-        start_date=start_date,
-        reason=reason,
-        decided_by=actor,
-        meeting=meeting,
-    )
+    with friendly_constraints():
+        placement = TierPlacement.objects.create(
+            district=district,
+            student=student,
+            area=area,
+            tier=tier,
+            start_date=start_date,
+            reason=reason,
+            decided_by=actor,
+            meeting=meeting,
+        )
     audit(
         district=district,
         actor=actor,
@@ -132,7 +144,8 @@ def intervention_save(
         )
     intervention.full_clean(exclude=["district"], validate_unique=False)
     created = intervention.pk is None
-    intervention.save()
+    with friendly_constraints():
+        intervention.save()
     audit(
         district=district,
         actor=actor,
@@ -259,19 +272,20 @@ def group_create(
     )
     if errors:
         raise ValidationError(errors)
-    group = InterventionGroup.objects.create(
-        district=district,
-        school=school,
-        provider=provider,
-        name=name,
-        area=area,
-        tier=tier,
-        intervention=intervention,
-        sessions_per_week=sessions_per_week,
-        sessions_per_cycle=sessions_per_cycle,
-        cycle_days=cycle_days,
-        minutes_per_session=minutes_per_session,
-    )
+    with friendly_constraints():
+        group = InterventionGroup.objects.create(
+            district=district,
+            school=school,
+            provider=provider,
+            name=name,
+            area=area,
+            tier=tier,
+            intervention=intervention,
+            sessions_per_week=sessions_per_week,
+            sessions_per_cycle=sessions_per_cycle,
+            cycle_days=cycle_days,
+            minutes_per_session=minutes_per_session,
+        )
     audit(district=district, actor=actor, verb="group.create", obj=group)
     return group
 
@@ -339,11 +353,48 @@ def plan_create(
     cycle_days: int | None = None,
     minutes_per_session: int | None = None,
     baseline_probes: list[tuple[dt.date, float]] = (),
+    form_token: str = "",
+    review_item_id: int | None = None,
 ) -> tuple[Plan, list[str]]:
-    """Create a plan (phase 1, baseline probes); returns it with the policy's dosage warnings."""
+    """Create a plan (phase 1, baseline probes); returns it with the policy's dosage warnings.
+
+    ``form_token``: the plan form's one-time token. A second call with the same token (Back and
+    submit, a double click, a retry) returns the plan the first created and writes nothing;
+    ``plan._existing`` is then True. The token is unique per district in the database, so two
+    submissions racing each other still make one plan.
+
+    `review_item_id`: the screening review item the plan was started from ("Start a plan" in the
+    queue); it is marked "plan started" now that the plan exists, not before (issue 14).
+    """
     errors: dict[str, str] = {}
     if student.district_id != district.pk:
         raise ValidationError(_("Unknown student."))
+    form_token = (form_token or "").strip()[:64]
+    if form_token:
+        existing = Plan.objects.filter(district=district, form_token=form_token).first()
+        if existing is not None:
+            if existing.student_id != student.pk:
+                raise ValidationError(_("This form was already used for another student; open the form again."))
+            existing._existing = True
+            return existing, []
+        # Back to the form can fetch it again (a fresh token) before it is resubmitted: the same
+        # plan, by the same person, for the same student, minutes ago, is that resubmission.
+        if actor is not None:
+            again = Plan.objects.filter(
+                district=district,
+                student=student,
+                area=area,
+                tier=tier,
+                intervention=intervention,
+                start_date=start_date,
+                goal_measure=goal_measure,
+                status=Plan.Status.ACTIVE,
+                created_by=actor,
+                created_at__gte=timezone.now() - RESUBMISSION_WINDOW,
+            ).first()
+            if again is not None:
+                again._existing = True
+                return again, []
     if intervention.district_id != district.pk:
         errors["intervention"] = _("Select a valid intervention.")
     _check_provider(errors, district=district, provider=provider, school=student.school)
@@ -361,11 +412,15 @@ def plan_create(
     if goal_target is None and goal_roi is None:
         errors["goal_target"] = _("Give a goal score or a goal rate of improvement.")
     today = _today(district)
+    baseline_range = None
     for when, score in baseline_probes:
         if when > today:
             errors["baseline_probes"] = _("Baseline probe on %(d)s is in the future.") % {"d": when}
-        if score < 0:
-            errors["baseline_probes"] = _("Scores cannot be negative.")
+        if baseline_range is None:
+            baseline_range = probe_score_range(district=district, plan=Plan(goal_measure=goal_measure))
+        problem = score_problem(score, baseline_range)  # the one score rule (screening/scores.py)
+        if problem is not None:
+            errors["baseline_probes"] = problem
     if group is not None and (group.district_id != district.pk or group.area != area or group.tier != tier):
         errors["group"] = _("Choose a group for %(area)s Tier %(tier)s.") % {"area": area, "tier": tier}
     if errors:
@@ -373,7 +428,9 @@ def plan_create(
     placement = TierPlacement.objects.filter(
         district=district, student=student, area=area, end_date__isnull=True
     ).first()
-    if placement is None or placement.tier != tier:
+    previous_tier = placement.tier if placement is not None else None
+    new_placement = placement is None or placement.tier != tier
+    if new_placement:
         placement = placement_set(
             district=district,
             actor=actor,
@@ -403,8 +460,18 @@ def plan_create(
         cycle_days=cycle_days,
         minutes_per_session=minutes_per_session,
         created_by=actor,
+        form_token=form_token,
     )
-    plan.save()
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError as error:
+        if form_token and "plan_form_token_unique" in str(error):
+            # The same form, submitted twice at once: the other request made the plan.
+            existing = Plan.objects.get(district=district, form_token=form_token)
+            existing._existing = True
+            return existing, []
+        raise ValidationError(constraint_errors(error)) from None
     if group is not None:
         _check_group_room(district=district, group=group)
         plan.group = group
@@ -427,6 +494,20 @@ def plan_create(
         ]
     )
     audit(district=district, actor=actor, verb="plan.create", obj=plan, changes={"student": student.pk, "tier": tier})
+    if new_placement:
+        # The parents' start notice (Holland Patent: a first Tier 2 placement made through the plan
+        # form); notifications queues it in this transaction (mtss/events.py).
+        events.announce(
+            events.PLACEMENT_STARTED,
+            district=district,
+            student=student,
+            placement=placement,
+            plan=plan,
+            previous_tier=previous_tier,
+            actor=actor,
+        )
+    if review_item_id is not None:
+        review_item_plan_saved(district=district, actor=actor, item_id=review_item_id, student_id=student.pk)
     warnings = dosage_shortfalls(
         district=district, tier=tier, weekly_sessions=plan.weekly_sessions, minutes=minutes_per_session
     )
@@ -475,20 +556,283 @@ def plan_change_phase(
     return phase
 
 
+# The plan table's database constraints, in words, on the field they concern. The forms and
+# services check the same rules first; this is the last line, so a race or a path that skipped
+# a check still answers with a sentence instead of 'Constraint "plan_dates" is violated.'
+PLAN_CONSTRAINT_MESSAGES = {
+    "plan_dates": ("expected_end_date", _lazy("The expected end must be after the start.")),
+    "plan_goal_target_or_roi": ("goal_target", _lazy("Give a goal score or a goal rate of improvement.")),
+    "plan_schedule_kind": (
+        "sessions_per_week",
+        _lazy("Give sessions per week, or sessions per cycle with the cycle length (not both)."),
+    ),
+    "plan_minutes_range": (
+        "minutes_per_session",
+        _lazy("Minutes per session must be between 1 and %(max)s."),
+    ),
+    "plan_dd_override_complete": (
+        "dd_level_cut",
+        _lazy("Give both the level and the growth criterion with a reason, or none of them."),
+    ),
+    "plan_form_token_unique": (None, _lazy("This form was already submitted.")),
+}
+
+
+def constraint_errors(error: IntegrityError) -> dict[str, list[str]]:
+    """A database refusal of a plan row as {field: [message]} (the constraint's name is in the error)."""
+    text = str(error)
+    for name, (field, message) in PLAN_CONSTRAINT_MESSAGES.items():
+        if name in text:
+            return {
+                field or "__all__": [
+                    str(message) % {"max": MAX_SESSION_MINUTES} if "%(max)s" in str(message) else str(message)
+                ]
+            }
+    return {"__all__": [_("The plan could not be saved; check the values and try again.")]}
+
+
+@transaction.atomic
+def plan_update(
+    *,
+    district: District,
+    actor: User | None,
+    plan: Plan,
+    intervention: Intervention,
+    goal_target: float | None,
+    goal_roi: float | None,
+    goal_target_date: dt.date,
+    phase_start: dt.date,
+    reason: str,
+    provider: User,
+    minutes_per_session: int,
+    expected_end_date: dt.date,
+    sessions_per_week: float | None = None,
+    sessions_per_cycle: int | None = None,
+    cycle_days: int | None = None,
+) -> tuple[Plan, PlanPhase | None]:
+    """Edit a running plan (the plan edit screen).
+
+    A new intervention or goal (score, rate or date) starts a new phase on ``phase_start``,
+    with its reason (RULES.md 1.0: each phase is evaluated on its own; the old phases stay).
+    The provider, the schedule and the expected end change in place. Returns the plan and the
+    new phase (None when only the schedule or provider changed).
+    """
+    if plan.district_id != district.pk:
+        raise ValidationError(_("Unknown plan."))
+    if plan.status != Plan.Status.ACTIVE:
+        raise ValidationError(_("This plan has ended; start a new plan instead."))
+    errors: dict[str, str] = {}
+    if intervention.district_id != district.pk:
+        errors["intervention"] = _("Select a valid intervention.")
+    _check_provider(errors, district=district, provider=provider, school=plan.student.school)
+    _check_schedule(
+        errors,
+        sessions_per_week=sessions_per_week,
+        sessions_per_cycle=sessions_per_cycle,
+        cycle_days=cycle_days,
+        minutes_per_session=minutes_per_session,
+    )
+    if expected_end_date <= plan.start_date:
+        errors["expected_end_date"] = _("The expected end must be after the start (%(d)s).") % {"d": plan.start_date}
+    if goal_target is None and goal_roi is None:
+        errors["goal_target"] = _("Give a goal score or a goal rate of improvement.")
+    if goal_target is not None:
+        goal_roi = None  # a goal score wins; the rate is then what the aim line gives
+    new_phase = (
+        intervention.pk != plan.intervention_id
+        or goal_target != plan.goal_target
+        or goal_roi != plan.goal_roi
+        or goal_target_date != plan.goal_target_date
+    )
+    if new_phase:
+        if goal_target_date <= phase_start:
+            errors["goal_target_date"] = _("The goal date must be after the change takes effect.")
+        if not (reason or "").strip():
+            errors["reason"] = _("Say why the intervention or goal changes; the reason stays with the phase.")
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        "provider": plan.provider_id,
+        "schedule": [plan.sessions_per_week, plan.sessions_per_cycle, plan.cycle_days, plan.minutes_per_session],
+        "expected_end_date": plan.expected_end_date.isoformat(),
+    }
+    plan.provider = provider
+    plan.sessions_per_week, plan.sessions_per_cycle, plan.cycle_days = sessions_per_week, sessions_per_cycle, cycle_days
+    plan.minutes_per_session, plan.expected_end_date = minutes_per_session, expected_end_date
+    try:
+        with transaction.atomic():
+            plan.save(
+                update_fields=[
+                    "provider",
+                    "sessions_per_week",
+                    "sessions_per_cycle",
+                    "cycle_days",
+                    "minutes_per_session",
+                    "expected_end_date",
+                ]
+            )
+    except IntegrityError as error:
+        raise ValidationError(constraint_errors(error)) from None
+    audit(
+        district=district,
+        actor=actor,
+        verb="plan.update",
+        obj=plan,
+        changes={
+            "before": before,
+            "after": {
+                "provider": provider.pk,
+                "schedule": [sessions_per_week, sessions_per_cycle, cycle_days, minutes_per_session],
+                "expected_end_date": expected_end_date.isoformat(),
+            },
+        },
+    )
+    phase = None
+    if new_phase:
+        try:
+            phase = plan_change_phase(
+                district=district,
+                actor=actor,
+                plan=plan,
+                start_date=phase_start,
+                reason=reason.strip(),
+                intervention=intervention,
+                goal_target=goal_target,
+                goal_roi=goal_roi,
+                goal_target_date=goal_target_date,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "start_date" in error.error_dict:
+                raise ValidationError({"phase_start": error.error_dict["start_date"]}) from None
+            raise
+    return plan, phase
+
+
+@transaction.atomic
+def plan_end(
+    *,
+    district: District,
+    actor: User | None,
+    plan: Plan,
+    outcome: str,
+    reason: str,
+    end_date: dt.date,
+    note: str = "",
+) -> Plan:
+    """End a plan: completed (goal met, duration done) or discontinued, with a reason.
+
+    When it was the student's last active plan in the area, the tier placement ends too, and
+    the parent notices the policy requires when services end (trigger ``tier_end``; Loudon and
+    Holland Patent send an end-of-services letter) are queued through the same event the team
+    decisions use (mtss/events.py, DECISION_NOTICE_DUE), in this transaction.
+    """
+    if plan.district_id != district.pk:
+        raise ValidationError(_("Unknown plan."))
+    locked = Plan.objects.select_for_update().select_related("student").get(district=district, pk=plan.pk)
+    if locked.status != Plan.Status.ACTIVE:
+        raise ValidationError(_("This plan has already ended."))
+    errors: dict[str, str] = {}
+    if outcome not in Plan.END_REASONS:
+        errors["outcome"] = _("Choose completed or discontinued.")
+    elif reason not in Plan.END_REASONS[outcome]:
+        errors["reason"] = _("Choose a reason that fits “%(o)s”.") % {"o": Plan.Status(outcome).label}
+    note = (note or "").strip()
+    if reason == Plan.EndReason.OTHER and not note:
+        errors["note"] = _("Say what the other reason is.")
+    if len(note) > 2000:
+        errors["note"] = _("Keep the notes under 2,000 characters.")
+    if end_date < locked.start_date:
+        errors["end_date"] = _("The plan cannot end before it started (%(d)s).") % {"d": locked.start_date}
+    elif end_date > _today(district):
+        errors["end_date"] = _("%(d)s is in the future; end the plan on its last day, once it is over.") % {
+            "d": end_date
+        }
+    if errors:
+        raise ValidationError(errors)
+    locked.status, locked.end_date, locked.end_reason = outcome, end_date, reason
+    locked.end_note, locked.ended_by = note, actor
+    locked.save(update_fields=["status", "end_date", "end_reason", "end_note", "ended_by"])
+    plan.status, plan.end_date, plan.end_reason, plan.end_note = outcome, end_date, reason, note
+    audit(
+        district=district,
+        actor=actor,
+        verb="plan.end",
+        obj=locked,
+        changes={"status": outcome, "reason": reason, "end_date": end_date.isoformat()},
+    )
+    others = Plan.objects.filter(
+        district=district, student=locked.student, area=locked.area, status=Plan.Status.ACTIVE
+    ).exists()
+    if others:
+        return plan
+    placement = (
+        TierPlacement.objects.select_for_update()
+        .filter(district=district, student=locked.student, area=locked.area, end_date__isnull=True)
+        .first()
+    )
+    if placement is not None:
+        placement.end_date = max(end_date, placement.start_date)
+        placement.save(update_fields=["end_date"])
+    reason_text = Plan.EndReason(reason).label + (f": {note}" if note else "")
+    events.announce(
+        events.DECISION_NOTICE_DUE,
+        district=district,
+        student=locked.student,
+        trigger="tier_end",
+        period_key=f"plan-end-{locked.pk}",
+        actor=actor,
+        context={
+            "plan_ids": [locked.pk],
+            "reason": reason_text,
+            "summary": note,
+            "teacher_recommendation": reason_text,
+            "end_date": end_date.isoformat(),
+            "from_tier": locked.tier,
+            "area": locked.area,
+        },
+        meeting=None,
+        tier=locked.tier,
+    )
+    return plan
+
+
 # --- probes -------------------------------------------------------------------------------
 
 
+def probe_score_range(*, district: District, plan: Plan, measure: PlanMeasure | None = None) -> ScoreRange:
+    """The scores a probe of the plan's measure may have: the catalog measure's range (the range
+    score imports check, screening/importers/pipeline.py), else 0..PROBE_SCORE_CEILING."""
+    text = measure.measure if measure is not None else plan.goal_measure
+    _version, policy = policy_document(district=district)
+    key, _table = resolve_measure(policy, text or "", catalog_measure_names(district=district))
+    found = measure_score_range(district=district, key=key)
+    if found is None:
+        return ScoreRange(0.0, PROBE_SCORE_CEILING, text)
+    return ScoreRange(
+        found.low if found.low is not None else 0.0,
+        found.high if found.high is not None else PROBE_SCORE_CEILING,
+        found.name,
+    )
+
+
 def _check_probe(
-    errors: list, *, plan: Plan, when: dt.date, score, today: dt.date, line: str = "", baseline: bool = False
+    errors: list,
+    *,
+    plan: Plan,
+    when: dt.date,
+    score,
+    today: dt.date,
+    line: str = "",
+    baseline: bool = False,
+    score_range: ScoreRange | None = None,
 ) -> float | None:
     prefix = f"{line}: " if line else ""
-    try:
-        value = float(score)
-    except (TypeError, ValueError):
-        errors.append(prefix + _("“%(s)s” is not a number.") % {"s": score})
+    # The one score rule of every entry path (screening/scores.py): finite, within the measure's range.
+    problem = score_problem(score, score_range or ScoreRange(0.0, PROBE_SCORE_CEILING, plan.goal_measure))
+    if problem is not None:
+        errors.append(prefix + problem)
         return None
-    if value < 0:
-        errors.append(prefix + _("Scores cannot be negative."))
+    value = as_number(score)
     if when > today:
         errors.append(prefix + _("%(d)s is in the future.") % {"d": when})
     elif when < plan.start_date and not baseline:
@@ -517,6 +861,7 @@ def probes_add(
     if measure is not None and (measure.district_id != district.pk or measure.plan_id != plan.pk):
         raise ValidationError({"measure": _("Not a measure of this plan.")})
     today, errors, rows = _today(district), [], []
+    score_range = probe_score_range(district=district, plan=plan, measure=measure)
     for index, (when, score) in enumerate(probes, start=1):
         value = _check_probe(
             errors,
@@ -525,6 +870,7 @@ def probes_add(
             score=score,
             today=today,
             line=_("line %(n)s") % {"n": index} if len(probes) > 1 else "",
+            score_range=score_range,
         )
         if value is not None:
             rows.append(
@@ -549,6 +895,79 @@ def probes_add(
         changes={"count": len(created), **({"measure": measure.pk} if measure is not None else {})},
     )
     return created
+
+
+def _probe_snapshot(probe: Probe) -> dict:
+    return {
+        "plan": probe.plan_id,
+        "measure": probe.measure_id,
+        "date": probe.date.isoformat(),
+        "score": probe.score,
+        "is_baseline": probe.is_baseline,
+        "session": probe.session_id,
+    }
+
+
+@transaction.atomic
+def probe_update(
+    *, district: District, actor: User | None, probe: Probe, date: dt.date, score, reason: str = ""
+) -> Probe:
+    """Correct a probe's date or score (a mistyped 25 for 52), with a reason: the same checks as a
+    new probe; the audit trail keeps the old values and the reason."""
+    if probe.district_id != district.pk:
+        raise ValidationError(_("Unknown probe."))
+    plan = probe.plan
+    errors: list[str] = []
+    value = _check_probe(
+        errors,
+        plan=plan,
+        when=date,
+        score=score,
+        today=_today(district),
+        baseline=probe.is_baseline,
+        score_range=probe_score_range(district=district, plan=plan, measure=probe.measure),
+    )
+    if probe.session_id and date != probe.date:
+        errors.append(
+            _("This probe was taken in the session of %(d)s; change the session's date instead.") % {"d": probe.date}
+        )
+    problems: dict[str, list[str]] = {}
+    if errors:
+        problems["score" if value is None else "date"] = errors
+    if not (reason or "").strip():
+        problems["reason"] = [_("Say why the probe is changed; the reason stays in the audit trail.")]
+    if problems:
+        raise ValidationError(problems)
+    before = _probe_snapshot(probe)
+    probe.date, probe.score = date, value
+    with friendly_constraints():
+        probe.save(update_fields=["date", "score"])
+    audit(
+        district=district,
+        actor=actor,
+        verb="probe.update",
+        obj=probe,
+        changes={"before": before, "after": _probe_snapshot(probe), "reason": (reason or "").strip()},
+    )
+    return probe
+
+
+@transaction.atomic
+def probe_delete(*, district: District, actor: User | None, probe: Probe, reason: str) -> None:
+    """Delete a probe with a reason; the audit trail keeps what it held (as for sessions)."""
+    if probe.district_id != district.pk:
+        raise ValidationError(_("Unknown probe."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the probe is deleted; the reason stays in the audit trail.")})
+    audit(
+        district=district,
+        actor=actor,
+        verb="probe.delete",
+        obj=probe,
+        changes={**_probe_snapshot(probe), "reason": reason},
+    )
+    probe.delete()
 
 
 @transaction.atomic
@@ -584,19 +1003,21 @@ def plan_measure_add(
         errors["goal_direction"] = [_("Choose a direction.")]
     if errors:
         raise ValidationError(errors)
-    row = PlanMeasure.objects.create(
-        district=district,
-        plan=plan,
-        measure=name,
-        goal_target=goal_target,
-        goal_roi=goal_roi,
-        goal_target_date=goal_target_date,
-        goal_direction=goal_direction,
-        created_by=actor,
-    )
+    with friendly_constraints():
+        row = PlanMeasure.objects.create(
+            district=district,
+            plan=plan,
+            measure=name,
+            goal_target=goal_target,
+            goal_roi=goal_roi,
+            goal_target_date=goal_target_date,
+            goal_direction=goal_direction,
+            created_by=actor,
+        )
     audit(district=district, actor=actor, verb="plan.measure_add", obj=plan, changes={"measure": row.pk})
     if baseline_probes:
         today, problems, probes = _today(district), [], []
+        score_range = probe_score_range(district=district, plan=plan, measure=row)
         for index, (when, score) in enumerate(baseline_probes, start=1):
             value = _check_probe(
                 problems,
@@ -606,6 +1027,7 @@ def plan_measure_add(
                 today=today,
                 line=_("line %(n)s") % {"n": index},
                 baseline=True,
+                score_range=score_range,
             )
             if value is not None:
                 probes.append(
@@ -741,7 +1163,13 @@ def session_log(
             )
         else:
             _check_probe(
-                probe_errors, plan=members[pk], when=date, score=score, today=today, line=members[pk].student.full_name
+                probe_errors,
+                plan=members[pk],
+                when=date,
+                score=score,
+                today=today,
+                line=members[pk].student.full_name,
+                score_range=probe_score_range(district=district, plan=members[pk]),
             )
     if probe_errors:
         errors["probes"] = probe_errors
@@ -785,7 +1213,7 @@ def session_log(
     )
     Probe.objects.bulk_create(
         [
-            Probe(district=district, plan_id=pk, date=date, score=float(score), session=session, entered_by=actor)
+            Probe(district=district, plan_id=pk, date=date, score=as_number(score), session=session, entered_by=actor)
             for pk, score in probe_scores.items()
         ]
     )
@@ -812,38 +1240,125 @@ def session_update(
     minutes: int,
     attendance: Mapping[int, str],
     note: str = "",
+    date: dt.date | None = None,
+    probe_scores: Mapping[int, object] | None = None,
 ) -> InterventionSession:
+    """Change a logged session: every field the session page shows is saved (issue 14).
+
+    `date` moves the session and its probes (None: unchanged). `probe_scores` (None: probes
+    unchanged) maps plan id -> the score of the probe taken in this session; a plan left out
+    or blank has its probe of this session removed, a new score adds one. The audit event keeps
+    the before and after.
+    """
     if session.district_id != district.pk:
         raise ValidationError(_("Unknown session."))
-    rows = {a.plan_id: a for a in Attendance.objects.select_for_update().filter(district=district, session=session)}
+    rows = {
+        a.plan_id: a
+        for a in Attendance.objects.select_for_update()
+        .filter(district=district, session=session)
+        .select_related("plan__student")
+    }
+    errors: dict[str, list[str] | str] = {}
     unknown_plans = set(attendance) - set(rows)
     if unknown_plans:
-        raise ValidationError(
-            {"attendance": _("%(n)s of the students are not in this session.") % {"n": len(unknown_plans)}}
-        )
+        errors["attendance"] = _("%(n)s of the students are not in this session.") % {"n": len(unknown_plans)}
     new_statuses = {pk: attendance.get(pk, row.status) for pk, row in rows.items()}
     if any(s not in Attendance.Status.values for s in new_statuses.values()):
-        raise ValidationError({"attendance": _("Unknown attendance value.")})
+        errors["attendance"] = _("Unknown attendance value.")
     nobody_taught = all(s in NO_DELIVERY for s in new_statuses.values())
     if minutes is None or minutes < 0 or minutes > MAX_SESSION_MINUTES or (minutes == 0 and not nobody_taught):
-        raise ValidationError(
-            {
-                "minutes": _("Minutes must be between 1 and %(max)s (0 only when the session did not happen).")
-                % {"max": MAX_SESSION_MINUTES}
-            }
-        )
+        errors["minutes"] = _("Minutes must be between 1 and %(max)s (0 only when the session did not happen).") % {
+            "max": MAX_SESSION_MINUTES
+        }
+    new_date = date or session.date
+    today = _today(district)
+    if new_date != session.date:
+        if new_date > today:
+            errors["date"] = _("%(d)s is in the future.") % {"d": new_date}
+        else:
+            early = [row.plan for row in rows.values() if new_date < row.plan.start_date]
+            if early:
+                errors["date"] = _("%(d)s is before the plan of %(n)s student(s) started (%(s)s).") % {
+                    "d": new_date,
+                    "n": len(early),
+                    "s": min(p.start_date for p in early),
+                }
+            elif (
+                InterventionSession.objects.filter(
+                    district=district,
+                    date=new_date,
+                    **({"group_id": session.group_id} if session.group_id else {"plan_id": session.plan_id}),
+                )
+                .exclude(pk=session.pk)
+                .exists()
+            ):
+                errors["date"] = _("A session on %(d)s is already logged. Open it to change it instead.") % {
+                    "d": new_date
+                }
+    existing = {p.plan_id: p for p in Probe.objects.filter(district=district, session=session, measure__isnull=True)}
+    wanted: dict[int, float] = {}
+    if probe_scores is not None:
+        probe_errors: list[str] = []
+        for pk, score in probe_scores.items():
+            if score in (None, ""):
+                continue
+            if pk not in rows:
+                errors["attendance"] = _("%(n)s of the students are not in this session.") % {"n": 1}
+                continue
+            plan = rows[pk].plan
+            if new_statuses[pk] != Attendance.Status.PRESENT:
+                probe_errors.append(
+                    _("%(name)s has a probe score but was not present.") % {"name": plan.student.full_name}
+                )
+                continue
+            value = _check_probe(
+                probe_errors,
+                plan=plan,
+                when=new_date,
+                score=score,
+                today=today,
+                line=plan.student.full_name,
+                score_range=probe_score_range(district=district, plan=plan),
+            )
+            if value is not None:
+                wanted[pk] = value
+        if probe_errors:
+            errors["probes"] = probe_errors
+    if errors:
+        raise ValidationError(errors)
     before = {
+        "date": session.date.isoformat(),
         "minutes": session.minutes,
         "note_changed": False,
         "attendance": {str(pk): row.status for pk, row in rows.items()},
+        "probes": {str(pk): p.score for pk, p in existing.items()},
     }
     changed = [row for pk, row in rows.items() if row.status != new_statuses[pk]]
     for row in changed:
         row.status = new_statuses[row.plan_id]
     Attendance.objects.bulk_update(changed, ["status"])
+    if probe_scores is not None:
+        for pk, probe in existing.items():
+            if pk not in wanted:
+                probe.delete()
+            elif probe.score != wanted[pk] or probe.date != new_date:
+                probe.score, probe.date = wanted[pk], new_date
+                probe.save(update_fields=["score", "date"])
+        Probe.objects.bulk_create(
+            [
+                Probe(district=district, plan_id=pk, date=new_date, score=value, session=session, entered_by=actor)
+                for pk, value in wanted.items()
+                if pk not in existing
+            ]
+        )
+        after_probes = {str(pk): value for pk, value in wanted.items()}
+    else:
+        Probe.objects.filter(district=district, session=session).exclude(date=new_date).update(date=new_date)
+        after_probes = before["probes"]
     note_changed = note != session.note
-    session.minutes, session.note = minutes, note
-    session.save(update_fields=["minutes", "note", "updated_at"])
+    session.minutes, session.note, session.date = minutes, note, new_date
+    with friendly_constraints():
+        session.save(update_fields=["minutes", "note", "date", "updated_at"])
     audit(
         district=district,
         actor=actor,
@@ -852,13 +1367,32 @@ def session_update(
         changes={
             "before": before,
             "after": {
+                "date": new_date.isoformat(),
                 "minutes": minutes,
                 "note_changed": note_changed,
                 "attendance": {str(k): v for k, v in new_statuses.items()},
+                "probes": after_probes,
             },
         },
     )
     return session
+
+
+def session_day_warnings(*, district: District, session: InterventionSession) -> list[str]:
+    """Warnings, not refusals: a session logged on a day without school (the school calendar,
+    mtss/calendars) is usually a wrong date, but make-up sessions on a closed day happen."""
+    school_id = session.group.school_id if session.group_id else session.plan.student.school_id
+    days = non_instructional_by_school(
+        district=district, school_ids=[school_id], start=session.date, end=session.date
+    ).get(school_id, frozenset())
+    if session.date in days:
+        return [
+            _("%(d)s is not a school day on the school calendar; check the date (the session is saved).")
+            % {"d": session.date}
+        ]
+    if session.date.weekday() >= 5:
+        return [_("%(d)s is a weekend day; check the date (the session is saved).") % {"d": session.date}]
+    return []
 
 
 @transaction.atomic

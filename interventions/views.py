@@ -4,11 +4,13 @@ the caseload (specialist) and my students (teacher)."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,8 +22,12 @@ from interventions.forms import (
     GroupForm,
     GroupMemberForm,
     MeasureChoiceForm,
+    OneToOneSessionForm,
+    PlanEditForm,
+    PlanEndForm,
     PlanForm,
     PlanMeasureForm,
+    ProbeEditForm,
     ProbeForm,
     SessionForm,
 )
@@ -30,9 +36,10 @@ from interventions.progress import chart_svg
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
+from mtss.idempotency import AlreadySubmitted, repeated, submit_once
 from mtss.models import User
 from mtss.permissions import PROVIDER_ROLES, allowed, require
-from mtss.selectors import school_list
+from mtss.selectors import policy_document, school_list
 from students.selectors import student_get
 
 
@@ -48,6 +55,12 @@ def _providers(district):
         .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+def _session_logged(request, session) -> None:
+    messages.success(request, _("Session of %(d)s logged.") % {"d": session.date})
+    for warning in services.session_day_warnings(district=request.district, session=session):
+        messages.warning(request, warning)
 
 
 @district_member()
@@ -72,12 +85,28 @@ def group_list(request):
         if form.is_valid():
             require(request, "may_create_group", form.cleaned_data["school"])
             try:
-                group = services.group_create(district=request.district, actor=request.user, **form.cleaned_data)
+                group = submit_once(
+                    district=request.district,
+                    user=request.user,
+                    token=form.submission_token,
+                    work=lambda: services.group_create(
+                        district=request.district, actor=request.user, **form.cleaned_data
+                    ),
+                    url_of=lambda group: reverse("group_detail", args=[group.pk]),
+                )
+            except AlreadySubmitted as repeat:
+                return repeated(request, repeat, reverse("group_list"))
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
                 return redirect("group_detail", group_id=group.pk)
-    return render(request, "interventions/group_list.html", {"groups": groups, "form": form, "can_create": can_create})
+    # Which groups meet today (the school calendar and each group's meeting days or day cycle).
+    days = selectors.groups_on(district=request.district, groups=groups, day=timezone.localdate())
+    return render(
+        request,
+        "interventions/group_list.html",
+        {"groups": groups, "days": days, "form": form, "can_create": can_create},
+    )
 
 
 @district_member()
@@ -116,22 +145,31 @@ def group_detail(request, group_id: int):
         _require_logger(request, group)
         form = SessionForm(request.POST, members=members)
         if form.is_valid():
+            here = reverse("group_detail", args=[group.pk])
             try:
-                services.session_log(
+                session = submit_once(
                     district=request.district,
-                    actor=request.user,
-                    group=group,
-                    date=form.cleaned_data["date"],
-                    minutes=form.cleaned_data["minutes"],
-                    attendance=form.attendance(),
-                    probe_scores=form.probe_scores(),
-                    note=form.cleaned_data["note"],
+                    user=request.user,
+                    token=form.submission_token,
+                    work=lambda: services.session_log(
+                        district=request.district,
+                        actor=request.user,
+                        group=group,
+                        date=form.cleaned_data["date"],
+                        minutes=form.cleaned_data["minutes"],
+                        attendance=form.attendance(),
+                        probe_scores=form.probe_scores(),
+                        note=form.cleaned_data["note"],
+                    ),
+                    url_of=lambda session: here,
                 )
+            except AlreadySubmitted as repeat:
+                return repeated(request, repeat, here)
             except ValidationError as error:
                 apply_validation_error(form, error)  # the form keeps everything typed
             else:
-                messages.success(request, _("Session of %(d)s logged.") % {"d": form.cleaned_data["date"]})
-                return redirect("group_detail", group_id=group.pk)
+                _session_logged(request, session)
+                return redirect(here)
     else:
         form = SessionForm(initial={"date": today, "minutes": group.minutes_per_session}, members=members)
     access_log.record(request, action="view", what="group session log", student_ids=[p.student_id for p in members])
@@ -178,13 +216,44 @@ def group_log_week(request, group_id: int):
 
 
 @district_member()
+def group_log_today(request, group_id: int):
+    """One click from the home page: today's session of the group, everyone present, the planned
+    minutes. A session already logged today is not logged twice (the unique key and
+    session_log's message say so); it is changed on its own page."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    group = selectors.group_get(district=request.district, membership=request.membership, group_id=group_id)
+    _require_logger(request, group)
+    today = timezone.localdate()
+    try:
+        services.session_log(
+            district=request.district,
+            actor=request.user,
+            group=group,
+            date=today,
+            minutes=group.minutes_per_session,
+            attendance={},
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(group)s: today's session logged, everyone present.") % {"group": group.name})
+    return redirect("home")
+
+
+@district_member()
 def session_edit(request, session_id: int):
+    """Change or delete a group or one-to-one session: every field shown is saved (issue 14)."""
     session = selectors.session_get(district=request.district, membership=request.membership, session_id=session_id)
     group = session.group
-    if group is None:
-        raise Http404  # a one-to-one session is corrected through the API
     require(request, "may_edit_session", session)
+    back = (
+        reverse("group_detail", args=[group.pk])
+        if group is not None
+        else reverse("plan_sessions", args=[session.plan_id])
+    )
     attendance = list(session.attendance.select_related("plan__student").order_by("plan__student__last_name"))
+    members = [a.plan for a in attendance]
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             try:
@@ -198,29 +267,138 @@ def session_edit(request, session_id: int):
                 messages.error(request, " ".join(error.messages))
                 return redirect("session_edit", session_id=session.pk)
             messages.success(request, _("Session deleted; the audit trail keeps what it held."))
-            return redirect("group_detail", group_id=group.pk)
-        form = SessionForm(request.POST, members=[a.plan for a in attendance])
-        form.fields["date"].required = False
+            return redirect(back)
+        form = SessionForm(request.POST, members=members)
         if form.is_valid():
             try:
                 services.session_update(
                     district=request.district,
                     actor=request.user,
                     session=session,
+                    date=form.cleaned_data["date"],
                     minutes=form.cleaned_data["minutes"],
                     attendance=form.attendance(),
+                    probe_scores={plan.pk: form.cleaned_data.get(f"probe_{plan.pk}") for plan in members},
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
                 messages.success(request, _("Session updated."))
-                return redirect("group_detail", group_id=group.pk)
+                for warning in services.session_day_warnings(district=request.district, session=session):
+                    messages.warning(request, warning)
+                return redirect(back)
     else:
         initial = {"date": session.date, "minutes": session.minutes, "note": session.note}
         initial.update({f"att_{a.plan_id}": a.status for a in attendance})
-        form = SessionForm(initial=initial, members=[a.plan for a in attendance])
-    return render(request, "interventions/session_edit.html", {"session": session, "group": group, "form": form})
+        initial.update(
+            {
+                f"probe_{plan_id}": score
+                for plan_id, score in session.probes.filter(measure__isnull=True).values_list("plan_id", "score")
+            }
+        )
+        form = SessionForm(initial=initial, members=members)
+    # The form shows each member's name, attendance and scores (FERPA access log).
+    access_log.record(request, action="view", what="session edit", student_ids=[m.student_id for m in members])
+    return render(
+        request,
+        "interventions/session_edit.html",
+        {"session": session, "group": group, "plan": session.plan, "form": form, "back": back},
+    )
+
+
+@district_member()
+def plan_sessions(request, plan_id: int):
+    """One-to-one sessions of a plan without a group: one click logs a normal session (today,
+    the planned minutes, present); the same attendance choices as a group and an optional probe."""
+    plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
+    if plan.group_id:
+        return redirect("group_detail", group_id=plan.group_id)
+    can_log = allowed(request.membership, "may_log_for_plan", plan)
+    here = reverse("plan_sessions", args=[plan.pk])
+    today = timezone.localdate()
+    initial = {"date": today, "minutes": plan.minutes_per_session, "attendance": "present"}
+    form = OneToOneSessionForm(initial=initial)
+    if request.method == "POST":
+        require(request, "may_log_for_plan", plan)
+        form = OneToOneSessionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                session = submit_once(
+                    district=request.district,
+                    user=request.user,
+                    token=form.submission_token,
+                    work=lambda: services.session_log(
+                        district=request.district,
+                        actor=request.user,
+                        plan=plan,
+                        date=data["date"],
+                        minutes=data["minutes"],
+                        attendance={plan.pk: data["attendance"]},
+                        probe_scores={plan.pk: data["probe"]} if data["probe"] is not None else {},
+                        note=data["note"],
+                    ),
+                    url_of=lambda session: here,
+                )
+            except AlreadySubmitted as repeat:
+                return repeated(request, repeat, here)
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):  # the group service names the probes "probes"
+                    error = ValidationError({"probe" if k == "probes" else k: v for k, v in error.message_dict.items()})
+                apply_validation_error(form, error)
+            else:
+                _session_logged(request, session)
+                return redirect(here)
+    access_log.record(request, action="view", what="one-to-one session log", student_ids=[plan.student_id])
+    return render(
+        request,
+        "interventions/plan_sessions.html",
+        {
+            "plan": plan,
+            "form": form,
+            "can_log": can_log,
+            "history": selectors.plan_sessions(district=request.district, plan=plan),
+        },
+    )
+
+
+@district_member()
+def probe_edit(request, probe_id: int):
+    """Fix a mistyped probe, or delete it with a reason; the audit trail keeps both."""
+    probe = selectors.probe_get(district=request.district, membership=request.membership, probe_id=probe_id)
+    plan = probe.plan
+    require(request, "may_edit_probe", probe)
+    form = ProbeEditForm(initial={"date": probe.date, "score": probe.score})
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            try:
+                services.probe_delete(
+                    district=request.district, actor=request.user, probe=probe, reason=request.POST.get("reason", "")
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect("probe_edit", probe_id=probe.pk)
+            messages.success(request, _("Probe deleted; the audit trail keeps what it held."))
+            return redirect("plan_detail", plan_id=plan.pk)
+        form = ProbeEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.probe_update(
+                    district=request.district,
+                    actor=request.user,
+                    probe=probe,
+                    date=form.cleaned_data["date"],
+                    score=form.cleaned_data["score"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, _("Probe corrected."))
+                return redirect("plan_detail", plan_id=plan.pk)
+    access_log.record(request, action="view", what="probe", student_ids=[plan.student_id])
+    return render(request, "interventions/probe_edit.html", {"probe": probe, "plan": plan, "form": form})
 
 
 @district_member()
@@ -240,9 +418,21 @@ def plan_detail(request, plan_id: int):
         },
     )
     measure_form = PlanMeasureForm(prefix="measure", initial={"goal_target_date": plan.goal_target_date})
+    here = reverse("plan_detail", args=[plan.pk])
     if request.method == "POST":
         if not can_write:
             raise Http404
+        if request.POST.get("action") == "activate":
+            # A draft an "intensify" decision made for the next tier: the provider checks it and starts it.
+            from interventions.meetings.services import plan_activate
+
+            try:
+                plan_activate(district=request.district, actor=request.user, plan=plan)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The plan started."))
+            return redirect("plan_detail", plan_id=plan.pk)
         if "dd-dd_override_reason" in request.POST:
             criteria_form = CriteriaForm(request.POST, prefix="dd")
             if criteria_form.is_valid():
@@ -267,9 +457,17 @@ def plan_detail(request, plan_id: int):
                 data = dict(measure_form.cleaned_data)
                 baseline = data.pop("baseline")
                 try:
-                    services.plan_measure_add(
-                        district=request.district, actor=request.user, plan=plan, baseline_probes=baseline, **data
+                    submit_once(
+                        district=request.district,
+                        user=request.user,
+                        token=measure_form.submission_token,
+                        work=lambda: services.plan_measure_add(
+                            district=request.district, actor=request.user, plan=plan, baseline_probes=baseline, **data
+                        ),
+                        url_of=lambda measure: here,
                     )
+                except AlreadySubmitted as repeat:
+                    return repeated(request, repeat, here)
                 except ValidationError as error:
                     apply_validation_error(measure_form, error)
                 else:
@@ -286,13 +484,21 @@ def plan_detail(request, plan_id: int):
                     else bound.cleaned_data["lines"]
                 )
                 try:
-                    services.probes_add(
+                    submit_once(
                         district=request.district,
-                        actor=request.user,
-                        plan=plan,
-                        probes=probes,
-                        measure=chooser.chosen(),
+                        user=request.user,
+                        token=bound.submission_token,
+                        work=lambda: services.probes_add(
+                            district=request.district,
+                            actor=request.user,
+                            plan=plan,
+                            probes=probes,
+                            measure=chooser.chosen(),
+                        ),
+                        url_of=lambda created: here,
                     )
+                except AlreadySubmitted as repeat:
+                    return repeated(request, repeat, here)
                 except ValidationError as error:
                     bound.add_error(None, error.message_dict.get("probes", error.messages))
                 else:
@@ -335,37 +541,170 @@ def plan_detail(request, plan_id: int):
             "criteria_form": criteria_form,
             "measure_form": measure_form,
             "may_manage_norms": allowed(request.membership, "may_manage_screening"),
+            "can_edit": allowed(request.membership, "may_edit_plan", plan),
+            "can_end": allowed(request.membership, "may_end_plan", plan),
         },
+    )
+
+
+def _plan_form_kwargs(request, student, policy) -> dict:
+    return dict(
+        district=request.district,
+        providers=selectors.plan_providers(district=request.district, school=student.school),
+        groups=InterventionGroup.objects.filter(
+            district=request.district, school=student.school, is_active=True
+        ).order_by("name"),
+        areas=selectors.area_choices(policy),
+        tiers=selectors.tier_choices(policy),
+        measures=selectors.measure_choices(district=request.district, policy=policy, grade=student.grade),
     )
 
 
 @district_member()
 def plan_create(request, student_id: int):
+    """The new plan form: choices from the policy, defaults from the flagged screening score.
+
+    Idempotent: the form carries a one-time token, stored on the plan; a resubmission (Back and
+    submit, a double click) lands on the plan the first submission created."""
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
     require(request, "may_create_plan", student)
-    providers = _providers(request.district)
-    groups = InterventionGroup.objects.filter(district=request.district, school=student.school, is_active=True)
-    form = PlanForm(
-        request.POST or None,
+    _version, policy = policy_document(district=request.district, as_of=timezone.localdate())
+    review_item = request.GET.get("review_item", "")
+    defaults = selectors.plan_form_defaults(
         district=request.district,
-        providers=providers,
-        groups=groups,
-        initial={"provider": request.user.pk, "area": "reading", "tier": 2},
+        student=student,
+        user=request.user,
+        review_item_id=int(review_item) if review_item.isdigit() else None,
     )
+    initial = dict(defaults.initial, form_token=secrets.token_urlsafe(24))
+    form = PlanForm(request.POST or None, initial=initial, **_plan_form_kwargs(request, student, policy))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         baseline = data.pop("baseline")
+        # From the screening review queue's "Start a plan": the item is marked once the plan is saved.
         try:
             plan, warnings = services.plan_create(
-                district=request.district, actor=request.user, student=student, baseline_probes=baseline, **data
+                district=request.district,
+                actor=request.user,
+                student=student,
+                baseline_probes=baseline,
+                review_item_id=int(review_item) if review_item.isdigit() else None,
+                **data,
             )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
+            if getattr(plan, "_existing", False):
+                messages.info(request, _("This plan was already saved; here it is."))
             for warning in warnings:
                 messages.warning(request, warning)
             return redirect("plan_detail", plan_id=plan.pk)
-    return render(request, "interventions/plan_form.html", {"form": form, "student": student})
+    access_log.record(request, action="view", what="plan form", student_ids=[student.pk])
+    return render(
+        request,
+        "interventions/plan_form.html",
+        {
+            "form": form,
+            "student": student,
+            "defaults": defaults,
+            "notes": {
+                "dosage": defaults.dosage_note,
+                "tiers": _tier_dosage_notes(policy),
+                "measure": defaults.measure_note,
+                "goal": defaults.goal_note,
+                "norms_missing": defaults.norms_missing,
+            },
+        },
+    )
+
+
+def _tier_dosage_notes(policy) -> list[str]:
+    """Each tier's dosage in the policy's words, beside the schedule fields."""
+    notes = []
+    for number, name in selectors.tier_choices(policy):
+        dosage = selectors.tier_dosage(policy, number)
+        if not dosage:
+            continue
+        if dosage.get("sessions_per_week"):
+            text = _("%(n)s sessions a week of %(m)s minutes") % {
+                "n": f"{dosage['sessions_per_week']:g}",
+                "m": dosage["minutes_per_session"],
+            }
+        else:
+            text = _("%(n)s sessions per %(d)s-day cycle of %(m)s minutes") % {
+                "n": dosage["sessions_per_cycle"],
+                "d": dosage["cycle_days"],
+                "m": dosage["minutes_per_session"],
+            }
+        notes.append(f"{name}: {text}")
+    return notes
+
+
+@district_member()
+def plan_edit(request, plan_id: int):
+    plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
+    require(request, "may_edit_plan", plan)
+    if plan.status != Plan.Status.ACTIVE:
+        messages.info(request, _("This plan has ended; it can no longer be changed."))
+        return redirect("plan_detail", plan_id=plan.pk)
+    form = PlanEditForm(
+        request.POST or None,
+        district=request.district,
+        providers=selectors.plan_providers(district=request.district, school=plan.student.school),
+        initial={
+            "intervention": plan.intervention_id,
+            "goal_target": plan.goal_target,
+            "goal_roi": plan.goal_roi,
+            "goal_target_date": plan.goal_target_date,
+            "phase_start": timezone.localdate(),
+            "provider": plan.provider_id,
+            "sessions_per_week": plan.sessions_per_week,
+            "sessions_per_cycle": plan.sessions_per_cycle,
+            "cycle_days": plan.cycle_days,
+            "minutes_per_session": plan.minutes_per_session,
+            "expected_end_date": plan.expected_end_date,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _plan, phase = services.plan_update(
+                district=request.district, actor=request.user, plan=plan, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            if phase is not None:
+                messages.success(
+                    request,
+                    _("Plan changed: phase %(n)s starts on %(d)s.") % {"n": phase.number, "d": phase.start_date},
+                )
+            else:
+                messages.success(request, _("Plan saved."))
+            return redirect("plan_detail", plan_id=plan.pk)
+    phases = list(plan.phases.filter(district=request.district).select_related("intervention").order_by("number"))
+    access_log.record(request, action="view", what="plan edit", student_ids=[plan.student_id])
+    return render(request, "interventions/plan_edit.html", {"plan": plan, "form": form, "phases": phases})
+
+
+@district_member()
+def plan_end(request, plan_id: int):
+    plan = selectors.plan_get(district=request.district, membership=request.membership, plan_id=plan_id)
+    require(request, "may_end_plan", plan)
+    if plan.status != Plan.Status.ACTIVE:
+        messages.info(request, _("This plan has already ended."))
+        return redirect("plan_detail", plan_id=plan.pk)
+    form = PlanEndForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_end(district=request.district, actor=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The plan has ended (%(s)s).") % {"s": plan.get_status_display()})
+            return redirect("plan_detail", plan_id=plan.pk)
+    reasons = {outcome: [(r, Plan.EndReason(r).label) for r in keys] for outcome, keys in Plan.END_REASONS.items()}
+    access_log.record(request, action="view", what="plan end", student_ids=[plan.student_id])
+    return render(request, "interventions/plan_end.html", {"plan": plan, "form": form, "reasons": reasons})
 
 
 @district_member()
@@ -381,13 +720,20 @@ def caseload(request, mine_only: bool = True):
         flag=flag,
         tier=tier,
     )
-    access_log.record(request, action="list", what="caseload", student_ids=[r.plan.student_id for r in rows])
+    needs_plan = selectors.needing_plan(district=request.district, membership=request.membership)
+    access_log.record(
+        request,
+        action="list",
+        what="caseload",
+        student_ids=[r.plan.student_id for r in rows] + [n.student.pk for n in needs_plan],
+    )
     title = _("My caseload") if mine_only else _("My students")
     return render(
         request,
         "interventions/caseload.html",
         {
             "rows": rows,
+            "needs_plan": needs_plan,
             "sort": sort,
             "flag": flag,
             "tier": tier,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mtss.client_ip import client_ip
 from mtss.models import AccessLog
 
 
@@ -32,12 +33,6 @@ class AccessLoggedList:
         rows = response.data["results"] if isinstance(response.data, dict) else response.data  # unpaginated
         record(request._request, action="api_read", what=self.access_what, student_ids=self.access_student_ids(rows))
         return response
-
-
-def client_ip(request) -> str | None:
-    # Behind the production proxy REMOTE_ADDR is the proxy; gunicorn is run with
-    # --forwarded-allow-ips so the real address arrives here already.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def flush(request) -> None:

@@ -28,6 +28,7 @@ MESSAGES = {
     "change this plan.",
     "may_log_for_group": "Only the provider, or an administrator, principal or specialist of the group's school, "
     "can log for this group.",
+    "may_edit_probe": "Only whoever may add probes to its plan can change or delete this probe.",
     "may_edit_session": "Only whoever may log for its group or plan can change this session.",
     "may_edit_library": "Only district administrators can change the library.",
     "may_create_meeting": "Only the school team (administrator, principal, specialist, psychologist, counselor) "
@@ -35,8 +36,10 @@ MESSAGES = {
     "may_run_meeting": "Only the school team, or a teacher on the meeting's staff list, can change this meeting; "
     "your role can read it.",
     "may_build_agenda": "Only the school team, or a teacher on the meeting's staff list, can change this agenda.",
-    "may_decide_in_meeting": "Only the school team, or a teacher on the meeting's staff list, records decisions.",
-    "may_close_meeting": "Only the school team, or a teacher on the meeting's staff list, closes this meeting.",
+    "may_decide_in_meeting": "Only the school team (administrator, principal, specialist, psychologist, counselor) "
+    "of the meeting's school records decisions.",
+    "may_close_meeting": "Only the school team (administrator, principal, specialist, psychologist, counselor) "
+    "of the meeting's school closes this meeting.",
     "may_mark_action_done": "Only the owner or the meeting's team marks this action item done.",
     "may_act_on_notice": "Only administrators, principals, specialists and counselors act on notices.",
     "may_acknowledge_notice": "Only administrators, principals, specialists and counselors act on notices.",

@@ -19,6 +19,28 @@ Events (name: keyword arguments; who announces -> who subscribes):
 - DECISION_NOTICE_DUE: district, student, trigger, period_key, actor, context, meeting, tier;
   interventions.meetings.services.decision_apply -> notifications (queue the notices the
   policy requires for the trigger: tier_start, tier_end, referral_considered).
+- MEETING_SCHEDULED: district, meeting, actor; interventions.meetings.services.meeting_create (once per
+  meeting of a series) -> notifications (invite the guardians of the students on its agenda).
+- AGENDA_STUDENTS_ADDED: district, meeting, student_ids (list[int]), actor;
+  interventions.meetings.services.agenda_build / agenda_add -> notifications (invite those students'
+  guardians: the policy's `meeting_scheduled` notice).
+- MEETING_CLOSED: district, meeting, actor; interventions.meetings.services.meeting_close, after the
+  decisions are applied -> notifications (one `meeting_outcome` letter per decided student).
+- PLACEMENT_STARTED: district, student, placement, plan, previous_tier (int | None), actor;
+  interventions.services.plan_create when the plan opens a new tier placement (the plan form, the
+  placement service; a meeting decision announces DECISION_NOTICE_DUE instead) -> notifications
+  (the policy's `tier_start` notice: Holland Patent's start notice for a first Tier 2 placement).
+- STUDENTS_ENROLLED: district, student_ids (list[int]), actor; students.services.student_create and
+  roster_import (the students a roster created) -> notifications (the `mid_year_entry` letter for
+  those who entered after the school year's first instructional day).
+- GUARDIAN_ADDED: district, guardian, actor; students.services.guardian_create -> notifications (the
+  student's notices recorded as "no recipient" are queued for the new guardian).
+- NOT_ON_TRACK_DETERMINED: district, student, school_year_key (str), actor;
+  interventions.rimp.services.reading_determinations_record (not on track in K-3) -> notifications
+  (the policy's `not_on_track` notice, once per student and school year; RULES.md 4.5).
+- RIMP_APPROVED: district, rimp, school_year_key (str), actor; interventions.rimp.services.rimp_approve
+  -> notifications (queue the RIMP letter to the parents: the plan is "approved by the principal ...
+  and provided to the parent", seed 003 section D).
 """
 
 from __future__ import annotations
@@ -27,7 +49,28 @@ from collections.abc import Callable
 
 POLICY_CHANGED = "policy.changed"
 DECISION_NOTICE_DUE = "decision.notice_due"
-EVENTS = frozenset({POLICY_CHANGED, DECISION_NOTICE_DUE})
+MEETING_SCHEDULED = "meeting.scheduled"
+AGENDA_STUDENTS_ADDED = "meeting.agenda_students_added"
+MEETING_CLOSED = "meeting.closed"
+PLACEMENT_STARTED = "placement.started"
+STUDENTS_ENROLLED = "students.enrolled"
+GUARDIAN_ADDED = "students.guardian_added"
+NOT_ON_TRACK_DETERMINED = "reading.not_on_track_determined"
+RIMP_APPROVED = "reading.rimp_approved"
+EVENTS = frozenset(
+    {
+        POLICY_CHANGED,
+        DECISION_NOTICE_DUE,
+        MEETING_SCHEDULED,
+        AGENDA_STUDENTS_ADDED,
+        MEETING_CLOSED,
+        PLACEMENT_STARTED,
+        STUDENTS_ENROLLED,
+        GUARDIAN_ADDED,
+        NOT_ON_TRACK_DETERMINED,
+        RIMP_APPROVED,
+    }
+)
 
 _handlers: dict[str, list[Callable[..., object]]] = {name: [] for name in EVENTS}
 

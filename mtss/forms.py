@@ -1,4 +1,7 @@
-from django.contrib.auth.forms import AuthenticationForm
+import logging
+
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.sites.shortcuts import get_current_site
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +10,26 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("That username and password do not match. Both are case-sensitive."),
     }
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Hand every reset request to a job, whether or not the address has an account.
+
+    Looking the address up and sending the mail in the request made an unknown address
+    answer faster than a known one (issue 16: 25 vs 44 ms): the request now does the
+    same work either way, and the job (mtss.tasks.password_reset_send) does the rest.
+    """
+
+    def save(self, *, domain_override=None, use_https=False, request=None, **kwargs):
+        from mtss.tasks import password_reset_send
+
+        domain = domain_override or get_current_site(request).domain
+        try:
+            password_reset_send.apply_async((self.cleaned_data["email"], domain, use_https), retry=False)
+        except Exception as error:  # a broker outage must not tell the visitor anything either
+            if password_reset_send.app.conf.task_always_eager:
+                raise
+            logging.getLogger(__name__).warning("password reset not queued: %s", type(error).__name__)
 
 
 def apply_validation_error(form, error) -> None:

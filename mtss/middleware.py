@@ -13,6 +13,8 @@ from mtss import access_log
 from mtss.selectors import membership_for_request
 from mtss.tenancy import activate, current_scope, scope_context, tenant_context
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
@@ -21,8 +23,9 @@ def _is_api(request) -> bool:
 class RequestGuardMiddleware:
     """Outermost checks every endpoint shares, so no view has to remember them.
 
-    - A NUL byte in a query parameter is a 400 naming the parameter: PostgreSQL
-      cannot store or compare it, and the query would fail with a 500.
+    - A NUL byte in a query parameter or a form field is a 400 naming it: PostgreSQL
+      cannot store or compare it, and the query would fail with a 500. (JSON bodies:
+      DRF's fields refuse it themselves.)
     - The API answers errors in JSON, even those Django renders itself (500, the
       400/413 of a body that is too large, an unknown path's 404).
     - Pages for a signed-in user and API responses show student data: no cache
@@ -33,10 +36,9 @@ class RequestGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        for name, values in request.GET.lists():
-            if "\x00" in name or any("\x00" in value for value in values):
-                response = self._bad_parameter(request, name.replace("\x00", ""))
-                break
+        name = self._nul_field(request)
+        if name is not None:
+            response = self._bad_parameter(request, name.replace("\x00", ""))
         else:
             response = self.get_response(request)
         if (
@@ -52,6 +54,20 @@ class RequestGuardMiddleware:
         ):
             add_never_cache_headers(response)
         return response
+
+    @staticmethod
+    def _nul_field(request) -> str | None:
+        sources = [request.GET]
+        # Pages' forms. The API parses its own body (DRF's fields refuse NUL); reading it here
+        # would consume the stream. A body Django refuses (too large, too many fields) raises a
+        # SuspiciousOperation here, which Django answers with a 400, as CSRF's check would.
+        if request.method == "POST" and not _is_api(request) and request.content_type in FORM_TYPES:
+            sources.append(request.POST)
+        for source in sources:
+            for name, values in source.lists():
+                if "\x00" in name or any(isinstance(v, str) and "\x00" in v for v in values):
+                    return name
+        return None
 
     @staticmethod
     def _bad_parameter(request, name: str):

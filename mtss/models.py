@@ -52,8 +52,16 @@ class School(DistrictOwned):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "code"], name="school_code_unique_in_district"),
-            models.CheckConstraint(condition=models.Q(grade_low__lte=models.F("grade_high")), name="school_grade_span"),
+            models.UniqueConstraint(
+                fields=["district", "code"],
+                name="school_code_unique_in_district",
+                violation_error_message=_("School code: another school of the district has this code."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grade_low__lte=models.F("grade_high")),
+                name="school_grade_span",
+                violation_error_message=_("Highest grade: it must not be below the lowest grade."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,8 +81,16 @@ class SchoolYear(DistrictOwned):
     class Meta:
         ordering = ["-start_date"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "name"], name="school_year_unique_in_district"),
-            models.CheckConstraint(condition=models.Q(start_date__lt=models.F("end_date")), name="school_year_dates"),
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                name="school_year_unique_in_district",
+                violation_error_message=_("Name: the district already has a school year with this name."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_date__lt=models.F("end_date")),
+                name="school_year_dates",
+                violation_error_message=_("Last day: the school year must end after its first day."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,7 +128,13 @@ class Membership(DistrictOwned):
     rls_extra = "user_id = NULLIF(current_setting('mtss.user_id', true), '')::bigint"
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["district", "user"], name="one_membership_per_district")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "user"],
+                name="one_membership_per_district",
+                violation_error_message=_("User: this person is already a member of the district."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
@@ -132,7 +154,11 @@ class MembershipSchool(DistrictOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["district", "membership", "school"], name="membership_school_unique")
+            models.UniqueConstraint(
+                fields=["district", "membership", "school"],
+                name="membership_school_unique",
+                violation_error_message=_("School: the membership already includes this school."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -226,7 +252,13 @@ class PolicyVersion(DistrictOwned):
 
     class Meta:
         ordering = ["-version"]
-        constraints = [models.UniqueConstraint(fields=["district", "version"], name="policy_version_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "version"],
+                name="policy_version_unique",
+                violation_error_message=_("Version: this policy version number is taken; reload and save again."),
+            )
+        ]
         # policy_current(): the newest version in effect on a date.
         indexes = [models.Index(fields=["district", "-effective_from", "-version"], name="policy_effective_idx")]
 
@@ -240,3 +272,30 @@ class PolicyVersion(DistrictOwned):
 
 # The school calendar lives in its own module; imported here so that Django registers it in `mtss`.
 from mtss.calendars.models import CalendarEvent, DayCycle, Term  # noqa: E402,F401
+
+
+class FormSubmission(DistrictOwned):
+    """A form's one-time token, claimed when its work is saved (mtss/idempotency.py).
+
+    Every data-entry form carries a fresh token; the second submission of the same token (Back
+    and submit, a double click, a retry) finds it taken and is shown what the first one saved
+    instead of saving again (issue 14: "a resubmitted form never creates a second object").
+    """
+
+    token = models.UUIDField()
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Where the first submission went (a page of this site), to send the repeat there too.
+    result_url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "token"],
+                name="form_submission_token_unique",
+                violation_error_message=_("Form: this form was already submitted."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.token)

@@ -190,6 +190,14 @@ may_edit_plan = may_log_for_plan
 
 
 @rules.predicate
+def may_end_plan(membership, plan) -> bool:
+    """End a plan as completed or discontinued, with a reason: whoever may change the plan
+    (its provider, its group's provider, and the supervisors of the plan's school). Often the
+    team decides it in a meeting; the plan's people record it on the end-plan screen."""
+    return may_log_for_plan.test(membership, plan)
+
+
+@rules.predicate
 def may_log_for_group(membership, group) -> bool:
     """Log a group's sessions and add plans to it: its provider, or a supervisor of its school."""
     if not _active(membership) or group is None:
@@ -207,6 +215,13 @@ def may_edit_session(membership, session) -> bool:
     if session.group_id:
         return may_log_for_group.test(membership, session.group)
     return session.plan_id is not None and may_log_for_plan.test(membership, session.plan)
+
+
+@rules.predicate
+def may_edit_probe(membership, probe) -> bool:
+    """Correct or delete a probe (with a reason, kept in the audit trail): whoever may add probes to
+    its plan."""
+    return probe is not None and may_log_for_plan.test(membership, probe.plan)
 
 
 # "My caseload" lists the plans a specialist provides; other roles see every visible plan.
@@ -250,8 +265,22 @@ def may_run_meeting(membership, meeting) -> bool:
 
 
 may_build_agenda = may_run_meeting
-may_decide_in_meeting = may_run_meeting
-may_close_meeting = may_run_meeting
+
+
+@rules.predicate
+def may_decide_in_meeting(membership, meeting) -> bool:
+    """Record or apply a decision, and close the meeting (which applies every decision).
+
+    Only the school team of the meeting's school (MEETING_TEAM). A teacher on the staff list brings
+    and discusses their students and takes attendance, but does not decide: closing applies every
+    decision on the agenda, students the teacher may not see included (issue 13: "a teacher closed
+    a meeting and so applied an administrator's exit decision"). The policy's `teams[].members` are
+    free text ("classroom teacher", "parent"), so the role set is the building team of RULES.md.
+    """
+    return _role_in(membership, MEETING_TEAM) and meeting is not None and _covers_school(membership, meeting.school_id)
+
+
+may_close_meeting = may_decide_in_meeting
 
 
 @rules.predicate
@@ -267,6 +296,85 @@ def may_print_referral_packet(membership, student) -> bool:
     """The special-education referral packet: the school team, and the student's teacher (who sees the
     student only through a roster grant)."""
     return _role_in(membership, MEETING_TEAM | {Role.TEACHER})
+
+
+# --- special-education referrals --------------------------------------------------------------------
+
+#: Who reads the referral list and asks for a referral: the school team (Loudon, seed 002: "a special
+#: education evaluation is requested by the school support team").
+may_view_referrals = _roles(*MEETING_TEAM)
+
+
+@rules.predicate
+def may_request_referral(membership, student) -> bool:
+    """Ask for a special-education referral: the school team of the student's school."""
+    return _role_in(membership, MEETING_TEAM) and student is not None and _covers_school(membership, student.school_id)
+
+
+@rules.predicate
+def may_review_referral(membership, referral) -> bool:
+    """Review the evidence and sign the referral off, or override missing evidence with a reason: only
+    the role the policy names (``special_education_referral.reviewed_by_role``, recorded on the referral;
+    Loudon: "reviewed by the school psychologist"), at the student's school."""
+    if referral is None or not _active(membership) or membership.role != referral.reviewer_role:
+        return False
+    return _covers_school(membership, referral.student.school_id)
+
+
+may_override_referral = may_review_referral
+
+
+# --- PDSA cycles -------------------------------------------------------------------------------------
+
+#: Who reads PDSA cycles: the school team and read-only staff (LAUSD: the leadership team and the
+#: interventionist "determine effectiveness and gaps of academic interventions through data analysis").
+may_view_pdsa = _roles(*MEETING_TEAM, Role.READ_ONLY)
+
+
+@rules.predicate
+def may_create_pdsa(membership, school=None) -> bool:
+    """Start a PDSA cycle: the school team of the school (an interventionist included); a
+    district-wide cycle (no school) only a district administrator."""
+    if not _role_in(membership, MEETING_TEAM):
+        return False
+    if school is None:
+        return membership.role in SEES_WHOLE_DISTRICT
+    return _covers_school(membership, school.pk)
+
+
+@rules.predicate
+def may_edit_pdsa(membership, cycle) -> bool:
+    """Record the Do, Study and Act of a cycle: its owner, or the school team of its school."""
+    if cycle is None or not _active(membership):
+        return False
+    if cycle.owner_id == membership.user_id:
+        return True
+    return may_create_pdsa.test(membership, cycle.school)
+
+
+# --- Ohio's reading guarantee (RULES.md 4.5) ----------------------------------------------------------
+
+#: Who writes a Reading Improvement and Monitoring Plan: the planners and the student's reading teacher.
+RIMP_WRITERS = frozenset({*PLANNERS, Role.TEACHER})
+
+
+@rules.predicate
+def may_write_rimp(membership, student) -> bool:
+    """Create or edit a draft RIMP for a student the member sees (visibility is checked first)."""
+    if not _role_in(membership, RIMP_WRITERS) or student is None:
+        return False
+    return membership.role == Role.TEACHER or _covers_school(membership, student.school_id)
+
+
+@rules.predicate
+def may_approve_rimp(membership, rimp) -> bool:
+    """Approve a RIMP: only the role the policy names (required_plans[].approved_by, recorded on the RIMP
+    as `approver_role`; Ohio: "approved by the principal", seed 003 section D), at the student's school.
+    No other role approves, a district administrator included: the source names one role."""
+    if rimp is None or not _active(membership):
+        return False
+    role = getattr(rimp, "approver_role", "") or Role.PRINCIPAL
+    return membership.role == role and _covers_school(membership, rimp.student.school_id)
 
 
 # --- notices -----------------------------------------------------------------------------------------

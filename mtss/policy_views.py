@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,8 +13,9 @@ from django.utils.translation import gettext_lazy
 
 from mtss.decorators import district_member
 from mtss.permissions import allowed
-from mtss.policy import PolicyValidationError, preset_data, preset_names
+from mtss.policy import PolicyValidationError, preset_data, preset_names, validate_policy
 from mtss.policy_diff import policy_diff
+from mtss.policy_form import SectionForm, error_messages, sections
 from mtss.selectors import policy_current, policy_version_get, policy_versions
 from mtss.services import policy_version_create
 
@@ -82,7 +84,13 @@ def policy_edit(request):
                     note=form.cleaned_data["note"],
                 )
             except PolicyValidationError as error:
-                errors = error.errors  # the textarea keeps what was typed
+                # The textarea keeps what was typed; each error says which field in words.
+                errors = [
+                    {"path": e.path, "label": label, "message": message}
+                    for e, (_loc, label, message) in zip(
+                        error.errors, error_messages(error.errors, form.cleaned_data["document"]), strict=True
+                    )
+                ]
             else:
                 return redirect("policy_version", version_id=version.pk)
     else:
@@ -100,6 +108,7 @@ def policy_edit(request):
             "errors": errors,
             "current": current,
             "presets": preset_names(),
+            "sections": sections(),
         },
     )
 
@@ -125,4 +134,67 @@ def policy_compare(request):
             "newer": newer,
             "changes": changes,
         },
+    )
+
+
+class SaveSectionForm(forms.Form):
+    effective_from = forms.DateField(
+        label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=gettext_lazy("What changed and why"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+@district_member("may_edit_policy")
+def policy_section_edit(request, section: str):
+    """One section of the policy as a form generated from the schema (mtss/policy_form.py).
+
+    "Review the changes" shows the diff against the current version; "Save" creates a new
+    version through policy_version_create, the same validation as the JSON editor.
+    """
+    titles = dict(sections())
+    if section not in titles:
+        raise Http404
+    current = policy_current(district=request.district) or policy_versions(district=request.district).first()
+    if current is None:
+        return redirect("policy_edit")
+    editor = SectionForm(current.document, section)
+    changes = None
+    status = 200
+    if request.method == "POST":
+        meta = SaveSectionForm(request.POST)
+        new = editor.bind(request.POST)
+        if new is not None:
+            try:
+                validate_policy(new)
+            except PolicyValidationError as error:
+                editor.attach(error.errors, new)
+        if editor.has_errors or not meta.is_valid():
+            status = 400
+        elif request.POST.get("action") == "save":
+            version = policy_version_create(
+                district=request.district,
+                actor=request.user,
+                data=new,
+                effective_from=meta.cleaned_data["effective_from"],
+                note=meta.cleaned_data["note"],
+            )
+            return redirect("policy_version", version_id=version.pk)
+        else:
+            changes = policy_diff(current.document, new)
+    else:
+        meta = SaveSectionForm(initial={"effective_from": timezone.localdate()})
+    return render(
+        request,
+        "mtss/policy_section.html",
+        {
+            "editor": editor,
+            "meta": meta,
+            "current": current,
+            "sections": sections(),
+            "section": section,
+            "changes": changes,
+        },
+        status=status,
     )

@@ -5,6 +5,7 @@ files). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and friends; the
 README lists every variable.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -158,6 +159,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.screening_letters_due",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Daily: the start-of-year letters once the school year's first instructional day has come.
+    "notices-start-of-year": {
+        "task": "notifications.tasks.start_of_year_letters_due",
+        "schedule": crontab(hour=6, minute=20),
+    },
     "notices-staff-reminders": {
         "task": "notifications.tasks.staff_reminders_due",
         "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
@@ -190,10 +196,31 @@ AUTH_PASSWORD_VALIDATORS = [
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-# Login throttling (django-axes): 5 failures per username+IP lock for 15 minutes.
+# The proxies whose X-Forwarded-For is believed (addresses or networks); the client IP
+# of the access log, the lockout and the rate limits comes from mtss.client_ip.
+MTSS_TRUSTED_PROXIES = envlist("MTSS_TRUSTED_PROXIES")
+for _proxy in MTSS_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"MTSS_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
+
+# Login throttling (django-axes): 5 failures for one username from one client IP pause that
+# pair for 15 minutes. Only that pair: the same user signing in from another address is not
+# locked out, so nobody can lock a principal out by guessing at their password. Guessing
+# many usernames from one address is throttled per IP (LOGIN_RATE_PER_IP, mtss.throttles).
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "mtss.client_ip.axes_client_ip"
+# django-ratelimit keys "ip" by the same client IP (login, password reset).
+RATELIMIT_IP_META_KEY = "mtss.client_ip.client_ip"
+# If the cache is down, let requests through (axes' lockout still holds, in the database).
+RATELIMIT_FAIL_OPEN = True
+LOGIN_RATE_PER_IP = envstr("LOGIN_RATE_PER_IP", "30/10m")
+PASSWORD_RESET_RATE_PER_IP = envstr("PASSWORD_RESET_RATE_PER_IP", "10/h")
+PASSWORD_RESET_RATE_PER_EMAIL = envstr("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
+PDF_RATE_PER_USER = envstr("PDF_RATE_PER_USER", "20/m")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -294,6 +321,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["mtss.api_auth.IsDistrictMember"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mtss.api_schema.document_error_responses",
+    ],
     # Several models have a `status` field; each choice set gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "students.models.LANGUAGES",

@@ -14,3 +14,13 @@ def district_school_count(district_id: int) -> int:
     district = District.objects.get(pk=district_id)
     with tenant_context(district):
         return school_list(district=district).count()
+
+
+@shared_task(ignore_result=True)
+def password_reset_send(email: str, domain: str, use_https: bool) -> None:
+    """Send the reset link if the address has an active account (Django's own form does the lookup)."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        form.save(domain_override=domain, use_https=use_https)

@@ -1,22 +1,27 @@
 from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from mtss import policy_views, views
-from mtss.forms import LoginForm
+from mtss.policy_form import sections as policy_sections
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("reports.home_urls")),  # "My day" composes every app (reports/my_day.py)
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("district/switch/", views.district_switch, name="district_switch"),
     path("audit/access/", views.access_log, name="access_log"),
     path("policy/", policy_views.policy_overview, name="policy"),
     path("policy/edit/", policy_views.policy_edit, name="policy_edit"),
+    # One route per section of the schema (no free-form id in the URL).
+    *[
+        path(f"policy/edit/{key}/", policy_views.policy_section_edit, {"section": key}, name="policy_section_edit")
+        for key, _title in policy_sections()
+    ],
     path("policy/compare/", policy_views.policy_compare, name="policy_compare"),
     path("policy/versions/<int:version_id>/", policy_views.policy_version_detail, name="policy_version"),
     path("calendar/", include("mtss.calendars.urls")),

@@ -1,23 +1,44 @@
-"""Core pages: home, district switch, the access log, health."""
+"""Core pages: district switch, the access log, health (the home page is reports/home.py)."""
 
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from mtss import throttles
 from mtss.api_params import query_int
 from mtss.decorators import district_member
+from mtss.forms import LoginForm, QueuedPasswordResetForm
 from mtss.selectors import SESSION_DISTRICT_KEY, access_log_list, memberships_for_user
 
 
-def home(request):
-    if not request.user.is_authenticated:
-        return redirect("login")
-    memberships = list(memberships_for_user(user=request.user))
-    return render(request, "home.html", {"memberships": memberships})
+class LoginView(auth_views.LoginView):
+    """Sign-in, with a per-IP limit on failures beside axes' username+IP lockout (mtss.throttles)."""
+
+    authentication_form = LoginForm
+
+    def post(self, request, *args, **kwargs):
+        if throttles.login_failures_exceeded(request):
+            return throttles.login_too_many(request)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:  # the form came back with an error: a failed sign-in
+            throttles.login_failed(request)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Password reset, limited per client IP and per e-mail; the mail goes out from a job."""
+
+    form_class = QueuedPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        if throttles.password_reset_limited(request):
+            return throttles.password_reset_too_many(request)
+        return super().post(request, *args, **kwargs)
 
 
 @district_member()

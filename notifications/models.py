@@ -39,6 +39,9 @@ class NoticeStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    # The policy requires the notice but the student has no guardian who receives notices:
+    # recorded (and listed on the notices page), never sent, never silently dropped.
+    NO_RECIPIENT = "no_recipient", _("No recipient")
 
 
 class Channel(models.TextChoices):

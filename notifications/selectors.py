@@ -150,3 +150,17 @@ def notices_for_student(*, district: District, student) -> QuerySet[Notice]:
     return (
         Notice.objects.filter(district=district, student=student).select_related("school").order_by("created_at", "id")
     )
+
+
+def current_school_year(*, district: District, today=None):
+    """The school year that covers today (the start-of-year letters' year)."""
+    from django.utils import timezone
+
+    from mtss.models import SchoolYear
+
+    today = today or timezone.localdate()
+    return (
+        SchoolYear.objects.filter(district=district, start_date__lte=today, end_date__gte=today)
+        .order_by("-start_date")
+        .first()
+    )

@@ -77,11 +77,13 @@ LETTER_BLOCKS: dict[str, list[str]] = {
         "consequences_of_not_meeting_levels",
     ],
     LetterType.PLACEMENT_END: ["criteria_for_ending", "performance_levels_obtained"],
-    LetterType.MEETING_INVITATION: ["meeting_details"],
+    # Loudon invites the parents "to become a member of their child's intervention team".
+    LetterType.MEETING_INVITATION: ["meeting_details", "team_invitation"],
     LetterType.MEETING_OUTCOME: ["meeting_outcome"],
     LetterType.PROGRESS_REPORT: ["progress_summary", "attendance", "plain_summary"],
     LetterType.NOT_ON_TRACK: ["reading_deficiency", "current_services", "proposed_services", "home_reading_resources"],
-    LetterType.RIMP: ["reading_deficiency", "rimp_sections", "rimp_due"],
+    # The approved plan (rimp_letter_queue), with the retention statement a RIMP must carry (RULES.md 4.5).
+    LetterType.RIMP: ["reading_deficiency", "rimp_sections", "retention_possible"],
     LetterType.MID_YEAR_ENTRY: ["screening_results"],
     LetterType.REFERRAL: ["right_to_request_evaluation", "meeting_details"],
 }
@@ -249,6 +251,9 @@ def _is_broker_error(error: Exception) -> bool:
     return isinstance(error, (OperationalError, ConnectionError, OSError))
 
 
+NO_RECIPIENT_KEY = "none"
+
+
 def notices_for_event(
     *,
     district: District,
@@ -267,26 +272,161 @@ def notices_for_event(
 
     Returns the notices this call created (an empty list when they already existed).
     A `tier_start` whose context names a `from_tier` is a change of tier and uses that
-    letter. A `not_on_track` event also queues the policy's required plans given to
-    parents (Ohio's RIMP, due within 60 days; RULES.md 4.5).
+    letter. The RIMP itself goes to the parents once approved (`rimp_letter_queue`), not here.
+
+    A notice the policy requires for a student with no guardian who receives notices is
+    recorded as one row with status "no recipient" (never dropped silently): the notices
+    page lists it, and "send again" once a guardian is on file queues the letters.
     """
+    return notices_for_students(
+        district=district,
+        students=[student],
+        trigger=trigger,
+        period_key=period_key,
+        actor=actor,
+        context=context,
+        meeting=meeting,
+        tier=tier,
+    )
+
+
+def notices_for_students(
+    *,
+    district: District,
+    students: list[Student],
+    trigger: str,
+    period_key: str,
+    actor: User | None = None,
+    context: dict | None = None,
+    contexts: dict[int, dict] | None = None,
+    meeting=None,
+    tier: int | None = None,
+) -> list[Notice]:
+    """`notices_for_event` for many students at once (the start-of-year letters of a whole
+    district, a meeting's invitations): the policy is read once, the guardians in one query,
+    and the rows inserted together. `contexts` gives a student's own context (by id)."""
     if trigger not in EVENT_KINDS:
         raise ValidationError({"trigger": _("Unknown notice trigger %(t)s.") % {"t": trigger}})
-    if student.district_id != district.pk:
+    if any(s.district_id != district.pk for s in students):
         raise ValidationError({"student": _("Unknown student.")})
     if not period_key or len(period_key) > 80:
         raise ValidationError({"period_key": _("A period key of 1 to 80 characters is required.")})
-    context = dict(context or {})
-    if tier is None:
-        tier = context.get("to_tier") or context.get("tier")
+    if not students:
+        return []
     today = timezone.localdate()
     version, policy = policy_document(district=district, as_of=today)
     if policy is None:
         return []
     contact = policy.parent_contact
-    meeting_id = getattr(meeting, "pk", meeting) if meeting is not None else context.get("meeting_id")
-    specs = []  # (key, letter_type, title, blocks, delivery, due, older_than)
-    for notice in contact.notices:
+    guardians: dict[int, list[Guardian]] = {s.pk: [] for s in students}
+    for guardian in Guardian.objects.filter(
+        district=district, student_id__in=list(guardians), receives_notices=True
+    ).order_by("id"):
+        guardians[guardian.student_id].append(guardian)
+    rows = []
+    for student in students:
+        student_context = dict(context or {})
+        student_context.update((contexts or {}).get(student.pk, {}))
+        student_tier = tier
+        if student_tier is None:
+            student_tier = student_context.get("to_tier") or student_context.get("tier")
+        meeting_id = getattr(meeting, "pk", meeting) if meeting is not None else student_context.get("meeting_id")
+        specs = _notice_specs(
+            policy=policy, trigger=trigger, student=student, tier=student_tier, context=student_context, today=today
+        )
+        for key, letter_type, title, blocks, delivery, due, older_than, translated in specs:
+            common = dict(
+                district=district,
+                student=student,
+                school_id=student.school_id,
+                notice_key=key,
+                letter_type=letter_type,
+                trigger=trigger,
+                title=title[:200],
+                content_blocks=blocks,
+                period_key=period_key,
+                delivery=delivery,
+                context=student_context,
+                meeting_id=meeting_id,
+                tier=student_tier,
+                policy_version_id=version.pk,
+                due_date=due,
+                created_by=actor,
+            )
+            recipients = _recipients(
+                district=district,
+                student=student,
+                older_than=older_than,
+                today=today,
+                default_language=contact.default_language,
+                guardians=guardians[student.pk],
+            )
+            if not recipients:
+                # Nobody to write to: one row says so, on the notices page (issue 13, bad input).
+                rows.append(
+                    Notice(
+                        **common,
+                        recipient_key=NO_RECIPIENT_KEY,
+                        recipient_name="",
+                        language=contact.default_language,
+                        channel=Channel.PRINT,
+                        status=NoticeStatus.NO_RECIPIENT,
+                    )
+                )
+            for recipient in recipients:
+                requested = recipient["language"] if translated else contact.default_language
+                rows.append(
+                    Notice(
+                        **common,
+                        guardian=recipient["guardian"],
+                        recipient_key=recipient["key"],
+                        recipient_name=recipient["name"][:220],
+                        email=recipient["email"],
+                        address=recipient["address"],
+                        language=requested,
+                        channel=Channel.EMAIL
+                        if recipient["email"] and ("email" in delivery or "letter" in delivery)
+                        else Channel.PRINT,
+                    )
+                )
+    if not rows:
+        return []
+    with transaction.atomic():
+        created = _insert_new(district, rows, actor)
+        _resolve_no_recipient(district, created, actor)
+        by_student: dict[int, int] = {}
+        for notice in created:
+            by_student[notice.student_id] = by_student.get(notice.student_id, 0) + 1
+        audit_rows = [(s, by_student[s.pk]) for s in students if by_student.get(s.pk)]
+        for student, count in audit_rows[:AUDIT_PER_STUDENT_LIMIT]:
+            audit(
+                district=district,
+                actor=actor,
+                verb="notices.queue",
+                obj=student,
+                changes={"trigger": trigger, "period": period_key, "count": count},
+            )
+        if len(audit_rows) > AUDIT_PER_STUDENT_LIMIT:
+            audit(
+                district=district,
+                actor=actor,
+                verb="notices.queue",
+                changes={"trigger": trigger, "period": period_key, "count": len(created), "students": len(audit_rows)},
+            )
+    _schedule_send(district, [n.pk for n in created if n.status == NoticeStatus.PENDING])
+    return created
+
+
+# A batch (a whole district's start-of-year letters) writes one audit row per student up to
+# this many, then one summary row: the audit log records the run without a row per family.
+AUDIT_PER_STUDENT_LIMIT = 50
+
+
+def _notice_specs(*, policy, trigger: str, student: Student, tier, context: dict, today: dt.date) -> list[tuple]:
+    """(key, letter_type, title, blocks, delivery, due, older_than, translated) of each policy
+    notice and required plan that `trigger` fires for this student. Fills `context`."""
+    specs = []
+    for notice in policy.parent_contact.notices:
         if notice.trigger != trigger or not _applies(notice, student=student, tier=tier):
             continue
         letter_type = TRIGGER_LETTER[trigger]
@@ -306,59 +446,126 @@ def notices_for_event(
                 notice.translated,
             )
         )
-    for plan in policy.required_plans or []:
-        if plan.trigger != trigger or not plan.given_to_parents:
-            continue
-        if plan.grades and student.grade not in plan.grades:
-            continue
-        due = today + dt.timedelta(days=plan.due_within_days) if plan.due_within_days else None
-        context.setdefault("plan_sections", {})[plan.key] = list(plan.sections)
-        if plan.approved_by:
-            context.setdefault("plan_approved_by", {})[plan.key] = plan.approved_by
-        specs.append(
-            (plan.key, LetterType.RIMP, plan.title, required_blocks(LetterType.RIMP), ["letter"], due, None, True)
+    return specs
+
+
+def _resolve_no_recipient(district: District, created: list[Notice], actor: User | None) -> None:
+    """A letter that now has a recipient replaces the "no recipient" row of the same notice and period."""
+    resolved = {(n.student_id, n.notice_key, n.period_key) for n in created if n.recipient_key != NO_RECIPIENT_KEY}
+    if not resolved:
+        return
+    stale = Q()
+    for student_id, key, period in resolved:
+        stale |= Q(student_id=student_id, notice_key=key, period_key=period)
+    rows = list(
+        Notice.objects.filter(
+            stale, district=district, recipient_key=NO_RECIPIENT_KEY, status=NoticeStatus.NO_RECIPIENT
         )
-    if not specs:
+    )
+    if rows:
+        Notice.objects.filter(district=district, pk__in=[n.pk for n in rows]).delete()
+        audit(
+            district=district,
+            actor=actor,
+            verb="notices.recipient_found",
+            changes={"resolved": len(rows)},
+        )
+
+
+def notice_resend_to_guardians(*, district: District, notice: Notice, actor: User | None) -> list[Notice]:
+    """Queue a "no recipient" notice's letters now that the student has a guardian on file
+    (the same notice, period and context; the recorded row is replaced)."""
+    if notice.district_id != district.pk or notice.status != NoticeStatus.NO_RECIPIENT:
+        raise ValidationError({"status": _("Only a notice without a recipient can be sent to the guardians.")})
+    created = notices_for_event(
+        district=district,
+        student=notice.student,
+        trigger=notice.trigger,
+        period_key=notice.period_key,
+        actor=actor,
+        context=notice.context,
+        meeting=notice.meeting_id,
+        tier=notice.tier,
+    )
+    if not [n for n in created if n.recipient_key != NO_RECIPIENT_KEY]:
+        raise ValidationError(
+            {
+                "guardian": _("%(student)s still has no guardian who receives notices.")
+                % {"student": notice.student.full_name}
+            }
+        )
+    return created
+
+
+def rimp_letter_queue(*, district: District, rimp, school_year_key: str, actor: User | None = None) -> list[Notice]:
+    """Queue the approved RIMP's letter to the parents (mtss.events.RIMP_APPROVED).
+
+    Ohio Virtual Academy (seed 003, section D): the plan "will be approved by the principal and placed
+    in the student file and provided to the parent". The letter carries the plan's sections as written
+    (deficiency, instruction, monitoring, the parents' part) and the retention statement the RIMP must
+    hold (RULES.md 4.5). One per recipient and school year (the outbox's unique key), in the guardian's
+    language; sent with transaction.on_commit like every notice.
+    """
+    student = rimp.student
+    if student.district_id != district.pk:
+        raise ValidationError({"student": _("Unknown student.")})
+    today = timezone.localdate()
+    version, policy = policy_document(district=district, as_of=today)
+    if policy is None:
         return []
-    rows = []
-    for key, letter_type, title, blocks, delivery, due, older_than, translated in specs:
-        for recipient in _recipients(
+    required = next((p for p in policy.required_plans if p.trigger == "not_on_track"), None)
+    if required is not None and not required.given_to_parents:
+        return []
+    key = required.key if required is not None else "rimp"
+    title = required.title if required is not None else str(LetterType.RIMP.label)
+    sections = [
+        f"{_('Reading deficiency')}: {rimp.deficiency}",
+        f"{_('Supplemental instruction')}: {rimp.supplemental_instruction}",
+    ]
+    if rimp.plan_id:
+        sections.append(f"{_('Intervention')}: {rimp.plan.intervention}")
+    if rimp.curriculum:
+        sections.append(f"{_('Reading curriculum')}: {rimp.curriculum}")
+    sections.append(f"{_('Monitoring')}: {rimp.monitoring}")
+    sections.append(f"{_('How you take part')}: {rimp.parent_involvement}")
+    context = {
+        "rimp_id": rimp.pk,
+        "deficiency": rimp.deficiency,
+        "plan_sections": {key: sections},
+        "plan_approved_by": {key: rimp.approver_role},
+    }
+    if rimp.plan_id:
+        context["plan_ids"] = [rimp.plan_id]
+    blocks = required_blocks(LetterType.RIMP)
+    contact = policy.parent_contact
+    rows = [
+        Notice(
             district=district,
             student=student,
-            older_than=older_than,
-            today=today,
-            default_language=contact.default_language,
-        ):
-            requested = recipient["language"] if translated else contact.default_language
-            rows.append(
-                Notice(
-                    district=district,
-                    student=student,
-                    school_id=student.school_id,
-                    guardian=recipient["guardian"],
-                    recipient_key=recipient["key"],
-                    recipient_name=recipient["name"][:220],
-                    email=recipient["email"],
-                    address=recipient["address"],
-                    notice_key=key,
-                    letter_type=letter_type,
-                    trigger=trigger,
-                    title=title[:200],
-                    content_blocks=blocks,
-                    period_key=period_key,
-                    language=requested,
-                    channel=Channel.EMAIL
-                    if recipient["email"] and ("email" in delivery or "letter" in delivery)
-                    else Channel.PRINT,
-                    delivery=delivery,
-                    context=context,
-                    meeting_id=meeting_id,
-                    tier=tier,
-                    policy_version_id=version.pk,
-                    due_date=due,
-                    created_by=actor,
-                )
-            )
+            school_id=student.school_id,
+            guardian=recipient["guardian"],
+            recipient_key=recipient["key"],
+            recipient_name=recipient["name"][:220],
+            email=recipient["email"],
+            address=recipient["address"],
+            notice_key=key,
+            letter_type=LetterType.RIMP,
+            trigger="not_on_track",
+            title=title[:200],
+            content_blocks=blocks,
+            period_key=school_year_key[:80],
+            language=recipient["language"],
+            channel=Channel.EMAIL if recipient["email"] else Channel.PRINT,
+            delivery=["letter"],
+            context=context,
+            policy_version_id=version.pk,
+            due_date=today,
+            created_by=actor,
+        )
+        for recipient in _recipients(
+            district=district, student=student, older_than=None, today=today, default_language=contact.default_language
+        )
+    ]
     with transaction.atomic():
         created = _insert_new(district, rows, actor)
         if created:
@@ -367,7 +574,7 @@ def notices_for_event(
                 actor=actor,
                 verb="notices.queue",
                 obj=student,
-                changes={"trigger": trigger, "period": period_key, "count": len(created)},
+                changes={"trigger": "rimp_approved", "period": school_year_key, "count": len(created)},
             )
     _schedule_send(district, [n.pk for n in created])
     return created
@@ -650,6 +857,10 @@ def notice_regenerate(*, district: District, notice: Notice, actor: User | None)
     guardian's address or language was corrected, or after a failure)."""
     if notice.district_id != district.pk:
         raise ValidationError(_("Unknown notice."))
+    if notice.status == NoticeStatus.NO_RECIPIENT:
+        raise ValidationError(
+            {"status": _("This notice has no recipient: add a guardian, then send it to the guardians on file.")}
+        )
     guardian = notice.guardian
     if guardian is not None:
         guardian.refresh_from_db()
@@ -817,6 +1028,10 @@ def letter_settings_save(*, district: District, actor: User | None, **fields) ->
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: _("Unknown setting.") for name in unknown})
+    if fields.get("logo"):
+        from notifications.letters.logo import logo_checked
+
+        fields["logo"] = logo_checked(fields["logo"])
     with transaction.atomic():
         row, _created = LetterSettings.objects.get_or_create(district=district)
         for name, value in fields.items():
@@ -844,13 +1059,21 @@ __all__ = [
 
 
 def screening_letters_create(*, district: District, window, actor: User | None = None) -> int:
-    """Queue the screening-result letters of one closed benchmark window.
+    """Queue the screening-result letters of one closed benchmark window: one letter per
+    screened student and window.
 
-    Every screened student gets the policy's `screening_completed` notice; those whose
-    indicated tier is 2 or more also get `screening_at_risk` (Loudon: the letter below the
-    25th percentile, RULES.md 4.4). The period is the window, so a re-run adds nothing.
-    Scores are read in one query; notices are queued per student (a background job).
+    A student at risk (an indicated tier of 2 or more: Loudon's "students scoring below the
+    25th national percentile", RULES.md 4.4) gets the policy's `screening_at_risk` letter,
+    which carries the results, the program and the invitation to join the team ("The
+    Intervention Specialist will send a letter home explaining the RTI program in more depth
+    and will invite the parents to become a member of their child's intervention team");
+    every other screened student gets `screening_completed`. At-risk families used to get
+    both on the same day. The period is the window, so a re-run adds nothing.
     """
+    _version, policy = policy_document(district=district)
+    has_at_risk_letter = policy is not None and any(
+        n.trigger == "screening_at_risk" for n in policy.parent_contact.notices
+    )
     by_student: dict[int, list] = {}
     students: dict[int, Student] = {}
     for score in (
@@ -861,29 +1084,21 @@ def screening_letters_create(*, district: District, window, actor: User | None =
         students[score.student_id] = score.student
         by_student.setdefault(score.student_id, []).append(score)
     count = 0
+    period = f"screening-{window.pk}"
     for student_id, scores in by_student.items():
         rows = [
             {
                 "measure": s.measure.name,
                 "score": s.score if s.score is not None else s.category,
+                "percentile": s.percentile,
                 "at_risk": bool(s.tier and s.tier >= 2),
             }
             for s in scores
         ]
         context = {"screening": rows, "window_id": window.pk}
-        period = f"screening-{window.pk}"
+        at_risk = any(r["at_risk"] for r in rows)
         with transaction.atomic():
-            count += len(
-                notices_for_event(
-                    district=district,
-                    student=students[student_id],
-                    trigger="screening_completed",
-                    period_key=period,
-                    actor=actor,
-                    context=context,
-                )
-            )
-            if any(r["at_risk"] for r in rows):
+            if at_risk and has_at_risk_letter:
                 count += len(
                     notices_for_event(
                         district=district,
@@ -893,6 +1108,17 @@ def screening_letters_create(*, district: District, window, actor: User | None =
                         actor=actor,
                         context=context,
                         tier=max(s.tier or 1 for s in scores),
+                    )
+                )
+            else:
+                count += len(
+                    notices_for_event(
+                        district=district,
+                        student=students[student_id],
+                        trigger="screening_completed",
+                        period_key=period,
+                        actor=actor,
+                        context=context,
                     )
                 )
     return count
@@ -905,3 +1131,13 @@ def closed_windows(*, district: District, today: dt.date, within_days: int = 7) 
             district=district, end_date__lt=today, end_date__gte=today - dt.timedelta(days=within_days)
         )
     )
+
+
+def start_of_year_letters_enqueue(*, district: District, school_year: SchoolYear, actor: User | None) -> None:
+    """Hand a district administrator's "send start-of-year letters" to a worker (thousands of
+    letters), on commit; the job is idempotent per school year."""
+    from notifications.tasks import district_start_of_year_letters
+
+    audit(district=district, actor=actor, verb="notices.start_of_year", obj=school_year)
+    district_id, year_id, actor_id = district.pk, school_year.pk, getattr(actor, "pk", None)
+    transaction.on_commit(lambda: district_start_of_year_letters.delay(district_id, year_id, actor_id))

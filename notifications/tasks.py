@@ -106,11 +106,52 @@ def screening_letters_due() -> int:
 
 @shared_task
 def district_screening_letters(district_id: int) -> int:
-    from notifications.services import closed_windows, screening_letters_create
+    """One task per window that closed in the last week; each is idempotent (the window is the period)."""
+    from notifications.services import closed_windows
 
     district = District.objects.get(pk=district_id)
-    count = 0
     with tenant_context(district):
-        for window in closed_windows(district=district, today=timezone.localdate()):
-            count += screening_letters_create(district=district, window=window)
-    return count
+        windows = [w.pk for w in closed_windows(district=district, today=timezone.localdate())]
+    for window_id in windows:
+        window_screening_letters.delay(district_id, window_id)
+    return len(windows)
+
+
+@shared_task
+def window_screening_letters(district_id: int, window_id: int) -> int:
+    from notifications.services import screening_letters_create
+    from screening.models import ScreeningWindow
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        window = ScreeningWindow.objects.get(district=district, pk=window_id)
+        return screening_letters_create(district=district, window=window)
+
+
+@shared_task
+def start_of_year_letters_due() -> int:
+    """Daily: every district whose school year's first instructional day has come."""
+    for pk in _districts():
+        district_start_of_year_letters.delay(pk)
+    return len(_districts())
+
+
+@shared_task
+def district_start_of_year_letters(
+    district_id: int, school_year_id: int | None = None, actor_id: int | None = None
+) -> int:
+    """The start-of-year letters of one district: of the year due today (the daily job), or of
+    `school_year_id` whenever a district administrator sends them. Idempotent per year."""
+    from mtss.models import SchoolYear, User
+    from notifications.triggers import start_of_year_due, start_of_year_letters_create
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        if school_year_id is not None:
+            year = SchoolYear.objects.get(district=district, pk=school_year_id)
+        else:
+            year = start_of_year_due(district=district, today=timezone.localdate())
+        if year is None:
+            return 0
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+        return len(start_of_year_letters_create(district=district, school_year=year, actor=actor))

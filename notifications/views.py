@@ -15,7 +15,7 @@ from mtss import access_log
 from mtss.decorators import district_member
 from mtss.permissions import allowed, require
 from mtss.selectors import school_get, school_list
-from notifications import selectors, services
+from notifications import selectors, services, triggers
 from notifications.languages import LANGUAGES
 from notifications.letters.blocks import OVERRIDABLE_KEYS
 from notifications.letters.pdf import html_to_pdf, letter_css_text
@@ -141,6 +141,46 @@ def notice_regenerate(request, notice_id: int):
         _("The letter will be generated and sent again."),
         "may_regenerate_notice",
     )
+
+
+@district_member()
+def notice_send_to_guardians(request, notice_id: int):
+    """A "no recipient" notice, once the student has a guardian on file: queue its letters."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    notice = selectors.notice_get(district=request.district, membership=request.membership, notice_id=notice_id)
+    require(request, "may_regenerate_notice", notice)
+    try:
+        created = services.notice_resend_to_guardians(district=request.district, notice=notice, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("notice_detail", notice_id=notice.pk)
+    messages.success(request, _("%(n)s letters queued.") % {"n": len(created)})
+    return redirect("student_notices", student_id=notice.student_id)
+
+
+@district_member("may_edit_letter_settings")
+def start_of_year_send(request):
+    """A district administrator sends the start-of-year letters now (the daily job sends them
+    on the year's first instructional day): a confirmation with the count, then one job."""
+    district = request.district
+    year = selectors.current_school_year(district=district)
+    if year is None:
+        messages.error(request, _("No school year covers today: add the school year first."))
+        return redirect("notice_list")
+    summary = triggers.start_of_year_summary(district=district, school_year=year)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "1":
+            messages.error(request, _("Confirm to send the letters."))
+            return render(request, "notifications/start_of_year.html", {"summary": summary}, status=400)
+        services.start_of_year_letters_enqueue(district=district, school_year=year, actor=request.user)
+        messages.success(
+            request,
+            _("Start-of-year letters are being queued for %(n)s students.")
+            % {"n": summary["students"] - summary["already"]},
+        )
+        return redirect("notice_list")
+    return render(request, "notifications/start_of_year.html", {"summary": summary})
 
 
 @district_member()

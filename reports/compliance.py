@@ -28,13 +28,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interventions.models import Decision, Plan, TierPlacement
+from interventions.models import Decision, Plan, ReadingDetermination, Rimp, TierPlacement
+from interventions.rimp.rules import STATES, days_late, rimp_due, rimp_state
 from mtss.models import District, Membership, SchoolYear
 from mtss.selectors import policy_document
 from notifications.models import Notice
 from reports.evaluation import evaluate, response_of
 from reports.selectors import Effect, current_students
 from screening.models import Score, ScreeningWindow
+from screening.risk import SUBGROUP_FIELDS
 from students.access import visible_students
 from students.models import SUBGROUPS
 
@@ -211,6 +213,7 @@ def emis_on_track(*, district: District, membership: Membership, year: SchoolYea
             district=district, student_id__in=list(rows), area__in=READING_AREAS, start_date__lte=year.end_date
         )
         .filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=year.start_date))
+        .exclude(status=Plan.Status.DRAFT)
         .order_by("student_id", "start_date")
         .values_list("student_id", "intervention__name", "start_date")
     )
@@ -226,18 +229,13 @@ def emis_on_track(*, district: District, membership: Membership, year: SchoolYea
 class RimpRow:
     emis: EmisRow
     due_date: dt.date | None
-    notice_status: str = ""
-    notice_created: dt.date | None = None
+    state: str = "due"  # interventions.rimp.rules.STATES
+    rimp_id: int | None = None
+    rimp_status: str = ""
+    determined: bool = False  # a ReadingDetermination is recorded (else rated from the score alone)
+    approved_on: dt.date | None = None
     given_on: dt.date | None = None
-    days_late: int | None = None  # > 0: past the deadline (given late, or not given yet)
-
-    @property
-    def state(self) -> str:
-        if self.given_on is not None:
-            return "given_late" if self.days_late else "given"
-        if self.days_late:
-            return "past_deadline"
-        return "prepared" if self.notice_status else "due"
+    days_late: int | None = None  # > 0: past the deadline (approved late, or not approved yet)
 
 
 def rimp_policy(*, district: District, today: dt.date):
@@ -248,52 +246,88 @@ def rimp_policy(*, district: District, today: dt.date):
 
 
 def rimp_status(*, district: District, membership: Membership, year: SchoolYear, today: dt.date) -> dict:
-    """Every K-3 student rated not on track, with the RIMP's deadline and whether it reached the parents.
+    """Every K-3 student not on track, with the RIMP's deadline and its state.
 
-    Deadline: the diagnostic date plus the policy's `due_within_days` (Ohio: 60). The
-    RIMP counts as given when a RIMP notice (notifications, letter type "rimp") was
-    sent or acknowledged; its date is when it was sent. Four queries.
+    Not on track: the recorded determination of the year (interventions.rimp), or, before it is
+    recorded, the year's first reading diagnostic at Tier 2 or above (the same rule). Deadline:
+    the diagnostic date plus the policy's `due_within_days` (Ohio: 60; RULES.md 4.5). State
+    (interventions.rimp.rules.rimp_state): due, created (a draft), approved, sent (its letter
+    reached the parents: a "rimp" notice sent or acknowledged), overdue (no approved RIMP after
+    the deadline). A fixed number of queries.
     """
     required = rimp_policy(district=district, today=today)
     within = required.due_within_days if required is not None and required.due_within_days else 60
-    emis = [r for r in emis_on_track(district=district, membership=membership, year=year) if r.status == "not_on_track"]
-    notices: dict[int, tuple] = {}
-    for student_id, status, created, sent, acknowledged in (
+    emis = {r.student_id: r for r in emis_on_track(district=district, membership=membership, year=year)}
+    determinations = {
+        d.student_id: d
+        for d in ReadingDetermination.objects.filter(
+            district=district, school_year=year, student_id__in=list(emis)
+        ).order_by()
+    }
+    not_on_track = [
+        r
+        for r in emis.values()
+        if (
+            determinations[r.student_id].status == "not_on_track"
+            if r.student_id in determinations
+            else r.status == "not_on_track"
+        )
+    ]
+    ids = [r.student_id for r in not_on_track]
+    rimps = {
+        r.determination_id: r
+        for r in Rimp.objects.filter(district=district, determination__school_year=year, student_id__in=ids).order_by()
+    }
+    notices: dict[int, dt.datetime] = {}
+    for student_id, sent, acknowledged in (
         Notice.objects.filter(
             district=district,
-            student_id__in=[r.student_id for r in emis],
+            student_id__in=ids,
             letter_type="rimp",
+            status__in=NOTICE_SENT,
             created_at__date__gte=year.start_date,
         )
-        .order_by("student_id", "created_at")
-        .values_list("student_id", "status", "created_at", "sent_at", "acknowledged_at")
+        .order_by("student_id", "sent_at")
+        .values_list("student_id", "sent_at", "acknowledged_at")
     ):
-        given = sent or acknowledged if status in NOTICE_SENT else None
-        current = notices.get(student_id)
-        # The first one given wins; otherwise the first one created.
-        if current is None or (current[2] is None and given is not None):
-            notices[student_id] = (status, created, given)
+        given = sent or acknowledged
+        if given is not None:
+            notices.setdefault(student_id, given)
     rows = []
-    for row in emis:
-        due = row.test_date + dt.timedelta(days=within) if row.test_date else None
-        status, created, given = notices.get(row.student_id, ("", None, None))
+    for row in not_on_track:
+        determination = determinations.get(row.student_id)
+        if determination is not None:
+            due = determination.rimp_due or rimp_due(determination.determined_on, within)
+            rimp = rimps.get(determination.pk)
+        else:
+            due = rimp_due(row.test_date, within) if row.test_date else None
+            rimp = None
+        given = notices.get(row.student_id)
         # The school's own day (TIME_ZONE), not the UTC date: an evening send is that day's.
         given_day = timezone.localdate(given) if given else None
-        reference = given_day or today
-        late = (reference - due).days if due and reference > due else None
+        approved_on = timezone.localdate(rimp.approved_at) if rimp is not None and rimp.approved_at else None
         rows.append(
             RimpRow(
                 emis=row,
                 due_date=due,
-                notice_status=status,
-                notice_created=timezone.localdate(created) if created else None,
+                state=rimp_state(
+                    due=due, today=today, status=rimp.status if rimp else None, letter_sent=given_day is not None
+                ),
+                rimp_id=rimp.pk if rimp else None,
+                rimp_status=rimp.status if rimp else "",
+                determined=determination is not None,
+                approved_on=approved_on,
                 given_on=given_day,
-                days_late=late,
+                days_late=days_late(due=due, done_on=approved_on or given_day, today=today),
             )
         )
-    rows.sort(key=lambda r: (r.state != "past_deadline", r.due_date or dt.date.max, r.emis.student))
+    order = {"overdue": 0, "due": 1, "created": 2, "approved": 3, "sent": 4}
+    rows.sort(key=lambda r: (order[r.state], r.due_date or dt.date.max, r.emis.student))
+    counts = {state: sum(1 for r in rows if r.state == state) for state in STATES}
     return {
         "rows": rows,
+        "counts": counts,
+        "undetermined": sum(1 for r in rows if not r.determined),
         "within_days": within,
         "title": required.title if required is not None else _("Reading Improvement and Monitoring Plan"),
     }
@@ -497,7 +531,10 @@ def _readiness_rows(*, district: District, plans, today: dt.date, policy) -> lis
         entry,
         *flags,
     ) in meta:
-        subgroups = {key for key, flag in zip(SUBGROUPS, flags, strict=False) if flag}
+        flagged = {key for key, flag in zip(SUBGROUPS, flags, strict=False) if flag}
+        # The policy names subgroups by its own keys ("students_with_disabilities" is the
+        # student's "disability_iep" flag): compare in the policy's words.
+        subgroups = flagged | {key for key, field_name in SUBGROUP_FIELDS.items() if field_name in flagged}
         years = (today - entry).days / 365.25 if entry else None
         applying = (
             _exceptions_for(policy, subgroups=subgroups, tier=tier, failed=failed[(student_id, area)], years=years)
@@ -729,7 +766,9 @@ def program_evaluation(*, district: District, membership: Membership, year: Scho
         ):
             point.tiers[min(tier, 3)] = point.tiers.get(min(tier, 3), 0) + n
         running = Plan.objects.filter(district=district, student__in=visible.values("pk"), start_date__lte=point.day)
-        running = running.filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=point.day))
+        running = running.filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=point.day)).exclude(
+            status=Plan.Status.DRAFT
+        )
         results = evaluate(district=district, plans=running, as_of=point.day, sessions="totals")
         frame = pd.DataFrame(
             {

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mtss.models import District, Membership, School
-from mtss.pdf import render_pdf
+from mtss.pdf import render_pdf_cached
 from reports import report_tables, selectors
 from reports.charts import Bar, bar_chart_svg
 from reports.tables import pct
@@ -64,4 +64,4 @@ def weekly_fidelity_pdf(
     *, district: District, membership: Membership, school: School, start: dt.date, end: dt.date
 ) -> bytes:
     context = weekly_fidelity_context(district=district, membership=membership, school=school, start=start, end=end)
-    return render_pdf("reports/pdf/fidelity_summary.html", context)
+    return render_pdf_cached("reports/pdf/fidelity_summary.html", context, district_id=district.pk)

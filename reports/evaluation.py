@@ -46,6 +46,7 @@ from mtss.rules.batch import evaluate_many
 from mtss.rules.calendar import SchoolCalendar
 from mtss.rules.config import RuleConfig
 from mtss.selectors import policy_document
+from screening.scores import finite_score_q
 
 EPOCH = dt.date(1970, 1, 1)
 ENGINE_STATUS = Attendance.ENGINE_STATUS
@@ -292,7 +293,7 @@ def evaluate(
 
 def _probes(district: District, id_filter, later_phase: dict[int, dt.date], baseline_k: dict[int, int]) -> pd.DataFrame:
     rows = list(
-        Probe.objects.filter(district=district, plan_id__in=id_filter, measure__isnull=True)
+        Probe.objects.filter(finite_score_q(), district=district, plan_id__in=id_filter, measure__isnull=True)
         .order_by()
         .values_list("plan_id", EpochDay("date"), "score", "is_baseline", "id")
     )

@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from interventions.models import Attendance, Decision, Plan, TierPlacement
 from interventions.progress import chart_svg
+from interventions.referrals.selectors import student_referrals
 from interventions.selectors import evaluate_plans
 from mtss import access_log
 from mtss.decorators import district_member
-from mtss.models import District
-from mtss.pdf import render_pdf
+from mtss.models import District, Role
+from mtss.pdf import render_pdf_cached
 from mtss.permissions import require
+from mtss.throttles import pdf_render_limit
 from notifications.selectors import notices_for_student
 from reports.compliance import student_referral_readiness
 from screening.selectors import student_scores
@@ -71,11 +73,20 @@ def referral_packet_context(*, district: District, student: Student) -> dict:
             .order_by("meeting__starts_at")
         ),
         "notices": _notices(district, student),
+        # The referral records: state, the reviewer's sign-off or the override and its reason (issue 13).
+        "referrals": _referrals(district, student),
         "screenings": _screenings(district, student),
         # The policy's referral conditions, met or not, and the exceptions that apply to the student.
         "referral": student_referral_readiness(district=district, student=student, today=timezone.localdate()),
     }
     return context
+
+
+def _referrals(district: District, student: Student) -> list:
+    referrals = student_referrals(district=district, student=student)
+    for referral in referrals:
+        referral.reviewer_label = Role(referral.reviewer_role).label if referral.reviewer_role in Role.values else ""
+    return referrals
 
 
 def _notices(district: District, student: Student) -> list:
@@ -87,12 +98,15 @@ def _screenings(district: District, student: Student) -> list:
 
 
 def referral_packet_pdf(*, district: District, student: Student) -> bytes:
-    return render_pdf(
-        "interventions/pdf/referral_packet.html", referral_packet_context(district=district, student=student)
+    return render_pdf_cached(
+        "interventions/pdf/referral_packet.html",
+        referral_packet_context(district=district, student=student),
+        district_id=district.pk,
     )
 
 
 @district_member()
+@pdf_render_limit
 def referral_packet(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
     require(request, "may_print_referral_packet", student)

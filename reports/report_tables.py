@@ -13,6 +13,7 @@ from django.urls import reverse as url
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from interventions.rimp.rules import STATES as RIMP_STATES
 from reports.compliance import STATUS_LABELS, LogRow, ReadinessRow, RimpRow
 from reports.selectors import TIER_GUIDELINE, Effect, FidelityGroup, PlanFidelity, grade_label
 from reports.tables import MIN_N, Cell, Column, Table, count_cell, number_cell, pct, share_cell
@@ -530,16 +531,9 @@ def emis_table(rows) -> Table:
     return table
 
 
-RIMP_STATES = {
-    "given": "Given to parents",
-    "given_late": "Given to parents after the deadline",
-    "past_deadline": "Past the deadline",
-    "prepared": "Prepared, not yet given",
-    "due": "Due",
-}
-
-
 def rimp_table(rows: list[RimpRow], within: int) -> Table:
+    """The RIMP report: each not-on-track student's state (interventions.rimp.rules.STATES); the
+    state links to the RIMP, or to its form while none exists."""
     table = Table(
         key="rimp",
         page_limit=PAGE_LIMIT,
@@ -551,20 +545,27 @@ def rimp_table(rows: list[RimpRow], within: int) -> Table:
             _c("diagnostic", _("Diagnostic date")),
             _c("due", _("RIMP due")),
             _c("state", _("Status")),
-            _c("given", _("Given to parents")),
+            _c("approved", _("Approved on")),
+            _c("given", _("Letter sent")),
             _c("days_late", _("Days past the deadline"), True),
             _c("interventions", _("Interventions given")),
         ],
     )
     for r in rows:
-        state = r.state
+        if r.rimp_id:
+            href = url("rimp_detail", kwargs={"rimp_id": r.rimp_id})
+        elif r.determined:
+            href = url("rimp_create", kwargs={"student_id": r.emis.student_id})
+        else:
+            href = None
         table.add(
             r.emis.student,
             grade_label(r.emis.grade),
             r.emis.school,
             r.emis.test_date,
             r.due_date,
-            Cell(RIMP_STATES[state], _(RIMP_STATES[state])),
+            Cell(RIMP_STATES[r.state], _(RIMP_STATES[r.state]), href=href),
+            r.approved_on,
             r.given_on,
             count_cell(r.days_late) if r.days_late else Cell(0, "—", numeric=True),
             "; ".join(r.emis.interventions),

@@ -209,6 +209,7 @@ def fidelity_plans(
     rows = list(
         Plan.objects.filter(district=district, student__in=students.values("pk"), start_date__lte=end)
         .filter(Q(status=Plan.Status.ACTIVE) | Q(expected_end_date__gte=start))
+        .exclude(status=Plan.Status.DRAFT)  # a draft delivers nothing yet: no fidelity to measure
         .order_by("student__last_name", "student__first_name", "id")
         .values_list(
             "id",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import pdsa_views, views
 
 urlpatterns = [
     path("", views.reports_home, name="reports_home"),
@@ -15,6 +15,11 @@ urlpatterns = [
     path("compliance/building-log/", views.building_log, name="reports_building_log"),
     path("compliance/emis/", views.emis, name="reports_emis"),
     path("compliance/rimp/", views.rimp, name="reports_rimp"),
+    path("compliance/rimp/determine/", views.rimp_determine, name="reports_rimp_determine"),
     path("compliance/referral-readiness/", views.referral_readiness, name="reports_referral"),
     path("compliance/program-evaluation/", views.program_evaluation, name="reports_program_evaluation"),
+    path("pdsa/", pdsa_views.pdsa_list, name="pdsa_list"),
+    path("pdsa/new/", pdsa_views.pdsa_create, name="pdsa_create"),
+    path("pdsa/<int:cycle_id>/", pdsa_views.pdsa_detail, name="pdsa_detail"),
+    path("pdsa/<int:cycle_id>/edit/", pdsa_views.pdsa_edit, name="pdsa_edit"),
 ]

@@ -15,10 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from interventions.rimp.rules import STATES as RIMP_STATES
+from interventions.rimp.services import reading_determinations_record
 from mtss import access_log
+from mtss.api_params import query_int
 from mtss.decorators import district_member
 from mtss.models import SchoolYear
+from mtss.throttles import pdf_render_limit
 from reports import compliance, report_tables, selectors, services
 from reports.charts import Bar, Stack, bar_chart_svg, tier_stack_svg
 from reports.documents import weekly_fidelity_pdf
@@ -248,6 +253,7 @@ def fidelity_plans(request, school_id: int):
 
 
 @district_member("may_view_fidelity")
+@pdf_render_limit
 def fidelity_pdf(request, school_id: int):
     school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
     form, filters = _fidelity_filters(request)
@@ -491,10 +497,10 @@ def rimp(request):
     result = (
         compliance.rimp_status(district=request.district, membership=request.membership, year=year, today=today)
         if year
-        else {"rows": [], "within_days": 60, "title": ""}
+        else {"rows": [], "within_days": 60, "title": "", "counts": {}, "undetermined": 0}
     )
     table = report_tables.rimp_table(result["rows"], result["within_days"])
-    late = sum(1 for r in result["rows"] if r.state == "past_deadline")
+    late = result["counts"].get("overdue", 0)
     return _respond(
         request,
         "reports/compliance.html",
@@ -504,16 +510,36 @@ def rimp(request):
             "years": years,
             "year": year,
             "late": late,
+            "rimp_counts": [(RIMP_STATES[k], result["counts"].get(k, 0)) for k in RIMP_STATES],
+            "undetermined": result["undetermined"],
             "intro": _(
                 "A Reading Improvement and Monitoring Plan is due within %(n)s days of the diagnostic that "
-                "found the student not on track (ORC 3313.608; RULES.md 4.5). It counts as given when the RIMP "
-                "letter was sent to the parents."
+                "found the student not on track (ORC 3313.608; RULES.md 4.5). It is approved by the role the "
+                "policy names, then its letter goes to the parents. Open a student's status to create, read or "
+                "approve the plan."
             )
             % {"n": result["within_days"]},
         },
         [table],
         what="RIMP status",
     )
+
+
+@district_member("may_view_compliance")
+@require_POST
+def rimp_determine(request):
+    """Record the year's on-track / not-on-track determinations from the fall diagnostic (idempotent);
+    each new not-on-track student's notice follows (mtss.events.NOT_ON_TRACK_DETERMINED)."""
+    year = SchoolYear.objects.filter(district=request.district, pk=query_int(request.POST.get("year"))).first()
+    if year is None:
+        return HttpResponseBadRequest(_("Unknown school year: choose one from the list."))
+    done = reading_determinations_record(district=request.district, school_year=year, actor=request.user)
+    messages.success(
+        request,
+        _("%(n)s determinations recorded, %(m)s of them not on track.")
+        % {"n": done["created"], "m": done["not_on_track"]},
+    )
+    return redirect(f"{reverse('reports_rimp')}?year={year.pk}")
 
 
 @district_member("may_view_referral_readiness")

@@ -240,6 +240,10 @@ class ScoreListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
             400: OpenApiResponse(BULK_ERRORS, description="Nothing was written."),
         },
     )
+    def post(self, request, *args, **kwargs):
+        # The schema describes `post` (not `create`): the request body is the input, not a Score.
+        return self.create(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
         require(request, "may_import_scores", message="Only district administrators import scores.")
         items = request.data.get("scores") if isinstance(request.data, dict) else request.data
@@ -347,6 +351,10 @@ class ImportRunListCreate(generics.ListCreateAPIView):
             400: OpenApiResponse(ImportRunSerializer, description="Refused: nothing written."),
         },
     )
+    def post(self, request, *args, **kwargs):
+        # The schema describes `post` (not `create`): the request body is the upload, not a run.
+        return self.create(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
         require(request, "may_import_scores", message="Only district administrators import files.")
         upload = ImportUploadSerializer(data=request.data)

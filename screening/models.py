@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mtss.models import District, DistrictOwned
+from screening.scores import finite_score_q
 
 # Scores and review items arrive 100,000 at a time (benchmarks/bench_import.py). Their
 # references (district, student, measure, window, school, import run) carry no database
@@ -69,7 +70,13 @@ class Assessment(DistrictOwned):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["district", "key"], name="assessment_key_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "key"],
+                name="assessment_key_unique",
+                violation_error_message=_("Key: the catalog already has an assessment with this key."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -95,7 +102,13 @@ class Measure(DistrictOwned):
 
     class Meta:
         ordering = ["assessment__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["district", "key"], name="measure_key_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "key"],
+                name="measure_key_unique",
+                violation_error_message=_("Key: the catalog already has a measure with this key."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -112,8 +125,16 @@ class ScreeningWindow(DistrictOwned):
     class Meta:
         ordering = ["-start_date"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "school_year", "season"], name="window_season_unique"),
-            models.CheckConstraint(condition=Q(start_date__lte=models.F("end_date")), name="window_dates"),
+            models.UniqueConstraint(
+                fields=["district", "school_year", "season"],
+                name="window_season_unique",
+                violation_error_message=_("Season: the school year already has a window for this season."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=models.F("end_date")),
+                name="window_dates",
+                violation_error_message=_("Last day: the window cannot end before its first day."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,7 +173,11 @@ class NormTable(DistrictOwned):
     class Meta:
         ordering = ["measure", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "measure", "kind", "norm"], name="norm_table_unique"),
+            models.UniqueConstraint(
+                fields=["district", "measure", "kind", "norm"],
+                name="norm_table_unique",
+                violation_error_message=_("Measure: it already has a table of this kind and norm group."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -189,7 +214,13 @@ class ColumnMapping(DistrictOwned):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["district", "name"], name="column_mapping_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                name="column_mapping_name_unique",
+                violation_error_message=_("Name: the district already has a column mapping with this name."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -234,7 +265,16 @@ class Score(DistrictOwned):
     class Meta:
         ordering = ["-test_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "student", "measure", "window"], name="score_one_per_window"),
+            models.UniqueConstraint(
+                fields=["district", "student", "measure", "window"],
+                name="score_one_per_window",
+                violation_error_message=_("Score: the student already has a score on this measure in this window."),
+            ),
+            models.CheckConstraint(
+                condition=finite_score_q("score") | Q(score__isnull=True),
+                name="score_finite",
+                violation_error_message=_("Score: give a number (not “inf” or “nan”)."),
+            ),
         ]
         indexes = [
             # The screening view: one window's breakdown by school, grade and measure.
@@ -288,6 +328,12 @@ class ReviewItem(DistrictOwned):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["district", "score"], name="review_item_per_score")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "score"],
+                name="review_item_per_score",
+                violation_error_message=_("Score: this score is already in the review queue."),
+            )
+        ]
         # The queue: one window's open items.
         indexes = [models.Index(fields=["district", "window", "status"], name="review_window_status_idx")]

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 TIER_GUIDELINE = {1: 80.0, 2: 15.0, 3: 5.0}
 
 # Policy subgroup keys (mtss/policy/schema.py SUBGROUPS) -> Student flags (students/models.py).
-# "bilingual_program" and "expelled" have no flag on the student record yet.
+# "bilingual_program" has no flag on the student record yet.
 SUBGROUP_FIELDS = {
     "english_learner": "english_learner",
     "standard_english_learner": "standard_english_learner",
@@ -51,6 +51,7 @@ SUBGROUP_FIELDS = {
     "homeless": "homeless",
     "socioeconomically_disadvantaged": "socioeconomically_disadvantaged",
     "gifted": "gifted",
+    "expelled": "expelled",
 }
 # Subject of a catalog measure -> area keys a policy may use for it.
 SUBJECT_AREAS = {

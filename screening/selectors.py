@@ -10,6 +10,7 @@ listed and answers 404 like a missing one.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -46,6 +47,7 @@ SUBGROUP_ORDER = [
     "homeless",
     "section_504",
     "gifted",
+    "expelled",
 ]
 
 
@@ -64,6 +66,16 @@ def catalog(*, district: District) -> list[Assessment]:
 def catalog_measure_names(*, district: District) -> list[tuple[str, str, list]]:
     """(key, name, import names) of every catalog measure: one query."""
     return list(Measure.objects.filter(district=district).values_list("key", "name", "import_names"))
+
+
+def measure_score_range(*, district: District, key: str | None):
+    """The score range of the catalog measure `key` (screening.scores.ScoreRange), or None."""
+    from screening.scores import ScoreRange
+
+    if not key:
+        return None
+    measure = Measure.objects.filter(district=district, key=key).only("name", "min_score", "max_score").first()
+    return ScoreRange.of(measure) if measure is not None else None
 
 
 def percentile_norm_rows(*, district: District, measure_keys) -> list[tuple]:
@@ -566,6 +578,30 @@ def import_errors(*, district: District, run: ImportRun):
     if stored.exists():
         return stored.values("file", "line", "column", "reason").iterator(chunk_size=5000)
     return iter(run.errors)
+
+
+# The two reasons of screening.importers.pipeline that quote a student id from the file.
+_QUOTED_STUDENT_KEY = re.compile(r"^(?:no student with local id or state id (\S+) in|state id (\S+) belongs to)")
+
+
+def import_error_student_ids(*, district: District, run: ImportRun) -> list[int]:
+    """The students whose ids the rejected rows of a run quote (the CSV's access-log row).
+
+    An id that matched no student at import time may match one added since: logging it then
+    says what the file disclosed about that student.
+    """
+    keys = set()
+    for error in import_errors(district=district, run=run):
+        match = _QUOTED_STUDENT_KEY.match(str(error.get("reason") or ""))
+        if match:
+            keys.add(match.group(1) or match.group(2))
+    if not keys:
+        return []
+    return sorted(
+        Student.objects.filter(district=district)
+        .filter(Q(local_id__in=keys) | Q(state_id__in=keys))
+        .values_list("pk", flat=True)
+    )
 
 
 # --- scores (API, student record) ---------------------------------------------------------------------------

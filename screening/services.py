@@ -987,12 +987,33 @@ def review_queue_refresh(*, district: District, window_ids: list[int]) -> tuple[
     return created, withdrawn
 
 
+# "Start a plan" is not a decision of its own: the item is marked when the plan is saved
+# (review_item_plan_saved, called by interventions.services.plan_create), so an abandoned
+# plan form leaves it in the queue (issue 14).
 REVIEW_ACTIONS = {
     "reviewed": ReviewItem.Status.REVIEWED,
-    "plan": ReviewItem.Status.PLAN_STARTED,
     "dismiss": ReviewItem.Status.DISMISSED,
     "reopen": ReviewItem.Status.OPEN,
 }
+
+
+def review_item_plan_saved(*, district: District, actor: User | None, item_id: int, student_id: int) -> None:
+    """Mark a review item "plan started" once its student's plan is saved. An item of another
+    student or district, or one no longer in the queue, is left alone."""
+    updated = ReviewItem.objects.filter(
+        district=district,
+        pk=item_id,
+        student_id=student_id,
+        status__in=[ReviewItem.Status.OPEN, ReviewItem.Status.REVIEWED],
+    ).update(status=ReviewItem.Status.PLAN_STARTED, decided_by=actor, decided_at=timezone.now())
+    if updated:
+        audit(
+            district=district,
+            actor=actor,
+            verb="review_item.plan",
+            obj=ReviewItem(pk=item_id),
+            changes={"status": ReviewItem.Status.PLAN_STARTED, "fields": []},
+        )
 
 
 @transaction.atomic
@@ -1004,7 +1025,7 @@ def review_item_decide(
         raise ValidationError(_("Unknown review item."))
     status = REVIEW_ACTIONS.get(action)
     if status is None:
-        raise ValidationError({"action": _("Choose reviewed, plan or dismiss.")})
+        raise ValidationError({"action": _("Choose reviewed or dismiss.")})
     reason = (reason or "").strip()
     if status == ReviewItem.Status.DISMISSED and not reason:
         raise ValidationError({"reason": _("Say why the student is dismissed from the queue.")})

@@ -138,9 +138,6 @@ def review_queue(request):
         )
         page = Paginator(items, REVIEW_PAGE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
-        access_log.record(
-            request, action="list", what="screening review queue", student_ids=[i.student_id for i in rows]
-        )
         counts = selectors.review_counts(district=district, membership=membership, window=window)
         context.update(
             {
@@ -156,11 +153,12 @@ def review_queue(request):
                 ),
             }
         )
+        # One access-log row for the page: the queue's rows and the eligibility groups' students.
         access_log.record(
             request,
             action="list",
-            what="screening eligibility groups",
-            student_ids=[s.pk for g in context["eligible_groups"] for s in g.students],
+            what="screening review queue",
+            student_ids=[i.student_id for i in rows] + [s.pk for g in context["eligible_groups"] for s in g.students],
         )
     return render(request, "screening/review_queue.html", context)
 
@@ -174,6 +172,17 @@ def review_item_action(request, item_id: int):
     status = request.POST.get("status", "open")
     status = status if status in ReviewItem.Status.values or status == "all" else "open"
     back = reverse("screening_review") + f"?window={item.window_id}&status={status}"
+    if action == "plan":
+        # The item is marked when the plan is saved (the plan form carries the item's id).
+        if item.status not in (ReviewItem.Status.OPEN, ReviewItem.Status.REVIEWED):
+            messages.error(request, _("This student is no longer waiting for a plan in the queue."))
+            return redirect(back)
+        messages.info(
+            request,
+            _("%(n)s: fill in the plan below; the queue marks it once the plan is saved.")
+            % {"n": item.student.full_name},
+        )
+        return redirect(reverse("plan_create", args=[item.student_id]) + f"?review_item={item.pk}")
     try:
         services.review_item_decide(
             district=request.district,
@@ -186,9 +195,6 @@ def review_item_action(request, item_id: int):
         messages.error(request, " ".join(error.messages))
         return redirect(back)
     name = item.student.full_name
-    if action == "plan":
-        messages.success(request, _("%(n)s: plan started. Fill in the plan below.") % {"n": name})
-        return redirect("plan_create", student_id=item.student_id)
     labels = {"reviewed": _("marked reviewed"), "dismiss": _("dismissed"), "reopen": _("back in the queue")}
     messages.success(request, _("%(n)s: %(what)s.") % {"n": name, "what": labels.get(action, action)})
     return redirect(back)
@@ -497,7 +503,12 @@ def import_errors_csv(request, run_id: int):
     run = selectors.import_run_get(district=district, run_id=run_id)
     errors = selectors.import_errors(district=district, run=run)
     # Rejected rows quote students' ids from the file: an export of student data (FERPA access log).
-    access_log.record(request, action="export", what=f"rejected rows of import {run.pk}", student_ids=[])
+    access_log.record(
+        request,
+        action="export",
+        what=f"rejected rows of import {run.pk}",
+        student_ids=selectors.import_error_student_ids(district=district, run=run),
+    )
     writer = csv.writer(_Echo())
 
     def rows():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, mixins, serializers, status
 from rest_framework.response import Response
 
 from mtss import access_log
@@ -93,13 +93,19 @@ def _require_editor(request, student=None) -> None:
     require(request, "may_edit_student" if student is not None else "may_create_student", student)
 
 
+Q_ON_GET = (
+    "Name or id to search for. On GET it is part of the URL, so proxies and server logs record it: "
+    "send names with POST /api/v1/students/search/ instead."
+)
+
+
 @extend_schema(
     parameters=[
         OpenApiParameter("school", int),
         OpenApiParameter("grade", int),
         OpenApiParameter("tier", int),
         OpenApiParameter("subgroup", str, enum=list(SUBGROUPS)),
-        OpenApiParameter("q", str),
+        OpenApiParameter("q", str, description=Q_ON_GET),
         OpenApiParameter("include_exited", bool),
     ]
 )
@@ -121,6 +127,43 @@ class StudentListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView)
         serializer.is_valid(raise_exception=True)
         student = student_create(district=request.district, actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(student).data, status=status.HTTP_201_CREATED)
+
+
+class StudentSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Name or id.")
+    school = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    grade = serializers.IntegerField(required=False, min_value=-1, max_value=12)
+    tier = serializers.IntegerField(required=False, min_value=1, max_value=3)
+    subgroup = serializers.ChoiceField(choices=list(SUBGROUPS), required=False)
+    include_exited = serializers.BooleanField(required=False, default=False)
+
+
+class StudentSearch(access_log.AccessLoggedList, mixins.ListModelMixin, generics.GenericAPIView):
+    """Search students by name in the body, so the name is not in the URL (and not in proxy logs).
+
+    Same filters and answer as GET /api/v1/students/; the page number stays in `?page=`."""
+
+    access_what = "student search"
+    access_student_field = "id"
+    serializer_class = StudentSerializer
+
+    def get_queryset(self):
+        return student_list(district=self.request.district, membership=self.request.membership, filters=self._filters)
+
+    @extend_schema(request=StudentSearchSerializer, responses={200: StudentSerializer(many=True)})
+    def post(self, request, *args, **kwargs):
+        body = StudentSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        self._filters = StudentFilters(
+            q=data.get("q", "").strip(),
+            school_id=data.get("school"),
+            grade=data.get("grade"),
+            subgroup=data.get("subgroup") or None,
+            tier=data.get("tier"),
+            include_exited=data["include_exited"],
+        )
+        return self.list(request, *args, **kwargs)
 
 
 class StudentDetail(generics.RetrieveUpdateAPIView):

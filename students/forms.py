@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from mtss.idempotency import SubmitOnceMixin
 from mtss.models import School
+from mtss.phones import phone_e164
 from students.models import SUBGROUPS, Guardian, ParentConsultation, Student
 from students.services import STUDENT_FIELDS
 
@@ -36,7 +39,7 @@ class StudentFilterForm(forms.Form):
         self.fields["school"].empty_label = _("All schools")
 
 
-class StudentForm(forms.ModelForm):
+class StudentForm(SubmitOnceMixin, forms.ModelForm):
     class Meta:
         model = Student
         fields = STUDENT_FIELDS
@@ -51,7 +54,7 @@ class StudentForm(forms.ModelForm):
         self.fields["school"].queryset = School.objects.filter(district=district)
 
 
-class GuardianForm(forms.ModelForm):
+class GuardianForm(SubmitOnceMixin, forms.ModelForm):
     class Meta:
         model = Guardian
         fields = [
@@ -70,8 +73,14 @@ class GuardianForm(forms.ModelForm):
             "lives_with_student",
         ]
 
+    def clean_phone(self):
+        try:
+            return phone_e164(self.cleaned_data.get("phone", ""))
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["phone"]) from None
 
-class ConsultationForm(forms.ModelForm):
+
+class ConsultationForm(SubmitOnceMixin, forms.ModelForm):
     class Meta:
         model = ParentConsultation
         fields = ["held_on", "guardian", "method", "notes", "meeting_requested"]

@@ -9,8 +9,9 @@ from guardian.models import UserObjectPermissionBase
 from mtss.models import DistrictOwned, School, SchoolYear
 
 # The subgroups the sources name (LAUSD handbook, 000_...: "English Learners (EL),
-# Standard English Learners (SEL), students with disabilities (SWD), ... foster care
-# and/or experiencing homelessness, socio-economically disadvantaged, and gifted").
+# Standard English Learners (SEL), students with disabilities (SWD), expelled students,
+# students in foster care and/or experiencing homelessness, socio-economically
+# disadvantaged, and gifted and talented education (GATE) students").
 SUBGROUPS = {
     "english_learner": _("English learner"),
     "standard_english_learner": _("Standard English learner"),
@@ -20,6 +21,7 @@ SUBGROUPS = {
     "homeless": _("Experiencing homelessness"),
     "socioeconomically_disadvantaged": _("Socio-economically disadvantaged"),
     "gifted": _("Gifted and talented"),
+    "expelled": _("Expelled"),
 }
 
 # Languages families read; also the letters' languages (notifications issue).
@@ -84,16 +86,22 @@ class Student(DistrictOwned):
     homeless = models.BooleanField(SUBGROUPS["homeless"], default=False)
     socioeconomically_disadvantaged = models.BooleanField(SUBGROUPS["socioeconomically_disadvantaged"], default=False)
     gifted = models.BooleanField(SUBGROUPS["gifted"], default=False)
+    expelled = models.BooleanField(SUBGROUPS["expelled"], default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "local_id"], name="student_local_id_unique_in_district"),
+            models.UniqueConstraint(
+                fields=["district", "local_id"],
+                name="student_local_id_unique_in_district",
+                violation_error_message=_("Local id: another student of the district has this local id."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(exit_date__isnull=True) | models.Q(exit_date__gte=models.F("entry_date")),
                 name="student_exit_after_entry",
+                violation_error_message=_("Exit date: it cannot be before the entry date."),
             ),
         ]
         indexes = [
@@ -205,7 +213,9 @@ class Enrollment(DistrictOwned):
         ordering = ["-start_date"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "student", "school_year", "school"], name="enrollment_unique_per_year"
+                fields=["district", "student", "school_year", "school"],
+                name="enrollment_unique_per_year",
+                violation_error_message=_("School: the student is already enrolled at this school in this year."),
             )
         ]
 

@@ -16,6 +16,10 @@ from django.http import Http404
 from mtss.models import District, Membership
 from students.access import in_open_tier, visible_students
 from students.models import SUBGROUPS, Enrollment, Guardian, ParentConsultation, Student
+from students.search import query_terms, search_students
+
+#: How many students the header search suggests.
+SUGGESTION_LIMIT = 8
 
 
 @dataclass(frozen=True)
@@ -33,13 +37,7 @@ def student_list(*, district: District, membership: Membership, filters: Student
     if not filters.include_exited:
         students = students.filter(exit_date__isnull=True)
     if filters.q:
-        for term in filters.q.split()[:4]:
-            students = students.filter(
-                Q(last_name__icontains=term)
-                | Q(first_name__icontains=term)
-                | Q(preferred_name__icontains=term)
-                | Q(local_id__iexact=term)
-            )
+        students = search_students(students, filters.q)
     if filters.school_id:
         students = students.filter(school_id=filters.school_id)
     if filters.grade is not None:
@@ -49,6 +47,16 @@ def student_list(*, district: District, membership: Membership, filters: Student
     if filters.tier:
         students = students.filter(in_open_tier(filters.tier))
     return students.order_by("last_name", "first_name", "id")
+
+
+def student_suggestions(*, district: District, membership: Membership, q: str) -> list[Student]:
+    """The header search: the first SUGGESTION_LIMIT current students the member may see that match
+    `q` (nothing for a query of fewer than two characters). One query."""
+    if len("".join(query_terms(q))) < 2:
+        return []
+    students = visible_students(district=district, membership=membership).filter(exit_date__isnull=True)
+    students = search_students(students, q).select_related("school")
+    return list(students.order_by("last_name", "first_name", "id")[:SUGGESTION_LIMIT])
 
 
 def student_get(*, district: District, membership: Membership | None, student_id: int) -> Student:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_perms_for_model
 
+from mtss import events
+from mtss.constraints import friendly_constraints
 from mtss.models import District, School, User
+from mtss.phones import phone_e164
 from mtss.services import audit
 from mtss.tenancy import tenant_context
 from students.access import VIEW_STUDENT
@@ -39,6 +44,7 @@ STUDENT_FIELDS = [
     "homeless",
     "socioeconomically_disadvantaged",
     "gifted",
+    "expelled",
 ]
 
 
@@ -48,7 +54,35 @@ def _check_school(district: District, school: School) -> None:
         raise ValidationError({"school": _("Select a valid school.")})
 
 
-def _check_student(district: District, student: Student) -> None:
+# A student in grade g is usually g + 5 years old on September 1 (kindergarten at five; PK is
+# grade -1). Two years younger (a skipped grade) to five years older (retention, late entry,
+# special education to 21) is plausible; outside that a digit was mistyped (issue 14: a 2030
+# birth date was accepted for a grade-3 student).
+AGE_BELOW_TYPICAL, AGE_ABOVE_TYPICAL = 2, 5
+
+
+def _check_birth_date(student: Student, today: dt.date) -> None:
+    born = student.birth_date
+    if born is None or student.grade is None:
+        return
+    if born >= today:
+        raise ValidationError({"birth_date": _("The birth date %(d)s is not in the past.") % {"d": born}})
+    september = dt.date(today.year if today.month >= 8 else today.year - 1, 9, 1)
+    age = september.year - born.year - ((september.month, september.day) < (born.month, born.day))
+    typical = student.grade + 5
+    if not (typical - AGE_BELOW_TYPICAL <= age <= typical + AGE_ABOVE_TYPICAL):
+        raise ValidationError(
+            {
+                "birth_date": _(
+                    "A student in grade %(grade)s is usually about %(typical)s on September 1; this birth date "
+                    "makes them %(age)s. Check the birth date and the grade."
+                )
+                % {"grade": student.get_grade_display(), "typical": typical, "age": age}
+            }
+        )
+
+
+def _check_student(district: District, student: Student, *, dates_changed: bool = True) -> None:
     _check_school(district, student.school)
     if not (student.school.grade_low <= student.grade <= student.school.grade_high):
         raise ValidationError(
@@ -61,6 +95,8 @@ def _check_student(district: District, student: Student) -> None:
                 }
             }
         )
+    if dates_changed:  # after the grade span: a grade the school does not teach is the first thing to fix
+        _check_birth_date(student, timezone.localdate())
     duplicate = Student.objects.filter(district=district, local_id=student.local_id).exclude(pk=student.pk)
     if duplicate.exists():
         raise ValidationError(
@@ -70,14 +106,9 @@ def _check_student(district: District, student: Student) -> None:
 
 
 def _save(district: District, student: Student) -> None:
-    try:
-        with transaction.atomic():
-            student.save()
-    except IntegrityError:
-        # Two people saving the same local id at once: the constraint decides.
-        raise ValidationError(
-            {"local_id": _("Another student in this district already has local id %(id)s.") % {"id": student.local_id}}
-        ) from None
+    # Two people saving the same local id at once: the constraint decides, with its message on the field.
+    with friendly_constraints():
+        student.save()
 
 
 @transaction.atomic
@@ -86,6 +117,8 @@ def student_create(*, district: District, actor: User | None, **fields) -> Stude
     _check_student(district, student)
     _save(district, student)
     audit(district=district, actor=actor, verb="student.create", obj=student)
+    # A student who enters after the year has begun gets the mid-year-entry letter (mtss/events.py).
+    events.announce(events.STUDENTS_ENROLLED, district=district, student_ids=[student.pk], actor=actor)
     return student
 
 
@@ -102,7 +135,8 @@ def student_update(*, district: District, actor: User | None, student: Student, 
             changed[name] = True  # which fields changed, never their (private) values
             setattr(student, name, value)
     if changed:
-        _check_student(district, student)
+        # Records from before the birth-date check are checked when their birth date or grade changes.
+        _check_student(district, student, dates_changed=bool({"birth_date", "grade"} & set(changed)))
         _save(district, student)
         audit(district=district, actor=actor, verb="student.update", obj=student, changes={"fields": sorted(changed)})
     return student
@@ -113,9 +147,13 @@ def guardian_create(*, district: District, actor: User | None, student: Student,
     if student.district_id != district.pk:
         raise ValidationError(_("Unknown student."))
     guardian = Guardian(district=district, student=student, **fields)
+    guardian.phone = phone_e164(guardian.phone)
     guardian.full_clean(exclude=["district", "student"])
-    guardian.save()
+    with friendly_constraints():
+        guardian.save()
     audit(district=district, actor=actor, verb="guardian.create", obj=guardian)
+    # Letters recorded as "no recipient" for this student now have one (mtss/events.py).
+    events.announce(events.GUARDIAN_ADDED, district=district, guardian=guardian, actor=actor)
     return guardian
 
 
@@ -258,6 +296,9 @@ def roster_import(
                 with transaction.atomic():
                     plan.write()
                     run = record(status, errors, plan.error_count)
+                    created = [plan.student_ids[v["sourced_id"]] for v in plan.plans["students"].create]
+                    if created:
+                        events.announce(events.STUDENTS_ENROLLED, district=district, student_ids=created, actor=actor)
                     # Counts only: an audit event never carries names or other record values.
                     audit(
                         district=district,

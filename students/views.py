@@ -10,17 +10,20 @@ Name search is sent with POST so that student names never appear in URLs
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mtss import access_log
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
+from mtss.idempotency import AlreadySubmitted, repeated, submit_once
 from mtss.permissions import allowed, require
 from mtss.selectors import school_list
 from students.forms import ConsultationForm, GuardianForm, StudentFilterForm, StudentForm
-from students.selectors import StudentFilters, open_tiers, student_get, student_list
+from students.search import CappedPaginator
+from students.selectors import StudentFilters, open_tiers, student_get, student_list, student_suggestions
 from students.services import consultation_record, guardian_create, student_create, student_update
 
 PAGE_SIZE = 25
@@ -45,7 +48,7 @@ def student_list_view(request):
             include_exited=cleaned["include_exited"],
         )
     students = student_list(district=request.district, membership=request.membership, filters=filters)
-    page = Paginator(students, PAGE_SIZE).get_page(data.get("page"))
+    page = CappedPaginator(students, PAGE_SIZE).get_page(data.get("page"))
     rows = list(page.object_list)
     tiers = open_tiers(district=request.district, student_ids=[s.pk for s in rows])
     access_log.record(request, action="list", what="student list", student_ids=[s.pk for s in rows])
@@ -59,12 +62,31 @@ def student_list_view(request):
     return render(request, template, context)
 
 
+@district_member()
+def student_search_view(request):
+    """The header search's suggestions (htmx). POST only, so the typed name stays out of URLs."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    q = request.POST.get("q", "")
+    students = student_suggestions(district=request.district, membership=request.membership, q=q)
+    access_log.record(request, action="list", what="student search", student_ids=[s.pk for s in students])
+    return render(request, "students/_suggestions.html", {"students": students, "searched": bool(q.strip())})
+
+
 @district_member("may_create_student")
 def student_create_view(request):
     form = StudentForm(request.POST or None, district=request.district)
     if request.method == "POST" and form.is_valid():
         try:
-            student = student_create(district=request.district, actor=request.user, **form.cleaned_data)
+            student = submit_once(
+                district=request.district,
+                user=request.user,
+                token=form.submission_token,
+                work=lambda: student_create(district=request.district, actor=request.user, **form.cleaned_data),
+                url_of=lambda student: reverse("student_detail", args=[student.pk]),
+            )
+        except AlreadySubmitted as repeat:
+            return repeated(request, repeat, reverse("student_list"))
         except ValidationError as error:
             apply_validation_error(form, error)  # the form keeps everything the user typed
         else:
@@ -79,7 +101,7 @@ def student_edit_view(request, student_id: int):
     form = StudentForm(request.POST or None, instance=student, district=request.district)
     if request.method == "POST" and form.is_valid():
         try:
-            fields = {name: form.cleaned_data[name] for name in form.fields}
+            fields = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
             # ModelForm already copied values onto the instance; re-read to diff.
             fresh = student_get(district=request.district, membership=request.membership, student_id=student_id)
             student_update(district=request.district, actor=request.user, student=fresh, **fields)
@@ -87,6 +109,7 @@ def student_edit_view(request, student_id: int):
             apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student_id)
+    access_log.record(request, action="view", what="student edit form", student_ids=[student.pk])
     return render(request, "students/student_form.html", {"form": form, "title": _("Edit student"), "student": student})
 
 
@@ -97,11 +120,22 @@ def guardian_create_view(request, student_id: int):
     form = GuardianForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            guardian_create(district=request.district, actor=request.user, student=student, **form.cleaned_data)
+            submit_once(
+                district=request.district,
+                user=request.user,
+                token=form.submission_token,
+                work=lambda: guardian_create(
+                    district=request.district, actor=request.user, student=student, **form.cleaned_data
+                ),
+                url_of=lambda guardian: reverse("student_detail", args=[student.pk]),
+            )
+        except AlreadySubmitted as repeat:
+            return repeated(request, repeat, reverse("student_detail", args=[student.pk]))
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student.pk)
+    access_log.record(request, action="view", what="guardian form", student_ids=[student.pk])
     return render(
         request,
         "students/guardian_form.html",
@@ -117,11 +151,22 @@ def consultation_create_view(request, student_id: int):
     form = ConsultationForm(request.POST or None, student=student)
     if request.method == "POST" and form.is_valid():
         try:
-            consultation_record(district=request.district, actor=request.user, student=student, **form.cleaned_data)
+            submit_once(
+                district=request.district,
+                user=request.user,
+                token=form.submission_token,
+                work=lambda: consultation_record(
+                    district=request.district, actor=request.user, student=student, **form.cleaned_data
+                ),
+                url_of=lambda consultation: reverse("student_detail", args=[student.pk]),
+            )
+        except AlreadySubmitted as repeat:
+            return repeated(request, repeat, reverse("student_detail", args=[student.pk]))
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
             return redirect("student_detail", student_id=student.pk)
+    access_log.record(request, action="view", what="consultation form", student_ids=[student.pk])
     return render(
         request,
         "students/guardian_form.html",

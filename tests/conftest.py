@@ -128,4 +128,13 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+from tests.interventions.plan_form_fixtures import flagged  # noqa: E402,F401  (shared fixture: a screening flag with norms)
 from tests.program import program  # noqa: E402,F401  (shared fixture: a district running interventions)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Each test counts its own requests: rate-limit counters live in the shared Redis."""
+    import uuid
+
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"

@@ -66,4 +66,10 @@ def program(world):
                 ],
             )
             plans.append(plan)
+        # The plans stand for services already running when a test starts: the start-of-services
+        # letters their creation queued (notifications/triggers.py, PLACEMENT_STARTED) are not the
+        # subject of the tests that use this fixture (tests/notifications/test_triggers.py is).
+        from notifications.models import Notice
+
+        Notice.objects.filter(district=side.district).delete()
     return {"side": side, "intervention": intervention, "group": group, "plans": plans}

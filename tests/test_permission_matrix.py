@@ -86,11 +86,14 @@ MATRIX: dict[str, set[str]] = {
     "create_plan": SCHOOL_PLANNERS,
     "place_in_tier": SCHOOL_PLANNERS,
     "change_phase": SCHOOL_PLANNERS,
+    "edit_plan": SCHOOL_PLANNERS,
+    "end_plan": SCHOOL_PLANNERS,
     "add_probe": SCHOOL_PLANNERS,
     "log_plan_session": SCHOOL_PLANNERS,
     "create_group": SCHOOL_PLANNERS,
     "log_group_session": SCHOOL_PLANNERS,
     "edit_session": SCHOOL_PLANNERS,
+    "edit_probe": SCHOOL_PLANNERS,
     "edit_library": {DA},
     "create_meeting": MEETING_TEAM,
     "add_to_agenda": MEETING_TEAM,
@@ -120,7 +123,13 @@ MATRIX: dict[str, set[str]] = {
 }
 # Rules walked by a test of their own rather than a row of ACTIONS (the rule decides what a page
 # lists, not whether it answers), with the test that walks them.
-WALKED_ELSEWHERE = {"may_keep_caseload": "test_my_caseload_lists_only_own_plans_for_specialists"}
+WALKED_ELSEWHERE = {
+    "may_keep_caseload": "test_my_caseload_lists_only_own_plans_for_specialists",
+    # Ohio's RIMP (interventions/rimp): the pages are walked in tests/interventions/test_rimp.py and
+    # tests/browser/test_rimp_browser.py; the rules for every subject here.
+    "may_write_rimp": "test_the_rimp_rules_name_the_writers_and_only_the_principal_approves",
+    "may_approve_rimp": "test_the_rimp_rules_name_the_writers_and_only_the_principal_approves",
+}
 
 
 # --- the world -----------------------------------------------------------------------------------------
@@ -300,8 +309,9 @@ def _student_form_data(s: Setting, student: Student, **changes) -> dict:
 
 
 def _plan_body(s: Setting, student: Student) -> dict:
+    # Issue 14: the plan form offers the policy's areas and measures (Loudon: reading only).
     return {
-        "area": "math",
+        "area": "reading",
         "tier": 2,
         "intervention": s.intervention.pk,
         "provider": s.users[PROVIDER].pk,
@@ -309,11 +319,33 @@ def _plan_body(s: Setting, student: Student) -> dict:
         "minutes_per_session": 30,
         "start_date": "2026-10-05",
         "expected_end_date": "2026-12-14",
-        "goal_measure": "M-CAP",
+        "goal_measure": "aimsweb one-minute oral reading fluency probe",
         "goal_target": 40,
         "goal_target_date": "2026-12-14",
         "goal_direction": "up",
     }
+
+
+def _plan_edit_body(t: dict) -> dict:
+    """The plan edit screen with a new goal (a new phase from the target's own day)."""
+    return {
+        "intervention": t["plan"].intervention_id,
+        "goal_target": 50 + int(t["date"][-2:]),
+        "goal_target_date": "2026-11-30",
+        "phase_start": t["date"],
+        "reason": "flat trend",
+        "provider": t["plan"].provider_id,
+        "sessions_per_week": 4,
+        "minutes_per_session": 30,
+        "expected_end_date": "2026-11-30",
+    }
+
+
+def _ended_later(s: Setting) -> Plan:
+    """A fresh plan of the provider (ending is once per plan)."""
+    student = _fresh_student(s)
+    with tenant_context(s.district):
+        return _plan(s.side, s.intervention, s.users[PROVIDER], student)
 
 
 def _group_body(s: Setting) -> dict:
@@ -347,6 +379,12 @@ def _logged_session(s: Setting) -> dict:
             note="",
         )
     return {"session": session}
+
+
+def _probe(s: Setting) -> dict:
+    with tenant_context(s.district):
+        probe = Probe.objects.create(district=s.district, plan=s.plan, date=next(s.extra["days"]), score=41)
+    return {"probe": probe}
 
 
 def _meeting_body(s: Setting) -> dict:
@@ -481,7 +519,7 @@ ACTIONS: dict[str, Action] = {
     "create_plan": Action(
         rules=("may_create_plan",),
         prepare=lambda s: {"student": _fresh_student(s), "body": None},
-        changed=lambda s, t: s.count(Plan, student=t["student"], area="math") == 1,
+        changed=lambda s, t: s.count(Plan, student=t["student"], area="reading") == 1,
         page=lambda c, t: c.post(reverse("plan_create", args=[t["student"].pk]), t["body"]),
         api=lambda c, t: c.post("/api/v1/plans/", dict(t["body"], student=t["student"].pk), format="json"),
         hidden_api=400,
@@ -505,6 +543,21 @@ ACTIONS: dict[str, Action] = {
             f"/api/v1/plans/{t['plan'].pk}/phases/",
             {"start_date": t["date"], "reason": "flat trend", "goal_target": 95},
             format="json",
+        ),
+    ),
+    "edit_plan": Action(
+        rules=("may_edit_plan",),
+        prepare=lambda s: {"plan": s.plan, "before": s.count(PlanPhase, plan=s.plan)},
+        changed=lambda s, t: s.count(PlanPhase, plan=t["plan"]) == t["before"] + 1,
+        page=lambda c, t: c.post(reverse("plan_edit", args=[t["plan"].pk]), _plan_edit_body(t)),
+    ),
+    "end_plan": Action(
+        rules=("may_end_plan",),
+        prepare=lambda s: {"plan": _ended_later(s)},
+        changed=lambda s, t: s.get(Plan, t["plan"].pk).status == Plan.Status.DISCONTINUED,
+        page=lambda c, t: c.post(
+            reverse("plan_end", args=[t["plan"].pk]),
+            {"outcome": "discontinued", "reason": "student_left", "note": "", "end_date": t["date"]},
         ),
     ),
     "add_probe": Action(
@@ -564,6 +617,15 @@ ACTIONS: dict[str, Action] = {
         api=lambda c, t: c.delete(f"/api/v1/sessions/{t['session'].pk}/", {"reason": "logged twice"}, format="json"),
         hidden=frozenset({OTHER_SCHOOL, T}),
     ),
+    "edit_probe": Action(
+        rules=("may_edit_probe",),
+        prepare=_probe,
+        changed=lambda s, t: s.count(Probe, pk=t["probe"].pk) == 0,
+        page=lambda c, t: c.post(
+            reverse("probe_edit", args=[t["probe"].pk]), {"action": "delete", "reason": "typed 41 for 14"}
+        ),
+        api=lambda c, t: c.delete(f"/api/v1/probes/{t['probe'].pk}/", {"reason": "typed 41 for 14"}, format="json"),
+    ),
     "edit_library": Action(
         rules=("may_edit_library",),
         prepare=lambda s: {"before": s.count(Intervention)},
@@ -620,13 +682,17 @@ ACTIONS: dict[str, Action] = {
         rules=("may_close_meeting",),
         prepare=lambda s: {"meeting": _meeting(s)[0]},
         changed=lambda s, t: s.get(Meeting, t["meeting"].pk).status == Meeting.Status.CLOSED,
-        page=lambda c, t: c.post(reverse("meeting_detail", args=[t["meeting"].pk]), {"action": "close"}),
+        # The page's close is its confirmation page (issue 13): the POST there confirms.
+        page=lambda c, t: c.post(reverse("meeting_close", args=[t["meeting"].pk]), {"versions": ""}),
         api=lambda c, t: c.post(f"/api/v1/meetings/{t['meeting'].pk}/close/"),
     ),
     "mark_action_done": Action(
         rules=("may_mark_action_done",),
         prepare=_action_item,
         changed=lambda s, t: s.get(ActionItem, t["action"].pk).done_at is not None,
+        page=lambda c, t: c.post(
+            reverse("meeting_detail", args=[t["action"].meeting_id]), {"action": "task_done", "task": t["action"].pk}
+        ),
         api=lambda c, t: c.post(f"/api/v1/action-items/{t['action'].pk}/done/"),
     ),
     "referral_packet": Action(
@@ -946,3 +1012,123 @@ def test_rules_answer_for_a_membership_and_an_object(setting):
         assert not permissions.allowed(None, "may_add_probe", plan)
     with pytest.raises(KeyError):
         permissions.allowed(specialist, "may_fly", plan)
+
+
+# --- referrals and PDSA cycles (pages only) ---------------------------------------------------------
+
+
+def test_referral_and_pdsa_rules_through_the_pages(setting):
+    """`may_view_referrals`, `may_request_referral`, `may_review_referral`, `may_override_referral`,
+    `may_view_pdsa`, `may_create_pdsa`, `may_edit_pdsa`, walked for every subject (README, Actions).
+
+    Requesting: the school team (DA; P, IS, PSY, C of the student's school); T and RO do not use the
+    page (404); a principal of another school or district cannot choose the student (400).
+    Overriding: only the role Loudon's policy names, the school psychologist. Editing a cycle: its
+    owner and the school team; RO reads (200) but does not edit (404)."""
+    from interventions.models import PdsaCycle, Referral
+    from interventions.pdsa.services import pdsa_create
+    from interventions.referrals.services import referral_request
+
+    s = setting
+    request_status = {DA: 302, P: 302, IS: 302, PSY: 302, C: 302, PROVIDER: 302, T: 404, RO: 404}
+    request_status |= {OTHER_SCHOOL: 400, OTHER_DISTRICT: 400, OUTSIDER: 404}
+    override_status = {PSY: 302} | {subject: 404 for subject in SUBJECTS if subject != PSY}
+    edit_status = {DA: 200, P: 200, IS: 200, PSY: 200, C: 200, PROVIDER: 200}
+    edit_status |= {T: 404, RO: 404, OTHER_SCHOOL: 404, OTHER_DISTRICT: 404, OUTSIDER: 404}
+    wrong = []
+    for subject in SUBJECTS:
+        client = _client(s, subject, "page")
+        student = _fresh_student(s)
+        before = s.count(Referral, student=student)
+        response = client.post(reverse("referral_list"), {"student": student.pk, "area": "reading"})
+        created = s.count(Referral, student=student) - before
+        if response.status_code != request_status[subject] or created != (request_status[subject] == 302):
+            wrong.append(f"{subject} request: {response.status_code}, created {created}")
+        with tenant_context(s.district):
+            referral = referral_request(district=s.district, actor=None, student=_fresh_student(s), area="reading")
+        response = client.post(
+            reverse("referral_detail", args=[referral.pk]),
+            {"action": "override", "override_reason": "Parents asked in writing for the evaluation"},
+        )
+        status = s.get(Referral, referral.pk).status
+        if response.status_code != override_status[subject] or (status == "overridden") != (subject == PSY):
+            wrong.append(f"{subject} override: {response.status_code}, {status}")
+        with tenant_context(s.district):
+            cycle = pdsa_create(
+                district=s.district,
+                actor=s.users[PROVIDER],
+                school=s.side.school,
+                title="Cycle",
+                aim="a",
+                change_idea="b",
+                measures="c",
+                start_date=START,
+                study_date=START + dt.timedelta(weeks=6),
+            )
+        response = client.get(reverse("pdsa_edit", args=[cycle.pk]))
+        if response.status_code != edit_status[subject]:
+            wrong.append(f"{subject} edit a cycle: {response.status_code}")
+        response = client.post(
+            reverse("pdsa_edit", args=[cycle.pk]),
+            {
+                "title": "Cycle",
+                "level": "school",
+                "aim": "a",
+                "change_idea": "b",
+                "measures": "c",
+                "start_date": START.isoformat(),
+                "study_date": (START + dt.timedelta(weeks=6)).isoformat(),
+                "what_was_learned": "learned",
+                "decision": "adapt",
+            },
+        )
+        decided = s.get(PdsaCycle, cycle.pk).decision == "adapt"
+        if decided != (edit_status[subject] == 200):
+            wrong.append(f"{subject} record the Act: {response.status_code}, decided {decided}")
+    assert not wrong, "\n".join(wrong)
+
+
+WALKED_ELSEWHERE.update(
+    {
+        rule: "test_referral_and_pdsa_rules_through_the_pages"
+        for rule in (
+            "may_view_referrals",
+            "may_request_referral",
+            "may_review_referral",
+            "may_override_referral",
+            "may_view_pdsa",
+            "may_create_pdsa",
+            "may_edit_pdsa",
+        )
+    }
+)
+
+
+def test_the_rimp_rules_name_the_writers_and_only_the_principal_approves(setting):
+    """may_write_rimp: DA, P and IS of the student's school, and teachers (on students they see);
+    may_approve_rimp: only the role the policy names (Ohio: the principal) of the student's school."""
+    from types import SimpleNamespace
+
+    from mtss import permissions
+    from tests.factories import membership_of
+
+    side = setting.side
+    student = side.students[0]
+    rimp = SimpleNamespace(approver_role="principal", student=student)
+    writers, approvers = set(), set()
+    with tenant_context(side.district):  # a membership's schools are read under row-level security
+        for subject in SUBJECTS:
+            membership = None if subject in NOT_MEMBERS else membership_of(setting.users[subject], side.district)
+            if permissions.allowed(membership, "may_write_rimp", student):
+                writers.add(subject)
+            if permissions.allowed(membership, "may_approve_rimp", rimp):
+                approvers.add(subject)
+    assert writers == {DA, P, IS, T, PROVIDER}
+    assert approvers == {P}
+    # A policy naming another role: that role, and no longer the principal.
+    rimp.approver_role = "intervention_specialist"
+    with tenant_context(side.district):
+        specialist = membership_of(setting.users[IS], side.district)
+        principal = membership_of(setting.users[P], side.district)
+        assert permissions.allowed(specialist, "may_approve_rimp", rimp)
+        assert not permissions.allowed(principal, "may_approve_rimp", rimp)

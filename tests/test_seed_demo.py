@@ -347,3 +347,81 @@ def test_every_loudon_plan_with_norms_is_checked_for_dual_discrepancy(seeded):
     # No session on a day without school, none today.
     assert not any(first <= day <= last for day in session_days for first, last in breaks)
     assert timezone.localdate() not in session_days
+
+
+def test_loudon_has_a_reviewed_referral_and_lausd_a_pdsa_cycle(seeded):
+    """Issue 13, item 6: Loudon's referral with its log reviewed by the school psychologist (and one
+    blocked for want of a log); LAUSD's PDSA cycle on an intervention, studied and decided."""
+    from interventions.models import PdsaCycle, Referral
+
+    districts = _districts()
+    loudon, lausd = districts["loudon-county-tn"], districts["lausd-secondary"]
+    with tenant_context(loudon):
+        referrals = {r.status: r for r in Referral.objects.filter(district=loudon).select_related("reviewed_by")}
+    reviewed = referrals["reviewed"]
+    assert reviewed.reviewed_by.username == "psych.loudon" and reviewed.reviewer_role == "psychologist"
+    assert reviewed.evidence["plans"] and all(p["log"] for p in reviewed.evidence["plans"] if p["sessions_delivered"])
+    assert any("No session log" in m for m in referrals["blocked"].missing)
+    with tenant_context(lausd):
+        (cycle,) = PdsaCycle.objects.filter(district=lausd)
+        linked = cycle.interventions.count()
+    assert cycle.decision == "adapt" and cycle.what_was_learned and linked == 1
+
+
+def test_each_district_has_the_letters_of_its_own_process(seeded):
+    """Issue 13, item 6 (demo/stories.py): the letters exist because the services made them.
+    Loudon: the fall screening letters (the at-risk one to the families below the 25th percentile),
+    the invitations of the scheduled S-Team meeting and the outcome letters of the closed one.
+    Holland Patent: start and end notices carrying the content 8 NYCRR 100.2(ii) requires."""
+    from interventions.models import Meeting
+    from notifications.models import Notice
+
+    districts = _districts()
+    loudon, holland = districts["loudon-county-tn"], districts["holland-patent-ny"]
+    with tenant_context(loudon):
+        meetings = {m.status: m for m in Meeting.objects.filter(district=loudon)}
+        letters = list(Notice.objects.filter(district=loudon))
+    assert meetings["scheduled"].team_type == "s_team" and meetings["scheduled"].starts_at > timezone.now()
+    assert meetings["closed"].starts_at < timezone.now()
+    by_trigger = Counter(n.trigger for n in letters)
+    assert by_trigger["screening_at_risk"] and by_trigger["screening_completed"]
+    at_risk = [n for n in letters if n.trigger == "screening_at_risk"]
+    assert all(any(row["at_risk"] for row in n.context["screening"]) for n in at_risk)
+    invitations = [n for n in letters if n.trigger == "meeting_scheduled"]
+    assert invitations and {n.meeting_id for n in invitations} == {meetings["scheduled"].pk}
+    outcomes = [n for n in letters if n.trigger == "meeting_outcome"]
+    assert outcomes and {n.meeting_id for n in outcomes} == {meetings["closed"].pk}
+    with tenant_context(holland):
+        notices = list(Notice.objects.filter(district=holland))
+    starts = [n for n in notices if n.trigger == "tier_start"]
+    ends = [n for n in notices if n.trigger == "tier_end"]
+    assert starts and ends
+    # The policy's required blocks travel with each letter (the letter refuses to render without them).
+    assert all(n.content_blocks for n in starts + ends)
+    assert all(n.context.get("teacher_recommendation") for n in ends)
+
+
+def test_ohio_leaves_students_at_each_rimp_state_and_only_the_seeded_ones_overdue(db):
+    """Ohio's reading guarantee (demo/reading.py): due, created, approved, sent, and overdue only for
+    the students left without a plan on purpose. 150 Ohio students: enough K-3 readers not on track."""
+    from reports.compliance import rimp_status
+
+    results = demo.seed_demo(sizes={"ohio-virtual-academy": 150}, scale=0.05)
+    seeded = next(r.counts for r in results if r.slug == "ohio-virtual-academy")
+    district = _districts()["ohio-virtual-academy"]
+    with tenant_context(district):
+        admin = Membership.objects.filter(district=district, role=Role.DISTRICT_ADMIN).first()
+        year = SchoolYear.objects.get(district=district, name="2026-2027")
+        result = rimp_status(district=district, membership=admin, year=year, today=timezone.localdate())
+    counts = result["counts"]
+    assert all(counts[state] >= 1 for state in ("due", "created", "approved", "sent", "overdue")), counts
+    assert counts["overdue"] == seeded["rimp_overdue"] <= 3
+    assert (counts["due"], counts["created"], counts["approved"], counts["sent"]) == (
+        seeded["rimp_due"],
+        seeded["rimp_created"],
+        seeded["rimp_approved"],
+        seeded["rimp_sent"],
+    )
+    assert result["undetermined"] == 0
+    # Every overdue student is one the seed left without a RIMP.
+    assert all(r.rimp_id is None for r in result["rows"] if r.state == "overdue")

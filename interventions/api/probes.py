@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from interventions.api.common import MAX_PROBES
 from interventions.api.plans import ProbeInputSerializer
 from interventions.models import PlanMeasure, Probe
-from interventions.selectors import plan_get
-from interventions.services import probes_add
+from interventions.selectors import plan_get, probe_get
+from interventions.services import probe_delete, probe_update, probes_add
 from mtss import access_log
 from mtss.api_permissions import require
 
@@ -102,3 +102,59 @@ class PlanProbes(generics.GenericAPIView):
             district=request.district, actor=request.user, plan=plan, probes=_probe_rows(request.data), measure=measure
         )
         return Response(ProbeSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ProbeUpdateSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    score = serializers.FloatField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProbeDeleteSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="Why it is deleted; kept in the audit trail.")
+
+
+class ProbeDetail(generics.GenericAPIView):
+    """One probe: read it (GET), correct its date or score (PATCH), or delete it with a reason (DELETE)."""
+
+    serializer_class = ProbeSerializer
+
+    @extend_schema(responses={200: ProbeSerializer})
+    def get(self, request, probe_id: int):
+        # Whoever sees the plan reads its probes (probe_get scopes to the visible plans).
+        probe = probe_get(district=request.district, membership=request.membership, probe_id=probe_id)
+        access_log.record(request._request, action="api_read", what="probe", student_ids=[probe.plan.student_id])
+        return Response(ProbeSerializer(probe).data)
+
+    def probe(self):
+        probe = probe_get(
+            district=self.request.district, membership=self.request.membership, probe_id=self.kwargs["probe_id"]
+        )
+        require(self.request, "may_edit_probe", probe)
+        return probe
+
+    @extend_schema(request=ProbeUpdateSerializer, responses={200: ProbeSerializer})
+    def patch(self, request, probe_id: int):
+        probe = self.probe()
+        serializer = ProbeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        probe = probe_update(
+            district=request.district,
+            actor=request.user,
+            probe=probe,
+            date=values.get("date", probe.date),
+            score=values.get("score", probe.score),
+            reason=values["reason"],
+        )
+        return Response(ProbeSerializer(probe).data)
+
+    @extend_schema(request=ProbeDeleteSerializer, responses={204: None})
+    def delete(self, request, probe_id: int):
+        probe = self.probe()
+        serializer = ProbeDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        probe_delete(
+            district=request.district, actor=request.user, probe=probe, reason=serializer.validated_data["reason"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

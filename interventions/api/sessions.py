@@ -81,7 +81,13 @@ class SessionInputSerializer(serializers.Serializer):
 
 
 class SessionUpdateSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="Move the session (and its probes) to this date.")
     minutes = serializers.IntegerField(required=False)
+    probes = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        required=False,
+        help_text="Plan id -> the probe score taken in this session; null removes it; others stay as they are.",
+    )
     attendance = serializers.DictField(
         child=serializers.ChoiceField(choices=Attendance.Status.choices),
         required=False,
@@ -92,6 +98,8 @@ class SessionUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if "attendance" in attrs:
             attrs["attendance"] = _plan_ids(attrs["attendance"], "attendance")
+        if "probes" in attrs:
+            attrs["probes"] = _plan_ids(attrs["probes"], "probes")
         return attrs
 
 
@@ -280,13 +288,20 @@ class SessionDetail(generics.GenericAPIView):
         serializer = SessionUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
+        probes = None
+        if "probes" in values:
+            # Plans not named keep their probe of this session.
+            probes = {probe.plan_id: probe.score for probe in session.probes.all() if probe.measure_id is None}
+            probes.update(values["probes"])
         session_update(
             district=request.district,
             actor=request.user,
             session=session,
+            date=values.get("date"),
             minutes=values.get("minutes", session.minutes),
             attendance=values.get("attendance", {}),
             note=values.get("note", session.note),
+            probe_scores=probes,
         )
         return Response(SessionSerializer(_session_full(request, session.pk)).data)
 

@@ -1,10 +1,18 @@
 """The programs the source district documents name, as starting library entries.
 
-Each entry records where it is named (`source`: the document and its seed file
-under tests/data/seeds/), the area and the tiers the document uses it in, and a
-recommended dosage only where the document gives one. No program is given an
-ESSA evidence rating: the documents do not rate them, so they start "not rated"
-and the district rates them.
+Each entry records where it is named (`source`: the document, in words a reader
+knows; the seed files under tests/data/seeds/ are cited in the comments below),
+the area and the tiers the document uses it in, and a recommended dosage only
+where the document gives one.
+
+Evidence (issue 14, item 9): none of the documents rates a program, and a rating
+is only recorded here with its source (What Works Clearinghouse, Evidence for
+ESSA, a state list) when it can be checked. So every program starts "not yet
+reviewed" with the reason (`evidence_note`): a published program has not been
+looked up yet; a service a district designed itself (Learning Lab, Help Center,
+iSupport ...) is rated by no clearinghouse and can reach ESSA level 4 only with
+the district's own logic model. A district administrator records the level, its
+source and a link on the library form.
 
 `library_seed` only adds what is missing (matched by name, ignoring case), so it
 is safe to run again and never overwrites a district's own edits.
@@ -17,9 +25,22 @@ from interventions.services import intervention_save
 from mtss.models import District, User
 from mtss.tenancy import current_district_id, tenant_context
 
-LOUDON = "Loudon County Schools (TN) RTI plan, seeds/002_d2bcc1edd8245865.txt"
-HOLLAND = "Holland Patent CSD (NY) RtI/AIS service plan 2017-2018, seeds/001_98a6c42dc1462798.txt"
-OHVA = "Ohio Virtual Academy Appendix G, intervention policy, seeds/003_d924ed66c8861de0.txt"
+# tests/data/seeds/002_d2bcc1edd8245865.txt, 001_98a6c42dc1462798.txt, 003_d924ed66c8861de0.txt.
+LOUDON = "Loudon County Schools (TN) RTI plan"
+HOLLAND = "Holland Patent CSD (NY) RtI/AIS service plan 2017-2018"
+OHVA = "Ohio Virtual Academy, Appendix G: Academic Prevention and Intervention Policy"
+
+# Why a program has no ESSA level yet (shown in the library beside "Not yet reviewed").
+PUBLISHED_NOT_REVIEWED = (
+    "Not yet reviewed: {source} names this published program but does not rate its evidence, and no "
+    "rating from the What Works Clearinghouse or Evidence for ESSA has been checked for this library yet."
+)
+LOCAL_NOT_REVIEWED = (
+    "Not yet reviewed: a service {source} designed itself, not a published program, so no clearinghouse "
+    "rates it. It can reach ESSA level 4 (demonstrates a rationale) with the district's logic model and "
+    "an ongoing evaluation of its results."
+)
+LOCAL_SERVICES = {"Learning Lab", "Help Center", "Test Prep", "Push-in remedial support", "iSupport"}
 
 # Loudon's dosage is set per tier, not per program: Tier II is "four sessions per week",
 # "30 minutes in addition to the core reading program", "a maximum of five students per
@@ -168,6 +189,15 @@ PROGRAMS: list[dict] = [
 NAMES = [program["name"] for program in PROGRAMS]
 
 
+def evidence_note(program: dict) -> str:
+    """The reason the program has no ESSA level yet (see the module's docstring)."""
+    if program["name"] in LOCAL_SERVICES:
+        district = {HOLLAND: "Holland Patent", OHVA: "Ohio Virtual Academy"}.get(program["source"], "the district")
+        return LOCAL_NOT_REVIEWED.format(source=district)
+    document = {LOUDON: "Loudon County's RTI plan", OHVA: "Ohio Virtual Academy's policy"}
+    return PUBLISHED_NOT_REVIEWED.format(source=document.get(program["source"], "the district's plan"))
+
+
 def library_seed(*, district: District, actor: User | None = None) -> int:
     """Add the named programs the district's library lacks; returns how many were added."""
     if current_district_id() != district.pk:
@@ -179,6 +209,12 @@ def library_seed(*, district: District, actor: User | None = None) -> int:
     for program in PROGRAMS:
         if program["name"].casefold() in existing:
             continue
-        intervention_save(district=district, actor=actor, evidence_level=EvidenceLevel.NOT_RATED, **program)
+        intervention_save(
+            district=district,
+            actor=actor,
+            evidence_level=EvidenceLevel.NOT_RATED,
+            evidence_note=evidence_note(program),
+            **program,
+        )
         created += 1
     return created

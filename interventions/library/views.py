@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from interventions.models import Intervention
+from interventions.models import EvidenceLevel, Intervention
 from interventions.selectors import intervention_get, library
 from interventions.services import intervention_save
 from mtss.decorators import district_member
@@ -25,6 +25,9 @@ FIELDS = [
     "area",
     "tiers",
     "evidence_level",
+    "evidence_source",
+    "evidence_url",
+    "evidence_note",
     "sessions_per_week",
     "minutes_per_session",
     "group_size_max",
@@ -71,11 +74,28 @@ class InterventionForm(forms.ModelForm):
             "area": forms.TextInput(attrs={"list": "area-options", "autocomplete": "off"}),
             "description": forms.Textarea(attrs={"rows": 4}),
             "materials": forms.Textarea(attrs={"rows": 2}),
+            "evidence_note": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
             "area": gettext_lazy("The academic area, as the district's policy names it (e.g. reading, math)."),
             "source": gettext_lazy("Where the program is named, e.g. the district plan."),
+            "evidence_source": gettext_lazy(
+                "Who gave the ESSA level: the What Works Clearinghouse, Evidence for ESSA, a state list, or "
+                "the district's own review (level 4 needs a logic model). Required with a level."
+            ),
+            "evidence_url": gettext_lazy("A link to the rating (or to the program), e.g. its clearinghouse page."),
+            "evidence_note": gettext_lazy(
+                "What the rating covers (outcome, grades, study), or why the program is not yet reviewed."
+            ),
         }
+
+    def clean(self):
+        """A level says who gave it: an ESSA level without its source is a claim, not a rating."""
+        data = super().clean()
+        level, source = data.get("evidence_level"), data.get("evidence_source")
+        if level and level != EvidenceLevel.NOT_RATED and not source:
+            self.add_error("evidence_source", _("Say who rated the program (the source of the ESSA level)."))
+        return data
 
 
 def _dosage(intervention: Intervention) -> str:

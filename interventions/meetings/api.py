@@ -55,6 +55,10 @@ from students.models import Guardian
 from students.selectors import student_get
 
 MAX_ACTION_ITEMS = 20
+# What a member reads in place of a student they may not see (issue 13: "another student").
+HIDDEN_STUDENT = "Another student"
+HIDDEN_FAMILY = "Family of another student"
+HIDDEN_ACTION = "A follow-up for another student"
 MAX_ATTENDEES = 200
 CLOSED = services.CLOSED_MESSAGE
 
@@ -168,6 +172,13 @@ class ActionItemSerializer(serializers.ModelSerializer):
     def get_owner_name(self, action) -> str:
         return action.owner.get_full_name() or action.owner.username
 
+    def to_representation(self, action):
+        data = super().to_representation(action)
+        if getattr(action, "hidden", False):
+            # The decision's student is not one the reader may see (selectors.action_items_hidden).
+            data.update(decision=None, student=None, student_name=HIDDEN_STUDENT, description=HIDDEN_ACTION)
+        return data
+
     def get_student(self, action) -> int | None:
         return action.decision.student_id if action.decision_id else None
 
@@ -258,6 +269,11 @@ class AgendaReasonSerializer(serializers.Serializer):
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
+    hidden = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text="True for a student you may not see: listed as another student, with no name, reasons or decision.",
+    )
     student_name = serializers.CharField(source="student.full_name", read_only=True)
     status = serializers.CharField(read_only=True, help_text="open, decided or skipped (not discussed).")
     reasons = AgendaReasonSerializer(many=True, read_only=True, help_text="Why the student is on the agenda.")
@@ -268,6 +284,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "position",
+            "hidden",
             "student",
             "student_name",
             "area",
@@ -278,6 +295,25 @@ class AgendaItemSerializer(serializers.ModelSerializer):
             "decision",
         ]
         read_only_fields = fields
+
+    def to_representation(self, item):
+        if getattr(item, "hidden", False):
+            return {
+                "id": item.pk,
+                "position": item.position,
+                "hidden": True,
+                "student": None,
+                "student_name": HIDDEN_STUDENT,
+                "area": "",
+                "plan": None,
+                "status": item.status,
+                "reasons": [],
+                "added_by": None,
+                "decision": None,
+            }
+        data = super().to_representation(item)
+        data["hidden"] = False
+        return data
 
 
 class AgendaAddSerializer(serializers.Serializer):
@@ -364,6 +400,12 @@ class AttendeeSerializer(serializers.ModelSerializer):
         model = MeetingAttendee
         fields = ["id", "kind", "user", "guardian", "student", "name", "role", "attended"]
         read_only_fields = ["id", "attended"]
+
+    def to_representation(self, attendee):
+        data = super().to_representation(attendee)
+        if getattr(attendee, "hidden", False):
+            data.update(guardian=None, student=None, name=HIDDEN_FAMILY, role="")
+        return data
 
     def validate(self, attrs):
         # Who attends as what: a guardian attends as a guardian, and so on.
@@ -480,9 +522,10 @@ def _decision_of(item: AgendaItem) -> Decision | None:
 
 
 def _agenda(request, meeting: Meeting) -> list[AgendaItem]:
-    items = selectors.agenda(district=request.district, meeting=meeting)
+    order = _choice_param(request.query_params, "order", selectors.AGENDA_ORDERS) or "position"
+    items = selectors.agenda(district=request.district, meeting=meeting, membership=request.membership, order=order)
     for item in items:
-        item.api_decision = _decision_of(item)
+        item.api_decision = None if item.hidden else _decision_of(item)
     _with_action_items(item.api_decision for item in items)
     return items
 
@@ -495,7 +538,9 @@ def _current_decision(request, item: AgendaItem) -> Decision | None:
 
 def _agenda_data(request, meeting: Meeting, what: str) -> list[dict]:
     items = _agenda(request, meeting)
-    access_log.record(request._request, action="api_read", what=what, student_ids=[i.student_id for i in items])
+    access_log.record(
+        request._request, action="api_read", what=what, student_ids=[i.student_id for i in items if not i.hidden]
+    )
     return AgendaItemSerializer(items, many=True).data
 
 
@@ -510,8 +555,8 @@ def _attendee_student_ids(request, rows: list[MeetingAttendee]) -> set[int]:
 
 
 def _attendees_data(request, meeting: Meeting) -> list[dict]:
-    rows = selectors.attendees(district=request.district, meeting=meeting)
-    student_ids = _attendee_student_ids(request, rows)
+    rows = selectors.attendees(district=request.district, meeting=meeting, membership=request.membership)
+    student_ids = _attendee_student_ids(request, [a for a in rows if not a.hidden])
     if student_ids:
         access_log.record(request._request, action="api_read", what="meeting attendees", student_ids=student_ids)
     return AttendeeSerializer(rows, many=True).data
@@ -522,10 +567,14 @@ def _meeting_detail(request, meeting: Meeting) -> dict:
     meeting.api_items = items
     meeting.api_item_count = len(items)
     meeting.api_decided_count = sum(item.status == AgendaItem.Status.DECIDED for item in items)
-    meeting.api_attendees = selectors.attendees(district=request.district, meeting=meeting)
+    meeting.api_attendees = selectors.attendees(
+        district=request.district, meeting=meeting, membership=request.membership
+    )
     meeting.api_actions = list(_action_items_query().filter(district=request.district, meeting=meeting))
-    student_ids = {i.student_id for i in items} | _attendee_student_ids(request, meeting.api_attendees)
-    student_ids |= {a.decision.student_id for a in meeting.api_actions if a.decision_id}
+    selectors.action_items_hidden(district=request.district, membership=request.membership, actions=meeting.api_actions)
+    student_ids = {i.student_id for i in items if not i.hidden}
+    student_ids |= _attendee_student_ids(request, [a for a in meeting.api_attendees if not a.hidden])
+    student_ids |= {a.decision.student_id for a in meeting.api_actions if a.decision_id and not a.hidden}
     access_log.record(request._request, action="api_read", what="meeting", student_ids=student_ids)
     return MeetingDetailSerializer(meeting).data
 
@@ -638,19 +687,89 @@ class MeetingStart(generics.GenericAPIView):
         return Response(_meeting_summary(request, meeting.pk))
 
 
+class MeetingCloseSerializer(serializers.Serializer):
+    carry_over = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Put the undiscussed items on the next meeting of the series (created when there is none); "
+        "else they are marked “not discussed”.",
+    )
+    versions = serializers.DictField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The decisions you reviewed, {decision id: version} (the preview's `versions`). When a decision "
+        "changed or appeared since, nothing is applied and the answer is 409.",
+    )
+
+    def validate_versions(self, value):
+        if value is not None and not all(str(k).isdigit() for k in value):
+            raise serializers.ValidationError("Keys are decision ids.")
+        return value
+
+
+class LetterCountSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The policy's notice key.")
+    title = serializers.CharField()
+    trigger = serializers.CharField()
+    count = serializers.IntegerField(help_text="Students the letter goes out for.")
+
+
+class ClosePreviewSerializer(serializers.Serializer):
+    decisions = serializers.ListField(child=serializers.IntegerField(), help_text="Decisions that will take effect.")
+    letters = LetterCountSerializer(many=True, help_text="Letters the policy queues, by notice.")
+    undiscussed = serializers.ListField(child=serializers.IntegerField(), help_text="Agenda items not discussed.")
+    next_meeting = serializers.IntegerField(allow_null=True, help_text="Where carried items go (null: a new one).")
+    versions = serializers.DictField(child=serializers.IntegerField(), help_text="Send back to close.")
+
+
 class MeetingClose(generics.GenericAPIView):
-    serializer_class = MeetingSerializer
+    serializer_class = MeetingCloseSerializer
 
     @extend_schema(
-        request=None,
-        responses={200: MEETING_CLOSED},
+        responses={200: ClosePreviewSerializer},
+        description="What closing will do: the decisions that take effect, the letters the policy queues "
+        "(count by notice), the undiscussed items and the meeting they would be carried to.",
+    )
+    def get(self, request, meeting_id: int):
+        # A read (ids and counts only): whoever sees the meeting may see what closing it would do.
+        meeting = _meeting(request, meeting_id)
+        preview = services.meeting_close_preview(district=request.district, meeting=meeting)
+        return Response(
+            {
+                "decisions": [d.pk for d in preview["decisions"]],
+                "letters": preview["letters"],
+                "undiscussed": [i.pk for i in preview["undiscussed"]],
+                "next_meeting": preview["next_meeting"].pk if preview["next_meeting"] else None,
+                "versions": {str(k): v for k, v in preview["versions"].items()},
+            }
+        )
+
+    @extend_schema(
+        request=MeetingCloseSerializer,
+        responses={200: MEETING_CLOSED, 409: OpenApiResponse(description="A decision changed since `versions`.")},
         description="Close the meeting: every decision not yet applied takes effect (placements, plans, "
-        "parent notices), all or none; open items become “not discussed”.",
+        "parent notices), all or none; open items become “not discussed”, or go to the next meeting with "
+        "`carry_over`. A closed meeting answers 400.",
     )
     def post(self, request, meeting_id: int):
         meeting = _meeting(request, meeting_id)
         _require_writable(request, meeting, "may_close_meeting")
-        applied = services.meeting_close(district=request.district, actor=request.user, meeting=meeting)
+        serializer = MeetingCloseSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        try:
+            applied = services.meeting_close(
+                district=request.district,
+                actor=request.user,
+                meeting=meeting,
+                carry_over=serializer.validated_data["carry_over"],
+                expected_versions=serializer.validated_data["versions"],
+            )
+        except DjangoValidationError as error:
+            if getattr(error, "code", None) == "conflict":
+                return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
+            raise
         return Response({"applied": applied, "meeting": _meeting_summary(request, meeting.pk)})
 
 
@@ -926,17 +1045,19 @@ class ActionItemList(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        selectors.action_items_hidden(district=request.district, membership=request.membership, actions=page)
         access_log.record(
             request._request,
             action="api_read",
             what="meeting action items",
-            student_ids=[a.decision.student_id for a in page if a.decision_id],
+            student_ids=[a.decision.student_id for a in page if a.decision_id and not a.hidden],
         )
         return self.get_paginated_response(ActionItemSerializer(page, many=True).data)
 
 
 class ActionItemDone(generics.GenericAPIView):
     serializer_class = ActionItemSerializer
+    done = True
 
     @extend_schema(
         request=None,
@@ -950,9 +1071,10 @@ class ActionItemDone(generics.GenericAPIView):
         except ActionItem.DoesNotExist:
             raise NotFound from None
         require(request, "may_mark_action_done", action)
-        services.action_item_done(district=request.district, actor=request.user, action=action)
+        services.action_item_done(district=request.district, actor=request.user, action=action, done=self.done)
         action.refresh_from_db(fields=["done_at"])
-        if action.decision_id:
+        selectors.action_items_hidden(district=request.district, membership=request.membership, actions=[action])
+        if action.decision_id and not action.hidden:
             access_log.record(
                 request._request,
                 action="api_read",
@@ -960,3 +1082,15 @@ class ActionItemDone(generics.GenericAPIView):
                 student_ids=[action.decision.student_id],
             )
         return Response(ActionItemSerializer(action).data)
+
+
+class ActionItemUndo(ActionItemDone):
+    done = False
+
+    @extend_schema(
+        request=None,
+        responses={200: ActionItemSerializer},
+        description="Mark the action item not done again (a mistaken “done”): who may mark it done.",
+    )
+    def post(self, request, action_id: int):
+        return super().post(request, action_id)

@@ -33,4 +33,5 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/attendance/", api.MeetingAttendance.as_view(), name="api_meeting_attendance"),
     path("action-items/", api.ActionItemList.as_view(), name="api_action_item_list"),
     path("action-items/<int:action_id>/done/", api.ActionItemDone.as_view(), name="api_action_item_done"),
+    path("action-items/<int:action_id>/undo/", api.ActionItemUndo.as_view(), name="api_action_item_undo"),
 ]

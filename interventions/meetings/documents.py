@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from interventions.meetings.selectors import recap
 from interventions.models import Meeting
-from mtss.models import District
-from mtss.pdf import render_pdf
+from mtss.models import District, Membership
+from mtss.pdf import render_pdf_cached
 
 
-def recap_pdf(*, district: District, meeting: Meeting) -> bytes:
-    context = recap(district=district, meeting=meeting)
+def recap_pdf(*, district: District, meeting: Meeting, membership: Membership | None = None) -> bytes:
+    """The recap; with a `membership`, students the member may not see are "another student"."""
+    context = recap(district=district, meeting=meeting, membership=membership)
     context.update(district=district, generated_at=timezone.now())
-    return render_pdf("interventions/pdf/recap.html", context)
+    return render_pdf_cached("interventions/pdf/recap.html", context, district_id=district.pk)

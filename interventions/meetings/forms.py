@@ -4,10 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import Decision, Intervention, TeamType
+from mtss.idempotency import SubmitOnceMixin
 from mtss.models import School, User
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(SubmitOnceMixin, forms.Form):
     school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
     team_type = forms.ChoiceField(label=_("Team"), choices=TeamType.choices)
     starts_at = forms.DateTimeField(
@@ -65,7 +66,7 @@ class DecisionForm(forms.Form):
         return [(data["action"], data["action_owner"], data["action_due"])] if data.get("action") else []
 
 
-class AgendaAddForm(forms.Form):
+class AgendaAddForm(forms.Form):  # one item per student and area: the natural key
     student = forms.ModelChoiceField(label=_("Student"), queryset=None)
     reason = forms.CharField(
         label=_("Why"), max_length=300, help_text=_("For example: the parent asked for a meeting.")

@@ -28,6 +28,7 @@ from interventions.models import (
     Plan,
     TierPlacement,
 )
+from interventions.referrals.services import referral_from_decision
 from interventions.selectors import PlanResult, evaluate_plans
 from interventions.services import placement_set, plan_change_phase
 from mtss import events
@@ -72,6 +73,10 @@ def _require_open(district: District, meeting: Meeting) -> None:
 # --- meetings -----------------------------------------------------------------------------
 
 
+MEETING_DAYS_BACK = 365
+MEETING_DAYS_AHEAD = 730
+
+
 @transaction.atomic
 def meeting_create(
     *,
@@ -93,6 +98,17 @@ def meeting_create(
         errors["occurrences"] = _("Between 1 and 40 meetings.")
     if occurrences > 1 and not every_weeks:
         errors["every_weeks"] = _("Say how many weeks apart the meetings are.")
+    # A meeting is scheduled ahead or recorded after it was held, within the school year; a date
+    # more than a year back (2020 was accepted, issue 14) or two years ahead is a typo.
+    today = timezone.localdate()
+    day = timezone.localtime(starts_at).date() if timezone.is_aware(starts_at) else starts_at.date()
+    if day < today - dt.timedelta(days=MEETING_DAYS_BACK):
+        errors["starts_at"] = _("%(d)s is more than a year ago (%(n)s days); check the year.") % {
+            "d": day,
+            "n": MEETING_DAYS_BACK,
+        }
+    elif day > today + dt.timedelta(days=MEETING_DAYS_AHEAD):
+        errors["starts_at"] = _("%(d)s is more than two years ahead; check the year.") % {"d": day}
     if errors:
         raise ValidationError(errors)
     series = None
@@ -122,6 +138,8 @@ def meeting_create(
         ]
     )
     audit(district=district, actor=actor, verb="meeting.create", obj=meetings[0], changes={"count": len(meetings)})
+    for meeting in meetings:  # parents' invitations for students on the agenda (mtss/events.py)
+        events.announce(events.MEETING_SCHEDULED, district=district, meeting=meeting, actor=actor)
     return meetings
 
 
@@ -299,6 +317,13 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
     meeting.policy_label = version.label if version else "default"
     meeting.save(update_fields=["policy_label"])
     audit(district=district, actor=actor, verb="agenda.build", obj=meeting, changes={"added": len(new)})
+    events.announce(
+        events.AGENDA_STUDENTS_ADDED,
+        district=district,
+        meeting=meeting,
+        student_ids=sorted({item.student_id for item in new}),
+        actor=actor,
+    )
     return new
 
 
@@ -489,6 +514,9 @@ def agenda_add(
             {"student": _("%(name)s is already on this agenda.") % {"name": student.full_name}}
         ) from None
     audit(district=district, actor=actor, verb="agenda.add", obj=item)
+    events.announce(
+        events.AGENDA_STUDENTS_ADDED, district=district, meeting=meeting, student_ids=[student.pk], actor=actor
+    )
     return item
 
 
@@ -605,6 +633,9 @@ def decision_record(
     meeting = item.meeting
     if item.district_id != district.pk:
         raise ValidationError(_("Unknown agenda item."))
+    # Waits for a close in progress (meeting_close locks the row FOR UPDATE), then sees it closed:
+    # a decision never lands on a meeting that has already applied its decisions.
+    Meeting.objects.select_for_update(no_key=True).filter(district=district, pk=meeting.pk).first()
     _require_open(district, meeting)
     if kind not in Decision.Kind.values:
         raise ValidationError({"kind": _("Choose a decision.")})
@@ -831,10 +862,13 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
             reason=decision.notes or decision.get_kind_display(),
             meeting=meeting,
         )
-        # The plan for the old tier ends; the team writes the next plan (an action item).
+        # The plan for the old tier ends; an intensified student gets the next tier's plan as a draft
+        # (or stays on the "needs a plan" list), so nobody drops out of service (issue 13).
         Plan.objects.filter(pk=plan.pk).update(
             status=Plan.Status.COMPLETED if kind == Decision.Kind.EXIT else Plan.Status.DISCONTINUED
         )
+        if kind == Decision.Kind.INTENSIFY:
+            plan_draft_next_tier(district=district, actor=actor, plan=plan, tier=new_tier, day=day, decision=decision)
         context.update(from_tier=current, to_tier=new_tier, area=plan.area)
         if new_tier > 1:
             context["services"] = _tier_services(policy, new_tier, plan.area)
@@ -860,6 +894,8 @@ def decision_apply(*, district: District, actor: User | None, decision: Decision
             ):
                 Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DISCONTINUED)
         _notices(district, decision, "referral_considered", plan.tier if plan else None, actor, context)
+        # The referral itself carries its evidence and the reviewer's sign-off (interventions/referrals).
+        referral_from_decision(district=district, actor=actor, decision=decision)
     audit(district=district, actor=actor, verb="decision.apply", obj=decision, changes={"kind": kind})
     return True
 
@@ -872,25 +908,311 @@ def meeting_start(*, district: District, actor: User, meeting: Meeting) -> None:
     )
 
 
+def plan_draft_next_tier(
+    *, district: District, actor: User | None, plan: Plan, tier: int, day: dt.date, decision: Decision | None = None
+) -> Plan | None:
+    """Draft the plan of the tier a student was intensified into, from the plan that ended.
+
+    The draft keeps the provider, the goal and its measure, and the team's new intervention (or the
+    old one), over as many weeks as the old plan; the schedule is the next tier's dosage where the
+    policy sets one. It is not active: the provider checks it and starts it (`plan_activate`).
+    When no draft can be made (the provider may no longer provide at the school, the dosage is
+    invalid), there is no draft and the student shows on the "needs a plan" list
+    (interventions.selectors.needing_plan), which lists every student in Tier 2 or above with no
+    active plan in the area. Returns the draft or None."""
+    from interventions.services import plan_create  # the plan service sits beside the meetings
+
+    length = max(plan.expected_end_date - plan.start_date, dt.timedelta(weeks=1))
+    goal_length = max(plan.goal_target_date - plan.start_date, dt.timedelta(weeks=1))
+    _version, policy = policy_document(district=district, as_of=day)
+    schedule = {
+        "sessions_per_week": plan.sessions_per_week,
+        "sessions_per_cycle": plan.sessions_per_cycle,
+        "cycle_days": plan.cycle_days,
+        "minutes_per_session": plan.minutes_per_session,
+    }
+    try:
+        dosage = policy.tier(tier).dosage if policy is not None else None
+    except LookupError:
+        dosage = None
+    if dosage is not None and dosage.minutes_per_session:
+        if dosage.sessions_per_week:
+            schedule = {
+                "sessions_per_week": dosage.sessions_per_week,
+                "sessions_per_cycle": None,
+                "cycle_days": None,
+                "minutes_per_session": dosage.minutes_per_session,
+            }
+        elif dosage.sessions_per_cycle and dosage.cycle_days:
+            schedule = {
+                "sessions_per_week": None,
+                "sessions_per_cycle": dosage.sessions_per_cycle,
+                "cycle_days": dosage.cycle_days,
+                "minutes_per_session": dosage.minutes_per_session,
+            }
+    intervention = (decision.new_intervention if decision is not None else None) or plan.intervention
+    try:
+        with transaction.atomic():
+            draft, _warnings = plan_create(
+                district=district,
+                actor=actor,
+                student=plan.student,
+                area=plan.area,
+                tier=tier,
+                intervention=intervention,
+                provider=plan.provider,
+                start_date=day,
+                expected_end_date=day + length,
+                goal_measure=plan.goal_measure,
+                goal_target=(decision.new_goal_target if decision and decision.new_goal_target is not None else None)
+                or plan.goal_target,
+                goal_roi=plan.goal_roi,
+                goal_direction=plan.goal_direction,
+                goal_target_date=day + goal_length,
+                **schedule,
+            )
+            Plan.objects.filter(pk=draft.pk).update(status=Plan.Status.DRAFT)
+    except (ValidationError, IntegrityError):
+        return None
+    draft.status = Plan.Status.DRAFT
+    audit(district=district, actor=actor, verb="plan.draft", obj=draft, changes={"from_plan": plan.pk, "tier": tier})
+    return draft
+
+
 @transaction.atomic
-def meeting_close(*, district: District, actor: User, meeting: Meeting) -> int:
-    """Close the meeting: every decision not yet applied takes effect, all or none."""
+def plan_activate(*, district: District, actor: User | None, plan: Plan) -> None:
+    """Start a draft plan (the next tier's plan an "intensify" decision drafted)."""
+    if plan.district_id != district.pk:
+        raise ValidationError(_("Unknown plan."))
+    if not Plan.objects.filter(district=district, pk=plan.pk, status=Plan.Status.DRAFT).update(
+        status=Plan.Status.ACTIVE
+    ):
+        raise ValidationError(_("Only a draft plan can be started."))
+    audit(district=district, actor=actor, verb="plan.activate", obj=plan, changes={})
+
+
+# --- closing ---------------------------------------------------------------------------------
+
+
+def _decision_triggers(district: District, decision: Decision, policy) -> list[tuple[str, int | None]]:
+    """The notice triggers applying `decision` fires, with the tier each letter speaks of
+    (the same branches as decision_apply)."""
+    plan = decision.plan
+    kind = decision.kind
+    if kind in (Decision.Kind.INTENSIFY, Decision.Kind.REDUCE, Decision.Kind.EXIT) and plan is not None:
+        new_tier = cadence.decided_tier(policy, tier=plan.tier, area=plan.area, kind=kind)
+        if new_tier == plan.tier:
+            return []
+        return [("tier_start", new_tier)] if new_tier > 1 else [("tier_end", plan.tier)]
+    if kind == Decision.Kind.REFER:
+        return [("referral_considered", plan.tier if plan else None)]
+    return []
+
+
+def _notices_for(policy, trigger: str, *, grade, tier) -> list:
+    """The policy's notices for a trigger that apply to a student of `grade` in `tier` (as
+    notifications.services._applies decides: empty tiers or grades mean any)."""
+    if policy is None:
+        return []
+    return [
+        n
+        for n in policy.parent_contact.notices
+        if n.trigger == trigger
+        and (not n.grades or grade in n.grades)
+        and (not n.tiers or (tier is not None and tier in n.tiers))
+    ]
+
+
+def decision_versions(*, district: District, meeting: Meeting) -> dict[int, int]:
+    """{decision id: version} of the meeting's decisions: what a close confirmation was shown."""
+    return dict(Decision.objects.filter(district=district, meeting=meeting).values_list("pk", "version"))
+
+
+def meeting_close_preview(*, district: District, meeting: Meeting) -> dict:
+    """What closing will do, for the confirmation page (and the API's preview): the decisions that will
+    take effect, the letters the policy queues for them (count by notice, from the policy's
+    `parent_contact.notices`), the undiscussed items, and the meeting they would be carried to."""
+    _version, policy = policy_document(district=district, as_of=_meeting_date(meeting))
+    decisions = list(
+        Decision.objects.filter(district=district, meeting=meeting, applied_at__isnull=True)
+        .select_related("student", "plan", "item")
+        .order_by("item__position", "id")
+    )
+    letters: dict[str, dict] = {}
+
+    def count(trigger, student, tier):
+        for notice in _notices_for(policy, trigger, grade=student.grade, tier=tier):
+            row = letters.setdefault(
+                notice.key, {"key": notice.key, "title": notice.title, "trigger": trigger, "count": 0}
+            )
+            row["count"] += 1
+
+    for decision in decisions:
+        for trigger, tier in _decision_triggers(district, decision, policy):
+            count(trigger, decision.student, tier)
+    # The meeting's outcome letter (Loudon: "a meeting-outcome letter"), one per student decided on
+    # whose parents did not attend (schema.NoticeTrigger: "outcome of a meeting the parent did not attend").
+    attended = set(
+        MeetingAttendee.objects.filter(
+            district=district, meeting=meeting, kind=MeetingAttendee.Kind.GUARDIAN, attended=True
+        ).values_list("guardian__student_id", flat=True)
+    )
+    decided = {
+        d.student_id: d
+        for d in Decision.objects.filter(district=district, meeting=meeting).select_related("student", "plan")
+    }
+    for decision in decided.values():
+        if decision.student_id in attended:
+            continue
+        count("meeting_outcome", decision.student, decision.plan.tier if decision.plan else None)
+    undiscussed = list(
+        AgendaItem.objects.filter(district=district, meeting=meeting, status=AgendaItem.Status.OPEN)
+        .select_related("student")
+        .order_by("position", "id")
+    )
+    return {
+        "decisions": decisions,
+        "letters": sorted(letters.values(), key=lambda r: r["title"]),
+        "undiscussed": undiscussed,
+        "next_meeting": next_meeting(district=district, meeting=meeting),
+        "versions": decision_versions(district=district, meeting=meeting),
+    }
+
+
+def next_meeting(*, district: District, meeting: Meeting) -> Meeting | None:
+    """The next open meeting of the same team at the school (of the series first), if one is scheduled."""
+    later = Meeting.objects.filter(
+        district=district,
+        school_id=meeting.school_id,
+        team_type=meeting.team_type,
+        starts_at__gt=meeting.starts_at,
+    ).exclude(status=Meeting.Status.CLOSED)
+    if meeting.series_id:
+        in_series = later.filter(series_id=meeting.series_id).order_by("starts_at", "id").first()
+        if in_series is not None:
+            return in_series
+    return later.order_by("starts_at", "id").first()
+
+
+#: Weeks to the meeting created for carried items when the team has no next meeting (and no series).
+CARRY_DEFAULT_WEEKS = 2
+
+
+def _carry_over(district: District, actor: User | None, meeting: Meeting, items: list[AgendaItem]) -> Meeting:
+    """Put the undiscussed items on the next meeting of the series (created when there is none)."""
+    target = next_meeting(district=district, meeting=meeting)
+    if target is None:
+        weeks = meeting.series.every_weeks if meeting.series_id else CARRY_DEFAULT_WEEKS
+        target = Meeting.objects.create(
+            district=district,
+            school_id=meeting.school_id,
+            team_type=meeting.team_type,
+            starts_at=meeting.starts_at + dt.timedelta(weeks=weeks),
+            location=meeting.location,
+            purpose=meeting.purpose,
+            series=meeting.series,
+            created_by=actor,
+        )
+        audit(district=district, actor=actor, verb="meeting.create", obj=target, changes={"carried_from": meeting.pk})
+    there = set(AgendaItem.objects.filter(district=district, meeting=target).values_list("student_id", "area"))
+    position = AgendaItem.objects.filter(district=district, meeting=target).aggregate(m=Max("position"))["m"] or 0
+    day = _meeting_date(meeting).isoformat()
+    new = []
+    for item in items:
+        if (item.student_id, item.area) in there:
+            continue
+        position += 1
+        carried = {
+            "code": "carried_over",
+            "text": _("Not discussed at the meeting of %(day)s; carried over.") % {"day": day},
+        }
+        new.append(
+            AgendaItem(
+                district=district,
+                meeting=target,
+                student_id=item.student_id,
+                plan_id=item.plan_id,
+                area=item.area,
+                position=position,
+                reasons=[*item.reasons, carried],
+                added_by=item.added_by,
+            )
+        )
+    AgendaItem.objects.bulk_create(new)
+    # The carried students' families are invited to the meeting that will discuss them
+    # (the policy's `meeting_scheduled` notice; once per meeting, so a family already
+    # invited there is not invited twice).
+    events.announce(
+        events.AGENDA_STUDENTS_ADDED,
+        district=district,
+        meeting=target,
+        student_ids=sorted({item.student_id for item in new}),
+        actor=actor,
+    )
+    return target
+
+
+CLOSE_CONFLICT = _lazy(
+    "Someone changed a decision on this agenda while you were reviewing the close: nothing was applied. "
+    "Review what closing will do now, and confirm again."
+)
+
+
+@transaction.atomic
+def meeting_close(
+    *,
+    district: District,
+    actor: User,
+    meeting: Meeting,
+    carry_over: bool = False,
+    expected_versions: dict[int, int] | None = None,
+) -> int:
+    """Close the meeting: every decision not yet applied takes effect, all or none.
+
+    `expected_versions` ({decision id: version}, from the confirmation page) makes the close refuse
+    when a decision changed or appeared since the team reviewed it (the error has code "conflict").
+    With `carry_over`, the undiscussed items go on the next meeting of the series; without, they are
+    marked "not discussed". Closing twice is refused with a clear message.
+    """
     locked = Meeting.objects.select_for_update().get(district=district, pk=meeting.pk)
     if locked.status == Meeting.Status.CLOSED:
-        raise ValidationError(_("This meeting is already closed."))
+        raise ValidationError(_("This meeting is already closed."), code="closed")
+    if expected_versions is not None and decision_versions(district=district, meeting=meeting) != {
+        int(k): int(v) for k, v in expected_versions.items()
+    }:
+        raise ValidationError(CLOSE_CONFLICT, code="conflict")
     applied = 0
     for decision in Decision.objects.filter(district=district, meeting=meeting, applied_at__isnull=True).order_by("id"):
         applied += decision_apply(district=district, actor=actor, decision=decision)
-    AgendaItem.objects.filter(district=district, meeting=meeting, status=AgendaItem.Status.OPEN).update(
-        status=AgendaItem.Status.SKIPPED
-    )
+    open_items = AgendaItem.objects.filter(district=district, meeting=meeting, status=AgendaItem.Status.OPEN)
+    carried_to = None
+    if carry_over:
+        items = list(open_items.order_by("position", "id"))
+        if items:
+            carried_to = _carry_over(district, actor, locked, items)
+    open_items.update(status=AgendaItem.Status.SKIPPED)
     Meeting.objects.filter(pk=meeting.pk).update(
         status=Meeting.Status.CLOSED, closed_at=timezone.now(), closed_by=actor
     )
-    audit(district=district, actor=actor, verb="meeting.close", obj=meeting, changes={"applied": applied})
+    audit(
+        district=district,
+        actor=actor,
+        verb="meeting.close",
+        obj=meeting,
+        changes={"applied": applied, "carried_to": carried_to.pk if carried_to else None},
+    )
+    events.announce(events.MEETING_CLOSED, district=district, meeting=meeting, actor=actor)
     return applied
 
 
 @transaction.atomic
-def action_item_done(*, district: District, actor: User, action: ActionItem) -> None:
-    ActionItem.objects.filter(district=district, pk=action.pk, done_at__isnull=True).update(done_at=timezone.now())
+def action_item_done(*, district: District, actor: User, action: ActionItem, done: bool = True) -> None:
+    """Mark an action item done (keeps the first time), or not done again (`done=False`: undo)."""
+    rows = ActionItem.objects.filter(district=district, pk=action.pk)
+    if done:
+        rows.filter(done_at__isnull=True).update(done_at=timezone.now())
+    else:
+        rows.update(done_at=None)
+    audit(
+        district=district, actor=actor, verb="action_item.done" if done else "action_item.undo", obj=action, changes={}
+    )

@@ -32,10 +32,17 @@ class Term(DistrictOwned):
     class Meta:
         ordering = ["start_date", "kind", "name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(start_date__lte=models.F("end_date")), name="term_dates"),
+            models.CheckConstraint(
+                condition=models.Q(start_date__lte=models.F("end_date")),
+                name="term_dates",
+                violation_error_message=_("Last day: a term cannot end before its first day."),
+            ),
             # The roster import finds a term by its sourcedId.
             models.UniqueConstraint(
-                fields=["district", "sourced_id"], condition=~models.Q(sourced_id=""), name="term_sourced_id_unique"
+                fields=["district", "sourced_id"],
+                condition=~models.Q(sourced_id=""),
+                name="term_sourced_id_unique",
+                violation_error_message=_("OneRoster sourcedId: another term of the district has this sourcedId."),
             ),
         ]
         # The calendar page: a year's terms in date order.
@@ -80,12 +87,15 @@ class CalendarEvent(DistrictOwned):
         ordering = ["start_date", "end_date", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(start_date__lte=models.F("end_date")), name="calendar_event_dates"
+                condition=models.Q(start_date__lte=models.F("end_date")),
+                name="calendar_event_dates",
+                violation_error_message=_("Last day: the event cannot end before its first day."),
             ),
             models.UniqueConstraint(
                 fields=["district", "source", "external_uid"],
                 condition=~models.Q(external_uid=""),
                 name="calendar_event_external_uid_unique",
+                violation_error_message=_("Event: this imported event is already on the calendar."),
             ),
         ]
         # The selectors: events overlapping [start, end] (start_date <= end AND end_date >= start).
@@ -121,15 +131,21 @@ class DayCycle(DistrictOwned):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(length__gte=2, length__lte=20), name="day_cycle_length"),
+            models.CheckConstraint(
+                condition=models.Q(length__gte=2, length__lte=20),
+                name="day_cycle_length",
+                violation_error_message=_("Days in the cycle: between 2 and 20."),
+            ),
             models.UniqueConstraint(
                 fields=["district", "school_year"],
                 condition=models.Q(school__isnull=True),
                 name="day_cycle_one_per_district_year",
+                violation_error_message=_("School year: the district already has a day cycle for this year."),
             ),
             models.UniqueConstraint(
                 fields=["district", "school_year", "school"],
                 condition=models.Q(school__isnull=False),
                 name="day_cycle_one_per_school_year",
+                violation_error_message=_("School: this school already has a day cycle for this year."),
             ),
         ]

@@ -763,6 +763,10 @@ class ReferralException(Section):
     handled_by: str | None = None
 
 
+# Staff roles a rule may name (mtss.models.Role keys; the schema imports no Django model).
+StaffRole = Literal["district_admin", "principal", "intervention_specialist", "teacher", "psychologist", "counselor"]
+
+
 class SpecialEducationReferral(Section):
     from_tier: TierNumber
     # Earliest point of the tier at which a referral may be made.
@@ -775,6 +779,11 @@ class SpecialEducationReferral(Section):
     services_during_evaluation_tiers: list[TierNumber] = []
     special_education_tier: TierNumber | None = None
     exceptions: list[ReferralException] = []
+    # Who reviews the referral's evidence (the fidelity log, plan history and progress data)
+    # and signs it off, or overrides missing evidence with a reason. Default: the school
+    # psychologist (Loudon, seed 002: the log "is reviewed by the school psychologist";
+    # DOMAIN.md: the psychologist "reads the intervention history for a special-education referral").
+    reviewed_by_role: StaffRole = "psychologist"
 
 
 class MeetingRule(Section):
@@ -797,6 +806,10 @@ class Reporting(Section):
     # student subgroups").
     subgroups: list[Subgroup] = []
     program_evaluation_points: list[Literal["fall", "winter", "spring", "end_of_year"]] = []
+    # Plan-Do-Study-Act cycles of school teams and interventionists (LAUSD, seed 000: MTSS
+    # "implements continuous improvement processes (PDSA) at all levels of the system").
+    # Shows the PDSA pages in the menu and "Start a PDSA cycle" on the effectiveness report.
+    pdsa_cycles: bool = False
     # Logs and state reports the district must keep (Holland Patent's building log, Ohio EMIS).
     required_reports: list[Text] = []
 

@@ -122,3 +122,82 @@ def dual_discrepancy_cuts(
         growth_to=growth_to,
         weeks_between=span,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedGoal:
+    """A goal for a new plan from a screening score and the norms, with the rule that produced it."""
+
+    target: float
+    roi: float
+    weeks: float
+    rule: str  # "benchmark": reach the level percentile by the goal date; "norm_growth": grow at the norm rate
+    source: str
+
+
+def suggested_goal(
+    points: Iterable[NormPoint],
+    *,
+    grade: int,
+    baseline: float,
+    start: date,
+    goal_date: date,
+    level_percentile: float = 25.0,
+    growth_percentile: float = 25.0,
+    table_name: str = "norm table",
+    weeks_between: dict[tuple[str, str], float] | None = None,
+) -> SuggestedGoal | None:
+    """The goal a plan starting at ``baseline`` on ``start`` is suggested, from a percentile norm table.
+
+    Two rules, the first that applies (issue 14, item 4: "the baseline and a suggested goal
+    come from the flagged screening score and the norms"):
+
+    * **benchmark**: the score of the policy's level percentile for the grade in the season of
+      the goal date, when it is above the baseline. Reaching it is what ends the discrepancy in
+      level: Loudon's non-responder is one who "continues to be below the 25th national
+      percentile" (seed 002), so the level cut is the natural exit target.
+    * **norm growth**: otherwise (the student is already at that level, or the table lacks the
+      season), the baseline plus the weekly growth of a grade-level student at the policy's
+      growth percentile over the weeks to the goal date: the growth below which the same rule
+      calls a student a non-responder.
+
+    ``None`` when the table has neither for the grade. Pure: no database, no Django.
+    """
+    weeks = (goal_date - start).days / 7
+    if weeks <= 0:
+        return None
+    season = season_of(goal_date)
+    by_season: dict[str, dict[float, float]] = {}
+    for point in points:
+        if point.grade == grade:
+            by_season.setdefault(point.season, {})[float(point.percentile)] = float(point.score)
+    grade_label = "kindergarten" if grade == 0 else f"grade {grade}"
+    level = _score_at(by_season.get(season, {}), level_percentile)
+    if level is not None and level[0] > baseline:
+        target = level[0]
+        roi = (target - baseline) / weeks
+        source = (
+            f"Benchmark goal: {_fmt(target)} is the {_fmt(level_percentile)}th percentile of {table_name}, "
+            f"{grade_label}, in {season} (the goal date's season); from the baseline {_fmt(baseline)} that is "
+            f"{_fmt(roi)} per week over {_fmt(weeks)} weeks."
+        )
+        return SuggestedGoal(target=target, roi=roi, weeks=weeks, rule="benchmark", source=source)
+    same_grade = [NormPoint(grade, s, p, v) for s, values in by_season.items() for p, v in values.items()]
+    cuts = dual_discrepancy_cuts(
+        same_grade,
+        grade=grade,
+        on=start,
+        level_percentile=level_percentile,
+        growth_percentile=growth_percentile,
+        table_name=table_name,
+        weeks_between=weeks_between,
+    )
+    if cuts is None or cuts.roi_cut <= 0:
+        return None
+    target = baseline + cuts.roi_cut * weeks
+    source = (
+        f"Growth goal: the baseline {_fmt(baseline)} plus {_fmt(cuts.roi_cut)} per week (the weekly growth of a "
+        f"{grade_label} student at the {_fmt(growth_percentile)}th percentile of {table_name}, {cuts.growth_from} "
+        f"to {cuts.growth_to}) over {_fmt(weeks)} weeks = {_fmt(target)}."
+    )
+    return SuggestedGoal(target=round(target, 1), roi=cuts.roi_cut, weeks=weeks, rule="norm_growth", source=source)

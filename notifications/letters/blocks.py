@@ -163,6 +163,7 @@ DECISIONS = {
     "intensify": gettext_noop("Increase the support (more time or a smaller group)."),
     "modify": gettext_noop("Change the intervention."),
     "exit": gettext_noop("End the extra support: the goal was reached."),
+    "reduce": gettext_noop("Reduce the support to a lower tier."),
     "refer_evaluation": gettext_noop("Refer your child for a special education evaluation."),
     "raise_goal": gettext_noop("Keep the support and raise the goal."),
     "fade": gettext_noop("Reduce the support step by step."),

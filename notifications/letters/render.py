@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from interventions.models import Plan
 from interventions.progress import chart_svg
 from interventions.selectors import evaluate_plans
+from mtss.models import Membership, Role
 from mtss.selectors import policy_document
 from notifications.languages import LANGUAGES, info, letter_language
 from notifications.letters import blocks as words
@@ -42,6 +43,8 @@ class Facts:
     book: Book
     _plans: list | None = None
     _results: dict = field(default_factory=dict)
+    contact: dict = field(default_factory=lambda: {"name": "", "role": "", "email": ""})
+    phone: str = ""
 
     @property
     def context(self) -> dict:
@@ -65,8 +68,11 @@ class Facts:
 def load_plans(*, district, notice: Notice) -> list:
     """The plans a letter speaks about: those named in its context, else the student's
     active plans (an end-of-services letter: the plans of the ending tier, newest first)."""
-    plans = Plan.objects.filter(district=district, student_id=notice.student_id).select_related(
-        "intervention", "provider", "student", "placement"
+    # A draft (the next tier's plan an "intensify" drafted) is not a service yet: letters do not speak of it.
+    plans = (
+        Plan.objects.filter(district=district, student_id=notice.student_id)
+        .exclude(status=Plan.Status.DRAFT)
+        .select_related("intervention", "provider", "student", "placement")
     )
     ids = (notice.context or {}).get("plan_ids")
     if ids:
@@ -130,12 +136,44 @@ def _services(f: Facts) -> dict:
 
 
 def _reason(f: Facts) -> dict:
+    if f.context.get("reason_key") == "plan_placement":
+        # A placement made through the plan form: the reason in the family's language, from the
+        # plan (its placement's own reason is staff shorthand, issue 18 item 6).
+        return {"paragraphs": [_placement_reason(f)]}
+    kind = f.context.get("decision")
+    if kind in words.DECISIONS and "notes" in f.context:
+        # A meeting decision (interventions.meetings.services._notice_context): the decision in the
+        # family's language, not its staff label ("Intensify (next tier)"), then the team's own notes.
+        paragraphs = [_("The team decided: %(decision)s") % {"decision": _decision_text(kind)}]
+        notes = str(f.context.get("notes") or "").strip()
+        if notes:
+            paragraphs.append(_("Reason given by the team: %(reason)s") % {"reason": notes})
+        return {"paragraphs": paragraphs}
     reason = f.context.get("reason") or next(
         (p.placement.reason for p in f.plans() if p.placement_id and p.placement and p.placement.reason), ""
     )
     if not reason:
         raise BlockMissing("reason_for_services", "the decision gave no reason")
     return {"paragraphs": [_("Reason given by the team: %(reason)s") % {"reason": reason}]}
+
+
+def _placement_reason(f: Facts) -> str:
+    goal = f.context.get("goal") or {}
+    text = _(
+        "The school team reviewed the scores of %(student)s and found that %(student)s needs more help in "
+        "%(area)s than classroom teaching alone gives, so %(student)s will receive %(tier)s support."
+    ) % {
+        "student": f.student_name,
+        "area": _area(f.context.get("area") or "").lower(),
+        "tier": _tier(f.context.get("to_tier") or f.notice.tier),
+    }
+    if goal.get("target") is not None and goal.get("date"):
+        text += " " + _("The goal is a score of %(goal)s on %(measure)s by %(date)s.") % {
+            "goal": _num(goal["target"]),
+            "measure": goal.get("measure", ""),
+            "date": long_date(dt.date.fromisoformat(str(goal["date"])[:10]), f.language),
+        }
+    return text
 
 
 def _tier_change(f: Facts) -> dict:
@@ -204,23 +242,62 @@ def _context_text(block: str, key: str, label: str | None = None):
     return build
 
 
+def _percentile(value) -> str:
+    if value is None or value == "":
+        return "-"
+    return _("%(n)sth percentile") % {"n": _num(float(value))}
+
+
 def _screening(f: Facts) -> dict:
     rows = []
-    for result in f.context.get("screening", []):
+    results = f.context.get("screening", [])
+    # Loudon's at-risk letter names the percentile ("below the 25th national percentile").
+    with_percentile = any(r.get("percentile") is not None for r in results)
+    for result in results:
         at_risk = result.get("at_risk")
         verdict = (
             ""
             if at_risk is None
             else (_("Below the expected level") if at_risk else _("At or above the expected level"))
         )
-        rows.append([str(result.get("measure", "")), str(result.get("score", "")), verdict])
+        row = [str(result.get("measure", "")), str(result.get("score", ""))]
+        if with_percentile:
+            row.append(_percentile(result.get("percentile")))
+        rows.append([*row, verdict])
+    if not rows and f.notice.letter_type == LetterType.MID_YEAR_ENTRY:
+        # A new student is screened after enrolling (Loudon: "The intervention specialist will
+        # administer a universal screening for students entering school mid term").
+        screen_by = f.context.get("screen_by")
+        if screen_by:
+            text = _("%(student)s will take a short screening test by %(date)s. We will send you the results.") % {
+                "student": f.student_name,
+                "date": long_date(dt.date.fromisoformat(str(screen_by)[:10]), f.language),
+            }
+        else:
+            text = _("%(student)s will take a short screening test soon. We will send you the results.") % {
+                "student": f.student_name
+            }
+        return {"paragraphs": [text]}
     if not rows:
         raise BlockMissing("screening_results", "the notice's context has no screening results")
-    return {"table": {"headers": [_("Assessment"), _("Score"), _("Result")], "rows": rows}}
+    headers = [_("Assessment"), _("Score")] + ([_("Percentile")] if with_percentile else []) + [_("Result")]
+    return {"table": {"headers": headers, "rows": rows}}
 
 
 def _meeting(f: Facts) -> dict:
     meeting = f.context.get("meeting") or {}
+    if not meeting.get("date") and f.notice.letter_type == LetterType.MID_YEAR_ENTRY:
+        # Loudon: "an intervention team meeting will be scheduled to review the data and
+        # determine the best educational plan for students deemed at-risk".
+        return {
+            "paragraphs": [
+                _(
+                    "If the screening shows that %(student)s needs extra help, the team will invite you to a "
+                    "meeting to plan it together."
+                )
+                % {"student": f.student_name}
+            ]
+        }
     if not meeting.get("date"):
         raise BlockMissing("meeting_details", "the notice's context has no meeting date")
     try:
@@ -234,14 +311,52 @@ def _meeting(f: Facts) -> dict:
     return {"table": {"headers": [], "rows": rows}, "paragraphs": [_("Please tell us if this time does not suit you.")]}
 
 
+def _decision_text(kind: str) -> str:
+    return _(words.DECISIONS[kind]) if kind in words.DECISIONS else str(kind)
+
+
 def _outcome(f: Facts) -> dict:
+    decisions = f.context.get("decisions") or []
+    if decisions:
+        # A closed meeting's letter: every decision the team took for the student, by area.
+        bullets = [
+            (f"{_area(d['area'])}: " if d.get("area") else "") + _decision_text(d.get("decision", ""))
+            for d in decisions
+        ]
+        return {"bullets": bullets}
     decision = f.context.get("decision")
     if not decision:
         raise BlockMissing("meeting_outcome", "the notice's context has no decision")
-    text = _(words.DECISIONS[decision]) if decision in words.DECISIONS else str(decision)
-    paragraphs = [text]
+    paragraphs = [_decision_text(decision)]
     if f.context.get("summary"):
         paragraphs.append(str(f.context["summary"]))
+    return {"paragraphs": paragraphs}
+
+
+def _team_invitation(f: Facts) -> dict:
+    """Loudon: the Intervention Specialist "will invite the parents to become a member of their
+    child's intervention team". A concrete way to join: whom to call or write, and the meeting."""
+    paragraphs = [f.book("block.team_invitation", words.PARAGRAPHS["block.team_invitation"], student=f.student_name)]
+    contact = f.contact
+    phone = f.phone
+    values = {"name": contact["name"], "role": contact["role"], "phone": phone, "email": contact["email"]}
+    if contact["name"] and phone and contact["email"]:
+        how = _("To join the team, call %(name)s (%(role)s) at %(phone)s or write to %(email)s.")
+    elif contact["name"] and phone:
+        how = _("To join the team, call %(name)s (%(role)s) at %(phone)s.")
+    elif contact["name"] and contact["email"]:
+        how = _("To join the team, write to %(name)s (%(role)s) at %(email)s.")
+    elif phone:
+        how = _("To join the team, call the school at %(phone)s.")
+    else:
+        how = _("To join the team, contact the school.")
+    paragraphs.append(how % values)
+    meeting = f.context.get("meeting") or {}
+    if meeting.get("date"):
+        paragraphs.append(
+            _("The team next meets on %(date)s. You are welcome to come.")
+            % {"date": long_date(dt.date.fromisoformat(str(meeting["date"])[:10]), f.language)}
+        )
     return {"paragraphs": paragraphs}
 
 
@@ -332,7 +447,7 @@ def _rimp_due(f: Facts) -> dict:
 BUILDERS = {
     "program_overview": _static("program_overview"),
     "screening_results": _screening,
-    "team_invitation": _static("team_invitation"),
+    "team_invitation": _team_invitation,
     "summary_of_services": _services,
     "reason_for_services": _reason,
     "consequences_of_not_meeting_levels": _static("consequences_of_not_meeting_levels"),
@@ -379,6 +494,37 @@ def _logo_uri(settings_row: LetterSettings | None) -> str:
             _logo_cache.clear()
         _logo_cache[key] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
     return _logo_cache[key]
+
+
+# The policy's from_role words (parent_contact.notices[].from_role) that name a staff role.
+_ROLE_WORDS = {
+    "interventionist": Role.INTERVENTION_SPECIALIST,
+    "school psychologist": Role.PSYCHOLOGIST,
+    "school counselor": Role.COUNSELOR,
+}
+
+
+def _policy_role(from_role) -> str | None:
+    if not from_role:
+        return None
+    text = str(from_role).strip().lower()
+    if text in _ROLE_WORDS:
+        return _ROLE_WORDS[text]
+    value = text.replace(" ", "_")
+    return value if value in Role.values and value not in (Role.TEACHER, Role.READ_ONLY) else None
+
+
+def _role_member(district, school, role: str):
+    """The staff member with `role` at the school (the principal: the school's principal)."""
+    if role == Role.PRINCIPAL:
+        return school.principal if school.principal_id else None
+    membership = (
+        Membership.objects.filter(district=district, role=role, is_active=True, schools=school)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    return membership.user if membership is not None else None
 
 
 def _start_date(notice: Notice, facts: Facts, as_of: dt.date) -> dt.date:
@@ -475,6 +621,39 @@ def letter_context(
             "tier": _tier(tier),
             "date": long_date(_start_date(notice, facts, as_of), language),
         }
+        letter_settings = head.settings
+        phone = letter_settings.phone if letter_settings and letter_settings.phone else district.phone
+        principal = school.principal if school.principal_id else None
+        signer = (
+            letter_settings.signature_name if letter_settings and letter_settings.signature_name else _person(principal)
+        )
+        from_role = (notice.context or {}).get("from_role")
+        role = _policy_role(from_role)
+        if role is not None:
+            title = str(Role(role).label)
+        elif from_role:
+            title = str(from_role).capitalize()
+        else:
+            title = (
+                letter_settings.signature_title
+                if letter_settings and letter_settings.signature_title
+                else _("Principal")
+            )
+        if role is not None and role != Role.PRINCIPAL:
+            # The person the policy names signs, not the principal (Loudon's at-risk letter comes
+            # from the Intervention Specialist); nobody with that role at the school: no name.
+            signer = _person(_role_member(district, school, role))
+        contact_person = _role_member(district, school, Role.INTERVENTION_SPECIALIST)
+        facts.contact = (
+            {
+                "name": _person(contact_person),
+                "role": str(Role.INTERVENTION_SPECIALIST.label),
+                "email": contact_person.email,
+            }
+            if contact_person is not None
+            else {"name": signer, "role": title, "email": letter_settings.reply_to if letter_settings else ""}
+        )
+        facts.phone = phone or ""
         built, missing = [], []
         for key in notice.content_blocks or []:
             builder = BUILDERS.get(key)
@@ -489,12 +668,6 @@ def letter_context(
             built.append({"key": key, "heading": _(words.HEADINGS[key]), **data})
         if missing and strict:
             raise LetterIncomplete(missing)
-        letter_settings = head.settings
-        phone = letter_settings.phone if letter_settings and letter_settings.phone else district.phone
-        principal = school.principal if school.principal_id else None
-        signer = (
-            letter_settings.signature_name if letter_settings and letter_settings.signature_name else _person(principal)
-        )
         context = {
             "lang": lang,
             "language": language,
@@ -513,13 +686,7 @@ def letter_context(
             "signer": signer,
             # The policy's notice names who sends it (parent_contact.notices[].from_role: Holland
             # Patent's principal, LAUSD's interventionist); else the district's letter settings.
-            "signer_title": (
-                str(notice.context.get("from_role")).capitalize()
-                if (notice.context or {}).get("from_role")
-                else letter_settings.signature_title
-                if letter_settings and letter_settings.signature_title
-                else _("Principal")
-            ),
+            "signer_title": title,
             "date": long_date(as_of, language),
             "labels": {
                 "student": _("Student"),

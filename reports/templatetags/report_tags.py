@@ -68,7 +68,10 @@ def report_table(table) -> str:
             cells = [_cell(cell, header=(i == 0 and table.row_headers)) for i, cell in enumerate(row)]
             body.append("<tr>" + "".join(cells) + "</tr>")
         parts.append(
-            f'<div class="overflow-auto"><table class="data striped report" id="{key}">'
+            # A wide table scrolls on a tablet: the scroll box takes the keyboard focus (axe
+            # "scrollable-region-focusable"), and as a region it is named by the table's caption.
+            format_html('<div class="overflow-auto" tabindex="0" role="region" aria-label="{}">', table.caption)
+            + f'<table class="data striped report" id="{key}">'
             + format_html('<caption class="visually-hidden">{}</caption>', table.caption)
             + f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         )

@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from screening.scores import score_problem
 from students.importers.csvio import CsvTable, Row, Source, header_key, open_csv
 
 
@@ -337,7 +338,7 @@ def fast_number(
         value = float(text)
     except ValueError:
         return number(row, column, required=required, low=low, high=high)
-    if value != value or value in (float("inf"), float("-inf")):  # "nan", "inf" are not scores
+    if score_problem(value) is not None:  # "nan", "inf" are not scores (screening/scores.py)
         row.reject(column, f"{text!r} is not a number")
         return None
     if (low is not None and value < low) or (high is not None and value > high):

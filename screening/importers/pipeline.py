@@ -42,6 +42,7 @@ from screening import risk
 from screening.importers import FORMATS
 from screening.importers.base import ReadState, ScoreRecord
 from screening.models import Measure, NormPoint, Score, ScreeningWindow
+from screening.scores import ScoreRange, score_problem
 from students.importers.csvio import ErrorLog, ImportErrors, ImportFileError, RowError, header_key, open_source
 from students.models import Student
 
@@ -712,15 +713,10 @@ class ScoreImport(ImportErrors):
             )
             ok = False
         score = record.score
-        if score is not None and (
-            (measure.min_score is not None and score < measure.min_score)
-            or (measure.max_score is not None and score > measure.max_score)
-        ):
-            self._reject(
-                record,
-                record.score_column or "score",
-                f"{score:g} is outside the range of {measure.name} ({measure.min_score:g}..{measure.max_score:g})",
-            )
+        # The one score rule of every entry path (screening/scores.py): finite, in the measure's range.
+        problem = score_problem(score, ScoreRange.of(measure)) if score is not None else None
+        if problem is not None:
+            self._reject(record, record.score_column or "score", problem)
             ok = False
         if not ok:
             return None

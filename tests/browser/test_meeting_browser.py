@@ -90,7 +90,10 @@ def test_a_team_runs_a_meeting_end_to_end(page, live_server, program):  # noqa: 
     expect(page.locator("#saved-decision")).to_contain_text("Refer")
 
     visit(page, f"/interventions/meetings/{meeting.pk}/")
-    follow(page, page.get_by_role("button", name="Close the meeting"))
+    # Closing is confirmed on its own page, which says what will happen (issue 13).
+    follow(page, page.get_by_role("button", name="Close the meeting…"))
+    expect(page.locator("#decisions-heading")).to_have_text("3 decisions will take effect")
+    follow(page, page.get_by_role("button", name="Confirm: close the meeting"))
     expect(page.get_by_role("status")).to_contain_text("3 decisions took effect")
     expect(page.locator("#meeting-status")).to_have_text("Closed")
     screenshot(page, "meeting")
@@ -105,7 +108,7 @@ def test_a_team_runs_a_meeting_end_to_end(page, live_server, program):  # noqa: 
     assert open_tiers[at_goal.pk] == (1, meeting.pk)
     assert open_tiers[newcomer.pk][0] == 2  # services continue while the evaluation is decided
 
-    recap = page.request.get(f"{live_server.url}/interventions/meetings/{meeting.pk}/recap.pdf")
+    recap = page.request.get(f"{live_server.url}/interventions/meetings/{meeting.pk}/recap.pdf", timeout=60_000)
     assert recap.status == 200 and recap.headers["content-type"] == "application/pdf"
     text = " ".join(
         "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(recap.body())).pages).replace("-\n", "-").split()
@@ -118,3 +121,52 @@ def test_a_team_runs_a_meeting_end_to_end(page, live_server, program):  # noqa: 
         "Write the Tier III plan",
     ):
         assert expected in text
+
+
+def _close_confirmation_with_attendance(page, live_server, program, width):  # noqa: F811
+    from tests.interventions.test_meeting_followthrough import _decide
+    from tests.interventions.test_meeting_followthrough import _scenario as _agenda_scenario
+
+    side, plans, meeting = _agenda_scenario(program)
+    _decide(side, meeting, plans)  # intensify plan 0, exit plan 1; plan 2 stays undiscussed
+    with tenant_context(side.district):
+        guardian = plans[0].student.guardians.get()
+    page.set_viewport_size({"width": width, "height": 1000})
+    sign_in(page, live_server, side.principal)
+    visit(page, f"/interventions/meetings/{meeting.pk}/")
+    page.get_by_label("Staff member", exact=True).select_option(label=side.psychologist.get_full_name())
+    page.get_by_label("Role at the meeting").fill("School psychologist")
+    follow(page, page.get_by_role("button", name="Add staff"))
+    page.get_by_label("Parent or guardian of a student on the agenda").select_option(value=str(guardian.pk))
+    follow(page, page.get_by_role("button", name="Add parent"))
+    expect(page.locator("#attendees > li")).to_have_count(2)
+    page.get_by_label(f"{guardian.first_name} {guardian.last_name}", exact=False).check()
+    page.get_by_label("School psychologist", exact=False).check()
+    follow(page, page.get_by_role("button", name="Save attendance"))
+    expect(page.get_by_role("status")).to_contain_text("Attendance saved")
+
+    follow(page, page.get_by_role("button", name="Close the meeting…"))
+    expect(page.locator("#decisions-heading")).to_have_text("2 decisions will take effect")
+    # Tier start and tier end, and one meeting-outcome letter: the intensified student's parent attended.
+    expect(page.locator("#letters-heading")).to_have_text("3 letters to parents will be queued")
+    expect(page.locator("#close-undiscussed > li")).to_have_count(1)
+    page.get_by_label("Carry them to a new next meeting of this team").check()
+    screenshot(page, f"meeting-close-{width}")
+    follow(page, page.get_by_role("button", name="Confirm: close the meeting"))
+    expect(page.get_by_role("status")).to_contain_text("2 decisions took effect")
+    expect(page.locator("#meeting-status")).to_have_text("Closed")
+    with tenant_context(side.district):
+        nxt = Meeting.objects.exclude(pk=meeting.pk).get(district=side.district)
+        assert list(nxt.items.values_list("student_id", flat=True)) == [plans[2].student_id]
+    recap = page.request.get(f"{live_server.url}/interventions/meetings/{meeting.pk}/recap.pdf", timeout=60_000)
+    text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(recap.body())).pages).split())
+    assert "None recorded" not in text
+    assert f"{guardian.first_name} {guardian.last_name}" in text and "School psychologist" in text
+
+
+def test_the_close_confirmation_with_attendance_at_desktop_width(page, live_server, program):  # noqa: F811
+    _close_confirmation_with_attendance(page, live_server, program, 1280)
+
+
+def test_the_close_confirmation_with_attendance_at_tablet_width(page, live_server, program):  # noqa: F811
+    _close_confirmation_with_attendance(page, live_server, program, 768)

@@ -18,9 +18,13 @@ def _objects(side) -> dict:
     if cached is not None:
         return cached
 
-    from interventions.models import ActionItem, Intervention, TierPlacement
+    from interventions.models import ActionItem, Intervention, Probe, ReadingDetermination, Rimp, TierPlacement
+    from interventions.pdsa.services import pdsa_create
+    from interventions.referrals.services import referral_request
     from interventions.services import group_create, plan_create, session_log
+    from mtss.models import SchoolYear
     from mtss.tenancy import tenant_context
+    from tests.factories import make_school_year
 
     today = timezone.localdate()
     start = today - dt.timedelta(days=14)
@@ -85,6 +89,39 @@ def _objects(side) -> dict:
         action = ActionItem.objects.create(
             district=side.district, meeting=meeting, description="Tenancy check", owner=specialist, due_date=today
         )
+        probe = Probe.objects.create(district=side.district, plan=plan, date=start, score=40)
+        referral = referral_request(district=side.district, actor=None, student=side.students[0], area="reading")
+        year = SchoolYear.objects.filter(district=side.district).first() or make_school_year(side.district)
+        determination = ReadingDetermination.objects.create(
+            district=side.district,
+            student=side.students[0],
+            school_year=year,
+            status=ReadingDetermination.Status.NOT_ON_TRACK,
+            grade=side.students[0].grade,
+            determined_on=start,
+            rimp_due=start + dt.timedelta(days=60),
+        )
+        rimp = Rimp.objects.create(
+            district=side.district,
+            student=side.students[0],
+            determination=determination,
+            deficiency="Decoding",
+            supplemental_instruction="Phonics, 30 minutes daily",
+            monitoring="Weekly R-CBM",
+            parent_involvement="Nightly reading log",
+            approver_role="principal",
+        )
+        cycle = pdsa_create(
+            district=side.district,
+            actor=specialist,
+            school=side.school,
+            title="Tenancy check cycle",
+            aim="Raise the share responding",
+            change_idea="Smaller groups",
+            measures="Responding share",
+            start_date=start,
+            study_date=today,
+        )
     objects = {
         "intervention": intervention,
         "group": group,
@@ -94,6 +131,10 @@ def _objects(side) -> dict:
         "meeting": meeting,
         "item": item,
         "action": action,
+        "probe": probe,
+        "referral": referral,
+        "rimp": rimp,
+        "cycle": cycle,
     }
     side.__dict__["_intervention_objects"] = objects
     return objects
@@ -108,4 +149,8 @@ OBJECT_IDS = {
     "meeting_id": lambda side: _objects(side)["meeting"].pk,
     "item_id": lambda side: _objects(side)["item"].pk,
     "action_id": lambda side: _objects(side)["action"].pk,
+    "probe_id": lambda side: _objects(side)["probe"].pk,
+    "referral_id": lambda side: _objects(side)["referral"].pk,
+    "rimp_id": lambda side: _objects(side)["rimp"].pk,
+    "cycle_id": lambda side: _objects(side)["cycle"].pk,
 }

@@ -105,6 +105,37 @@ def test_a_duplicate_name_is_refused_on_the_field_and_nothing_typed_is_lost(worl
         assert Intervention.objects.filter(district=world.a.district).count() == 1
 
 
+def test_an_admin_rates_a_program_with_its_source_and_link(world, login):
+    client = login(world.a.district_admin)
+    unsourced = client.post(NEW, _form(evidence_level="essa_2"))
+    assert unsourced.status_code == 200
+    assert unsourced.context["form"].errors["evidence_source"] == [
+        "Say who rated the program (the source of the ESSA level)."
+    ]
+    rated = _form(
+        evidence_level="essa_2",
+        evidence_source="wwc",
+        evidence_url="https://ies.ed.gov/ncee/wwc/",
+        evidence_note="Moderate evidence on fluency, grades 2-4 (a district reviewer's summary).",
+    )
+    assert client.post(NEW, rated).status_code == 302
+    bad_link = client.post(NEW, _form(name="Other", evidence_url="not a link"))
+    assert "evidence_url" in bad_link.context["form"].errors
+    page = login(world.a.teacher).get(LIST).content.decode()
+    assert "ESSA Tier 2: moderate evidence" in page and "What Works Clearinghouse (IES)" in page
+    assert 'href="https://ies.ed.gov/ncee/wwc/"' in page and "Moderate evidence on fluency" in page
+
+
+def test_the_seeded_library_shows_names_and_why_nothing_is_rated_yet(world, login):
+    library_seed(district=world.a.district)
+    page = login(world.a.teacher).get(LIST).content.decode()
+    assert "seeds/" not in page and ".txt" not in page
+    assert "Loudon County Schools (TN) RTI plan" in page and "Not yet reviewed" in page
+    assert "names this published program but does not rate its evidence" in page
+    assert "a service Holland Patent designed itself" in page
+    assert "Not rated" not in page
+
+
 @pytest.mark.parametrize(
     "changes, field",
     [
@@ -170,10 +201,15 @@ def test_the_seed_adds_every_named_program_once(world):
     assert len(NAMES) == len(set(NAMES))
     for program in rows.values():
         assert program.evidence_level == "not_rated" and program.tiers and program.area
-        assert "seeds/" in program.source and program.source.endswith(".txt")
+        # Issue 14: the source names the document, never an internal seed file; the reason for
+        # "not yet reviewed" is said (a published program, or a service the district designed).
+        assert "seeds/" not in program.source and not program.source.endswith(".txt")
+        assert program.evidence_note.startswith("Not yet reviewed: ")
     fundations = rows["Fundations"]
     assert (fundations.sessions_per_week, fundations.minutes_per_session, fundations.group_size_max) == (4, 30, 5)
-    assert fundations.tiers == [2, 3] and "002_" in fundations.source
+    assert fundations.tiers == [2, 3] and fundations.source == "Loudon County Schools (TN) RTI plan"
+    assert "published program" in fundations.evidence_note
+    assert "ESSA level 4" in rows["Learning Lab"].evidence_note
     assert rows["Learning Lab"].group_size_max == 18 and rows["iSupport"].group_size_max == 1
     assert rows["Test Prep"].sessions_per_week is None  # the source gives no dosage
 

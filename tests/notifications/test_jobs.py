@@ -198,3 +198,29 @@ def test_celery_beat_runs_the_schedule_end_to_end(letters, start_worker, tmp_pat
     assert sorted(_statuses(district)) == ["sent"] * 3
     assert _mail_count(tmp_path) == 3
     assert set(app.conf.beat_schedule) >= {"notices-outbox-sweep", "notices-progress-reports"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_start_of_year_job_run_three_times_on_two_workers_sends_each_family_one_letter(
+    letters, start_worker, tmp_path
+):
+    """beat's daily start_of_year_letters_due -> one job per district; a re-run and duplicates
+    add nothing (the school year is the period), and each family gets one letter."""
+    from mtss.models import SchoolYear
+    from notifications.tasks import district_start_of_year_letters, start_of_year_letters_due
+
+    side = letters["side"]
+    district = side.district
+    with tenant_context(district):  # the year's first instructional day was within the last few days
+        SchoolYear.objects.filter(district=district).update(start_date=dt.date.today() - dt.timedelta(days=3))
+    assert settings.CELERY_BEAT_SCHEDULE["notices-start-of-year"]["task"] == start_of_year_letters_due.name
+    start_worker("one")
+    start_worker("two")
+    results = [district_start_of_year_letters.delay(district.pk) for _ in range(3)]
+    assert sum(r.get(timeout=120) for r in results) == 3  # three enrolled students, one guardian each
+    assert start_of_year_letters_due.delay().get(timeout=60) == 2  # fans out to both districts
+    _wait(lambda: sorted(_statuses(district)) == ["sent"] * 3, what="three start-of-year letters sent")
+    time.sleep(3)
+    assert _mail_count(tmp_path) == 3
+    with tenant_context(district):
+        assert set(Notice.objects.filter(district=district).values_list("trigger", flat=True)) == {"start_of_year"}

@@ -104,7 +104,9 @@ def test_holland_patent_writes_to_a_student_over_17_too(world, django_capture_on
     assert len(_queue(side, younger, tier=2)) == 1
 
 
-def test_ohio_not_on_track_queues_the_notice_and_the_rimp_due_in_60_days(world):
+def test_ohio_not_on_track_queues_the_notice_but_not_the_rimp_letter(world):
+    """The RIMP's letter goes out once the plan is approved (seed 003 section D: "approved by the
+    principal ... and provided to the parent"; interventions.rimp), not with the not-on-track notice."""
     side = world.a
     use_policy(side.district, preset_data("ohio-virtual-academy"))
     created = _queue(
@@ -114,12 +116,9 @@ def test_ohio_not_on_track_queues_the_notice_and_the_rimp_due_in_60_days(world):
         period="diagnostic-fall",
         context={"deficiency": "phonics", "proposed_services": ["Daily phonics"]},
     )
-    by_key = {n.notice_key: n for n in created}
-    assert set(by_key) == {"not-on-track", "rimp"}
-    assert by_key["rimp"].letter_type == "rimp"
-    # Due dates count from the local school day the notice was queued, not the UTC date.
-    assert (by_key["rimp"].due_date - timezone.localdate(by_key["rimp"].created_at)).days == 60
-    assert by_key["rimp"].context["plan_sections"]["rimp"][0] == "The student's specific reading deficiencies"
+    assert {n.notice_key for n in created} == {"not-on-track"}
+    assert created[0].letter_type == "not_on_track"
+    assert created[0].due_date == timezone.localdate(created[0].created_at)  # "immediately"
     grade_5 = f.make_student(side.district, side.school, grade=5)
     f.make_guardian(grade_5)
     assert _queue(side, grade_5, trigger="not_on_track", period="diagnostic-fall") == []  # K-3 only
@@ -297,12 +296,13 @@ def test_a_closed_screening_window_sends_results_and_at_risk_letters_once(letter
             )
         assert services.closed_windows(district=district, today=dt.date(2026, 9, 21)) == [window]
         assert services.closed_windows(district=district, today=dt.date(2026, 9, 20)) == []  # still open
-        assert services.screening_letters_create(district=district, window=window) == 3
+        # One letter per student and window: the at-risk family gets Loudon's below-25th-percentile
+        # letter (which carries the results) and no second results letter (issue 18, item 6).
+        assert services.screening_letters_create(district=district, window=window) == 2
         assert services.screening_letters_create(district=district, window=window) == 0  # re-run: nothing
         keys = sorted(Notice.objects.filter(district=district).values_list("student_id", "notice_key"))
     assert keys == sorted(
         [
-            (side.students[0].pk, "screening-results"),
             (side.students[0].pk, "below-25th-percentile"),
             (side.students[1].pk, "screening-results"),
         ]

@@ -300,9 +300,11 @@ def test_rimp_status_finds_who_is_past_the_sixty_day_deadline(ohio):
     rows = {r.emis.student.split(",")[0]: r for r in result["rows"]}
     assert set(rows) == {"Adams", "Dale", "Eaton"}
     assert rows["Adams"].due_date == today - dt.timedelta(days=40)
-    assert (rows["Adams"].state, rows["Adams"].given_on) == ("given", today - dt.timedelta(days=45))
+    assert (rows["Adams"].state, rows["Adams"].given_on) == ("sent", today - dt.timedelta(days=45))
     assert (rows["Dale"].state, rows["Dale"].due_date) == ("due", today + dt.timedelta(days=40))
-    assert (rows["Eaton"].state, rows["Eaton"].days_late) == ("past_deadline", 10)
+    # No RIMP 10 days after the deadline (a pending letter is not a plan): overdue.
+    assert (rows["Eaton"].state, rows["Eaton"].days_late) == ("overdue", 10)
+    assert result["counts"] == {"due": 1, "created": 0, "approved": 0, "sent": 1, "overdue": 1}
     assert result["rows"][0].emis.student.startswith("Eaton")  # the late ones first
 
 
@@ -316,7 +318,7 @@ def test_the_rimp_page_says_how_many_are_late(ohio, login):
         )
     )
     eaton = next(r for r in rows if r[0].startswith("Eaton"))
-    assert eaton[5] == "Past the deadline" and eaton[7] == "10"
+    assert eaton[5] == "Overdue" and eaton[8] == "10"
 
 
 # --- special-education referral readiness -------------------------------------------------------

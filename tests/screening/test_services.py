@@ -256,7 +256,12 @@ def test_review_decisions(world):
         )
         assert (dismissed.status, dismissed.decided_by) == (ReviewItem.Status.DISMISSED, side.principal)
         services.review_item_decide(district=side.district, actor=side.principal, item=second, action="reviewed")
-        services.review_item_decide(district=side.district, actor=side.principal, item=third, action="plan")
+        # "Plan started" is no longer a decision: the plan's save marks it (issue 14).
+        with pytest.raises(ValidationError):
+            services.review_item_decide(district=side.district, actor=side.principal, item=third, action="plan")
+        services.review_item_plan_saved(
+            district=side.district, actor=side.principal, item_id=third.pk, student_id=third.student_id
+        )
         statuses = dict(ReviewItem.objects.filter(district=side.district).values_list("student_id", "status"))
         event = AuditEvent.objects.filter(district=side.district, verb="review_item.dismiss").get()
     assert statuses == {

@@ -101,3 +101,18 @@ def test_it_forbids_caching_api_errors_for_anonymous_callers(client):
     response = client.get("/api/v1/students/")
     assert response.status_code == 401  # the token scheme asks for credentials (WWW-Authenticate)
     assert "no-store" in response["Cache-Control"]
+
+
+def test_it_answers_a_nul_byte_in_a_form_field_with_a_400_naming_it(world, login):
+    from screening.models import ReviewItem
+    from tests.screening.tenancy_objects import _objects
+
+    item = _objects(world.a)["item"]
+    client = login(world.a.district_admin)
+    response = client.post(f"/screening/review/{item.pk}/", {"action": "dismiss", "reason": "moved\x00away"})
+    assert response.status_code == 400
+    assert response.content.decode() == "reason: Null characters are not allowed."
+    from mtss.tenancy import tenant_context
+
+    with tenant_context(world.a.district):
+        assert ReviewItem.objects.get(pk=item.pk).status == ReviewItem.Status.OPEN

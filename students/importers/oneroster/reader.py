@@ -97,6 +97,8 @@ SUBGROUP_COLUMNS = {
         "frl",
     ),
     "gifted": ("gifted", "giftedTalented", "gate"),
+    # LAUSD names expelled students among its subgroups (seed 000); SIS exports call it so.
+    "expelled": ("expelled", "expulsion"),
 }
 
 # Student.birth_date and Student.grade are required by the model, but OneRoster
