@@ -83,8 +83,20 @@ STANDARD_CATALOG: tuple[AssessmentSpec, ...] = (
                 "reading",
                 "scale",
                 (0, 1),
-                ("Early Literacy", "Early Literacy Composite", "Reading Composite"),
+                ("Early Literacy", "Early Literacy Composite"),
                 ("aimsweb-early-literacy", "aimsweb-plus"),
+            ),
+            # aimswebPlus exports each composite as a row named after its area: "Reading" and
+            # "Math" (grades 2-8), "Early Literacy" and "Early Numeracy" (K-1). "Concepts &
+            # Applications" is a math subtest, not the composite (issue #15).
+            MeasureSpec(
+                "aimsweb-reading",
+                "aimswebPlus Reading composite",
+                "reading",
+                "scale",
+                tuple(range(2, 9)),
+                ("Reading", "Reading Composite"),
+                ("aimsweb-reading", "aimsweb-plus", "universal-screener"),
             ),
             MeasureSpec(
                 "aimsweb-math",
@@ -92,7 +104,7 @@ STANDARD_CATALOG: tuple[AssessmentSpec, ...] = (
                 "math",
                 "scale",
                 K8,
-                ("Math Composite", "Early Numeracy Composite", "Concepts & Applications"),
+                ("Math", "Math Composite", "Early Numeracy", "Early Numeracy Composite"),
                 ("aimsweb-math", "universal-screener"),
             ),
         ),

@@ -119,3 +119,20 @@ class MappingForm(forms.Form):
 
     def columns(self) -> dict:
         return {field: self.cleaned_data.get(f"col_{field}", "") for field in FIELDS}
+
+
+class ImportNamesForm(forms.Form):
+    """A measure's import names: how vendor exports name it, one per line."""
+
+    import_names = forms.CharField(
+        label=_("Names in vendor exports"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "One name per line, as the export writes it (e.g. Math, Early Numeracy). Case, spaces and "
+            "punctuation do not count. Rows whose measure matches no name of any measure are skipped and counted."
+        ),
+    )
+
+    def clean_import_names(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["import_names"].splitlines() if line.strip()]

@@ -109,22 +109,71 @@ def measure_update(
     policy_keys: list[str] | None = None,
     import_names: list[str] | None = None,
 ) -> Measure:
-    """Link a catalog measure to the policy's screening measures, or teach it the vendor's names."""
+    """Link a catalog measure to the policy's screening measures, or teach it the vendor's names.
+
+    Import names are checked as the importers compare them (csvio.header_key: case, spaces and
+    punctuation do not count): a name given twice is kept once, and a name another measure of
+    the same vendor format already claims is refused, since a vendor row could then belong to
+    either (screening/importers/pipeline.py, `_measure_names`).
+    """
     if measure.district_id != district.pk:
         raise ValidationError(_("Unknown measure."))
     changed = []
+    before = {"import_names": list(measure.import_names or []), "policy_keys": list(measure.policy_keys or [])}
     for name, value in (("policy_keys", policy_keys), ("import_names", import_names)):
         if value is None:
             continue
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise ValidationError({name: _("Give a list of non-empty names.")})
-        setattr(measure, name, [v.strip() for v in value])
+        cleaned = [v.strip() for v in value]
+        if name == "import_names":
+            cleaned = _check_import_names(district, measure, cleaned)
+        setattr(measure, name, cleaned)
         changed.append(name)
     measure.save(update_fields=changed or None)
-    audit(district=district, actor=actor, verb="measure.update", obj=measure, changes={"fields": changed})
+    changes = {"fields": changed}
+    if "import_names" in changed and before["import_names"] != measure.import_names:
+        # Vendor test names, not student data: the audit keeps what was there and what is now.
+        changes["import_names"] = {"before": before["import_names"], "after": measure.import_names}
+    audit(district=district, actor=actor, verb="measure.update", obj=measure, changes=changes)
     if "policy_keys" in changed:
         risk_recompute(district=district, measure_ids=[measure.pk])
     return measure
+
+
+IMPORT_NAME_MAX = 120
+IMPORT_NAMES_MAX = 40
+
+
+def _check_import_names(district: District, measure: Measure, names: list[str]) -> list[str]:
+    """The names without repeats; ValidationError naming any name too long or claimed elsewhere."""
+    from students.importers.csvio import header_key
+
+    if len(names) > IMPORT_NAMES_MAX:
+        raise ValidationError({"import_names": _("At most %(n)d names.") % {"n": IMPORT_NAMES_MAX}})
+    kept, seen, problems = [], set(), []
+    for name in names:
+        key = header_key(name)
+        if len(name) > IMPORT_NAME_MAX:
+            problems.append(_("%(name)s: longer than %(n)d characters.") % {"name": name[:40], "n": IMPORT_NAME_MAX})
+        elif not key:
+            problems.append(_("%(name)s: a name needs letters or digits.") % {"name": name})
+        elif key not in seen:
+            seen.add(key)
+            kept.append(name)
+    others = Measure.objects.filter(district=district, assessment__format=measure.assessment.format).exclude(
+        pk=measure.pk
+    )
+    for other in others.order_by("name"):
+        for claimed in other.import_names or []:
+            if header_key(claimed) in seen:
+                problems.append(
+                    _("%(name)s: %(other)s already reads this name; remove it there first.")
+                    % {"name": next(n for n in kept if header_key(n) == header_key(claimed)), "other": other.name}
+                )
+    if problems:
+        raise ValidationError({"import_names": problems})
+    return kept
 
 
 # --- windows ------------------------------------------------------------------------------------

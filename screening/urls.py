@@ -10,6 +10,7 @@ urlpatterns = [
     path("windows/", views.windows, name="screening_windows"),
     path("windows/<int:window_id>/", views.window_edit, name="screening_window_edit"),
     path("catalog/", views.catalog, name="screening_catalog"),
+    path("catalog/measures/<int:measure_id>/", views.measure_edit, name="screening_measure_edit"),
     path("mappings/", views.mappings, name="screening_mappings"),
     path("mappings/<int:mapping_id>/", views.mapping_edit, name="screening_mapping_edit"),
     path("imports/", views.imports, name="screening_imports"),

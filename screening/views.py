@@ -31,7 +31,7 @@ from mtss.spreadsheet import formula_safe
 from mtss.tenancy import tenant_context
 from screening import selectors, services
 from screening.charts import COLORS, EDGES, breakdown_svg
-from screening.forms import MappingForm, NormsForm, UploadForm, WindowForm
+from screening.forms import ImportNamesForm, MappingForm, NormsForm, UploadForm, WindowForm
 from screening.importers import FORMATS
 from screening.models import ReviewItem
 from screening.risk import TIER_GUIDELINE
@@ -319,6 +319,24 @@ def catalog(request):
         "screening/catalog.html",
         {"assessments": assessments, "norm_tables": selectors.norm_tables(district=district), "form": form},
     )
+
+
+@district_member("may_manage_screening")
+def measure_edit(request, measure_id: int):
+    district = request.district
+    measure = selectors.measure_get(district=district, measure_id=measure_id)
+    form = ImportNamesForm(request.POST or None, initial={"import_names": "\n".join(measure.import_names or [])})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measure_update(
+                district=district, actor=request.user, measure=measure, import_names=form.cleaned_data["import_names"]
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Import names of %(m)s saved.") % {"m": measure.name})
+            return redirect("screening_catalog")
+    return render(request, "screening/measure_form.html", {"form": form, "measure": measure})
 
 
 # --- column mappings -----------------------------------------------------------------------------------------

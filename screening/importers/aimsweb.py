@@ -8,14 +8,18 @@ Fluency", "Maze" ...), `Score` (else `ScaledScore`), `CSEM`, `AdministrationDate
 category) and `FormCode`.
 
 `AdministrationDate` in these exports is day first with dashes (`06-01-2020` is
-6 January 2020, in the Winter period); slashed dates are read month first, as in
-students/importers/csvio.py.
+6 January 2020, in the Winter period); slashed dates are read month first. A file whose own
+dates show the other order (`09-16-2019`) is read in that order throughout
+(screening/importers/dates.py).
+
+Which measure: `MeasureName` against the catalog's import names. aimswebPlus reports each
+composite as its own row, named after the area: `Reading` and `Math` (grades 2-8),
+`Early Literacy` and `Early Numeracy` (K-1); subtests such as `Concepts & Applications` or
+`Vocabulary` are skipped (counted) unless the district adds them to its catalog.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Iterator
 
 from screening.importers.base import (
@@ -26,8 +30,10 @@ from screening.importers.base import (
     parse_grade,
     parse_school_year,
     parse_season,
+    percentile,
 )
-from students.importers.csvio import Column, CsvTable, ImportFileError, Row, parse_date
+from screening.importers.dates import DAY_FIRST, MONTH_FIRST
+from students.importers.csvio import Column, CsvTable, ImportFileError
 
 COLUMNS = [
     Column("SSID", aliases=("Student SSID",)),
@@ -44,36 +50,20 @@ COLUMNS = [
     Column("RiskStatus", aliases=("Risk Status",)),
     Column("FormCode"),
 ]
-_DAY_FIRST = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})(?:[T ].*)?$")
 
 
-def aimsweb_date(text: str) -> dt.date:
-    value = text.strip()
-    if match := _DAY_FIRST.match(value):
-        day, month, year = (int(g) for g in match.groups())
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date on the calendar (day-month-year)") from None
-    return parse_date(value)
-
-
-def _date(row: Row, column: str) -> dt.date | None:
-    text = row.raw(column)
-    if not text:
-        row.reject(column, "a value is required")
-        return None
-    try:
-        return aimsweb_date(text)
-    except ValueError as error:
-        row.reject(column, str(error))
-        return None
+def _aimsweb_order(separator: str) -> str:
+    # aimswebPlus writes `06-01-2020` for 6 January (a Winter test): dashes are day first
+    # unless the file's own dates say otherwise; slashes follow the US order.
+    return DAY_FIRST if separator in "-." else MONTH_FIRST
 
 
 class AimswebReader(TableReader):
     format = "aimsweb"
     label = "aimswebPlus score export"
     columns = COLUMNS
+    date_columns = ("AdministrationDate",)
+    date_default = staticmethod(_aimsweb_order)
 
     def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
         if not {"SSID", "Studentuid"} & table.columns:
@@ -87,8 +77,8 @@ class AimswebReader(TableReader):
                 row.reject("SSID", "a value is required")
             score_column = "Score" if row.raw("Score") else "ScaledScore"
             score = number(row, score_column)
-            percentile = number(row, "Natl", low=0, high=100)
-            if score is None and percentile is None and not row.problems:
+            natl = percentile(row, "Natl")
+            if score is None and natl is None and not row.problems:
                 state.skip("aimswebPlus rows without a score (not tested)")
                 continue
             season = parse_season(row.raw("Period"))
@@ -101,11 +91,11 @@ class AimswebReader(TableReader):
                 student_column=student_column,
                 measure=row.raw("MeasureName"),
                 measure_column="MeasureName",
-                test_date=_date(row, "AdministrationDate"),
+                test_date=self.dates.read(row, "AdministrationDate"),
                 date_column="AdministrationDate",
                 score=score,
                 score_column=score_column,
-                percentile=percentile,
+                percentile=natl,
                 category=row.raw("RiskStatus")[:80],
                 grade=parse_grade(grade_text) if grade_text else None,
                 standard_error=number(row, "CSEM", low=0),

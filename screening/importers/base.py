@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from screening.importers.dates import MONTH_FIRST, FileDates, table_scan
 from screening.scores import score_problem
 from students.importers.csvio import CsvTable, Row, Source, header_key, open_csv
 
@@ -101,6 +102,7 @@ class ReadState:
     notes: dict[str, list[str]] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
     noted: dict[str, int] = field(default_factory=dict)  # kind -> warnings of that kind
+    tallied: dict[str, int] = field(default_factory=dict)  # what was done to some rows -> rows
 
     def note(self, kind: str, message: str) -> None:
         """A warning; the first few of a kind are kept as examples, the others counted (memory stays flat)."""
@@ -111,6 +113,10 @@ class ReadState:
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def tally(self, what: str) -> None:
+        """A row read in a way worth telling (imported all the same), counted."""
+        self.tallied[what] = self.tallied.get(what, 0) + 1
 
     def table_opened(self, table) -> None:
         self.encodings[table.name] = table.encoding
@@ -141,9 +147,16 @@ class Reader(ABC):
 
 class TableReader(Reader):
     """A format whose files are each one CSV table of score rows: `columns` says how to read
-    a table, `table_records` turns its rows into score records (`reads_file` may skip a file)."""
+    a table, `table_records` turns its rows into score records (`reads_file` may skip a file).
+
+    `self.dates` reads the current file's test dates in that file's own day/month order
+    (screening/importers/dates.py); `date_columns` are the columns that decide it and
+    `date_default` the order of a file where no date decides.
+    """
 
     columns: list = []
+    date_columns: tuple[str, ...] = ()
+    date_default = MONTH_FIRST
 
     def reads_file(self, source: Source, name: str) -> bool:
         return True
@@ -155,6 +168,11 @@ class TableReader(Reader):
             _, opener = source.find(name)
             with open_csv(opener, name=name, columns=self.columns) as table:
                 state.table_opened(table)
+                self.dates = FileDates(
+                    name,
+                    scan=table_scan(opener, name=name, columns=self.columns, date_columns=list(self.date_columns)),
+                    default=self.date_default,
+                )
                 yield from self.table_records(table, name, state)
 
     @abstractmethod
@@ -201,6 +219,25 @@ def number(
         row.reject(column, f"{text!r} is outside {low:g}..{high:g}")
         return None
     return value
+
+
+_BOUND = re.compile(r"^(<=?|>=?|≤|≥)\s*(\d+(?:\.\d*)?)\s*%?$")
+
+
+def percentile(row: Row, column: str, text: str | None = None) -> float | None:
+    """A percentile rank, 0..100. Vendors print the ends of the scale as bounds (mCLASS `<1`,
+    `>99`): a bound is stored as the bound itself (`<1` is 1, `>99` is 99), so a rule such as
+    "below the 10th percentile" bands it as the vendor meant (README, "Score import")."""
+    value = row.raw(column) if text is None else text
+    if match := _BOUND.match(value):
+        bound = float(match[2])
+        if 0 <= bound <= 100:
+            return bound
+        row.reject(column, f"{value!r} is outside 0..100")
+        return None
+    if text is not None:
+        return fast_number(row, column, text, low=0, high=100)
+    return number(row, column, low=0, high=100)
 
 
 _GRADE_WORDS = {

@@ -5,11 +5,13 @@ side by side; each gives one score: the composite and LNF, PSF, NWF-CLS, NWF-WRC
 WRF, ORF accuracy, ORF and Maze. Columns read: `Student Primary ID` (else
 `Primary ID - Student ID (District ID)`), `School Year`, `Assessment Grade`
 (else `Enrollment Grade`), `Benchmark Period` (BOY = fall, MOY = winter,
-EOY = spring), `Client Date` (the day tested; else `Sync Date`), `Assessment
+EOY = spring), `Client Date` (the day tested; when it is blank, as it is for
+results entered on the web, the row's `Sync Date`, with a count), `Assessment
 Edition` (rows of other editions are skipped, with a count), and for each
 measure `<name> - Score`, `<name> - Level` (the benchmark level, e.g. "Well Below
 Benchmark": the category a `category` rule reads) and `<name> - National Norm
-Percentile`. A subtest the student did not take (blank, or "Discontinue") gives
+Percentile` (mCLASS prints the ends of the scale as `<1` and `>99`: stored as 1 and 99,
+see base.percentile). A subtest the student did not take (blank, or "Discontinue") gives
 no score. Other DIBELS exports (the UO DIBELS Data System) import with a saved
 generic column mapping.
 """
@@ -28,6 +30,7 @@ from screening.importers.base import (
     parse_school_year,
     parse_season,
 )
+from screening.importers.base import percentile as percentile_of
 from students.importers.csvio import Column, CsvTable, ImportFileError
 
 # (measure name as in the export and the catalog's import_names, score range)
@@ -77,6 +80,7 @@ class Dibels8Reader(TableReader):
     format = "dibels8"
     label = "DIBELS 8th Edition (Amplify mCLASS Student Summary export)"
     columns = COLUMNS
+    date_columns = ("Client Date", "Sync Date")
 
     def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
         columns = table.columns
@@ -87,8 +91,8 @@ class Dibels8Reader(TableReader):
             raise ImportFileError(
                 name, "the file needs a Student Primary ID column", line=1, column="Student Primary ID"
             )
-        date_column = next((c for c in ("Client Date", "Sync Date") if c in columns), None)
-        if date_column is None:
+        date_columns = [c for c in ("Client Date", "Sync Date") if c in columns]
+        if not date_columns:
             raise ImportFileError(name, "the file needs a Client Date column", line=1, column="Client Date")
         measures = [m for m in MEASURES if _score(m[0]) in columns]
         if not measures:
@@ -109,7 +113,10 @@ class Dibels8Reader(TableReader):
             season = parse_season(period)
             if period and season is None:
                 row.reject("Benchmark Period", f"{period!r} is not BOY, MOY or EOY")
-            date = row.date(date_column, required=True)
+            date_column = next((c for c in date_columns if row.raw(c)), date_columns[0])
+            if date_column == "Sync Date" and "Client Date" in columns:
+                state.tally("rows without a Client Date: the Sync Date was used as the test date")
+            date = self.dates.read(row, date_column)
             grade = parse_grade(row.raw(grade_column)) if row.raw(grade_column) else None
             year = parse_school_year(row.raw("School Year"))
             term = (season, year) if season and year else None
@@ -120,7 +127,7 @@ class Dibels8Reader(TableReader):
                     continue  # not given (or discontinued): no score for this subtest
                 row.problems = list(shared)
                 score = number(row, score_column, low=low, high=high)
-                percentile = number(row, _percentile(measure), low=0, high=100)
+                percentile = percentile_of(row, _percentile(measure))
                 yield ScoreRecord(
                     name,
                     row.line,

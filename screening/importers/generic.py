@@ -2,7 +2,8 @@
 
 The mapping names, for each field below, the header of the district's file.
 `student_id` and `date` are required, and at least one of `score`, `percentile`,
-`level`, `category`. The measure comes from a `measure` column (a catalog key
+`level`, `category`. Dates follow the file's own day/month order
+(screening/importers/dates.py). The measure comes from a `measure` column (a catalog key
 such as `map-reading`, or a measure's name) or, when the file has none, from the
 mapping's fixed measure. `season` + `school_year` name the window when the date
 falls in none (a make-up test).
@@ -22,6 +23,8 @@ from screening.importers.base import (
     parse_school_year,
     parse_season,
 )
+from screening.importers.base import percentile as percentile_of
+from screening.importers.dates import FileDates, table_scan
 from students.importers.csvio import Column, ImportFileError, Source, open_csv
 
 FIELDS = {
@@ -84,6 +87,9 @@ class GenericReader(Reader):
             _, opener = source.find(name)
             with open_csv(opener, name=name, columns=columns) as table:
                 state.table_opened(table)
+                self.dates = FileDates(
+                    name, scan=table_scan(opener, name=name, columns=columns, date_columns=[headers["date"]])
+                )
                 if not any(headers.get(f) in table.columns for f in RESULT_FIELDS):
                     raise ImportFileError(
                         name,
@@ -102,9 +108,9 @@ class GenericReader(Reader):
             if measure_column and not measure and not fixed_measure:
                 row.reject(measure_column, "a value is required")
             measure = measure or fixed_measure
-            date = row.date(get("date"), required=True)
+            date = self.dates.read(row, get("date"))
             score = number(row, get("score")) if get("score") else None
-            percentile = number(row, get("percentile"), low=0, high=100) if get("percentile") else None
+            percentile = percentile_of(row, get("percentile")) if get("percentile") else None
             level = None
             if get("level") and row.raw(get("level")):
                 level = parse_level(row.raw(get("level")))

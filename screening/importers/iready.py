@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 
 from screening.importers.base import ReadState, ScoreRecord, TableReader, number, parse_grade
+from screening.importers.base import percentile as percentile_of
 from students.importers.csvio import Column, CsvTable, ImportFileError, Source
 
 COLUMNS = [
@@ -75,6 +76,7 @@ class IReadyReader(TableReader):
     format = "iready"
     label = "i-Ready Diagnostic results export (ELA or math)"
     columns = COLUMNS
+    date_columns = ("Completion Date", "Start Date")
 
     def reads_file(self, source: Source, name: str) -> bool:
         return name.lower().endswith((".csv", ".txt")) or source.kind == "file"
@@ -102,9 +104,9 @@ class IReadyReader(TableReader):
         for row in table:
             student = row.text("Student ID", required=True)
             date_column = "Completion Date" if row.raw("Completion Date") else "Start Date"
-            date = row.date(date_column, required=True)
+            date = self.dates.read(row, date_column)
             score = number(row, "Overall Scale Score", required=True, low=0, high=1000)
-            percentile = number(row, "Percentile", low=0, high=100)
+            percentile = percentile_of(row, "Percentile")
             grade = parse_grade(row.raw("Student Grade")) if row.raw("Student Grade") else None
             if row.raw("Student Grade") and grade is None:
                 row.reject("Student Grade", f"{row.raw('Student Grade')!r} is not a grade (K, 1-12)")

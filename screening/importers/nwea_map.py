@@ -3,8 +3,9 @@
 A CDF is a zip or folder of CSV files; this reader uses two of them:
 
 * `AssessmentResults.csv` (required): one row per test event. Columns read:
-  `TermName` ("Fall 2013-2014"), `StudentID`, `MeasurementScale` ("Reading",
-  "Mathematics"; newer files: `Course`, else `Discipline` / `Subject`),
+  `TermName` ("Fall 2013-2014"), `StudentID`, the measure from `MeasurementScale`
+  ("Reading", "Mathematics"), else `Course`, else `Discipline`, else `Subject` (combined
+  exports carry two or more of these side by side; each is its own column),
   `TestStartDate` (or `TestDate`), `TestRITScore`, `TestStandardError`,
   `TestPercentile`, `TestID`, `GrowthMeasureYN`, and `Grade` when the file has it
   (newer CDFs). When a student tested more than once in a term, NWEA marks the
@@ -13,13 +14,17 @@ A CDF is a zip or folder of CSV files; this reader uses two of them:
   at test time. Without it (and without a `Grade` column) the roster's grade is used.
 
 File names may carry a prefix (`Fall2013AssessmentResults.csv`, as in the shared
-sample): any CSV whose name contains "AssessmentResults" / "StudentsBySchool".
+sample): any CSV whose name contains "AssessmentResults" / "StudentsBySchool" (or the
+singular "StudentBySchool" some exports write). A zip made by compressing the CDF's
+folder holds the files under that folder: read the same (students/importers/csvio.py).
 A single CSV is read as AssessmentResults. Other CDF files (ClassAssignments,
-AccommodationAssignment, ProgramAssignments) are ignored.
+AccommodationAssignment, ProgramAssignments) are not used, and the import says so.
+Dates follow the file's own day/month order (screening/importers/dates.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from screening.importers.base import (
@@ -33,14 +38,18 @@ from screening.importers.base import (
     parse_term,
     picker,
 )
-from students.importers.csvio import Column, ImportFileError, Source, open_csv, parse_date
+from screening.importers.base import percentile as percentile_of
+from screening.importers.dates import FileDates, table_scan
+from students.importers.csvio import Column, ImportFileError, Source, open_csv
 
 RESULTS_COLUMNS = [
     Column("TermName", required=True),
     Column("StudentID", required=True, aliases=("Student ID",)),
     Column("SchoolName"),
-    Column("MeasurementScale", aliases=("Course",)),
-    Column("Discipline", aliases=("Subject",)),
+    Column("MeasurementScale"),
+    Column("Course"),
+    Column("Discipline"),
+    Column("Subject"),
     Column("TestStartDate", required=True, aliases=("TestDate",)),
     Column("TestRITScore", required=True, aliases=("RITScore", "RIT Score")),
     Column("TestStandardError"),
@@ -60,8 +69,13 @@ def _term(text: str) -> tuple[str, str] | None:
     return parse_term(text)
 
 
-def _find(source: Source, part: str) -> tuple[str, object] | None:
-    names = [n for n in source.names() if part.lower() in n.lower() and n.lower().endswith(".csv")]
+MEASURE_COLUMNS = ("MeasurementScale", "Course", "Discipline", "Subject")
+RESULTS_FILE = re.compile(r"assessmentresults", re.IGNORECASE)
+STUDENTS_FILE = re.compile(r"students?byschool", re.IGNORECASE)
+
+
+def _find(source: Source, pattern: re.Pattern) -> tuple[str, object] | None:
+    names = [n for n in source.names() if pattern.search(n) and n.lower().endswith(".csv")]
     return source.find(names[0]) if names else None
 
 
@@ -70,21 +84,27 @@ class NweaMapReader(Reader):
     label = "NWEA MAP Growth Comprehensive Data File (AssessmentResults + StudentsBySchool)"
 
     def records(self, source: Source, state: ReadState) -> Iterator[ScoreRecord]:
-        results = _find(source, "AssessmentResults")
+        results = _find(source, RESULTS_FILE)
         if results is None:
             if source.kind == "file":
                 results = source.find(source.names()[0])
             else:
+                held = ", ".join(source.names()[:8]) or "no files"
                 raise ImportFileError(
                     source.label,
                     "no AssessmentResults CSV file in the folder or zip "
-                    "(an NWEA MAP Comprehensive Data File needs one)",
+                    f"(an NWEA MAP Comprehensive Data File needs one; it holds {held})",
                 )
         grades = self._grades(source, state)
         name, opener = results
+        if source.kind != "file":
+            unused = [n for n in source.names() if n != name and not STUDENTS_FILE.search(n)]
+            if unused:
+                state.note("files", f"files of the export not used: {', '.join(unused[:12])}")
         with open_csv(opener, name=name, columns=RESULTS_COLUMNS) as table:
             state.table_opened(table)
-            if not {"MeasurementScale", "Discipline"} & table.columns:
+            measure_columns = [c for c in MEASURE_COLUMNS if c in table.columns]
+            if not measure_columns:
                 raise ImportFileError(
                     name,
                     "the file has no MeasurementScale (or Course, Discipline, Subject) column",
@@ -98,30 +118,31 @@ class NweaMapReader(Reader):
                     "GrowthMeasureYN",
                     "TermName",
                     "StudentID",
-                    "MeasurementScale",
-                    "Discipline",
                     "TestStartDate",
                     "TestRITScore",
                     "TestStandardError",
                     "TestPercentile",
                     "Grade",
                     "TestID",
+                    *measure_columns,
                 ],
             )
-            dates, terms, grade_of = ValueCache(parse_date), ValueCache(_term), ValueCache(parse_grade)
+            file_dates = FileDates(
+                name, scan=table_scan(opener, name=name, columns=RESULTS_COLUMNS, date_columns=["TestStartDate"])
+            )
+            dates, terms, grade_of = ValueCache(file_dates), ValueCache(_term), ValueCache(parse_grade)
             for row in table:
                 (
                     growth,
                     term_text,
                     student,
-                    scale,
-                    discipline,
                     date_text,
                     rit,
                     sem_text,
                     percentile_text,
                     grade_text,
                     test_id,
+                    *measure_values,
                 ) = pick(row)
                 if growth and growth.lower() in ("false", "n", "no", "0"):
                     # NWEA marks one test event per student, subject and term as the one growth
@@ -138,16 +159,15 @@ class NweaMapReader(Reader):
                         row.reject("TermName", f"{term_text!r} is not a term like 'Fall 2013-2014'")
                 if not student:
                     row.reject("StudentID", "a value is required")
-                measure_column = "MeasurementScale" if scale else "Discipline"
-                measure = scale or discipline
+                filled = next((i for i, value in enumerate(measure_values) if value), None)
+                measure_column = measure_columns[filled or 0]
+                measure = measure_values[filled] if filled is not None else ""
                 if not measure:
-                    row.reject("MeasurementScale", "a value is required")
+                    row.reject(measure_column, "a value is required")
                 date = fast_date(row, "TestStartDate", date_text, dates)
                 score = fast_number(row, "TestRITScore", rit, required=True, low=0, high=400)
                 sem = fast_number(row, "TestStandardError", sem_text, low=0, high=100) if sem_text else None
-                percentile = (
-                    fast_number(row, "TestPercentile", percentile_text, low=0, high=100) if percentile_text else None
-                )
+                percentile = percentile_of(row, "TestPercentile", percentile_text) if percentile_text else None
                 grade = None
                 if has_grade and grade_text:
                     grade = grade_of(grade_text)
@@ -176,7 +196,7 @@ class NweaMapReader(Reader):
 
     def _grades(self, source: Source, state: ReadState) -> dict | None:
         """(StudentID, TermName) -> grade from StudentsBySchool: one small entry per student and term."""
-        found = _find(source, "StudentsBySchool")
+        found = _find(source, STUDENTS_FILE)
         if found is None:
             return None
         name, opener = found

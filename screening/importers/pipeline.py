@@ -49,6 +49,8 @@ from students.models import Student
 STAGE = "screening_stage"
 BATCH = 2000
 UNMATCHED_LIMIT = 1000
+# A test dated tomorrow may be today somewhere in the district's day (time zones, a late sync).
+FUTURE_SLACK = dt.timedelta(days=1)
 EXAMPLES_PER_WARNING = 3
 ENTITY = "scores"
 FLAG_FIELDS = tuple(risk.SUBGROUP_FIELDS.values())
@@ -190,12 +192,16 @@ class DistrictContext:
                     if state_id:
                         self.by_state[state_id] = -1 if state_id in self.by_state else index
         self.measures = {m.pk: m for m in Measure.objects.filter(district=district).select_related("assessment")}
-        self.windows = sorted(
-            (w.start_date, w.end_date, w.pk, w.season, w.school_year.name)
-            for w in ScreeningWindow.objects.filter(district=district).select_related("school_year")
-        )
+        windows = list(ScreeningWindow.objects.filter(district=district).select_related("school_year"))
+        self.windows = sorted((w.start_date, w.end_date, w.pk, w.season, w.school_year.name) for w in windows)
         self.window_labels = {w[2]: f"{w[3]} {w[4]}" for w in self.windows}
         self.by_term = {(w[3], w[4]): w[2] for w in self.windows}
+        # The school year of each term's window: a make-up test after the window closed still
+        # counts for the term the file names, but only within that school year (issue #15: a
+        # 2003 date in a 2019-20 file was accepted silently).
+        self.term_years = {
+            (w.season, w.school_year.name): (w.school_year.start_date, w.school_year.end_date) for w in windows
+        }
         self.window_season = {w[2]: w[3] for w in self.windows}
         self.policies = PolicyTimeline(district)
         self._load_norms()
@@ -253,8 +259,10 @@ class DistrictContext:
         if key in self._windows:
             return self._windows[key]
         found = next((pk for start, end, pk, _, _ in self.windows if start <= day <= end), None)
-        if found is None and term:
-            found = self.by_term.get(term)
+        if found is None and term and term in self.by_term:
+            first, last = self.term_years[term]
+            if first <= day <= last:
+                found = self.by_term[term]
         self._windows[key] = found
         return found
 
@@ -518,7 +526,10 @@ class ScoreImport(ImportErrors):
         self.errors = ErrorLog(keep=100_000)
         self.file_errors: list[RowError] = []
         self.unmatched: Counter = Counter()
+        self._unmatched_beyond: set[str] = set()
         self.unmatched_total = 0
+        self.rows_read = 0
+        self.today = timezone.localdate()
         self.staged = 0
         self.counts_ = {"created": 0, "updated": 0, "unchanged": 0, "older": 0, "repeats": 0}
         self.measure_counts: dict[str, int] = {}
@@ -565,6 +576,10 @@ class ScoreImport(ImportErrors):
                 out.append(f"... and {more} more like the one above")
         for reason, n in sorted(self.state.skipped.items()):
             out.append(f"skipped {n} row{'s' if n != 1 else ''}: {reason}")
+        for what, n in sorted(self.state.tallied.items()):
+            out.append(f"{n} {what}")
+        if self.state.skipped and not self.staged and not self.error_count:
+            out.append("no score was imported: every row of the file was skipped (see above)")
         if self.counts_["repeats"]:
             out.append(
                 f"{self.counts_['repeats']} repeated or superseded rows in the file were not imported "
@@ -609,6 +624,7 @@ class ScoreImport(ImportErrors):
                     else:
                         records = self._records
                     for seq, record in enumerate(records):
+                        self.rows_read += 1
                         row = self._validate(record, context, names)
                         if row is not None:
                             stager.add((seq, *row))
@@ -616,6 +632,18 @@ class ScoreImport(ImportErrors):
                 # The COPY still ends cleanly (an aborted COPY would abort the transaction).
                 self.file_errors.extend(error.errors)
         self.staged = stager.count
+        if reader is not None and not self.file_errors and not self.rows_read and not self.state.skipped:
+            # A header and nothing else is an export gone wrong (a filter, the wrong term), not a
+            # success: it used to end with exit 0 and no word (issue #15).
+            self.file_errors.append(
+                RowError(
+                    self.file_name,
+                    None,
+                    "",
+                    "no rows: the file has a header but no scores; nothing was imported. "
+                    "Check the export's filters (school, term, test) and export again.",
+                )
+            )
         if self.file_errors:
             drop_stage()
             return
@@ -695,13 +723,38 @@ class ScoreImport(ImportErrors):
                 key = record.student_key
                 if key in self.unmatched:
                     self.unmatched[key] += 1
-                else:
-                    self.unmatched_total += 1
-                    if len(self.unmatched) < UNMATCHED_LIMIT:  # counted beyond the limit, not listed
+                elif key not in self._unmatched_beyond:
+                    self.unmatched_total += 1  # distinct ids, however many rows each has
+                    if len(self.unmatched) < UNMATCHED_LIMIT:
                         self.unmatched[key] = 1
+                    else:
+                        # Counted beyond the limit, not listed. Only the id is kept (not its rows):
+                        # without it each further row of an unlisted id counted again, and 24,000
+                        # distinct ids were reported as 62,066 (issue #15).
+                        self._unmatched_beyond.add(key)
                 ok = False
         window_id = context.window(record.test_date, record.term)
-        if window_id is None:
+        if self._records is None and record.test_date > self.today + FUTURE_SLACK:
+            # A file's test cannot have happened yet: a typo, or a two-digit year read as 20YY.
+            self._reject(
+                record,
+                record.date_column,
+                f"{record.test_date:%Y-%m-%d} is in the future (today is {self.today:%Y-%m-%d}); check the date",
+            )
+            ok = False
+        elif window_id is None and record.term and record.term in context.term_years:
+            first, last = context.term_years[record.term]
+            self._reject(
+                record,
+                record.date_column,
+                (
+                    f"{record.test_date:%Y-%m-%d} is outside the school year {record.term[1]} "
+                    f"({first:%Y-%m-%d} to {last:%Y-%m-%d}) of the row's term ({record.term[0]} "
+                    f"{record.term[1]}); check the date"
+                ),
+            )
+            ok = False
+        elif window_id is None:
             year = f" of {record.term[1]}" if record.term else ""
             self._reject(
                 record,

@@ -8,10 +8,19 @@ Columns read (Renaissance's data-export names; spaced spellings such as
 (else `RenaissanceBenchmarkCategoryName`: the category a policy's `category`
 rule reads), `AssessmentStatus` (deactivated tests are skipped, with a count).
 
-Which test: `--measure` (star-reading, star-math, star-early-literacy), else a
-`Subject` / `AssessmentName` column, else the file's columns: reading exports
-carry `InstructionalReadingLevel` / `Lexile` / `EstimatedOralReadingFluency`,
-math exports `Quantile`, Early Literacy exports `LiteracyClassification`.
+Which test, per row: `--measure` (star-reading, star-math, star-early-literacy), else
+the test's name in `Activity Type` (Renaissance's "Enterprise Assessment" layout:
+"Star Math Enterprise Test"), `Subject`, `AssessmentName` or `Test Name`, read as
+Star Reading, Star Math or Star Early Literacy when the name says so (a Spanish or CBM
+test keeps its own name, and is skipped unless the catalog knows it). Only a file that
+names no test anywhere falls back to its columns: `Quantile` means Star Math, `Lexile` /
+`InstructionalReadingLevel` / `EstimatedOralReadingFluency` Star Reading, and
+`LiteracyClassification` Star Early Literacy only when neither is there: the Enterprise
+layout carries a `Literacy Classification` column in Reading and Math files too, and
+reading it as Early Literacy stored 11 of 12 such files as the wrong test (issue #15).
+
+Newer exports carry both `Scaled Score` and `Unified Scaled Score`: the scaled score is
+read (the catalog's ranges are on that scale); the unified one only when it is alone.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from screening.importers.base import (
     parse_grade,
     parse_school_year,
     parse_season,
+    percentile,
 )
 from students.importers.csvio import Column, CsvTable, ImportFileError
 
@@ -36,9 +46,12 @@ COLUMNS = [
     Column("CompletedDateLocal"),
     Column("Grade", aliases=("Grade Placement Level",)),
     Column("CurrentGrade"),
-    Column("ScaledScore", required=True, aliases=("Scaled Score", "Unified Scaled Score")),
+    Column("ScaledScore", aliases=("Scaled Score",)),
+    Column("UnifiedScaledScore", aliases=("Unified Scaled Score",)),
     Column("StandardErrorOfMeasurement", aliases=("SEM",)),
     Column("PercentileRank", aliases=("Percentile Rank", "PR")),
+    Column("ActivityType", aliases=("Activity Type",)),
+    Column("TestName", aliases=("Test Name",)),
     Column("AssessmentID", aliases=("Assessment ID",)),
     Column("SchoolYear", aliases=("School Year",)),
     Column("ScreeningPeriodWindowName", aliases=("Screening Period Window Name",)),
@@ -54,20 +67,39 @@ COLUMNS = [
 ]
 
 
+NAME_COLUMNS = ("ActivityType", "Subject", "TestName")
+
+
 def _subject_of(columns: set[str]) -> str:
-    if "LiteracyClassification" in columns:
-        return "Star Early Literacy"
-    if {"InstructionalReadingLevel", "Lexile", "EstimatedOralReadingFluency"} & columns:
-        return "Star Reading"
+    """The test a file's columns suggest, for files that name no test (module docstring)."""
     if "Quantile" in columns:
         return "Star Math"
+    if {"InstructionalReadingLevel", "Lexile", "EstimatedOralReadingFluency"} & columns:
+        return "Star Reading"
+    if "LiteracyClassification" in columns:
+        return "Star Early Literacy"
     return ""
+
+
+def star_test(text: str) -> str:
+    """A Star test's name as exports write it -> the catalog's name ("Star Math Enterprise Test" -> "Star Math")."""
+    value = " ".join(text.lower().replace("_", " ").split())
+    if not value or "spanish" in value or "cbm" in value or "custom" in value:
+        return text.strip()
+    if "early literacy" in value or value in ("sel", "el"):
+        return "Star Early Literacy"
+    if "math" in value or value == "sm":
+        return "Star Math"
+    if "reading" in value or value == "sr":
+        return "Star Reading"
+    return text.strip()
 
 
 class StarReader(TableReader):
     format = "star"
     label = "Renaissance Star data export (Reading, Math, Early Literacy)"
     columns = COLUMNS
+    date_columns = ("CompletedDate", "CompletedDateLocal")
 
     def table_records(self, table: CsvTable, name: str, state: ReadState) -> Iterator[ScoreRecord]:
         columns = table.columns
@@ -81,14 +113,18 @@ class StarReader(TableReader):
         date_column = "CompletedDate" if "CompletedDate" in columns else "CompletedDateLocal"
         if date_column not in columns:
             raise ImportFileError(name, "the file needs a CompletedDate column", line=1, column="CompletedDate")
-        subject = self.measure or _subject_of(columns)
-        if not subject and "Subject" not in columns:
+        score_column = "ScaledScore" if "ScaledScore" in columns else "UnifiedScaledScore"
+        if score_column not in columns:
+            raise ImportFileError(name, "the file needs a ScaledScore column", line=1, column="ScaledScore")
+        name_columns = [c for c in NAME_COLUMNS if c in columns]
+        fallback = _subject_of(columns)
+        if not self.measure and not name_columns and not fallback:
             raise ImportFileError(
                 name,
-                "cannot tell which Star test this is (no Subject column, no Lexile or "
-                "Quantile columns); choose the measure",
+                "cannot tell which Star test this is (no Activity Type, Subject or Test Name column, no "
+                "Lexile or Quantile columns); choose the measure",
                 line=1,
-                column="Subject",
+                column="Activity Type",
             )
         grade_column = "Grade" if "Grade" in columns else "CurrentGrade"
         category_column = (
@@ -104,8 +140,17 @@ class StarReader(TableReader):
             student = row.text(student_column)
             if not student:
                 row.reject("StudentIdentifier", "a value is required")
-            date = row.date(date_column, required=True)
-            score = number(row, "ScaledScore", required=True, low=0, high=1500)
+            date = self.dates.read(row, date_column)
+            score = number(row, score_column, required=True, low=0, high=1500)
+            subject, subject_column = self.measure, "Subject"
+            if not subject:
+                named = next((c for c in name_columns if row.raw(c)), None)
+                if named is not None:
+                    subject, subject_column = star_test(row.raw(named)), named
+                else:
+                    subject = fallback
+                    if not subject:
+                        row.reject(name_columns[0], "the row names no Star test")
             grade_text = row.raw(grade_column)
             grade = parse_grade(grade_text) if grade_text else None
             season = parse_season(row.raw("ScreeningPeriodWindowName"))
@@ -115,13 +160,13 @@ class StarReader(TableReader):
                 row.line,
                 student_key=student,
                 student_column=student_column,
-                measure=subject or row.raw("Subject"),
-                measure_column="Subject",
+                measure=subject,
+                measure_column=subject_column,
                 test_date=date,
                 date_column=date_column,
                 score=score,
-                score_column="ScaledScore",
-                percentile=number(row, "PercentileRank", low=0, high=100),
+                score_column=score_column,
+                percentile=percentile(row, "PercentileRank"),
                 category=row.raw(category_column)[:80],
                 grade=grade,
                 standard_error=number(row, "StandardErrorOfMeasurement", low=0),

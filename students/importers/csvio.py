@@ -539,7 +539,8 @@ def open_csv(opener: Opener, *, name: str, columns: Iterable[Column]) -> Iterato
 class Source:
     """The files of one import, found by name without regard to case.
 
-    A zip may hold its files in one folder; `anchor` (e.g. manifest.csv) picks it.
+    A zip may hold its files in one folder; `anchor` (e.g. manifest.csv) picks it, and a
+    zip whose files all sit in one folder (a zipped folder) is read from that folder.
     """
 
     def __init__(
@@ -592,6 +593,22 @@ def _path_opener(path: Path) -> Opener:
     return lambda: path.open("rb")
 
 
+def _single_folder(names: list[str]) -> str:
+    """The folder a zip keeps all its files in ("cdf/"), when it has no file at its top.
+
+    "Compress" on a folder (Windows' Send to > Compressed folder, macOS' Compress) zips the
+    folder itself, so an export's files arrive one level down (issue #15: NWEA MAP CDFs).
+    """
+    if not names or any("/" not in name for name in names):
+        return ""
+    folders = {name.split("/", 1)[0] for name in names}
+    if len(folders) != 1:
+        return ""
+    top = folders.pop() + "/"
+    deeper = _single_folder([name[len(top) :] for name in names])
+    return top + deeper
+
+
 def _zip_source(path: Path, *, anchor: str | None) -> Source:
     try:
         archive = zipfile.ZipFile(path)
@@ -606,6 +623,8 @@ def _zip_source(path: Path, *, anchor: str | None) -> Source:
         )
         if anchored:
             folder = anchored[0][: -len(anchored[0].rsplit("/", 1)[-1])]
+    if not folder:
+        folder = _single_folder([info.filename for info in members])
     openers = {}
     for info in members:
         if not info.filename.startswith(folder) or "/" in info.filename[len(folder) :]:

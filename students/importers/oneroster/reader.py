@@ -198,7 +198,10 @@ COLUMNS = {
         Column("endDate"),
     ],
     "demographics": [
-        Column("sourcedId", True),
+        # OneRoster 1.0 keys demographics.csv by `userSourcedId` (1.1 renamed it `sourcedId`):
+        # either names the user; a file with neither is refused (ImportFileError in _read_file).
+        Column("sourcedId"),
+        Column("userSourcedId"),
         STATUS,
         MODIFIED,
         Column("birthDate"),
@@ -449,6 +452,15 @@ class RosterFileReader:
                             line=1,
                             column="role",
                         )
+                if key == "demographics" and not {"sourcedId", "userSourcedId"} & table.columns:
+                    raise ImportFileError(
+                        name,
+                        "this required column is missing from the header (OneRoster 1.0 calls it userSourcedId)",
+                        line=1,
+                        column="sourcedId",
+                    )
+                if key == "demographics" and "sourcedId" not in table.columns:
+                    self.plan.note("renamed", f"{name}: column 'userSourcedId' read as sourcedId (OneRoster 1.0)")
                 for row in table:
                     handler(row, mode)
         except ImportFileError as error:
@@ -664,7 +676,7 @@ class RosterFileReader:
         self.enrollments[sid] = enrollment
 
     def _demographic(self, row: Row, mode: str) -> None:
-        sid = row.text("sourcedId", required=True)
+        sid = row.text("sourcedId" if row.has("sourcedId") else "userSourcedId", required=True)
         deleted, modified = self._status(row)
         fields = {}
         birth = row.date("birthDate")
