@@ -577,7 +577,7 @@ class ScoreImport(ImportErrors):
         for reason, n in sorted(self.state.skipped.items()):
             out.append(f"skipped {n} row{'s' if n != 1 else ''}: {reason}")
         for what, n in sorted(self.state.tallied.items()):
-            out.append(f"{n} {what}")
+            out.append(f"{what}: {n}")
         if self.state.skipped and not self.staged and not self.error_count:
             out.append("no score was imported: every row of the file was skipped (see above)")
         if self.counts_["repeats"]:
