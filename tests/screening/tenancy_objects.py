@@ -23,4 +23,5 @@ OBJECT_IDS = {
     "mapping_id": lambda side: _objects(side)["mapping"].pk,
     "run_id": lambda side: _objects(side)["run"].pk,
     "score_id": lambda side: _objects(side)["score"].pk,
+    "measure_id": lambda side: _objects(side)["score"].measure_id,
 }

@@ -135,6 +135,7 @@ NO_STUDENT_DATA = {
     "screening_imports",
     "screening_mapping_edit",
     "screening_mappings",
+    "screening_measure_edit",  # a measure's vendor names
     "screening_window_edit",
     "screening_windows",
     "student_create",
