@@ -815,3 +815,4 @@ class PdsaCycle(DistrictOwned):
 
 # Ohio's reading guarantee lives in its own sub-package; its models belong to this app.
 from interventions.rimp.models import ReadingDetermination, Rimp  # noqa: E402,F401
+from interventions.cico.models import PointCard, PointCardSetup, PointRating  # noqa: E402,F401

@@ -138,3 +138,4 @@ def _fresh_rate_limits(settings):
     import uuid
 
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+from tests.interventions.cico_fixtures import cico  # noqa: E402,F401  (shared fixture: a check-in/check-out plan)
