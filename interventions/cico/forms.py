@@ -30,6 +30,12 @@ class PointCardSetupForm(forms.Form):
         initial=DEFAULT_DAILY_GOAL_PERCENT,
         help_text=_("80 % is the customary CICO goal (Crone, Hawken & Horner)."),
     )
+    parent_summary = forms.ChoiceField(
+        label=_("Send the family a summary of the card"),
+        choices=PointCardSetup.ParentSummary.choices,
+        initial=PointCardSetup.ParentSummary.OFF,
+        help_text=_("A notice in the family's language, after check-out."),
+    )
     measure = forms.ModelChoiceField(
         label=_("Record the daily percentage on"),
         queryset=PlanMeasure.objects.none(),
@@ -44,6 +50,7 @@ class PointCardSetupForm(forms.Form):
                 "goals": "\n".join(setup.goals),
                 "daily_goal_percent": setup.daily_goal_percent,
                 "measure": setup.measure_id,
+                "parent_summary": setup.parent_summary,
             }
         super().__init__(*args, **kwargs)
         self.fields["measure"].queryset = PlanMeasure.objects.filter(pk__in=[m.pk for m in measures])

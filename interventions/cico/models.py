@@ -23,6 +23,11 @@ MAX_PERIODS, MAX_GOALS = 12, 6
 class PointCardSetup(DistrictOwned):
     """How a behavior plan's daily point card looks: its schedule periods and the student's goals."""
 
+    class ParentSummary(models.TextChoices):
+        OFF = "off", _("Not sent")
+        DAILY = "daily", _("Every school day")
+        WEEKLY = "weekly", _("Every week (Friday)")
+
     plan = models.OneToOneField("interventions.Plan", on_delete=models.CASCADE, related_name="point_card_setup")
     periods = models.JSONField(_("periods"), default=list, help_text=_("The schedule periods a teacher rates"))
     goals = models.JSONField(_("goals"), default=list, help_text=_("The student's behavior goals"))
@@ -31,10 +36,18 @@ class PointCardSetup(DistrictOwned):
     measure = models.ForeignKey(
         "interventions.PlanMeasure", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Whether the family receives the card's summary as a notice (notifications, letter type
+    # "point_card_summary"): each school day, each week (on Fridays), or not at all. In CICO the
+    # card goes home every day for a parent's signature (Crone, Hawken & Horner 2010).
+    parent_summary = models.CharField(
+        _("summary to the family"), max_length=8, choices=ParentSummary.choices, default=ParentSummary.OFF
+    )
     created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # The evening job finds the plans whose families receive a summary.
+        indexes = [models.Index(fields=["district", "parent_summary"], name="point_card_setup_summary_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(daily_goal_percent__gt=0, daily_goal_percent__lte=100),

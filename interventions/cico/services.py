@@ -87,6 +87,7 @@ def point_card_setup_save(
     goals: Iterable[str] | str,
     daily_goal_percent: float | None = None,
     measure: PlanMeasure | None = None,
+    parent_summary: str | None = None,
 ) -> PointCardSetup:
     """Create or change a behavior plan's point card (its periods, goals and daily goal)."""
     if plan.district_id != district.pk:
@@ -107,6 +108,8 @@ def point_card_setup_save(
             clean[field] = _clean_names(raw, field=field, label=label, limit=limit, length=length)
         except ValidationError as error:
             errors.update(error.message_dict)
+    if parent_summary is not None and parent_summary not in PointCardSetup.ParentSummary.values:
+        errors["parent_summary"] = [_("Summary to the family: daily, weekly or off.")]
     if daily_goal_percent is not None and not 0 < daily_goal_percent <= 100:
         errors["daily_goal_percent"] = [_("Daily goal: a percentage above 0 and at most 100.")]
     if errors:
@@ -120,6 +123,8 @@ def point_card_setup_save(
     setup.periods, setup.goals, setup.measure = clean["periods"], clean["goals"], measure
     if daily_goal_percent is not None:
         setup.daily_goal_percent = daily_goal_percent
+    if parent_summary is not None:
+        setup.parent_summary = parent_summary
     with friendly_constraints():
         setup.save()
     audit(
@@ -129,7 +134,12 @@ def point_card_setup_save(
         obj=plan,
         changes={
             "before": before,
-            "after": {"periods": setup.periods, "goals": setup.goals, "goal": setup.daily_goal_percent},
+            "after": {
+                "periods": setup.periods,
+                "goals": setup.goals,
+                "goal": setup.daily_goal_percent,
+                "parent_summary": setup.parent_summary,
+            },
         },
     )
     return setup

@@ -124,6 +124,7 @@ def point_card_setup(request, plan_id: int):
                     goals=data["goals"],
                     daily_goal_percent=data["daily_goal_percent"],
                     measure=data["measure"],
+                    parent_summary=data["parent_summary"],
                 )
             except ValidationError as error:
                 apply_validation_error(form, error)
