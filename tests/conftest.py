@@ -128,6 +128,7 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+from tests.interventions.cico_fixtures import cico  # noqa: E402,F401  (shared fixture: a check-in/check-out plan)
 from tests.interventions.plan_form_fixtures import flagged  # noqa: E402,F401  (shared fixture: a screening flag with norms)
 from tests.program import program  # noqa: E402,F401  (shared fixture: a district running interventions)
 
@@ -138,4 +139,3 @@ def _fresh_rate_limits(settings):
     import uuid
 
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
-from tests.interventions.cico_fixtures import cico  # noqa: E402,F401  (shared fixture: a check-in/check-out plan)
