@@ -190,17 +190,17 @@ def point_card_rate(
     for item in ratings:
         prefix = f"{item.line}: " if item.line else ""
         if item.period not in periods:
-            errors.append(prefix + _("“%(p)s” is not a period of this card.") % {"p": item.period})
+            errors.append(prefix + _("“%(p)s” is not a period of this card.") % {"p": str(item.period)[:60]})
             continue
         if item.goal not in goals:
-            errors.append(prefix + _("“%(g)s” is not a goal of this card.") % {"g": item.goal})
+            errors.append(prefix + _("“%(g)s” is not a goal of this card.") % {"g": str(item.goal)[:120]})
             continue
         value = _rating_value(item.rating)
         if value is None:
             errors.append(
                 prefix
                 + _("Rating “%(r)s” for %(p)s, %(g)s: give 0, 1 or 2 points.")
-                % {"r": item.rating, "p": item.period, "g": item.goal}
+                % {"r": str(item.rating)[:20], "p": item.period, "g": item.goal}
             )
             continue
         cells[(item.period, item.goal)] = value
