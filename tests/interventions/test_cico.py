@@ -243,13 +243,20 @@ def test_the_specialist_sets_periods_and_goals(cico, login):
     client = login(side.intervention_specialist)
     url = reverse("point_card_setup", args=[plan.pk])
     response = client.post(
-        url, {"periods": "Homeroom\nMath\nScience", "goals": "Be safe\nBe kind", "daily_goal_percent": "75"}
+        url,
+        {
+            "periods": "Homeroom\nMath\nScience",
+            "goals": "Be safe\nBe kind",
+            "daily_goal_percent": "75",
+            "parent_summary": "weekly",
+        },
     )
     assert response.status_code == 302
     with tenant_context(side.district):
         plan.point_card_setup.refresh_from_db()
         assert plan.point_card_setup.periods == ["Homeroom", "Math", "Science"]
         assert plan.point_card_setup.daily_goal_percent == 75
+        assert plan.point_card_setup.parent_summary == "weekly"
     assert 'id="point-card-link"' in client.get(reverse("plan_detail", args=[plan.pk])).content.decode()
 
 
