@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
+from demo.cico import seed_point_cards
 from demo.interventions import seed_interventions
 from demo.processes import seed_processes
 from demo.reading import seed_reading_guarantee
@@ -1382,6 +1383,8 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         # Groups, plans, a year to date of logged sessions and weekly probes.
         counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
+        # Check-in/check-out point cards for the behavior plans (demo/cico.py).
+        counts.update(seed_point_cards(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         # Ohio's reading guarantee: determinations and RIMPs at each state (demo/reading.py).
         counts.update(seed_reading_guarantee(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         # The district dashboard's effectiveness snapshot (normally the nightly job).

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from interventions.api import groups, library, placements, plans, probes, sessions
+from interventions.cico import api as cico_api
 
 urlpatterns = [
     path("interventions/", library.InterventionListCreate.as_view(), name="api_intervention_list"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/phases/", plans.PlanPhaseCreate.as_view(), name="api_plan_phase_create"),
     path("plans/<int:plan_id>/measures/", plans.PlanMeasureCreate.as_view(), name="api_plan_measure_create"),
     path("plans/<int:plan_id>/probes/", probes.PlanProbes.as_view(), name="api_plan_probes"),
+    path("plans/<int:plan_id>/point-cards/", cico_api.PlanPointCards.as_view(), name="api_plan_point_cards"),
     path("probes/<int:probe_id>/", probes.ProbeDetail.as_view(), name="api_probe_detail"),
     path("groups/", groups.GroupListCreate.as_view(), name="api_group_list"),
     path("groups/<int:group_id>/", groups.GroupDetail.as_view(), name="api_group_detail"),

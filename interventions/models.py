@@ -813,5 +813,7 @@ class PdsaCycle(DistrictOwned):
         return "plan"
 
 
-# Ohio's reading guarantee lives in its own sub-package; its models belong to this app.
+# Check-in/check-out point cards and Ohio's reading guarantee live in their own sub-packages;
+# their models belong to this app.
+from interventions.cico.models import PointCard, PointCardSetup, PointRating  # noqa: E402,F401
 from interventions.rimp.models import ReadingDetermination, Rimp  # noqa: E402,F401

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from interventions import views
+from interventions.cico import urls as cico_urls
 from interventions.meetings import urls as meeting_urls
 from interventions.referrals import urls as referral_urls
 from interventions.rimp import views as rimp_views
@@ -27,3 +28,4 @@ urlpatterns = [
 # The meeting pages live in interventions/meetings/ but keep their /interventions/ URLs.
 urlpatterns += meeting_urls.urlpatterns
 urlpatterns += referral_urls.urlpatterns
+urlpatterns += cico_urls.urlpatterns

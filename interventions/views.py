@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from interventions import selectors, services
+from interventions.cico.services import plan_is_behavior
 from interventions.forms import (
     BulkProbeForm,
     CriteriaForm,
@@ -543,6 +544,9 @@ def plan_detail(request, plan_id: int):
             "may_manage_norms": allowed(request.membership, "may_manage_screening"),
             "can_edit": allowed(request.membership, "may_edit_plan", plan),
             "can_end": allowed(request.membership, "may_end_plan", plan),
+            # Behavior plans carry a check-in/check-out point card (interventions/cico/).
+            "point_card": plan_is_behavior(district=request.district, plan=plan)
+            and allowed(request.membership, "may_rate_point_card", plan),
         },
     )
 

@@ -190,6 +190,22 @@ may_edit_plan = may_log_for_plan
 
 
 @rules.predicate
+def may_rate_point_card(membership, plan) -> bool:
+    """Rate a behavior plan's daily point card (check-in/check-out): whoever may log for the plan, and
+    the teachers of the plan's school. Each teacher rates the student's goals for their own period
+    (Crone, Hawken & Horner 2010), so the card cannot be limited to the plan's provider; which
+    students a teacher sees is still the access module's question (404 before this rule)."""
+    if may_log_for_plan.test(membership, plan):
+        return True
+    return (
+        _active(membership)
+        and plan is not None
+        and membership.role == Role.TEACHER
+        and _covers_school(membership, _plan_school_id(plan))
+    )
+
+
+@rules.predicate
 def may_end_plan(membership, plan) -> bool:
     """End a plan as completed or discontinued, with a reason: whoever may change the plan
     (its provider, its group's provider, and the supervisors of the plan's school). Often the

@@ -164,6 +164,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.start_of_year_letters_due",
         "schedule": crontab(hour=6, minute=20),
     },
+    # School-day evenings, after check-out: the check-in/check-out card summaries to families.
+    "notices-point-card-summaries": {
+        "task": "notifications.tasks.point_card_summaries_due",
+        "schedule": crontab(hour=16, minute=30, day_of_week="mon-fri"),
+    },
     "notices-staff-reminders": {
         "task": "notifications.tasks.staff_reminders_due",
         "schedule": crontab(hour=6, minute=30, day_of_week="mon"),

@@ -31,6 +31,7 @@ class LetterType(models.TextChoices):
     RIMP = "rimp", _("Reading Improvement and Monitoring Plan")
     MID_YEAR_ENTRY = "mid_year_entry", _("New-student screening")
     REFERRAL = "referral_considered", _("Special-education referral")
+    POINT_CARD_SUMMARY = "point_card_summary", _("Behavior card summary (check-in/check-out)")
 
 
 class NoticeStatus(models.TextChoices):

@@ -86,6 +86,8 @@ LETTER_BLOCKS: dict[str, list[str]] = {
     LetterType.RIMP: ["reading_deficiency", "rimp_sections", "retention_possible"],
     LetterType.MID_YEAR_ENTRY: ["screening_results"],
     LetterType.REFERRAL: ["right_to_request_evaluation", "meeting_details"],
+    # Check-in/check-out: the card's days and points against the daily goal (interventions/cico/).
+    LetterType.POINT_CARD_SUMMARY: ["point_card_summary"],
 }
 PROGRESS_REPORT_KEY = "progress-report"
 EVENT_KINDS = set(TRIGGER_LETTER)
@@ -699,6 +701,118 @@ def progress_reports_create(
     return created
 
 
+# --- check-in/check-out card summaries -----------------------------------------------------------
+
+POINT_CARD_KEY = "point-card-summary"
+
+
+def point_card_period(*, kind: str, as_of: dt.date) -> tuple[dt.date, dt.date, str]:
+    """(first day, last day, period key part) of a daily or weekly card summary ending on ``as_of``.
+
+    A week is Monday..as_of (the job runs on Fridays): ISO year and week name it."""
+    if kind == "weekly":
+        start = as_of - dt.timedelta(days=as_of.weekday())
+        year, week, _day = as_of.isocalendar()
+        return start, as_of, f"week-{year}-W{week:02d}"
+    return as_of, as_of, f"day-{as_of.isoformat()}"
+
+
+def point_card_summaries_create(
+    *,
+    district: District,
+    as_of: dt.date | None = None,
+    actor: User | None = None,
+    plans: Iterable[Plan] | None = None,
+    kind: str | None = None,
+) -> list[Notice]:
+    """Queue the card summary for the families of check-in/check-out plans, in their language.
+
+    Without ``plans``: every active plan whose setup asks for a summary (``parent_summary``):
+    the daily ones each school day with a rated card, the weekly ones on Fridays. With ``plans``
+    and ``kind`` ("daily"/"weekly"): those plans now (the "send to the family" button). Set-based:
+    one query for the setups, one for the cards, one for the guardians, one insert; the unique key
+    (student, notice, period, language, recipient) makes a re-run or a second click a no-op.
+    """
+    from interventions.cico.models import PointCard, PointCardSetup
+
+    today = as_of or timezone.localdate()
+    version, policy = policy_document(district=district, as_of=today)
+    if policy is None:
+        return []
+    setups = PointCardSetup.objects.filter(district=district, plan__status=Plan.Status.ACTIVE).select_related(
+        "plan__student"
+    )
+    if plans is not None:
+        setups = setups.filter(plan__in=[p.pk for p in plans])
+    else:
+        wanted = [PointCardSetup.ParentSummary.DAILY] + (
+            [PointCardSetup.ParentSummary.WEEKLY] if today.weekday() == 4 else []
+        )
+        setups = setups.filter(parent_summary__in=wanted)
+    periods = {}
+    for setup in setups:
+        periods[setup.plan_id] = (setup, point_card_period(kind=kind or setup.parent_summary, as_of=today))
+    if not periods:
+        return []
+    earliest = min(start for _setup, (start, _end, _key) in periods.values())
+    rated = set(
+        PointCard.objects.filter(
+            district=district, plan_id__in=list(periods), date__gte=earliest, date__lte=today, points_possible__gt=0
+        ).values_list("plan_id", "date")
+    )
+    student_ids = [setup.plan.student_id for setup, _period in periods.values()]
+    guardians: dict[int, list[Guardian]] = {}
+    for guardian in Guardian.objects.filter(district=district, student_id__in=student_ids, receives_notices=True):
+        guardians.setdefault(guardian.student_id, []).append(guardian)
+    contact, blocks, rows = policy.parent_contact, required_blocks(LetterType.POINT_CARD_SUMMARY), []
+    for plan_id, (setup, (start, end, key)) in periods.items():
+        if not any((plan_id, start + dt.timedelta(days=d)) in rated for d in range((end - start).days + 1)):
+            continue  # nothing rated in the period: no letter about an empty card
+        student = setup.plan.student
+        for recipient in _recipients(
+            district=district,
+            student=student,
+            older_than=None,
+            today=today,
+            default_language=contact.default_language,
+            guardians=guardians.get(student.pk, []),
+        ):
+            rows.append(
+                Notice(
+                    district=district,
+                    student=student,
+                    school_id=student.school_id,
+                    guardian=recipient["guardian"],
+                    recipient_key=recipient["key"],
+                    recipient_name=recipient["name"][:220],
+                    email=recipient["email"],
+                    address=recipient["address"],
+                    notice_key=POINT_CARD_KEY,
+                    letter_type=LetterType.POINT_CARD_SUMMARY,
+                    trigger="point_card_summary",
+                    title="Daily behavior card",
+                    content_blocks=blocks,
+                    period_key=f"{plan_id}-{key}",
+                    language=recipient["language"],
+                    channel=Channel.EMAIL if recipient["email"] else Channel.PRINT,
+                    delivery=["letter"],
+                    context={
+                        "plan_ids": [plan_id],
+                        "point_card_plan": plan_id,
+                        "start": start.isoformat(),
+                        "end": end.isoformat(),
+                        "as_of": today.isoformat(),
+                    },
+                    policy_version_id=version.pk,
+                    created_by=actor,
+                )
+            )
+    with transaction.atomic():
+        created = _insert_new(district, rows, actor)
+    _schedule_send(district, [n.pk for n in created])
+    return created
+
+
 # --- generating and delivering -----------------------------------------------------------------
 
 CLAIM_SECONDS = 300
@@ -1045,6 +1159,7 @@ def letter_settings_save(*, district: District, actor: User | None, **fields) ->
 __all__ = [
     "notices_for_event",
     "progress_reports_create",
+    "point_card_summaries_create",
     "notice_send",
     "notice_acknowledge",
     "notice_regenerate",

@@ -80,6 +80,27 @@ def district_progress_reports(district_id: int, as_of: str | None = None) -> int
 
 
 @shared_task
+def point_card_summaries_due() -> int:
+    """Each school-day evening: fan out to every district; each queues the check-in/check-out card
+    summaries its plans ask for (daily ones every day, weekly ones on Fridays)."""
+    for pk in _districts():
+        district_point_card_summaries.delay(pk, timezone.localdate().isoformat())
+    return len(_districts())
+
+
+@shared_task
+def district_point_card_summaries(district_id: int, as_of: str | None = None) -> int:
+    import datetime as dt
+
+    from notifications.services import point_card_summaries_create
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        created = point_card_summaries_create(district=district, as_of=dt.date.fromisoformat(as_of) if as_of else None)
+    return len(created)
+
+
+@shared_task
 def staff_reminders_due() -> int:
     """Weekly on Monday: remind providers of overdue probes and due reviews."""
     for pk in _districts():

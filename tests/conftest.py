@@ -128,6 +128,7 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+from tests.interventions.cico_fixtures import cico  # noqa: E402,F401  (shared fixture: a check-in/check-out plan)
 from tests.interventions.plan_form_fixtures import flagged  # noqa: E402,F401  (shared fixture: a screening flag with norms)
 from tests.program import program  # noqa: E402,F401  (shared fixture: a district running interventions)
 

@@ -129,6 +129,8 @@ WALKED_ELSEWHERE = {
     # tests/browser/test_rimp_browser.py; the rules for every subject here.
     "may_write_rimp": "test_the_rimp_rules_name_the_writers_and_only_the_principal_approves",
     "may_approve_rimp": "test_the_rimp_rules_name_the_writers_and_only_the_principal_approves",
+    # Check-in/check-out point cards: pages and API in tests/interventions/test_cico.py.
+    "may_rate_point_card": "test_the_point_card_rule_adds_the_schools_teachers_to_whoever_logs_for_the_plan",
 }
 
 
@@ -1132,3 +1134,21 @@ def test_the_rimp_rules_name_the_writers_and_only_the_principal_approves(setting
         principal = membership_of(setting.users[P], side.district)
         assert permissions.allowed(specialist, "may_approve_rimp", rimp)
         assert not permissions.allowed(principal, "may_approve_rimp", rimp)
+
+
+def test_the_point_card_rule_adds_the_schools_teachers_to_whoever_logs_for_the_plan(setting):
+    """may_rate_point_card (check-in/check-out, issue 17): whoever may log for the plan (its provider; DA;
+    P and IS of the plan's school) and the teachers of the plan's school, since each teacher rates their
+    own period. The pages and the API are walked in tests/interventions/test_cico.py."""
+    from mtss import permissions
+    from tests.factories import membership_of
+
+    side = setting.side
+    raters = set()
+    with tenant_context(side.district):
+        plan = Plan.objects.select_related("student", "group").get(pk=setting.plan.pk)
+        for subject in SUBJECTS:
+            membership = None if subject in NOT_MEMBERS else membership_of(setting.users[subject], side.district)
+            if permissions.allowed(membership, "may_rate_point_card", plan):
+                raters.add(subject)
+    assert raters == {DA, P, IS, T, PROVIDER}

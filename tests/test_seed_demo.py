@@ -425,3 +425,19 @@ def test_ohio_leaves_students_at_each_rimp_state_and_only_the_seeded_ones_overdu
     assert result["undetermined"] == 0
     # Every overdue student is one the seed left without a RIMP.
     assert all(r.rimp_id is None for r in result["rows"] if r.state == "overdue")
+
+
+def test_lausd_behavior_plans_have_a_few_weeks_of_check_in_check_out_cards(seeded):
+    """Issue 17, item 3 (demo/cico.py): LAUSD's behavior plans carry point cards, each card's
+    percentage is its probe's score, and every rating is 0, 1 or 2."""
+    from interventions.cico.models import PointCard, PointCardSetup, PointRating
+
+    lausd = _districts()["lausd-secondary"]
+    with tenant_context(lausd):
+        setups = PointCardSetup.objects.filter(district=lausd).select_related("plan")
+        assert setups.exists() and {s.plan.area for s in setups} == {"behavior"}
+        cards = list(PointCard.objects.filter(district=lausd).select_related("probe"))
+        assert len(cards) >= 5 * setups.count()  # about 4 weeks of school days each
+        assert all(card.probe.score == card.percent and card.probe.plan_id == card.plan_id for card in cards)
+        ratings = set(PointRating.objects.filter(district=lausd).values_list("rating", flat=True))
+        assert ratings <= {0, 1, 2} and len(ratings) == 3

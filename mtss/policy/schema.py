@@ -152,6 +152,7 @@ NOTICE_CONTENT_BLOCKS: dict[str, str] = {
     "progress_summary": "progress-monitoring scores, goal line and trend",
     "meeting_details": "date, time, place and purpose of a meeting",
     "meeting_outcome": "the decisions taken at a meeting",
+    "point_card_summary": "the check-in/check-out card's days, points and the daily goal",
 }
 
 Season = Literal["fall", "winter", "spring"]

@@ -44,6 +44,7 @@ TITLES = {
     "rimp": gettext_noop("Reading Improvement and Monitoring Plan"),
     "mid_year_entry": gettext_noop("Screening of a new student"),
     "referral_considered": gettext_noop("Special education evaluation"),
+    "point_card_summary": gettext_noop("Daily behavior card"),
 }
 
 INTROS = {
@@ -78,6 +79,9 @@ INTROS = {
     "referral_considered": gettext_noop(
         "The school team is considering an evaluation of %(student)s for special education services."
     ),
+    "point_card_summary": gettext_noop(
+        "Each day, the teachers of %(student)s rate the goals on a behavior card. Here is the summary."
+    ),
 }
 
 HEADINGS = {
@@ -106,6 +110,7 @@ HEADINGS = {
     "plain_summary": gettext_noop("In short"),
     "rimp_sections": gettext_noop("What the plan contains"),
     "rimp_due": gettext_noop("When the plan is ready"),
+    "point_card_summary": gettext_noop("Behavior card"),
 }
 
 # Paragraphs a district may reword per language (LetterText.key).

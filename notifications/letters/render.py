@@ -444,6 +444,48 @@ def _rimp_due(f: Facts) -> dict:
     }
 
 
+def _point_card(f: Facts) -> dict:
+    """The check-in/check-out card of the notice's plan over its days (the daily or weekly summary)."""
+    from interventions.cico.selectors import point_card_setup, point_card_summary
+
+    plan_id, start, end = f.context.get("point_card_plan"), f.context.get("start"), f.context.get("end")
+    plan = next((p for p in f.plans() if p.pk == plan_id), None)
+    setup = point_card_setup(district=f.district, plan=plan) if plan is not None and start and end else None
+    if setup is None:
+        raise BlockMissing("point_card_summary", "the notice names no plan with a point card")
+    summary = point_card_summary(
+        district=f.district,
+        plan=plan,
+        setup=setup,
+        start=dt.date.fromisoformat(start),
+        end=dt.date.fromisoformat(end),
+    )
+    if not summary.days:
+        raise BlockMissing("point_card_summary", "no card was rated in the period")
+    goal = f"{summary.goal_percent:g}"
+    paragraphs = [
+        _("Points earned: %(earned)s of %(possible)s (%(percent)s%%). The daily goal is %(goal)s%%.")
+        % {
+            "earned": summary.points_earned,
+            "possible": summary.points_possible,
+            "percent": f"{summary.percent:g}",
+            "goal": goal,
+        }
+    ]
+    if len(summary.days) > 1:
+        paragraphs.append(
+            _("The goal was met on %(met)s of %(days)s days.")
+            % {"met": summary.days_at_goal, "days": len(summary.days)}
+        )
+    bullets = [
+        _("%(date)s: %(percent)s%%") % {"date": long_date(day, f.language), "percent": f"{percent:g}"}
+        + (" ✓" if percent >= summary.goal_percent else "")
+        for day, percent in summary.days
+    ]
+    paragraphs.append(_("Please talk with your child about the card and praise the goals met."))
+    return {"paragraphs": paragraphs, "bullets": bullets}
+
+
 BUILDERS = {
     "program_overview": _static("program_overview"),
     "screening_results": _screening,
@@ -468,6 +510,7 @@ BUILDERS = {
     "tier_change": _tier_change,
     "attendance": _attendance,
     "plain_summary": _plain_summary,
+    "point_card_summary": _point_card,
     "rimp_sections": _rimp_sections,
     "rimp_due": _rimp_due,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.notifications.helpers import add_progress, all_language_policy, use_policy
+from tests.notifications.helpers import add_point_cards, add_progress, all_language_policy, use_policy
 
 
 @pytest.fixture(autouse=True)
@@ -42,4 +42,5 @@ def letters(program):
     use_policy(side.district, all_language_policy())
     for plan in program["plans"]:
         add_progress(plan)
+    add_point_cards(program["plans"][0])  # the check-in/check-out card summary letter
     return program

@@ -83,6 +83,17 @@ def sample_notice(
     )
     if letter_type == LetterType.RIMP:
         notice.notice_key = "rimp"
+    if letter_type == LetterType.POINT_CARD_SUMMARY and context is None:
+        # The week of the student's check-in/check-out card (add_point_cards), as the evening job writes it.
+        from interventions.cico.models import PointCard
+
+        card = PointCard.objects.filter(district=district, plan__student=student).order_by("date").first()
+        if card is not None:
+            notice.context.update(
+                point_card_plan=card.plan_id,
+                start=card.date.isoformat(),
+                end=(card.date + dt.timedelta(days=4)).isoformat(),
+            )
     if save:
         with tenant_context(district):
             notice.save()
@@ -116,6 +127,33 @@ def add_progress(plan, *, weeks: int = 6, start=None):
                         else Attendance.Status.PRESENT
                     },
                 )
+
+
+def add_point_cards(plan, *, start=None, days: int = 5):
+    """A check-in/check-out card on a plan (its setup written directly: the letter, not the area
+    check, is under test) with ``days`` school days of ratings: 10, 9, 8 ... of 12 points."""
+    from interventions.cico.models import PointCard, PointCardSetup, PointRating
+
+    start = start or plan.start_date
+    periods, goals = ["Check-in", "Period 1", "Period 2"], ["Be safe", "Be respectful"]
+    with tenant_context(plan.district_id):
+        PointCardSetup.objects.create(district_id=plan.district_id, plan=plan, periods=periods, goals=goals)
+        for day in range(days):
+            earned = 10 - day
+            card = PointCard.objects.create(
+                district_id=plan.district_id,
+                plan=plan,
+                date=start + dt.timedelta(days=day),
+                points_earned=earned,
+                points_possible=12,
+            )
+            values = [2] * (earned // 2) + [1] * (earned % 2)
+            values += [0] * (6 - len(values))
+            cells = [(p, g) for p in periods for g in goals]
+            PointRating.objects.bulk_create(
+                PointRating(district_id=plan.district_id, card=card, period=p, goal=g, rating=v)
+                for (p, g), v in zip(cells, values, strict=True)
+            )
 
 
 ALL_TYPES = list(LETTER_BLOCKS)
