@@ -27,8 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from pydantic import BaseModel
 
 from mtss.policy.schema import (
@@ -52,7 +51,7 @@ SKIPPED_TOP = frozenset({"schema_version", "notes"}) | set(ABOUT_FIELDS)
 
 def sections() -> list[tuple[str, str]]:
     """(key, title) of every section the editor has a form for, in the schema's order."""
-    out = [("about", _("About this policy"))]
+    out = [("about", gettext("About this policy"))]
     for name in PolicyDocument.model_fields:
         if name not in SKIPPED_TOP:
             out.append((name, str(SECTION_TITLES.get(name, humanize(name)))))
@@ -240,7 +239,7 @@ class Grid:
     errors: list[str] = field(default_factory=list)
 
     def cells(self):
-        for _grade, row in self.rows:
+        for _, row in self.rows:
             yield from row
 
 
@@ -260,7 +259,7 @@ class Group:
 
 
 def grade_label(grade: int) -> str:
-    return _("Kindergarten") if grade == 0 else _("Grade %(grade)s") % {"grade": grade}
+    return gettext("Kindergarten") if grade == 0 else gettext("Grade %(grade)s") % {"grade": grade}
 
 
 def item_label(name: str, index: int, item: Any) -> str:
@@ -268,7 +267,7 @@ def item_label(name: str, index: int, item: Any) -> str:
     if isinstance(item, Mapping):
         if name == "tiers" and isinstance(item.get("number"), int):
             title = item.get("name")
-            return _("Tier %(number)s") % {"number": item["number"]} + (
+            return gettext("Tier %(number)s") % {"number": item["number"]} + (
                 f" ({title})" if title and str(item["number"]) not in str(title) else ""
             )
         for key in ("name", "title", "label", "key", "id"):
@@ -300,7 +299,7 @@ def label_for_loc(data: Any, loc: Loc) -> str:
             else:
                 parts.append(humanize(part))
             node = node.get(part) if isinstance(node, Mapping) else None
-    return " › ".join(parts) or _("The whole policy")
+    return " › ".join(parts) or gettext("The whole policy")
 
 
 _PATH_TOKEN = re.compile(r'\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|\.?([A-Za-z_][A-Za-z0-9_]*)')
@@ -380,7 +379,7 @@ class SectionForm:
         self.errors: list[tuple[str, str]] = []  # (label, message) not beside a field
         self._notes, self._sources = self._provenance(document)
         if section == "about":
-            group = Group((), _("About this policy"), "", 0)
+            group = Group((), gettext("About this policy"), "", 0)
             for name in ABOUT_FIELDS:
                 self._add_field(group, PolicyDocument, name, document, ())
             self.groups.append(group)
@@ -457,11 +456,11 @@ class SectionForm:
         current = value.get(name, _default(info)) if isinstance(value, Mapping) else None
         help_text = field_help(model, name)
         if kind == "list" and item_choices:
-            help_text = (help_text + " " if help_text else "") + _(
+            help_text = (help_text + " " if help_text else "") + gettext(
                 "Separate items with commas; choose from: %(choices)s."
             ) % {"choices": ", ".join(item_choices)}
         elif kind == "list":
-            help_text = (help_text + " " if help_text else "") + _("Separate items with commas.")
+            help_text = (help_text + " " if help_text else "") + gettext("Separate items with commas.")
         group.fields.append(
             Field(
                 loc=loc + (name,),
@@ -499,13 +498,13 @@ class SectionForm:
             for season in seasons:
                 row = by_cell.get((grade, season))
                 shown = _display(row.get("below"), "float") if row else ""
-                season_label = season or _("any season")
+                season_label = season or gettext("any season")
                 cells.append(
                     GridCell(
                         grade=grade,
                         season=season,
                         name=f"{name}.cut.{grade}.{season or 'any'}",
-                        label=_("Cut score, %(grade)s, %(season)s")
+                        label=gettext("Cut score, %(grade)s, %(season)s")
                         % {"grade": grade_label(grade), "season": season_label},
                         initial=shown,
                         value=shown,
@@ -513,7 +512,7 @@ class SectionForm:
                 )
             grid_rows.append((grade_label(grade), cells))
         labels = {(row.get("grade"), row.get("season")): row.get("label") for row in rows if row.get("label")}
-        return Grid(loc, label_for_loc(self.document, loc) + " › " + _("Cut scores"), seasons, grid_rows, labels)
+        return Grid(loc, label_for_loc(self.document, loc) + " › " + gettext("Cut scores"), seasons, grid_rows, labels)
 
     # -- reading a submission ----------------------------------------------------------
     def fields(self):

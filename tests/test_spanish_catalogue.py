@@ -133,3 +133,29 @@ def test_no_template_shows_text_outside_a_translation_tag():
 def test_the_compiled_catalogue_is_the_one_django_uses(english, spanish):
     with translation.override("es"):
         assert translation.gettext(english) == spanish
+
+
+def test_spanish_pages_write_dates_in_spanish_and_numbers_as_us_staff_do():
+    """Django's formats with the active language (mtss/formats/es: es_US number conventions)."""
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import formats
+
+    day = dt.datetime(2026, 9, 7, 15, 30)
+    template = Template(
+        '{% load i18n %}{% translate "l, F j" context "date format" as f %}{{ day|date:f }} · {{ rate }} · '
+        '{% translate "M j, Y H:i" context "date format" as g %}{{ day|date:g }} · {{ day|date:"YEAR_MONTH_FORMAT" }}'
+    )
+    with translation.override("es"):
+        assert (
+            template.render(Context({"day": day, "rate": 1.25}))
+            == "lunes 7 de septiembre · 1.25 · 7 Sep 2026 15:30 · septiembre de 2026"
+        )
+        assert formats.date_format(day.date()) == "7 de septiembre de 2026"
+        assert formats.number_format(1234.5, decimal_pos=1, force_grouping=True) == "1,234.5"
+    with translation.override("en"):  # English pages are unchanged
+        assert (
+            template.render(Context({"day": day, "rate": 1.25}))
+            == "Monday, September 7 · 1.25 · Sep 7, 2026 15:30 · September 2026"
+        )
