@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext, gettext_lazy
 from pydantic import BaseModel
 
 from mtss.policy.schema import (
@@ -50,11 +51,31 @@ SKIPPED_TOP = frozenset({"schema_version", "notes"}) | set(ABOUT_FIELDS)
 
 def sections() -> list[tuple[str, str]]:
     """(key, title) of every section the editor has a form for, in the schema's order."""
-    out = [("about", "About this policy")]
+    out = [("about", gettext("About this policy"))]
     for name in PolicyDocument.model_fields:
         if name not in SKIPPED_TOP:
-            out.append((name, humanize(name)))
+            out.append((name, str(SECTION_TITLES.get(name, humanize(name)))))
     return out
+
+
+# The sections' titles in the staff's language (the schema's field names are English).
+SECTION_TITLES = {
+    "sources": gettext_lazy("Sources"),
+    "areas": gettext_lazy("Areas"),
+    "teams": gettext_lazy("Teams"),
+    "tiers": gettext_lazy("Tiers"),
+    "screening": gettext_lazy("Screening"),
+    "progress_monitoring": gettext_lazy("Progress monitoring"),
+    "decision_rules": gettext_lazy("Decision rules"),
+    "fidelity": gettext_lazy("Fidelity"),
+    "parent_contact": gettext_lazy("Parent contact"),
+    "required_plans": gettext_lazy("Required plans"),
+    "mid_year_entry": gettext_lazy("Mid-year entry"),
+    "special_education_referral": gettext_lazy("Special education referral"),
+    "meetings": gettext_lazy("Meetings"),
+    "reporting": gettext_lazy("Reporting"),
+    "calendar": gettext_lazy("Calendar"),
+}
 
 
 def humanize(name: str) -> str:
@@ -238,7 +259,7 @@ class Group:
 
 
 def grade_label(grade: int) -> str:
-    return "Kindergarten" if grade == 0 else f"Grade {grade}"
+    return gettext("Kindergarten") if grade == 0 else gettext("Grade %(grade)s") % {"grade": grade}
 
 
 def item_label(name: str, index: int, item: Any) -> str:
@@ -246,7 +267,9 @@ def item_label(name: str, index: int, item: Any) -> str:
     if isinstance(item, Mapping):
         if name == "tiers" and isinstance(item.get("number"), int):
             title = item.get("name")
-            return f"Tier {item['number']}" + (f" ({title})" if title and str(item["number"]) not in str(title) else "")
+            return gettext("Tier %(number)s") % {"number": item["number"]} + (
+                f" ({title})" if title and str(item["number"]) not in str(title) else ""
+            )
         for key in ("name", "title", "label", "key", "id"):
             if isinstance(item.get(key), str) and item[key]:
                 return item[key]
@@ -276,7 +299,7 @@ def label_for_loc(data: Any, loc: Loc) -> str:
             else:
                 parts.append(humanize(part))
             node = node.get(part) if isinstance(node, Mapping) else None
-    return " › ".join(parts) or "The whole policy"
+    return " › ".join(parts) or gettext("The whole policy")
 
 
 _PATH_TOKEN = re.compile(r'\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|\.?([A-Za-z_][A-Za-z0-9_]*)')
@@ -356,7 +379,7 @@ class SectionForm:
         self.errors: list[tuple[str, str]] = []  # (label, message) not beside a field
         self._notes, self._sources = self._provenance(document)
         if section == "about":
-            group = Group((), "About this policy", "", 0)
+            group = Group((), gettext("About this policy"), "", 0)
             for name in ABOUT_FIELDS:
                 self._add_field(group, PolicyDocument, name, document, ())
             self.groups.append(group)
@@ -433,13 +456,11 @@ class SectionForm:
         current = value.get(name, _default(info)) if isinstance(value, Mapping) else None
         help_text = field_help(model, name)
         if kind == "list" and item_choices:
-            help_text = (
-                (help_text + " " if help_text else "")
-                + "Separate items with commas; choose from: "
-                + (", ".join(item_choices) + ".")
-            )
+            help_text = (help_text + " " if help_text else "") + gettext(
+                "Separate items with commas; choose from: %(choices)s."
+            ) % {"choices": ", ".join(item_choices)}
         elif kind == "list":
-            help_text = (help_text + " " if help_text else "") + "Separate items with commas."
+            help_text = (help_text + " " if help_text else "") + gettext("Separate items with commas.")
         group.fields.append(
             Field(
                 loc=loc + (name,),
@@ -477,20 +498,21 @@ class SectionForm:
             for season in seasons:
                 row = by_cell.get((grade, season))
                 shown = _display(row.get("below"), "float") if row else ""
-                season_label = season or "any season"
+                season_label = season or gettext("any season")
                 cells.append(
                     GridCell(
                         grade=grade,
                         season=season,
                         name=f"{name}.cut.{grade}.{season or 'any'}",
-                        label=f"Cut score, {grade_label(grade)}, {season_label}",
+                        label=gettext("Cut score, %(grade)s, %(season)s")
+                        % {"grade": grade_label(grade), "season": season_label},
                         initial=shown,
                         value=shown,
                     )
                 )
             grid_rows.append((grade_label(grade), cells))
         labels = {(row.get("grade"), row.get("season")): row.get("label") for row in rows if row.get("label")}
-        return Grid(loc, label_for_loc(self.document, loc) + " › Cut scores", seasons, grid_rows, labels)
+        return Grid(loc, label_for_loc(self.document, loc) + " › " + gettext("Cut scores"), seasons, grid_rows, labels)
 
     # -- reading a submission ----------------------------------------------------------
     def fields(self):

@@ -281,6 +281,8 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "MTSS <no-reply@mtss.invalid>"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# mtss/formats/es: Spanish dates with US number conventions (a decimal point), as es_US.
+FORMAT_MODULE_PATH = ["mtss.formats"]
 USE_I18N = True
 TIME_ZONE = envstr("TIME_ZONE", "America/New_York")
 USE_TZ = True
