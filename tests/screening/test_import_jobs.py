@@ -138,9 +138,9 @@ def test_a_refused_score_file_reports_line_and_column_through_the_job(world, imp
     )
     assert response.status_code == 202
     final = wait_for(lambda: admin.get(response.json()["status_url"]).json())[-1]
-    assert final["status"] == "refused" and final["error_count"] == 1
-    error = final["errors"][0]
-    assert (error["file"], error["line"], error["column"]) == ("fall.csv", 3, "Test Date")
+    assert final["status"] == "refused" and final["error_count"] >= 1
+    located = {(e["file"], e["line"], e["column"]) for e in final["errors"]}
+    assert ("fall.csv", 3, "Test Date") in located, final["errors"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -156,9 +156,9 @@ def test_the_page_queues_the_upload_and_polls_the_progress(world, import_worker,
     assert 'id="run-progress"' in page.content.decode()
 
     def fragment():
+        status = latest_run(side.district).status  # read first: the fragment is at least this far
         answer = client.get(f"/screening/imports/{run.pk}/progress/", HTTP_HX_REQUEST="true")
         assert answer.status_code == 200
-        status = latest_run(side.district).status
         return {"status": status, "html": answer.content.decode(), "refresh": answer.get("HX-Refresh")}
 
     seen = wait_for(fragment)
