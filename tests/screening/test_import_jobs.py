@@ -201,3 +201,52 @@ def test_a_three_day_old_dry_run_no_longer_offers_import_now(world, client, tmp_
     with tenant_context(side.district):
         assert ImportRun.objects.filter(district=side.district).count() == 1  # nothing queued
     assert not jobs.staged_upload_kept(district=side.district, run=latest_run(side.district))
+
+
+@pytest.mark.django_db
+@override_settings(IMPORT_MAX_LINES=1000)
+def test_a_score_file_past_the_line_cap_is_refused_naming_it(world, tmp_path):
+    side = world.a
+    setup_district(side)
+    path = tmp_path / "blank.csv"
+    path.write_bytes(b"Student,Date,Measure,PR\r\n" + b"\r\n" * 5000)
+    run = services.scores_import(district=side.district, actor=None, path=path, format="aimsweb")
+    assert run.status == ImportRun.Status.REFUSED and run.plan.refused_whole
+    assert run.errors[0]["file"] == "blank.csv"
+    assert "more than 1,000 lines" in run.errors[0]["reason"] and "IMPORT_MAX_LINES" in run.errors[0]["reason"]
+
+
+@pytest.mark.django_db
+def test_the_page_refuses_a_mass_exit_until_the_number_is_typed(world, client, tmp_path):
+    from students.services import roster_import
+    from tests.students.test_roster_safety import header_only
+
+    side = world.a
+    folder = generated_roster(tmp_path / "roster", 20)
+    assert roster_import(district=side.district, actor=None, path=folder).status == ImportRun.Status.SUCCEEDED
+    header_only(folder)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, path.name)
+    buffer.seek(0)
+    buffer.name = "header-only.zip"
+    client.force_login(side.district_admin)
+    client.post("/screening/imports/", {"kind": "roster", "file": buffer, "dry_run": ""})
+    refused = latest_run(side.district)
+    exits = refused.details["exits"]
+    assert refused.status == ImportRun.Status.REFUSED and exits["students"] == 20
+    page = client.get(f"/screening/imports/{refused.pk}/").content.decode()
+    assert 'id="exit-warning"' in page and 'name="confirm_exits"' in page
+
+    def active() -> int:
+        with tenant_context(side.district):
+            return Student.objects.filter(district=side.district, sourced_id__startswith="s", exit_date=None).count()
+
+    client.post(f"/screening/imports/{refused.pk}/", {"action": "import", "confirm_exits": str(exits["total"] + 1)})
+    assert latest_run(side.district).pk == refused.pk and active() == 20  # a wrong number queues nothing
+
+    client.post(f"/screening/imports/{refused.pk}/", {"action": "import", "confirm_exits": str(exits["total"])})
+    confirmed = latest_run(side.district)
+    assert confirmed.pk != refused.pk and confirmed.status == ImportRun.Status.SUCCEEDED
+    assert confirmed.details["exits"]["confirmed"] and active() == 0
