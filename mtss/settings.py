@@ -178,6 +178,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.weekly_fidelity_summaries_due",
         "schedule": crontab(hour=6, minute=45, day_of_week="mon"),
     },
+    # Hourly: staged import uploads older than a day are deleted (they hold student data).
+    "imports-purge-staged-uploads": {
+        "task": "screening.tasks.import_uploads_purge_task",
+        "schedule": crontab(minute=5),
+    },
     # Nightly: the district dashboard's evaluation snapshot (reports.models.PlanEvaluation).
     "reports-evaluations-nightly": {
         "task": "reports.tasks.refresh_evaluations_all",
@@ -303,6 +308,21 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# --- Import jobs (README.md, "Import jobs") --------------------------------------------
+# Caps on one import, checked before a row is parsed: what it unpacks to in all, and lines per file.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 2 * 1024**3)
+IMPORT_MAX_LINES = envint("IMPORT_MAX_LINES", 5_000_000)
+# A bulk roster that would exit more than this percentage of the district's active students or
+# staff is refused unless the administrator confirms the exact number (issue 15, "Safety").
+ROSTER_EXIT_CONFIRM_PERCENT = envint("ROSTER_EXIT_CONFIRM_PERCENT", 10)
+# ... and at least this many records: in a pilot of 20 students, two leaving is no accident.
+ROSTER_EXIT_CONFIRM_MIN = envint("ROSTER_EXIT_CONFIRM_MIN", 5)
+# Run import jobs inside the request that queued them (the embedded demo, which has no broker).
+IMPORT_JOBS_IN_PROCESS = envbool("IMPORT_JOBS_IN_PROCESS", CELERY_TASK_ALWAYS_EAGER)
+# A queue of their own for imports (long jobs), e.g. "imports" with a worker started with -Q imports;
+# empty: Celery's default queue.
+IMPORT_JOBS_QUEUE = envstr("IMPORT_JOBS_QUEUE", "")
 
 # --- API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,10 +9,8 @@ another district's id answers 404 like a missing one; then the role is checked
 
 from __future__ import annotations
 
-from pathlib import Path
-from tempfile import TemporaryDirectory
-
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,7 +20,7 @@ from mtss import access_log
 from mtss.api_params import param_int as _param_int
 from mtss.api_permissions import require
 from mtss.models import SchoolYear
-from screening import selectors, services
+from screening import jobs, selectors, services
 from screening.importers import FORMATS
 from screening.models import Assessment, Measure, Score, ScreeningWindow, Season
 from students.models import ImportRun
@@ -289,12 +287,20 @@ class ImportRunSerializer(serializers.ModelSerializer):
     started_by = serializers.CharField(source="started_by.username", read_only=True, allow_null=True)
     # Plain strings, not enums: another "status" enum (plans') already has the schema's name.
     kind = serializers.CharField(read_only=True, help_text="roster, scores or norms")
-    status = serializers.CharField(read_only=True, help_text="dry_run, succeeded, refused or partial")
+    status = serializers.CharField(
+        read_only=True, help_text="queued, running, then dry_run, succeeded, refused or partial"
+    )
+    status_url = serializers.SerializerMethodField(help_text="GET it until `status` is no longer queued or running.")
+    progress = serializers.SerializerMethodField(
+        help_text="phase (queued, reading, validating, writing, done), total (lines), read, validated, written"
+    )
 
     class Meta:
         model = ImportRun
         fields = [
             "id",
+            "status_url",
+            "progress",
             "kind",
             "format",
             "file_name",
@@ -311,6 +317,14 @@ class ImportRunSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_status_url(self, run) -> str:
+        request = self.context.get("request")
+        url = reverse("api_import_detail", kwargs={"run_id": run.pk})
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def get_progress(self, run) -> dict:
+        return jobs.import_progress(district=run.district, run=run)
+
 
 class ImportUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[("scores", "scores"), ("roster", "roster")], default="scores")
@@ -321,6 +335,12 @@ class ImportUploadSerializer(serializers.Serializer):
     measure = serializers.CharField(required=False, help_text="A measure key when the file does not say.")
     dry_run = serializers.BooleanField(default=False)
     accept_valid_rows = serializers.BooleanField(default=False)
+    confirm_exits = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="Rosters: the number of students and staff the import exits, when it is more than "
+        "ROSTER_EXIT_CONFIRM_PERCENT of the district's (the refused run's details.exits.total).",
+    )
     file = serializers.FileField()
 
     def validate(self, data):
@@ -345,11 +365,7 @@ class ImportRunListCreate(generics.ListCreateAPIView):
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={
-            201: ImportRunSerializer,
-            200: ImportRunSerializer,
-            400: OpenApiResponse(ImportRunSerializer, description="Refused: nothing written."),
-        },
+        responses={202: OpenApiResponse(ImportRunSerializer, description="Queued: poll `status_url`.")},
     )
     def post(self, request, *args, **kwargs):
         # The schema describes `post` (not `create`): the request body is the upload, not a run.
@@ -361,42 +377,30 @@ class ImportRunListCreate(generics.ListCreateAPIView):
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
         district = request.district
-        mapping = None
         if data.get("mapping"):
             try:
-                mapping = selectors.mapping_get(district=district, mapping_id=data["mapping"])
+                selectors.mapping_get(district=district, mapping_id=data["mapping"])
             except Http404:  # another district's mapping reads as an unknown one
                 raise serializers.ValidationError({"mapping": ["Unknown mapping."]}) from None
         stored = data["file"]
-        with TemporaryDirectory() as folder:
-            path = Path(folder) / Path(stored.name).name
-            with open(path, "wb") as handle:
-                for chunk in stored.chunks():
-                    handle.write(chunk)
-            if data["kind"] == "roster":
-                run = services.roster_import_run(
-                    district=district,
-                    actor=request.user,
-                    path=path,
-                    dry_run=data["dry_run"],
-                    accept_valid_rows=data["accept_valid_rows"],
-                )
-            else:
-                run = services.scores_import(
-                    district=district,
-                    actor=request.user,
-                    path=path,
-                    format=data["format"],
-                    dry_run=data["dry_run"],
-                    accept_valid_rows=data["accept_valid_rows"],
-                    mapping=mapping,
-                    measure=data.get("measure", ""),
-                )
-        body = ImportRunSerializer(run).data
-        if run.status == ImportRun.Status.REFUSED:
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        written = run.status in (ImportRun.Status.SUCCEEDED, ImportRun.Status.PARTIAL)
-        return Response(body, status=status.HTTP_201_CREATED if written else status.HTTP_200_OK)
+        run = jobs.import_job_submit(
+            district=district,
+            actor=request.user,
+            kind=data["kind"],
+            chunks=stored.chunks(),
+            file_name=stored.name,
+            options={
+                "format": data.get("format", ""),
+                "mapping": data.get("mapping"),
+                "measure": data.get("measure", ""),
+            },
+            dry_run=data["dry_run"],
+            accept_valid_rows=data["accept_valid_rows"],
+            confirm_exits=data.get("confirm_exits"),
+        )
+        # Queued (or, without a broker, already finished): the client polls the status URL either way.
+        body = ImportRunSerializer(run, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
 
 
 class ImportRunDetail(generics.RetrieveAPIView):

@@ -41,7 +41,9 @@ from screening.models import (
     ScreeningWindow,
     Season,
 )
+from students.importers import progress
 from students.importers.csvio import Column, ErrorLog, ImportErrors, ImportFileError, RowError, open_csv, open_source
+from students.importers.limits import check_limits
 from students.models import ImportRun, Student
 from students.services import roster_import
 
@@ -379,6 +381,7 @@ def scores_import(
     measure: str = "",
     file_name: str | None = None,
     records: Iterable[ScoreRecord] | None = None,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """Import a score file (or API records) into the district; returns the ImportRun with `.plan`.
 
@@ -386,38 +389,55 @@ def scores_import(
     whole import (status "refused") unless `accept_valid_rows` ("partial"). A dry
     run writes only its ImportRun. See screening/importers/pipeline.py.
     """
-    started = timezone.now()
+    queued = run  # a job's run (screening.jobs) is filled in; otherwise a new run is recorded
+    started = queued.started_at if queued is not None else timezone.now()
     plan = ScoreImport(
         district, format=format, path=path, records=records, mapping=mapping, measure=measure, file_name=file_name or ""
     )
 
     def record(status: str, errors: list[dict], error_count: int) -> ImportRun:
-        return ImportRun.objects.create(
-            district=district,
-            kind=ImportRun.Kind.SCORES,
-            format=format,
-            file_name=plan.file_name[:255],
-            started_by=actor,
-            started_at=started,
-            finished_at=timezone.now(),
-            status=status,
-            dry_run=dry_run,
-            counts=plan.counts(),
-            errors=errors[: ImportRun.ERROR_LIMIT],
-            error_count=error_count,
-            warnings=plan.warnings,
-            details=plan.details(),
-        )
+        fields = {
+            "kind": ImportRun.Kind.SCORES,
+            "format": format,
+            "file_name": plan.file_name[:255],
+            "started_by": actor,
+            "started_at": started,
+            "finished_at": timezone.now(),
+            "status": status,
+            "dry_run": dry_run,
+            "counts": plan.counts(),
+            "errors": errors[: ImportRun.ERROR_LIMIT],
+            "error_count": error_count,
+            "warnings": plan.warnings,
+            "details": {**(queued.details if queued is not None else {}), **plan.details()},
+        }
+        if queued is None:
+            return ImportRun.objects.create(district=district, **fields)
+        for name, value in fields.items():
+            setattr(queued, name, value)
+        queued.save(update_fields=list(fields))
+        return queued
 
+    if path is not None:
+        try:
+            progress.phase("reading", total=check_limits(path))  # caps before a row is parsed
+        except ImportFileError as error:
+            plan.file_errors.extend(error.errors)
     with tenant_context(district):
         catalog_ensure(district=district)
         run = None
         try:
             with transaction.atomic():
-                plan.read()
-                plan.resolve()
+                if not plan.file_errors:
+                    plan.read()
+                    progress.phase("validating")
+                    plan.resolve()
+                job = progress.tracker()
+                if job is not None:
+                    job.phase("validated", validated=max(job.state["read"] - plan.error_count, 0))
                 status = _status(plan, dry_run=dry_run, accept_valid_rows=accept_valid_rows)
                 if status in (ImportRun.Status.SUCCEEDED, ImportRun.Status.PARTIAL):
+                    progress.phase("writing")
                     run = record(status, [], 0)
                     plan.write(import_run_id=run.pk)
                     errors = [e.as_dict() for e in plan.all_errors[: ImportRun.ERROR_LIMIT]]
@@ -459,10 +479,25 @@ def scores_import(
 
 
 def roster_import_run(
-    *, district: District, actor: User | None, path, dry_run: bool = False, accept_valid_rows: bool = False
+    *,
+    district: District,
+    actor: User | None,
+    path,
+    dry_run: bool = False,
+    accept_valid_rows: bool = False,
+    confirm_exits: int | None = None,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """students.services.roster_import, keeping every rejected row for the CSV download."""
-    run = roster_import(district=district, actor=actor, path=path, dry_run=dry_run, accept_valid_rows=accept_valid_rows)
+    run = roster_import(
+        district=district,
+        actor=actor,
+        path=path,
+        dry_run=dry_run,
+        accept_valid_rows=accept_valid_rows,
+        confirm_exits=confirm_exits,
+        run=run,
+    )
     with tenant_context(district):
         import_errors_store(district=district, run=run, errors=run.plan.all_errors)
     return run
@@ -646,6 +681,7 @@ def _read_norms(district: District, path, *, measure: Measure | None, kind: str)
     plan = NormsPlan(Path(path).name)
     measures = {m.key: m for m in Measure.objects.filter(district=district)}
     try:
+        progress.phase("reading", total=check_limits(path))  # caps before a row is parsed
         with open_source(path) as source:
             if source.kind != "file":
                 raise ImportFileError(source.label, "give one CSV file of norms")
@@ -755,6 +791,7 @@ def norms_import(
     source: str = "",
     illustrative: bool = False,
     dry_run: bool = False,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """Import a norm table (score per percentile) or cut-score table from CSV; replaces the measure's table.
 
@@ -795,27 +832,30 @@ def norms_import(
                             for g, s, p, v, lb, _line in rows
                         ]
                     )
-            run = ImportRun.objects.create(
+            run = ImportRun.objects.update_or_create(
                 district=district,
-                kind=NORMS_KIND,
-                format=NORMS_FORMAT,
-                file_name=plan.file_name[:255],
-                started_by=actor,
-                started_at=started,
-                finished_at=timezone.now(),
-                status=status,
-                dry_run=dry_run,
-                counts=plan.counts(),
-                errors=[e.as_dict() for e in plan.all_errors[: ImportRun.ERROR_LIMIT]],
-                error_count=plan.error_count,
-                warnings=[m for ms in plan.state.notes.values() for m in ms[:3]],
-                details={
-                    "kind": kind,
-                    "norm": norm,
-                    "illustrative": illustrative,
-                    "measures": sorted(Measure.objects.filter(pk__in=plan.tables).values_list("key", flat=True)),
-                },
-            )
+                pk=run.pk if run is not None else None,
+                defaults=dict(
+                    kind=NORMS_KIND,
+                    format=NORMS_FORMAT,
+                    file_name=plan.file_name[:255],
+                    started_by=actor,
+                    started_at=started,
+                    finished_at=timezone.now(),
+                    status=status,
+                    dry_run=dry_run,
+                    counts=plan.counts(),
+                    errors=[e.as_dict() for e in plan.all_errors[: ImportRun.ERROR_LIMIT]],
+                    error_count=plan.error_count,
+                    warnings=[m for ms in plan.state.notes.values() for m in ms[:3]],
+                    details={
+                        "kind": kind,
+                        "norm": norm,
+                        "illustrative": illustrative,
+                        "measures": sorted(Measure.objects.filter(pk__in=plan.tables).values_list("key", flat=True)),
+                    },
+                ),
+            )[0]
             import_errors_store(district=district, run=run, errors=plan.all_errors)
             if status == ImportRun.Status.SUCCEEDED:
                 audit(

@@ -26,3 +26,22 @@ def risk_recompute_task(district_id: int, since: str | None = None) -> dict:
 
     district = District.objects.get(pk=district_id)
     return risk_recompute(district=district, since=dt.date.fromisoformat(str(since)[:10]) if since else None)
+
+
+@shared_task(acks_late=True)
+def import_run_task(district_id: int, run_id: int) -> str | None:
+    """Run one queued import (screening.jobs.import_job_run). A duplicate delivery finds the run
+    already claimed and does nothing."""
+    from screening.jobs import import_job_run
+
+    district = District.objects.get(pk=district_id)
+    run = import_job_run(district=district, run_id=run_id)
+    return run.status if run is not None else None
+
+
+@shared_task
+def import_uploads_purge_task() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): staged uploads are kept a day at most (they hold student data)."""
+    from screening.jobs import import_uploads_purge_all
+
+    return import_uploads_purge_all()

@@ -15,5 +15,6 @@ urlpatterns = [
     path("mappings/<int:mapping_id>/", views.mapping_edit, name="screening_mapping_edit"),
     path("imports/", views.imports, name="screening_imports"),
     path("imports/<int:run_id>/", views.import_detail, name="screening_import_detail"),
+    path("imports/<int:run_id>/progress/", views.import_progress, name="screening_import_progress"),
     path("imports/<int:run_id>/errors.csv", views.import_errors_csv, name="screening_import_errors"),
 ]

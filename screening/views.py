@@ -9,8 +9,6 @@ URLs: filters are ids, grades and statuses.
 from __future__ import annotations
 
 import csv
-from pathlib import Path
-from tempfile import TemporaryDirectory
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -29,7 +27,7 @@ from mtss.permissions import allowed
 from mtss.selectors import school_list
 from mtss.spreadsheet import formula_safe
 from mtss.tenancy import tenant_context
-from screening import selectors, services
+from screening import jobs, selectors, services
 from screening.charts import COLORS, EDGES, breakdown_svg
 from screening.forms import ImportNamesForm, MappingForm, NormsForm, UploadForm, WindowForm
 from screening.importers import FORMATS
@@ -285,26 +283,21 @@ def catalog(request):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             upload = data["file"]
-            with TemporaryDirectory() as folder:
-                path = Path(folder) / Path(upload.name).name
-                with open(path, "wb") as handle:
-                    for chunk in upload.chunks():
-                        handle.write(chunk)
-                try:
-                    run = services.norms_import(
-                        district=district,
-                        actor=request.user,
-                        path=path,
-                        kind=data["kind"],
-                        norm=data["norm"],
-                        measure=data["measure"],
-                        name=data["name"],
-                        source=data["source"],
-                        dry_run=data["dry_run"],
-                    )
-                except ValidationError as error:
-                    _errors_to_form(form, error)
-                    run = None
+            run = jobs.import_job_submit(
+                district=district,
+                actor=request.user,
+                kind=ImportRun.Kind.NORMS,
+                chunks=upload.chunks(),
+                file_name=upload.name,
+                options={
+                    "table": data["kind"],
+                    "norm": data["norm"],
+                    "measure": data["measure"].pk if data["measure"] else None,
+                    "name": data["name"],
+                    "source": data["source"],
+                },
+                dry_run=data["dry_run"],
+            )
             if run is not None:
                 return redirect("screening_import_detail", run_id=run.pk)
     elif request.method == "POST":
@@ -401,77 +394,54 @@ def imports(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
-        token = services.upload_store(district=district, chunks=upload.chunks(), suffix=Path(upload.name).suffix)
-        options = {
-            "kind": data["kind"],
-            "format": data["format"],
-            "mapping": data["mapping"].pk if data["mapping"] else None,
-            "measure": data["measure"].key if data["measure"] else "",
-            "upload": token,
-            "file_name": Path(upload.name).name[:200],
-        }
-        run = _run_import(request, options, dry_run=data["dry_run"], accept_valid_rows=data["accept_valid_rows"])
+        run = jobs.import_job_submit(
+            district=district,
+            actor=request.user,
+            kind=data["kind"],
+            chunks=upload.chunks(),
+            file_name=upload.name,
+            options={
+                "format": data["format"],
+                "mapping": data["mapping"].pk if data["mapping"] else None,
+                "measure": data["measure"].key if data["measure"] else "",
+            },
+            dry_run=data["dry_run"],
+            accept_valid_rows=data["accept_valid_rows"],
+        )
         return redirect("screening_import_detail", run_id=run.pk)
     page = Paginator(selectors.import_runs(district=district), IMPORTS_PAGE).get_page(request.GET.get("page"))
     return render(request, "screening/imports.html", {"form": form, "page": page, "formats": FORMATS})
-
-
-def _run_import(request, options: dict, *, dry_run: bool, accept_valid_rows: bool) -> ImportRun:
-    """Run an import of a stored upload; keeps the upload for a later real run unless this one wrote."""
-    district = request.district
-    path = services.upload_path(district=district, token=options["upload"])
-    if path is None:
-        raise Http404
-    # Give the importers the file under its own name: it names the rows in error reports.
-    with TemporaryDirectory() as folder:
-        named = Path(folder) / (options["file_name"] or path.name)
-        named.symlink_to(path)
-        if options["kind"] == "roster":
-            run = services.roster_import_run(
-                district=district, actor=request.user, path=named, dry_run=dry_run, accept_valid_rows=accept_valid_rows
-            )
-        else:
-            mapping = (
-                selectors.mapping_get(district=district, mapping_id=options["mapping"])
-                if options.get("mapping")
-                else None
-            )
-            run = services.scores_import(
-                district=district,
-                actor=request.user,
-                path=named,
-                format=options["format"],
-                dry_run=dry_run,
-                accept_valid_rows=accept_valid_rows,
-                mapping=mapping,
-                measure=options.get("measure") or "",
-                file_name=options["file_name"],
-            )
-    extra = {"refused_whole": bool(run.plan.refused_whole)}
-    if run.status in (ImportRun.Status.SUCCEEDED, ImportRun.Status.PARTIAL):
-        services.upload_delete(district=district, token=options["upload"])
-    else:
-        extra["upload"] = options  # kept for "Import" after a dry run, or "Import the valid rows"
-    run.details = {**run.details, **extra}
-    ImportRun.objects.filter(district=district, pk=run.pk).update(details=run.details)
-    return run
 
 
 @district_member("may_manage_screening")
 def import_detail(request, run_id: int):
     district = request.district
     run = selectors.import_run_get(district=district, run_id=run_id)
+    exits = run.details.get("exits") or {}
     if request.method == "POST":
-        options = run.details.get("upload")
         action = request.POST.get("action")
-        if (
-            not options
-            or action not in ("import", "accept")
-            or services.upload_path(district=district, token=options.get("upload", "")) is None
-        ):
+        confirm = None
+        if exits.get("needs_confirmation"):
+            confirm = query_int(request.POST.get("confirm_exits", "").replace(",", "").strip())
+            if confirm != exits.get("total"):
+                messages.error(
+                    request,
+                    _("Type the number of exits, %(n)s, to confirm them; nothing was imported.")
+                    % {"n": exits.get("total")},
+                )
+                return redirect("screening_import_detail", run_id=run.pk)
+        new = None
+        if action in ("import", "accept") and run.is_finished:
+            new = jobs.import_job_again(
+                district=district,
+                actor=request.user,
+                run=run,
+                accept_valid_rows=action == "accept",
+                confirm_exits=confirm,
+            )
+        if new is None:
             messages.error(request, _("The uploaded file is no longer kept; upload it again."))
             return redirect("screening_import_detail", run_id=run.pk)
-        new = _run_import(request, options, dry_run=False, accept_valid_rows=action == "accept")
         return redirect("screening_import_detail", run_id=new.pk)
     # The report quotes students' ids from the file, and a roster's unmatched students (FERPA access log).
     access_log.record(
@@ -480,29 +450,65 @@ def import_detail(request, run_id: int):
         what=f"import {run.pk} report",
         student_ids=[u["id"] for u in run.details.get("unmatched_students", [])[:100] if "id" in u],
     )
-    options = run.details.get("upload") or {}
-    kept = bool(options) and services.upload_path(district=district, token=options.get("upload", "")) is not None
+    kept = run.is_finished and jobs.staged_upload_kept(district=district, run=run)
     rows = [(entity.replace("_", " "), counts) for entity, counts in (run.counts or {}).items()]
+    needs_exits = bool(exits.get("needs_confirmation"))
+    # A roster refused only for its exits (its one problem) can be imported once they are confirmed.
+    refused_for_exits = (
+        run.status == ImportRun.Status.REFUSED
+        and needs_exits
+        and run.error_count == 1
+        and not run.details.get("refused_whole")
+    )
     return render(
         request,
         "screening/import_detail.html",
         {
             "run": run,
+            "progress": _progress_context(district, run),
             "rows": rows,
             "errors": run.errors[:ERRORS_SHOWN],
             "errors_shown": ERRORS_SHOWN,
             "unmatched": run.details.get("unmatched_students", [])[:100],
             "unmatched_total": run.details.get("unmatched_total", 0),
-            "can_import": kept and run.status == ImportRun.Status.DRY_RUN,
+            "can_import": kept and (run.status == ImportRun.Status.DRY_RUN or refused_for_exits),
             "can_accept": (
                 kept
                 and run.status == ImportRun.Status.REFUSED
                 and not run.details.get("refused_whole")
+                and not refused_for_exits
                 and _valid_rows(run) > 0
             ),
+            "exits": exits if needs_exits else None,
             "would": run.status in (ImportRun.Status.DRY_RUN, ImportRun.Status.REFUSED),
         },
     )
+
+
+@district_member("may_manage_screening")
+def import_progress(request, run_id: int):
+    """The progress fragment htmx polls while the job runs; once it ends, htmx reloads the report."""
+    district = request.district
+    run = selectors.import_run_get(district=district, run_id=run_id)
+    response = render(
+        request, "screening/_import_progress.html", {"run": run, "progress": _progress_context(district, run)}
+    )
+    if run.is_finished and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _progress_context(district, run: ImportRun) -> dict:
+    state = jobs.import_progress(district=district, run=run)
+    total, read = state.get("total") or 0, state.get("read") or 0
+    phase = state.get("phase", run.status)
+    if run.is_finished:
+        percent = 100
+    elif phase in ("writing", "validated", "validating"):
+        percent = 90 if phase == "writing" else 80
+    else:
+        percent = min(75, read * 75 // total) if total else 0  # reading is most of the work
+    return {**state, "phase": phase, "percent": percent}
 
 
 def _valid_rows(run: ImportRun) -> int:

@@ -158,6 +158,10 @@ class Guardian(DistrictOwned):
     state = models.CharField(_("state"), max_length=2, blank=True)
     postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
     receives_notices = models.BooleanField(_("receives notices"), default=True)
+    # Set when a bulk roster stopped this contact's notices (the student left, or the link went):
+    # a roster that brings the link back restores them. A contact who had opted out by hand is
+    # never switched on again, because the roster only pauses contacts that were receiving notices.
+    notices_paused_by_roster = models.BooleanField(default=False)
     lives_with_student = models.BooleanField(_("lives with student"), default=True)
     sourced_id = models.CharField(max_length=100, blank=True)
 
@@ -250,6 +254,9 @@ class ImportRun(DistrictOwned):
         NORMS = "norms", _("Norms and cut scores")
 
     class Status(models.TextChoices):
+        # A background job (screening.jobs): queued, then running, then one of the outcomes below.
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
         DRY_RUN = "dry_run", _("Dry run: nothing written")
         SUCCEEDED = "succeeded", _("Imported")
         REFUSED = "refused", _("Refused: nothing written")
@@ -272,6 +279,17 @@ class ImportRun(DistrictOwned):
     warnings = models.JSONField(default=list, blank=True)
     # Format-specific facts: version, bulk/delta per file, encodings, unmatched students.
     details = models.JSONField(default=dict, blank=True)
+    # A job's options (format, mapping, measure, dry run, accepted valid rows, confirmed exits) and
+    # its staged upload; the live progress is in the cache (students.importers.progress) and the
+    # last snapshot here: {phase, total, read, validated, written}.
+    options = models.JSONField(default=dict, blank=True)
+    progress = models.JSONField(default=dict, blank=True)
+
+    FINISHED = (Status.DRY_RUN, Status.SUCCEEDED, Status.REFUSED, Status.PARTIAL)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from mtss.phones import phone_e164
 from mtss.services import audit
 from mtss.tenancy import tenant_context
 from students.access import VIEW_STUDENT
+from students.importers import progress
 from students.importers.oneroster import read_roster
 from students.models import Guardian, ImportRun, ParentConsultation, Student, StudentUserObjectPermission
 
@@ -248,7 +250,14 @@ def student_revoke_access(*, district: District, user: User, student_ids: list[i
 
 
 def roster_import(
-    *, district: District, actor: User | None, path, dry_run: bool = False, accept_valid_rows: bool = False
+    *,
+    district: District,
+    actor: User | None,
+    path,
+    dry_run: bool = False,
+    accept_valid_rows: bool = False,
+    confirm_exits: int | None = None,
+    run: ImportRun | None = None,
 ):
     """Import a OneRoster 1.1/1.2 CSV roster (a folder or a zip) into the district.
 
@@ -256,42 +265,56 @@ def roster_import(
     written (status "refused") unless `accept_valid_rows`, which writes the valid ones
     ("partial"). A dry run writes nothing but its ImportRun. Every run is recorded
     with its counts and rejected rows; a run that wrote is audited (counts only).
+    A bulk roster that would exit more than ROSTER_EXIT_CONFIRM_PERCENT of the district's
+    active students or staff is refused unless `confirm_exits` is exactly that number
+    (roster_exit_check). `run`: a queued job's run to fill in (screening.jobs), else a new one.
     The returned run carries `.plan`, whose `all_errors` is the full list of
     rejected rows (the run stores the first ImportRun.ERROR_LIMIT).
     See students/importers/oneroster/ and README.md, "Roster import".
     """
-    started = timezone.now()
+    started = run.started_at if run is not None else timezone.now()
 
     def record(status: str, errors: list[dict], error_count: int) -> ImportRun:
-        return ImportRun.objects.create(
-            district=district,
-            kind=ImportRun.Kind.ROSTER,
-            format=plan.format,
-            file_name=plan.file_name[:255],
-            started_by=actor,
-            started_at=started,
-            finished_at=timezone.now(),
-            status=status,
-            dry_run=dry_run,
-            counts=plan.counts(),
-            errors=errors[: ImportRun.ERROR_LIMIT],
-            error_count=error_count,
-            warnings=plan.warnings,
-            details=plan.details(),
-        )
+        fields = {
+            "kind": ImportRun.Kind.ROSTER,
+            "format": plan.format,
+            "file_name": plan.file_name[:255],
+            "started_by": actor,
+            "started_at": started,
+            "finished_at": timezone.now(),
+            "status": status,
+            "dry_run": dry_run,
+            "counts": plan.counts(),
+            "errors": errors[: ImportRun.ERROR_LIMIT],
+            "error_count": error_count,
+            "warnings": plan.warnings + exit_warning,
+            "details": {**(run.details if run is not None else {}), **plan.details(), "exits": exits},
+        }
+        if run is None:
+            return ImportRun.objects.create(district=district, **fields)
+        for name, value in fields.items():
+            setattr(run, name, value)
+        run.save(update_fields=list(fields))
+        return run
 
     with tenant_context(district):
         plan = read_roster(district=district, path=path, actor=actor)
         errors = [e.as_dict() for e in plan.all_errors[: ImportRun.ERROR_LIMIT]]
+        exits = roster_exit_check(district=district, plan=plan, confirm_exits=confirm_exits)
+        exit_warning = [exits["message"]] if exits["needs_confirmation"] and dry_run else []
         if plan.refused_whole or (plan.error_count and not accept_valid_rows):
             status = ImportRun.Status.REFUSED
         elif dry_run:
             status = ImportRun.Status.DRY_RUN
+        elif exits["refused"]:
+            status = ImportRun.Status.REFUSED
+            errors = [{"file": "users.csv", "line": None, "column": "", "reason": exits["message"]}, *errors]
         else:
             status = ImportRun.Status.PARTIAL if plan.error_count else ImportRun.Status.SUCCEEDED
         if status not in (ImportRun.Status.SUCCEEDED, ImportRun.Status.PARTIAL):
-            run = record(status, errors, plan.error_count)
+            run = record(status, errors, plan.error_count + int(exits["refused"] and not dry_run))
         else:
+            progress.phase("writing")
             try:
                 with transaction.atomic():
                     plan.write()
@@ -310,6 +333,7 @@ def roster_import(
                             "format": plan.format,
                             "counts": run.counts,
                             "rejected_rows": plan.error_count,
+                            "exits_confirmed": exits["total"] if exits["needs_confirmation"] else None,
                         },
                     )
             except Exception as error:
@@ -324,3 +348,49 @@ def roster_import(
                 raise
     run.plan = plan
     return run
+
+
+def roster_exit_check(*, district: District, plan, confirm_exits: int | None) -> dict:
+    """Would this roster exit a large share of the district? (issue 15, "Safety against destructive files").
+
+    A header-only users.csv marked bulk once exited all 714 students of a district and
+    ended with exit code 0. Above ROSTER_EXIT_CONFIRM_PERCENT of the active students or
+    of the active staff memberships (and at least ROSTER_EXIT_CONFIRM_MIN exits in all: a
+    handful of leavers in a small district is routine), the import needs the administrator to confirm the exact
+    number of exits (students exited + memberships deactivated): a number, not a checkbox,
+    so that it is read. `refused`: it needs confirmation and `confirm_exits` is not that number.
+    """
+    from mtss.models import Membership
+
+    percent = settings.ROSTER_EXIT_CONFIRM_PERCENT
+    students = len(plan.plans["students"].deactivate)
+    staff = len(plan.plans["staff"].deactivate)
+    active_students = active_staff = 0
+    if students:
+        active_students = Student.objects.filter(district=district, exit_date__isnull=True).count()
+    if staff:
+        active_staff = Membership.objects.filter(district=district, is_active=True).count()
+    total = students + staff
+    needs = total >= settings.ROSTER_EXIT_CONFIRM_MIN and (
+        students * 100 > percent * active_students or staff * 100 > percent * active_staff
+    )
+    message = ""
+    if needs:
+        message = (
+            f"This roster would exit {students} of the district's {active_students} active students and "
+            f"deactivate {staff} of its {active_staff} active staff memberships: more than {percent}%. "
+            f"If that is right, confirm the number {total} (type it on the import page, or pass "
+            f"--confirm-exits {total} to import_roster)."
+        )
+    return {
+        "students": students,
+        "staff": staff,
+        "active_students": active_students,
+        "active_staff": active_staff,
+        "percent": percent,
+        "total": total,
+        "needs_confirmation": needs,
+        "confirmed": needs and confirm_exits == total,
+        "refused": needs and confirm_exits != total,
+        "message": message,
+    }

@@ -21,6 +21,19 @@ settings.register_profile("mtss", deadline=None, suppress_health_check=[HealthCh
 settings.load_profile("mtss")
 
 
+@pytest.fixture(autouse=True)
+def import_jobs_in_process(request):
+    """Import jobs run inside the request that queued them, as in the embedded demo. The tests of
+    the real worker (tests/screening/test_import_jobs.py, fixture `import_worker`) opt out."""
+    if "import_worker" in request.fixturenames:
+        yield
+        return
+    from django.test import override_settings
+
+    with override_settings(IMPORT_JOBS_IN_PROCESS=True):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """One test database per test process, so parallel runs on one server never collide."""

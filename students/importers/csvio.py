@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from mtss.spreadsheet import formula_safe
+from students.importers import progress
 
 SAMPLE_SIZE = 64 * 1024
 DELIMITERS = ",;\t|"
@@ -491,6 +492,7 @@ class CsvTable:
 
     def __iter__(self) -> Iterator[Row]:
         width = len(self.header)
+        job = progress.tracker()  # an import job's progress bar (progress.py); None outside a job
         while True:
             start = self._reader.line_num + 1
             values = self._next()
@@ -499,6 +501,8 @@ class CsvTable:
             if not any(v.strip() for v in values):
                 continue  # blank line, or nothing but delimiters
             row = Row(self.name, start, values, self._index)
+            if job is not None:
+                job.row_read()
             if len(values) > width and any(v.strip() for v in values[width:]):
                 row.reject("", f"the row has {len(values)} values but the header has {width} columns")
             yield row

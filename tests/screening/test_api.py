@@ -150,7 +150,10 @@ def test_import_jobs_upload_list_and_read(ready):
         {"kind": "scores", "format": "generic", "mapping": mapping.pk, "file": good},
         format="multipart",
     )
-    assert response.status_code == 201 and response.json()["status"] == "succeeded"
+    # A job (issue 15): 202 with the status URL; here it ran in-process, so it has finished.
+    assert response.status_code == 202 and response.json()["status"] == "succeeded"
+    assert response["Location"] == response.json()["status_url"]
+    assert response.json()["status_url"].endswith(f"/api/v1/imports/{response.json()['id']}/")
     bad = io.BytesIO(csv_bytes([["Student", "Date", "Measure", "PR"], ["NOBODY", "9/14/2026", "aimsweb-maze", "8"]]))
     bad.name = "bad.csv"
     response = admin.post(
@@ -158,7 +161,8 @@ def test_import_jobs_upload_list_and_read(ready):
         {"kind": "scores", "format": "generic", "mapping": mapping.pk, "file": bad},
         format="multipart",
     )
-    assert response.status_code == 400 and response.json()["errors"][0]["line"] == 2
+    assert response.status_code == 202 and response.json()["status"] == "refused"
+    assert response.json()["errors"][0]["line"] == 2
     runs = admin.get("/api/v1/imports/").json()["results"]
     assert [r["file_name"] for r in runs] == ["bad.csv", "fall.csv"]
     assert admin.get(f"/api/v1/imports/{runs[0]['id']}/").json()["error_count"] == 1

@@ -133,6 +133,7 @@ NO_STUDENT_DATA = {
     "screening",
     "screening_catalog",
     "screening_imports",
+    "screening_import_progress",  # the job's counts, no row content
     "screening_mapping_edit",
     "screening_mappings",
     "screening_measure_edit",  # a measure's vendor names

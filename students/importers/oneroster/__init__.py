@@ -31,7 +31,9 @@ import datetime as dt
 from pathlib import Path
 
 from mtss.models import District, User
+from students.importers import progress
 from students.importers.csvio import SAMPLE_SIZE, ImportFileError, Source, describe_binary, open_source
+from students.importers.limits import check_limits
 from students.importers.oneroster.matcher import RosterMatcher
 from students.importers.oneroster.plan import RosterPlan
 
@@ -43,19 +45,30 @@ def read_roster(*, district: District, path, today: dt.date | None = None, actor
     nothing. Problems with whole files (missing, another format or encoding, a bad
     header) are in `plan.file_errors`; problems with rows in `plan.errors`.
     """
+    source = None
     try:
         source = open_source(path, anchor="manifest.csv")
+        root = Path(path)
         if source.kind == "file":
-            source = _folder_of_manifest(source, Path(path))
+            source = _folder_of_manifest(source, root)
+            root = root.parent
+        lines = check_limits(root, anchor="manifest.csv")  # caps first: a zip bomb is refused after a few MB
     except ImportFileError as error:
+        if source is not None:
+            source.close()
         plan = RosterPlan(district, Path(path).name)
         plan.file_errors.extend(error.errors)
         return plan
+    progress.phase("reading", total=lines)
     with source:
         reader = RosterMatcher(district, source, today=today, actor=actor)
         reader.read()
         if not reader.plan.refused_whole:
+            progress.phase("validating")
             reader.build()
+        job = progress.tracker()
+        if job is not None:
+            job.phase("validated", validated=max(job.state["read"] - reader.plan.error_count, 0))
         return reader.plan
 
 

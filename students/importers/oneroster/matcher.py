@@ -103,6 +103,7 @@ class RosterMatcher(RosterFileReader):
                 "email",
                 "phone",
                 "receives_notices",
+                "notices_paused_by_roster",
             )
         )
         self.db_enrollments = list(
@@ -896,6 +897,10 @@ class RosterMatcher(RosterFileReader):
                 values["relationship"] = existing["relationship"]
             values["email"] = values["email"] or existing["email"]
             values["phone"] = values["phone"] or existing["phone"]
+            # The link is back (a student who left is re-enrolled): notices the roster paused resume,
+            # so parent letters do not silently stop; a contact who opted out by hand stays out.
+            values["receives_notices"] = existing["receives_notices"] or existing["notices_paused_by_roster"]
+            values["notices_paused_by_roster"] = False
             guardians.changed(existing["id"], values, _diff(existing, values))
         # Contacts the roster no longer links to a student stop receiving notices.
         mode = self._mode("users")
@@ -909,7 +914,7 @@ class RosterMatcher(RosterFileReader):
             if contact_sid in self.deleted["users"] or (
                 mode == "bulk" and student is not None and student["school_id"] in covered
             ):
-                guardians.deactivated(g["id"], {"receives_notices": False})
+                guardians.deactivated(g["id"], {"receives_notices": False, "notices_paused_by_roster": True})
 
     def _plan_exits(self) -> None:
         mode = self._mode("users")

@@ -1,6 +1,6 @@
 """Import a OneRoster 1.1/1.2 CSV roster: import_roster --district SLUG PATH [--dry-run] [--accept-valid-rows]."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from students.importers.cli import finish, resolve, write_counts
 from students.models import ImportRun
@@ -25,14 +25,29 @@ class Command(BaseCommand):
         )
         parser.add_argument("--errors-csv", metavar="FILE", help="write the rejected rows to FILE as CSV")
         parser.add_argument("--user", help="username recorded as the one who ran the import")
+        parser.add_argument(
+            "--confirm-exits",
+            type=int,
+            metavar="N",
+            help="confirm that the roster exits N students and staff, when that is more than "
+            "ROSTER_EXIT_CONFIRM_PERCENT of the district's (a dry run prints N)",
+        )
 
-    def handle(self, *args, path, district, dry_run, accept_valid_rows, errors_csv, user, **options):
+    def handle(self, *args, path, district, dry_run, accept_valid_rows, errors_csv, user, confirm_exits, **options):
         found, actor = resolve(district=district, user=user, path=path)
 
         run = roster_import(
-            district=found, actor=actor, path=path, dry_run=dry_run, accept_valid_rows=accept_valid_rows
+            district=found,
+            actor=actor,
+            path=path,
+            dry_run=dry_run,
+            accept_valid_rows=accept_valid_rows,
+            confirm_exits=confirm_exits,
         )
         self._summary(run)
+        exits = run.details.get("exits") or {}
+        if exits.get("refused") and not dry_run and not run.plan.refused_whole:
+            raise CommandError(f"{exits['message']} Nothing was written.", returncode=1)
         finish(self, run, errors_csv=errors_csv, accept_valid_rows=accept_valid_rows, noun="roster")
 
     def _summary(self, run: ImportRun) -> None:
