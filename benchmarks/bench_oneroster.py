@@ -47,12 +47,26 @@ def district_generator(students: int) -> dict:
 
     def user(i: int) -> dict:
         if i < students:
-            return _record(f"stu-{i}", enabledUser=True, username=f"s{i}", givenName="Kid", familyName=f"Bench{i}",
-                           identifier=f"L{i:07d}", grades=["03"], roles=[{"roleType": "primary", "role": "student",
-                           "org": school}])  # fmt: skip
+            return _record(
+                f"stu-{i}",
+                enabledUser=True,
+                username=f"s{i}",
+                givenName="Kid",
+                familyName=f"Bench{i}",
+                identifier=f"L{i:07d}",
+                grades=["03"],
+                roles=[{"roleType": "primary", "role": "student", "org": school}],
+            )
         t = i - students
-        return _record(f"tch-{t}", enabledUser=True, username=f"t{t}", givenName="Teacher", familyName=f"T{t}",
-                       email=f"t{t}@bench.example", roles=[{"roleType": "primary", "role": "teacher", "org": school}])  # fmt: skip
+        return _record(
+            f"tch-{t}",
+            enabledUser=True,
+            username=f"t{t}",
+            givenName="Teacher",
+            familyName=f"T{t}",
+            email=f"t{t}@bench.example",
+            roles=[{"roleType": "primary", "role": "teacher", "org": school}],
+        )
 
     def enrollment(i: int) -> dict:
         if i < students:
@@ -65,13 +79,25 @@ def district_generator(students: int) -> dict:
         "orgs": (1, lambda i: _record("sch-1", name="Bench Elementary", type="school", identifier="BENCH")),
         "academicSessions": (
             1,
-            lambda i: _record("sy-1", title="2026-2027", type="schoolYear", startDate="2026-08-01",
-                              endDate="2027-06-30", schoolYear="2027"),  # fmt: skip
+            lambda i: _record(
+                "sy-1",
+                title="2026-2027",
+                type="schoolYear",
+                startDate="2026-08-01",
+                endDate="2027-06-30",
+                schoolYear="2027",
+            ),
         ),
         "classes": (
             classes,
-            lambda i: _record(f"cls-{i}", title=f"Class {i}", classType="homeroom", school=school,
-                              terms=[{"sourcedId": "sy-1"}], grades=["03"]),  # fmt: skip
+            lambda i: _record(
+                f"cls-{i}",
+                title=f"Class {i}",
+                classType="homeroom",
+                school=school,
+                terms=[{"sourcedId": "sy-1"}],
+                grades=["03"],
+            ),
         ),
         "users": (students + classes, user),
         "enrollments": (students + classes, enrollment),
