@@ -410,6 +410,7 @@ may_review_screening = _roles(*SCREENING_REVIEWERS)
 # Windows, score and roster imports, column mappings and norm tables are district data.
 may_manage_screening = _roles(Role.DISTRICT_ADMIN)
 may_import_scores = may_manage_screening
+may_import_roster = may_manage_screening
 
 
 # --- reports and the core ----------------------------------------------------------------------------

@@ -188,7 +188,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_evaluations_all",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Nightly, before the morning's letters: each district's OneRoster API sync (students.tasks).
+    "students-roster-sync": {
+        "task": "students.tasks.roster_sync_due",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
+# OneRoster API pulls: seconds to wait for one answer before the sync fails.
+ONEROSTER_TIMEOUT_SECONDS = float(envstr("ONEROSTER_TIMEOUT_SECONDS", "30"))
+# Records asked for per page (the specification's `limit`); servers may cap it lower.
+ONEROSTER_PAGE_SIZE = envint("ONEROSTER_PAGE_SIZE", 1000)
 
 # --- Auth, sessions, security ------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from mtss.idempotency import SubmitOnceMixin
 from mtss.models import School
 from mtss.phones import phone_e164
-from students.models import SUBGROUPS, Guardian, ParentConsultation, Student
+from students.importers.oneroster.rest import is_loopback
+from students.models import SUBGROUPS, Guardian, ParentConsultation, RosterSync, Student
 from students.services import STUDENT_FIELDS
 
 
@@ -90,3 +93,30 @@ class ConsultationForm(SubmitOnceMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["guardian"].queryset = Guardian.objects.filter(district_id=student.district_id, student=student)
         self.fields["guardian"].required = False
+
+
+class RosterSyncForm(forms.ModelForm):
+    """The district's OneRoster API connection (README, "Rostering sync")."""
+
+    class Meta:
+        model = RosterSync
+        fields = ["enabled", "version", "base_url", "token_url", "client_id", "client_secret_env"]
+
+    def clean_client_secret_env(self):
+        name = self.cleaned_data["client_secret_env"].strip()
+        # A POSIX environment variable name; anything else cannot be set in a deployment's environment.
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValidationError(
+                _("Use letters, digits and underscores, not starting with a digit (e.g. ONEROSTER_SECRET).")
+            )
+        return name
+
+    def clean(self):
+        data = super().clean()
+        base = data.get("base_url") or ""
+        if base.startswith("http://") and not is_loopback(base):
+            self.add_error("base_url", _("Use https: roster data must not travel unencrypted."))
+        token = data.get("token_url") or ""
+        if token.startswith("http://") and not is_loopback(token):
+            self.add_error("token_url", _("Use https: the client secret must not travel unencrypted."))
+        return data

@@ -298,3 +298,66 @@ class ImportRun(DistrictOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name} ({self.status})"
+
+
+class RosterSync(DistrictOwned):
+    """A district's automated rostering from its SIS's OneRoster REST API (README, "Rostering sync").
+
+    One per district. The secret is never stored: `client_secret_env` names the
+    environment variable that holds it, so it lives with the deployment's other
+    secrets. `modified_since` is the delta high-water mark: the newest
+    `dateLastModified` a successful pull saw (the server's clock, not ours).
+    """
+
+    class Version(models.TextChoices):
+        V1_1 = "1.1", "OneRoster 1.1"
+        V1_2 = "1.2", "OneRoster 1.2"
+
+    class State(models.TextChoices):
+        NEVER = "never", _("Never run")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Imported")
+        REFUSED = "refused", _("Refused: nothing written")
+        FAILED = "failed", _("Failed: nothing written")
+
+    enabled = models.BooleanField(_("sync every night"), default=False)
+    version = models.CharField(_("OneRoster version"), max_length=3, choices=Version.choices, default=Version.V1_2)
+    base_url = models.URLField(
+        _("API base URL"),
+        max_length=500,
+        help_text=_("The rostering endpoint, e.g. https://sis.example.org/ims/oneroster/rostering/v1p2"),
+    )
+    token_url = models.URLField(_("token URL"), max_length=500, help_text=_("The OAuth 2 token endpoint."))
+    client_id = models.CharField(_("client id"), max_length=200)
+    client_secret_env = models.CharField(
+        _("environment variable holding the client secret"),
+        max_length=100,
+        help_text=_("The secret is not stored in the database: name the variable, e.g. ONEROSTER_SECRET_LOUDON."),
+    )
+    modified_since = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NEVER)
+    # Fetched records per collection and what the pull was (full or delta), for the page.
+    progress = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_run = models.ForeignKey(
+        "students.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    full_requested = models.BooleanField(default=False)
+    # The number of exits an administrator typed to confirm a mass exit (students.services.
+    # roster_exit_check); used by the next sync only.
+    confirm_exits = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district"],
+                name="roster_sync_one_per_district",
+                violation_error_message=_("Rostering sync: the district already has one."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"OneRoster {self.version} sync ({self.state})"

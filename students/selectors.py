@@ -15,7 +15,7 @@ from django.http import Http404
 
 from mtss.models import District, Membership
 from students.access import in_open_tier, visible_students
-from students.models import SUBGROUPS, Enrollment, Guardian, ParentConsultation, Student
+from students.models import SUBGROUPS, Enrollment, Guardian, ParentConsultation, RosterSync, Student
 from students.search import query_terms, search_students
 
 #: How many students the header search suggests.
@@ -172,3 +172,8 @@ def consultations(*, district: District, student: Student) -> list[ParentConsult
         .select_related("guardian", "recorded_by")
         .order_by("-held_on", "-id")[:20]
     )
+
+
+def roster_sync_get(*, district: District) -> RosterSync | None:
+    """The district's OneRoster API connection, if it has one (with its last import run)."""
+    return RosterSync.objects.filter(district=district).select_related("last_run").first()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,8 +22,15 @@ from mtss.services import audit
 from mtss.tenancy import tenant_context
 from students.access import VIEW_STUDENT
 from students.importers import progress
-from students.importers.oneroster import read_roster
-from students.models import Guardian, ImportRun, ParentConsultation, Student, StudentUserObjectPermission
+from students.importers.oneroster import read_roster, rest
+from students.models import (
+    Guardian,
+    ImportRun,
+    ParentConsultation,
+    RosterSync,
+    Student,
+    StudentUserObjectPermission,
+)
 
 STUDENT_FIELDS = [
     "school",
@@ -394,3 +404,159 @@ def roster_exit_check(*, district: District, plan, confirm_exits: int | None) ->
         "refused": needs and confirm_exits != total,
         "message": message,
     }
+
+
+# --- rostering sync from the SIS's OneRoster REST API (README, "Rostering sync") ----------------------
+
+# A sync still "running" after this long died with its worker; the next one may start.
+SYNC_STALE_AFTER = dt.timedelta(hours=2)
+
+
+def roster_sync_save(*, district: District, actor: User, values: dict) -> RosterSync:
+    """Create or change the district's sync settings (validated by the form); audited without the secret's name."""
+    sync = RosterSync.objects.filter(district=district).first() or RosterSync(district=district)
+    changed = sorted(name for name, value in values.items() if getattr(sync, name, None) != value)
+    for name, value in values.items():
+        setattr(sync, name, value)
+    if {"base_url", "version"} & set(changed):
+        # Another server or version: its dateLastModified clock is not ours to continue from.
+        sync.modified_since = None
+    sync.full_clean()
+    sync.save()
+    audit(district=district, actor=actor, verb="roster_sync.configure", obj=sync, changes={"fields": changed})
+    return sync
+
+
+def roster_sync_request(
+    *, district: District, actor: User | None, full: bool = False, confirm_exits: int | None = None
+) -> RosterSync | None:
+    """Mark the district's sync queued (the caller then enqueues the job); None if one is already under way."""
+    stale = timezone.now() - SYNC_STALE_AFTER
+    claimed = (
+        RosterSync.objects.filter(district=district)
+        .exclude(state__in=[RosterSync.State.QUEUED, RosterSync.State.RUNNING], last_started_at__gt=stale)
+        .update(
+            state=RosterSync.State.QUEUED,
+            full_requested=full,
+            confirm_exits=confirm_exits,
+            message="",
+            last_started_at=timezone.now(),
+        )
+    )
+    if not claimed:
+        return None
+    sync = RosterSync.objects.get(district=district)
+    audit(
+        district=district,
+        actor=actor,
+        verb="roster_sync.request",
+        obj=sync,
+        changes={"full": full, "confirm_exits": confirm_exits},
+    )
+    return sync
+
+
+def roster_sync_enqueue(*, district: District) -> None:
+    """Hand a queued sync to the workers. If the broker is down the sync stays "queued" and
+    the page says so; the next request (or the nightly beat, once the claim is stale) retries."""
+    from students.tasks import roster_sync
+
+    try:
+        roster_sync.apply_async((district.pk,), retry=False)
+    except Exception as error:  # kombu raises several kinds; none may break the page
+        if roster_sync.app.conf.task_always_eager:
+            raise
+        RosterSync.objects.filter(district=district, state=RosterSync.State.QUEUED).update(
+            message=_("The job queue is unavailable (%s): try again in a few minutes.") % type(error).__name__
+        )
+
+
+def roster_sync_run(*, district: District, full: bool = False) -> RosterSync:
+    """Pull the roster from the API into scratch CSV files and import them like an upload.
+
+    Full the first time (and when asked): what the API no longer lists is
+    deactivated. Then only what changed since the newest dateLastModified a
+    successful pull saw. Nothing is written unless the pull completed and every row
+    is valid (the CSV import's all-or-nothing rule); the high-water mark moves only then.
+    """
+    with tenant_context(district):
+        sync = RosterSync.objects.get(district=district)
+        full = full or sync.full_requested or sync.modified_since is None
+        since = None if full else sync.modified_since
+        sync.state = RosterSync.State.RUNNING
+        sync.last_started_at = timezone.now()
+        sync.progress = {"mode": "full" if full else "delta", "fetched": {}}
+        sync.message = ""
+        sync.save(update_fields=["state", "last_started_at", "progress", "message"])
+        secret = os.environ.get(sync.client_secret_env, "")
+        if not secret:
+            return _sync_finish(
+                sync,
+                RosterSync.State.FAILED,
+                _("The environment variable %(name)s is not set on the server: the client secret is missing.")
+                % {"name": sync.client_secret_env},
+            )
+        connection = rest.Connection(
+            base_url=sync.base_url,
+            token_url=sync.token_url,
+            client_id=sync.client_id,
+            client_secret=secret,
+            version=sync.version,
+            timeout=settings.ONEROSTER_TIMEOUT_SECONDS,
+            page_size=settings.ONEROSTER_PAGE_SIZE,
+        )
+        # Keyed by the district: scratch files of two districts never share a folder.
+        with tempfile.TemporaryDirectory(prefix=f"mtss-roster-d{district.pk}-") as scratch:
+            folder = Path(scratch) / f"oneroster-api-{'full' if full else 'delta'}"
+            folder.mkdir()
+            try:
+                pulled = rest.pull(rest.OneRosterApi(connection), folder, since=since)
+            except rest.RosterApiError as error:
+                return _sync_finish(sync, RosterSync.State.FAILED, _("The API could not be read: %s") % error)
+            sync.progress = {"mode": sync.progress["mode"], "fetched": pulled.counts, "skipped": pulled.skipped}
+            sync.save(update_fields=["progress"])
+            run = roster_import(district=district, actor=None, path=folder, confirm_exits=sync.confirm_exits)
+        sync.last_run = run
+        sync.confirm_exits = None  # a confirmation is for one sync
+        exits = run.details.get("exits") or {}
+        if exits.get("refused"):
+            return _sync_finish(
+                sync,
+                RosterSync.State.REFUSED,
+                _(
+                    "This sync would exit %(students)s students and deactivate %(staff)s staff memberships, more "
+                    "than %(percent)s%% of the district. Nothing was written. If that is right, type %(total)s "
+                    "below and sync again."
+                )
+                % exits,
+            )
+        if run.status != ImportRun.Status.SUCCEEDED:
+            return _sync_finish(
+                sync,
+                RosterSync.State.REFUSED,
+                _("%(count)s rows were refused, so nothing was written: see the import run.")
+                % {"count": run.error_count},
+            )
+        if pulled.newest is not None:
+            sync.modified_since = pulled.newest
+        sync.full_requested = False
+        return _sync_finish(sync, RosterSync.State.SUCCEEDED, "")
+
+
+def _sync_finish(sync: RosterSync, state: str, message: str) -> RosterSync:
+    sync.state = state
+    sync.message = message
+    sync.last_finished_at = timezone.now()
+    sync.save(
+        update_fields=[
+            "state",
+            "message",
+            "last_finished_at",
+            "last_run",
+            "modified_since",
+            "full_requested",
+            "confirm_exits",
+        ]
+    )
+    audit(district=sync.district, actor=None, verb="roster_sync.finish", obj=sync, changes={"state": state})
+    return sync

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:student_id>/edit/", views.student_edit_view, name="student_edit"),
     path("<int:student_id>/guardians/new/", views.guardian_create_view, name="guardian_create"),
     path("<int:student_id>/consultations/new/", views.consultation_create_view, name="consultation_create"),
+    path("roster-sync/", views.roster_sync_view, name="roster_sync"),
 ]

@@ -9,6 +9,7 @@ Name search is sent with POST so that student names never appear in URLs
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -21,10 +22,25 @@ from mtss.forms import apply_validation_error
 from mtss.idempotency import AlreadySubmitted, repeated, submit_once
 from mtss.permissions import allowed, require
 from mtss.selectors import school_list
-from students.forms import ConsultationForm, GuardianForm, StudentFilterForm, StudentForm
+from students.forms import ConsultationForm, GuardianForm, RosterSyncForm, StudentFilterForm, StudentForm
 from students.search import CappedPaginator
-from students.selectors import StudentFilters, open_tiers, student_get, student_list, student_suggestions
-from students.services import consultation_record, guardian_create, student_create, student_update
+from students.selectors import (
+    StudentFilters,
+    open_tiers,
+    roster_sync_get,
+    student_get,
+    student_list,
+    student_suggestions,
+)
+from students.services import (
+    consultation_record,
+    guardian_create,
+    roster_sync_enqueue,
+    roster_sync_request,
+    roster_sync_save,
+    student_create,
+    student_update,
+)
 
 PAGE_SIZE = 25
 
@@ -172,3 +188,48 @@ def consultation_create_view(request, student_id: int):
         "students/guardian_form.html",
         {"form": form, "student": student, "title": _("Record a parent consultation")},
     )
+
+
+@district_member("may_import_roster")
+def roster_sync_view(request):
+    """The OneRoster API connection: settings, "sync now", and the last sync's state (polled while it runs)."""
+    sync = roster_sync_get(district=request.district)
+    form = RosterSyncForm(instance=sync)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        if action in ("sync", "full"):
+            if sync is None:
+                messages.error(request, _("Save the connection first."))
+            elif (
+                roster_sync_request(
+                    district=request.district,
+                    actor=request.user,
+                    full=action == "full",
+                    confirm_exits=_confirmed_exits(request.POST.get("confirm_exits", "")),
+                )
+                is None
+            ):
+                messages.info(request, _("A sync is already under way."))
+            else:
+                roster_sync_enqueue(district=request.district)
+                messages.success(request, _("The sync is queued; this page shows its progress."))
+            return redirect("roster_sync")
+        form = RosterSyncForm(request.POST, instance=sync)
+        if form.is_valid():
+            try:
+                roster_sync_save(district=request.district, actor=request.user, values=form.cleaned_data)
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, _("The rostering connection is saved."))
+                return redirect("roster_sync")
+        status = 400
+    template = "students/_roster_sync_status.html" if request.htmx else "students/roster_sync.html"
+    return render(request, template, {"form": form, "sync": sync}, status=status)
+
+
+def _confirmed_exits(value: str) -> int | None:
+    # A typed number (students.services.roster_exit_check); anything else confirms nothing.
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) < 9 else None

@@ -144,6 +144,7 @@ def is_postgres() -> bool:
 from tests.interventions.cico_fixtures import cico  # noqa: E402,F401  (shared fixture: a check-in/check-out plan)
 from tests.interventions.plan_form_fixtures import flagged  # noqa: E402,F401  (shared fixture: a screening flag with norms)
 from tests.program import program  # noqa: E402,F401  (shared fixture: a district running interventions)
+from tests.workers import start_worker  # noqa: E402,F401  (shared fixture: real Celery workers and beat)
 
 
 @pytest.fixture(autouse=True)

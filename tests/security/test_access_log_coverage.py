@@ -130,6 +130,7 @@ NO_STUDENT_DATA = {
     "reports_fidelity_pick",
     "reports_home",
     "reports_subscriptions",
+    "roster_sync",  # the SIS connection and sync state; no student data
     "screening",
     "screening_catalog",
     "screening_imports",

@@ -1,0 +1,36 @@
+"""Celery tasks for students: the nightly OneRoster API sync. Thin: ids in, a service called."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from mtss.models import District
+from mtss.tenancy import tenant_context
+
+
+@shared_task(acks_late=True)
+def roster_sync(district_id: int, full: bool = False) -> str:
+    """Pull and import one district's roster from its OneRoster API; returns the sync's state."""
+    from students.services import roster_sync_run
+
+    district = District.objects.get(pk=district_id)
+    return roster_sync_run(district=district, full=full).state
+
+
+@shared_task
+def roster_sync_due() -> int:
+    """Queue the sync of every district that turned it on; returns how many were queued."""
+    from students.models import RosterSync
+    from students.services import roster_sync_request
+
+    queued = 0
+    # The district table is the tenant list itself (no row-level security on it).
+    for district in District.objects.order_by("id"):
+        with tenant_context(district):
+            if not RosterSync.objects.filter(district=district, enabled=True).exists():
+                continue
+            if roster_sync_request(district=district, actor=None) is None:
+                continue  # one is already under way
+        roster_sync.delay(district.pk)
+        queued += 1
+    return queued
