@@ -85,9 +85,16 @@ def test_progress_report_has_the_plan_pages_chart_rate_attendance_and_summary(le
         )
         context = letter_context(district=side.district, notice=notice)
         with translation.override("es"):  # the plan page, seen by a staff member using Spanish
-            web_chart = chart_svg(plan_result(district=side.district, plan=plan), lang="es", id_prefix=f"n0p{plan.pk}")
+            # The same SVG as the plan page, but the vertical axis is labelled from the catalogue
+            # (the measure's name is the district's English: issue 18 item 6).
+            web_chart = chart_svg(
+                plan_result(district=side.district, plan=plan),
+                lang="es",
+                id_prefix=f"n0p{plan.pk}",
+                y_label=translation.gettext("Score"),
+            )
     progress = next(b for b in context["blocks"] if b["key"] == "progress_summary")
-    assert progress["charts"] == [web_chart]  # the same SVG as the plan page
+    assert progress["charts"] == [web_chart]
     assert "por semana" in progress["paragraphs"][0]
     attendance = next(b for b in context["blocks"] if b["key"] == "attendance")
     assert attendance["paragraphs"] == ["Asistió a 23 de 24 sesiones (96%)."]
