@@ -263,8 +263,152 @@ def test_a_letter_sent_in_english_carries_its_note_in_the_familys_language(rende
     assert "reviewed" in str(fallback["choice"][1])  # held: the district has not reviewed it
     with translation.override(language):
         expected = translation.gettext(words.FALLBACK_NOTE) % {"language": LANGUAGES[language].name}
-    assert fallback["note"] == expected and expected != words.FALLBACK_NOTE % {"language": LANGUAGES[language].name}
+    assert _flat(fallback["note"]) == _flat(expected)
+    assert expected != words.FALLBACK_NOTE % {"language": LANGUAGES[language].name}
     lang = LANGUAGES[language]
     assert f'class="fallback" lang="{lang.bcp47}" dir="{lang.direction}"' in fallback["html"]
     english_note = _runs(words.FALLBACK_NOTE)
     assert not any(run in _flat(fallback["text"]) for run in english_note)
+
+
+@pytest.mark.parametrize("language", [code for code in CATALOGUED if code != "en"])
+def test_every_letter_string_has_a_translation_in_every_catalogue(language):
+    """Short strings (a chart legend, a table header) escape the sentence check above: each of
+    the letters' strings must differ from its English in every catalogue (Tagalog left three)."""
+    with translation.override(language):
+        untranslated = sorted({i for i in _msgids() if translation.gettext(i) == i})
+    assert untranslated == []
+
+
+# --- the parts, one by one ----------------------------------------------------------------------
+
+
+def _context(side, letter_type, language, **kwargs):
+    notice = sample_notice(
+        district=side.district, student=side.students[0], letter_type=letter_type, language=language, **kwargs
+    )
+    return notice, letter_context(district=side.district, notice=notice, language=language, strict=False)
+
+
+def test_arabic_isolates_the_phone_number_and_the_names(letters):
+    from notifications.services import letter_settings_save
+
+    side = letters["side"]
+    with tenant_context(side.district):
+        letter_settings_save(district=side.district, actor=None, phone="(865) 555-0100")
+        _notice, context = _context(side, "placement_start", "ar")
+        html = render_html(context)
+    assert "\u2068(865) 555-0100\u2069" in context["closing"]  # a first-strong isolate: it reads left to right
+    assert f"<bdi>{side.students[0].full_name}</bdi>" in html
+
+
+def test_numbers_are_written_once_by_the_letters_locale_in_text_and_chart(letters):
+    plan = letters["plans"][0]
+    side = letters["side"]
+    with tenant_context(side.district):
+        _notice, context = _context(side, "progress_report", "es", context={"plan_ids": [plan.pk]})
+    progress = next(b for b in context["blocks"] if b["key"] == "progress_summary")
+    rates = re.findall(r"(\d[\d.,]*) por semana", progress["paragraphs"][0])
+    assert rates and not any("." in rate for rate in rates)  # as Spanish writes it
+    # The text's and the chart's numbers come from one formatter: "1,68" and "71,2", never "1.68".
+    from interventions.charts import _Tr
+    from notifications.letters.render import _num
+
+    with translation.override("es"):
+        assert _num(1.68, 2) == "1,68"
+    with _Tr("es") as chart:
+        assert chart.num(71.2) == "71,2"
+    with translation.override("ar"), _Tr("ar") as chart:
+        assert _num(1.68, 2) == "1.68" and chart.num(71.2) == "71.2"
+    ticks = re.findall(r'<g class="y-ticks"[^>]*>(.*?)</g>', progress["charts"][0])[0]
+    assert "." not in re.sub(r"<[^>]+>", " ", ticks)  # the chart agrees (no "71.2" beside "1,68")
+
+
+def test_chart_text_carries_the_letters_language_and_its_font(letters):
+    plan = letters["plans"][0]
+    side = letters["side"]
+    with tenant_context(side.district):
+        for language, font in (
+            ("zh-hant", "Noto Sans CJK TC"),
+            ("ko", "Noto Sans CJK KR"),
+            ("zh-hans", "Noto Sans CJK SC"),
+        ):
+            _notice, context = _context(side, "progress_report", language, context={"plan_ids": [plan.pk]})
+            chart = next(b for b in context["blocks"] if b["key"] == "progress_summary")["charts"][0]
+            lang = LANGUAGES[language].bcp47
+            assert f'lang="{lang}"' in chart and f"font-family=\"'{font}'," in chart, language
+            with translation.override(language):
+                assert f">{translation.gettext('Score')}</text>" in chart  # the axis label, from the catalogue
+
+
+def test_staff_notes_and_the_policys_english_sit_in_marked_boxes(letters):
+    side = letters["side"]
+    context = dict(FULL_CONTEXT, notes="Two more sessions a week.", services=[{"tier": 2, "area": "reading"}])
+    with tenant_context(side.district):
+        _notice, es = _context(side, "tier_change", "es", context=context)
+        html = render_html(es)
+        _notice, en = _context(side, "tier_change", "en", context=context)
+    boxes = _school_words(es)
+    assert "Two more sessions a week." in boxes
+    assert any(text.startswith("Tier II. ") for text in boxes)  # the policy's tier: no Spanish in the policy
+    assert 'class="school-label">Escrito por la escuela en inglés:</span> <span lang="en" dir="ltr">' in html
+    assert _school_words(en) == []  # an English letter shows the same words plainly
+
+
+def test_a_policy_translation_of_the_tier_replaces_the_box(letters):
+    from tests.notifications.helpers import all_language_policy, use_policy
+
+    side = letters["side"]
+    data = all_language_policy()
+    tier = next(t for t in data["tiers"] if t["number"] == 2)
+    tier["name_translations"] = {"es": "Nivel 2: apoyo en grupo pequeño"}
+    tier["description_translations"] = {"es": "Enseñanza adicional en grupos pequeños."}
+    use_policy(side.district, data)
+    with tenant_context(side.district):
+        _notice, es = _context(
+            side, "tier_change", "es", context=dict(FULL_CONTEXT, services=[{"tier": 2, "area": "reading"}])
+        )
+    services = next(b for b in es["blocks"] if b["key"] == "summary_of_services")["bullets"]
+    assert any(
+        isinstance(s, str) and "Nivel 2: apoyo en grupo pequeño" in s and "Enseñanza adicional" in s for s in services
+    )
+
+
+def test_the_raw_decision_is_never_the_teachers_recommendation(letters):
+    side = letters["side"]
+    context = dict(FULL_CONTEXT, decision="reduce", teacher_recommendation="Reduce (lower tier)")
+    with tenant_context(side.district):
+        _notice, es = _context(side, "placement_end", "es", context=context)
+    block = next(b for b in es["blocks"] if b["key"] == "teacher_recommendation")
+    with translation.override("es"):
+        assert block["paragraphs"] == [translation.gettext(words.DECISIONS["reduce"])]
+
+
+def test_unreviewed_languages_wait_unless_the_district_sends_them_and_the_notice_records_it(letters):
+    from notifications.services import language_set_reviewed, notice_generate
+    from tests.notifications.helpers import all_language_policy, use_policy
+
+    side = letters["side"]
+    data = all_language_policy()
+    data["parent_contact"]["send_unreviewed_letters"] = ["es"]
+    use_policy(side.district, data)
+    with tenant_context(side.district):
+        vi = sample_notice(
+            district=side.district, student=side.students[0], letter_type="placement_start", language="vi", save=True
+        )
+        es = sample_notice(
+            district=side.district,
+            student=side.students[0],
+            letter_type="placement_start",
+            language="es",
+            period_key="es",
+            save=True,
+        )
+        notice_generate(district=side.district, notice=vi)
+        notice_generate(district=side.district, notice=es)
+        assert (vi.rendered_language, vi.catalogue_reviewed) == ("en", True)  # held: sent in reviewed English
+        assert "not reviewed the letters" in vi.fallback_reason
+        assert (es.rendered_language, es.catalogue_reviewed) == ("es", False)  # the district sends it unreviewed
+        language_set_reviewed(district=side.district, language="vi", reviewed=True, actor=None)
+        notice_generate(district=side.district, notice=vi)
+        assert (vi.rendered_language, vi.catalogue_reviewed, vi.fallback_reason) == ("vi", True, "")
