@@ -128,7 +128,10 @@ def test_a_letter_without_a_required_blocks_data_cannot_be_issued(letters):
 
 
 def test_a_language_the_district_does_not_offer_falls_back_to_english_and_says_so(program):
-    side = program["side"]  # Loudon's policy offers English and Spanish only
+    from tests.notifications.helpers import policy_without, use_policy
+
+    side = program["side"]
+    use_policy(side.district, policy_without("vi"))  # the presets offer every language: take Vietnamese out
     with tenant_context(side.district):
         notice = sample_notice(
             district=side.district, student=side.students[0], letter_type="placement_start", language="vi"
@@ -137,7 +140,9 @@ def test_a_language_the_district_does_not_offer_falls_back_to_english_and_says_s
         assert context["language"] == "en"
         assert "does not offer" in context["fallback"]
         text = pdf_text(html_to_pdf(render_html(context)))
-    assert "This letter is in English because it is not yet available in Vietnamese" in text
+    # The note is in the family's language (issue 18 item 6), the letter in English.
+    assert context["fallback_note"].startswith("Thư này bằng tiếng Anh vì chưa có bản Tiếng Việt")
+    assert "This letter is in English because" not in text
     assert "Notice of intervention services" in text
 
 
