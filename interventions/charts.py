@@ -75,6 +75,19 @@ C_GRID = palette.GRID
 C_TEXT = palette.TEXT
 
 FONT = "Helvetica, Arial, 'DejaVu Sans', sans-serif"
+# The font that draws a language's labels first. WeasyPrint lays out SVG <text> without
+# its `lang`, so without this Chinese and Korean labels come out in fontconfig's default
+# CJK face, the Japanese one (issue 18 item 6); browsers also read the root's lang.
+LANG_FONTS = {
+    "zh-hans": "'Noto Sans CJK SC'",
+    "zh-hant": "'Noto Sans CJK TC'",
+    "ko": "'Noto Sans CJK KR'",
+    "ja": "'Noto Sans CJK JP'",
+    "hy": "'Noto Sans Armenian'",
+    "ar": "'Noto Sans Arabic'",
+}
+# The BCP 47 tag of Django's language codes that differ from it.
+_BCP47 = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}
 FS = 11  # base font size (px in the viewBox)
 CHAR_W = 0.58  # average glyph width in em, for layout estimates
 
@@ -112,7 +125,6 @@ class _Tr:
         self.lang = lang
         self._gettext = None
         self._months = _MONTHS_EN
-        self._decimal = "."
         try:
             from django.apps import apps
             from django.conf import settings
@@ -131,10 +143,8 @@ class _Tr:
         self._ctx.__enter__()
         if self._gettext is not None:
             from django.utils.dates import MONTHS_3
-            from django.utils.formats import get_format
 
             self._months = tuple(str(MONTHS_3[m]).title() for m in range(1, 13))
-            self._decimal = str(get_format("DECIMAL_SEPARATOR", self.lang)) or "."
         return self
 
     def __exit__(self, *exc):
@@ -149,8 +159,13 @@ class _Tr:
         return f"{m} {d.day}" if self.lang.split("-")[0] == "en" else f"{d.day} {m}"
 
     def num(self, v: float, step: float | None = None) -> str:
+        # The same formatting as the letters' text (mtss.numbers), so a chart and the sentence
+        # under it agree on "71,2" or "71.2" (issue 18 item 6).
+        from mtss.numbers import format_number
+
         s = _fmt_num(v, step)
-        return s.replace(".", self._decimal) if self._decimal != "." else s
+        decimals = len(s.split(".")[1]) if "." in s else 0
+        return format_number(float(s), self.lang, decimals=decimals)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -280,14 +295,23 @@ def _star(cx: float, cy: float, r: float) -> str:
 
 
 def progress_chart_svg(
-    data: ChartData, *, width: int = 720, height: int = 320, lang: str = "en", id_prefix: str = "chart"
+    data: ChartData,
+    *,
+    width: int = 720,
+    height: int = 320,
+    lang: str = "en",
+    id_prefix: str = "chart",
+    y_label: str | None = None,
 ) -> str:
-    """Render ``data`` as a standalone, accessible SVG string."""
+    """Render ``data`` as a standalone, accessible SVG string.
+
+    ``y_label`` replaces the measure's name on the vertical axis (a parent letter labels it
+    from the catalogue: the measure's name is the district's English)."""
     with _Tr(lang) as tr:
-        return _render(data, width, height, tr, _safe_prefix(id_prefix))
+        return _render(data, width, height, tr, _safe_prefix(id_prefix), y_label)
 
 
-def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
+def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str, y_label: str | None = None) -> str:
     width = max(int(width), 240)
     height = max(int(height), 160)
     base_pts = _clean(data.baseline_points)
@@ -357,10 +381,14 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
     out: list[str] = []
     a = out.append
     title = data.title or tr(L_PROGRESS)
+    code = (tr.lang or "en").lower()
+    lang_tag = _BCP47.get(code, code)
+    font = f"{LANG_FONTS[code]}, {FONT}" if code in LANG_FONTS else FONT
     a(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{pid}-title {pid}-desc" '
-        f'id="{pid}" class="progress-chart" font-family="{_attr(FONT)}" font-size="{FS}">'
+        f'id="{pid}" class="progress-chart" lang="{lang_tag}" xml:lang="{lang_tag}" '
+        f'font-family="{_attr(font)}" font-size="{FS}">'
     )
     a(f'<title id="{pid}-title">{_text(title)}</title>')
     description = _describe(tr, base_pts, pts, baseline, goal, trend, phases, cut, down, y_step)
@@ -389,11 +417,12 @@ def _render(data: ChartData, width: int, height: int, tr: _Tr, pid: str) -> str:
     for d in x_ticks:
         a(f'<text x="{_n(X(d))}" y="{top + ph + 16}">{_text(tr.day(d))}</text>')
     a("</g>")
-    if data.measure:
+    axis_label = y_label if y_label is not None else data.measure
+    if axis_label:
         cy = top + ph / 2
         a(
             f'<text class="y-label" x="14" y="{_n(cy)}" transform="rotate(-90 14 {_n(cy)})" '
-            f'text-anchor="middle" fill="{C_TEXT}">{_text(data.measure)}</text>'
+            f'text-anchor="middle" fill="{C_TEXT}">{_text(axis_label)}</text>'
         )
 
     # ---- plot contents (clipped to the plot area) ----------------------------

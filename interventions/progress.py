@@ -60,6 +60,11 @@ def chart_data(result: PlanResult, measure: MeasureResult | None = None) -> Char
 
 
 def chart_svg(
-    result: PlanResult, *, lang: str = "en", id_prefix: str = "chart", measure: MeasureResult | None = None
+    result: PlanResult,
+    *,
+    lang: str = "en",
+    id_prefix: str = "chart",
+    measure: MeasureResult | None = None,
+    y_label: str | None = None,
 ) -> str:
-    return progress_chart_svg(chart_data(result, measure), lang=lang, id_prefix=id_prefix)
+    return progress_chart_svg(chart_data(result, measure), lang=lang, id_prefix=id_prefix, y_label=y_label)

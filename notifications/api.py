@@ -46,6 +46,7 @@ class NoticeSerializer(serializers.ModelSerializer):
             "language",
             "rendered_language",
             "fallback_reason",
+            "catalogue_reviewed",
             "status",
             "attempts",
             "last_error",

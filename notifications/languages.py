@@ -41,25 +41,31 @@ CATALOGUED = tuple(LANGUAGES)
 DEFAULT = "en"
 
 # Reasons a letter is not in the requested language, shown to staff (and, in the
-# letter, as an English line inviting the family to ask for a translation).
+# letter, as a note in the family's own language inviting them to ask for a translation:
+# blocks.FALLBACK_NOTE).
 FALLBACK_NOT_CATALOGUED = _("No letter catalogue for this language yet")
 FALLBACK_NOT_OFFERED = _("The district's policy does not offer letters in this language")
 FALLBACK_NOT_TRANSLATED = _("The policy marks this notice as not translated")
+FALLBACK_NOT_REVIEWED = _("The district has not reviewed the letters in this language yet")
 
 
 def info(code: str) -> LetterLanguage:
     return LANGUAGES.get(code) or LANGUAGES[DEFAULT]
 
 
-def letter_language(*, policy, requested: str, translated: bool = True) -> tuple[str, str]:
+def letter_language(
+    *, policy, requested: str, translated: bool = True, reviewed: frozenset | set | None = None
+) -> tuple[str, str]:
     """(language the letter is written in, why it is not the requested one or "").
 
     The reason is a lazy string: shown in the reader's language, stored in English.
 
     The letter is in the requested language when a catalogue ships for it and the
     district's policy offers it (`parent_contact.languages`, with
-    `translate_to_home_language`); otherwise in the policy's default language, else
-    English. Staff previews pass policy=None: any catalogued language renders.
+    `translate_to_home_language`) and the district has reviewed its catalogue (`reviewed`:
+    the languages marked reviewed, notifications.models.DistrictLanguage) or lets it go out
+    unreviewed (`parent_contact.send_unreviewed_letters`); otherwise in the policy's default
+    language, else English. Staff previews pass policy=None: any catalogued language renders.
     """
     requested = (requested or DEFAULT).lower()
     fallback = DEFAULT
@@ -74,6 +80,8 @@ def letter_language(*, policy, requested: str, translated: bool = True) -> tuple
             return fallback, FALLBACK_NOT_TRANSLATED
         if not contact.translate_to_home_language or requested not in contact.languages:
             return fallback, FALLBACK_NOT_OFFERED
+        if reviewed is not None and requested not in reviewed and requested not in contact.send_unreviewed_letters:
+            return fallback, FALLBACK_NOT_REVIEWED
         return requested, ""
     if requested not in LANGUAGES:
         return fallback, FALLBACK_NOT_CATALOGUED

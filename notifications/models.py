@@ -81,6 +81,9 @@ class Notice(DistrictOwned):
     language = models.CharField(_("language"), max_length=10)
     rendered_language = models.CharField(_("letter language"), max_length=10, blank=True)
     fallback_reason = models.CharField(max_length=200, blank=True)
+    # Whether the district had reviewed the catalogue of the language the letter went out in
+    # (DistrictLanguage; English: the product's own text). None: not generated yet.
+    catalogue_reviewed = models.BooleanField(_("translation reviewed"), null=True, blank=True)
     channel = models.CharField(_("delivery"), max_length=10, choices=Channel.choices)
     delivery = models.JSONField(default=list, blank=True)  # the policy's delivery list
     context = models.JSONField(default=dict, blank=True)

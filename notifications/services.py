@@ -520,16 +520,18 @@ def rimp_letter_queue(*, district: District, rimp, school_year_key: str, actor: 
         return []
     key = required.key if required is not None else "rimp"
     title = required.title if required is not None else str(LetterType.RIMP.label)
+    # Each section's heading is a key the letter writes in the family's language
+    # (letters.blocks.RIMP_SECTIONS); its text is the school's own words, marked as such.
     sections = [
-        f"{_('Reading deficiency')}: {rimp.deficiency}",
-        f"{_('Supplemental instruction')}: {rimp.supplemental_instruction}",
+        {"heading": "reading_deficiency", "text": rimp.deficiency},
+        {"heading": "supplemental_instruction", "text": rimp.supplemental_instruction},
     ]
     if rimp.plan_id:
-        sections.append(f"{_('Intervention')}: {rimp.plan.intervention}")
+        sections.append({"heading": "intervention", "text": str(rimp.plan.intervention)})
     if rimp.curriculum:
-        sections.append(f"{_('Reading curriculum')}: {rimp.curriculum}")
-    sections.append(f"{_('Monitoring')}: {rimp.monitoring}")
-    sections.append(f"{_('How you take part')}: {rimp.parent_involvement}")
+        sections.append({"heading": "reading_curriculum", "text": rimp.curriculum})
+    sections.append({"heading": "monitoring", "text": rimp.monitoring})
+    sections.append({"heading": "parent_involvement", "text": rimp.parent_involvement})
     context = {
         "rimp_id": rimp.pk,
         "deficiency": rimp.deficiency,
@@ -840,10 +842,11 @@ def notice_generate(*, district: District, notice: Notice, save: bool = True, po
     """Render the notice's PDF in its language (or the fallback) and keep it on the row."""
     from notifications.letters.render import render_notice_pdf
 
-    pdf, language, fallback = render_notice_pdf(district=district, notice=notice, policy=policy, head=head)
+    pdf, language, fallback, reviewed = render_notice_pdf(district=district, notice=notice, policy=policy, head=head)
     if save:
         notice.rendered_language = language
         notice.fallback_reason = fallback
+        notice.catalogue_reviewed = reviewed
         notice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         if notice.pdf:
             notice.pdf.delete(save=False)
@@ -856,7 +859,7 @@ def notice_generate(*, district: District, notice: Notice, save: bool = True, po
 def _email(district: District, notice: Notice, pdf: bytes, *, policy=None, head=None) -> None:
     from notifications.letters.render import email_text
 
-    subject, body = email_text(district=district, notice=notice, policy=policy)
+    subject, body = email_text(district=district, notice=notice, policy=policy, head=head)
     letter_settings = head.settings if head is not None else LetterSettings.objects.filter(district=district).first()
     message = EmailMessage(
         subject=subject,

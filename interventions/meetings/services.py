@@ -728,8 +728,10 @@ def _conflict(district: District, item: AgendaItem) -> str:
 # --- applying decisions ----------------------------------------------------------------------
 
 
-def _tier_services(policy, tier: int, area: str) -> list[str]:
-    """What the next tier provides, in the policy's own terms (for the parents' letter)."""
+def _tier_services(policy, tier: int, area: str) -> list[dict]:
+    """What the next tier provides, for the parents' letter: the tier and area, which the letter
+    writes in the family's language from the policy (with its translations), and the policy's
+    English as written (`text`, the letter's fallback)."""
     if policy is None:
         return []
     try:
@@ -751,7 +753,7 @@ def _tier_services(policy, tier: int, area: str) -> list[str]:
             )
     if policy_tier.max_group_size:
         parts.append(_("in groups of at most %(n)s") % {"n": policy_tier.max_group_size})
-    return [", ".join(parts) + ". " + policy_tier.description]
+    return [{"tier": tier, "area": area, "text": ", ".join(parts) + ". " + policy_tier.description}]
 
 
 def _notice_context(decision: Decision, meeting: Meeting, day: dt.date) -> dict:

@@ -298,9 +298,16 @@ class Source(Section):
     url: str | None = Field(None, json_schema_extra={"informational": "a link for readers of the policy"})
 
 
+# District-written words that go into parents' letters, per letter language; the English
+# (the field itself) is the fallback, shown in a marked "written by the school in English" box
+# (issue 18 item 6: every district text in a letter is translated or marked).
+Translations = dict[LanguageCode, Text]
+
+
 class Area(Section):
     key: Slug
     name: Text
+    name_translations: Translations = {}
     kind: Literal["academic", "behavior"] = "academic"
     # Core (Tier 1) instruction time in this area, e.g. a 90-minute reading block.
     core_minutes_per_day: Annotated[int, Field(ge=1, le=480)] | None = Field(
@@ -378,6 +385,8 @@ class Tier(Section):
     number: TierNumber
     name: Text
     description: Text
+    name_translations: Translations = {}
+    description_translations: Translations = {}
     # The tier is special education (Holland Patent's Tier 4: services per IEP).
     special_education: bool = False
     grouping: Literal["whole_class", "small_group", "individual", "individual_or_small_group"] | None = Field(
@@ -719,6 +728,10 @@ class ParentContact(Section):
     default_language: LanguageCode = "en"
     languages: Annotated[list[LanguageCode], Field(min_length=1)]
     translate_to_home_language: bool = True
+    # The letter languages whose catalogue the district lets go out before it has reviewed it
+    # (DistrictLanguage.reviewed). Any other language not yet reviewed is sent in the default
+    # language, with a note in the family's language (issue 18 item 6, "Reviewed catalogues").
+    send_unreviewed_letters: list[LanguageCode] = []
     invited_to_meetings: bool = True
     may_request_meeting: bool = True
     consultations_per_quarter: Annotated[int, Field(ge=1, le=12)] | None = None
@@ -738,6 +751,7 @@ class RequiredPlan(Section):
     approved_by: str | None = None
     given_to_parents: bool = True
     sections: list[Text] = []
+    title_translations: Translations = {}
 
 
 class MidYearEntry(Section):
@@ -1334,6 +1348,12 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
     for index, language in enumerate(contact.languages):
         if language in contact.languages[:index]:
             yield err(("parent_contact", "languages", index), f"{language!r} is listed twice")
+    for index, language in enumerate(contact.send_unreviewed_letters):
+        if language not in contact.languages:
+            yield err(
+                ("parent_contact", "send_unreviewed_letters", index),
+                f"{language!r} must also be listed in parent_contact.languages",
+            )
     for index, notice in enumerate(contact.notices):
         if notice.timing == "before" and notice.trigger not in {"tier_start", "tier_end", "meeting_scheduled"}:
             yield err(

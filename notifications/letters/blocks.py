@@ -12,6 +12,9 @@ block must show is absent: a letter cannot be issued without its required blocks
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -230,10 +233,76 @@ PHRASES = [
     gettext_noop("Page"),
 ]
 
-FALLBACK_NOTE = (
-    "This letter is in English because it is not yet available in {language}. Please contact the "
+# Written in the family's language (the one asked for), not the letter's: a family that
+# reads no English must still learn that it may ask for a translation (issue 18 item 6).
+FALLBACK_NOTE = gettext_noop(
+    "This letter is in English because it is not yet available in %(language)s. Please contact the "
     "school to ask for a translation or an interpreter, free of charge."
 )
+# The label of a box holding words the school wrote that have no translation (staff notes,
+# a district's own text the policy gives no translation for): shown in the letter's language.
+SCHOOL_WORDS_LABEL = gettext_noop("Written by the school in English")
+# The headings of an Ohio RIMP's sections (notifications.services.rimp_letter_queue).
+RIMP_SECTIONS = {
+    "reading_deficiency": gettext_noop("Reading deficiency"),
+    "supplemental_instruction": gettext_noop("Supplemental instruction"),
+    "intervention": gettext_noop("Intervention"),
+    "reading_curriculum": gettext_noop("Reading curriculum"),
+    "monitoring": gettext_noop("Monitoring"),
+    "parent_involvement": gettext_noop("How you take part"),
+}
+# Staff roles that sign or approve, in the families' words.
+ROLES = {
+    "principal": gettext_noop("Principal"),
+    "intervention_specialist": gettext_noop("Intervention specialist"),
+    "psychologist": gettext_noop("School psychologist"),
+    "counselor": gettext_noop("School counselor"),
+    "interventionist": gettext_noop("Interventionist"),
+}
+
+
+@dataclass(frozen=True)
+class SchoolWords:
+    """Text the school wrote with no translation into the letter's language: the template
+    puts it in a box marked lang="en" with SCHOOL_WORDS_LABEL in the letter's language."""
+
+    text: str
+    school_written = True
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# First-strong isolate and pop-directional isolate (Unicode UAX #9): a value set into a
+# right-to-left sentence keeps its own direction, so a phone number prints "(865) 555-0100"
+# and an English name keeps its punctuation (issue 18 item 6, "Arabic bidi").
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(value) -> str:
+    text = str(value)
+    return f"{FSI}{text}{PDI}" if text else text
+
+
+class Message(str):
+    """A translated sentence whose placeholders are isolated in a right-to-left language."""
+
+    def __mod__(self, values):
+        if isinstance(values, dict) and translation.get_language_bidi():
+            values = _Isolated(values)
+        return str.__mod__(str(self), values)
+
+
+class _Isolated(dict):
+    def __getitem__(self, key):
+        return isolate(dict.__getitem__(self, key))
+
+    def __missing__(self, key):
+        return "%(" + key + ")s"
+
+
+def gettext(message: str) -> Message:
+    return Message(_(message))
 
 
 class Book:
@@ -256,6 +325,6 @@ def _format(text: str, values: dict) -> str:
     if "%(" not in text and "%%" not in text:
         return text
     try:
-        return text % _Missing(values)
+        return text % (_Isolated(values) if translation.get_language_bidi() else _Missing(values))
     except (TypeError, ValueError):  # a district's override with a stray %: show it as written
         return text

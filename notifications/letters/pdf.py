@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 CSS_PATH = Path(__file__).with_name("letter.css")
+PDF_VARIANT = "pdf/ua-1"
 
 
 def letter_css_text() -> str:
@@ -37,7 +38,9 @@ def html_to_pdf(html: str) -> bytes:
     from mtss.pdf import html_to_pdf as render
 
     stylesheet, fonts, _fetcher = _weasy()
-    return render(html, stylesheets=[stylesheet], font_config=fonts)
+    # PDF/UA-1: a tagged PDF (structure tree, reading order, language), so a screen reader
+    # reads the letter as headings, paragraphs, lists and tables (issue 18 item 6).
+    return render(html, stylesheets=[stylesheet], font_config=fonts, pdf_variant=PDF_VARIANT)
 
 
 def merge_pdfs(files) -> tuple[bytes, int]:

@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from interventions.models import Plan
 from interventions.progress import chart_svg
 from interventions.selectors import evaluate_plans
 from mtss.models import Membership, Role
+from mtss.numbers import format_number
 from mtss.selectors import policy_document
 from notifications.languages import LANGUAGES, info, letter_language
 from notifications.letters import blocks as words
-from notifications.letters.blocks import BlockMissing, Book, LetterIncomplete
+from notifications.letters.blocks import BlockMissing, Book, LetterIncomplete, SchoolWords, isolate
+from notifications.letters.blocks import gettext as _
 from notifications.letters.dates import long_date
-from notifications.models import LetterSettings, LetterText, LetterType, Notice
+from notifications.models import DistrictLanguage, LetterSettings, LetterText, LetterType, Notice
 from students.models import LANGUAGES as STUDENT_LANGUAGES
 
 
@@ -83,18 +84,46 @@ def load_plans(*, district, notice: Notice) -> list:
     return list(plans.filter(status=Plan.Status.ACTIVE).order_by("area", "id"))
 
 
-def _area(key: str) -> str:
-    return _(words.AREAS[key]) if key in words.AREAS else key.replace("_", " ").title()
+def _area(key: str, policy=None) -> str:
+    if key in words.AREAS:
+        return _(words.AREAS[key])
+    area = _policy_area(policy, key)
+    if area is not None:
+        # A district's own area: its translation from the policy, else its English name.
+        return area.name_translations.get(translation.get_language(), area.name)
+    return key.replace("_", " ").title()
+
+
+def _policy_area(policy, key: str):
+    return next((a for a in getattr(policy, "areas", None) or [] if a.key == key), None)
+
+
+def _school(f: Facts, text) -> str | SchoolWords:
+    """Words the school wrote (staff notes, a district's text without a translation): as
+    written in an English letter, else marked as the school's English (issue 18 item 6)."""
+    text = str(text or "").strip()
+    if not text or f.language == "en":
+        return text
+    return SchoolWords(text)
+
+
+def _localized(f: Facts, text: str, translations: dict | None) -> str | SchoolWords:
+    """A district's text from the policy in the letter's language, else marked as its English."""
+    if translations and translations.get(f.language):
+        return translations[f.language]
+    return _school(f, text)
 
 
 def _tier(n) -> str:
     return _("Tier %(n)s") % {"n": n} if n else _("additional support")
 
 
-def _num(value) -> str:
+def _num(value, decimals: int = 1) -> str:
+    """A score as the letter's language writes it (the chart's labels use the same, mtss.numbers)."""
     if value is None:
         return "-"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    value = float(value)
+    return format_number(value, translation.get_language(), decimals=0 if value.is_integer() else decimals)
 
 
 def _person(user) -> str:
@@ -128,11 +157,43 @@ def _services(f: Facts) -> dict:
             "provider": _person(plan.provider),
             "date": long_date(plan.start_date, f.language),
         }
-        items.append(f"{_area(plan.area)}, {_tier(plan.tier)}: {plan.intervention.name}, {dose}, {who}.")
-    items += [str(s) for s in f.context.get("services", [])]
+        # The program's and the provider's names are proper names: isolated, never translated.
+        program = isolate_if_rtl(plan.intervention.name)
+        items.append(f"{_area(plan.area, f.policy)}, {_tier(plan.tier)}: {program}, {dose}, {who}.")
+    for service in f.context.get("services", []):
+        items.append(_tier_service(f, service) if isinstance(service, dict) else _school(f, service))
     if not items:
         raise BlockMissing("summary_of_services", "the student has no active plan and the notice names no services")
     return {"bullets": items}
+
+
+def isolate_if_rtl(text) -> str:
+    return isolate(text) if translation.get_language_bidi() else str(text)
+
+
+def _tier_service(f: Facts, service: dict) -> str | SchoolWords:
+    """What a tier provides (interventions.meetings.services._tier_services), in the letter's
+    language: the policy's tier name and description by their translations, else marked."""
+    try:
+        tier = f.policy.tier(int(service.get("tier")))
+    except (AttributeError, LookupError, TypeError, ValueError):
+        return _school(f, service.get("text", ""))
+    name = _localized(f, tier.name, tier.name_translations)
+    description = _localized(f, tier.description, tier.description_translations)
+    if isinstance(name, SchoolWords) or isinstance(description, SchoolWords):
+        return _school(f, f"{tier.name}. {tier.description}")
+    parts = [f"{_area(service.get('area') or '', f.policy)}: {name}"]
+    dosage = tier.dosage
+    if dosage is not None and dosage.minutes_per_session:
+        sessions = dosage.sessions_per_week or (
+            (dosage.sessions_per_cycle or 0) * 5 / dosage.cycle_days if dosage.cycle_days else None
+        )
+        if sessions:
+            parts.append(
+                _("%(sessions)s sessions a week, %(minutes)s minutes each")
+                % {"sessions": _num(sessions), "minutes": dosage.minutes_per_session}
+            )
+    return ", ".join(parts) + ". " + description
 
 
 def _reason(f: Facts) -> dict:
@@ -146,14 +207,18 @@ def _reason(f: Facts) -> dict:
         # family's language, not its staff label ("Intensify (next tier)"), then the team's own notes.
         paragraphs = [_("The team decided: %(decision)s") % {"decision": _decision_text(kind)}]
         notes = str(f.context.get("notes") or "").strip()
-        if notes:
+        if notes and f.language == "en":
             paragraphs.append(_("Reason given by the team: %(reason)s") % {"reason": notes})
+        elif notes:
+            paragraphs.append(_school(f, notes))
         return {"paragraphs": paragraphs}
     reason = f.context.get("reason") or next(
         (p.placement.reason for p in f.plans() if p.placement_id and p.placement and p.placement.reason), ""
     )
     if not reason:
         raise BlockMissing("reason_for_services", "the decision gave no reason")
+    if f.language != "en":
+        return {"paragraphs": [_school(f, reason)]}
     return {"paragraphs": [_("Reason given by the team: %(reason)s") % {"reason": reason}]}
 
 
@@ -164,7 +229,7 @@ def _placement_reason(f: Facts) -> str:
         "%(area)s than classroom teaching alone gives, so %(student)s will receive %(tier)s support."
     ) % {
         "student": f.student_name,
-        "area": _area(f.context.get("area") or "").lower(),
+        "area": _area(f.context.get("area") or "", f.policy).lower(),
         "tier": _tier(f.context.get("to_tier") or f.notice.tier),
     }
     if goal.get("target") is not None and goal.get("date"):
@@ -205,7 +270,7 @@ def _criteria(f: Facts) -> dict:
             % {"goal": _num(goal), "measure": plan.goal_measure, "date": long_date(plan.goal_target_date, f.language)}
         )
     if f.context.get("criteria"):
-        paragraphs.append(str(f.context["criteria"]))
+        paragraphs.append(_school(f, f.context["criteria"]))
     if not paragraphs:
         raise BlockMissing("criteria_for_ending", "no plan goal and no criteria in the notice")
     return {"paragraphs": paragraphs}
@@ -236,10 +301,33 @@ def _context_text(block: str, key: str, label: str | None = None):
         if not value:
             raise BlockMissing(block, f"the notice's context has no '{key}'")
         items = value if isinstance(value, list) else None
-        text = None if items else (_(label) % {key: value} if label else str(value))
-        return {"paragraphs": [text] if text else [], "bullets": [str(i) for i in items or []]}
+        text = None if items else (_(label) % {key: value} if label else _school(f, value))
+        return {"paragraphs": [text] if text else [], "bullets": [_school(f, i) for i in items or []]}
 
     return build
+
+
+def _teacher_recommendation(f: Facts) -> dict:
+    """Holland Patent's end-of-services letter: the team's own words, else its decision in the
+    family's language (never the staff label or the raw decision key, issue 18 item 6)."""
+    value = str(f.context.get("teacher_recommendation") or "").strip()
+    decision = f.context.get("decision")
+    if value and not (decision in words.DECISIONS and value.lower() in _staff_labels(decision)):
+        return {"paragraphs": [_school(f, value)]}
+    if decision in words.DECISIONS:
+        return {"paragraphs": [_decision_text(decision)]}
+    raise BlockMissing("teacher_recommendation", "the notice's context has no 'teacher_recommendation'")
+
+
+def _staff_labels(decision: str) -> set[str]:
+    """How a decision reads in staff screens (its key, its label): not words for a family."""
+    from interventions.models import Decision
+
+    labels = {decision.lower()}
+    if decision in Decision.Kind.values:
+        with translation.override("en"):
+            labels.add(str(Decision.Kind(decision).label).lower())
+    return labels
 
 
 def _percentile(value) -> str:
@@ -307,7 +395,8 @@ def _meeting(f: Facts) -> dict:
     rows = [[_("Date"), when]]
     for label, key in ((_("Time"), "time"), (_("Place"), "place"), (_("Purpose"), "purpose")):
         if meeting.get(key):
-            rows.append([label, str(meeting[key])])
+            # The time is data; the place and the purpose are the school's words.
+            rows.append([label, str(meeting[key]) if key == "time" else _school(f, meeting[key])])
     return {"table": {"headers": [], "rows": rows}, "paragraphs": [_("Please tell us if this time does not suit you.")]}
 
 
@@ -320,16 +409,17 @@ def _outcome(f: Facts) -> dict:
     if decisions:
         # A closed meeting's letter: every decision the team took for the student, by area.
         bullets = [
-            (f"{_area(d['area'])}: " if d.get("area") else "") + _decision_text(d.get("decision", ""))
+            (f"{_area(d['area'], f.policy)}: " if d.get("area") else "") + _decision_text(d.get("decision", ""))
             for d in decisions
         ]
-        return {"bullets": bullets}
+        notes = [_school(f, d.get("notes")) for d in decisions if str(d.get("notes") or "").strip()]
+        return {"bullets": bullets, "paragraphs": notes}
     decision = f.context.get("decision")
     if not decision:
         raise BlockMissing("meeting_outcome", "the notice's context has no decision")
     paragraphs = [_decision_text(decision)]
     if f.context.get("summary"):
-        paragraphs.append(str(f.context["summary"]))
+        paragraphs.append(_school(f, f.context["summary"]))
     return {"paragraphs": paragraphs}
 
 
@@ -371,6 +461,8 @@ def _deficiency(f: Facts) -> dict:
     value = f.context.get("deficiency")
     if not value:
         raise BlockMissing("reading_deficiency", "the notice's context has no 'deficiency'")
+    if f.language != "en":  # the team's words: marked as the school's English
+        return {"paragraphs": [_("Area of difficulty: %(deficiency)s") % {"deficiency": ""}, _school(f, value)]}
     return {"paragraphs": [_("Area of difficulty: %(deficiency)s") % {"deficiency": value}]}
 
 
@@ -380,12 +472,15 @@ def _progress(f: Facts) -> dict:
     charts, paragraphs = [], []
     for plan in f.plans():
         result = f.results()[plan.pk]
-        charts.append(chart_svg(result, lang=f.language, id_prefix=f"n{f.notice.pk or 0}p{plan.pk}"))
+        # The axis is labelled from the catalogue ("Score"); the measure's name is the district's English.
+        charts.append(
+            chart_svg(result, lang=f.language, id_prefix=f"n{f.notice.pk or 0}p{plan.pk}", y_label=_("Score"))
+        )
         evaluation = result.evaluation
         if evaluation.roi is not None and evaluation.goal_roi is not None:
             paragraphs.append(
                 _("Rate of improvement: %(roi)s per week; the goal needs %(goal_roi)s per week.")
-                % {"roi": f"{evaluation.roi:.2f}", "goal_roi": f"{evaluation.goal_roi:.2f}"}
+                % {"roi": _num(evaluation.roi, 2), "goal_roi": _num(evaluation.goal_roi, 2)}
             )
         else:
             paragraphs.append(_("Not enough scores yet to compute a rate of improvement."))
@@ -415,7 +510,7 @@ def _plain_summary(f: Facts) -> dict:
     for plan in f.plans():
         status = f.results()[plan.pk].evaluation.recommendation
         text = words.SUMMARIES.get(status, words.SUMMARIES["continue"])
-        paragraphs.append(f"{_area(plan.area)}: " + f.book(f"summary.{status}", text, student=f.student_name))
+        paragraphs.append(f"{_area(plan.area, f.policy)}: " + f.book(f"summary.{status}", text, student=f.student_name))
     if not paragraphs:
         raise BlockMissing("plain_summary", "the student has no plan to report on")
     return {"paragraphs": paragraphs}
@@ -425,11 +520,24 @@ def _rimp_sections(f: Facts) -> dict:
     sections = (f.context.get("plan_sections") or {}).get(f.notice.notice_key) or []
     if not sections:
         raise BlockMissing("rimp_sections", "the policy's plan lists no sections")
-    bullets = [str(s) for s in sections]
+    bullets = []
+    for section in sections:
+        if isinstance(section, dict):
+            # A RIMP section (notifications.services.rimp_letter_queue): the heading from the
+            # catalogue, the plan's own words marked as the school's.
+            heading = section.get("heading", "")
+            label = _(words.RIMP_SECTIONS[heading]) if heading in words.RIMP_SECTIONS else _school(f, heading)
+            bullets.append({"label": label, "text": _school(f, section.get("text", ""))})
+        else:
+            bullets.append(_school(f, section))
     approver = (f.context.get("plan_approved_by") or {}).get(f.notice.notice_key)
     if approver:
         # Ohio's RIMP is approved before it is given to the parents (required_plans[].approved_by).
-        bullets.append(_("Approved by the %(role)s.") % {"role": approver})
+        role = str(approver).strip().lower().replace(" ", "_")
+        if role in words.ROLES:
+            bullets.append(_("Approved by the %(role)s.") % {"role": _(words.ROLES[role]).lower()})
+        else:  # a role the catalogue does not know: the school's English
+            bullets.append(_school(f, f"Approved by the {approver}."))
     return {"bullets": bullets}
 
 
@@ -498,7 +606,7 @@ BUILDERS = {
     "right_to_request_evaluation": _static("right_to_request_evaluation"),
     "criteria_for_ending": _criteria,
     "performance_levels_obtained": _levels,
-    "teacher_recommendation": _context_text("teacher_recommendation", "teacher_recommendation"),
+    "teacher_recommendation": _teacher_recommendation,
     "reading_deficiency": _deficiency,
     "current_services": _current_services,
     "proposed_services": _context_text("proposed_services", "proposed_services"),
@@ -583,6 +691,21 @@ def _start_date(notice: Notice, facts: Facts, as_of: dt.date) -> dt.date:
     return as_of
 
 
+def _fallback_note(requested: str | None) -> dict:
+    """The note of a letter not in the family's language, in the family's language when it has a
+    catalogue (with its own name for the language), else in English."""
+    if requested is None:
+        return {"fallback_note": "", "fallback_lang": info("en")}
+    code = requested.lower()
+    if code in LANGUAGES and code != "en":
+        with translation.override(code):
+            note = _(words.FALLBACK_NOTE) % {"language": LANGUAGES[code].name}
+        return {"fallback_note": note, "fallback_lang": LANGUAGES[code]}
+    with translation.override("en"):
+        note = _(words.FALLBACK_NOTE) % {"language": _language_name(code)}
+    return {"fallback_note": note, "fallback_lang": info("en")}
+
+
 def _language_name(code: str) -> str:
     if code in LANGUAGES:
         return LANGUAGES[code].english
@@ -597,14 +720,22 @@ def _grade(grade: int) -> str:
 class Letterhead:
     settings: LetterSettings | None
     overrides: dict[str, dict[str, str]]  # language -> key -> text
+    # The languages whose letters the district has reviewed (DistrictLanguage.reviewed).
+    reviewed: frozenset = frozenset()
 
 
 def letterhead(*, district) -> Letterhead:
-    """The district's letter settings and text overrides: two queries, reused by a batch."""
+    """The district's letter settings, text overrides and reviewed languages: three queries,
+    reused by a batch."""
     overrides: dict[str, dict[str, str]] = {}
     for row in LetterText.objects.filter(district=district).only("language", "key", "text"):
         overrides.setdefault(row.language, {})[row.key] = row.text
-    return Letterhead(settings=LetterSettings.objects.filter(district=district).first(), overrides=overrides)
+    reviewed = frozenset(
+        DistrictLanguage.objects.filter(district=district, reviewed=True).values_list("language", flat=True)
+    )
+    return Letterhead(
+        settings=LetterSettings.objects.filter(district=district).first(), overrides=overrides, reviewed=reviewed
+    )
 
 
 _letterheads: dict[int, tuple[float, Letterhead]] = {}
@@ -645,12 +776,12 @@ def letter_context(
     as_of = as_of or timezone.localdate()
     if policy is None:
         _version, policy = policy_document(district=district, as_of=as_of)
+    head = head or letterhead(district=district)
     if language is None:
-        language, reason = letter_language(policy=policy, requested=notice.language)
+        language, reason = letter_language(policy=policy, requested=notice.language, reviewed=head.reviewed)
     else:
         language, reason = letter_language(policy=None, requested=language)
-    fallback = str(reason)  # in the staff member's language (the letter's note is in English)
-    head = head or letterhead(district=district)
+    fallback = str(reason)  # in the staff member's language (the letter's note: in the family's)
     lang = info(language)
     student = notice.student
     school = notice.school
@@ -673,7 +804,7 @@ def letter_context(
         from_role = (notice.context or {}).get("from_role")
         role = _policy_role(from_role)
         if role is not None:
-            title = str(Role(role).label)
+            title = _(words.ROLES[role]) if role in words.ROLES else str(Role(role).label)
         elif from_role:
             title = str(from_role).capitalize()
         else:
@@ -690,7 +821,7 @@ def letter_context(
         facts.contact = (
             {
                 "name": _person(contact_person),
-                "role": str(Role.INTERVENTION_SPECIALIST.label),
+                "role": _(words.ROLES["intervention_specialist"]),
                 "email": contact_person.email,
             }
             if contact_person is not None
@@ -716,7 +847,10 @@ def letter_context(
             "language": language,
             "fallback": fallback,
             "fallback_reason": reason,
-            "fallback_note": words.FALLBACK_NOTE.format(language=_language_name(notice.language)) if fallback else "",
+            **_fallback_note(notice.language if fallback else None),
+            # Whether the district has reviewed the catalogue the letter is written in (recorded
+            # on the notice: issue 18 item 6); English is the product's own text.
+            "catalogue_reviewed": language == "en" or language in head.reviewed,
             "title": book(f"title.{notice.letter_type}", words.TITLES.get(notice.letter_type, notice.title)),
             "greeting": book("greeting", words.PARAGRAPHS["greeting"], **values),
             "intro": book(f"intro.{notice.letter_type}", words.INTROS.get(notice.letter_type, ""), **values),
@@ -737,6 +871,7 @@ def letter_context(
                 "grade": _("Grade"),
                 "date": _("Date"),
                 "page": _("Page"),
+                "school_written": _(words.SCHOOL_WORDS_LABEL),
             },
             "student": student,
             "grade": _grade(student.grade),
@@ -804,20 +939,22 @@ def render_html(context: dict, *, standalone: bool = True) -> str:
 
 def render_notice_pdf(
     *, district, notice: Notice, head: Letterhead | None = None, policy=None
-) -> tuple[bytes, str, str]:
-    """(PDF bytes, language written in, fallback reason)."""
+) -> tuple[bytes, str, str, bool]:
+    """(PDF bytes, language written in, fallback reason, whether that language's catalogue was reviewed)."""
     from notifications.letters.pdf import html_to_pdf
 
     context = letter_context(district=district, notice=notice, head=head, policy=policy)
     with translation.override("en"):  # stored on the notice in English, whatever is active
         reason = str(context["fallback_reason"])
-    return html_to_pdf(render_html(context)), context["language"], reason
+    return html_to_pdf(render_html(context)), context["language"], reason, context["catalogue_reviewed"]
 
 
-def email_text(*, district, notice: Notice, policy=None) -> tuple[str, str]:
+def email_text(*, district, notice: Notice, policy=None, head: Letterhead | None = None) -> tuple[str, str]:
     if policy is None:
         policy = policy_document(district=district)[1]
-    language, _fallback = letter_language(policy=policy, requested=notice.language)
+    language, _fallback = letter_language(
+        policy=policy, requested=notice.language, reviewed=(head or cached_letterhead(district=district)).reviewed
+    )
     with translation.override(language):
         title = _(words.TITLES.get(notice.letter_type, notice.title))
         body = "\n\n".join(

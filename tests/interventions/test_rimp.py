@@ -162,7 +162,8 @@ def test_only_the_principal_of_the_school_approves_and_the_letter_is_queued(ohio
     assert (letter.student_id, letter.period_key, letter.notice_key) == (ohio["kids"]["Kim"].pk, "2026-2027", "rimp")
     assert "retention_possible" in letter.content_blocks
     sections = letter.context["plan_sections"]["rimp"]
-    assert any(SECTIONS["monitoring"] in s for s in sections)
+    # The heading is a key the letter translates; the text is the plan's own words (issue 18 item 6).
+    assert {"heading": "monitoring", "text": SECTIONS["monitoring"]} in sections
     assert letter.context["plan_approved_by"]["rimp"] == "principal"
 
 

@@ -36,6 +36,17 @@ def all_language_policy(preset: str = "loudon-county-tn") -> dict:
     return data
 
 
+def policy_without(language: str, preset: str = "loudon-county-tn") -> dict:
+    """The preset with one letter language taken out (the presets offer every catalogued one)."""
+    data = copy.deepcopy(preset_data(preset))
+    contact = data["parent_contact"]
+    contact["languages"] = [code for code in contact["languages"] if code != language]
+    contact["send_unreviewed_letters"] = [
+        code for code in contact.get("send_unreviewed_letters", []) if code != language
+    ]
+    return data
+
+
 def use_policy(district, data: dict, effective_from=dt.date(2026, 8, 1)):
     with tenant_context(district):
         return policy_version_create(district=district, actor=None, data=data, effective_from=effective_from)

@@ -85,9 +85,16 @@ def test_progress_report_has_the_plan_pages_chart_rate_attendance_and_summary(le
         )
         context = letter_context(district=side.district, notice=notice)
         with translation.override("es"):  # the plan page, seen by a staff member using Spanish
-            web_chart = chart_svg(plan_result(district=side.district, plan=plan), lang="es", id_prefix=f"n0p{plan.pk}")
+            # The same SVG as the plan page, but the vertical axis is labelled from the catalogue
+            # (the measure's name is the district's English: issue 18 item 6).
+            web_chart = chart_svg(
+                plan_result(district=side.district, plan=plan),
+                lang="es",
+                id_prefix=f"n0p{plan.pk}",
+                y_label=translation.gettext("Score"),
+            )
     progress = next(b for b in context["blocks"] if b["key"] == "progress_summary")
-    assert progress["charts"] == [web_chart]  # the same SVG as the plan page
+    assert progress["charts"] == [web_chart]
     assert "por semana" in progress["paragraphs"][0]
     attendance = next(b for b in context["blocks"] if b["key"] == "attendance")
     assert attendance["paragraphs"] == ["Asistió a 23 de 24 sesiones (96%)."]
@@ -121,7 +128,10 @@ def test_a_letter_without_a_required_blocks_data_cannot_be_issued(letters):
 
 
 def test_a_language_the_district_does_not_offer_falls_back_to_english_and_says_so(program):
-    side = program["side"]  # Loudon's policy offers English and Spanish only
+    from tests.notifications.helpers import policy_without, use_policy
+
+    side = program["side"]
+    use_policy(side.district, policy_without("vi"))  # the presets offer every language: take Vietnamese out
     with tenant_context(side.district):
         notice = sample_notice(
             district=side.district, student=side.students[0], letter_type="placement_start", language="vi"
@@ -130,7 +140,9 @@ def test_a_language_the_district_does_not_offer_falls_back_to_english_and_says_s
         assert context["language"] == "en"
         assert "does not offer" in context["fallback"]
         text = pdf_text(html_to_pdf(render_html(context)))
-    assert "This letter is in English because it is not yet available in Vietnamese" in text
+    # The note is in the family's language (issue 18 item 6), the letter in English.
+    assert context["fallback_note"].startswith("Thư này bằng tiếng Anh vì chưa có bản Tiếng Việt")
+    assert "This letter is in English because" not in text
     assert "Notice of intervention services" in text
 
 

@@ -174,8 +174,10 @@ def test_the_language_switcher_serves_the_staff_ui_in_spanish(queued, client, lo
 
 def test_the_staff_view_says_when_a_letter_falls_back_to_english(program, login, django_capture_on_commit_callbacks):
     from tests import factories as f
+    from tests.notifications.helpers import policy_without, use_policy
 
-    side = program["side"]  # Loudon's policy: English and Spanish letters only
+    side = program["side"]
+    use_policy(side.district, policy_without("vi"))  # a district that offers no Vietnamese letters
     student = side.students[0]
     f.make_guardian(student, first_name="Minh", preferred_language="vi", email="")
     with django_capture_on_commit_callbacks(execute=True), tenant_context(side.district):
@@ -191,7 +193,8 @@ def test_the_staff_view_says_when_a_letter_falls_back_to_english(program, login,
         notice = Notice.objects.get(pk=next(n.pk for n in created if n.language == "vi"))
     assert notice.rendered_language == "en" and "does not offer" in notice.fallback_reason
     html = login(side.district_admin).get(reverse("notice_detail", kwargs={"notice_id": notice.pk})).content.decode()
-    assert 'id="fallback-note"' in html and "This letter is in English because" in html
+    # The staff note, and the letter's own note in the family's language (issue 18 item 6).
+    assert 'id="fallback-note"' in html and "Thư này bằng tiếng Anh" in html
     listing = login(side.district_admin).get(reverse("notice_list")).content.decode()
     assert "vi → en" in listing and "English fallback" in listing
 
