@@ -40,6 +40,28 @@ def provider_for_key(request, key: str) -> tuple[District, IdentityProvider] | N
     return (district, provider) if provider is not None else None
 
 
+def _claims(extra_data: dict) -> dict:
+    """One dict of the identity's claims: allauth keeps OIDC's ID token and userinfo apart."""
+    if "userinfo" in extra_data or "id_token" in extra_data:
+        return {**(extra_data.get("id_token") or {}), **(extra_data.get("userinfo") or {})}
+    return extra_data
+
+
+def _key_in_session_district(request, client_id: str) -> str | None:
+    district = District.objects.filter(pk=request.session.get(SESSION_SSO_DISTRICT)).first()
+    if district is None:
+        return None
+    activate(district=district.pk)
+    provider = (
+        selectors.identity_provider_list(district=district, enabled_only=True)
+        .filter(client_id=client_id)
+        .exclude(kind=IdentityProvider.Kind.SAML)
+        .order_by("pk")
+        .first()
+    )
+    return providers.provider_key(district, provider) if provider is not None else None
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # Accounts come from the roster (and the admin pages), never from a sign-in.
@@ -61,6 +83,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def list_apps(self, request, provider=None, client_id=None):
         key = client_id if provider == "saml" else provider
+        if provider == "openid_connect" and client_id and request is not None:
+            # A sign-in resumed after its second factor names the provider by kind and client
+            # id only: it is the one of the district this sign-in started in.
+            key = _key_in_session_district(request, client_id) or ""
         found = provider_for_key(request, key or "")
         if found is None:
             return []
@@ -87,7 +113,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if found is None:  # the provider was removed or turned off mid-sign-in
             raise ImmediateHttpResponse(render(request, "mtss/sso/unknown_identity.html", status=403))
         district, idp = found
-        claims = sociallogin.account.extra_data or {}
+        claims = _claims(sociallogin.account.extra_data or {})
         email = (sociallogin.user.email or claims.get("email") or "").strip().lower()
         domain = email.rpartition("@")[2]
         allowed = [d.lower() for d in idp.allowed_domains]

@@ -81,6 +81,9 @@ def mfa_recorded(*, user: User, verb: str, authenticator_type: str) -> None:
     from mtss.selectors import memberships_for_user
     from mtss.tenancy import tenant_context
 
-    for membership in list(memberships_for_user(user=user)):
+    # allauth reports after the request's transaction committed: read in the user's own scope.
+    with tenant_context(None, user_id=user.pk):
+        memberships = list(memberships_for_user(user=user))
+    for membership in memberships:
         with tenant_context(membership.district_id):
             audit(district=membership.district, actor=user, verb=verb, obj=user, changes={"type": authenticator_type})
