@@ -250,6 +250,8 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = envint("SSO_REQUESTS_TIMEOUT", 10)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "MTSS")
+# One 30-second step either side: a phone's clock drifts (RFC 6238, section 5.2).
+MFA_TOTP_TOLERANCE = 1
 # Issue 15: "TOTP is required for district administrators and optional for others".
 # The test suite signs its district administrators in with force_login and turns the
 # requirement on only in the tests of it (tests/test_sso_mfa.py).
