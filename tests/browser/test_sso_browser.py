@@ -26,6 +26,9 @@ def _pick_identity(page, sub: str) -> None:
 
 
 def test_a_teacher_signs_in_through_the_districts_openid_connect_provider(page, live_server, world, oidc_issuer):  # noqa: F811
+    # Two servers (ours and the provider) share this process: allow navigations more time than
+    # the suite's 10 s on a loaded machine.
+    page.set_default_navigation_timeout(30_000)
     make_provider(world.a.district, issuer=oidc_issuer, name="Loudon Google")
     district_page = f"{live_server.url}/login/{world.a.district.slug}/"
 
