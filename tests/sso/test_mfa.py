@@ -34,9 +34,8 @@ def _signed_in_user(client):
 
 def _verbs(district):
     with tenant_context(district):
-        return sorted(
-            AuditEvent.objects.filter(district=district, verb__startswith="mfa.").values_list("verb", "changes")
-        )
+        events = AuditEvent.objects.filter(district=district, verb__startswith="mfa.").values_list("verb", "changes")
+        return sorted(events, key=lambda e: (e[0], e[1]["type"]))
 
 
 def _reauthenticate(client):
