@@ -9,6 +9,7 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from mtss.sso import views
+from mtss.views import LoginView
 
 urlpatterns = [
     path("login/<slug:district_slug>/", views.district_login, name="district_login"),
@@ -22,7 +23,9 @@ urlpatterns = [
     path("sso/reauthenticate/", allauth_account_views.reauthenticate, name="account_reauthenticate"),
     path("sso/accounts/", include("allauth.socialaccount.urls")),
     path("sso/", include(build_provider_urlpatterns())),
-    path("sso/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="account_login"),
+    # allauth sends an anonymous visitor to "account_login": the same password page (the first
+    # route of this path, in mtss.urls, answers it; this entry only names it for allauth).
+    path("accounts/login/", LoginView.as_view(), name="account_login"),
     path("sso/signup/", RedirectView.as_view(pattern_name="login"), name="account_signup"),
     path("sso/logout/", auth_views.LogoutView.as_view(), name="account_logout"),
     path("sso/password/", RedirectView.as_view(pattern_name="password_change"), name="account_change_password"),
