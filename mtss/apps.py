@@ -22,3 +22,4 @@ class MtssConfig(AppConfig):
             api_schema,  # noqa: F401  (registers the OpenAPI auth extension)
             celery,  # noqa: F401  (binds @shared_task to the project's Celery app)
         )
+        from mtss.sso import receivers  # noqa: F401  (MFA enrolments and resets into the audit trail)

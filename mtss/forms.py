@@ -2,6 +2,7 @@ import logging
 
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,7 +10,22 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("That username and password do not match. Both are case-sensitive."),
+        "password_off": _(
+            "%(district)s signs its staff in through single sign-on only: use your district's sign-in page."
+        ),
     }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        from mtss.sso.selectors import password_sign_in_refused
+
+        # Issue 15: "A district can turn password sign-in off for its members."
+        district = password_sign_in_refused(user=user)
+        if district is not None:
+            self.sso_district = district
+            raise ValidationError(
+                self.error_messages["password_off"], code="password_off", params={"district": district.name}
+            )
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

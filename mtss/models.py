@@ -17,6 +17,13 @@ class District(models.Model):
     timezone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
     address = models.TextField(_("address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Issue 15: "A district can turn password sign-in off for its members" (then only its
+    # single sign-on providers sign them in; mtss.sso).
+    password_sign_in = models.BooleanField(
+        _("members may sign in with a password"),
+        default=True,
+        help_text=_("Turn off once the district's single sign-on works: members then sign in only through it."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -299,3 +306,59 @@ class FormSubmission(DistrictOwned):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+class IdentityProvider(DistrictOwned):
+    """One single sign-on provider of a district (issue 15; mtss.sso turns it into allauth's app).
+
+    The client secret is stored encrypted (mtss.sso.secrets) or named by the environment
+    variable that holds it; neither is ever shown again on a page.
+    """
+
+    class Kind(models.TextChoices):
+        GOOGLE = "google", _("Google Workspace (OpenID Connect)")
+        ENTRA = "entra", _("Microsoft Entra ID (OpenID Connect)")
+        CLASSLINK = "classlink", _("ClassLink (OpenID Connect)")
+        OIDC = "oidc", _("Other OpenID Connect provider")
+        SAML = "saml", _("SAML 2.0")
+
+    name = models.CharField(_("button label"), max_length=80, help_text=_("Shown on the sign-in page."))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    client_id = models.CharField(_("client id"), max_length=255, blank=True)
+    client_secret_encrypted = models.TextField(blank=True)
+    client_secret_env = models.CharField(
+        _("secret from environment variable"),
+        max_length=100,
+        blank=True,
+        help_text=_("Instead of storing the secret: the name of the server's environment variable that holds it."),
+    )
+    server_url = models.URLField(
+        _("issuer URL"), max_length=500, blank=True, help_text=_("OpenID Connect issuer (its discovery document).")
+    )
+    tenant = models.CharField(
+        _("Entra tenant"), max_length=100, blank=True, help_text=_("Directory (tenant) id or domain.")
+    )
+    saml_metadata_url = models.URLField(_("IdP metadata URL"), max_length=500, blank=True)
+    saml_metadata_xml = models.TextField(_("IdP metadata XML"), blank=True)
+    allowed_domains = models.JSONField(_("allowed e-mail domains"), default=list)
+    sourced_id_claim = models.CharField(
+        _("claim holding the roster sourcedId"),
+        max_length=100,
+        blank=True,
+        help_text=_("Optional: a claim matched against the roster's sourcedId when the e-mail does not match."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                name="identity_provider_name_unique",
+                violation_error_message=_("Button label: the district already has a provider with this label."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -433,6 +433,8 @@ may_view_district_dashboard = _roles(Role.DISTRICT_ADMIN)
 may_edit_policy = _roles(Role.DISTRICT_ADMIN)
 may_edit_calendar = _roles(Role.DISTRICT_ADMIN)
 may_view_access_log = _roles(Role.DISTRICT_ADMIN)
+# Single sign-on providers and whether passwords still sign members in (issue 15, mtss.sso).
+may_configure_sign_in = _roles(Role.DISTRICT_ADMIN)
 
 
 # --- the rule set ------------------------------------------------------------------------------------

@@ -54,6 +54,13 @@ INSTALLED_APPS = [
     "rules",
     "axes",
     "django_htmx",
+    # Single sign-on and MFA (issue 15): providers are configured per district (mtss.sso).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +77,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mtss.middleware.TenantMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "mtss.sso.middleware.RequireMfaMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -244,6 +253,30 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = envbool("AXES_ENABLED", True)
+
+# --- Single sign-on and MFA (django-allauth; mtss.sso, README "Single sign-on") ----------
+# No provider lives in settings or in allauth's SocialApp table: each district configures its
+# own on /settings/sign-in/, and mtss.sso.adapters builds allauth's app from that row.
+ACCOUNT_ADAPTER = "mtss.sso.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "mtss.sso.adapters.SocialAccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+# Never create an account from a sign-in: an identity maps to a membership the roster knows.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = envint("SSO_REQUESTS_TIMEOUT", 10)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "MTSS")
+# One 30-second step either side: a phone's clock drifts (RFC 6238, section 5.2).
+MFA_TOTP_TOLERANCE = 1
+# Issue 15: "TOTP is required for district administrators and optional for others".
+# The test suite signs its district administrators in with force_login and turns the
+# requirement on only in the tests of it (tests/test_sso_mfa.py).
+MTSS_MFA_REQUIRED_ROLES = envlist("MFA_REQUIRED_ROLES", "" if TESTING else "district_admin")
+# The key that encrypts stored client secrets (Fernet); derived from SECRET_KEY when unset.
+SSO_SECRETS_KEY = envstr("SSO_SECRETS_KEY")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("mtss.sso.urls")),  # single sign-on and MFA (issue 15)
     path("district/switch/", views.district_switch, name="district_switch"),
     path("audit/access/", views.access_log, name="access_log"),
     path("policy/", policy_views.policy_overview, name="policy"),

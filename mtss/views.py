@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from allauth.account.internal.flows.login import perform_password_login
+from allauth.account.models import Login
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from mtss import throttles
 from mtss.api_params import query_int
 from mtss.decorators import district_member
 from mtss.forms import LoginForm, QueuedPasswordResetForm
+from mtss.models import District
 from mtss.selectors import SESSION_DISTRICT_KEY, access_log_list, memberships_for_user
 
 
@@ -28,6 +33,28 @@ class LoginView(auth_views.LoginView):
         if response.status_code == 200:  # the form came back with an error: a failed sign-in
             throttles.login_failed(request)
         return response
+
+    def get(self, request, *args, **kwargs):
+        # The district picker below the form: on to that district's single sign-on page.
+        slug = request.GET.get("district", "")
+        if slug and slug_re.match(slug):
+            target = reverse("district_login", args=[slug])
+            next_url = request.GET.get("next", "")
+            return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # Through allauth's login flow, so that a second factor (mtss.sso, allauth.mfa) is asked
+        # for before the session is signed in, exactly as after a single sign-on.
+        user = form.get_user()
+        login = Login(user=user, redirect_url=self.get_success_url())
+        return perform_password_login(self.request, {"username": user.get_username()}, login)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["districts"] = District.objects.order_by("name").only("name", "slug")
+        context["sso_district"] = getattr(context["form"], "sso_district", None)
+        return context
 
 
 class PasswordResetView(auth_views.PasswordResetView):

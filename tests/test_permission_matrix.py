@@ -120,6 +120,7 @@ MATRIX: dict[str, set[str]] = {
     "edit_policy": {DA},
     "edit_calendar": {DA},
     "access_log": {DA},
+    "configure_sign_in": {DA},
 }
 # Rules walked by a test of their own rather than a row of ACTIONS (the rule decides what a page
 # lists, not whether it answers), with the test that walks them.
@@ -849,6 +850,14 @@ ACTIONS: dict[str, Action] = {
         prepare=lambda s: {},
         changed=None,
         page=_page_get("access_log"),
+        page_ok=200,
+        hidden=ROLE_ONLY,
+    ),
+    "configure_sign_in": Action(
+        rules=("may_configure_sign_in",),
+        prepare=lambda s: {},
+        changed=None,
+        page=_page_get("sso_settings"),
         page_ok=200,
         hidden=ROLE_ONLY,
     ),

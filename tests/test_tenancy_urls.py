@@ -26,6 +26,26 @@ PUBLIC = {
     "password_reset_complete",
     "healthz",
     "set_language",
+    # Single sign-on (mtss.sso): a district's sign-in page, the OpenID Connect and SAML
+    # endpoints the provider sends the browser back to, and allauth's steps of a sign-in in
+    # progress (the second factor; a cancelled or failed sign-in; its sign-up, always closed).
+    "district_login",
+    "openid_connect_login",
+    "openid_connect_callback",
+    "saml_login",
+    "saml_acs",
+    "saml_finish_acs",
+    "saml_sls",
+    "saml_metadata",
+    "mfa_authenticate",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
+    "socialaccount_signup",
+    # Names allauth's templates link to, pointing at this site's own pages.
+    "account_login",
+    "account_signup",
+    "account_logout",
+    "account_change_password",
 }
 
 # How to find "district B's object" for each id a route can take.

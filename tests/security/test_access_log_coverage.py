@@ -141,6 +141,19 @@ NO_STUDENT_DATA = {
     "screening_window_edit",
     "screening_windows",
     "student_create",
+    # Sign-in settings and two-factor authentication (mtss.sso, allauth.mfa)
+    "sso_settings",
+    "sso_provider_create",
+    "sso_provider_edit",
+    "mfa_index",
+    "mfa_reauthenticate",
+    "mfa_view_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "account_reauthenticate",
+    "socialaccount_connections",
 }
 # Writes only (GET answers 405): their reads are the pages above.
 WRITE_ONLY = {
@@ -169,6 +182,7 @@ WRITE_ONLY = {
     "reports_refresh",
     "reports_subscribe",
     "screening_review_action",
+    "sso_provider_delete",
 }
 # Reads by POST (GET answers 405), so that a name searched for is not in the URL; their
 # access-log row is checked in tests/security/test_api_schema.py.
