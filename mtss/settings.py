@@ -178,6 +178,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_evaluations_all",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Nightly: the early-warning indicators of every district (issue 17; also after each import).
+    "students-early-warning-nightly": {
+        "task": "students.early_warning.tasks.indicators_refresh_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Auth, sessions, security ------------------------------------------------------

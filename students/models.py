@@ -248,6 +248,9 @@ class ImportRun(DistrictOwned):
         ROSTER = "roster", _("Roster")
         SCORES = "scores", _("Scores")
         NORMS = "norms", _("Norms and cut scores")
+        ATTENDANCE = "attendance", _("Daily attendance")
+        INCIDENTS = "incidents", _("Behaviour incidents")
+        GRADES = "grades", _("Course grades")
 
     class Status(models.TextChoices):
         DRY_RUN = "dry_run", _("Dry run: nothing written")
@@ -280,3 +283,14 @@ class ImportRun(DistrictOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name} ({self.status})"
+
+
+# Attendance, behaviour incidents, course grades and early-warning flags (issue 17).
+from students.early_warning.models import (  # noqa: E402, F401
+    AttendanceDay,
+    BehaviorIncident,
+    CourseGrade,
+    EarlyWarningFlag,
+    EarlyWarningSnapshot,
+    IncidentType,
+)
