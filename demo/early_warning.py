@@ -48,9 +48,9 @@ MARKS = [("A", 4.0), ("B", 3.0), ("C", 2.0), ("D", 1.0), ("F", 0.0)]
 def _absence_rate(rng: random.Random) -> float:
     """A student's share of days absent: most miss a few days, a long tail misses many."""
     roll = rng.random()
-    if roll < 0.72:
-        return rng.uniform(0.0, 0.09)
-    if roll < 0.93:
+    if roll < 0.77:
+        return rng.uniform(0.0, 0.08)
+    if roll < 0.94:
         return rng.uniform(0.10, 0.20)
     return rng.uniform(0.20, 0.40)
 
@@ -174,12 +174,12 @@ def seed_early_warning(*, district: District, as_of: dt.date) -> dict:
                 )
             # Course grades: secondary grades only (elementary report cards are standards-based).
             if grade >= 6:
-                ability = rng.gauss(2.9, 0.8) - (0.8 if rate > 0.15 else 0)
+                ability = rng.gauss(3.0, 0.6) - (0.6 if rate > 0.15 else 0)
                 for term, ends in terms:
                     if ends > as_of:
                         continue
                     for code, name in COURSES:
-                        points = max(0.0, min(4.0, round(ability + rng.gauss(0, 0.7))))
+                        points = max(0.0, min(4.0, round(ability + rng.gauss(0, 0.6))))
                         mark, value = next(m for m in MARKS if m[1] <= points)
                         grades.add(
                             (student_id, school_id, term, f"{code}{grade}", f"{name} {grade}", mark, value, mark == "F")
