@@ -38,6 +38,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
 from demo.cico import seed_point_cards
+from demo.early_warning import seed_early_warning
 from demo.interventions import seed_interventions
 from demo.processes import seed_processes
 from demo.reading import seed_reading_guarantee
@@ -1397,6 +1398,8 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         counts.update(
             seed_stories(district=district, slug=spec.slug, as_of=min(timezone.localdate(), spec.years[0][2]))
         )
+        # A year to date of attendance, behaviour incidents and grades, and the early-warning flags (issue 17).
+        counts.update(seed_early_warning(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
         audit(district=district, actor=None, verb="demo.seed", obj=district, changes={"seed": plan.seed, **counts})
     return counts
 

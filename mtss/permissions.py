@@ -428,6 +428,13 @@ def may_view_fidelity(membership, school=None) -> bool:
 
 
 may_view_compliance = _roles(*SCHOOL_REPORTERS)
+#: The early-warning dashboard (issue 17): principals of their schools, administrators of all;
+#: the drill-down lists only the students the member may see.
+may_view_early_warning = _roles(*SCHOOL_REPORTERS)
+#: Marking an early-warning flag reviewed or dismissed: the review queue's reviewers.
+may_review_early_warning = _roles(*SCREENING_REVIEWERS)
+#: Attendance, incident and grade imports (and the district's incident types).
+may_import_student_records = _roles(Role.DISTRICT_ADMIN)
 may_view_referral_readiness = _roles(*REFERRAL_REPORTERS)
 may_view_district_dashboard = _roles(Role.DISTRICT_ADMIN)
 may_edit_policy = _roles(Role.DISTRICT_ADMIN)

@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.tasks.roster_sync_due",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Nightly: the early-warning indicators of every district (issue 17; also after each import).
+    "students-early-warning-nightly": {
+        "task": "students.early_warning.tasks.indicators_refresh_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 # OneRoster API pulls: seconds to wait for one answer before the sync fails.
 ONEROSTER_TIMEOUT_SECONDS = float(envstr("ONEROSTER_TIMEOUT_SECONDS", "30"))

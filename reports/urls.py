@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import pdsa_views, views
+from reports import early_warning, pdsa_views, views
 
 urlpatterns = [
     path("", views.reports_home, name="reports_home"),
@@ -18,6 +18,9 @@ urlpatterns = [
     path("compliance/rimp/determine/", views.rimp_determine, name="reports_rimp_determine"),
     path("compliance/referral-readiness/", views.referral_readiness, name="reports_referral"),
     path("compliance/program-evaluation/", views.program_evaluation, name="reports_program_evaluation"),
+    path("early-warning/", early_warning.dashboard, name="reports_early_warning"),
+    path("early-warning/<int:school_id>/", early_warning.school_flags, name="reports_early_warning_school"),
+    path("early-warning/flags/<int:flag_id>/review/", early_warning.flag_review, name="reports_early_warning_review"),
     path("pdsa/", pdsa_views.pdsa_list, name="pdsa_list"),
     path("pdsa/new/", pdsa_views.pdsa_create, name="pdsa_create"),
     path("pdsa/<int:cycle_id>/", pdsa_views.pdsa_detail, name="pdsa_detail"),

@@ -252,6 +252,9 @@ class ImportRun(DistrictOwned):
         ROSTER = "roster", _("Roster")
         SCORES = "scores", _("Scores")
         NORMS = "norms", _("Norms and cut scores")
+        ATTENDANCE = "attendance", _("Daily attendance")
+        INCIDENTS = "incidents", _("Behaviour incidents")
+        GRADES = "grades", _("Course grades")
 
     class Status(models.TextChoices):
         # A background job (screening.jobs): queued, then running, then one of the outcomes below.
@@ -361,3 +364,14 @@ class RosterSync(DistrictOwned):
 
     def __str__(self) -> str:
         return f"OneRoster {self.version} sync ({self.state})"
+
+
+# Attendance, behaviour incidents, course grades and early-warning flags (issue 17).
+from students.early_warning.models import (  # noqa: E402, F401
+    AttendanceDay,
+    BehaviorIncident,
+    CourseGrade,
+    EarlyWarningFlag,
+    EarlyWarningSnapshot,
+    IncidentType,
+)

@@ -1,4 +1,5 @@
-"""Celery tasks for students: the nightly OneRoster API sync. Thin: ids in, a service called."""
+"""The students app's Celery tasks (found by autodiscovery): the nightly OneRoster API sync here,
+and the early-warning jobs (students/early_warning/tasks.py). Thin: ids in, a service called."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from celery import shared_task
 
 from mtss.models import District
 from mtss.tenancy import tenant_context
+from students.early_warning.tasks import indicators_refresh, indicators_refresh_all  # noqa: F401
 
 
 @shared_task(acks_late=True)

@@ -132,6 +132,10 @@ WALKED_ELSEWHERE = {
     "may_approve_rimp": "test_the_rimp_rules_name_the_writers_and_only_the_principal_approves",
     # Check-in/check-out point cards: pages and API in tests/interventions/test_cico.py.
     "may_rate_point_card": "test_the_point_card_rule_adds_the_schools_teachers_to_whoever_logs_for_the_plan",
+    # Early warning (issue 17): the pages are walked in tests/reports/test_early_warning.py; the rules here.
+    "may_view_early_warning": "test_the_early_warning_rules_name_who_reads_reviews_and_imports",
+    "may_review_early_warning": "test_the_early_warning_rules_name_who_reads_reviews_and_imports",
+    "may_import_student_records": "test_the_early_warning_rules_name_who_reads_reviews_and_imports",
 }
 
 
@@ -1161,3 +1165,26 @@ def test_the_point_card_rule_adds_the_schools_teachers_to_whoever_logs_for_the_p
             if permissions.allowed(membership, "may_rate_point_card", plan):
                 raters.add(subject)
     assert raters == {DA, P, IS, T, PROVIDER}
+
+
+def test_the_early_warning_rules_name_who_reads_reviews_and_imports(setting):
+    """may_view_early_warning: DA and P (the drill-down then lists only students they see);
+    may_review_early_warning: the review queue's reviewers; may_import_student_records: DA."""
+    from mtss import permissions
+    from tests.factories import membership_of
+
+    side = setting.side
+    found = {"may_view_early_warning": set(), "may_review_early_warning": set(), "may_import_student_records": set()}
+    with tenant_context(side.district):
+        for subject in SUBJECTS:
+            membership = None if subject in NOT_MEMBERS else membership_of(setting.users[subject], side.district)
+            for rule, who in found.items():
+                if permissions.allowed(membership, rule):
+                    who.add(subject)
+    # Without a school the rules answer by role (a principal of another school opens the dashboard
+    # of their own schools: the school pages 404 for the others, tests/reports/test_early_warning.py).
+    assert {DA, P} <= found["may_view_early_warning"]
+    assert not found["may_view_early_warning"] & {IS, T, PSY, C, RO, OTHER_DISTRICT, OUTSIDER}
+    assert {DA, P, IS, PSY, C} <= found["may_review_early_warning"]
+    assert not found["may_review_early_warning"] & {T, RO, OTHER_DISTRICT, OUTSIDER}
+    assert found["may_import_student_records"] == {DA}

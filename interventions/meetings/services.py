@@ -37,6 +37,7 @@ from mtss.selectors import policy_document
 from mtss.services import audit
 from screening.models import ReviewItem, ScreeningWindow
 from screening.selectors import default_window, mid_year_entrants
+from students.early_warning.selectors import flags_for_agenda
 from students.models import Guardian, ParentConsultation, Student
 
 # Findings that put a student on the agenda, with the reason shown to the team.
@@ -288,6 +289,7 @@ def agenda_build(*, district: District, actor: User | None, meeting: Meeting) ->
     for student, reason in [
         *_screening_candidates(district, meeting, as_of, _policy),
         *_parent_requests(district, meeting, as_of, _policy),
+        *_early_warning_flags(district, meeting, as_of),
     ]:
         if student.pk in on_agenda:
             # A student the rules already put on the agenda: this reason joins theirs (a new item,
@@ -427,6 +429,21 @@ def _screening_candidates(district: District, meeting: Meeting, as_of: dt.date, 
                     "text": entrant.status.reason + (f" ({tasks})" if tasks else "") + suffix,
                 },
             )
+
+
+def _early_warning_flags(district: District, meeting: Meeting, as_of: dt.date):
+    """Students of the meeting's school with an open early-warning flag (issue 17): the indicator
+    is the reason, with the numbers the flag explains itself with."""
+    for flag in flags_for_agenda(district=district, school=meeting.school, as_of=as_of):
+        yield (
+            flag.student,
+            {
+                "code": f"early_warning_{flag.indicator}",
+                "indicator": flag.indicator,
+                "text": _("Early warning, %(indicator)s: %(why)s.")
+                % {"indicator": flag.get_indicator_display().lower(), "why": flag.explanation},
+            },
+        )
 
 
 def _parent_requests(district: District, meeting: Meeting, as_of: dt.date, policy=None):

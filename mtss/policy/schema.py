@@ -873,6 +873,102 @@ META_KEYS = frozenset({"schema_version", "name", "title", "version", "sources", 
 WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+# --- early warning (issue 17) -------------------------------------------------------------
+# The preset defaults are the "ABC" indicators (attendance, behaviour, course performance) of
+# the early-warning literature; each indicator carries its citation in `source`, which the
+# flags and the README show beside the numbers.
+
+ATTENDANCE_SOURCE = (
+    "Attendance Works: chronic absence is missing 10 percent or more of school days for any reason "
+    "(excused, unexcused, suspensions); National High School Center, Early Warning System "
+    "Implementation Guide (Therriault et al., 2010): misses 10 percent or more of instructional time"
+)
+BEHAVIOR_SOURCE = (
+    "National High School Center, Early Warning System Implementation Guide (2010): behaviour "
+    "thresholds are set locally; the default follows the school-wide PBIS convention that 2 to 5 "
+    "office discipline referrals a year call for targeted (Tier 2) support, and counts any suspension"
+)
+COURSE_SOURCE = (
+    "National High School Center, Early Warning System Implementation Guide (Therriault et al., "
+    "2010): failure in one or more courses, or a grade point average of 2.0 or lower; Allensworth & "
+    "Easton (2007), What Matters for Staying On-Track and Graduating in Chicago Public High Schools"
+)
+
+
+class ChronicAbsenceIndicator(Section):
+    """Chronic absence: days missed as a share of the instructional days the student was enrolled,
+    counted on the school calendar (a partial day counts as the share of the day missed)."""
+
+    enabled: bool = True
+    percent_missed: Annotated[float, Field(gt=0, le=100)] = 10.0
+    # Too few days enrolled to judge a share (a student who entered this week and missed one
+    # day has "missed 20 %"). Attendance Works' calculators leave out students enrolled < 10 days.
+    min_days_enrolled: Annotated[int, Field(ge=1, le=200)] = 10
+    source: Text = ATTENDANCE_SOURCE
+
+
+class BehaviorIndicator(Section):
+    """Office discipline referrals or suspensions within the last `window_days` calendar days
+    (clipped to the school year)."""
+
+    enabled: bool = True
+    office_referrals: Count = 2
+    suspensions: Count = 1
+    window_days: Annotated[int, Field(ge=7, le=400)] = 365
+    source: Text = BEHAVIOR_SOURCE
+
+
+class CoursePerformanceIndicator(Section):
+    """Course failures in the school year, or a grade point average below a threshold."""
+
+    enabled: bool = True
+    failures: Count = 1
+    # Flag when the credit-weighted GPA of the year is at or below this (None: no GPA rule).
+    gpa_at_or_below: Annotated[float, Field(ge=0, le=5)] | None = 2.0
+    source: Text = COURSE_SOURCE
+
+
+class GradingScale(Section):
+    """How a mark in a grades file becomes grade points, and which marks fail.
+
+    A letter must be one of `letters`; a number is a percentage (0 to 100) and takes the
+    letter of the highest `percent_cuts` entry it reaches. Anything else is refused."""
+
+    letters: Annotated[dict[str, Annotated[float, Field(ge=0, le=5)]], Field(min_length=1)] = {
+        "A+": 4.0,
+        "A": 4.0,
+        "A-": 3.7,
+        "B+": 3.3,
+        "B": 3.0,
+        "B-": 2.7,
+        "C+": 2.3,
+        "C": 2.0,
+        "C-": 1.7,
+        "D+": 1.3,
+        "D": 1.0,
+        "D-": 0.7,
+        "F": 0.0,
+    }
+    failing: Annotated[list[str], Field(min_length=1)] = ["F"]
+    percent_cuts: dict[str, Annotated[float, Field(ge=0, le=100)]] = {
+        "A": 90.0,
+        "B": 80.0,
+        "C": 70.0,
+        "D": 60.0,
+        "F": 0.0,
+    }
+
+
+class EarlyWarning(Section):
+    attendance: ChronicAbsenceIndicator = ChronicAbsenceIndicator()
+    behavior: BehaviorIndicator = BehaviorIndicator()
+    course_performance: CoursePerformanceIndicator = CoursePerformanceIndicator()
+    grading: GradingScale = GradingScale()
+    # An attendance import that would change more than this share of a school's recorded
+    # days needs the importer's confirmation (the issue's "big change" guard).
+    confirm_change_percent: Percent = 10.0
+
+
 class CalendarPolicy(Section):
     """The district's school week; the dates without school come from its calendar (the
     calendar page, an .ics import or OneRoster academicSessions), not from the policy."""
@@ -907,6 +1003,7 @@ class PolicyDocument(Section):
     meetings: list[MeetingRule] = []
     reporting: Reporting = Reporting()
     calendar: CalendarPolicy = CalendarPolicy()
+    early_warning: EarlyWarning = EarlyWarning()
     notes: dict[str, Note] = {}
 
     @model_validator(mode="after")
@@ -1179,6 +1276,17 @@ Loc = tuple[str | int, ...]
 def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
     def err(loc: Loc, message: str) -> PolicyError:
         return PolicyError(format_path(loc), message)
+
+    # Early warning: the grading scale's failing marks and percentage cuts name its letters.
+    grading = doc.early_warning.grading
+    for index, letter in enumerate(grading.failing):
+        if letter not in grading.letters:
+            yield err(("early_warning", "grading", "failing", index), f"{letter!r} is not one of the scale's letters")
+    for letter in grading.percent_cuts:
+        if letter not in grading.letters:
+            yield err(
+                ("early_warning", "grading", "percent_cuts", letter), f"{letter!r} is not one of the scale's letters"
+            )
 
     # Tiers: numbered 1, 2, 3 ... in order, so "Tier 2" means the same everywhere.
     for index, tier in enumerate(doc.tiers):

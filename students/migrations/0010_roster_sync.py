@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mtss', '0004_safe_entry'),
-        ('students', '0008_import_jobs'),
+        ('students', '0009_early_warning'),
     ]
 
     operations = [
