@@ -73,9 +73,14 @@ def score_problem(value, score_range: ScoreRange | None = None) -> str | None:
     return None
 
 
+# Beyond any measure's range, yet a literal every database can read: SQLite has no `inf`
+# literal, so a constraint written with float("inf") breaks the embedded demo's migrate.
+FINITE_BOUND = 1e300
+
+
 def finite_score_q(field: str = "score"):
     """A Q for a check constraint: the column holds a finite number. In PostgreSQL 'NaN' sorts
-    above every number, so `< 'Infinity'` refuses both NaN and +Infinity."""
+    above every number, so `< 1e300` refuses NaN as well as +Infinity."""
     from django.db.models import Q
 
-    return Q(**{f"{field}__lt": float("inf"), f"{field}__gt": float("-inf")})
+    return Q(**{f"{field}__lt": FINITE_BOUND, f"{field}__gt": -FINITE_BOUND})

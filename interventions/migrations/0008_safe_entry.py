@@ -9,7 +9,7 @@ def remove_non_finite_probes(apps, schema_editor):
     keeps what they held before the probe_score_finite constraint is added."""
     Probe = apps.get_model("interventions", "Probe")
     AuditEvent = apps.get_model("mtss", "AuditEvent")
-    bad = Probe.objects.exclude(score__lt=float("inf"), score__gt=float("-inf"))
+    bad = Probe.objects.exclude(score__lt=1e300, score__gt=-1e300)
     for probe in bad:
         AuditEvent.objects.create(
             district_id=probe.district_id,
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="probe",
             constraint=models.CheckConstraint(
-                condition=models.Q(("score__gt", float("-inf")), ("score__lt", float("inf"))),
+                condition=models.Q(("score__gt", -1e300), ("score__lt", 1e300)),
                 name="probe_score_finite",
                 violation_error_message="Score: give a number (not “inf” or “nan”).",
             ),

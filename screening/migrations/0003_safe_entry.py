@@ -7,7 +7,7 @@ from django.db import migrations, models
 def clear_non_finite_scores(apps, schema_editor):
     """A score of "inf" or "nan" is no score: cleared (the row stays) before score_finite is added."""
     Score = apps.get_model("screening", "Score")
-    Score.objects.filter(score__isnull=False).exclude(score__lt=float("inf"), score__gt=float("-inf")).update(
+    Score.objects.filter(score__isnull=False).exclude(score__lt=1e300, score__gt=-1e300).update(
         score=None
     )
 
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             model_name="score",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    models.Q(("score__gt", float("-inf")), ("score__lt", float("inf"))),
+                    models.Q(("score__gt", -1e300), ("score__lt", 1e300)),
                     ("score__isnull", True),
                     _connector="OR",
                 ),

@@ -224,8 +224,10 @@ class Migration(migrations.Migration):
                     },
                 ),
             ],
-            database_operations=[migrations.RunPython(_create_attendance, _drop_attendance)],
+            database_operations=[],
         ),
+        # After the state has the model, so that SQLite (the embedded demo) can create it from the state.
+        migrations.RunPython(_create_attendance, _drop_attendance),
         migrations.CreateModel(
             name="CourseGrade",
             fields=[
