@@ -238,6 +238,9 @@ class ListButton:
     kind: str
     item: str
     context: str
+    # Where the page comes back to (the button's formaction is this fragment): the new item, or
+    # the item that took the removed one's place, instead of the top of a long form.
+    anchor: str = ""
 
 
 @dataclass
@@ -255,7 +258,11 @@ class Group:
 
     @property
     def anchor(self) -> str:
-        return "g-" + (re.sub(r"[^A-Za-z0-9_-]", "-", ".".join(map(str, self.loc))) or "root")
+        return _anchor(self.loc)
+
+
+def _anchor(loc: Loc) -> str:
+    return "g-" + (re.sub(r"[^A-Za-z0-9_-]", "-", ".".join(map(str, loc))) or "root")
 
 
 def singular(name: str) -> str:
@@ -451,13 +458,25 @@ class SectionForm:
             self._walk(item_annotation, item, loc + (index,), depth, context)
             if len(self.groups) > first:
                 group = self.groups[first]
-                group.remove = ListButton(f"remove:{_dotted(loc + (index,))}", "remove", singular(name), group.label)
+                group.remove = ListButton(
+                    f"remove:{_dotted(loc + (index,))}",
+                    "remove",
+                    singular(name),
+                    group.label,
+                    _anchor(loc + (min(index, len(items) - 2),) if len(items) > 1 else loc),
+                )
                 group.new = (loc + (index,)) == self.added
         if not items:
             # An empty list still needs a place for its "Add" button.
             self.groups.append(Group(loc, owner, "", depth))
         self.groups[-1].add.append(
-            ListButton(f"add:{_dotted(loc)}", "add" if items else "add_first", singular(name), owner)
+            ListButton(
+                f"add:{_dotted(loc)}",
+                "add" if items else "add_first",
+                singular(name),
+                owner,
+                _anchor(loc + (len(items),)),
+            )
         )
 
     def _add_field(self, group: Group, model: type[BaseModel], name: str, value: Mapping, loc: Loc) -> bool:
@@ -745,11 +764,20 @@ def _loc(path: str) -> Loc:
     return tuple(int(part) if part.isdigit() else part for part in path.split(".") if part != "")
 
 
+def _section_notes(document: dict, section: str) -> dict:
+    notes = document.get("notes")
+    if not isinstance(notes, dict):
+        return {}
+    return {key: note for key, note in notes.items() if key == section or key.startswith(section + ".")}
+
+
 def draft_of(document: dict, section: str) -> str:
-    """The section's working copy as JSON, for the form's hidden ``draft`` field."""
+    """The section's working copy as JSON, for the form's hidden ``draft`` field: its value and its
+    source notes (which a removed item takes with it, and renumbers after it)."""
     if section == "about":
         return ""  # no lists of items there
-    return json.dumps(document.get(section), ensure_ascii=False, separators=(",", ":"))
+    draft = {"value": document.get(section), "notes": _section_notes(document, section)}
+    return json.dumps(draft, ensure_ascii=False, separators=(",", ":"))
 
 
 def with_draft(document: dict, section: str, draft: str | None) -> dict:
@@ -760,8 +788,13 @@ def with_draft(document: dict, section: str, draft: str | None) -> dict:
         value = json.loads(draft)
     except ValueError:
         return document
+    if not isinstance(value, dict) or "value" not in value or not isinstance(value.get("notes"), dict):
+        return document
     merged = copy.deepcopy(document)
-    merged[section] = value
+    merged[section] = value["value"]
+    if isinstance(merged.get("notes"), dict):
+        own = _section_notes(merged, section)
+        merged["notes"] = {k: v for k, v in merged["notes"].items() if k not in own} | value["notes"]
     return merged
 
 

@@ -227,3 +227,18 @@ def test_a_new_plan_says_how_much_data_it_needs(program, login):
     # Findings in words, never the engine's codes.
     assert "(insufficient_data)" not in page and "(not_compliant)" not in page and "(not_applicable)" not in page
     assert "(not enough data yet)" in page
+
+
+@pytest.mark.parametrize("bad", ["inf", "nan", "-inf", "999999999"])
+def test_the_plan_forms_baseline_refuses_non_finite_and_huge_scores(flagged, login, bad):
+    """The plan form's baseline box is one more entry path of the one score rule (issue 14)."""
+    side, student = flagged["side"], flagged["student"]
+    client = login(side.intervention_specialist)
+    form = client.get(_url(flagged)).context["form"]
+    data = dict(_post_data(form), intervention=flagged["program"].pk, baseline=f"{FALL_DAY.isoformat()}, {bad}")
+    response = client.post(_url(flagged), data)
+    assert response.status_code == 200
+    errors = str(response.context["form"].errors.get("baseline") or response.context["form"].errors)
+    assert "not a number" in errors or "outside the range" in errors, errors
+    with tenant_context(side.district):
+        assert not Plan.objects.filter(district=side.district, student=student).exists()
