@@ -238,8 +238,9 @@ class ListButton:
     kind: str
     item: str
     context: str
-    # Where the page comes back to (the button's formaction is this fragment): the new item, or
-    # the item that took the removed one's place, instead of the top of a long form.
+    # Where the page comes back to after a removal (the button's formaction is this fragment): the
+    # item that took the removed one's place, not the top of a long form. An added item needs none:
+    # its first field has autofocus, which a fragment in the URL would cancel.
     anchor: str = ""
 
 
