@@ -178,7 +178,7 @@ def parse_baseline(text: str) -> list[tuple[dt.date, float]]:
 DATE = {"type": "date"}
 
 
-class PlanForm(forms.Form):
+class PlanForm(SubmitOnceMixin, forms.Form):
     """A new plan, in four groups of fields (``FIELDSETS``), every list a choice:
     areas and tiers from the district's policy, measures from the policy and the measure
     catalog, providers by name and role (issue 14, item 4)."""
@@ -205,7 +205,6 @@ class PlanForm(forms.Form):
         ),
     ]
 
-    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
     area = forms.ChoiceField(label=_("Area"))
     tier = forms.TypedChoiceField(label=_("Tier"), coerce=int)
     intervention = forms.ModelChoiceField(label=_("Intervention"), queryset=Intervention.objects.none())

@@ -271,9 +271,6 @@ class Plan(DistrictOwned, Schedule):
     dd_override_reason = models.TextField(_("why the criteria are overridden"), blank=True)
     created_by = models.ForeignKey("mtss.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    # The plan form's one-time token: a resubmitted form (Back and submit, a double click)
-    # finds the plan it already created instead of creating a second (issue 14, item 4).
-    form_token = models.CharField(max_length=64, blank=True, editable=False)
     # How the plan ended (status completed or discontinued), when and why.
     end_date = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=24, choices=EndReason.choices, blank=True)
@@ -283,12 +280,6 @@ class Plan(DistrictOwned, Schedule):
     class Meta:
         ordering = ["-start_date", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["district", "form_token"],
-                condition=~Q(form_token=""),
-                name="plan_form_token_unique",
-                violation_error_message=_("Form token: this plan form was already submitted."),
-            ),
             models.CheckConstraint(
                 condition=SCHEDULE_CONSTRAINTS[0],
                 name="plan_schedule_kind",

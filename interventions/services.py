@@ -353,15 +353,16 @@ def plan_create(
     cycle_days: int | None = None,
     minutes_per_session: int | None = None,
     baseline_probes: list[tuple[dt.date, float]] = (),
-    form_token: str = "",
+    from_form: bool = False,
     review_item_id: int | None = None,
 ) -> tuple[Plan, list[str]]:
     """Create a plan (phase 1, baseline probes); returns it with the policy's dosage warnings.
 
-    ``form_token``: the plan form's one-time token. A second call with the same token (Back and
-    submit, a double click, a retry) returns the plan the first created and writes nothing;
-    ``plan._existing`` is then True. The token is unique per district in the database, so two
-    submissions racing each other still make one plan.
+    A resubmitted plan form with the same one-time token never reaches this function: the view
+    runs it through ``mtss.idempotency.submit_once``, like every data-entry form. ``from_form``:
+    the call comes from the plan form, where Back can fetch the form again (a new token) before
+    it is resubmitted; the identical plan, by the same person, minutes ago, is that
+    resubmission, returned with ``plan._existing`` True and nothing written.
 
     `review_item_id`: the screening review item the plan was started from ("Start a plan" in the
     queue); it is marked "plan started" now that the plan exists, not before (issue 14).
@@ -369,32 +370,22 @@ def plan_create(
     errors: dict[str, str] = {}
     if student.district_id != district.pk:
         raise ValidationError(_("Unknown student."))
-    form_token = (form_token or "").strip()[:64]
-    if form_token:
-        existing = Plan.objects.filter(district=district, form_token=form_token).first()
-        if existing is not None:
-            if existing.student_id != student.pk:
-                raise ValidationError(_("This form was already used for another student; open the form again."))
-            existing._existing = True
-            return existing, []
-        # Back to the form can fetch it again (a fresh token) before it is resubmitted: the same
-        # plan, by the same person, for the same student, minutes ago, is that resubmission.
-        if actor is not None:
-            again = Plan.objects.filter(
-                district=district,
-                student=student,
-                area=area,
-                tier=tier,
-                intervention=intervention,
-                start_date=start_date,
-                goal_measure=goal_measure,
-                status=Plan.Status.ACTIVE,
-                created_by=actor,
-                created_at__gte=timezone.now() - RESUBMISSION_WINDOW,
-            ).first()
-            if again is not None:
-                again._existing = True
-                return again, []
+    if from_form and actor is not None:
+        again = Plan.objects.filter(
+            district=district,
+            student=student,
+            area=area,
+            tier=tier,
+            intervention=intervention,
+            start_date=start_date,
+            goal_measure=goal_measure,
+            status=Plan.Status.ACTIVE,
+            created_by=actor,
+            created_at__gte=timezone.now() - RESUBMISSION_WINDOW,
+        ).first()
+        if again is not None:
+            again._existing = True
+            return again, []
     if intervention.district_id != district.pk:
         errors["intervention"] = _("Select a valid intervention.")
     _check_provider(errors, district=district, provider=provider, school=student.school)
@@ -460,17 +451,11 @@ def plan_create(
         cycle_days=cycle_days,
         minutes_per_session=minutes_per_session,
         created_by=actor,
-        form_token=form_token,
     )
     try:
         with transaction.atomic():
             plan.save()
     except IntegrityError as error:
-        if form_token and "plan_form_token_unique" in str(error):
-            # The same form, submitted twice at once: the other request made the plan.
-            existing = Plan.objects.get(district=district, form_token=form_token)
-            existing._existing = True
-            return existing, []
         raise ValidationError(constraint_errors(error)) from None
     if group is not None:
         _check_group_room(district=district, group=group)
@@ -574,7 +559,6 @@ PLAN_CONSTRAINT_MESSAGES = {
         "dd_level_cut",
         _lazy("Give both the level and the growth criterion with a reason, or none of them."),
     ),
-    "plan_form_token_unique": (None, _lazy("This form was already submitted.")),
 }
 
 

@@ -4,7 +4,6 @@ the caseload (specialist) and my students (teacher)."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -568,8 +567,9 @@ def _plan_form_kwargs(request, student, policy) -> dict:
 def plan_create(request, student_id: int):
     """The new plan form: choices from the policy, defaults from the flagged screening score.
 
-    Idempotent: the form carries a one-time token, stored on the plan; a resubmission (Back and
-    submit, a double click) lands on the plan the first submission created."""
+    Idempotent like every data-entry form (mtss/idempotency.py): a resubmission with the same
+    one-time token (Back and submit, a double click) lands on the plan the first submission
+    created; after Back fetched a fresh form, the service recognises the identical plan."""
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
     require(request, "may_create_plan", student)
     _version, policy = policy_document(district=request.district, as_of=timezone.localdate())
@@ -580,26 +580,35 @@ def plan_create(request, student_id: int):
         user=request.user,
         review_item_id=int(review_item) if review_item.isdigit() else None,
     )
-    initial = dict(defaults.initial, form_token=secrets.token_urlsafe(24))
-    form = PlanForm(request.POST or None, initial=initial, **_plan_form_kwargs(request, student, policy))
+    form = PlanForm(request.POST or None, initial=defaults.initial, **_plan_form_kwargs(request, student, policy))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         baseline = data.pop("baseline")
+        already = _("This plan was already saved; here it is.")
         # From the screening review queue's "Start a plan": the item is marked once the plan is saved.
         try:
-            plan, warnings = services.plan_create(
+            plan, warnings = submit_once(
                 district=request.district,
-                actor=request.user,
-                student=student,
-                baseline_probes=baseline,
-                review_item_id=int(review_item) if review_item.isdigit() else None,
-                **data,
+                user=request.user,
+                token=form.submission_token,
+                work=lambda: services.plan_create(
+                    district=request.district,
+                    actor=request.user,
+                    student=student,
+                    baseline_probes=baseline,
+                    review_item_id=int(review_item) if review_item.isdigit() else None,
+                    from_form=True,
+                    **data,
+                ),
+                url_of=lambda result: reverse("plan_detail", args=[result[0].pk]),
             )
+        except AlreadySubmitted as repeat:
+            return repeated(request, repeat, reverse("student_detail", args=[student.pk]), already)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
             if getattr(plan, "_existing", False):
-                messages.info(request, _("This plan was already saved; here it is."))
+                messages.info(request, already)
             for warning in warnings:
                 messages.warning(request, warning)
             return redirect("plan_detail", plan_id=plan.pk)

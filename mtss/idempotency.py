@@ -78,7 +78,7 @@ def submit_once[T](
         return result
 
 
-def repeated(request, repeat: AlreadySubmitted, fallback: str):
+def repeated(request, repeat: AlreadySubmitted, fallback: str, message: str | None = None):
     """The answer to a repeated submission: back to what the first one saved."""
-    messages.info(request, _("This form was already sent; it was saved once and not again."))
+    messages.info(request, message or _("This form was already sent; it was saved once and not again."))
     return redirect(repeat.url or fallback)

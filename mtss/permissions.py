@@ -158,10 +158,13 @@ may_record_consultation = _roles(*GUARDIAN_EDITORS, Role.TEACHER)
 
 
 @rules.predicate
-def may_create_plan(membership, student) -> bool:
+def may_create_plan(membership, student=None) -> bool:
     """Start a plan or place a student in a tier: an administrator, or a principal or specialist of the
-    student's school."""
-    return _role_in(membership, PLANNERS) and student is not None and _covers_school(membership, student.school_id)
+    student's school. Without a student: whether the member starts plans at all (the API asks this
+    before it reads a body, so a role that never may answers 403 rather than a 400 about the body)."""
+    if not _role_in(membership, PLANNERS):
+        return False
+    return student is None or _covers_school(membership, student.school_id)
 
 
 may_place_in_tier = may_create_plan
@@ -242,7 +245,15 @@ def may_edit_probe(membership, probe) -> bool:
 
 # "My caseload" lists the plans a specialist provides; other roles see every visible plan.
 may_keep_caseload = _roles(Role.INTERVENTION_SPECIALIST)
-may_create_group = _roles_at_school(*PLANNERS)
+
+
+@rules.predicate
+def may_create_group(membership, school=None) -> bool:
+    """Create a group at a school: an administrator, or a principal or specialist of the school.
+    Without a school: whether the member creates groups at all (asked before the API reads a body)."""
+    if not _role_in(membership, PLANNERS):
+        return False
+    return school is None or _covers_school(membership, school.pk)
 
 
 @rules.predicate

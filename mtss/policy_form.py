@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import json
 import math
 import re
 import typing
@@ -29,6 +30,7 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext, gettext_lazy
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 
 from mtss.policy.schema import (
     ROOT,
@@ -206,6 +208,7 @@ class Field:
     item_choices: list[str] = field(default_factory=list)
     value: str = ""
     errors: list[str] = field(default_factory=list)
+    missing: bool = False  # required, and the document has no value yet (a new list item)
 
     @property
     def name(self) -> str:
@@ -244,6 +247,25 @@ class Grid:
 
 
 @dataclass
+class ListButton:
+    """A submit button that adds an item to, or removes one from, a list of the document.
+
+    ``value`` is what the button posts as ``list_action`` ("add:tiers", "remove:tiers.2");
+    ``kind`` ("add", "add_first" to an empty list, "remove") and ``item`` ("tier") make its text
+    (the template words it, translated); ``context`` says which list or item (visually hidden, so
+    that each button's name is unique for a screen reader)."""
+
+    value: str
+    kind: str
+    item: str
+    context: str
+    # Where the page comes back to after a removal (the button's formaction is this fragment): the
+    # item that took the removed one's place, not the top of a long form. An added item needs none:
+    # its first field has autofocus, which a fragment in the URL would cancel.
+    anchor: str = ""
+
+
+@dataclass
 class Group:
     loc: Loc
     label: str
@@ -252,10 +274,23 @@ class Group:
     fields: list[Field] = field(default_factory=list)
     grid: Grid | None = None
     errors: list[str] = field(default_factory=list)
+    remove: ListButton | None = None  # set on the group of a list's item
+    add: list[ListButton] = field(default_factory=list)  # after the last item of a list (or its empty place)
+    new: bool = False  # the item was just added: its first field takes the focus
 
     @property
     def anchor(self) -> str:
-        return "g-" + (re.sub(r"[^A-Za-z0-9_-]", "-", ".".join(map(str, self.loc))) or "root")
+        return _anchor(self.loc)
+
+
+def _anchor(loc: Loc) -> str:
+    return "g-" + (re.sub(r"[^A-Za-z0-9_-]", "-", ".".join(map(str, loc))) or "root")
+
+
+def singular(name: str) -> str:
+    """ "norm_tables" -> "norm table": one item of a list, in words."""
+    text = humanize(name).lower()
+    return text[:-1] if text.endswith("s") and not text.endswith("ss") else text
 
 
 def grade_label(grade: int) -> str:
@@ -372,9 +407,10 @@ def _display(value: Any, kind: str) -> str:
 class SectionForm:
     """The fields of one section of a policy document, their values and their errors."""
 
-    def __init__(self, document: dict, section: str) -> None:
+    def __init__(self, document: dict, section: str, *, added: Loc | None = None) -> None:
         self.document = document
         self.section = section
+        self.added = added  # the item a list action just added (its first field is focused)
         self.groups: list[Group] = []
         self.errors: list[tuple[str, str]] = []  # (label, message) not beside a field
         self._notes, self._sources = self._provenance(document)
@@ -407,9 +443,11 @@ class SectionForm:
         if typing.get_origin(base) is list:
             (item_annotation,) = typing.get_args(base)
             item_base, _ = _strip(item_annotation)
-            if _model(item_base) and isinstance(value, list):
-                for index, item in enumerate(value):
-                    self._walk(item_annotation, item, loc + (index,), depth, context)
+            is_models = _model(item_base) is not None or any(
+                _model(_strip(member)[0]) for member in typing.get_args(item_base)
+            )
+            if is_models and isinstance(value, list):
+                self._walk_list(item_annotation, value, loc, depth, context)
                 return
         model = _model(base)
         if model is None and typing.get_origin(base) in (typing.Union, _UNION_TYPE):
@@ -435,6 +473,36 @@ class SectionForm:
             child = value.get(name, _default(info))
             self._walk(info.annotation, child, loc + (name,), depth + 1, {**context, **_context(model, value)})
 
+    def _walk_list(self, item_annotation: Any, items: list, loc: Loc, depth: int, context: dict) -> None:
+        """The items of a list of models, each with a "Remove" button, then "Add another"."""
+        name = str(loc[-1])
+        owner = label_for_loc(self.document, loc)
+        for index, item in enumerate(items):
+            first = len(self.groups)
+            self._walk(item_annotation, item, loc + (index,), depth, context)
+            if len(self.groups) > first:
+                group = self.groups[first]
+                group.remove = ListButton(
+                    f"remove:{_dotted(loc + (index,))}",
+                    "remove",
+                    singular(name),
+                    group.label,
+                    _anchor(loc + (min(index, len(items) - 2),) if len(items) > 1 else loc),
+                )
+                group.new = (loc + (index,)) == self.added
+        if not items:
+            # An empty list still needs a place for its "Add" button.
+            self.groups.append(Group(loc, owner, "", depth))
+        self.groups[-1].add.append(
+            ListButton(
+                f"add:{_dotted(loc)}",
+                "add" if items else "add_first",
+                singular(name),
+                owner,
+                _anchor(loc + (len(items),)),
+            )
+        )
+
     def _add_field(self, group: Group, model: type[BaseModel], name: str, value: Mapping, loc: Loc) -> bool:
         """Add a scalar (or list of scalars) field; False for a nested model or a mapping."""
         info = model.model_fields[name]
@@ -454,6 +522,8 @@ class SectionForm:
             if kind is None:
                 return False
         current = value.get(name, _default(info)) if isinstance(value, Mapping) else None
+        if current is PydanticUndefined:
+            current = None  # a required value of an item just added: the person fills it in
         help_text = field_help(model, name)
         if kind == "list" and item_choices:
             help_text = (help_text + " " if help_text else "") + gettext(
@@ -478,6 +548,7 @@ class SectionForm:
         )
         group.fields[-1].value = group.fields[-1].initial
         group.fields[-1].optional = optional or not info.is_required()
+        group.fields[-1].missing = current is None and not group.fields[-1].optional
         return True
 
     def _grid(self, loc: Loc, risk: Mapping, context: dict) -> Grid:
@@ -531,6 +602,9 @@ class SectionForm:
             raw = str(posted.get(item.name, item.initial)).strip()
             item.value = raw
             if raw == item.initial:
+                if item.missing and raw == "":
+                    item.errors.append("is required")
+                    ok = False
                 continue
             try:
                 parsed = _parse(item, raw)
@@ -694,3 +768,190 @@ def _set(document: dict, loc: Loc, value: Any) -> None:
         node.pop(loc[-1], None)  # an emptied optional value: absent, its default
     else:
         node[loc[-1]] = value
+
+
+# --- adding and removing items of a list -------------------------------------------------------
+#
+# A list of models (tiers, screening measures, risk bands, notices, meetings ...) gets a "Remove"
+# button on each item and an "Add another" button after the last. They are plain submit buttons
+# (no script needed): the page posts what was typed, the view applies it and the list action to
+# the working copy of the section, and shows the form again. The working copy travels in a hidden
+# field (``draft``) until "Save as a new version", which validates the whole document as always.
+
+
+def _dotted(loc: Loc) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _loc(path: str) -> Loc:
+    return tuple(int(part) if part.isdigit() else part for part in path.split(".") if part != "")
+
+
+def _section_notes(document: dict, section: str) -> dict:
+    notes = document.get("notes")
+    if not isinstance(notes, dict):
+        return {}
+    return {key: note for key, note in notes.items() if key == section or key.startswith(section + ".")}
+
+
+def draft_of(document: dict, section: str) -> str:
+    """The section's working copy as JSON, for the form's hidden ``draft`` field: its value and its
+    source notes (which a removed item takes with it, and renumbers after it)."""
+    if section == "about":
+        return ""  # no lists of items there
+    draft = {"value": document.get(section), "notes": _section_notes(document, section)}
+    return json.dumps(draft, ensure_ascii=False, separators=(",", ":"))
+
+
+def with_draft(document: dict, section: str, draft: str | None) -> dict:
+    """The document with the posted working copy of the section in place (if it reads)."""
+    if not draft or section == "about" or section not in PolicyDocument.model_fields:
+        return document
+    try:
+        value = json.loads(draft)
+    except ValueError:
+        return document
+    if not isinstance(value, dict) or "value" not in value or not isinstance(value.get("notes"), dict):
+        return document
+    merged = copy.deepcopy(document)
+    merged[section] = value["value"]
+    if isinstance(merged.get("notes"), dict):
+        own = _section_notes(merged, section)
+        merged["notes"] = {k: v for k, v in merged["notes"].items() if k not in own} | value["notes"]
+    return merged
+
+
+def _annotation_at(document: Any, loc: Loc) -> Any:
+    """The schema's annotation of the value at `loc` (None when the path leaves the schema)."""
+    annotation: Any = PolicyDocument
+    node: Any = document
+    for part in loc:
+        base, _ = _strip(annotation)
+        if isinstance(part, int):
+            if typing.get_origin(base) is not list:
+                return None
+            (annotation,) = typing.get_args(base)
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            continue
+        model = _model(base) or _union_member(base, node)
+        if model is None or part not in model.model_fields:
+            return None
+        annotation = model.model_fields[part].annotation
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return annotation
+
+
+def skeleton(annotation: Any, like: Any = None) -> dict | None:
+    """A new item of a list of models: its required values, empty for the person to fill in.
+
+    Values with a default are left out (the default applies); a rule's kind (``method``) follows
+    the item it is added after (`like`); nested required models are built the same way."""
+    base, _ = _strip(annotation)
+    model = _model(base)
+    if model is None:
+        model = _union_member(base, like) or next(
+            (m for m in (_model(_strip(a)[0]) for a in typing.get_args(base)) if m), None
+        )
+    if model is None:
+        return None
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if not info.is_required():
+            continue
+        field_base, _ = _strip(info.annotation)
+        choices = _literal_choices(field_base)
+        if choices and len(choices) == 1:
+            out[name] = choices[0]
+        elif typing.get_origin(field_base) is list:
+            out[name] = []
+        elif _model(field_base) or typing.get_origin(field_base) in (typing.Union, _UNION_TYPE):
+            child = skeleton(info.annotation, like.get(name) if isinstance(like, Mapping) else None)
+            out[name] = child
+        else:
+            out[name] = None
+    return out
+
+
+class ListActionError(ValueError):
+    """A list action that does not fit the document (a stale page, a hand-made request)."""
+
+
+@dataclass
+class ListChange:
+    """What a list action did: "added" (`loc` is the new item's) or "removed", the item's label, the list's."""
+
+    kind: str
+    item: str
+    within: str
+    loc: Loc | None = None
+
+
+def apply_list_action(document: dict, section: str, action: str) -> tuple[dict, ListChange]:
+    """Add an item to a list of the section, or remove one: the new document and what changed.
+    Nothing is validated here; saving validates the whole document."""
+    kind, _, path = action.partition(":")
+    loc = _loc(path)
+    if kind not in ("add", "remove") or not loc or loc[0] != section:
+        raise ListActionError("That change of a list does not fit this section.")
+    new = copy.deepcopy(document)
+    if kind == "add":
+        annotation = _annotation_at(document, loc)
+        base = _strip(annotation)[0] if annotation is not None else None
+        if base is None or typing.get_origin(base) is not list:
+            raise ListActionError("That list is not part of the policy.")
+        (item_annotation,) = typing.get_args(base)
+        parent = _container(new, loc[:-1])
+        items = parent.get(loc[-1]) if isinstance(parent, Mapping) else None
+        if items is None:
+            items = parent[loc[-1]] = []
+        item = skeleton(item_annotation, items[-1] if items else None)
+        if item is None:
+            raise ListActionError("That list is not a list of items.")
+        items.append(item)
+        index = len(items) - 1
+        return new, ListChange("added", item_label(str(loc[-1]), index, item), label_for_loc(new, loc), loc + (index,))
+    index = loc[-1]
+    items = _container(new, loc[:-1])
+    if not isinstance(index, int) or not isinstance(items, list) or not 0 <= index < len(items):
+        raise ListActionError("That item is no longer in the list; the page was out of date.")
+    label = label_for_loc(document, loc)
+    items.pop(index)
+    _renumber_notes(new, loc[:-1], index)
+    return new, ListChange("removed", label, label_for_loc(document, loc[:-1]))
+
+
+def _container(document: Any, loc: Loc) -> Any:
+    node = document
+    for part in loc:
+        if isinstance(part, int):
+            if not isinstance(node, list) or not 0 <= part < len(node):
+                return None
+            node = node[part]
+        else:
+            if not isinstance(node, dict):
+                return None
+            if node.get(part) is None:
+                node[part] = {}
+            node = node[part]
+    return node
+
+
+def _renumber_notes(document: dict, list_loc: Loc, removed: int) -> None:
+    """Source notes are keyed by path ("meetings.6.title"): after item `removed` of the list left,
+    its notes go with it and the notes of the items after it move up one place, so each note still
+    names its value (validate_policy refuses a note that names nothing)."""
+    notes = document.get("notes")
+    if not isinstance(notes, dict):
+        return
+    prefix = _dotted(list_loc) + "."
+    renamed: dict[str, Any] = {}
+    for key, note in notes.items():
+        head, rest = (key[len(prefix) :].split(".", 1) + [""])[:2] if key.startswith(prefix) else ("", "")
+        if not head.isdigit():
+            renamed[key] = note
+        elif int(head) == removed:
+            continue
+        else:
+            index = int(head) - 1 if int(head) > removed else int(head)
+            renamed[prefix + str(index) + ("." + rest if rest else "")] = note
+    document["notes"] = renamed

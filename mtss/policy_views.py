@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +16,15 @@ from mtss.decorators import district_member
 from mtss.permissions import allowed
 from mtss.policy import PolicyValidationError, preset_data, preset_names, validate_policy
 from mtss.policy_diff import policy_diff
-from mtss.policy_form import SectionForm, error_messages, sections
+from mtss.policy_form import (
+    ListActionError,
+    SectionForm,
+    apply_list_action,
+    draft_of,
+    error_messages,
+    sections,
+    with_draft,
+)
 from mtss.selectors import policy_current, policy_version_get, policy_versions
 from mtss.services import policy_version_create
 
@@ -152,6 +161,8 @@ def policy_section_edit(request, section: str):
 
     "Review the changes" shows the diff against the current version; "Save" creates a new
     version through policy_version_create, the same validation as the JSON editor.
+    "Add another ..." and "Remove this ..." change the section's lists: the page comes back with
+    the working copy (typed values kept, in the hidden ``draft``) and nothing is saved.
     """
     titles = dict(sections())
     if section not in titles:
@@ -159,10 +170,31 @@ def policy_section_edit(request, section: str):
     current = policy_current(district=request.district) or policy_versions(district=request.district).first()
     if current is None:
         return redirect("policy_edit")
-    editor = SectionForm(current.document, section)
+    editor = SectionForm(with_draft(current.document, section, request.POST.get("draft")), section)
     changes = None
     status = 200
-    if request.method == "POST":
+    list_action = request.POST.get("list_action", "") if request.method == "POST" else ""
+    if list_action:
+        meta = SaveSectionForm(request.POST)
+        new = editor.bind(request.POST)
+        if new is None:
+            status = 400  # a value that does not read: shown beside its field, the list unchanged
+        else:
+            try:
+                new, change = apply_list_action(new, section, list_action)
+            except ListActionError as error:
+                editor.errors.append((_("The list"), str(error)))
+                status = 400
+            else:
+                editor = SectionForm(new, section, added=change.loc)
+                words = {"item": change.item, "list": change.within}
+                done = (
+                    _("Added %(item)s at the end of %(list)s; fill it in.") % words
+                    if change.kind == "added"
+                    else _("Removed %(item)s.") % words
+                )
+                messages.info(request, done + " " + _("Nothing is saved until you press “Save as a new version”."))
+    elif request.method == "POST":
         meta = SaveSectionForm(request.POST)
         new = editor.bind(request.POST)
         if new is not None:
@@ -195,6 +227,7 @@ def policy_section_edit(request, section: str):
             "sections": sections(),
             "section": section,
             "changes": changes,
+            "draft": draft_of(editor.document, section),
         },
         status=status,
     )

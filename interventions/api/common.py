@@ -1,4 +1,5 @@
-"""Shared by the interventions API modules: limits, the role checks that answer 403, JSON helpers."""
+"""Shared by the interventions API modules: limits and JSON helpers. Permissions are asked at each call
+site with `mtss.api_permissions.require(request, "may_…", obj)`."""
 
 from __future__ import annotations
 
@@ -7,31 +8,9 @@ import math
 from decimal import Decimal
 
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
-
-from interventions.models import InterventionGroup, Plan
-from mtss.api_permissions import MESSAGES, require
-from mtss.permissions import PLANNERS
 
 MAX_BULK_SESSIONS = 500
 MAX_PROBES = 1000
-
-
-# --- permissions ----------------------------------------------------------------------------
-
-
-def _require_planner(request, rule: str) -> None:
-    """Before the body is read: a role that may create this at some school (else 403). The object's own
-    rule (its school) is asked once the body named it (mtss.permissions)."""
-    if request.membership.role not in PLANNERS:
-        raise PermissionDenied(MESSAGES[rule])
-
-
-def _require_logger(request, *, group: InterventionGroup | None = None, plan: Plan | None = None) -> None:
-    if group is not None:
-        require(request, "may_log_for_group", group)
-    else:
-        require(request, "may_log_for_plan", plan)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import _require_logger, _require_planner
 from interventions.api.fields import GroupSchoolField, LibraryField, ProviderField, VisiblePlanField
 from interventions.models import InterventionGroup, Plan
 from interventions.selectors import group_get, group_members, visible_groups
@@ -111,7 +110,7 @@ class GroupListCreate(generics.ListCreateAPIView):
 
     @extend_schema(responses={201: GroupDetailSerializer})
     def post(self, request, *args, **kwargs):
-        _require_planner(request, "may_create_group")
+        require(request, "may_create_group")  # the role, before the body; the school once it is named
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         require(request, "may_create_group", serializer.validated_data["school"])
@@ -133,7 +132,7 @@ class GroupMemberAdd(generics.GenericAPIView):
     @extend_schema(request=GroupMemberAddSerializer, responses={201: GroupDetailSerializer})
     def post(self, request, group_id: int):
         group = group_get(district=request.district, membership=request.membership, group_id=group_id)
-        _require_logger(request, group=group)
+        require(request, "may_log_for_group", group)
         serializer = GroupMemberAddSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         group_add_plan(

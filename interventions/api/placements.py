@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import _require_planner
 from interventions.api.fields import VisibleStudentField
 from interventions.models import TierPlacement
 from interventions.services import placement_set
@@ -59,7 +58,7 @@ class PlacementListCreate(access_log.AccessLoggedList, generics.ListCreateAPIVie
         return rows.order_by("-start_date", "-id")
 
     def create(self, request, *args, **kwargs):
-        _require_planner(request, "may_place_in_tier")
+        require(request, "may_place_in_tier")  # the role, before the body; the student's school once it is named
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         require(request, "may_place_in_tier", serializer.validated_data["student"])

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from interventions.api.common import _jsonable, _require_planner
+from interventions.api.common import _jsonable
 from interventions.api.fields import LibraryField, ProviderField, VisibleGroupField, VisibleStudentField
 from interventions.models import Plan, PlanPhase
 from interventions.selectors import plan_get, plan_result, visible_plans
@@ -237,7 +237,7 @@ class PlanListCreate(access_log.AccessLoggedList, generics.ListCreateAPIView):
 
     @extend_schema(request=PlanCreateSerializer, responses={201: PlanCreatedSerializer})
     def post(self, request, *args, **kwargs):
-        _require_planner(request, "may_create_plan")
+        require(request, "may_create_plan")  # the role, before the body; the student's school once it is named
         serializer = PlanCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         require(request, "may_create_plan", serializer.validated_data["student"])

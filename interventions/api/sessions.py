@@ -12,7 +12,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from interventions.api.common import MAX_BULK_SESSIONS, _plan_ids, _require_logger, _student_ids_of_sessions
+from interventions.api.common import MAX_BULK_SESSIONS, _plan_ids, _student_ids_of_sessions
 from interventions.api.fields import VisibleGroupField, VisiblePlanField
 from interventions.models import Attendance, InterventionSession, Probe
 from interventions.selectors import session_get, visible_groups, visible_plans
@@ -20,6 +20,7 @@ from interventions.services import session_delete, session_log, session_update
 from mtss import access_log
 from mtss.api_params import param_date as _param_date
 from mtss.api_params import param_int as _param_int
+from mtss.api_permissions import require
 
 # --- sessions -------------------------------------------------------------------------------
 
@@ -131,7 +132,11 @@ def _log_one(request, data) -> InterventionSession:
     serializer.is_valid(raise_exception=True)
     values = serializer.validated_data
     group, plan = values.get("group"), values.get("plan")
-    _require_logger(request, group=group, plan=plan)
+    # The serializer lets exactly one of group and plan through.
+    if group is not None:
+        require(request, "may_log_for_group", group)
+    else:
+        require(request, "may_log_for_plan", plan)
     return session_log(
         district=request.district,
         actor=request.user,
@@ -265,12 +270,6 @@ class SessionDetail(generics.GenericAPIView):
         )
         return _session_full(self.request, session.pk)
 
-    def _require_logger_for(self, session):
-        if session.group_id:
-            _require_logger(self.request, group=session.group)
-        else:
-            _require_logger(self.request, plan=session.plan)
-
     def get(self, request, session_id: int):
         session = self.session()
         access_log.record(
@@ -284,7 +283,7 @@ class SessionDetail(generics.GenericAPIView):
     @extend_schema(request=SessionUpdateSerializer, responses={200: SessionSerializer})
     def patch(self, request, session_id: int):
         session = self.session()
-        self._require_logger_for(session)
+        require(request, "may_edit_session", session)
         serializer = SessionUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
@@ -312,7 +311,7 @@ class SessionDetail(generics.GenericAPIView):
     )
     def delete(self, request, session_id: int):
         session = self.session()
-        self._require_logger_for(session)
+        require(request, "may_edit_session", session)
         serializer = SessionDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         session_delete(

@@ -80,3 +80,49 @@ def test_the_cut_score_grid_is_a_labelled_table_that_scrolls(page, live_server, 
     visit(page, "/policy/edit/screening/")
     # The widest grid (grades 3-12) scrolls inside its own box rather than widening the form.
     assert page.evaluate("document.querySelector('form.policy-form').scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+def test_a_list_item_is_added_with_a_bad_value_beside_it_then_removed_and_one_saved(page, live_server, world, width):
+    """Lists of the policy grow and shrink with plain buttons (no script): add a meeting, see a bad
+    value refused beside its field, fix it, remove another meeting, review the diff, save."""
+    side = world.a
+    _install(side, "loudon-county-tn")
+    meetings = preset_data("loudon-county-tn")["meetings"]
+    count = len(meetings)
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server, side.district_admin)
+    visit(page, "/policy/edit/meetings/")
+
+    follow(page, page.get_by_role("button", name=re.compile(r"^Add another meeting")))
+    expect(page.get_by_role("status").first).to_contain_text(f"Added Meeting {count + 1} at the end of Meetings")
+    key = page.locator(f"#f-meetings-{count}-key")
+    expect(key).to_be_focused()  # the new item's first field
+    key.fill("parent-night")
+    page.locator(f"#f-meetings-{count}-title").fill("Parent night")
+    page.locator(f"#f-meetings-{count}-team").fill(meetings[0]["team"])
+    page.locator(f"#f-meetings-{count}-event").select_option("tier_start")
+    page.locator(f"#f-meetings-{count}-every_weeks").fill("-2")
+    follow(page, page.get_by_role("button", name="Save as a new version"), status=400)
+    expect(page.locator(f"#f-meetings-{count}-every_weeks")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#f-meetings-{count}-every_weeks-error")).to_contain_text(
+        f"Meeting {count + 1} › Every weeks:"
+    )
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved")
+    assert _latest(side).version == 1
+    page.locator(f"#f-meetings-{count}-every_weeks").fill("")
+
+    # Remove the first meeting; what was typed in the new one is kept.
+    remove = page.get_by_role("button", name=re.compile(rf"^Remove this meeting\W+{re.escape(meetings[0]['title'])}$"))
+    follow(page, remove)
+    expect(page.get_by_role("status").first).to_contain_text(f"Removed {meetings[0]['title']}.")
+    expect(page.locator(f"#f-meetings-{count - 1}-key")).to_have_value("parent-night")
+    follow(page, page.get_by_role("button", name="Review the changes"))
+    expect(page.locator("#policy-changes")).to_contain_text(f"meetings[{count - 1}].key")
+    assert page.evaluate("document.querySelector('form.policy-form').scrollWidth <= window.innerWidth")
+    follow(page, page.get_by_role("button", name="Save as a new version"))
+    # The remove button brought the page back to the list (a fragment), which the redirect keeps.
+    expect(page).to_have_url(re.compile(r"/policy/versions/\d+/(#[\w-]+)?$"))
+    saved = _latest(side).document["meetings"]
+    assert _latest(side).version == 2 and len(saved) == count
+    assert saved[0]["key"] == meetings[1]["key"] and saved[-1]["key"] == "parent-night"

@@ -29,8 +29,8 @@ def _url(flagged, **query):
 def _post_data(form) -> dict:
     """What the browser sends back when the user accepts every default."""
     data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
+    for name in form.fields:
+        value = form[name].value()  # the initial value, a callable's (the one-time token) evaluated
         if value is None:
             continue
         data[name] = value.isoformat() if isinstance(value, dt.date) else value
@@ -111,7 +111,7 @@ def test_a_resubmitted_form_creates_one_plan(flagged, login):
     client = login(side.intervention_specialist)
     form = client.get(_url(flagged)).context["form"]
     data = dict(_post_data(form), intervention=flagged["program"].pk)
-    assert data["form_token"]
+    assert data["submission"]  # the one-time token of every data-entry form (mtss/idempotency.py)
     first = client.post(_url(flagged), data)
     again = client.post(_url(flagged), data)  # Back, then submit again
     with tenant_context(side.district):
@@ -122,8 +122,9 @@ def test_a_resubmitted_form_creates_one_plan(flagged, login):
     # Back may fetch the form again (a new token): the identical plan, by the same person,
     # minutes later, is still the plan already saved.
     fresh = client.get(_url(flagged)).context["form"]
-    assert fresh.initial["form_token"] != data["form_token"]
-    third = client.post(_url(flagged), dict(data, form_token=fresh.initial["form_token"]))
+    fresh_token = str(_post_data(fresh)["submission"])
+    assert fresh_token != str(data["submission"])
+    third = client.post(_url(flagged), dict(data, submission=fresh_token))
     assert third.status_code == 302 and third["Location"] == first["Location"]
     with tenant_context(side.district):
         assert Plan.objects.filter(district=side.district, student=student).count() == 1
@@ -226,3 +227,18 @@ def test_a_new_plan_says_how_much_data_it_needs(program, login):
     # Findings in words, never the engine's codes.
     assert "(insufficient_data)" not in page and "(not_compliant)" not in page and "(not_applicable)" not in page
     assert "(not enough data yet)" in page
+
+
+@pytest.mark.parametrize("bad", ["inf", "nan", "-inf", "999999999"])
+def test_the_plan_forms_baseline_refuses_non_finite_and_huge_scores(flagged, login, bad):
+    """The plan form's baseline box is one more entry path of the one score rule (issue 14)."""
+    side, student = flagged["side"], flagged["student"]
+    client = login(side.intervention_specialist)
+    form = client.get(_url(flagged)).context["form"]
+    data = dict(_post_data(form), intervention=flagged["program"].pk, baseline=f"{FALL_DAY.isoformat()}, {bad}")
+    response = client.post(_url(flagged), data)
+    assert response.status_code == 200
+    errors = str(response.context["form"].errors.get("baseline") or response.context["form"].errors)
+    assert "not a number" in errors or "outside the range" in errors, errors
+    with tenant_context(side.district):
+        assert not Plan.objects.filter(district=side.district, student=student).exists()

@@ -107,6 +107,31 @@ def test_the_api_refuses_them_for_probes_and_session_probes(program, bad):
     assert _probes(side) == before
 
 
+@pytest.mark.parametrize("bad", BAD_SCORES)
+def test_the_one_to_one_form_and_the_session_edit_refuse_them(program, login, bad):
+    """The two other forms that take a probe: a one-to-one session's, and "Change a session"."""
+    side = program["side"]
+    plan = _one_to_one_plan(program)
+    client = login(side.intervention_specialist)
+    url = reverse("plan_sessions", args=[plan.pk])
+    day = START + dt.timedelta(days=1)
+    response = client.post(url, {"date": day, "minutes": 25, "attendance": "present", "probe": bad})
+    assert response.status_code == 200
+    errors = str(response.context["form"].errors["probe"])
+    assert "not a number" in errors or "outside the range" in errors, errors
+    with tenant_context(side.district):
+        assert not InterventionSession.objects.filter(plan=plan).exists()  # nothing half-saved
+    assert client.post(url, {"date": day, "minutes": 25, "attendance": "present", "probe": "31"}).status_code == 302
+    with tenant_context(side.district):
+        session = InterventionSession.objects.get(plan=plan)
+    edit = reverse("session_edit", args=[session.pk])
+    data = {"date": day.isoformat(), "minutes": 25, "note": "", f"att_{plan.pk}": "present", f"probe_{plan.pk}": bad}
+    response = client.post(edit, data)
+    assert response.status_code == 200
+    assert "not a number" in response.content.decode() or "outside the range" in response.content.decode()
+    assert _probes(side, session=session) == [31.0]
+
+
 @pytest.mark.parametrize("bad", ["inf", "nan", "999999999"])
 def test_the_group_session_form_refuses_them(program, login, bad):
     plans = program["plans"]

@@ -245,3 +245,117 @@ def test_the_json_editor_labels_its_errors_in_words(world, login):
     assert "<strong>Tier 2 (Tier II) › Dosage › Minutes per session</strong>: must be at least 1, got -5" in body
     assert PolicyError  # the JSON editor keeps the path too, small, for people who type JSON
     assert "tiers[1].dosage.minutes_per_session" in body
+
+
+# --- adding and removing items of a list (no script needed: plain submit buttons) ------------------
+
+
+def _post_page(client, section, response, changes, action="save"):
+    """Post the page `response` showed (its working copy and every value), with `changes` typed."""
+    editor = response.context["editor"]
+    payload = {f.name: f.value for f in editor.fields()}
+    for group in editor.groups:
+        if group.grid:
+            payload.update({c.name: c.value for c in group.grid.cells()})
+    payload.update({"draft": response.context["draft"], "effective_from": "2026-09-01", "note": "lists"})
+    payload.update(changes)
+    if action:
+        payload["action"] = action
+    return client.post(reverse("policy_section_edit", kwargs={"section": section}), payload)
+
+
+@pytest.mark.django_db
+def test_each_item_of_a_list_has_a_remove_button_and_the_list_an_add_button(world, login):
+    _install(world.a)
+    page = login(world.a.district_admin).get(reverse("policy_section_edit", kwargs={"section": "meetings"}))
+    body = page.content.decode()
+    meetings = preset_data("loudon-county-tn")["meetings"]
+    for index in range(len(meetings)):
+        assert f'name="list_action" value="remove:meetings.{index}"' in body
+    assert body.count('name="list_action" value="add:meetings"') == 1
+    assert (
+        "Add another meeting" in body
+        and f'Remove this meeting<span class="visually-hidden">: {meetings[0]["title"]}' in body
+    )
+
+
+@pytest.mark.django_db
+def test_an_item_is_added_filled_in_and_saved_with_the_diff_first(world, login):
+    current = _install(world.a)
+    client = login(world.a.district_admin)
+    page = client.get(reverse("policy_section_edit", kwargs={"section": "meetings"}))
+    count = len(current.document["meetings"])
+    # "Add another meeting", with a value typed in an existing item on the way: both are kept.
+    added = _post_page(
+        client, "meetings", page, {"meetings.0.title": "After each benchmark", "list_action": "add:meetings"}, None
+    )
+    assert added.status_code == 200
+    assert len(_versions(world.a)) == 1  # nothing saved
+    body = added.content.decode()
+    assert f'id="f-meetings-{count}-key" name="meetings.{count}.key" value="" type="text" autofocus' in body
+    assert 'value="After each benchmark"' in body
+    assert f"Added Meeting {count + 1} at the end of Meetings; fill it in." in body
+    # Left empty, its required values are refused beside each field, in words.
+    empty = _post_page(client, "meetings", added, {})
+    assert empty.status_code == 400 and len(_versions(world.a)) == 1
+    assert f"Meeting {count + 1} › Key: is required" in empty.content.decode()
+    new = {
+        f"meetings.{count}.key": "parent-night",
+        f"meetings.{count}.title": "Parent night",
+        f"meetings.{count}.team": current.document["meetings"][0]["team"],
+        f"meetings.{count}.event": "tier_start",
+    }
+    review = _post_page(client, "meetings", added, new, "review")
+    assert review.status_code == 200 and len(_versions(world.a)) == 1
+    paths = {c.path for c in review.context["changes"]}
+    assert {"meetings[0].title", f"meetings[{count}].key", f"meetings[{count}].event"} <= paths
+    saved = _post_page(client, "meetings", review, new)
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    document = _versions(world.a)[1].document
+    assert len(document["meetings"]) == count + 1 and document["meetings"][0]["title"] == "After each benchmark"
+    meeting = document["meetings"][count]
+    assert (meeting["key"], meeting["title"], meeting["event"]) == ("parent-night", "Parent night", "tier_start")
+    # Values left at their default stay absent (the default applies), as "Yes" showed.
+    assert "parents_invited" not in meeting and validate_policy(document).meetings[count].parents_invited is True
+
+
+@pytest.mark.django_db
+def test_an_item_is_removed_with_its_source_notes_and_saved(world, login):
+    current = _install(world.a)
+    client = login(world.a.district_admin)
+    page = client.get(reverse("policy_section_edit", kwargs={"section": "meetings"}))
+    first, second = current.document["meetings"][:2]
+    removed = _post_page(client, "meetings", page, {"list_action": "remove:meetings.0"}, None)
+    assert removed.status_code == 200 and len(_versions(world.a)) == 1
+    assert f"Removed {first['title']}." in removed.content.decode()
+    saved = _post_page(client, "meetings", removed, {})
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    document = _versions(world.a)[1].document
+    assert document["meetings"][0] == second and len(document["meetings"]) == len(current.document["meetings"]) - 1
+    # The notes moved with their items: the second meeting's source note now names meetings.0.
+    old_notes = {k for k in current.document["notes"] if k.startswith("meetings.1.")}
+    assert old_notes and {k.replace("meetings.1.", "meetings.0.", 1) for k in old_notes} <= set(document["notes"])
+
+
+@pytest.mark.django_db
+def test_removing_what_the_policy_still_uses_is_refused_in_words(world, login):
+    _install(world.a)
+    client = login(world.a.district_admin)
+    page = client.get(reverse("policy_section_edit", kwargs={"section": "teams"}))
+    team = page.context["editor"].document["teams"][0]
+    removed = _post_page(client, "teams", page, {"list_action": "remove:teams.0"}, None)
+    refused = _post_page(client, "teams", removed, {})
+    assert refused.status_code == 400 and len(_versions(world.a)) == 1
+    assert f"no team &#x27;{team['key']}&#x27; in this policy" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_stale_list_action_is_a_message_not_an_error_page(world, login):
+    _install(world.a)
+    client = login(world.a.district_admin)
+    page = client.get(reverse("policy_section_edit", kwargs={"section": "meetings"}))
+    response = _post_page(client, "meetings", page, {"list_action": "remove:meetings.99"}, None)
+    assert response.status_code == 400
+    assert "That item is no longer in the list; the page was out of date." in response.content.decode()
+    response = _post_page(client, "meetings", page, {"list_action": "add:tiers"}, None)
+    assert response.status_code == 400 and "does not fit this section" in response.content.decode()
