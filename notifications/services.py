@@ -119,6 +119,20 @@ def _guardian_address(guardian: Guardian) -> str:
     )
 
 
+def _addressed_to(recipient: dict, *, language: str | None = None, by_email: bool = True) -> dict:
+    """A notice's recipient fields from one of `_recipients`: e-mailed when the guardian has an
+    address (and the notice may go by e-mail), else printed and posted."""
+    return {
+        "guardian": recipient["guardian"],
+        "recipient_key": recipient["key"],
+        "recipient_name": recipient["name"][:220],
+        "email": recipient["email"],
+        "address": recipient["address"],
+        "language": language or recipient["language"],
+        "channel": Channel.EMAIL if recipient["email"] and by_email else Channel.PRINT,
+    }
+
+
 def _recipients(
     *,
     district: District,
@@ -380,15 +394,11 @@ def notices_for_students(
                 rows.append(
                     Notice(
                         **common,
-                        guardian=recipient["guardian"],
-                        recipient_key=recipient["key"],
-                        recipient_name=recipient["name"][:220],
-                        email=recipient["email"],
-                        address=recipient["address"],
-                        language=requested,
-                        channel=Channel.EMAIL
-                        if recipient["email"] and ("email" in delivery or "letter" in delivery)
-                        else Channel.PRINT,
+                        **_addressed_to(
+                            recipient,
+                            language=requested,
+                            by_email="email" in delivery or "letter" in delivery,
+                        ),
                     )
                 )
     if not rows:
@@ -547,19 +557,13 @@ def rimp_letter_queue(*, district: District, rimp, school_year_key: str, actor: 
             district=district,
             student=student,
             school_id=student.school_id,
-            guardian=recipient["guardian"],
-            recipient_key=recipient["key"],
-            recipient_name=recipient["name"][:220],
-            email=recipient["email"],
-            address=recipient["address"],
+            **_addressed_to(recipient),
             notice_key=key,
             letter_type=LetterType.RIMP,
             trigger="not_on_track",
             title=title[:200],
             content_blocks=blocks,
             period_key=school_year_key[:80],
-            language=recipient["language"],
-            channel=Channel.EMAIL if recipient["email"] else Channel.PRINT,
             delivery=["letter"],
             context=context,
             policy_version_id=version.pk,
@@ -678,19 +682,13 @@ def progress_reports_create(
                     district=district,
                     student=student,
                     school_id=student.school_id,
-                    guardian=recipient["guardian"],
-                    recipient_key=recipient["key"],
-                    recipient_name=recipient["name"][:220],
-                    email=recipient["email"],
-                    address=recipient["address"],
+                    **_addressed_to(recipient),
                     notice_key=PROGRESS_REPORT_KEY,
                     letter_type=LetterType.PROGRESS_REPORT,
                     trigger="progress_report",
                     title="Progress report",
                     content_blocks=blocks,
                     period_key=periods[0],
-                    language=recipient["language"],
-                    channel=Channel.EMAIL if recipient["email"] else Channel.PRINT,
                     delivery=["letter"],
                     context={"plan_ids": plan_ids[student_id], "as_of": today.isoformat()},
                     policy_version_id=version.pk,
@@ -784,19 +782,13 @@ def point_card_summaries_create(
                     district=district,
                     student=student,
                     school_id=student.school_id,
-                    guardian=recipient["guardian"],
-                    recipient_key=recipient["key"],
-                    recipient_name=recipient["name"][:220],
-                    email=recipient["email"],
-                    address=recipient["address"],
+                    **_addressed_to(recipient),
                     notice_key=POINT_CARD_KEY,
                     letter_type=LetterType.POINT_CARD_SUMMARY,
                     trigger="point_card_summary",
                     title="Daily behavior card",
                     content_blocks=blocks,
                     period_key=f"{plan_id}-{key}",
-                    language=recipient["language"],
-                    channel=Channel.EMAIL if recipient["email"] else Channel.PRINT,
                     delivery=["letter"],
                     context={
                         "plan_ids": [plan_id],

@@ -45,7 +45,7 @@ from students.importers import progress
 from students.importers.csvio import Column, ErrorLog, ImportErrors, ImportFileError, RowError, open_csv, open_source
 from students.importers.limits import check_limits
 from students.models import ImportRun, Student
-from students.services import roster_import
+from students.services import import_run_save, roster_import
 
 NORMS_FORMAT = "norms-csv"
 NORMS_KIND = "norms"  # ImportRun.kind for norm tables (README: ask for ImportRun.Kind.NORMS)
@@ -411,12 +411,7 @@ def scores_import(
             "warnings": plan.warnings,
             "details": {**(queued.details if queued is not None else {}), **plan.details()},
         }
-        if queued is None:
-            return ImportRun.objects.create(district=district, **fields)
-        for name, value in fields.items():
-            setattr(queued, name, value)
-        queued.save(update_fields=list(fields))
-        return queued
+        return import_run_save(district=district, run=queued, fields=fields)
 
     if path is not None:
         try:

@@ -259,6 +259,16 @@ def student_revoke_access(*, district: District, user: User, student_ids: list[i
     return deleted
 
 
+def import_run_save(*, district: District, run: ImportRun | None, fields: dict) -> ImportRun:
+    """Record an import's outcome: a new run, or the queued job's own run filled in (screening.jobs)."""
+    if run is None:
+        return ImportRun.objects.create(district=district, **fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
+    return run
+
+
 def roster_import(
     *,
     district: District,
@@ -300,12 +310,7 @@ def roster_import(
             "warnings": plan.warnings + exit_warning,
             "details": {**(run.details if run is not None else {}), **plan.details(), "exits": exits},
         }
-        if run is None:
-            return ImportRun.objects.create(district=district, **fields)
-        for name, value in fields.items():
-            setattr(run, name, value)
-        run.save(update_fields=list(fields))
-        return run
+        return import_run_save(district=district, run=run, fields=fields)
 
     with tenant_context(district):
         plan = read_roster(district=district, path=path, actor=actor)
