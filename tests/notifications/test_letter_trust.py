@@ -275,8 +275,10 @@ def test_a_letter_sent_in_english_carries_its_note_in_the_familys_language(rende
 def test_every_letter_string_has_a_translation_in_every_catalogue(language):
     """Short strings (a chart legend, a table header) escape the sentence check above: each of
     the letters' strings must differ from its English in every catalogue (Tagalog left three)."""
+    # A string with no word of its own ("%(date)s: %(percent)s%%") reads the same in every language.
+    worded = {i for i in _msgids() if re.search(r"[^\W\d_]", re.sub(r"%\(\w+\)\w|%%|\{\w+\}", "", i))}
     with translation.override(language):
-        untranslated = sorted({i for i in _msgids() if translation.gettext(i) == i})
+        untranslated = sorted({i for i in worded if translation.gettext(i) == i})
     assert untranslated == []
 
 
