@@ -221,8 +221,8 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def test_every_letter_type_renders_in_every_language_from_the_demo(rendered):
-    assert set(rendered["types"]) == set(ALL_TYPES) and len(ALL_TYPES) == 12
-    assert len(rendered["letters"]) == 12 * len(CATALOGUED) == 132
+    assert set(rendered["types"]) == set(ALL_TYPES) and len(ALL_TYPES) == 13  # 12 + the check-in/check-out summary
+    assert len(rendered["letters"]) == 13 * len(CATALOGUED) == 143
     for (letter_type, language), letter in rendered["letters"].items():
         assert letter["language"] == language, (letter_type, language)
         assert letter["missing"] == [], (letter_type, language, letter["missing"])
