@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from functools import cache
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
@@ -32,7 +32,9 @@ def constraint_field(constraint) -> str | None:
     """The field a constraint's message belongs on: a unique constraint's last field (the
     district leads them all), a check constraint's first field."""
     if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
-        return [f for f in constraint.fields if f != "district"][-1]
+        named = [f for f in constraint.fields if f != "district"]
+        # One record per district (a district's settings): the message is the form's, not a field's.
+        return named[-1] if named else NON_FIELD_ERRORS
     if isinstance(constraint, models.CheckConstraint):
         names = [n for n in _fields_of(constraint.condition) if n != "district"]
         return names[0] if names else None

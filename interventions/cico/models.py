@@ -85,6 +85,7 @@ class PointCard(DistrictOwned):
             models.CheckConstraint(
                 condition=Q(points_earned__lte=models.F("points_possible")),
                 name="point_card_points_within_possible",
+                violation_error_message=_("Points earned: they cannot be more than the points possible."),
             ),
         ]
         # The card page and the weekly summary read a plan's cards by date.

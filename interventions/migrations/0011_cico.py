@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='pointcard',
-            constraint=models.CheckConstraint(condition=models.Q(('points_earned__lte', models.F('points_possible'))), name='point_card_points_within_possible'),
+            constraint=models.CheckConstraint(condition=models.Q(('points_earned__lte', models.F('points_possible'))), name='point_card_points_within_possible', violation_error_message='Points earned: they cannot be more than the points possible.'),
         ),
         migrations.AddIndex(
             model_name='pointcardsetup',

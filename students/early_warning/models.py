@@ -45,9 +45,15 @@ class AttendanceDay(DistrictOwned):
         # Migration 0009 writes this table's DDL by hand on PostgreSQL (partitions); keep both in step.
         constraints = [
             # The importers' upsert key (a second import of the same day updates the row).
-            models.UniqueConstraint(fields=["district", "student", "date"], name="attendance_day_unique"),
+            models.UniqueConstraint(
+                fields=["district", "student", "date"],
+                name="attendance_day_unique",
+                violation_error_message=_("Date: the student already has attendance for this day."),
+            ),
             models.CheckConstraint(
-                condition=models.Q(absent_share__gte=0, absent_share__lte=1), name="attendance_absent_share"
+                condition=models.Q(absent_share__gte=0, absent_share__lte=1),
+                name="attendance_absent_share",
+                violation_error_message=_("Absent share: give a share of the day between 0 and 1."),
             ),
         ]
         # The dashboard's trend and the big-change check: a school's days in a date range.
@@ -112,7 +118,11 @@ class BehaviorIncident(DistrictOwned):
     class Meta:
         ordering = ["-occurred_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "reference"], name="incident_reference_unique"),
+            models.UniqueConstraint(
+                fields=["district", "reference"],
+                name="incident_reference_unique",
+                violation_error_message=_("Reference: another incident of the district has this reference."),
+            ),
         ]
         # The indicator: a student's incidents in a date window.
         indexes = [models.Index(fields=["district", "student", "occurred_on"], name="incident_student_date_idx")]
@@ -138,7 +148,9 @@ class CourseGrade(DistrictOwned):
         ordering = ["term", "course_code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "student", "school_year", "term", "course_code"], name="course_grade_unique"
+                fields=["district", "student", "school_year", "term", "course_code"],
+                name="course_grade_unique",
+                violation_error_message=_("Course code: the student already has a grade for this course in this term."),
             ),
         ]
         indexes = [models.Index(fields=["district", "school_year", "student"], name="course_grade_year_idx")]
@@ -181,7 +193,9 @@ class EarlyWarningFlag(DistrictOwned):
         ordering = ["indicator", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["district", "school_year", "student", "indicator"], name="early_warning_flag_unique"
+                fields=["district", "school_year", "student", "indicator"],
+                name="early_warning_flag_unique",
+                violation_error_message=_("Indicator: the student already has this flag for the school year."),
             ),
         ]
         # The dashboard: a year's flags by school and status.
@@ -210,5 +224,6 @@ class EarlyWarningSnapshot(DistrictOwned):
             models.UniqueConstraint(
                 fields=["district", "school_year", "computed_on", "school", "grade", "indicator"],
                 name="ew_snapshot_unique",
+                violation_error_message=_("Indicator: this count is already recorded for that day."),
             ),
         ]

@@ -214,11 +214,11 @@ class Migration(migrations.Migration):
                         ],
                         "constraints": [
                             models.UniqueConstraint(
-                                fields=("district", "student", "date"), name="attendance_day_unique"
+                                fields=("district", "student", "date"), name="attendance_day_unique", violation_error_message='Date: the student already has attendance for this day.'
                             ),
                             models.CheckConstraint(
                                 condition=models.Q(("absent_share__gte", 0), ("absent_share__lte", 1)),
-                                name="attendance_absent_share",
+                                name="attendance_absent_share", violation_error_message='Absent share: give a share of the day between 0 and 1.',
                             ),
                         ],
                     },
@@ -273,7 +273,7 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["district", "school_year", "student"], name="course_grade_year_idx")],
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("district", "student", "school_year", "term", "course_code"), name="course_grade_unique"
+                        fields=("district", "student", "school_year", "term", "course_code"), name="course_grade_unique", violation_error_message='Course code: the student already has a grade for this course in this term.'
                     )
                 ],
             },
@@ -356,7 +356,7 @@ class Migration(migrations.Migration):
                 ],
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("district", "school_year", "student", "indicator"), name="early_warning_flag_unique"
+                        fields=("district", "school_year", "student", "indicator"), name="early_warning_flag_unique", violation_error_message='Indicator: the student already has this flag for the school year.'
                     )
                 ],
             },
@@ -401,7 +401,7 @@ class Migration(migrations.Migration):
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("district", "school_year", "computed_on", "school", "grade", "indicator"),
-                        name="ew_snapshot_unique",
+                        name="ew_snapshot_unique", violation_error_message='Indicator: this count is already recorded for that day.',
                     )
                 ],
             },
@@ -420,6 +420,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="behaviorincident",
-            constraint=models.UniqueConstraint(fields=("district", "reference"), name="incident_reference_unique"),
+            constraint=models.UniqueConstraint(fields=("district", "reference"), name="incident_reference_unique", violation_error_message='Reference: another incident of the district has this reference.'),
         ),
     ]

@@ -74,6 +74,14 @@ LOGGED = {
 # Log a row only when they show a named student, which this fixture's data does not reach
 # (no Tier 3 plan, no decision yet, no guardian among the attendees): at most one row.
 LOGGED_WHEN_SHOWING_STUDENTS = {
+    # Check-in/check-out cards exist only for behavior plans (this fixture's plan is reading: 404).
+    "point_card",
+    "point_card_setup",
+    "api_plan_point_cards",
+    # Early warning: the dashboard shows counts; a school's drill-down lists the flagged students it shows.
+    "reports_early_warning",
+    "reports_early_warning_school",
+    "reports_early_warning_review",
     "rimp_create",  # the RIMP form; a student who has one (this fixture's) is sent to it
     "plan_sessions",  # a one-to-one plan's log; a group plan (this fixture's) redirects to its group
     "api_meeting_close",  # GET: what closing will do, by student
