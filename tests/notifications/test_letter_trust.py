@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import datetime as dt
 import re
 import subprocess
 from pathlib import Path
@@ -36,7 +37,7 @@ from notifications.letters.pdf import html_to_pdf
 from notifications.letters.render import letter_context, letterhead, render_html
 from notifications.models import LetterType, Notice
 from students.models import Student
-from tests.notifications.helpers import ALL_TYPES, FULL_CONTEXT, sample_notice
+from tests.notifications.helpers import ALL_TYPES, FULL_CONTEXT, add_point_cards, sample_notice
 
 # The module's database comes from its django_db mark (pytest-django sets up the databases
 # the collected tests ask for); the rendering itself happens once, in `rendered`.
@@ -157,6 +158,15 @@ def _demo_notices(district) -> dict[str, Notice]:
         context["notes"] = "Two more sessions a week in the afternoon group."
         if plan is not None:
             context["plan_ids"] = [plan.pk]
+            if letter_type == LetterType.POINT_CARD_SUMMARY:
+                # The demo's district has no behavior plan: a week of cards on this plan, as the
+                # evening job's notice names it (tests.notifications.helpers.sample_notice).
+                add_point_cards(plan)
+                context.update(
+                    point_card_plan=plan.pk,
+                    start=plan.start_date.isoformat(),
+                    end=(plan.start_date + dt.timedelta(days=4)).isoformat(),
+                )
         found[letter_type] = sample_notice(
             district=district, student=student, letter_type=letter_type, language="en", context=context
         )
