@@ -32,6 +32,9 @@ def _env(tmp_path) -> dict:
 
 @pytest.fixture
 def start_worker(tmp_path):
+    # Tasks that earlier tests queued on the shared broker (imports' recomputations, notices) would
+    # reach this test's workers first and hold up its own; drop them before the test queues anything.
+    app.control.purge()
     processes = []
 
     def start(name: str, *extra: str, app_module: str = "mtss", kind: str = "worker"):

@@ -252,9 +252,6 @@ def test_only_district_administrators_reach_the_page(world, login):
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_sync_now_runs_on_a_real_worker_and_the_page_shows_the_result(world, secret, login, start_worker):
-    from mtss.celery import app
-
-    app.control.purge()  # tasks other tests left in the shared broker
     start_worker("roster")
     with serve() as server:
         connect(world.a.district, server)
