@@ -751,7 +751,6 @@ class RequiredPlan(Section):
     approved_by: str | None = None
     given_to_parents: bool = True
     sections: list[Text] = []
-    title_translations: Translations = {}
 
 
 class MidYearEntry(Section):
