@@ -43,10 +43,6 @@ from mtss.selectors import policy_document, school_list
 from students.selectors import student_get
 
 
-def _require_logger(request, group: InterventionGroup) -> None:
-    require(request, "may_log_for_group", group)
-
-
 def _providers(district):
     return (
         User.objects.filter(
@@ -130,7 +126,7 @@ def group_detail(request, group_id: int):
     )
     member_form = GroupMemberForm(request.POST if "plan" in request.POST else None, plans=candidates)
     if request.method == "POST" and "plan" in request.POST:
-        _require_logger(request, group)
+        require(request, "may_log_for_group", group)
         if member_form.is_valid():
             try:
                 services.group_add_plan(
@@ -142,7 +138,7 @@ def group_detail(request, group_id: int):
                 return redirect("group_detail", group_id=group.pk)
         form = SessionForm(initial={"date": today, "minutes": group.minutes_per_session}, members=members)
     elif request.method == "POST":
-        _require_logger(request, group)
+        require(request, "may_log_for_group", group)
         form = SessionForm(request.POST, members=members)
         if form.is_valid():
             here = reverse("group_detail", args=[group.pk])
@@ -196,7 +192,7 @@ def group_log_week(request, group_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     group = selectors.group_get(district=request.district, membership=request.membership, group_id=group_id)
-    _require_logger(request, group)
+    require(request, "may_log_for_group", group)
     try:
         week_start = dt.date.fromisoformat(request.POST.get("week_start", ""))
     except ValueError:
@@ -223,7 +219,7 @@ def group_log_today(request, group_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     group = selectors.group_get(district=request.district, membership=request.membership, group_id=group_id)
-    _require_logger(request, group)
+    require(request, "may_log_for_group", group)
     today = timezone.localdate()
     try:
         services.session_log(

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mtss import access_log
+from mtss.api_params import query_int
 from mtss.decorators import district_member
 from mtss.forms import apply_validation_error
 from mtss.idempotency import AlreadySubmitted, repeated, submit_once
@@ -206,7 +207,7 @@ def roster_sync_view(request):
                     district=request.district,
                     actor=request.user,
                     full=action == "full",
-                    confirm_exits=_confirmed_exits(request.POST.get("confirm_exits", "")),
+                    confirm_exits=_typed_number(request.POST.get("confirm_exits", "")),
                 )
                 is None
             ):
@@ -229,7 +230,8 @@ def roster_sync_view(request):
     return render(request, template, {"form": form, "sync": sync}, status=status)
 
 
-def _confirmed_exits(value: str) -> int | None:
-    # A typed number (students.services.roster_exit_check); anything else confirms nothing.
-    value = value.strip()
-    return int(value) if value.isdigit() and len(value) < 9 else None
+def _typed_number(value: str) -> int | None:
+    # As the imports page reads it (screening.views): "1,234" is 1234. A negative or absurd number
+    # confirms nothing (and never reaches the positive-integer column).
+    number = query_int(value.replace(",", "").strip())
+    return number if number is not None and 0 <= number < 10**9 else None

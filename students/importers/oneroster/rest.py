@@ -17,6 +17,7 @@ Specification: 1EdTech OneRoster 1.2 Rostering REST binding (and 1.1), section
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -347,6 +348,14 @@ def pull(api: OneRosterApi, folder: Path, *, since: dt.datetime | None) -> Pull:
     """
     version = api.connection.version
     result = Pull(delta=since is not None)
+    row_of = {
+        "orgs": _org,
+        "academicSessions": _session,
+        "classes": _class,
+        "users": lambda record: _user(record, version),
+        "enrollments": _enrollment,
+        "demographics": _demographic,
+    }
     files: dict[str, str] = {}
     for collection in COLLECTIONS:
         records = api.records(collection, since=since)
@@ -354,38 +363,23 @@ def pull(api: OneRosterApi, folder: Path, *, since: dt.datetime | None) -> Pull:
             result.skipped.append(collection)
             files[collection] = "absent"
             continue
-        writers = {}
-        handles = []
-        try:
-            for file in [collection, "roles"] if collection == "users" and version == "1.2" else [collection]:
-                handle = (folder / f"{file}.csv").open("w", newline="", encoding="utf-8")
-                handles.append(handle)
-                writer = csv.DictWriter(handle, fieldnames=_header(file, version), extrasaction="ignore")
-                writer.writeheader()
-                writers[file] = writer
+        # 1.2 keeps a user's roles in roles.csv; 1.1 in users.csv itself.
+        names = [collection, "roles"] if collection == "users" and version == "1.2" else [collection]
+        with contextlib.ExitStack() as stack:
+            writers = {}
+            for file in names:
+                handle = stack.enter_context((folder / f"{file}.csv").open("w", newline="", encoding="utf-8"))
+                writers[file] = csv.DictWriter(handle, fieldnames=_header(file, version), extrasaction="ignore")
+                writers[file].writeheader()
                 files[file] = "delta" if result.delta else "bulk"
             count = 0
             for record in records:
                 count += 1
                 result.newest = _newer(result.newest, record.get("dateLastModified"))
-                if collection == "orgs":
-                    writers["orgs"].writerow(_org(record))
-                elif collection == "academicSessions":
-                    writers["academicSessions"].writerow(_session(record))
-                elif collection == "classes":
-                    writers["classes"].writerow(_class(record))
-                elif collection == "users":
-                    writers["users"].writerow(_user(record, version))
-                    if "roles" in writers:
-                        writers["roles"].writerows(_roles(record))
-                elif collection == "enrollments":
-                    writers["enrollments"].writerow(_enrollment(record))
-                else:
-                    writers["demographics"].writerow(_demographic(record))
+                writers[collection].writerow(row_of[collection](record))
+                if "roles" in writers:
+                    writers["roles"].writerows(_roles(record))
             result.counts[collection] = count
-        finally:
-            for handle in handles:
-                handle.close()
     with (folder / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["propertyName", "value"])
