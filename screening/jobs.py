@@ -192,8 +192,9 @@ def _run(*, district: District, run: ImportRun) -> ImportRun:
     if path is None:
         raise FileNotFoundError("the staged upload is no longer kept")
     actor = run.started_by
-    # Give the importers the file under its own name: it names the rows in error reports.
-    with TemporaryDirectory() as folder:
+    # Give the importers the file under its own name: it names the rows in error reports. The
+    # scratch folder carries the district, as every per-district path does (STYLE.md).
+    with TemporaryDirectory(prefix=f"mtss-import-d{district.pk}-") as folder:
         named = Path(folder) / (options.get("file_name") or path.name)
         named.symlink_to(path)
         if run.kind == ImportRun.Kind.ROSTER:
