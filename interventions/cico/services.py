@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from interventions.cico.models import (
     PointCardSetup,
     PointRating,
 )
+from interventions.cico.selectors import point_card_setup
 from interventions.models import Plan, PlanMeasure, Probe
 from mtss.constraints import friendly_constraints
 from mtss.models import District, User
@@ -114,7 +115,7 @@ def point_card_setup_save(
         errors["daily_goal_percent"] = [_("Daily goal: a percentage above 0 and at most 100.")]
     if errors:
         raise ValidationError(errors)
-    setup = PointCardSetup.objects.filter(district=district, plan=plan).first()
+    setup = point_card_setup(district=district, plan=plan)
     before = None
     if setup is None:
         setup = PointCardSetup(district=district, plan=plan, created_by=actor)
@@ -174,7 +175,7 @@ def point_card_rate(
     written. A rating already given for a period and goal is replaced (a teacher corrects a tap)."""
     if plan.district_id != district.pk:
         raise ValidationError(_("Unknown plan."))
-    setup = PointCardSetup.objects.filter(district=district, plan=plan).first()
+    setup = point_card_setup(district=district, plan=plan)
     if setup is None:
         raise ValidationError({"plan": [_("This plan has no point card yet; set its periods and goals first.")]})
     errors: list[str] = []
@@ -242,9 +243,8 @@ def _card_total(*, district: District, card: PointCard, setup: PointCardSetup, a
     A period without ratings (the student was absent, a substitute forgot) is not counted as
     zero: CICO percentages are of the points possible for the periods rated (Crone, Hawken &
     Horner 2010, the daily progress report)."""
-    totals = PointRating.objects.filter(district=district, card=card).aggregate(earned=Sum("rating"))
-    rated = PointRating.objects.filter(district=district, card=card).count()
-    card.points_earned, card.points_possible = totals["earned"] or 0, rated * RATING_MAX
+    totals = PointRating.objects.filter(district=district, card=card).aggregate(earned=Sum("rating"), rated=Count("id"))
+    card.points_earned, card.points_possible = totals["earned"] or 0, totals["rated"] * RATING_MAX
     percent = card.percent
     if percent is None:
         if card.probe_id:
