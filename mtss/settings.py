@@ -154,6 +154,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A staff action never waits on Redis (mtss/jobs.py): a short connect timeout for publishing
+# and for the result store. The worker itself still retries its own connection at start-up.
+CELERY_BROKER_CONNECTION_TIMEOUT = envint("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+# No job may run for ever (a hung mail server, a stuck PDF): the soft limit raises in the task,
+# which records its failure; the hard limit kills the worker child, whose job is then found by
+# its sweeper (a notice's claim expires). Long jobs (imports, syncs, print batches) set their own.
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 660)
 # The beat schedule: task names only (strings), so the core imports no app. A small fixed
 # schedule; each entry fans out to the districts that are due, and every task is idempotent
 # (a notice's unique key, claimed sends, a delivery per subscription and week, a snapshot
@@ -327,6 +337,12 @@ EMAIL_PORT = envint("EMAIL_PORT", 587)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+# Seconds a mail server may take to answer (connect, greeting, each command). Django's default
+# is none: a server that accepted the connection and never answered hung both workers for six
+# minutes (issue 16, item 8). A send that times out is recorded as failed and retried.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+# A worker's claim on a notice it is sending: longer than notice_send's hard time limit (150 s).
+NOTICE_CLAIM_SECONDS = envint("NOTICE_CLAIM_SECONDS", 300)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "MTSS <no-reply@mtss.invalid>")
 
 # --- i18n ----------------------------------------------------------------------------

@@ -136,9 +136,23 @@ def letter_texts(*, district: District) -> list[LetterText]:
     return list(LetterText.objects.filter(district=district).order_by("key", "language"))
 
 
-def failures(*, district: District) -> QuerySet[Notice]:
+def failures(*, district: District, now=None) -> QuerySet[Notice]:
+    """The administrator's failures list: failed notices, those marked maybe sent (a worker
+    stopped mid-delivery), and deliveries stalled now (the mail server has had them for longer
+    than two mail timeouts: the sweeper marks them maybe sent once the claim runs out)."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.db.models import Q
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    stalled = Q(send_started_at__lt=now - dt.timedelta(seconds=2 * (settings.EMAIL_TIMEOUT or 30))) & ~Q(
+        status=NoticeStatus.SENT
+    )
     return (
-        Notice.objects.filter(district=district, status=NoticeStatus.FAILED)
+        Notice.objects.filter(district=district)
+        .filter(Q(status__in=[NoticeStatus.FAILED, NoticeStatus.MAYBE_SENT]) | stalled)
         .select_related("student", "school")
         .order_by("-created_at")
     )

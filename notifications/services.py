@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import Plan
+from mtss.jobs import enqueue, enqueue_on_commit
 from mtss.models import District, School, SchoolYear, User
 from mtss.selectors import policy_document
 from mtss.services import audit
@@ -41,6 +42,7 @@ from notifications.models import (
     NoticeEvent,
     NoticeStatus,
     PrintBatch,
+    print_batch_path,
 )
 from screening.models import Score, ScreeningWindow
 from students.models import Guardian, Student
@@ -241,30 +243,12 @@ def _schedule_send(district: District, notice_ids: list[int]) -> None:
 
 
 def enqueue_send(district_id: int, notice_ids: list[int]) -> bool:
-    """Hand the notices to the broker. If it is unreachable they stay pending and the
-    sweeper (`notifications.tasks.outbox_sweep`) sends them when it is back."""
+    """Hand the notices to the broker, never waiting on it (mtss.jobs.enqueue). If it is
+    unreachable they stay pending and the sweeper (`notifications.tasks.outbox_sweep`) sends
+    them when it is back; the first failure stops the loop (no 5,000 timeouts in a row)."""
     from notifications.tasks import notice_send
 
-    try:
-        for notice_id in notice_ids:
-            notice_send.apply_async((district_id, notice_id), retry=False)
-    except Exception as error:  # kombu raises several kinds; none may undo the caller's commit
-        if notice_send.app.conf.task_always_eager and not _is_broker_error(error):
-            raise
-        log.warning(
-            "broker unavailable, %d notices left for the sweeper (district %s): %s",
-            len(notice_ids),
-            district_id,
-            type(error).__name__,
-        )
-        return False
-    return True
-
-
-def _is_broker_error(error: Exception) -> bool:
-    from kombu.exceptions import OperationalError
-
-    return isinstance(error, (OperationalError, ConnectionError, OSError))
+    return all(enqueue(notice_send, district_id, notice_id) for notice_id in notice_ids)
 
 
 NO_RECIPIENT_KEY = "none"
@@ -809,7 +793,13 @@ def point_card_summaries_create(
 
 # --- generating and delivering -----------------------------------------------------------------
 
-CLAIM_SECONDS = 300
+
+def claim_seconds() -> int:
+    """How long a worker's claim on a notice lasts: longer than notice_send's hard time limit
+    (notifications/tasks.py), so a claim never expires under a send that is still running."""
+    from django.conf import settings
+
+    return settings.NOTICE_CLAIM_SECONDS
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -825,7 +815,7 @@ def notice_claim(*, district: District, notice_id: int) -> str | None:
     claimed = (
         Notice.objects.filter(district=district, pk=notice_id, status__in=[NoticeStatus.PENDING, NoticeStatus.FAILED])
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS), claim_token=token)
+        .update(claimed_until=now + dt.timedelta(seconds=claim_seconds()), claim_token=token)
     )
     return token if claimed else None
 
@@ -869,6 +859,12 @@ def notice_send(*, district: District, notice_id: int) -> Notice | None:
     E-mail notices are sent and marked sent; printed ones are marked generated and go
     out in the school's next print batch. A failure is recorded with its error and a
     next attempt time (exponential backoff), and raised for the task to retry.
+
+    An e-mail's delivery attempt (`send_started_at`, a "sending" event) is committed BEFORE
+    the mail server is contacted, and cleared in the transaction that records it sent. A worker
+    killed between the server's acceptance and that commit once sent a letter twice with one
+    send on record (issue 16, item 8); now the attempt outlives the worker, and the sweeper
+    marks the notice "maybe sent" (`notices_stalled_mark`) instead of sending it again.
     """
     token = notice_claim(district=district, notice_id=notice_id)
     if token is None:
@@ -878,6 +874,7 @@ def notice_send(*, district: District, notice_id: int) -> Notice | None:
     notice = Notice.objects.select_related("student", "school", "school__principal", "guardian").get(
         district=district, pk=notice_id
     )
+    handed_over = False  # True once the mail server accepted the message
     try:
         with transaction.atomic():
             _version, policy = policy_document(district=district)
@@ -886,17 +883,34 @@ def notice_send(*, district: District, notice_id: int) -> Notice | None:
             notice.status = NoticeStatus.GENERATED
             events = [_event(notice, "generated", notice.fallback_reason)]
             if notice.channel == Channel.EMAIL:
-                _email(district, notice, pdf, policy=policy, head=head)
-                notice.status = NoticeStatus.SENT
-                notice.sent_at = timezone.now()
-                events.append(_event(notice, "emailed"))
-            notice.attempts = F("attempts") + 1
-            notice.last_error = ""
-            notice.next_attempt_at = None
-            notice.claimed_until = None
+                notice.send_started_at = timezone.now()
+                events.append(_event(notice, "sending"))
+            else:
+                notice.attempts = F("attempts") + 1
+                notice.last_error = ""
+                notice.next_attempt_at = None
+                notice.claimed_until = None
             notice.save()
             NoticeEvent.objects.bulk_create(events)
+        if notice.channel == Channel.EMAIL:
+            _email(district, notice, pdf, policy=policy, head=head)  # bounded by EMAIL_TIMEOUT
+            handed_over = True
+            with transaction.atomic():
+                notice.status = NoticeStatus.SENT
+                notice.sent_at = timezone.now()
+                notice.send_started_at = None
+                notice.attempts = F("attempts") + 1
+                notice.last_error = ""
+                notice.next_attempt_at = None
+                notice.claimed_until = None
+                notice.save()
+                NoticeEvent.objects.create(district=district, notice=notice, status=NoticeStatus.SENT, verb="emailed")
     except Exception as error:
+        if handed_over:
+            # The family has the letter; only the record failed (the database went away). Never
+            # mark it failed, which would send it again: the sweeper finds the open attempt.
+            log.warning("notice %s sent but not recorded: %s", notice_id, type(error).__name__)
+            raise
         notice.refresh_from_db(fields=["attempts"])
         attempts = notice.attempts + 1
         message = f"{type(error).__name__}: {error}"[:2000]
@@ -909,6 +923,7 @@ def notice_send(*, district: District, notice_id: int) -> Notice | None:
             attempts=attempts,
             last_error=message,
             claimed_until=None,
+            send_started_at=None,
             next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff_seconds(attempts)) if retry else None,
         )
         notice.status = NoticeStatus.FAILED
@@ -919,6 +934,36 @@ def notice_send(*, district: District, notice_id: int) -> Notice | None:
         raise
     notice.refresh_from_db(fields=["attempts"])  # it was saved as attempts + 1
     return notice
+
+
+def notices_stalled_mark(*, district: District, now: dt.datetime | None = None) -> list[int]:
+    """Mark "maybe sent" the e-mails whose delivery attempt began and never recorded an outcome
+    (their worker died: the claim expired with the attempt open). They are not sent again by
+    themselves: the mail server may have accepted them. Staff see them on the failures list."""
+    now = now or timezone.now()
+    ids = list(
+        Notice.objects.filter(district=district, send_started_at__isnull=False, claimed_until__lt=now)
+        .exclude(status__in=[NoticeStatus.SENT, NoticeStatus.MAYBE_SENT])
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        return []
+    with transaction.atomic():
+        marked = list(
+            Notice.objects.filter(district=district, pk__in=ids, send_started_at__isnull=False, claimed_until__lt=now)
+            .exclude(status__in=[NoticeStatus.SENT, NoticeStatus.MAYBE_SENT])
+            .select_for_update(skip_locked=True)
+        )
+        Notice.objects.filter(district=district, pk__in=[n.pk for n in marked]).update(
+            status=NoticeStatus.MAYBE_SENT, claimed_until=None, next_attempt_at=None
+        )
+        note = "the worker stopped during the delivery; the mail server may have accepted it"
+        for notice in marked:
+            notice.status = NoticeStatus.MAYBE_SENT
+        NoticeEvent.objects.bulk_create([_event(n, "maybe_sent", note) for n in marked])
+    for notice in marked:
+        log.warning("notice %s maybe sent: its delivery attempt has no outcome", notice.pk)
+    return [n.pk for n in marked]
 
 
 def outbox_due(*, district: District, now: dt.datetime | None = None, older_than_seconds: int = 60) -> list[int]:
@@ -996,6 +1041,7 @@ def notice_regenerate(*, district: District, notice: Notice, actor: User | None)
     notice.last_error = ""
     notice.next_attempt_at = None
     notice.claimed_until = None
+    notice.send_started_at = None
     notice.print_batch = None
     notice.save()
     NoticeEvent.objects.create(district=district, notice=notice, status=notice.status, verb="regenerate", actor=actor)
@@ -1006,71 +1052,167 @@ def notice_regenerate(*, district: District, notice: Notice, actor: User | None)
 
 @transaction.atomic
 def notice_retry(*, district: District, notice: Notice, actor: User | None) -> Notice:
-    """A district administrator's retry of a failed notice: now, with a fresh attempt count."""
-    if notice.status != NoticeStatus.FAILED:
-        raise ValidationError({"status": _("Only a failed notice can be retried.")})
+    """A district administrator's retry of a failed notice: now, with a fresh attempt count.
+
+    Also the deliberate "send again" of a notice marked maybe sent (its worker stopped while
+    the mail server had it): staff decide, having checked, that the family may get it twice."""
+    if notice.status not in (NoticeStatus.FAILED, NoticeStatus.MAYBE_SENT):
+        raise ValidationError({"status": _("Only a failed or maybe-sent notice can be sent again.")})
+    verb = "resend" if notice.status == NoticeStatus.MAYBE_SENT else "retry"
     Notice.objects.filter(district=district, pk=notice.pk).update(
-        status=NoticeStatus.PENDING, attempts=0, next_attempt_at=None, claimed_until=None
+        status=NoticeStatus.PENDING, attempts=0, next_attempt_at=None, claimed_until=None, send_started_at=None
     )
     notice.refresh_from_db()
-    NoticeEvent.objects.create(district=district, notice=notice, status=notice.status, verb="retry", actor=actor)
+    NoticeEvent.objects.create(district=district, notice=notice, status=notice.status, verb=verb, actor=actor)
     audit(district=district, actor=actor, verb="notice.retry", obj=notice)
     _schedule_send(district, [notice.pk])
     return notice
 
 
 def print_batch_create(*, district: District, school: School, actor: User | None) -> PrintBatch:
-    """Merge the school's generated printed letters into one PDF, sorted for mailing
-    (ZIP code, then recipient), and mark them sent.
+    """Claim the school's generated printed letters for a new batch and queue its merge
+    (`print_batch_build`, a Celery job: 200 letters took 42 s in the request, issue 16 item 7).
 
     The letters are claimed by setting their batch in one conditional update, so two
-    staff pressing the button at once cannot print a letter twice.
+    staff pressing the button at once cannot print a letter twice. Without a broker (the
+    embedded demo) the job runs here, in-process, as the import jobs do.
     """
-    from notifications.letters.pdf import merge_pdfs
+    from notifications.tasks import print_batch_build_task
 
     if school.district_id != district.pk:
         raise ValidationError({"school": _("Unknown school.")})
     with transaction.atomic():
         batch = PrintBatch.objects.create(district=district, school=school, created_by=actor)
-        Notice.objects.filter(
+        count = Notice.objects.filter(
             district=district,
             school=school,
             channel=Channel.PRINT,
             status=NoticeStatus.GENERATED,
             print_batch__isnull=True,
         ).update(print_batch=batch)
-        notices = list(Notice.objects.filter(district=district, print_batch=batch))
-        if not notices:
+        if not count:
             raise ValidationError({"school": _("No printed letters are waiting for %(s)s.") % {"s": school.name}})
-        notices.sort(key=mailing_sort_key)
-        merged, pages = merge_pdfs([n.pdf for n in notices])
-        batch.letter_count = len(notices)
-        batch.page_count = pages
-        batch.pdf.save(f"d{district.pk}/batch-{batch.pk}.pdf", ContentFile(merged), save=False)
-        batch.save()
-        now = timezone.now()
-        Notice.objects.filter(district=district, print_batch=batch).update(status=NoticeStatus.SENT, sent_at=now)
-        NoticeEvent.objects.bulk_create(
-            [
-                NoticeEvent(
-                    district=district,
-                    notice=n,
-                    status=NoticeStatus.SENT,
-                    verb="printed",
-                    note=f"batch {batch.pk}",
-                    actor=actor,
-                )
-                for n in notices
-            ]
-        )
+        batch.letter_count = count
+        batch.save(update_fields=["letter_count"])
         audit(
             district=district,
             actor=actor,
             verb="notices.print_batch",
             obj=batch,
-            changes={"school": school.pk, "letters": len(notices)},
+            changes={"school": school.pk, "letters": count},
         )
+        if not print_batch_build_task.app.conf.task_always_eager:
+            enqueue_on_commit(print_batch_build_task, district.pk, batch.pk)
+    if print_batch_build_task.app.conf.task_always_eager:
+        try:
+            print_batch_build(district=district, batch_id=batch.pk)
+        except Exception:  # logged and recorded on the batch, which the page shows as failed
+            pass
+        batch.refresh_from_db()
     return batch
+
+
+PROGRESS_EVERY = 10  # letters between two progress writes
+PRINT_BATCH_STALE_SECONDS = 960  # longer than print_batch_build_task's hard time limit
+
+
+def print_batch_build(*, district: District, batch_id: int) -> PrintBatch | None:
+    """Merge a queued batch's letters into one PDF, sorted for mailing (ZIP code, then
+    recipient), then mark them sent. The Celery task's body; idempotent: a duplicate or
+    redelivered job merges again, and only the first to finish records the batch done
+    (a conditional update), so no letter is marked or logged twice. None if already finished."""
+    from notifications.letters.pdf import merge_pdfs
+
+    claimed = PrintBatch.objects.filter(
+        district=district, pk=batch_id, status__in=[PrintBatch.Status.QUEUED, PrintBatch.Status.RUNNING]
+    ).update(status=PrintBatch.Status.RUNNING, merged=0)
+    if not claimed:
+        return None
+    batch = PrintBatch.objects.select_related("school", "created_by").get(district=district, pk=batch_id)
+    name = ""
+    try:
+        notices = list(Notice.objects.filter(district=district, print_batch=batch, status=NoticeStatus.GENERATED))
+        if not notices:
+            raise ValueError("no letters are left in the batch")
+        notices.sort(key=mailing_sort_key)
+
+        def merged_so_far(count: int) -> None:
+            # Outside any transaction: the progress is visible to the page at once.
+            if count % PROGRESS_EVERY == 0 or count == len(notices):
+                PrintBatch.objects.filter(district=district, pk=batch.pk).update(merged=count)
+
+        merged, pages = merge_pdfs([n.pdf for n in notices], progress=merged_so_far)
+        name = batch.pdf.storage.save(print_batch_path(batch, f"batch-{batch.pk}.pdf"), ContentFile(merged))
+        now = timezone.now()
+        with transaction.atomic():
+            done = PrintBatch.objects.filter(district=district, pk=batch.pk, status=PrintBatch.Status.RUNNING).update(
+                status=PrintBatch.Status.DONE,
+                pdf=name,
+                letter_count=len(notices),
+                merged=len(notices),
+                page_count=pages,
+                finished_at=now,
+                error="",
+            )
+            if not done:  # another delivery of the job finished first
+                batch.pdf.storage.delete(name)
+                return None
+            Notice.objects.filter(
+                district=district, print_batch=batch, status=NoticeStatus.GENERATED, pk__in=[n.pk for n in notices]
+            ).update(status=NoticeStatus.SENT, sent_at=now)
+            NoticeEvent.objects.bulk_create(
+                [
+                    NoticeEvent(
+                        district=district,
+                        notice=n,
+                        status=NoticeStatus.SENT,
+                        verb="printed",
+                        note=f"batch {batch.pk}",
+                        actor=batch.created_by,
+                    )
+                    for n in notices
+                ]
+            )
+    except Exception as error:
+        # The letters go back to the print queue; staff see the batch failed and print again.
+        log.exception("print batch %s failed (%s)", batch_id, type(error).__name__)
+        if name:
+            batch.pdf.storage.delete(name)
+        with transaction.atomic():
+            PrintBatch.objects.filter(district=district, pk=batch.pk).exclude(status=PrintBatch.Status.DONE).update(
+                status=PrintBatch.Status.FAILED,
+                error=f"{type(error).__name__}: {error}"[:300],
+                finished_at=timezone.now(),
+            )
+            Notice.objects.filter(district=district, print_batch=batch, status=NoticeStatus.GENERATED).update(
+                print_batch=None
+            )
+        raise
+    batch.refresh_from_db()
+    return batch
+
+
+def print_batches_requeue(*, district: District, older_than_seconds: int = 60) -> list[int]:
+    """Queue again the batches the broker never got (queued for more than a minute) and those
+    whose worker died (merging for longer than the job's hard time limit)."""
+    from notifications.tasks import print_batch_build_task
+
+    now = timezone.now()
+    ids = list(
+        PrintBatch.objects.filter(district=district)
+        .filter(
+            Q(status=PrintBatch.Status.QUEUED, created_at__lte=now - dt.timedelta(seconds=older_than_seconds))
+            | Q(
+                status=PrintBatch.Status.RUNNING,
+                created_at__lte=now - dt.timedelta(seconds=PRINT_BATCH_STALE_SECONDS),
+            )
+        )
+        .values_list("id", flat=True)
+    )
+    for batch_id in ids:
+        if not enqueue(print_batch_build_task, district.pk, batch_id):
+            break
+    return ids
 
 
 def mailing_sort_key(notice: Notice) -> tuple:
@@ -1250,4 +1392,6 @@ def start_of_year_letters_enqueue(*, district: District, school_year: SchoolYear
 
     audit(district=district, actor=actor, verb="notices.start_of_year", obj=school_year)
     district_id, year_id, actor_id = district.pk, school_year.pk, getattr(actor, "pk", None)
-    transaction.on_commit(lambda: district_start_of_year_letters.delay(district_id, year_id, actor_id))
+    # If the broker is down the job is lost (nothing sweeps it): the daily job still runs, and
+    # the administrator can press the button again (the job is idempotent per school year).
+    enqueue_on_commit(district_start_of_year_letters, district_id, year_id, actor_id)

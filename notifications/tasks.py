@@ -23,7 +23,10 @@ def _districts():
     return list(District.objects.order_by("id").values_list("id", flat=True))
 
 
-@shared_task(bind=True, max_retries=5, acks_late=True)
+# One letter: rendering takes seconds and each SMTP step is bounded by EMAIL_TIMEOUT (30 s). The
+# soft limit raises in the task, which records the notice failed for a later retry; the hard
+# limit (shorter than the claim, NOTICE_CLAIM_SECONDS) kills a worker child stuck regardless.
+@shared_task(bind=True, max_retries=5, acks_late=True, soft_time_limit=120, time_limit=150)
 def notice_send(self, district_id: int, notice_id: int):
     """Generate and deliver one notice; retry with exponential backoff on failure."""
     from notifications.letters.blocks import LetterIncomplete
@@ -46,17 +49,34 @@ def notice_send(self, district_id: int, notice_id: int):
 @shared_task
 def outbox_sweep(district_id: int | None = None, older_than_seconds: int = 60) -> int:
     """Hand pending notices (the broker was down at commit) and failed ones whose backoff
-    is over to the workers. Runs every minute from beat; returns how many it queued."""
-    from notifications.services import enqueue_send, outbox_due
+    is over to the workers, mark "maybe sent" the e-mails whose worker died mid-delivery,
+    and queue the print batches the broker never got. Runs every minute from beat;
+    returns how many notices it queued."""
+    from notifications.services import enqueue_send, notices_stalled_mark, outbox_due, print_batches_requeue
 
     queued = 0
     for pk in [district_id] if district_id else _districts():
         district = District.objects.get(pk=pk)
         with tenant_context(district):
+            notices_stalled_mark(district=district)
+            print_batches_requeue(district=district, older_than_seconds=older_than_seconds)
             ids = outbox_due(district=district, older_than_seconds=older_than_seconds)
         if ids and enqueue_send(pk, ids):
             queued += len(ids)
     return queued
+
+
+# Merging a few hundred letters takes about a minute; the limits stop a merge that hangs
+# (PRINT_BATCH_STALE_SECONDS in notifications/services.py is longer than the hard one).
+@shared_task(acks_late=True, soft_time_limit=840, time_limit=900)
+def print_batch_build_task(district_id: int, batch_id: int) -> str | None:
+    """Merge one print batch (notifications.services.print_batch_build)."""
+    from notifications.services import print_batch_build
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        batch = print_batch_build(district=district, batch_id=batch_id)
+    return batch.status if batch is not None else None
 
 
 @shared_task

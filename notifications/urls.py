@@ -13,6 +13,8 @@ urlpatterns = [
     path("start-of-year/", views.start_of_year_send, name="notice_start_of_year"),
     path("students/<int:student_id>/", views.student_notices, name="student_notices"),
     path("print/", views.print_center, name="notice_print"),
+    path("print/<int:batch_id>/", views.print_batch_detail, name="notice_print_batch"),
+    path("print/<int:batch_id>/progress/", views.print_batch_progress, name="notice_print_batch_progress"),
     path("print/<int:batch_id>/pdf/", views.print_batch_pdf, name="notice_print_batch_pdf"),
     path("settings/", views.letter_settings, name="letter_settings"),
 ]

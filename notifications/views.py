@@ -206,9 +206,9 @@ def print_center(request):
             batch = services.print_batch_create(district=request.district, school=school, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Print batch of %(n)s letters ready.") % {"n": batch.letter_count})
-        return redirect("notice_print")
+            return redirect("notice_print")
+        # The merge runs as a job (issue 16, item 7): its page shows the progress, then the PDF.
+        return redirect("notice_print_batch", batch_id=batch.pk)
     return render(
         request,
         "notifications/print.html",
@@ -220,8 +220,24 @@ def print_center(request):
 
 
 @district_member("may_print_notices")
+def print_batch_detail(request, batch_id: int):
+    """One batch: its progress while a worker merges it, then its PDF. Counts only, no student."""
+    batch = selectors.print_batch_get(district=request.district, membership=request.membership, batch_id=batch_id)
+    return render(request, "notifications/print_batch.html", {"batch": batch})
+
+
+@district_member("may_print_notices")
+def print_batch_progress(request, batch_id: int):
+    """The progress fragment htmx polls every second until the batch is finished."""
+    batch = selectors.print_batch_get(district=request.district, membership=request.membership, batch_id=batch_id)
+    return render(request, "notifications/_print_batch_progress.html", {"batch": batch})
+
+
+@district_member("may_print_notices")
 def print_batch_pdf(request, batch_id: int):
     batch = selectors.print_batch_get(district=request.district, membership=request.membership, batch_id=batch_id)
+    if batch.status != batch.Status.DONE or not batch.pdf:
+        raise Http404  # not merged yet (or failed): the batch's page says which
     access_log.record(
         request,
         action="download",

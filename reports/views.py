@@ -22,6 +22,7 @@ from interventions.rimp.services import reading_determinations_record
 from mtss import access_log
 from mtss.api_params import query_int
 from mtss.decorators import district_member
+from mtss.jobs import enqueue
 from mtss.models import SchoolYear
 from mtss.throttles import pdf_render_limit
 from reports import compliance, report_tables, selectors, services
@@ -405,7 +406,7 @@ def refresh_evaluations(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
 
-    task.delay(request.district.pk, request.user.pk)
+    enqueue(task, request.district.pk, request.user.pk)
     messages.success(request, _("The district numbers are being recomputed; reload the page in a minute."))
     return redirect("reports_district")
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from mtss.jobs import enqueue_on_commit
 from mtss.models import District, User
 from mtss.tenancy import tenant_context
 from screening import selectors, services
@@ -135,7 +135,7 @@ def _queue(
     else:
         # The worker must find the run committed (ARCHITECTURE.md, Jobs: enqueue on commit).
         queue = settings.IMPORT_JOBS_QUEUE or None
-        transaction.on_commit(lambda: import_run_task.apply_async(args=args, queue=queue))
+        enqueue_on_commit(import_run_task, *args, queue=queue)
     return run
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
-from django.db import transaction
 
+from mtss.jobs import enqueue_on_commit
 from mtss.models import District
 
 
 def policy_changed(*, district_id: int, effective_from) -> None:
     """mtss.events.POLICY_CHANGED: risk levels follow the policy, so re-band once the version is committed."""
-    transaction.on_commit(lambda: risk_recompute_task.delay(district_id, str(effective_from)))
+    enqueue_on_commit(risk_recompute_task, district_id, str(effective_from))
 
 
-@shared_task
+# A whole district's scores: longer than the default time limit (mtss/settings.py).
+@shared_task(soft_time_limit=3600, time_limit=3660)
 def risk_recompute_task(district_id: int, since: str | None = None) -> dict:
     """Re-band the district's scores after a policy change (screening.services.risk_recompute).
 
@@ -28,7 +29,8 @@ def risk_recompute_task(district_id: int, since: str | None = None) -> dict:
     return risk_recompute(district=district, since=dt.date.fromisoformat(str(since)[:10]) if since else None)
 
 
-@shared_task(acks_late=True)
+# A 25,000-student roster takes minutes; the limits only stop a job that hangs.
+@shared_task(acks_late=True, soft_time_limit=7200, time_limit=7260)
 def import_run_task(district_id: int, run_id: int) -> str | None:
     """Run one queued import (screening.jobs.import_job_run). A duplicate delivery finds the run
     already claimed and does nothing."""

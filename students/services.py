@@ -16,6 +16,7 @@ from guardian.shortcuts import get_perms_for_model
 
 from mtss import events
 from mtss.constraints import friendly_constraints
+from mtss.jobs import enqueue
 from mtss.models import District, School, User
 from mtss.phones import phone_e164
 from mtss.services import audit
@@ -466,13 +467,9 @@ def roster_sync_enqueue(*, district: District) -> None:
     the page says so; the next request (or the nightly beat, once the claim is stale) retries."""
     from students.tasks import roster_sync
 
-    try:
-        roster_sync.apply_async((district.pk,), retry=False)
-    except Exception as error:  # kombu raises several kinds; none may break the page
-        if roster_sync.app.conf.task_always_eager:
-            raise
+    if not enqueue(roster_sync, district.pk):
         RosterSync.objects.filter(district=district, state=RosterSync.State.QUEUED).update(
-            message=_("The job queue is unavailable (%s): try again in a few minutes.") % type(error).__name__
+            message=_("The job queue is unavailable: try again in a few minutes.")
         )
 
 

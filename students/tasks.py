@@ -10,7 +10,8 @@ from mtss.tenancy import tenant_context
 from students.early_warning.tasks import indicators_refresh, indicators_refresh_all  # noqa: F401
 
 
-@shared_task(acks_late=True)
+# A whole roster over the API: longer than the default time limit (mtss/settings.py).
+@shared_task(acks_late=True, soft_time_limit=7200, time_limit=7260)
 def roster_sync(district_id: int, full: bool = False) -> str:
     """Pull and import one district's roster from its OneRoster API; returns the sync's state."""
     from students.services import roster_sync_run

@@ -43,17 +43,17 @@ def html_to_pdf(html: str) -> bytes:
     return render(html, stylesheets=[stylesheet], font_config=fonts, pdf_variant=PDF_VARIANT)
 
 
-def merge_pdfs(files) -> tuple[bytes, int]:
+def merge_pdfs(files, progress=None) -> tuple[bytes, int]:
     """Concatenate stored letter PDFs (FieldFiles or bytes), in the given order, into one.
 
     Each letter starts on a fresh sheet: a letter with an odd page count gets a blank
     page after it, so a duplex printer never prints one family's letter on the back of
-    another's.
+    another's. `progress(n)` is called after the n-th letter (a print batch's progress bar).
     """
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for item in files:
+    for count, item in enumerate(files, start=1):
         if isinstance(item, (bytes, bytearray)):
             data = bytes(item)
         else:
@@ -64,6 +64,8 @@ def merge_pdfs(files) -> tuple[bytes, int]:
         if len(reader.pages) % 2:
             box = reader.pages[0].mediabox
             writer.add_blank_page(width=float(box.width), height=float(box.height))
+        if progress is not None:
+            progress(count)
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     out = io.BytesIO()
     writer.write(out)

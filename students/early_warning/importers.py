@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mtss.calendars.selectors import non_instructional_by_school
+from mtss.jobs import enqueue_on_commit
 from mtss.models import District, School, SchoolYear, User
 from mtss.policy.schema import EarlyWarning
 from mtss.rules.early_warning import MarkError, grade_points
@@ -288,7 +289,7 @@ def _run(
                     obj=run,
                     changes={"counts": outcome.counts, "format": fmt},
                 )
-                transaction.on_commit(lambda: tasks.indicators_refresh.delay(district.pk))
+                enqueue_on_commit(tasks.indicators_refresh, district.pk)
     run.outcome = outcome
     return run
 

@@ -25,7 +25,9 @@ def _objects(side) -> dict:
             period_key="tenancy",
             save=True,
         )
-        batch = PrintBatch.objects.create(district=side.district, school=side.school, letter_count=0)
+        batch = PrintBatch.objects.create(
+            district=side.district, school=side.school, letter_count=0, status=PrintBatch.Status.DONE
+        )
         batch.pdf.save(f"d{side.district.pk}/tenancy-{batch.pk}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
     objects = {"notice": notice, "batch": batch}
     side.__dict__["_notice_objects"] = objects

@@ -50,7 +50,7 @@ def test_a_decision_queues_one_notice_per_guardian_in_their_language_and_sends_i
         assert notices["vi"].status == NoticeStatus.GENERATED and notices["vi"].channel == Channel.PRINT
         assert notices["vi"].rendered_language == "vi" and notices["vi"].pdf
         verbs = list(NoticeEvent.objects.filter(notice=notices["es"]).values_list("verb", flat=True))
-    assert verbs == ["created", "generated", "emailed"]
+    assert verbs == ["created", "generated", "sending", "emailed"]  # the attempt is on record before SMTP
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["parent@example.org"] and message.attachments[0][2] == "application/pdf"

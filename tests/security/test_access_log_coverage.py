@@ -126,6 +126,8 @@ NO_STUDENT_DATA = {
     "library_list",
     "meeting_list",
     "notice_print",
+    "notice_print_batch",  # a batch's counts and progress; its PDF download is logged
+    "notice_print_batch_progress",
     "password_change",
     "password_change_done",
     "policy",
