@@ -17,9 +17,9 @@ from mtss.celery import app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env(tmp_path) -> dict:
+def _env(tmp_path, extra: dict | None = None) -> dict:
     db = connection.settings_dict
-    return dict(
+    env = dict(
         os.environ,
         MTSS_TESTING="1",
         DJANGO_SETTINGS_MODULE="mtss.settings",
@@ -28,6 +28,8 @@ def _env(tmp_path) -> dict:
         MTSS_VAR_DIR=str(tmp_path / "var"),
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
     )
+    env.update(extra or {})  # a fault test's mail server, timeouts and claim length
+    return env
 
 
 @pytest.fixture
@@ -37,7 +39,7 @@ def start_worker(tmp_path):
     app.control.purge()
     processes = []
 
-    def start(name: str, *extra: str, app_module: str = "mtss", kind: str = "worker"):
+    def start(name: str, *extra: str, app_module: str = "mtss", kind: str = "worker", env: dict | None = None):
         hostname = f"{name}-{os.getpid()}"
         args = [sys.executable, "-m", "celery", "-A", app_module, kind, "--loglevel=WARNING"]
         if kind == "worker":
@@ -47,7 +49,7 @@ def start_worker(tmp_path):
         process = subprocess.Popen(
             args + list(extra),
             cwd=ROOT,
-            env=_env(tmp_path),
+            env=_env(tmp_path, env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

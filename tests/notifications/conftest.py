@@ -21,12 +21,12 @@ def _media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _jobs_in_process(request):
-    """Run notice jobs in-process (as the demo does), except in test_jobs.py, which
-    starts real workers. Without this, with REDIS_URL set, a test's send tasks would
+    """Run notice jobs in-process (as the demo does), except in test_jobs.py and
+    test_faults.py, which start real workers. Without this, with REDIS_URL set, a test's send tasks would
     wait in the shared broker for whichever worker starts next."""
     from mtss.celery import app
 
-    if request.module.__name__.endswith("test_jobs"):
+    if request.module.__name__.endswith(("test_jobs", "test_faults")):
         yield
         return
     previous = app.conf.task_always_eager
