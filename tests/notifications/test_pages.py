@@ -88,6 +88,65 @@ def test_acknowledge_regenerate_retry_and_student_history(queued, login, django_
     assert "Only a failed or maybe-sent notice can be sent again." in response.content.decode()
 
 
+def test_a_maybe_sent_notice_is_explained_and_sent_again_only_by_staff(
+    queued, login, django_capture_on_commit_callbacks
+):
+    """A worker stopped mid-delivery: the sweeper marks the notice maybe sent (not resent);
+    the failures list says so and only the administrator's deliberate resend sends it."""
+    from django.core import mail
+    from django.utils import timezone
+
+    from notifications.models import NoticeEvent
+
+    past = timezone.now() - dt.timedelta(minutes=10)
+    with tenant_context(queued.district):
+        Notice.objects.filter(pk=queued.pk).update(
+            status=NoticeStatus.GENERATED, send_started_at=past, claimed_until=past, sent_at=None
+        )
+        assert services.notices_stalled_mark(district=queued.district) == [queued.pk]
+        assert services.notices_stalled_mark(district=queued.district) == []  # once
+        assert services.outbox_due(district=queued.district, older_than_seconds=0) == []  # never resent by itself
+    mail.outbox.clear()
+    client = login(_admin(queued))
+    page = client.get(reverse("letter_settings")).content.decode()
+    assert f'id="failure-{queued.pk}" data-status="maybe_sent"' in page
+    assert "it may have been delivered" in page and "Send again (the family may get it twice)" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("notice_retry", kwargs={"notice_id": queued.pk}), {"next": "failures"})
+    assert response.status_code == 302
+    with tenant_context(queued.district):
+        queued.refresh_from_db()
+        verbs = list(NoticeEvent.objects.filter(notice=queued).values_list("verb", flat=True))
+    assert queued.status == NoticeStatus.SENT and queued.send_started_at is None
+    assert verbs[-5:] == ["maybe_sent", "resend", "generated", "sending", "emailed"]
+    assert len(mail.outbox) == 1
+
+
+def test_a_print_batch_whose_merge_fails_puts_its_letters_back(letters, login, monkeypatch):
+    from notifications.letters import pdf
+    from notifications.models import PrintBatch
+
+    side = letters["side"]
+    with tenant_context(side.district):
+        notice = services.progress_reports_create(district=side.district, as_of=dt.date(2026, 10, 20))[0]
+        Notice.objects.filter(pk=notice.pk).update(channel="print", status=NoticeStatus.GENERATED)
+
+    def broken(files, progress=None):
+        raise ValueError("unreadable letter")
+
+    monkeypatch.setattr(pdf, "merge_pdfs", broken)
+    client = login(side.district_admin)
+    response = client.post(reverse("notice_print"), {"school": notice.school_id})
+    with tenant_context(side.district):
+        batch = PrintBatch.objects.get()
+        notice.refresh_from_db()
+    assert response["Location"] == reverse("notice_print_batch", kwargs={"batch_id": batch.pk})
+    assert batch.status == "failed" and not batch.pdf
+    assert notice.status == NoticeStatus.GENERATED and notice.print_batch_id is None  # back in the queue
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-status="failed"' in page and 'id="batch-error"' in page
+
+
 def test_a_teacher_sees_but_cannot_act_and_another_district_gets_404(queued, world, login):
     client = login(world.a.teacher)
     detail = client.get(reverse("notice_detail", kwargs={"notice_id": queued.pk}))
