@@ -70,6 +70,8 @@ LOGGED = {
     "student_edit",
     "student_list",
     "student_notices",
+    "student_disclosures",
+    "student_disclosures_pdf",
 }
 # Log a row only when they show a named student, which this fixture's data does not reach
 # (no Tier 3 plan, no decision yet, no guardian among the attendees): at most one row.
