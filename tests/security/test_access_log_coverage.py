@@ -105,6 +105,7 @@ NO_STUDENT_DATA = {
     "pdsa_edit",
     "pdsa_list",
     "access_log",  # who read what: ids and counts, the log itself
+    "privacy",  # the district's privacy page: kinds of records, no student
     "api_assessment_list",
     "api_docs",
     "api_group_list",
