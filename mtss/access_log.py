@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mtss import events
 from mtss.client_ip import client_ip
-from mtss.models import AccessLog
+from mtss.models import AccessLog, ApiToken
 
 
 def record(request, *, action: str, what: str, student_ids: Iterable[int]) -> None:
@@ -31,7 +32,19 @@ class AccessLoggedList:
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         rows = response.data["results"] if isinstance(response.data, dict) else response.data  # unpaginated
-        record(request._request, action="api_read", what=self.access_what, student_ids=self.access_student_ids(rows))
+        student_ids = self.access_student_ids(rows)
+        record(request._request, action="api_read", what=self.access_what, student_ids=student_ids)
+        if isinstance(request.auth, ApiToken) and student_ids:
+            # A bearer token is a client outside the school's pages: FERPA's record of disclosures
+            # (34 CFR 99.32) names it as the recipient (students.privacy).
+            events.announce(
+                events.STUDENT_DATA_DISCLOSED,
+                district=request._request.district,
+                student_ids=list(student_ids),
+                recipient=f"API client: {request.auth.name}",
+                what=self.access_what,
+                actor=request.user,
+            )
         return response
 
 

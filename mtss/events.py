@@ -41,6 +41,9 @@ Events (name: keyword arguments; who announces -> who subscribes):
 - RIMP_APPROVED: district, rimp, school_year_key (str), actor; interventions.rimp.services.rimp_approve
   -> notifications (queue the RIMP letter to the parents: the plan is "approved by the principal ...
   and provided to the parent", seed 003 section D).
+- STUDENT_DATA_DISCLOSED: district, student_ids (list[int]), recipient (str), what (str), actor;
+  mtss.access_log.AccessLoggedList when an API client (a bearer token) reads student rows -> students
+  (one row per student in the record of disclosures, FERPA 34 CFR 99.32; issue 18).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ STUDENTS_ENROLLED = "students.enrolled"
 GUARDIAN_ADDED = "students.guardian_added"
 NOT_ON_TRACK_DETERMINED = "reading.not_on_track_determined"
 RIMP_APPROVED = "reading.rimp_approved"
+STUDENT_DATA_DISCLOSED = "privacy.student_data_disclosed"
 EVENTS = frozenset(
     {
         POLICY_CHANGED,
@@ -69,6 +73,7 @@ EVENTS = frozenset(
         GUARDIAN_ADDED,
         NOT_ON_TRACK_DETERMINED,
         RIMP_APPROVED,
+        STUDENT_DATA_DISCLOSED,
     }
 )
 

@@ -362,3 +362,43 @@ class IdentityProvider(DistrictOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PurgeRun(DistrictOwned):
+    """One run of the retention job (issue 18, item 5): its dry run, then, maybe, its purge.
+
+    The dry run counts, per kind of record, what the district's retention schedule says has
+    expired on `as_of`, and is kept as the report a person reads before anything goes. A purge
+    deletes at most those counts: when it finds more (a roster exited a school in between), it
+    stops, deletes nothing, and says so (status "stopped"). Never silently, always provably.
+    """
+
+    class Status(models.TextChoices):
+        DRY_RUN = "dry_run", _("Dry run")
+        PURGED = "purged", _("Purged")
+        STOPPED = "stopped", _("Stopped: more than the dry run counted")
+
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRY_RUN)
+    # {kind: rows due} from the dry run, and {kind: rows deleted} (or found, when stopped) from the purge.
+    counts = models.JSONField(default=dict)
+    purged_counts = models.JSONField(default=dict, blank=True)
+    # The retention schedule the dry run applied ({kind: years}), and the policy version it came from.
+    schedule = models.JSONField(default=dict)
+    policy_version_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        # The district's purge history, newest first.
+        indexes = [models.Index(fields=["district", "-created_at"], name="purgerun_district_idx")]
+
+    def __str__(self) -> str:
+        return f"purge run {self.pk} ({self.status})"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

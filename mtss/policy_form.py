@@ -77,6 +77,7 @@ SECTION_TITLES = {
     "meetings": gettext_lazy("Meetings"),
     "reporting": gettext_lazy("Reporting"),
     "calendar": gettext_lazy("Calendar"),
+    "privacy": gettext_lazy("Privacy"),
 }
 
 

@@ -74,6 +74,11 @@ def ensure_row_level_security() -> list[str]:
             cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
             for table in APPEND_ONLY:
                 cursor.execute(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {quote(role)}")
+            # The one delete the application may make on the access log: the retention job's counted
+            # purge of its own district's old rows (mtss/migrations/0008_retention.py, reports/retention.py).
+            cursor.execute("SELECT to_regprocedure('mtss_accesslog_purge(timestamptz, integer)')")
+            if cursor.fetchone()[0] is not None:
+                cursor.execute(f"GRANT EXECUTE ON FUNCTION mtss_accesslog_purge(timestamptz, integer) TO {quote(role)}")
         for model in district_models():
             table = model._meta.db_table
             # A model whose migration has not been written yet has no table: the

@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "students.early_warning.tasks.indicators_refresh_all",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Nightly: each district's retention dry run, kept as its report (issue 18; reports/retention.py).
+    "reports-retention-nightly": {
+        "task": "reports.tasks.retention_due",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 # OneRoster API pulls: seconds to wait for one answer before the sync fails.
 ONEROSTER_TIMEOUT_SECONDS = float(envstr("ONEROSTER_TIMEOUT_SECONDS", "30"))

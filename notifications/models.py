@@ -284,3 +284,37 @@ class StaffReminder(DistrictOwned):
         constraints = [
             models.UniqueConstraint(fields=["district", "user", "kind", "period_key"], name="staffreminder_unique")
         ]
+
+
+class DeliveryKind(models.TextChoices):
+    EMAIL_BOUNCED = "email_bounced", _("E-mail bounced")
+    PORTAL_VIEWED = "portal_viewed", _("Viewed in the portal")
+    PORTAL_ACKNOWLEDGED = "portal_acknowledged", _("Acknowledged in the portal")
+
+
+class DeliveryEvent(DistrictOwned):
+    """What happened to a letter after it left (issue 18, item 4), per notice, so per guardian.
+
+    "Sent" (e-mail) and "printed" (batch and date) are already on the notice (sent_at,
+    print_batch); this table holds what comes back: the mail provider's bounce, and the guardian
+    portal's first view and acknowledgement. One row per notice and kind: a second view changes
+    nothing (the first is what the "to call" list needs).
+    """
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    guardian = models.ForeignKey(
+        "students.Guardian", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("what happened"), max_length=24, choices=DeliveryKind.choices)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "notice", "kind"],
+                name="deliveryevent_once_per_kind",
+                violation_error_message=_("Kind: this notice already has this delivery event."),
+            )
+        ]

@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from mtss.models import District, Membership
-from mtss.selectors import school_list
+from mtss.policy.schema import ParentContact
+from mtss.selectors import policy_document, school_list
 from notifications.models import (
     Channel,
+    DeliveryEvent,
+    DeliveryKind,
     DistrictLanguage,
     LetterSettings,
     LetterText,
@@ -178,3 +183,43 @@ def current_school_year(*, district: District, today=None):
         .order_by("-start_date")
         .first()
     )
+
+
+def call_after_days(*, district: District, today) -> int:
+    """The policy's `parent_contact.call_when_unread_after_days` (10 without a policy)."""
+    _, document = policy_document(district=district, as_of=today)
+    if document is None:
+        return ParentContact.model_fields["call_when_unread_after_days"].default
+    return document.parent_contact.call_when_unread_after_days
+
+
+def notices_to_call(*, district: District, membership: Membership, today, limit: int = 200) -> list[Notice]:
+    """Letters to follow up by phone (issue 18, item 4): sent to a guardian at least the policy's
+    days ago and neither viewed nor acknowledged since (in the portal, or by staff), or whose
+    e-mail bounced. Oldest first: the family waiting longest is called first."""
+    days = call_after_days(district=district, today=today)
+    cutoff = dt.datetime.combine(today - dt.timedelta(days=days), dt.time.min, tzinfo=ZoneInfo(district.timezone))
+    events = DeliveryEvent.objects.filter(district=district, notice=OuterRef("pk"))
+    seen = Exists(events.filter(kind__in=[DeliveryKind.PORTAL_VIEWED, DeliveryKind.PORTAL_ACKNOWLEDGED]))
+    bounced = Exists(events.filter(kind=DeliveryKind.EMAIL_BOUNCED))
+    return list(
+        visible_notices(district=district, membership=membership)
+        .filter(guardian__isnull=False, status=NoticeStatus.SENT, acknowledged_at__isnull=True)
+        .annotate(seen=seen, bounced=bounced)
+        .filter(Q(bounced=True) | Q(seen=False, sent_at__lt=cutoff))
+        .select_related("student", "guardian", "print_batch")
+        .order_by("sent_at", "id")[:limit]
+    )
+
+
+def notice_delivery(*, district: District, notice: Notice) -> dict:
+    """Per notice (so per guardian): e-mail sent/bounced, print batch and date, portal viewed/acknowledged."""
+    events = {e.kind: e for e in DeliveryEvent.objects.filter(district=district, notice=notice)}
+    return {
+        "email_sent_at": notice.sent_at if notice.channel == Channel.EMAIL else None,
+        "email_bounced": events.get("email_bounced"),
+        "print_batch": notice.print_batch if notice.print_batch_id else None,
+        "printed_at": notice.sent_at if notice.print_batch_id else None,
+        "portal_viewed": events.get("portal_viewed"),
+        "portal_acknowledged": events.get("portal_acknowledged"),
+    }

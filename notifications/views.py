@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mtss import access_log
@@ -48,12 +49,20 @@ def notice_list(request):
         ]
     )
     counts = selectors.status_counts(district=request.district, membership=request.membership)
-    access_log.record(request, action="view", what="notice list", student_ids=[n.student_id for n in notices])
+    # Issue 18, item 4: letters no guardian has viewed nor acknowledged after the policy's days.
+    to_call = selectors.notices_to_call(
+        district=request.district, membership=request.membership, today=timezone.localdate()
+    )
+    access_log.record(
+        request, action="view", what="notice list", student_ids=[n.student_id for n in [*notices, *to_call]]
+    )
     return render(
         request,
         "notifications/notice_list.html",
         {
             "notices": notices,
+            "to_call": to_call,
+            "call_after_days": selectors.call_after_days(district=request.district, today=timezone.localdate()),
             "filters": filters,
             "statuses": NoticeStatus.choices,
             "types": LetterType.choices,

@@ -5,7 +5,9 @@
   single quote, so Excel, LibreOffice and Google Sheets show it as text instead of
   running it. Numbers stay numbers (a negative number is data, not a formula).
 * **Logged**: every export writes one access-log row (action ``export``) with the
-  ids of the students whose data the file holds (mtss/access_log.py; FERPA).
+  ids of the students whose data the file holds (mtss/access_log.py; FERPA), and one
+  row per student in the record of disclosures (students.privacy; 34 CFR 99.32): the
+  file leaves the product with the member who downloaded it.
 * **Scoped**: the tables come from selectors that only read what the user may see
   (students.access.visible_students), so an export can hold nothing more than
   the page.
@@ -28,6 +30,8 @@ from django.utils import timezone
 from mtss import access_log
 from mtss.spreadsheet import formula_safe
 from reports.tables import Table
+from students.privacy.models import DisclosureChannel
+from students.privacy.services import disclosures_record
 
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -107,6 +111,15 @@ def export_table(request, table: Table, *, fmt: str, what: str, stem: str | None
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     access_log.record(request, action="export", what=f"{what} ({fmt})"[:120], student_ids=table.student_ids)
+    disclosures_record(
+        district=request.district,
+        student_ids=table.student_ids,
+        channel=DisclosureChannel.EXPORT,
+        recipient=f"{request.user.get_full_name() or request.user.get_username()} (download)",
+        purpose=what,
+        what=f"{table.key} ({fmt})",
+        actor=request.user,
+    )
     name = filename(stem or table.key, fmt)
     header = table.header()
     rows = table.values()

@@ -28,6 +28,8 @@ from notifications.selectors import notices_for_student
 from reports.compliance import student_referral_readiness
 from screening.selectors import student_scores
 from students.models import Student
+from students.privacy.models import DisclosureChannel
+from students.privacy.services import disclosures_record
 from students.selectors import student_get
 
 
@@ -111,6 +113,16 @@ def referral_packet(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
     require(request, "may_print_referral_packet", student)
     access_log.record(request, action="export", what="special-education referral packet", student_ids=[student.pk])
+    # The packet goes to the special-education evaluation team (IDEA 34 CFR 300.311): a disclosure.
+    disclosures_record(
+        district=request.district,
+        student_ids=[student.pk],
+        channel=DisclosureChannel.REFERRAL_PACKET,
+        recipient="Special-education evaluation team",
+        purpose="Special-education referral (IDEA 34 CFR 300.311)",
+        what="Referral packet (PDF)",
+        actor=request.user,
+    )
     response = HttpResponse(
         referral_packet_pdf(district=request.district, student=student), content_type="application/pdf"
     )

@@ -48,3 +48,25 @@ def refresh_evaluations(district_id: int, actor_id: int | None = None) -> int:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     with tenant_context(district):
         return services.evaluations_refresh(district=district, actor=actor)
+
+
+@shared_task
+def retention_due() -> int:
+    """Beat, nightly: each district's retention dry run (and purge, where the policy says so)."""
+    for district in District.objects.order_by("pk"):
+        retention_run.delay(district.pk)
+    return District.objects.count()
+
+
+@shared_task
+def retention_run(district_id: int) -> int:
+    """The dry run, kept as the report; then its purge only when the district's policy sets
+    `privacy.retention.automatic_purge` (reports/retention.py). Returns the purge run's id."""
+    from reports import retention
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        run = retention.retention_dry_run(district=district, actor=None)
+        if run.total and retention.automatic_purge(district=district, as_of=run.as_of):
+            retention.retention_purge(district=district, run=run, actor=None)
+    return run.pk

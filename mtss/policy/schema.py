@@ -735,6 +735,11 @@ class ParentContact(Section):
     invited_to_meetings: bool = True
     may_request_meeting: bool = True
     consultations_per_quarter: Annotated[int, Field(ge=1, le=12)] | None = None
+    # Issue 18 item 4: a letter no guardian has viewed nor acknowledged this many days after it was
+    # sent is listed "to call" on the notices page. No rule sets the number; 10 days is a placeholder
+    # a district tunes. The call itself is what IDEA asks a district to document when a parent cannot
+    # be reached ("detailed records of telephone calls made or attempted", 34 CFR 300.322(d)(1)).
+    call_when_unread_after_days: Annotated[int, Field(ge=1, le=90)] = 10
     notices: list[Notice] = []
     progress_reports: list[ProgressReportSchedule] = []
 
@@ -968,6 +973,49 @@ class EarlyWarning(Section):
     confirm_change_percent: Percent = 10.0
 
 
+RetentionYears = Annotated[int, Field(ge=1, le=100)]
+
+
+class Retention(Section):
+    """How long each kind of record is kept before the retention job purges it (issue 18, item 5).
+
+    FERPA sets no retention period; each state's records schedule does, and they vary (some keep
+    intervention records 3 years after exit, others until the student turns 21 plus years). The
+    defaults are conservative, 5 years after the student exits, until the district enters its state's
+    schedule. The record of disclosures is kept "as long as the records are maintained" (34 CFR
+    99.32(a)(2)), so it goes only with the student's records, never on a clock of its own.
+    """
+
+    # Plans, their sessions and probes, tier placements and team decisions: years after exit.
+    intervention_records_years_after_exit: RetentionYears = 5
+    # Screening scores: years after exit.
+    screening_scores_years_after_exit: RetentionYears = 5
+    # Letters and notices to the family (and their delivery history): years after exit.
+    notices_years_after_exit: RetentionYears = 5
+    # The staff access log: years after the read.
+    access_log_years: RetentionYears = 5
+    # Reminders e-mailed to staff: years after they were sent.
+    staff_messages_years: RetentionYears = 2
+    # False: the nightly job only writes its dry-run report; a person purges with
+    # `manage.py retention --purge --confirm N`. True: the job purges what its dry run counted.
+    automatic_purge: bool = False
+
+
+class SubProcessor(Section):
+    """A company that processes the district's student data on its behalf (the privacy page)."""
+
+    name: Text
+    purpose: Text
+    location: str = ""
+
+
+class Privacy(Section):
+    retention: Retention = Retention()
+    sub_processors: list[SubProcessor] = []
+    # Who families write to about their privacy rights (the privacy page).
+    contact: str = ""
+
+
 class CalendarPolicy(Section):
     """The district's school week; the dates without school come from its calendar (the
     calendar page, an .ics import or OneRoster academicSessions), not from the policy."""
@@ -1003,6 +1051,7 @@ class PolicyDocument(Section):
     reporting: Reporting = Reporting()
     calendar: CalendarPolicy = CalendarPolicy()
     early_warning: EarlyWarning = EarlyWarning()
+    privacy: Privacy = Privacy()
     notes: dict[str, Note] = {}
 
     @model_validator(mode="after")

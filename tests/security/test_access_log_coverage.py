@@ -70,6 +70,8 @@ LOGGED = {
     "student_edit",
     "student_list",
     "student_notices",
+    "student_disclosures",
+    "student_disclosures_pdf",
 }
 # Log a row only when they show a named student, which this fixture's data does not reach
 # (no Tier 3 plan, no decision yet, no guardian among the attendees): at most one row.
@@ -103,6 +105,7 @@ NO_STUDENT_DATA = {
     "pdsa_edit",
     "pdsa_list",
     "access_log",  # who read what: ids and counts, the log itself
+    "privacy",  # the district's privacy page: kinds of records, no student
     "api_assessment_list",
     "api_docs",
     "api_group_list",
