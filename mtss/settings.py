@@ -253,6 +253,8 @@ RATELIMIT_FAIL_OPEN = True
 LOGIN_RATE_PER_IP = envstr("LOGIN_RATE_PER_IP", "30/10m")
 PASSWORD_RESET_RATE_PER_IP = envstr("PASSWORD_RESET_RATE_PER_IP", "10/h")
 PASSWORD_RESET_RATE_PER_EMAIL = envstr("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
+# The family portal: sign-ins, codes and magic-link requests per client IP (notifications.portal.auth).
+PORTAL_RATE_PER_IP = envstr("PORTAL_RATE_PER_IP", "20/10m")
 PDF_RATE_PER_USER = envstr("PDF_RATE_PER_USER", "20/m")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -113,6 +113,10 @@ class Notice(DistrictOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A family that acknowledged the letter in the portal (notifications.portal).
+    acknowledged_by_family = models.ForeignKey(
+        "notifications.GuardianAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -246,3 +250,13 @@ class StaffReminder(DistrictOwned):
         constraints = [
             models.UniqueConstraint(fields=["district", "user", "kind", "period_key"], name="staffreminder_unique")
         ]
+
+
+# The portal's tables live in their own module (one job per file); Django finds them here.
+from notifications.portal.models import (  # noqa: E402, F401
+    GuardianAccount,
+    PortalAccess,
+    PortalInvitation,
+    PortalMessage,
+    PortalSignInLink,
+)
