@@ -334,7 +334,9 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "MTSS <no-reply@mtss.invalid>"
 # --- i18n ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The family portal's strings in the letters' other languages sit beside its code (machine-drafted,
+# as the letters' catalogues are); locale/ comes first, so its entries win where both have one.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "notifications" / "portal" / "locale"]
 # mtss/formats/es: Spanish dates with US number conventions (a decimal point), as es_US.
 FORMAT_MODULE_PATH = ["mtss.formats"]
 USE_I18N = True

@@ -31,6 +31,7 @@ def test_an_arabic_family_sees_the_portal_right_to_left(world, client):
     family(client, side, language="ar")
     text = client.get(f"/family/children/{side.students[0].pk}/").content.decode()
     assert '<html lang="ar" dir="rtl">' in text
+    assert "الدعم الحالي" in text  # "Current supports", from the portal's Arabic catalogue
 
 
 def test_a_family_acknowledges_a_letter_and_staff_see_it(world, client):
