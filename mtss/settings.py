@@ -268,6 +268,8 @@ RATELIMIT_FAIL_OPEN = True
 LOGIN_RATE_PER_IP = envstr("LOGIN_RATE_PER_IP", "30/10m")
 PASSWORD_RESET_RATE_PER_IP = envstr("PASSWORD_RESET_RATE_PER_IP", "10/h")
 PASSWORD_RESET_RATE_PER_EMAIL = envstr("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
+# The family portal: sign-ins, codes and magic-link requests per client IP (notifications.portal.auth).
+PORTAL_RATE_PER_IP = envstr("PORTAL_RATE_PER_IP", "20/10m")
 PDF_RATE_PER_USER = envstr("PDF_RATE_PER_USER", "20/m")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -353,7 +355,9 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "MTSS <no-reply@mtss.invalid>"
 # --- i18n ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The family portal's strings in the letters' other languages sit beside its code (machine-drafted,
+# as the letters' catalogues are); locale/ comes first, so its entries win where both have one.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "notifications" / "portal" / "locale"]
 # mtss/formats/es: Spanish dates with US number conventions (a decimal point), as es_US.
 FORMAT_MODULE_PATH = ["mtss.formats"]
 USE_I18N = True

@@ -38,6 +38,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("screening/", include("screening.urls")),
     path("notices/", include("notifications.urls")),
+    # The family portal: its own sign-in, never a staff page (notifications.portal.auth).
+    path("family/", include("notifications.portal.urls")),
     path("api/v1/", include("students.api_urls")),
     path("api/v1/", include("interventions.api_urls")),
     path("api/v1/", include("interventions.meetings.api_urls")),

@@ -121,6 +121,10 @@ class Notice(DistrictOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A family that acknowledged the letter in the portal (notifications.portal).
+    acknowledged_by_family = models.ForeignKey(
+        "notifications.GuardianAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -318,3 +322,13 @@ class DeliveryEvent(DistrictOwned):
                 violation_error_message=_("Kind: this notice already has this delivery event."),
             )
         ]
+
+
+# The portal's tables live in their own module (one job per file); Django finds them here.
+from notifications.portal.models import (  # noqa: E402, F401
+    GuardianAccount,
+    PortalAccess,
+    PortalInvitation,
+    PortalMessage,
+    PortalSignInLink,
+)

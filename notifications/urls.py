@@ -1,6 +1,7 @@
 from django.urls import path
 
 from notifications import views
+from notifications.portal import staff_views as portal_views
 
 urlpatterns = [
     path("", views.notice_list, name="notice_list"),
@@ -17,4 +18,7 @@ urlpatterns = [
     path("print/<int:batch_id>/progress/", views.print_batch_progress, name="notice_print_batch_progress"),
     path("print/<int:batch_id>/pdf/", views.print_batch_pdf, name="notice_print_batch_pdf"),
     path("settings/", views.letter_settings, name="letter_settings"),
+    # The family portal, seen by staff (notifications.portal).
+    path("students/<int:student_id>/family/", portal_views.student_family, name="portal_student_family"),
+    path("family-messages/", portal_views.family_messages, name="portal_family_messages"),
 ]

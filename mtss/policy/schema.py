@@ -734,6 +734,10 @@ class ParentContact(Section):
     send_unreviewed_letters: list[LanguageCode] = []
     invited_to_meetings: bool = True
     may_request_meeting: bool = True
+    # Who may be invited to the family portal (issue 18 item 1): a guardian who lives with the
+    # student, one with educational rights (a parent, legal guardian or foster parent), either,
+    # or nobody (the district has no portal).
+    portal_invites: Literal["lives_with_or_rights", "lives_with", "rights", "none"] = "lives_with_or_rights"
     consultations_per_quarter: Annotated[int, Field(ge=1, le=12)] | None = None
     # Issue 18 item 4: a letter no guardian has viewed nor acknowledged this many days after it was
     # sent is listed "to call" on the notices page. No rule sets the number; 10 days is a placeholder
