@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -39,7 +40,7 @@ from mtss.rules.early_warning import MarkError, grade_points
 from mtss.selectors import policy_document
 from mtss.services import audit
 from mtss.tenancy import tenant_context
-from students.early_warning import tasks
+from students.early_warning import gradebook, tasks
 from students.early_warning.models import AttendanceStatus, IncidentAction, IncidentType
 from students.early_warning.staging import Stage, execute, fetchall
 from students.importers.csvio import Column, ImportFileError, Row, RowError, open_csv, open_source, parse_date
@@ -684,8 +685,32 @@ GRADE_COLUMNS = [
 ]
 
 
-def grades_import(*, district: District, actor: User | None, path, dry_run: bool = False) -> ImportRun:
-    """Import course grades per term; a mark outside the policy's grading scale is refused."""
+GRADE_SHAPES = ("csv", "oneroster")
+
+
+@contextmanager
+def _grade_rows(source, *, district: District, shape: str, outcome: ImportOutcome) -> Iterator[Iterable[Row]]:
+    """The rows of a course-grade CSV, or of a OneRoster package's gradebook (gradebook.py)."""
+    if shape == "oneroster":
+        skipped: dict[str, int] = {}
+        yield gradebook.result_rows(source, district=district, skipped=skipped)
+        outcome.details["skipped"] = skipped
+        return
+    name = source.names()[0]
+    with open_csv(source.find(name)[1], name=name, columns=GRADE_COLUMNS) as table:
+        yield table
+
+
+def grades_import(
+    *, district: District, actor: User | None, path, dry_run: bool = False, shape: str = "csv"
+) -> ImportRun:
+    """Import course grades per term; a mark outside the policy's grading scale is refused.
+
+    `shape` "csv" reads the course-grade CSV; "oneroster" the term marks of a OneRoster 1.2
+    package's gradebook (results.csv and the files it refers to; students/early_warning/gradebook.py).
+    """
+    if shape not in GRADE_SHAPES:
+        raise ValueError(f"unknown course-grade shape {shape!r}")
     scale = _policy(district).grading
 
     def read(outcome: ImportOutcome) -> Stage:
@@ -719,8 +744,7 @@ def grades_import(*, district: District, actor: User | None, path, dry_run: bool
         )
         stage.__enter__()
         with open_source(path) as source:
-            name = source.names()[0]
-            with open_csv(source.find(name)[1], name=name, columns=GRADE_COLUMNS) as table:
+            with _grade_rows(source, district=district, shape=shape, outcome=outcome) as table:
                 for row in table:
                     student = students.get(row)
                     year_text = row.raw("school_year")
@@ -824,7 +848,7 @@ def grades_import(*, district: District, actor: User | None, path, dry_run: bool
         read=read,
         resolve=resolve,
         write=write,
-        fmt="grades-csv",
+        fmt="grades-oneroster" if shape == "oneroster" else "grades-csv",
     )
 
 
