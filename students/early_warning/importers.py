@@ -206,11 +206,18 @@ def _duplicates(stage: str, key: str, outcome: ImportOutcome, file_name: str, wh
 
 
 def _record(
-    *, district: District, actor: User | None, kind: str, outcome: ImportOutcome, status: str, dry_run: bool, started
+    *,
+    district: District,
+    actor: User | None,
+    kind: str,
+    outcome: ImportOutcome,
+    status: str,
+    dry_run: bool,
+    started,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     errors = [e.as_dict() for e in outcome.errors[: ImportRun.ERROR_LIMIT]]
-    return ImportRun.objects.create(
-        district=district,
+    fields = dict(
         kind=kind,
         format=outcome.format,
         file_name=outcome.file_name[:255],
@@ -225,6 +232,12 @@ def _record(
         warnings=outcome.warnings,
         details={**outcome.details, **({"needs_confirmation": outcome.confirm} if outcome.confirm else {})},
     )
+    if run is None:
+        return ImportRun.objects.create(district=district, **fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
+    return run
 
 
 def _run(
@@ -238,13 +251,15 @@ def _run(
     resolve: Callable[[ImportOutcome], None],
     write: Callable[[ImportOutcome], None],
     fmt: str,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """The shape every import shares: read and validate all, resolve, then write or refuse.
 
     Everything, the staging tables included, runs in one transaction, so a failure while
     writing leaves nothing behind; the ImportRun is recorded in every case.
     """
-    started = timezone.now()
+    queued = run  # a background job's run (screening.jobs) is filled in; otherwise a new one is recorded
+    started = queued.started_at if queued is not None else timezone.now()
     outcome = ImportOutcome(file_name=Path(path).name, format=fmt)
     with tenant_context(district):
         with transaction.atomic():
@@ -280,6 +295,7 @@ def _run(
                 status=status,
                 dry_run=dry_run,
                 started=started,
+                run=queued,
             )
             if status == ImportRun.Status.SUCCEEDED:
                 audit(
@@ -315,6 +331,7 @@ def attendance_import(
     codes: dict[str, str] | None = None,
     dry_run: bool = False,
     confirm: bool = False,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """Import a daily-attendance CSV: one row per student and day (see the module docstring)."""
     if shape not in ATTENDANCE_SHAPES:
@@ -469,6 +486,7 @@ def attendance_import(
 
     return _run(
         district=district,
+        run=run,
         actor=actor,
         kind=ImportRun.Kind.ATTENDANCE,
         path=path,
@@ -533,7 +551,9 @@ ACTION_CODES: dict[str, str] = {
 }
 
 
-def incidents_import(*, district: District, actor: User | None, path, dry_run: bool = False) -> ImportRun:
+def incidents_import(
+    *, district: District, actor: User | None, path, dry_run: bool = False, run: ImportRun | None = None
+) -> ImportRun:
     """Import behaviour incidents: the type must be one of the district's (IncidentType)."""
 
     def read(outcome: ImportOutcome) -> Stage:
@@ -637,6 +657,7 @@ def incidents_import(*, district: District, actor: User | None, path, dry_run: b
 
     return _run(
         district=district,
+        run=run,
         actor=actor,
         kind=ImportRun.Kind.INCIDENTS,
         path=path,
@@ -702,7 +723,13 @@ def _grade_rows(source, *, district: District, shape: str, outcome: ImportOutcom
 
 
 def grades_import(
-    *, district: District, actor: User | None, path, dry_run: bool = False, shape: str = "csv"
+    *,
+    district: District,
+    actor: User | None,
+    path,
+    dry_run: bool = False,
+    shape: str = "csv",
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """Import course grades per term; a mark outside the policy's grading scale is refused.
 
@@ -841,6 +868,7 @@ def grades_import(
 
     return _run(
         district=district,
+        run=run,
         actor=actor,
         kind=ImportRun.Kind.GRADES,
         path=path,
