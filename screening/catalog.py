@@ -2,7 +2,11 @@
 
 Measures name the screeners of DOMAIN.md and the issue: aimswebPlus R-CBM and
 Maze, Star Reading and Math (and Early Literacy, Holland Patent's K-1 screener),
-NWEA MAP Growth reading and math, DIBELS 8, i-Ready diagnostic, and state tests.
+NWEA MAP Growth reading and math, DIBELS 8, i-Ready diagnostic, state tests, and the
+behavior screeners of issue #17: the SRSS-IE (teacher ratings, higher is riskier) and
+SAEBRS (FastBridge, lower is riskier). A behavior measure's risk bands are the policy's
+`rating_scale` rule (screening/risk.py); README "Behavior screeners" gives the published cut
+points as policy snippets.
 
 `import_names` are how each vendor's export names the measure (compared loosely,
 csvio.header_key); `policy_keys` are the policy presets' screening-measure keys
@@ -331,6 +335,134 @@ STANDARD_CATALOG: tuple[AssessmentSpec, ...] = (
         ),
     ),
 )
+
+
+# SRSS-IE, the Student Risk Screening Scale for Internalizing and Externalizing (Drummond 1994;
+# Lane, Oakes, Menzies et al., Ci3T, www.ci3t.org/screening): a teacher rates each student 0-3
+# per item. Elementary schools score the SRSS-E7 (the original SRSS's seven items, 0-21) and the
+# SRSS-I5 (0-15); middle and high schools the SRSS-E5 (0-15) and SRSS-I6 (0-18). Published
+# bands (Lane, Oakes, Cantwell et al. 2016; Lane et al. 2015, "SRSS-IE" technical reports):
+#   SRSS-E7 (K-12 original SRSS): low 0-3, moderate 4-8, high 9-21
+#   SRSS-I5 elementary: low 0-1, moderate 2-3, high 4-15
+#   SRSS-E5 secondary: low 0-4, moderate 5-6, high 7-15
+#   SRSS-I6 secondary: low 0-3, moderate 4-5, high 6-18
+# The catalog holds the scales and their ranges; the bands are the district policy's.
+SRSS_IE = AssessmentSpec(
+    "srss-ie",
+    "Student Risk Screening Scale - Internalizing and Externalizing (SRSS-IE)",
+    "Lane, Oakes et al. (Ci3T)",
+    "srss-ie",
+    "universal_screener",
+    (
+        MeasureSpec(
+            "srss-e7",
+            "SRSS-E7 externalizing (original SRSS, 7 items)",
+            "behavior",
+            "raw",
+            K12,
+            ("SRSS-E7", "E7", "SRSS", "Externalizing E7"),
+            ("srss-e7", "srss-ie-externalizing", "srss-ie", "behavior-screener"),
+            0,
+            21,
+        ),
+        MeasureSpec(
+            "srss-e5",
+            "SRSS-E5 externalizing (secondary, 5 items)",
+            "behavior",
+            "raw",
+            tuple(range(6, 13)),
+            ("SRSS-E5", "E5", "Externalizing E5"),
+            ("srss-e5", "srss-ie-externalizing", "srss-ie", "behavior-screener"),
+            0,
+            15,
+        ),
+        MeasureSpec(
+            "srss-i5",
+            "SRSS-I5 internalizing (elementary, 5 items)",
+            "behavior",
+            "raw",
+            tuple(range(0, 6)),
+            ("SRSS-I5", "I5", "Internalizing I5"),
+            ("srss-i5", "srss-ie-internalizing", "srss-ie", "behavior-screener"),
+            0,
+            15,
+        ),
+        MeasureSpec(
+            "srss-i6",
+            "SRSS-I6 internalizing (secondary, 6 items)",
+            "behavior",
+            "raw",
+            tuple(range(6, 13)),
+            ("SRSS-I6", "I6", "Internalizing I6"),
+            ("srss-i6", "srss-ie-internalizing", "srss-ie", "behavior-screener"),
+            0,
+            18,
+        ),
+    ),
+)
+
+# SAEBRS, the Social, Academic and Emotional Behavior Risk Screener (Kilgus, von der Embse et
+# al.; FastBridge): 19 items rated 0-3, Total Behavior 0-57 from Social (6 items, 0-18),
+# Academic (6 items, 0-18) and Emotional (7 items, 0-21) Behavior. FastBridge's published
+# Total Behavior cut: at risk at or below 36 (Kilgus et al. 2013, "Development and initial
+# validation of the SAEBRS", J. School Psychology); FastBridge splits at-risk students into
+# high risk (below the 3rd percentile) and some risk (3rd-16th) by its norms, which its export
+# reports as the risk level (kept as the score's category).
+SAEBRS = AssessmentSpec(
+    "saebrs",
+    "Social, Academic, and Emotional Behavior Risk Screener (SAEBRS)",
+    "FastBridge (Illuminate Education)",
+    "saebrs",
+    "universal_screener",
+    (
+        MeasureSpec(
+            "saebrs-total",
+            "SAEBRS Total Behavior",
+            "behavior",
+            "raw",
+            K12,
+            ("Total Behavior", "SAEBRS Total", "Total"),
+            ("saebrs-total", "saebrs", "behavior-screener"),
+            0,
+            57,
+        ),
+        MeasureSpec(
+            "saebrs-social",
+            "SAEBRS Social Behavior",
+            "behavior",
+            "raw",
+            K12,
+            ("Social Behavior", "Social"),
+            ("saebrs-social",),
+            0,
+            18,
+        ),
+        MeasureSpec(
+            "saebrs-academic",
+            "SAEBRS Academic Behavior",
+            "behavior",
+            "raw",
+            K12,
+            ("Academic Behavior", "Academic"),
+            ("saebrs-academic",),
+            0,
+            18,
+        ),
+        MeasureSpec(
+            "saebrs-emotional",
+            "SAEBRS Emotional Behavior",
+            "behavior",
+            "raw",
+            K12,
+            ("Emotional Behavior", "Emotional"),
+            ("saebrs-emotional",),
+            0,
+            21,
+        ),
+    ),
+)
+
+STANDARD_CATALOG = (*STANDARD_CATALOG, SRSS_IE, SAEBRS)
 
 
 def standard_measure_keys() -> list[str]:

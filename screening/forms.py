@@ -28,7 +28,21 @@ class WindowForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    KIND_CHOICES = [("scores", _("Scores")), ("roster", _("Roster (OneRoster zip)"))]
+    KIND_CHOICES = [
+        ("scores", _("Scores")),
+        ("roster", _("Roster (OneRoster zip)")),
+        ("attendance", _("Daily attendance")),
+        ("incidents", _("Behavior incidents")),
+        ("grades", _("Course grades")),
+    ]
+    # Student-record shapes (students.early_warning.importers): the attendance exports' and the
+    # OneRoster gradebook's; blank is the README's CSV.
+    SHAPE_CHOICES = [
+        ("", _("The CSV described in the README")),
+        ("powerschool", _("Attendance: PowerSchool export")),
+        ("infinite-campus", _("Attendance: Infinite Campus export")),
+        ("oneroster", _("Course grades: OneRoster 1.2 gradebook (zip)")),
+    ]
 
     kind = forms.ChoiceField(
         label=_("What the file holds"), choices=KIND_CHOICES, widget=forms.RadioSelect, initial="scores"
@@ -52,6 +66,11 @@ class UploadForm(forms.Form):
             "Comprehensive Data File)."
         ),
     )
+    shape = forms.ChoiceField(label=_("Student-record file shape"), choices=SHAPE_CHOICES, required=False)
+    confirm = forms.BooleanField(
+        label=_("Attendance: accept a change to more than the policy's share of a school's recorded days"),
+        required=False,
+    )
     dry_run = forms.BooleanField(label=_("Dry run: check and count, write nothing"), required=False, initial=True)
     accept_valid_rows = forms.BooleanField(label=_("Import the valid rows even if some are rejected"), required=False)
 
@@ -73,6 +92,13 @@ class UploadForm(forms.Form):
                 self.add_error("format", _("Choose the format of the score file."))
             elif FORMATS[data["format"]].needs_mapping and not data.get("mapping"):
                 self.add_error("mapping", _("The generic format needs a saved column mapping."))
+        shape, kind = data.get("shape") or "", data.get("kind")
+        if shape in ("powerschool", "infinite-campus") and kind != "attendance":
+            self.add_error("shape", _("This shape is an attendance export."))
+        elif shape == "oneroster" and kind != "grades":
+            self.add_error("shape", _("A OneRoster gradebook holds course grades."))
+        if kind in ("attendance", "incidents", "grades") and data.get("accept_valid_rows"):
+            self.add_error("accept_valid_rows", _("Attendance, incidents and grades are imported whole or not at all."))
         return data
 
 

@@ -37,7 +37,10 @@ from students.models import ImportRun
 
 log = logging.getLogger(__name__)
 
-KINDS = (ImportRun.Kind.ROSTER, ImportRun.Kind.SCORES, ImportRun.Kind.NORMS)
+# Student records (issue #17: "The importers ... run as background jobs"): the same staging, claim
+# and progress as scores, through students.early_warning.importers.
+RECORD_KINDS = (ImportRun.Kind.ATTENDANCE, ImportRun.Kind.INCIDENTS, ImportRun.Kind.GRADES)
+KINDS = (ImportRun.Kind.ROSTER, ImportRun.Kind.SCORES, ImportRun.Kind.NORMS, *RECORD_KINDS)
 
 
 def import_job_submit(
@@ -207,6 +210,8 @@ def _run(*, district: District, run: ImportRun) -> ImportRun:
                 confirm_exits=options.get("confirm_exits"),
                 run=run,
             )
+        elif run.kind in RECORD_KINDS:
+            result = _record_import(district=district, actor=actor, run=run, path=named)
         elif run.kind == ImportRun.Kind.NORMS:
             measure = Measure.objects.filter(district=district, pk=options.get("measure")).first()
             result = services.norms_import(
@@ -239,11 +244,24 @@ def _run(*, district: District, run: ImportRun) -> ImportRun:
                 file_name=options.get("file_name"),
                 run=run,
             )
-    refused_whole = bool(getattr(result.plan, "refused_whole", False))
+    refused_whole = bool(getattr(getattr(result, "plan", None), "refused_whole", False))
     if result.details.get("refused_whole") != refused_whole:
         result.details = {**result.details, "refused_whole": refused_whole}
         result.save(update_fields=["details"])
     return result
+
+
+def _record_import(*, district: District, actor: User | None, run: ImportRun, path: Path) -> ImportRun:
+    """An attendance, incident or course-grade upload: the command line's services, all or nothing."""
+    from students.early_warning.importers import IMPORTERS
+
+    options = run.options
+    extra: dict = {}
+    if run.kind == ImportRun.Kind.ATTENDANCE:
+        extra = {"shape": options.get("shape") or "generic", "confirm": bool(options.get("confirm"))}
+    elif run.kind == ImportRun.Kind.GRADES:
+        extra = {"shape": options.get("shape") or "csv"}
+    return IMPORTERS[run.kind](district=district, actor=actor, path=path, dry_run=options["dry_run"], run=run, **extra)
 
 
 def import_progress(*, district: District, run: ImportRun) -> dict:

@@ -6,7 +6,7 @@ policy's `screening.measures[i]`, mtss/policy/schema.py), out comes a
 numbers used and a sentence saying so ("percentile 18 (national, from the score
 file) is below 25: below the 25th national percentile").
 
-The five methods of the policy schema:
+The six methods of the policy schema:
 
 * `percentile`: bands, lowest first (aimswebPlus-style; RULES.md 1.8). The
   percentile is the vendor's national percentile from the file, or the one the
@@ -18,6 +18,10 @@ The five methods of the policy schema:
 * `performance_level`: below a state performance level (New York: below level 3).
 * `pass_mark`: below a pass mark (New York Regents: below 65).
 * `category`: the reported category is one of the at-risk ones ("low cohort").
+* `rating_scale`: a behavior rating scale's total at or beyond inclusive cut points, in
+  the scale's direction: higher is riskier on the SRSS-IE (Lane, Oakes et al.), lower on
+  SAEBRS (FastBridge). A percentile or cut score is "below is riskier"; a behavior screener
+  is not, so it has its own method rather than a sign flip hidden in a cut table.
 
 Tiers: not at risk is Tier 1. A rule with several levels puts its lowest band in
 Tier 3 and the others in Tier 2; a rule with one at-risk level indicates Tier 2
@@ -437,7 +441,53 @@ def compile_rule(
             ),
         )
 
-    raise ValueError(f"unknown risk method {method!r}")  # the schema admits only the five above
+    if method == "rating_scale":
+        higher = rule.direction == "higher_is_riskier"
+        # The grade's bands, most severe first: the highest cut when higher is riskier.
+        bands = sorted(
+            (b for b in rule.bands if not b.grades or grade in b.grades), key=lambda b: b.cut, reverse=higher
+        )
+        if not bands:
+            return _constant(
+                RiskResult(NOT_COMPUTED, None, path, base, f"no rating band for grade {_grade(grade)}.", area)
+            )
+        several = len(bands) >= 2
+        beyond = "at or above" if higher else "at or below"
+        short = "below" if higher else "above"
+
+        def rating_rule(*, score=None, percentile=None, level=None, category="", subgroups=frozenset()):
+            if score is None:
+                return RiskResult(NOT_COMPUTED, None, path, base, "the file gives no score.", area)
+            values = {**base, "score": score, "direction": rule.direction}
+            for i, band in enumerate(bands):
+                if (score >= band.cut) if higher else (score <= band.cut):
+                    tier = 3 if several and i == 0 else 2
+                    values["cut"] = band.cut
+                    return finish(
+                        tier,
+                        band.label,
+                        values,
+                        (
+                            f"Score {_num(score)} is {beyond} {_num(band.cut)} ({rule.direction.replace('_', ' ')}, "
+                            f"{label}): {band.label} (Tier {tier})."
+                        ),
+                        subgroups,
+                    )
+            values["cut"] = bands[-1].cut
+            return finish(
+                1,
+                NOT_AT_RISK,
+                values,
+                (
+                    f"Score {_num(score)} is {short} {_num(bands[-1].cut)} ({rule.direction.replace('_', ' ')}, "
+                    f"{label}) (Tier 1)."
+                ),
+                subgroups,
+            )
+
+        return _keyed(rating_rule, lambda score, p, lv, c, subgroups: (score, exempt_key(subgroups)))
+
+    raise ValueError(f"unknown risk method {method!r}")  # the schema admits only the six above
 
 
 def risk_level(

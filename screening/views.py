@@ -404,6 +404,8 @@ def imports(request):
                 "format": data["format"],
                 "mapping": data["mapping"].pk if data["mapping"] else None,
                 "measure": data["measure"].key if data["measure"] else "",
+                "shape": data["shape"],
+                "confirm": data["confirm"],
             },
             dry_run=data["dry_run"],
             accept_valid_rows=data["accept_valid_rows"],

@@ -459,8 +459,32 @@ class CategoryRisk(Section):
     at_risk_categories: Annotated[list[Text], Field(min_length=1)]
 
 
+class RatingBand(Section):
+    """One band of a rating scale: scores at or beyond ``cut`` (inclusive, in the scale's risk direction)."""
+
+    label: Text
+    cut: float
+    # The grades the band applies to; empty: every grade the measure screens (SRSS-IE has
+    # elementary and secondary cut points for the same scale).
+    grades: list[Grade] = []
+
+
+class RatingScaleRisk(Section):
+    """At risk at or beyond a total on a behavior rating scale, in the scale's own direction.
+
+    Behavior screeners are not "below a cut" tests: on the SRSS-IE a higher total is riskier
+    (high risk 9-21 on the SRSS-E7, Lane, Oakes et al.), on SAEBRS a lower one (at risk at or
+    below 36, FastBridge). Bands are inclusive, as the publishers state them; the most severe
+    band indicates Tier 3 when there are several (as with percentile bands).
+    """
+
+    method: Literal["rating_scale"]
+    direction: Literal["higher_is_riskier", "lower_is_riskier"]
+    bands: Annotated[list[RatingBand], Field(min_length=1)]
+
+
 RiskRule = Annotated[
-    PercentileRisk | CutScoreRisk | PerformanceLevelRisk | PassMarkRisk | CategoryRisk,
+    PercentileRisk | CutScoreRisk | PerformanceLevelRisk | PassMarkRisk | CategoryRisk | RatingScaleRisk,
     Field(discriminator="method"),
 ]
 
@@ -1472,6 +1496,12 @@ def _cross_field_errors(doc: PolicyDocument) -> Iterator[PolicyError]:
                 seen_rows.add((row.grade, row.season))
         if isinstance(risk, PerformanceLevelRisk) and risk.levels is not None and risk.below_level > risk.levels:
             yield err(base + ("risk", "below_level"), f"there are only {risk.levels} levels")
+        if isinstance(risk, RatingScaleRisk):
+            for grade in measure.grades:
+                cuts = [band.cut for band in risk.bands if not band.grades or grade in band.grades]
+                if len(cuts) != len(set(cuts)):
+                    yield err(base + ("risk", "bands"), f"grade {grade} has two bands with the same cut")
+                    break
 
     # Decision rules: the four-point rule needs at least its N points.
     four_point = doc.decision_rules.four_point

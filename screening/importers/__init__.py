@@ -9,6 +9,7 @@ writes them set-based. README: "Score import".
 from __future__ import annotations
 
 from screening.importers.aimsweb import AimswebReader
+from screening.importers.behavior import SaebrsReader, SrssIeReader
 from screening.importers.dibels8 import Dibels8Reader
 from screening.importers.generic import GenericReader
 from screening.importers.iready import IReadyReader
@@ -17,7 +18,16 @@ from screening.importers.star import StarReader
 
 FORMATS = {
     reader.format: reader
-    for reader in (NweaMapReader, IReadyReader, StarReader, AimswebReader, Dibels8Reader, GenericReader)
+    for reader in (
+        NweaMapReader,
+        IReadyReader,
+        StarReader,
+        AimswebReader,
+        Dibels8Reader,
+        SrssIeReader,
+        SaebrsReader,
+        GenericReader,
+    )
 }
 
 

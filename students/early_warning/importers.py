@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,7 +41,7 @@ from mtss.rules.early_warning import MarkError, grade_points
 from mtss.selectors import policy_document
 from mtss.services import audit
 from mtss.tenancy import tenant_context
-from students.early_warning import tasks
+from students.early_warning import gradebook, tasks
 from students.early_warning.models import AttendanceStatus, IncidentAction, IncidentType
 from students.early_warning.staging import Stage, execute, fetchall
 from students.importers.csvio import Column, ImportFileError, Row, RowError, open_csv, open_source, parse_date
@@ -206,11 +207,18 @@ def _duplicates(stage: str, key: str, outcome: ImportOutcome, file_name: str, wh
 
 
 def _record(
-    *, district: District, actor: User | None, kind: str, outcome: ImportOutcome, status: str, dry_run: bool, started
+    *,
+    district: District,
+    actor: User | None,
+    kind: str,
+    outcome: ImportOutcome,
+    status: str,
+    dry_run: bool,
+    started,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     errors = [e.as_dict() for e in outcome.errors[: ImportRun.ERROR_LIMIT]]
-    return ImportRun.objects.create(
-        district=district,
+    fields = dict(
         kind=kind,
         format=outcome.format,
         file_name=outcome.file_name[:255],
@@ -225,6 +233,12 @@ def _record(
         warnings=outcome.warnings,
         details={**outcome.details, **({"needs_confirmation": outcome.confirm} if outcome.confirm else {})},
     )
+    if run is None:
+        return ImportRun.objects.create(district=district, **fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
+    return run
 
 
 def _run(
@@ -238,13 +252,15 @@ def _run(
     resolve: Callable[[ImportOutcome], None],
     write: Callable[[ImportOutcome], None],
     fmt: str,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """The shape every import shares: read and validate all, resolve, then write or refuse.
 
     Everything, the staging tables included, runs in one transaction, so a failure while
     writing leaves nothing behind; the ImportRun is recorded in every case.
     """
-    started = timezone.now()
+    queued = run  # a background job's run (screening.jobs) is filled in; otherwise a new one is recorded
+    started = queued.started_at if queued is not None else timezone.now()
     outcome = ImportOutcome(file_name=Path(path).name, format=fmt)
     with tenant_context(district):
         with transaction.atomic():
@@ -280,6 +296,7 @@ def _run(
                 status=status,
                 dry_run=dry_run,
                 started=started,
+                run=queued,
             )
             if status == ImportRun.Status.SUCCEEDED:
                 audit(
@@ -315,6 +332,7 @@ def attendance_import(
     codes: dict[str, str] | None = None,
     dry_run: bool = False,
     confirm: bool = False,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """Import a daily-attendance CSV: one row per student and day (see the module docstring)."""
     if shape not in ATTENDANCE_SHAPES:
@@ -469,6 +487,7 @@ def attendance_import(
 
     return _run(
         district=district,
+        run=run,
         actor=actor,
         kind=ImportRun.Kind.ATTENDANCE,
         path=path,
@@ -533,7 +552,9 @@ ACTION_CODES: dict[str, str] = {
 }
 
 
-def incidents_import(*, district: District, actor: User | None, path, dry_run: bool = False) -> ImportRun:
+def incidents_import(
+    *, district: District, actor: User | None, path, dry_run: bool = False, run: ImportRun | None = None
+) -> ImportRun:
     """Import behaviour incidents: the type must be one of the district's (IncidentType)."""
 
     def read(outcome: ImportOutcome) -> Stage:
@@ -637,6 +658,7 @@ def incidents_import(*, district: District, actor: User | None, path, dry_run: b
 
     return _run(
         district=district,
+        run=run,
         actor=actor,
         kind=ImportRun.Kind.INCIDENTS,
         path=path,
@@ -685,8 +707,38 @@ GRADE_COLUMNS = [
 ]
 
 
-def grades_import(*, district: District, actor: User | None, path, dry_run: bool = False) -> ImportRun:
-    """Import course grades per term; a mark outside the policy's grading scale is refused."""
+GRADE_SHAPES = ("csv", "oneroster")
+
+
+@contextmanager
+def _grade_rows(source, *, district: District, shape: str, outcome: ImportOutcome) -> Iterator[Iterable[Row]]:
+    """The rows of a course-grade CSV, or of a OneRoster package's gradebook (gradebook.py)."""
+    if shape == "oneroster":
+        skipped: dict[str, int] = {}
+        yield gradebook.result_rows(source, district=district, skipped=skipped)
+        outcome.details["skipped"] = skipped
+        return
+    name = source.names()[0]
+    with open_csv(source.find(name)[1], name=name, columns=GRADE_COLUMNS) as table:
+        yield table
+
+
+def grades_import(
+    *,
+    district: District,
+    actor: User | None,
+    path,
+    dry_run: bool = False,
+    shape: str = "csv",
+    run: ImportRun | None = None,
+) -> ImportRun:
+    """Import course grades per term; a mark outside the policy's grading scale is refused.
+
+    `shape` "csv" reads the course-grade CSV; "oneroster" the term marks of a OneRoster 1.2
+    package's gradebook (results.csv and the files it refers to; students/early_warning/gradebook.py).
+    """
+    if shape not in GRADE_SHAPES:
+        raise ValueError(f"unknown course-grade shape {shape!r}")
     scale = _policy(district).grading
 
     def read(outcome: ImportOutcome) -> Stage:
@@ -720,8 +772,7 @@ def grades_import(*, district: District, actor: User | None, path, dry_run: bool
         )
         stage.__enter__()
         with open_source(path) as source:
-            name = source.names()[0]
-            with open_csv(source.find(name)[1], name=name, columns=GRADE_COLUMNS) as table:
+            with _grade_rows(source, district=district, shape=shape, outcome=outcome) as table:
                 for row in table:
                     student = students.get(row)
                     year_text = row.raw("school_year")
@@ -818,6 +869,7 @@ def grades_import(*, district: District, actor: User | None, path, dry_run: bool
 
     return _run(
         district=district,
+        run=run,
         actor=actor,
         kind=ImportRun.Kind.GRADES,
         path=path,
@@ -825,7 +877,7 @@ def grades_import(*, district: District, actor: User | None, path, dry_run: bool
         read=read,
         resolve=resolve,
         write=write,
-        fmt="grades-csv",
+        fmt="grades-oneroster" if shape == "oneroster" else "grades-csv",
     )
 
 

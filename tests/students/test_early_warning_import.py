@@ -4,13 +4,15 @@ all or nothing, the line named in every error, idempotent, and the issue's bad i
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 
 from mtss.calendars.models import CalendarEvent
 from mtss.tenancy import tenant_context
 from students.early_warning.importers import attendance_import, grades_import, incident_types_set, incidents_import
-from students.models import AttendanceDay, BehaviorIncident, CourseGrade, ImportRun
+from students.models import AttendanceDay, BehaviorIncident, CourseGrade, ImportRun, Student
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +247,73 @@ def test_grades_import_with_percentages_on_the_policy_scale(world, tmp_path):
     with tenant_context(world.a.district):
         marks = {g.course_code: (float(g.grade_points), g.failed) for g in CourseGrade.objects.all()}
     assert marks == {"ALG1": (0.0, True), "ENG9": (3.7, False)}
+
+
+# --- course grades from a OneRoster 1.2 gradebook ------------------------------------------------
+
+GRADEBOOK = Path(__file__).resolve().parents[1] / "data" / "oneroster-gradebook"
+
+
+def _gradebook(world, tmp_path, **replace):
+    """The fixture package (tests/data/oneroster-gradebook) with its first student known by sourcedId."""
+    package = tmp_path / "gradebook"
+    shutil.copytree(GRADEBOOK, package)
+    for name, text in replace.items():
+        (package / name).write_text(text, encoding="utf-8")
+    with tenant_context(world.a.district):
+        Student.objects.filter(pk=world.a.students[0].pk).update(sourced_id="STU-1")
+    return package
+
+
+def test_oneroster_term_marks_become_course_grades_and_assignments_are_skipped(world, tmp_path):
+    package = _gradebook(world, tmp_path)
+    dry = grades_import(district=world.a.district, actor=None, path=package, shape="oneroster", dry_run=True)
+    assert dry.status == ImportRun.Status.DRY_RUN, dry.errors
+    assert dry.counts["course_grades"]["created"] == 2
+    run = grades_import(district=world.a.district, actor=None, path=package, shape="oneroster")
+    assert run.status == ImportRun.Status.SUCCEEDED, run.errors
+    assert run.format == "grades-oneroster"
+    assert run.details["skipped"] == {
+        "assignment results (not a term mark)": 1,
+        "term marks not fully graded": 1,
+    }
+    with tenant_context(world.a.district):
+        grades = {
+            g.course_code: (g.term, g.school_year.name, g.course_name, g.mark, float(g.grade_points), g.failed)
+            for g in CourseGrade.objects.select_related("school_year")
+        }
+    # Algebra: 110 of resultValueMax 200 is 55 %, a failing mark on the policy's scale.
+    assert grades == {
+        "ALG1": ("S1", "2026-2027", "Algebra I", "55", 0.0, True),
+        "ENG9": ("S1", "2026-2027", "English 9", "A-", 3.7, False),
+    }
+    again = grades_import(district=world.a.district, actor=None, path=package, shape="oneroster")
+    assert again.counts["course_grades"] == {"created": 0, "updated": 0, "unchanged": 2}
+
+
+def test_a_bad_gradebook_names_the_results_line_and_its_oneroster_column(world, tmp_path):
+    results = (GRADEBOOK / "results.csv").read_text(encoding="utf-8") + (
+        "R5,active,2026-12-01T00:00:00Z,,LI-ENG,NOBODY,fully graded,,2027-01-15,,B\n"
+        "R6,active,2026-12-01T00:00:00Z,,LI-GONE,STU-1,fully graded,90,2027-01-15,,\n"
+        "R7,active,2026-12-01T00:00:00Z,,LI-ALG,STU-1,fully graded,abc,2027-01-15,,\n"
+    )
+    package = _gradebook(world, tmp_path, **{"results.csv": results})
+    run = grades_import(district=world.a.district, actor=None, path=package, shape="oneroster")
+    assert run.status == ImportRun.Status.REFUSED
+    found = {(e["file"], e["line"], e["column"]) for e in run.errors}
+    assert found == {
+        ("results.csv", 6, "studentSourcedId"),
+        ("results.csv", 7, "lineItemSourcedId"),
+        ("results.csv", 8, "score"),
+    }
+    assert "OneRoster sourcedId 'NOBODY'" in next(e["reason"] for e in run.errors if e["line"] == 6)
+    with tenant_context(world.a.district):
+        assert not CourseGrade.objects.exists()
+
+
+def test_a_package_without_a_gradebook_is_refused_by_name(world, tmp_path):
+    package = _gradebook(world, tmp_path)
+    (package / "results.csv").unlink()
+    run = grades_import(district=world.a.district, actor=None, path=package, shape="oneroster")
+    assert run.status == ImportRun.Status.REFUSED
+    assert "no results.csv" in run.errors[0]["reason"]

@@ -3,7 +3,7 @@
     import_student_records attendance --district SLUG FILE [--shape powerschool] [--map date=Att_Date]
                                       [--code X=absent_excused] [--dry-run] [--confirm]
     import_student_records incidents  --district SLUG FILE [--dry-run]
-    import_student_records grades     --district SLUG FILE [--dry-run]
+    import_student_records grades     --district SLUG FILE [--shape oneroster] [--dry-run]
     import_student_records incident-types --district SLUG FILE   (CSV: code,name)
 
 Thin: parsing and printing; the services are students.early_warning.importers (README,
@@ -15,7 +15,7 @@ import csv
 
 from django.core.management.base import BaseCommand, CommandError
 
-from students.early_warning.importers import ATTENDANCE_SHAPES, IMPORTERS, incident_types_set
+from students.early_warning.importers import ATTENDANCE_SHAPES, GRADE_SHAPES, IMPORTERS, incident_types_set
 from students.early_warning.models import AttendanceStatus
 from students.importers.cli import resolve, write_counts
 from students.importers.csvio import write_errors_csv
@@ -44,7 +44,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="username recorded as the one who ran the import")
         parser.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
         parser.add_argument("--errors-csv", metavar="FILE", help="write the rejected rows to FILE as CSV")
-        parser.add_argument("--shape", default="generic", choices=list(ATTENDANCE_SHAPES), help="attendance only")
+        parser.add_argument(
+            "--shape",
+            default="generic",
+            choices=list(dict.fromkeys([*ATTENDANCE_SHAPES, *GRADE_SHAPES])),
+            help="attendance: the SIS export's shape; grades: oneroster reads a OneRoster 1.2 package's gradebook",
+        )
         parser.add_argument(
             "--map", action="append", metavar="COLUMN=HEADER", help="attendance: our column = the file's header"
         )
@@ -75,7 +80,11 @@ class Command(BaseCommand):
             unknown = set(codes.values()) - set(AttendanceStatus.values)
             if unknown:
                 raise CommandError(f"--code: unknown status {sorted(unknown)}", returncode=2)
+            if shape not in ATTENDANCE_SHAPES:
+                raise CommandError(f"--shape {shape}: attendance reads {', '.join(ATTENDANCE_SHAPES)}", returncode=2)
             options.update(shape=shape, mapping=_pairs(map, "map"), codes=codes, confirm=confirm)
+        elif kind == "grades":
+            options["shape"] = "oneroster" if shape == "oneroster" else "csv"
         run = IMPORTERS[kind](district=found, actor=actor, path=path, **options)
         self.stdout.write(f"{run.file_name}: {run.format}, {run.get_status_display()} (import run {run.pk})")
         if run.counts:
