@@ -131,12 +131,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise Http404("No such sign-in provider.") from None
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None) -> None:
-        """A response the provider's library refused (for SAML: a bad signature, an expired
-        assertion, another issuer, another audience): an audit event, and a 403 page that
+        """A SAML response python3-saml refused (a bad signature, an expired assertion, another
+        issuer, another audience; issue 15 "Bad input"): an audit event, and a 403 page that
         says so without the library's details."""
         found = provider_for_key(request, getattr(provider.app, "provider_id", "") or "")
-        if found is None:
-            return  # allauth's own error page: no district to record it in
+        if found is None or found[1].kind != IdentityProvider.Kind.SAML:
+            return  # allauth's own error page (an OpenID Connect error, or no district to record it in)
         district, idp = found
         context = extra_context or {}
         reason = str(context.get("saml_last_error_reason") or exception or error or "")
@@ -145,7 +145,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             user=None,
             provider=idp,
             verb="sso.refused_response",
-            kind=refusal_kind(reason) if idp.kind == IdentityProvider.Kind.SAML else str(error or "unknown"),
+            kind=refusal_kind(reason),
             # The library's reason names issuers, audiences and times, never a person.
             reason=reason[:300],
         )

@@ -109,3 +109,18 @@ def test_a_bad_saml_response_is_refused_with_an_audit_event(world, client, saml_
     assert event.actor is None
     assert not _audit(world.a.district, "sso.sign_in")
     assert not _audit(world.b.district, "sso.refused_response")
+
+
+def test_the_settings_page_gives_each_saml_provider_its_own_sp_metadata(world, client, saml_idp):
+    provider = make_saml_provider(world.a.district, saml_idp, name="Loudon SAML")
+    client.force_login(world.a.district_admin)
+    page = client.get(reverse("sso_settings"))
+    metadata_path = reverse("saml_metadata", kwargs=saml_key(world.a.district, provider))
+    assert page.status_code == 200 and metadata_path in page.content.decode()
+
+    metadata = client.get(metadata_path, HTTP_HOST="testserver").content.decode()
+    acs = "http://testserver" + reverse("saml_acs", kwargs=saml_key(world.a.district, provider))
+    assert f'entityID="http://testserver{metadata_path}"' in metadata and acs in metadata
+    # Another district's key does not serve this provider's metadata.
+    forged = {"organization_slug": f"{world.b.district.slug}.{provider.pk}"}
+    assert client.get(reverse("saml_metadata", kwargs=forged), HTTP_HOST="testserver").status_code == 404
