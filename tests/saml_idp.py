@@ -85,10 +85,13 @@ class SamlIdp:
     next_response: dict = field(default_factory=dict)
     pending: dict[str, PendingRequest] = field(default_factory=dict)
     _sp_metadata: list[str] = field(default_factory=list)
+    # New at each start: the service provider caches fetched IdP metadata by URL and entity id
+    # (in Redis, for hours), and a later run's IdP on the same port has another key.
+    run: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @property
     def entity_id(self) -> str:
-        return f"{self.base_url}/metadata"
+        return f"{self.base_url}/metadata/{self.run}"
 
     @property
     def sso_url(self) -> str:
@@ -185,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        if url.path == "/metadata":
+        if url.path == f"/metadata/{self.idp.run}":
             return self._send(200, self.idp.metadata_xml().encode(), "application/samlmetadata+xml")
         if url.path == "/sso/redirect" and "SAMLRequest" in query:
             try:

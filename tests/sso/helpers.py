@@ -75,7 +75,7 @@ def make_saml_provider(district, idp, *, domains=("example.org",), by_url=False,
         "client_secret_env": "",
         "server_url": "",
         "tenant": "",
-        "saml_metadata_url": f"{idp.base_url}/metadata" if by_url else "",
+        "saml_metadata_url": idp.entity_id if by_url else "",  # it serves its metadata there
         "saml_metadata_xml": "" if by_url else idp.metadata_xml(),
         "allowed_domains": list(domains),
         "sourced_id_claim": fields.pop("sourced_id_claim", ""),
