@@ -41,10 +41,29 @@ def provider_for_key(request, key: str) -> tuple[District, IdentityProvider] | N
 
 
 def _claims(extra_data: dict) -> dict:
-    """One dict of the identity's claims: allauth keeps OIDC's ID token and userinfo apart."""
+    """One dict of the identity's claims: allauth keeps OIDC's ID token and userinfo apart, and
+    a SAML assertion's attributes are lists of values (the first one counts, as allauth's own
+    attribute mapping does)."""
     if "userinfo" in extra_data or "id_token" in extra_data:
         return {**(extra_data.get("id_token") or {}), **(extra_data.get("userinfo") or {})}
-    return extra_data
+    return {
+        name: (value[0] if value else "") if isinstance(value, list) else value for name, value in extra_data.items()
+    }
+
+
+def refusal_kind(reason: str) -> str:
+    """A short name for why python3-saml refused a response (its error texts, onelogin/saml2/response.py)."""
+    text = (reason or "").lower()
+    for needle, kind in (
+        ("signature", "bad_signature"),
+        ("expired", "expired"),
+        ("subjectconfirmation", "expired"),  # its NotOnOrAfter passed, so none is valid
+        ("issuer", "unknown_issuer"),
+        ("audience", "wrong_audience"),
+    ):
+        if needle in text:
+            return kind
+    return "invalid_response"
 
 
 def _key_in_session_district(request, client_id: str) -> str | None:
@@ -91,7 +110,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if found is None:
             return []
         district, idp = found
-        if (provider == "saml") != (idp.kind == IdentityProvider.Kind.SAML):
+        # By allauth's provider name the kind must match; by a district key (allauth's
+        # SocialAccount.provider, for OIDC and SAML alike) the key alone names the provider.
+        is_saml = idp.kind == IdentityProvider.Kind.SAML
+        if (provider == "saml" and not is_saml) or (provider == "openid_connect" and is_saml):
             return []
         try:
             return [providers.social_app(district, idp)]
@@ -107,6 +129,30 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         except SocialApp.DoesNotExist:
             # Unknown, disabled or another district's key (or its secret is missing): not found.
             raise Http404("No such sign-in provider.") from None
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None) -> None:
+        """A SAML response python3-saml refused (a bad signature, an expired assertion, another
+        issuer, another audience; issue 15 "Bad input"): an audit event, and a 403 page that
+        says so without the library's details."""
+        found = provider_for_key(request, getattr(provider.app, "provider_id", "") or "")
+        if found is None or found[1].kind != IdentityProvider.Kind.SAML:
+            return  # allauth's own error page (an OpenID Connect error, or no district to record it in)
+        district, idp = found
+        context = extra_context or {}
+        reason = str(context.get("saml_last_error_reason") or exception or error or "")
+        services.sign_in_recorded(
+            district=district,
+            user=None,
+            provider=idp,
+            verb="sso.refused_response",
+            kind=refusal_kind(reason),
+            # The library's reason names issuers, audiences and times, never a person.
+            reason=reason[:300],
+        )
+        page = render(
+            request, "mtss/sso/refused_response.html", {"district": None, "sso_district": district}, status=403
+        )
+        raise ImmediateHttpResponse(page)
 
     def pre_social_login(self, request, sociallogin) -> None:
         found = provider_for_key(request, sociallogin.account.provider)

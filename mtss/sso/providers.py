@@ -95,7 +95,14 @@ def social_app(district: District, provider: IdentityProvider) -> SocialApp:
                 },
                 # Bad signatures, expired assertions and another audience are refused by
                 # python3-saml in strict mode; assertions must be signed.
-                "advanced": {"strict": True, "want_assertion_signed": True, "reject_idp_initiated_sso": True},
+                # Our own ACS and metadata URLs may be on a one-label host (localhost, an
+                # intranet name): python3-saml's URL check refuses those unless allowed.
+                "advanced": {
+                    "strict": True,
+                    "want_assertion_signed": True,
+                    "reject_idp_initiated_sso": True,
+                    "allow_single_label_domains": True,
+                },
             },
         )
     return SocialApp(

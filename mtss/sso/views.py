@@ -67,6 +67,12 @@ def sso_settings(request):
         {
             "provider": p,
             "callback": request.build_absolute_uri(_callback_path(district, p)),
+            # A SAML IdP is given this district's service-provider metadata (allauth serves it).
+            "metadata": request.build_absolute_uri(
+                reverse("saml_metadata", kwargs={"organization_slug": providers.provider_key(district, p)})
+            )
+            if p.kind == IdentityProvider.Kind.SAML
+            else "",
         }
         for p in idps
     ]
