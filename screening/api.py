@@ -286,7 +286,7 @@ class ScoreDetail(generics.RetrieveAPIView):
 class ImportRunSerializer(serializers.ModelSerializer):
     started_by = serializers.CharField(source="started_by.username", read_only=True, allow_null=True)
     # Plain strings, not enums: another "status" enum (plans') already has the schema's name.
-    kind = serializers.CharField(read_only=True, help_text="roster, scores or norms")
+    kind = serializers.CharField(read_only=True, help_text="roster, scores, norms, attendance, incidents or grades")
     status = serializers.CharField(
         read_only=True, help_text="queued, running, then dry_run, succeeded, refused or partial"
     )
@@ -327,7 +327,19 @@ class ImportRunSerializer(serializers.ModelSerializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[("scores", "scores"), ("roster", "roster")], default="scores")
+    kind = serializers.ChoiceField(
+        choices=[(k, k) for k in ("scores", "roster", "attendance", "incidents", "grades")],
+        default="scores",
+        help_text="attendance, incidents and grades are student records (README: Early warning), all or nothing.",
+    )
+    shape = serializers.ChoiceField(
+        choices=["powerschool", "infinite-campus", "oneroster"],
+        required=False,
+        help_text="Attendance: powerschool or infinite-campus export; grades: oneroster (a 1.2 gradebook package).",
+    )
+    confirm = serializers.BooleanField(
+        default=False, help_text="Attendance: accept a change above the policy's share of a school's recorded days."
+    )
     format = serializers.ChoiceField(
         choices=sorted(FORMATS), required=False, help_text="The score format (not for rosters)."
     )
@@ -348,6 +360,15 @@ class ImportUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError({"format": ["Choose the score format."]})
         if data.get("format") and FORMATS[data["format"]].needs_mapping and not data.get("mapping"):
             raise serializers.ValidationError({"mapping": ["The generic format needs a saved column mapping."]})
+        shape = data.get("shape", "")
+        if shape in ("powerschool", "infinite-campus") and data["kind"] != "attendance":
+            raise serializers.ValidationError({"shape": ["This shape is an attendance export."]})
+        if shape == "oneroster" and data["kind"] != "grades":
+            raise serializers.ValidationError({"shape": ["A OneRoster gradebook holds course grades."]})
+        if data["kind"] in ("attendance", "incidents", "grades") and data["accept_valid_rows"]:
+            raise serializers.ValidationError(
+                {"accept_valid_rows": ["Attendance, incidents and grades are imported whole or not at all."]}
+            )
         return data
 
 
@@ -393,6 +414,8 @@ class ImportRunListCreate(generics.ListCreateAPIView):
                 "format": data.get("format", ""),
                 "mapping": data.get("mapping"),
                 "measure": data.get("measure", ""),
+                "shape": data.get("shape", ""),
+                "confirm": data["confirm"],
             },
             dry_run=data["dry_run"],
             accept_valid_rows=data["accept_valid_rows"],

@@ -194,3 +194,22 @@ def test_the_openapi_schema_describes_the_screening_endpoints():
         "/api/v1/imports/{run_id}/",
     } <= set(schema["paths"])
     assert "post" in schema["paths"]["/api/v1/scores/"] and "post" in schema["paths"]["/api/v1/imports/"]
+
+
+@pytest.mark.django_db
+def test_student_records_upload_through_the_imports_api(world):
+    side = world.a
+    admin = api(side.district_admin, side.district)
+    grades = io.BytesIO(f"student_id,term,course_code,mark\n{side.students[0].local_id},S1,ALG1,B+\n".encode())
+    grades.name = "grades.csv"
+    response = admin.post("/api/v1/imports/", {"kind": "grades", "file": grades}, format="multipart")
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert (body["kind"], body["status"], body["format"]) == ("grades", "succeeded", "grades-csv")
+    wrong = io.BytesIO(b"student_id,date,status\n")
+    wrong.name = "a.csv"
+    response = admin.post(
+        "/api/v1/imports/", {"kind": "attendance", "shape": "oneroster", "file": wrong}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json()["shape"] == ["A OneRoster gradebook holds course grades."]
