@@ -451,6 +451,9 @@ may_view_district_dashboard = _roles(Role.DISTRICT_ADMIN)
 may_edit_policy = _roles(Role.DISTRICT_ADMIN)
 may_edit_calendar = _roles(Role.DISTRICT_ADMIN)
 may_view_access_log = _roles(Role.DISTRICT_ADMIN)
+#: A guardian's request for a copy of the record (issue 18): the principal of the student's school
+#: approves and hands it over, or an administrator (the student was seen first: visibility).
+may_approve_record_copy = _roles(Role.DISTRICT_ADMIN, Role.PRINCIPAL)
 # Single sign-on providers and whether passwords still sign members in (issue 15, mtss.sso).
 may_configure_sign_in = _roles(Role.DISTRICT_ADMIN)
 

@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mtss import policy_views, views
 from mtss.policy_form import sections as policy_sections
-from reports import privacy as reports_privacy
 
 urlpatterns = [
     path("", include("reports.home_urls")),  # "My day" composes every app (reports/my_day.py)
@@ -26,8 +25,8 @@ urlpatterns = [
     ],
     path("policy/compare/", policy_views.policy_compare, name="policy_compare"),
     path("policy/versions/<int:version_id>/", policy_views.policy_version_detail, name="policy_version"),
-    # The district's privacy page (issue 18): what is collected, why, how long, who processes it.
-    path("privacy/", reports_privacy.privacy_page, name="privacy"),
+    # The district's privacy page and the copies of a student's record (issue 18): reports composes them.
+    path("", include("reports.privacy_urls")),
     path("calendar/", include("mtss.calendars.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("students/", include("students.urls")),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -80,8 +81,6 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 
 def _start_of(district: District, day: dt.date) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
     return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(district.timezone))
 
 

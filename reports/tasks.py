@@ -70,3 +70,13 @@ def retention_run(district_id: int) -> int:
         if run.total and retention.automatic_purge(district=district, as_of=run.as_of):
             retention.retention_purge(district=district, run=run, actor=None)
     return run.pk
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=30, max_retries=3)
+def record_copy_build(district_id: int, request_id: int) -> str:
+    """Build the zip of an approved copy-of-record request (reports/record_copy.py)."""
+    from reports.record_copy import copy_build
+
+    district = District.objects.get(pk=district_id)
+    with tenant_context(district):
+        return copy_build(district=district, request_id=request_id).status

@@ -377,4 +377,4 @@ from students.early_warning.models import (  # noqa: E402, F401
 )
 
 # The record of disclosures (issue 18, FERPA 34 CFR 99.32).
-from students.privacy.models import Disclosure, DisclosureChannel  # noqa: E402, F401
+from students.privacy.models import Disclosure, DisclosureChannel, RecordCopyRequest  # noqa: E402, F401

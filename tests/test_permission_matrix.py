@@ -125,6 +125,8 @@ MATRIX: dict[str, set[str]] = {
 # Rules walked by a test of their own rather than a row of ACTIONS (the rule decides what a page
 # lists, not whether it answers), with the test that walks them.
 WALKED_ELSEWHERE = {
+    # A copy of the record (issue 18): the pages are walked in tests/reports/test_record_copy.py.
+    "may_approve_record_copy": "test_the_record_copy_rule_names_administrators_and_principals",
     "may_keep_caseload": "test_my_caseload_lists_only_own_plans_for_specialists",
     # Ohio's RIMP (interventions/rimp): the pages are walked in tests/interventions/test_rimp.py and
     # tests/browser/test_rimp_browser.py; the rules for every subject here.
@@ -1188,3 +1190,19 @@ def test_the_early_warning_rules_name_who_reads_reviews_and_imports(setting):
     assert {DA, P, IS, PSY, C} <= found["may_review_early_warning"]
     assert not found["may_review_early_warning"] & {T, RO, OTHER_DISTRICT, OUTSIDER}
     assert found["may_import_student_records"] == {DA}
+
+
+def test_the_record_copy_rule_names_administrators_and_principals(setting):
+    """may_approve_record_copy: DA and P (the student is seen first: visibility decides the school)."""
+    from mtss import permissions
+    from tests.factories import membership_of
+
+    side = setting.side
+    found = set()
+    with tenant_context(side.district):
+        for subject in SUBJECTS:
+            membership = None if subject in NOT_MEMBERS else membership_of(setting.users[subject], side.district)
+            if permissions.allowed(membership, "may_approve_record_copy"):
+                found.add(subject)
+    assert {DA, P} <= found
+    assert not found & {IS, T, PSY, C, RO, OTHER_DISTRICT, OUTSIDER}

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import students.privacy.models
+
 
 class Migration(migrations.Migration):
 
@@ -32,4 +34,27 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['district', 'student', '-at'], name='disclosure_student_idx')],
             },
         ),
+        migrations.CreateModel(
+            name='RecordCopyRequest',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('guardian_name', models.CharField(max_length=220, verbose_name='requested by')),
+                ('status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved, being prepared'), ('ready', 'Ready'), ('delivered', 'Delivered')], default='requested', max_length=10, verbose_name='status')),
+                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='requested')),
+                ('approved_at', models.DateTimeField(blank=True, null=True)),
+                ('ready_at', models.DateTimeField(blank=True, null=True)),
+                ('file', models.FileField(blank=True, upload_to=students.privacy.models.record_copy_path)),
+                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('delivered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='mtss.district')),
+                ('guardian', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='students.guardian')),
+                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='students.student')),
+            ],
+            options={
+                'ordering': ['-requested_at', '-id'],
+                'indexes': [models.Index(fields=['district', 'student', '-requested_at'], name='recordcopy_student_idx')],
+            },
+        ),
+
     ]

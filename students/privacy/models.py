@@ -44,3 +44,44 @@ class Disclosure(DistrictOwned):
 
     def __str__(self) -> str:
         return f"disclosure {self.pk}"
+
+
+def record_copy_path(instance: RecordCopyRequest, filename: str) -> str:
+    # Files of one district never share a folder with another's (keyed by the district).
+    return f"record-copies/d{instance.district_id}/{filename}"
+
+
+class RecordCopyRequest(DistrictOwned):
+    """A guardian's request for a copy of the student's education record (FERPA 34 CFR 99.10:
+    a parent may inspect and review the record; a copy when inspection is otherwise impractical).
+
+    Requested (by the guardian, through the portal) -> approved by staff -> ready (one zip: a PDF
+    summary and CSVs, built by a Celery job) -> delivered (downloaded). Each step is on the row;
+    the delivery is also a disclosure (channel "record_copy") in the record of disclosures.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved, being prepared")
+        READY = "ready", _("Ready")
+        DELIVERED = "delivered", _("Delivered")
+
+    student = models.ForeignKey("students.Student", on_delete=models.CASCADE, related_name="+")
+    guardian = models.ForeignKey("students.Guardian", null=True, on_delete=models.SET_NULL, related_name="+")
+    guardian_name = models.CharField(_("requested by"), max_length=220)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    approved_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to=record_copy_path, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_by = models.ForeignKey("mtss.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        # A student's requests, newest first (the staff page).
+        indexes = [models.Index(fields=["district", "student", "-requested_at"], name="recordcopy_student_idx")]
+
+    def __str__(self) -> str:
+        return f"record copy {self.pk}"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from mtss.models import District, User
-from students.privacy.models import Disclosure, DisclosureChannel
+from students.privacy.models import Disclosure, DisclosureChannel, RecordCopyRequest
 
 
 def disclosures_record(
@@ -56,4 +59,17 @@ def api_disclosure_record(*, district, student_ids, recipient, what, actor) -> N
         purpose="API read",
         what=what,
         actor=actor,
+    )
+
+
+def copy_request_create(district: District, guardian, student) -> RecordCopyRequest:
+    """A guardian asks for a copy of the student's record (the portal calls this). The guardian
+    must be one of the student's own guardians; the request waits for staff approval."""
+    if guardian.district_id != district.pk or guardian.student_id != student.pk or student.district_id != district.pk:
+        raise ValidationError({"guardian": _("Guardian: not a guardian of this student.")})
+    return RecordCopyRequest.objects.create(
+        district=district,
+        student=student,
+        guardian=guardian,
+        guardian_name=f"{guardian.first_name} {guardian.last_name}".strip()[:220],
     )

@@ -29,7 +29,23 @@ def _flag(side) -> int:
     return flag.pk
 
 
+def _record_copy(side) -> int:
+    """A guardian's request for a copy of the side's first student's record (issue 18)."""
+    from students.models import Guardian
+    from students.privacy.models import RecordCopyRequest
+    from students.privacy.services import copy_request_create
+
+    with tenant_context(side.district):
+        student = side.students[0]
+        found = RecordCopyRequest.objects.filter(district=side.district, student=student).first()
+        if found is None:
+            guardian = Guardian.objects.filter(district=side.district, student=student).first()
+            found = copy_request_create(side.district, guardian, student)
+    return found.pk
+
+
 OBJECT_IDS = {
     "school_id": lambda side: side.school.pk,
     "flag_id": _flag,
+    "copy_id": _record_copy,
 }

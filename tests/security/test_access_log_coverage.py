@@ -73,12 +73,15 @@ LOGGED = {
     "student_disclosures",
     "student_disclosures_pdf",
     "portal_student_family",
+    "record_copies",
 }
 # Log a row only when they show a named student, which this fixture's data does not reach
 # (no Tier 3 plan, no decision yet, no guardian among the attendees): at most one row.
 LOGGED_WHEN_SHOWING_STUDENTS = {
     # Family messages waiting for an answer (the fixture has none).
     "portal_family_messages",
+    # A copy of the record is downloaded (and logged) only once its zip is built; before, a redirect.
+    "record_copy_download",
     # Check-in/check-out cards exist only for behavior plans (this fixture's plan is reading: 404).
     "point_card",
     "point_card_setup",
@@ -174,6 +177,7 @@ NO_STUDENT_DATA = {
 # Writes only (GET answers 405): their reads are the pages above.
 WRITE_ONLY = {
     "api_action_item_undo",
+    "record_copy_approve",
     "group_log_today",
     "notice_send_to_guardians",
     "reports_rimp_determine",
