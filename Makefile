@@ -76,13 +76,16 @@ test: $(STAMP)
 	    DATABASE_URL=$$PGBOUNCER_URL DB_DISABLE_SERVER_SIDE_CURSORS=1 $(PY) -m pytest -q $(PGBOUNCER_TESTS); \
 	  fi
 
-# Every benchmark runs even when one misses its target; the list of misses comes last.
+# Every benchmark runs even when one misses its target; the list of misses comes last. The load
+# test (benchmarks/load_test.py) runs last; it needs PGBOUNCER_URL (scripts/services.sh).
 # `make bench-quick` (small sizes, targets not assessed) is what CI runs so they cannot rot.
 bench: $(STAMP)
 	@$(COMPILE)
 	@exports=$$($(PY) scripts/check_services.py) || exit 1; eval "$$exports"; failed=""; \
 	  for b in benchmarks/bench_*.py; do echo "== $$b"; \
 	    $(PY) -m benchmarks.$$(basename $$b .py) $(BENCH_ARGS) || failed="$$failed $$b"; done; \
+	  echo "== benchmarks/load_test.py (locust against gunicorn behind PgBouncer)"; \
+	  $(PY) -m benchmarks.load_test $(BENCH_ARGS) || failed="$$failed benchmarks/load_test.py"; \
 	  if [ -n "$$failed" ]; then echo "benchmarks that missed a target or failed:$$failed"; exit 1; fi
 
 bench-quick:

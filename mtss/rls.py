@@ -74,6 +74,13 @@ def ensure_row_level_security() -> list[str]:
             cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}")
             for table in APPEND_ONLY:
                 cursor.execute(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {quote(role)}")
+                # Its partitions (mtss.access_log_partitions): the app reaches them only through
+                # the parent, whose rights apply; no right on a partition named directly.
+                cursor.execute(
+                    "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = to_regclass(%s)", [table]
+                )
+                for (partition,) in cursor.fetchall():
+                    cursor.execute(f"REVOKE ALL ON {partition} FROM {quote(role)}")
             # The one delete the application may make on the access log: the retention job's counted
             # purge of its own district's old rows (mtss/migrations/0008_retention.py, reports/retention.py).
             cursor.execute("SELECT to_regprocedure('mtss_accesslog_purge(timestamptz, integer)')")

@@ -132,6 +132,14 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "demo.sqlite3"}
 DATABASES = {"default": _db}
+# A streaming replica (README, Production, "Read replica"): dashboards and exports read
+# there (mtss.db.router); everything else, and every write, stays on `default`.
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL and _db["ENGINE"] == "mtss.db.backends.postgresql":
+    from mtss.db.router import replica_settings
+
+    DATABASES["replica"] = replica_settings(DATABASE_REPLICA_URL, _db)
+DATABASE_ROUTERS = ["mtss.db.router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, jobs ----------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mtss import permissions
+from mtss.db.router import replica_view
 from mtss.decorators import district_member
 from reports import selectors
 from reports.charts import Bar, bar_chart_svg
@@ -85,6 +86,7 @@ def trend_table(points) -> Table:
 
 
 @district_member("may_view_early_warning")
+@replica_view
 def dashboard(request):
     district, membership = request.district, request.membership
     years, year = _years(request)

@@ -21,6 +21,7 @@ from interventions.rimp.rules import STATES as RIMP_STATES
 from interventions.rimp.services import reading_determinations_record
 from mtss import access_log
 from mtss.api_params import query_int
+from mtss.db.router import replica_view
 from mtss.decorators import district_member
 from mtss.jobs import enqueue
 from mtss.models import SchoolYear
@@ -121,6 +122,7 @@ def _fidelity_filters(request):
 
 
 @district_member("may_view_fidelity")
+@replica_view
 def fidelity(request, school_id: int):
     school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
     schools = list(selectors.report_schools(district=request.district, membership=request.membership))
@@ -196,6 +198,7 @@ METRIC_LABELS = {
 
 
 @district_member("may_view_fidelity")
+@replica_view
 def fidelity_plans(request, school_id: int):
     """Drill-down: the plans and sessions behind one number of the dashboard."""
     school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
@@ -255,6 +258,7 @@ def fidelity_plans(request, school_id: int):
 
 @district_member("may_view_fidelity")
 @pdf_render_limit
+@replica_view
 def fidelity_pdf(request, school_id: int):
     school = selectors.report_school_get(district=request.district, membership=request.membership, school_id=school_id)
     form, filters = _fidelity_filters(request)
@@ -330,6 +334,7 @@ def subscriptions(request):
 
 
 @district_member("may_view_district_dashboard")
+@replica_view
 def district_dashboard(request):
     today = timezone.localdate()
     years, year = _years(request)
@@ -429,6 +434,7 @@ def _school_filter(request) -> tuple[int | None, list]:
 
 
 @district_member("may_view_compliance")
+@replica_view
 def building_log(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "building_log"})
     if bad:
@@ -463,6 +469,7 @@ def building_log(request):
 
 
 @district_member("may_view_compliance")
+@replica_view
 def emis(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "emis"})
     if bad:
@@ -575,6 +582,7 @@ def referral_readiness(request):
 
 
 @district_member("may_view_compliance")
+@replica_view
 def program_evaluation(request):
     year, years, bad = _year_or_400(request, "reports/compliance.html", {"report": "program_evaluation"})
     if bad:

@@ -1,6 +1,7 @@
 """Decide which services `make test` uses and print shell exports for them.
 
-PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) are used when reachable. Otherwise
+PostgreSQL (DATABASE_URL), its streaming replica (REPLICA_DATABASE_URL) and Redis
+(REDIS_URL) are used when reachable. Otherwise
 the suite falls back to SQLite / in-process jobs and says so; with
 REQUIRE_SERVICES=1 a missing service is an error instead (CI sets it).
 """
@@ -39,6 +40,16 @@ def main() -> int:
     else:
         missing.append("Redis (set REDIS_URL)" if not redis_url else f"Redis at {redis_url} is not reachable")
         exports.append("unset REDIS_URL CELERY_BROKER_URL")
+    replica_url = os.environ.get("REPLICA_DATABASE_URL", "")
+    if replica_url and reachable(replica_url, 5432):
+        print("tests: PostgreSQL replica at " + urlparse(replica_url).netloc, file=sys.stderr)
+    else:
+        missing.append(
+            "the streaming replica (set REPLICA_DATABASE_URL; scripts/services.sh starts one)"
+            if not replica_url
+            else f"the replica at {replica_url} is not reachable"
+        )
+        exports.append("unset REPLICA_DATABASE_URL")
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not shutil.which(chromium):
         missing.append(f"Chromium ({chromium}; apt-get install chromium) for the browser tests")

@@ -74,8 +74,13 @@ def pytest_collection_modifyitems(config, items):
     if not _through_pgbouncer(settings.DATABASES["default"]):
         # `make test` runs them in a second pass with DATABASE_URL=$PGBOUNCER_URL.
         missing.append(("pgbouncer", "database not reached through PgBouncer: the pooling tests"))
+    if not os.environ.get("REPLICA_DATABASE_URL"):
+        missing.append(("replica", "no streaming replica (REPLICA_DATABASE_URL): the read-replica tests"))
     for marker, what in missing:
         unrunnable = [item for item in items if item.get_closest_marker(marker)]
+        if unrunnable and marker == "replica" and os.environ.get("REQUIRE_SERVICES") == "1":
+            # CI starts the replica (scripts/services.sh): its tests must run there, never vanish.
+            raise pytest.UsageError(f"REQUIRE_SERVICES=1 but {what}: {len(unrunnable)} tests cannot run.")
         if unrunnable:
             config.hook.pytest_deselected(items=unrunnable)
             items[:] = [item for item in items if not item.get_closest_marker(marker)]
