@@ -16,6 +16,10 @@ from mtss.tenancy import activate, current_scope, scope_context, tenant_context
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+# allauth's SAML views (mtss/urls.py mounts them under /sso/).
+SAML_PREFIX = "/sso/saml/"
+
+
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
@@ -30,6 +34,9 @@ class RequestGuardMiddleware:
       400/413 of a body that is too large, an unknown path's 404).
     - Pages for a signed-in user and API responses show student data: no cache
       (browser, proxy) may keep them (`Cache-Control: no-store`).
+    - A SAML request without a Host header is a 400: allauth's SAML views build their
+      addresses from it and would fail with a 500 (HTTP/1.1 requires the header; only a
+      hand-made request omits it).
     """
 
     def __init__(self, get_response):
@@ -39,6 +46,8 @@ class RequestGuardMiddleware:
         name = self._nul_field(request)
         if name is not None:
             response = self._bad_parameter(request, name.replace("\x00", ""))
+        elif request.path.startswith(SAML_PREFIX) and not request.META.get("HTTP_HOST"):
+            response = HttpResponseBadRequest("Host: the request must name its host.", content_type="text/plain")
         else:
             response = self.get_response(request)
         if (

@@ -82,7 +82,7 @@ def ensure_row_level_security() -> list[str]:
                 for (partition,) in cursor.fetchall():
                     cursor.execute(f"REVOKE ALL ON {partition} FROM {quote(role)}")
             # The one delete the application may make on the access log: the retention job's counted
-            # purge of its own district's old rows (mtss/migrations/0008_retention.py, reports/retention.py).
+            # purge of its own district's old rows (mtss/migrations/0007_retention.py, reports/retention.py).
             cursor.execute("SELECT to_regprocedure('mtss_accesslog_purge(timestamptz, integer)')")
             if cursor.fetchone()[0] is not None:
                 cursor.execute(f"GRANT EXECUTE ON FUNCTION mtss_accesslog_purge(timestamptz, integer) TO {quote(role)}")

@@ -365,7 +365,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 # The family portal's strings in the letters' other languages sit beside its code (machine-drafted,
 # as the letters' catalogues are); locale/ comes first, so its entries win where both have one.
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "notifications" / "portal" / "locale"]
+# The folder is not named `locale`: makemessages would then write the portal's Spanish there.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "notifications" / "portal" / "catalogues"]
 # mtss/formats/es: Spanish dates with US number conventions (a decimal point), as es_US.
 FORMAT_MODULE_PATH = ["mtss.formats"]
 USE_I18N = True

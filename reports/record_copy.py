@@ -28,6 +28,7 @@ from reports.exports import csv_lines
 from screening.models import Score
 from students.models import Student
 from students.privacy.models import Disclosure, DisclosureChannel, RecordCopyRequest
+from students.privacy.selectors import copy_requests_for_student
 from students.privacy.services import disclosures_record
 from students.selectors import student_get
 
@@ -121,7 +122,7 @@ def copy_delivered(*, district: District, request: RecordCopyRequest, actor: Use
 @district_member()
 def record_copy_list(request, student_id: int):
     student = student_get(district=request.district, membership=request.membership, student_id=student_id)
-    copies = list(RecordCopyRequest.objects.filter(district=request.district, student=student))
+    copies = list(copy_requests_for_student(request.district, student))
     access_log.record(request, action="view", what="record copy requests", student_ids=[student.pk])
     return render(
         request,

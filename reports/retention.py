@@ -121,7 +121,7 @@ def retention_dry_run(*, district: District, actor: User | None, as_of: dt.date 
 
 def _purge_access_log(district: District, cutoff: dt.date, max_rows: int) -> int:
     """The access log is append-only for the application role; its purge goes through the one
-    function the owner granted (mtss/migrations/0008_retention.py). It returns the rows due, and
+    function the owner granted (mtss/migrations/0007_retention.py). It returns the rows due, and
     deletes nothing when they are more than max_rows (the caller then stops the purge)."""
     before = _start_of(district, cutoff)
     if connection.vendor != "postgresql":  # the SQLite demo has no roles

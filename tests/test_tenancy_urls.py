@@ -64,6 +64,8 @@ PORTAL = {
     "portal_letter_pdf",
     "portal_letter_acknowledge",
     "portal_meeting_reply",
+    "portal_copy_request",
+    "portal_privacy",
 }
 
 # How to find "district B's object" for each id a route can take.

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mtss', '0005_sso'),
-        ('notifications', '0005_letter_trust'),
+        ('notifications', '0006_delivery_attempts'),
         ('students', '0010_roster_sync'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,9 +7,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mtss', '0008_retention'),
-        ('notifications', '0005_letter_trust'),
-        ('students', '0012_disclosures'),
+        ('mtss', '0007_retention'),
+        ('notifications', '0007_portal'),
+        ('students', '0011_disclosures'),
     ]
 
     operations = [

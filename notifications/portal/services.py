@@ -14,12 +14,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mtss.models import District, User
 from mtss.selectors import policy_document
 from mtss.services import audit
+from notifications import delivery
 from notifications.languages import LANGUAGES
 from notifications.models import Notice, NoticeEvent, NoticeStatus
 from notifications.portal import tokens
@@ -31,6 +33,9 @@ from notifications.portal.models import (
     PortalSignInLink,
 )
 from students.models import Guardian, Student
+from students.privacy.models import RecordCopyRequest
+from students.privacy.selectors import copy_requests_for_student
+from students.privacy.services import copy_request_create
 
 INVITATION_DAYS = 30
 MAGIC_LINK_MINUTES = 20
@@ -237,7 +242,31 @@ def letter_acknowledge(*, district: District, account: GuardianAccount, notice: 
         district=district, notice=notice, status=notice.status, verb="acknowledged_by_family", note="portal"
     )
     audit(district=district, actor=None, verb="portal.letter_acknowledge", obj=notice)
+    # Delivery tracking (notifications.delivery): the notices page's "to call" list reads it.
+    delivery.notice_acknowledged(district, notice, notice.guardian)
     return notice
+
+
+def letter_opened(*, district: District, notice: Notice) -> None:
+    """The family opened the letter in the portal: a view for delivery tracking (first one kept)."""
+    delivery.notice_viewed(district, notice, notice.guardian)
+
+
+@transaction.atomic
+def record_copy_ask(*, district: District, student: Student, guardian_ids: list[int]):
+    """The family asks for a copy of the child's record (FERPA 34 CFR 99.10) for one of the
+    guardians the account speaks for (`guardian_ids`); staff approve it (students.privacy)."""
+    guardian = Guardian.objects.filter(district=district, pk__in=guardian_ids).order_by("pk").first()
+    if guardian is None:
+        raise Http404
+    pending = copy_requests_for_student(district, student).filter(
+        guardian=guardian, status=RecordCopyRequest.Status.REQUESTED
+    )
+    if pending.exists():
+        return pending.first()
+    request = copy_request_create(district, guardian, student)
+    audit(district=district, actor=None, verb="portal.record_copy_request", obj=request)
+    return request
 
 
 def _body(body: str) -> str:

@@ -13,6 +13,8 @@ urlpatterns = [
     path("join/", views.invitation_code, name="portal_invitation_code"),
     path("join/<str:token>/", views.invitation_link, name="portal_invitation"),
     path("children/<int:student_id>/", views.child, name="portal_child"),
+    path("privacy/", views.privacy, name="portal_privacy"),
+    path("children/<int:student_id>/record-copy/", views.copy_request, name="portal_copy_request"),
     path("children/<int:student_id>/messages/", views.message_send, name="portal_message_send"),
     path("children/<int:student_id>/letters/<int:notice_id>/pdf/", views.letter_pdf, name="portal_letter_pdf"),
     path(

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +19,8 @@ from mtss import access_log
 from notifications.languages import LANGUAGES
 from notifications.portal import auth, selectors, services
 from notifications.portal.models import PortalMessage
+from students.privacy.notice import privacy_notice
+from students.privacy.selectors import copy_requests_for_student, disclosures_for_student
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -179,6 +181,9 @@ def _child_context(request, student, **extra) -> dict:
         "meetings": selectors.upcoming_meetings(district=district, student=student),
         "letters": selectors.family_letters(district=district, account=account, student=student),
         "conversation": selectors.conversation(district=district, student=student, account=account),
+        # The family's rights (issue 18, item 5): the record of disclosures and copies of the record.
+        "disclosures": disclosures_for_student(district, student),
+        "copy_requests": copy_requests_for_student(district, student),
         "max_message": services.MAX_MESSAGE,
         **extra,
     }
@@ -198,6 +203,7 @@ def letter_pdf(request, student_id: int, notice_id: int):
     access_log.record(request, action="download", what="family portal: letter", student_ids=[student.pk])
     if not notice.pdf:
         return _page(request, "portal/refused.html", {"message": _("This letter is not ready yet.")}, status=404)
+    services.letter_opened(district=district, notice=notice)
     return FileResponse(notice.pdf.open("rb"), content_type="application/pdf", filename=f"letter-{notice.pk}.pdf")
 
 
@@ -210,6 +216,22 @@ def letter_acknowledge(request, student_id: int, notice_id: int):
     notice = selectors.family_letter_get(district=district, account=account, student=student, notice_id=notice_id)
     services.letter_acknowledge(district=district, account=account, notice=notice)
     return redirect(reverse("portal_child", args=[student.pk]) + "#letters")
+
+
+@auth.family_required
+def copy_request(request, student_id: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    district, account = request.district, request.account
+    student = selectors.family_student_get(district=district, account=account, student_id=student_id)
+    guardian_ids = selectors.family_guardian_ids(district=district, account=account, student=student)
+    services.record_copy_ask(district=district, student=student, guardian_ids=guardian_ids)
+    return redirect(reverse("portal_child", args=[student.pk]) + "#record")
+
+
+@auth.family_required
+def privacy(request):
+    return render(request, "portal/privacy.html", privacy_notice(district=request.district, today=timezone.localdate()))
 
 
 @auth.family_required

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from mtss.models import District
 from students.models import Student
-from students.privacy.models import Disclosure
+from students.privacy.models import Disclosure, RecordCopyRequest
 
 
 def disclosures_for_student(district: District, student: Student) -> QuerySet[Disclosure]:
@@ -20,3 +20,8 @@ def disclosures_for_student(district: District, student: Student) -> QuerySet[Di
         .select_related("disclosed_by")
         .order_by("-at", "-id")
     )
+
+
+def copy_requests_for_student(district: District, student: Student) -> QuerySet[RecordCopyRequest]:
+    """A student's requests for a copy of the record, newest first (staff page and portal)."""
+    return RecordCopyRequest.objects.filter(district=district, student=student).order_by("-requested_at", "-id")

@@ -23,6 +23,7 @@ def test_the_portal_routes_with_a_student_are_the_ones_this_file_walks():
         "portal_letter_pdf",
         "portal_letter_acknowledge",
         "portal_meeting_reply",
+        "portal_copy_request",
     }
 
 

@@ -124,3 +124,13 @@ def test_the_settings_page_gives_each_saml_provider_its_own_sp_metadata(world, c
     # Another district's key does not serve this provider's metadata.
     forged = {"organization_slug": f"{world.b.district.slug}.{provider.pk}"}
     assert client.get(reverse("saml_metadata", kwargs=forged), HTTP_HOST="testserver").status_code == 404
+
+
+def test_a_saml_request_without_a_host_header_is_a_400_not_a_500(world, client, saml_idp):
+    provider = make_saml_provider(world.a.district, saml_idp)
+    path = reverse("saml_metadata", kwargs=saml_key(world.a.district, provider))
+    response = client.get(path)  # Django's test client sends no Host header unless told to
+
+    assert response.status_code == 400
+    assert response.content.decode().startswith("Host:")
+    assert client.get(path, HTTP_HOST="testserver").status_code == 200
