@@ -61,7 +61,7 @@ DEMO_EMAIL_DOMAIN = "demo.mtss.invalid"
 DEMO_NAME_SUFFIX = "(demo)"
 DEFAULT_SEED = 2026
 BATCH = 2000
-STUDENTS_PER_SCHOOL = 500  # when scaled up, one more school per ~500 students
+STUDENTS_PER_SCHOOL = 400  # when scaled up, one more school per ~400 students (400,000: 1,000 schools)
 
 # The login for each role: `<short>.<district suffix>`, e.g. principal.loudon.
 ROLE_LOGINS = [
@@ -722,7 +722,7 @@ def _chance(rng: random.Random, p: float) -> bool:
 
 
 def school_list(spec: DistrictSpec, n_students: int) -> list[SchoolTemplate]:
-    """The district's schools; one more per ~500 students when scaled up."""
+    """The district's schools; one more per ~400 students when scaled up."""
     schools = list(spec.schools)
     wanted = max(len(schools), math.ceil(n_students / STUDENTS_PER_SCHOOL))
     places = [f"{a} {b}" for b in PLACES_B for a in PLACES_A]
