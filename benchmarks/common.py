@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import statistics
 import time
@@ -31,11 +32,13 @@ def add_quick(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def two_sizes(parser: argparse.ArgumentParser, runs: int) -> tuple[argparse.Namespace, int]:
+def two_sizes(
+    parser: argparse.ArgumentParser, runs: int, *, students: int = 50_000, small: int = 2_000
+) -> tuple[argparse.Namespace, int]:
     """The page benchmarks' arguments: a small and a large district (the query count must not
     grow between them) and --quick; returns the arguments and the runs per page."""
-    parser.add_argument("--students", type=int, default=50_000)
-    parser.add_argument("--small", type=int, default=2_000)
+    parser.add_argument("--students", type=int, default=students)
+    parser.add_argument("--small", type=int, default=small)
     add_quick(parser)
     args = parser.parse_args()
     if args.quick:
@@ -91,6 +94,12 @@ def interleaved(runs: int, **candidates: Callable[[], object]) -> dict[str, list
 
 def median_ms(seconds: list[float]) -> float:
     return statistics.median(seconds) * 1000
+
+
+def p95_ms(seconds: list[float]) -> float:
+    """The 95th percentile (nearest rank; with few runs, the slowest run)."""
+    ordered = sorted(seconds)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)] * 1000
 
 
 class PeakRss:

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
+from demo.bulk import copy_create
 from demo.cico import seed_point_cards
 from demo.early_warning import seed_early_warning
 from demo.interventions import seed_interventions
@@ -51,7 +52,6 @@ from mtss.policy import preset_data
 from mtss.rls import APPEND_ONLY, district_models
 from mtss.services import audit, district_create, policy_version_create
 from mtss.tenancy import tenant_context
-from reports.services import evaluations_refresh
 from students.access import VIEW_STUDENT
 from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
 
@@ -61,7 +61,7 @@ DEMO_EMAIL_DOMAIN = "demo.mtss.invalid"
 DEMO_NAME_SUFFIX = "(demo)"
 DEFAULT_SEED = 2026
 BATCH = 2000
-STUDENTS_PER_SCHOOL = 500  # when scaled up, one more school per ~500 students
+STUDENTS_PER_SCHOOL = 400  # when scaled up, one more school per ~400 students (400,000: 1,000 schools)
 
 # The login for each role: `<short>.<district suffix>`, e.g. principal.loudon.
 ROLE_LOGINS = [
@@ -722,7 +722,7 @@ def _chance(rng: random.Random, p: float) -> bool:
 
 
 def school_list(spec: DistrictSpec, n_students: int) -> list[SchoolTemplate]:
-    """The district's schools; one more per ~500 students when scaled up."""
+    """The district's schools; one more per ~400 students when scaled up."""
     schools = list(spec.schools)
     wanted = max(len(schools), math.ceil(n_students / STUDENTS_PER_SCHOOL))
     places = [f"{a} {b}" for b in PLACES_B for a in PLACES_A]
@@ -1215,8 +1215,22 @@ def _users(plan: DistrictPlan, password_hash: str) -> dict[str, User]:
     return {u.username: u for u in User.objects.filter(username__in=list(wanted))}
 
 
-def write_district(plan: DistrictPlan, district: District, *, password_hash: str) -> dict:
+class _Steps:
+    """Logs each step's seconds (verbosity 2) as the seed goes."""
+
+    def __init__(self, log, *, started: float):
+        self.log, self.last = log, started
+
+    def __call__(self, label: str) -> None:
+        now = time.monotonic()
+        if self.log:
+            self.log(f"  {now - self.last:7.1f} s  {label}")
+        self.last = now
+
+
+def write_district(plan: DistrictPlan, district: District, *, password_hash: str, log=None) -> dict:
     """Bulk-write one plan into `district` (already empty). Call inside a transaction."""
+    started = time.monotonic()
     spec = plan.spec
     users = _users(plan, password_hash)
     with tenant_context(district):
@@ -1224,7 +1238,7 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             name: SchoolYear.objects.create(district=district, name=name, start_date=first, end_date=last)
             for name, first, last in spec.years
         }
-        schools = School.objects.bulk_create(
+        schools = copy_create(
             [
                 School(
                     district=district,
@@ -1243,11 +1257,11 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             s.principal = users[plan.principal_of[s.code]]
         School.objects.bulk_update(schools, ["principal"], batch_size=BATCH)
 
-        memberships = Membership.objects.bulk_create(
+        memberships = copy_create(
             [Membership(district=district, user=users[row.username], role=row.role) for row in plan.staff],
             batch_size=BATCH,
         )
-        MembershipSchool.objects.bulk_create(
+        copy_create(
             [
                 MembershipSchool(district=district, membership=m, school=school[code])
                 for m, row in zip(memberships, plan.staff, strict=False)
@@ -1256,7 +1270,7 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             batch_size=BATCH,
         )
 
-        students = Student.objects.bulk_create(
+        students = copy_create(
             [
                 Student(
                     district_id=district.pk,
@@ -1285,7 +1299,7 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
                 s.pk = ids[s.local_id]
         pairs = list(zip(students, plan.students, strict=False))
 
-        Guardian.objects.bulk_create(
+        copy_create(
             [
                 Guardian(
                     district_id=district.pk,
@@ -1298,7 +1312,7 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             ],
             batch_size=BATCH,
         )
-        Enrollment.objects.bulk_create(
+        copy_create(
             [
                 Enrollment(
                     district_id=district.pk,
@@ -1314,7 +1328,7 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
             ],
             batch_size=BATCH,
         )
-        TierPlacement.objects.bulk_create(
+        copy_create(
             [
                 TierPlacement(
                     district_id=district.pk,
@@ -1358,7 +1372,7 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
                 )
                 for pk in sorted(set(ids))
             )
-        StudentUserObjectPermission.objects.bulk_create(grants, batch_size=BATCH)
+        copy_create(grants, batch_size=BATCH)
 
         counts = {
             "schools": len(schools),
@@ -1379,27 +1393,38 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
                 effective_from=spec.years[-1][1],
                 note="Demo district: the built-in preset.",
             )
+        as_of = min(timezone.localdate(), spec.years[0][2])
+        # Each step's time, for `seed_demo -v 2` (where the minutes go at 400,000 students).
+        step = _Steps(log, started=started)
+        step("students, guardians, enrollments, placements, grants")
         # The school calendar (breaks, holidays) before anything that counts school days.
         seed_calendars(district)
         # Groups, plans, a year to date of logged sessions and weekly probes.
-        counts.update(seed_interventions(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
-        counts.update(seed_screening(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
+        counts.update(seed_interventions(district=district, as_of=as_of))
+        step("interventions: groups, plans, sessions, attendance, probes")
+        counts.update(seed_screening(district=district, as_of=as_of))
+        step("screening")
         # Check-in/check-out point cards for the behavior plans (demo/cico.py).
-        counts.update(seed_point_cards(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
+        counts.update(seed_point_cards(district=district, as_of=as_of))
+        step("point cards")
         # Ohio's reading guarantee: determinations and RIMPs at each state (demo/reading.py).
-        counts.update(seed_reading_guarantee(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
-        # The district dashboard's effectiveness snapshot (normally the nightly job).
+        counts.update(seed_reading_guarantee(district=district, as_of=as_of))
+        step("reading guarantee")
+        # The district dashboard's effectiveness snapshot (normally the nightly job). Imported
+        # here: the reports need pandas, and `manage.py` start-up must not (issue 16, item 7).
+        from reports.services import evaluations_refresh
+
         evaluations_refresh(district=district)
+        step("effectiveness snapshot")
         # Loudon's reviewed referral and LAUSD's PDSA cycle (issue 13, items 3 and 5).
-        counts.update(
-            seed_processes(district=district, slug=spec.slug, as_of=min(timezone.localdate(), spec.years[0][2]))
-        )
+        counts.update(seed_processes(district=district, slug=spec.slug, as_of=as_of))
+        step("processes")
         # Each district's letters, made by its own steps through the services (demo/stories.py).
-        counts.update(
-            seed_stories(district=district, slug=spec.slug, as_of=min(timezone.localdate(), spec.years[0][2]))
-        )
+        counts.update(seed_stories(district=district, slug=spec.slug, as_of=as_of))
+        step("stories (letters)")
         # A year to date of attendance, behaviour incidents and grades, and the early-warning flags (issue 17).
-        counts.update(seed_early_warning(district=district, as_of=min(timezone.localdate(), spec.years[0][2])))
+        counts.update(seed_early_warning(district=district, as_of=as_of))
+        step("early warning")
         audit(district=district, actor=None, verb="demo.seed", obj=district, changes={"seed": plan.seed, **counts})
     return counts
 
@@ -1429,6 +1454,7 @@ def seed_demo(
     seed: int = DEFAULT_SEED,
     log=None,
     only: bool = False,
+    verbose_steps: bool = False,
 ) -> list[DistrictResult]:
     """Create the four demo districts; leave existing ones alone unless `reset`.
 
@@ -1459,6 +1485,7 @@ def seed_demo(
 
     results = []
     password_hash = None
+    step_log = log if verbose_steps else None
     for spec, n, district, action in todo:
         started = time.monotonic()
         if action == "kept":
@@ -1479,6 +1506,6 @@ def seed_demo(
                 district.name, district.state, district.timezone = spec.name, spec.state, spec.timezone
             district.address, district.phone = spec.address, spec.phone
             district.save(update_fields=["name", "state", "timezone", "address", "phone"])
-            counts = write_district(plan, district, password_hash=password_hash)
+            counts = write_district(plan, district, password_hash=password_hash, log=step_log)
         results.append(DistrictResult(spec.slug, spec.name, action, counts, time.monotonic() - started))
     return results

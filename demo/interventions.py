@@ -11,6 +11,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 
+from demo.bulk import copy_create
 from interventions.library.seed import library_seed
 from interventions.models import (
     Attendance,
@@ -69,7 +70,7 @@ def _library(district: District, needed: set[tuple[str, int]]) -> dict[tuple[str
         if name.lower() not in existing:
             missing.append(Intervention(district=district, name=name, area=area, tiers=[tier], source="demo"))
             existing.add(name.lower())
-    Intervention.objects.bulk_create(missing)
+    copy_create(missing)
     return index() if missing else by_area_tier
 
 
@@ -167,7 +168,7 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                     )
                 )
                 members_of.append(chunk)
-        groups = InterventionGroup.objects.bulk_create(group_rows, batch_size=BATCH)
+        groups = copy_create(group_rows, batch_size=BATCH)
 
         plans, phases, probes = [], [], []
         growth: dict[int, float] = {}
@@ -201,7 +202,7 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                 )
                 # Most students respond; some barely move (non-responders for the agenda).
                 plan_meta.append((base, typical * rng.choice([1.6, 1.3, 1.1, 0.9, 0.4, 0.1])))
-        plans = Plan.objects.bulk_create(plans, batch_size=BATCH)
+        plans = copy_create(plans, batch_size=BATCH)
         for plan, (base, slope) in zip(plans, plan_meta, strict=False):
             growth[plan.pk] = slope
             phases.append(
@@ -225,7 +226,7 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                         is_baseline=True,
                     )
                 )
-        PlanPhase.objects.bulk_create(phases, batch_size=BATCH)
+        copy_create(phases, batch_size=BATCH)
 
         # A second, behaviour measure for some reading plans (LAUSD's "multiple measures of
         # data ... for instruction and behavior", seed 000): a daily behaviour card %.
@@ -244,7 +245,7 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                     )
                 )
                 extra_meta.append((start_score, card_growth * rng.choice([1.3, 1.0, 0.6, 0.1])))
-        extra_measures = PlanMeasure.objects.bulk_create(extra_measures, batch_size=BATCH)
+        extra_measures = copy_create(extra_measures, batch_size=BATCH)
         card_of = {m.plan_id: (m, meta) for m, meta in zip(extra_measures, extra_meta, strict=False)}
         for measure, (start_score, _) in card_of.values():
             for back in (3, 2, 1):
@@ -302,7 +303,7 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                     )
                     session_members.append((kind, [(p, b) for p, b in members if p.start_date <= when], offset == 0))
                 day += dt.timedelta(days=7)
-        sessions = InterventionSession.objects.bulk_create(session_rows, batch_size=BATCH)
+        sessions = copy_create(session_rows, batch_size=BATCH)
         attendance = []
         for session, (kind, members, probe_day) in zip(sessions, session_members, strict=False):
             for plan, base in members:
@@ -335,8 +336,8 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                                 score=max(0, min(100, round(card, 0))),
                             )
                         )
-        Attendance.objects.bulk_create(attendance, batch_size=BATCH)
-        Probe.objects.bulk_create(probes, batch_size=BATCH)
+        copy_create(attendance, batch_size=BATCH)
+        copy_create(probes, batch_size=BATCH)
         return {
             "groups": len(groups),
             "plans": len(plans),

@@ -16,7 +16,6 @@ from interventions.models import Attendance, PdsaCycle, Plan, Probe, Referral
 from interventions.pdsa.services import pdsa_create
 from interventions.referrals.services import referral_request, referral_review
 from mtss.models import District, Membership
-from reports import selectors as report_selectors
 from students.models import Student
 
 
@@ -102,6 +101,9 @@ def _seed_lausd(district: District, as_of: dt.date) -> dict:
         .first()
     )
     intervention = plan.intervention
+    # Imported here: the reports need pandas, and `manage.py` start-up must not (issue 16, item 7).
+    from reports import selectors as report_selectors
+
     effect = report_selectors.effectiveness(district=district, membership=admin, area=top["area"])
     row = next((e for e in effect["interventions"] if e.key == str(intervention.pk)), None)
     baseline = {}

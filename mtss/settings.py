@@ -128,6 +128,8 @@ if DATABASE_URL:
         # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction.
         _db["DISABLE_SERVER_SIDE_CURSORS"] = envbool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
         _db.setdefault("TEST", {})["SERIALIZE"] = False
+        # JIT off on the app's connections (mtss/db/backends/postgresql/base.py says why).
+        _db["JIT"] = envbool("DB_JIT", False)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "demo.sqlite3"}

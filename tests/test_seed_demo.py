@@ -278,7 +278,7 @@ def test_students_option_scales_one_district(db):
     holland_patent, loudon = districts["holland-patent-ny"], districts["loudon-county-tn"]
     with tenant_context(holland_patent):
         assert Student.objects.filter(district=holland_patent).count() == 1200
-        assert School.objects.filter(district=holland_patent).count() == 4  # ~500 students a school: 4 suffice
+        assert School.objects.filter(district=holland_patent).count() == 4  # ~400 students a school: its 4 suffice
     with tenant_context(loudon):
         assert Student.objects.filter(district=loudon).count() == round(320 * SCALE)
     # Same request again: nothing to do. Another size needs --reset.

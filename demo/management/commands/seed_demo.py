@@ -55,7 +55,13 @@ class Command(BaseCommand):
         verbose = options.get("verbosity", 1) >= 1
         try:
             results = demo.seed_demo(
-                sizes=sizes, scale=scale, reset=reset, seed=seed, log=self.stdout.write if verbose else None, only=only
+                sizes=sizes,
+                scale=scale,
+                reset=reset,
+                seed=seed,
+                log=self.stdout.write if verbose else None,
+                only=only,
+                verbose_steps=options.get("verbosity", 1) >= 2,
             )
         except demo.DemoError as error:
             raise CommandError(str(error)) from None

@@ -24,6 +24,9 @@ from django.db.backends.postgresql import base, creation
 
 from mtss import tenancy
 
+# The tenant's settings and the JIT choice, for the transaction (see init_connection_state).
+SCOPE_SQL = tenancy.SET_SQL + ", set_config('jit', %s, true)"
+
 
 class DatabaseCreation(creation.DatabaseCreation):
     def _destroy_test_db(self, test_database_name, verbosity):
@@ -55,8 +58,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 params["port"] = owner["PORT"]
         return params
 
+    def _jit(self) -> str:
+        return "on" if self.settings_dict.get("JIT") else "off"
+
     def init_connection_state(self):
         super().init_connection_state()
+        # JIT compilation is off, deliberately (issue 16, item 7): the app's queries are short
+        # and run once per request, and PostgreSQL priced one district-dashboard query at 10,000
+        # students high enough to spend 8.4 s compiling it, for a query that runs in
+        # milliseconds. Set for the session here (a direct connection) and again in every
+        # transaction (`_set_scope`), which is what survives a transaction pooler; not in the
+        # startup packet's `options`, which PgBouncer refuses. settings.DATABASES JIT=True
+        # (DB_JIT=1) turns it back on for an analytics replica.
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SET jit = {self._jit()}")
+        if not self.get_autocommit():
+            self.connection.commit()
         role = self.settings_dict.get("APP_ROLE")
         if role and not tenancy.owner_mode_active():
             with self.connection.cursor() as cursor:
@@ -69,7 +86,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _set_scope(self) -> None:
         with self.cursor() as cursor:
-            cursor.execute(tenancy.SET_SQL, tenancy.current_settings())
+            cursor.execute(SCOPE_SQL, [*tenancy.current_settings(), self._jit()])
 
     def set_autocommit(self, autocommit, force_begin_transaction_with_broken_autocommit=False):
         super().set_autocommit(autocommit, force_begin_transaction_with_broken_autocommit)

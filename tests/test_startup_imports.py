@@ -1,0 +1,52 @@
+"""Management commands start without the heavy libraries (issue 16, item 7, "Start-up").
+
+pandas, numpy and WeasyPrint take seconds to import; only the reports that chart, group
+or print need them, and those import them where they are used. Every `manage.py` call
+(a cron job, a migration, a health check) pays for whatever Django's start-up imports,
+so setup and `manage.py help` must not pull them in. Checked in a fresh interpreter
+(the test process itself has imported everything); not timed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "numpy", "weasyprint")
+REPORT = "import json, sys; print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mtss.settings_test"}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "import django; django.setup()",
+        # What `manage.py help` does: set up Django and load every app's command list.
+        "import django; django.setup(); from django.core.management import get_commands; get_commands()",
+        # A command that needs none of them, loaded as manage.py would load it.
+        "import django; django.setup(); from django.core.management import load_command_class;"
+        " load_command_class('demo', 'seed_demo')",
+    ],
+    ids=["setup", "help", "seed_demo"],
+)
+def test_start_up_imports_no_heavy_library(start):
+    done = _run(f"{start}\n{REPORT.format(heavy=HEAVY)}")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_check_sees_a_heavy_import():
+    # The check can fail: importing the report that groups with pandas shows pandas.
+    done = _run(f"import django; django.setup(); import reports.selectors\n{REPORT.format(heavy=HEAVY)}")
+    assert done.returncode == 0, done.stderr
+    assert "pandas" in json.loads(done.stdout.strip().splitlines()[-1])
