@@ -81,8 +81,9 @@ def test_the_family_asks_for_a_copy_of_the_record_once_and_staff_see_the_request
         assert response.status_code == 302 and response["Location"].endswith("#record")
     with tenant_context(side.district):
         requests = list(RecordCopyRequest.objects.filter(district=side.district, student=student))
+        guardian = student.guardians.first()
     assert [r.status for r in requests] == [RecordCopyRequest.Status.REQUESTED]
-    assert requests[0].guardian_id == student.guardians.first().pk
+    assert requests[0].guardian_id == guardian.pk
     assert "Asked on" in client.get(f"/family/children/{student.pk}/").content.decode()
     assert client.get(f"/family/children/{student.pk}/record-copy/").status_code == 405
     # Another student's id is a 404 and asks nothing.
