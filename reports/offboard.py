@@ -139,22 +139,31 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _csv(cursor, district: District, table: Table) -> tuple[bytes, int]:
+def _write_csv(archive: zipfile.ZipFile, district: District, table: Table) -> tuple[str, int]:
+    """Stream the district's rows of `table` into the zip (a server-side cursor, a block at a time: the
+    access log alone can hold millions of rows); return the file's sha256 and its row count."""
     quote = connection.ops.quote_name
     columns = [f.column for f in table.model._meta.concrete_fields]
-    cursor.execute(
-        f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.name)} WHERE {table.where} "
-        f"ORDER BY {quote(table.model._meta.pk.column)}",
-        [district.pk],
-    )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
+    digest = hashlib.sha256()
     rows = 0
-    for row in cursor.fetchall():
-        writer.writerow([_cell(v) for v in row])
-        rows += 1
-    return out.getvalue().encode("utf-8"), rows
+    with archive.open(f"{table.name}.csv", "w") as raw, connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.name)} WHERE {table.where} "
+            f"ORDER BY {quote(table.model._meta.pk.column)}",
+            [district.pk],
+        )
+        block = [columns]
+        while True:
+            out = io.StringIO()
+            csv.writer(out).writerows(block)
+            data = out.getvalue().encode("utf-8")
+            raw.write(data)
+            digest.update(data)
+            block = [[_cell(v) for v in row] for row in cursor.fetchmany(2000)]
+            if not block:
+                break
+            rows += len(block)
+    return digest.hexdigest(), rows
 
 
 def sha256_file(path: Path) -> str:
@@ -182,16 +191,11 @@ def export_district(*, district: District, directory: Path) -> Export:
     zip_path, manifest_path = directory / f"{stem}.zip", directory / f"{stem}.manifest.json"
     tables = district_tables()
     files = {}
-    with tenancy.owner_mode(), tenancy.tenant_context(district), transaction.atomic(), connection.cursor() as cursor:
+    with tenancy.owner_mode(), tenancy.tenant_context(district), transaction.atomic():
         with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for table in tables:
-                data, rows = _csv(cursor, district, table)
-                archive.writestr(f"{table.name}.csv", data)
-                files[table.name] = {
-                    "file": f"{table.name}.csv",
-                    "rows": rows,
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                }
+                digest, rows = _write_csv(archive, district, table)
+                files[table.name] = {"file": f"{table.name}.csv", "rows": rows, "sha256": digest}
             manifest = {
                 "district": {"id": district.pk, "slug": district.slug, "name": district.name},
                 "exported_at": now.isoformat(),
@@ -213,6 +217,10 @@ def _read_manifest(path: Path, district: District) -> dict:
         raise OffboardRefused(f"--export-manifest: cannot read {path}: {error}") from error
     if slug != district.slug or manifest["district"].get("id") != district.pk:
         raise OffboardRefused(f"--export-manifest: {path} is the export of {slug!r}, not of {district.slug!r}")
+    # No purge without its copy: the zip must be beside the manifest, byte for byte what was exported.
+    archive = path.with_name(str(manifest.get("zip", {}).get("file", "")))
+    if not archive.is_file() or sha256_file(archive) != manifest["zip"].get("sha256"):
+        raise OffboardRefused(f"--export-manifest: the export's zip {archive.name!r} is missing or altered")
     return {**manifest, "rows": tables}
 
 

@@ -88,6 +88,15 @@ def test_a_purge_without_the_slug_typed_back_refuses_and_deletes_nothing(world, 
             "district_offboard", "--district", "district-a", "--purge", "--confirm", "district-a",
             "--export-manifest", str(b_manifest),
         )  # fmt: skip
+    # Nor does a manifest whose zip is gone or altered: no purge without its copy.
+    (zip_path,) = tmp_path.glob("*.zip")
+    zip_path.write_bytes(zip_path.read_bytes() + b"x")
+    with pytest.raises(CommandError, match="missing or altered") as altered:
+        call_command(
+            "district_offboard", "--district", "district-a", "--purge", "--confirm", "district-a",
+            "--export-manifest", str(manifest_path),
+        )  # fmt: skip
+    assert altered.value.returncode == 2
     assert _rows(world.a.district) == before
     assert sum(before.values()) > 0
     assert not list(tmp_path.glob("*.purge-report.json*"))
