@@ -233,7 +233,8 @@ def test_recompute_now_queues_the_job(district, login, monkeypatch):
     calls = []
     from reports import tasks
 
-    monkeypatch.setattr(tasks.refresh_evaluations, "delay", lambda *args: calls.append(args))
+    # Staff actions publish through mtss.jobs.enqueue (no result wait, no publish retry).
+    monkeypatch.setattr(tasks.refresh_evaluations, "apply_async", lambda args, **options: calls.append(tuple(args)))
     client = login(district["side"].district_admin)
     response = client.post(reverse("reports_refresh"))
     assert response.status_code == 302
