@@ -290,8 +290,8 @@ def test_students_option_scales_one_district(db):
 def test_scaling_up_adds_schools_with_valid_spans():
     spec = demo.SPEC_BY_SLUG["loudon-county-tn"]
     plan = demo.build_district(spec, 5000)
-    assert len(plan.schools) == 10
-    assert len({s.code for s in plan.schools}) == 10
+    assert len(plan.schools) == 13  # one school per ~400 students: ceil(5000 / 400)
+    assert len({s.code for s in plan.schools}) == 13
     spans = {s.code: (s.grade_low, s.grade_high) for s in plan.schools}
     assert all(spans[st.school][0] <= st.grade <= spans[st.school][1] for st in plan.students)
     assert len({st.local_id for st in plan.students}) == 5000
