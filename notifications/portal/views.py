@@ -8,7 +8,7 @@ test_portal_access.py walks every route with another student's id).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseNotAllowed
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -208,9 +208,8 @@ def letter_pdf(request, student_id: int, notice_id: int):
 
 
 @auth.family_required
+@require_POST
 def letter_acknowledge(request, student_id: int, notice_id: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     district, account = request.district, request.account
     student = selectors.family_student_get(district=district, account=account, student_id=student_id)
     notice = selectors.family_letter_get(district=district, account=account, student=student, notice_id=notice_id)
@@ -219,9 +218,8 @@ def letter_acknowledge(request, student_id: int, notice_id: int):
 
 
 @auth.family_required
+@require_POST
 def copy_request(request, student_id: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     district, account = request.district, request.account
     student = selectors.family_student_get(district=district, account=account, student_id=student_id)
     guardian_ids = selectors.family_guardian_ids(district=district, account=account, student=student)
@@ -235,9 +233,8 @@ def privacy(request):
 
 
 @auth.family_required
+@require_POST
 def message_send(request, student_id: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     district, account = request.district, request.account
     student = selectors.family_student_get(district=district, account=account, student_id=student_id)
     try:
@@ -251,9 +248,8 @@ def message_send(request, student_id: int):
 
 
 @auth.family_required
+@require_POST
 def meeting_reply(request, student_id: int, meeting_id: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     district, account = request.district, request.account
     student = selectors.family_student_get(district=district, account=account, student_id=student_id)
     meeting = selectors.meeting_get(district=district, student=student, meeting_id=meeting_id)
