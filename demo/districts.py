@@ -39,7 +39,7 @@ from guardian.shortcuts import get_perms_for_model
 
 from demo.bulk import copy_create
 from demo.cico import seed_point_cards
-from demo.early_warning import seed_early_warning
+from demo.early_warning import seed_early_warning_flags, seed_early_warning_records
 from demo.interventions import seed_interventions
 from demo.processes import seed_processes
 from demo.reading import seed_reading_guarantee
@@ -1410,6 +1410,22 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         # Ohio's reading guarantee: determinations and RIMPs at each state (demo/reading.py).
         counts.update(seed_reading_guarantee(district=district, as_of=as_of))
         step("reading guarantee")
+        # A year to date of attendance, behaviour incidents and grades (issue 17); the flags
+        # are computed in `finish_district`, once these rows have statistics.
+        counts.update(seed_early_warning_records(district=district, as_of=as_of))
+        step("early warning records")
+    return counts
+
+
+def finish_district(plan: DistrictPlan, district: District, *, counts: dict, log=None) -> dict:
+    """What reads the bulk rows back: snapshots, the processes and stories, the early-warning
+    flags. Call in a transaction after `write_district`'s has committed and the tables are
+    analysed (`analyze_tables`): planned without statistics, the early-warning and process
+    queries took minutes at 50,000 students (issue 16)."""
+    spec = plan.spec
+    as_of = min(timezone.localdate(), spec.years[0][2])
+    step = _Steps(log, started=time.monotonic())
+    with tenant_context(district):
         # The district dashboard's effectiveness snapshot (normally the nightly job). Imported
         # here: the reports need pandas, and `manage.py` start-up must not (issue 16, item 7).
         from reports.services import evaluations_refresh
@@ -1422,11 +1438,33 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         # Each district's letters, made by its own steps through the services (demo/stories.py).
         counts.update(seed_stories(district=district, slug=spec.slug, as_of=as_of))
         step("stories (letters)")
-        # A year to date of attendance, behaviour incidents and grades, and the early-warning flags (issue 17).
-        counts.update(seed_early_warning(district=district, as_of=as_of))
-        step("early warning")
+        # The early-warning flags at each month's end and today (issue 17).
+        counts.update(seed_early_warning_flags(district=district, as_of=as_of))
+        step("early warning flags")
         audit(district=district, actor=None, verb="demo.seed", obj=district, changes={"seed": plan.seed, **counts})
     return counts
+
+
+def analyze_tables(log=None) -> None:
+    """Give the planner statistics for the rows just written (PostgreSQL).
+
+    Autovacuum analyses a table only after the writing transaction commits, and some
+    minutes later; the seed's next steps read millions of fresh rows at once. ANALYZE
+    needs the tables' owner (PostgreSQL 15), so it runs on an owner connection
+    (MIGRATE_DATABASE_URL; a set-up that logs in as the owner uses that login). Skipped
+    inside an enclosing transaction (a test), where the rows are not committed yet.
+    """
+    from django.db import connection
+
+    from mtss.tenancy import owner_mode
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    started = time.monotonic()
+    with owner_mode(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    if log:
+        log(f"  {time.monotonic() - started:7.1f} s  analyze")
 
 
 # --- The command's entry point -------------------------------------------------------------------
@@ -1507,5 +1545,14 @@ def seed_demo(
             district.address, district.phone = spec.address, spec.phone
             district.save(update_fields=["name", "state", "timezone", "address", "phone"])
             counts = write_district(plan, district, password_hash=password_hash, log=step_log)
+        analyze_tables(step_log)
+        try:
+            with transaction.atomic():
+                counts = finish_district(plan, district, counts=counts, log=step_log)
+        except BaseException:
+            # Never leave a half-built demo district behind: the bulk rows are committed.
+            with transaction.atomic(), tenant_context(district):
+                _purge(district)
+            raise
         results.append(DistrictResult(spec.slug, spec.name, action, counts, time.monotonic() - started))
     return results

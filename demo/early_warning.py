@@ -68,7 +68,8 @@ def _school_days(district: District, year: SchoolYear, as_of: dt.date, school_id
     return days
 
 
-def seed_early_warning(*, district: District, as_of: dt.date) -> dict:
+def seed_early_warning_records(*, district: District, as_of: dt.date) -> dict:
+    """The school year to date of daily attendance exceptions, incidents and course grades."""
     year = school_year_for(district=district, as_of=as_of)
     if year is None:
         return {}
@@ -208,7 +209,19 @@ def seed_early_warning(*, district: District, as_of: dt.date) -> dict:
                ON CONFLICT (district_id, student_id, school_year_id, term, course_code) DO NOTHING""",
             [district.pk, year.pk],
         )
-    # The trend: the computation at each month's end so far, then today's.
+    return counts
+
+
+def seed_early_warning_flags(*, district: District, as_of: dt.date) -> dict:
+    """The indicators at each month's end so far (the dashboard's trend), then at `as_of`.
+
+    Run after `seed_early_warning_records` has been committed and analysed: the computation
+    aggregates the year's records, and the planner needs their statistics (demo/districts.py).
+    """
+    year = school_year_for(district=district, as_of=as_of)
+    if year is None:
+        return {}
+    as_of = min(as_of, year.end_date)
     day = dt.date(year.start_date.year, year.start_date.month, 1)
     while True:
         day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # the next month's first day
@@ -217,5 +230,4 @@ def seed_early_warning(*, district: District, as_of: dt.date) -> dict:
             break
         indicators_refresh(district=district, as_of=month_end)
     result = indicators_refresh(district=district, as_of=as_of)
-    counts["early_warning_flags"] = sum(result.flagged.values())
-    return counts
+    return {"early_warning_flags": sum(result.flagged.values())}

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 
-from demo.bulk import copy_create
+from demo.bulk import copy_create, copy_values, next_ids
 from interventions.library.seed import library_seed
 from interventions.models import (
     Attendance,
@@ -218,12 +218,13 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
             )
             for back in (3, 2, 1):
                 probes.append(
-                    Probe(
-                        district=district,
-                        plan=plan,
-                        date=plan.start_date - dt.timedelta(days=back),
-                        score=max(0, round(base + rng.gauss(0, 3), 0)),
-                        is_baseline=True,
+                    (
+                        plan.pk,
+                        None,
+                        None,
+                        plan.start_date - dt.timedelta(days=back),
+                        max(0, round(base + rng.gauss(0, 3), 0)),
+                        True,
                     )
                 )
         copy_create(phases, batch_size=BATCH)
@@ -250,13 +251,13 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
         for measure, (start_score, _) in card_of.values():
             for back in (3, 2, 1):
                 probes.append(
-                    Probe(
-                        district=district,
-                        plan_id=measure.plan_id,
-                        measure=measure,
-                        is_baseline=True,
-                        date=measure.plan.start_date - dt.timedelta(days=back),
-                        score=max(0, min(100, round(start_score + rng.gauss(0, 4), 0))),
+                    (
+                        measure.plan_id,
+                        measure.pk,
+                        None,
+                        measure.plan.start_date - dt.timedelta(days=back),
+                        max(0, min(100, round(start_score + rng.gauss(0, 4), 0))),
+                        True,
                     )
                 )
 
@@ -291,57 +292,44 @@ def seed_interventions(*, district: District, as_of: dt.date) -> dict:
                             group.minutes_per_session if rng.random() > 0.1 else max(5, group.minutes_per_session - 10)
                         )
                     )
-                    session_rows.append(
-                        InterventionSession(
-                            district=district,
-                            group=group,
-                            provider_id=group.provider_id,
-                            logged_by_id=group.provider_id,
-                            date=when,
-                            minutes=minutes,
-                        )
-                    )
+                    session_rows.append((group.pk, group.provider_id, group.provider_id, when, minutes))
                     session_members.append((kind, [(p, b) for p, b in members if p.start_date <= when], offset == 0))
                 day += dt.timedelta(days=7)
-        sessions = copy_create(session_rows, batch_size=BATCH)
+        # Millions of rows at a state's size: plain tuples, not model instances (demo/bulk.py).
+        session_ids = next_ids(InterventionSession, len(session_rows))
+        copy_values(
+            InterventionSession,
+            ["id", "district_id", "group_id", "provider_id", "logged_by_id", "date", "minutes"],
+            ((pk, district.pk, *row) for pk, row in zip(session_ids, session_rows, strict=True)),
+        )
         attendance = []
-        for session, (kind, members, probe_day) in zip(sessions, session_members, strict=False):
+        for session_id, (_group, _provider, _logged_by, when, _minutes), (kind, members, probe_day) in zip(
+            session_ids, session_rows, session_members, strict=True
+        ):
             for plan, base in members:
                 if kind != "held":
                     status = kind
                 else:
                     status = "student_absent" if rng.random() < 0.08 else "present"
-                attendance.append(Attendance(district=district, session=session, plan=plan, status=status))
+                attendance.append((district.pk, session_id, plan.pk, status))
                 if probe_day and status == "present":
-                    weeks = (session.date - plan.start_date).days / 7
+                    weeks = (when - plan.start_date).days / 7
                     score = base + growth[plan.pk] * weeks + rng.gauss(0, 2.5)
-                    probes.append(
-                        Probe(
-                            district=district,
-                            plan=plan,
-                            session=session,
-                            date=session.date,
-                            score=max(0, round(score, 0)),
-                        )
-                    )
+                    probes.append((plan.pk, None, session_id, when, max(0, round(score, 0)), False))
                     if plan.pk in card_of:
                         measure, (start_score, card_slope) = card_of[plan.pk]
                         card = start_score + card_slope * weeks + rng.gauss(0, 4)
-                        probes.append(
-                            Probe(
-                                district=district,
-                                plan=plan,
-                                measure=measure,
-                                date=session.date,
-                                score=max(0, min(100, round(card, 0))),
-                            )
-                        )
-        copy_create(attendance, batch_size=BATCH)
-        copy_create(probes, batch_size=BATCH)
+                        probes.append((plan.pk, measure.pk, None, when, max(0, min(100, round(card, 0))), False))
+        copy_values(Attendance, ["district_id", "session_id", "plan_id", "status"], attendance)
+        copy_values(
+            Probe,
+            ["district_id", "plan_id", "measure_id", "session_id", "date", "score", "is_baseline"],
+            ((district.pk, *row) for row in probes),
+        )
         return {
             "groups": len(groups),
             "plans": len(plans),
-            "sessions": len(sessions),
+            "sessions": len(session_rows),
             "attendance": len(attendance),
             "probes": len(probes),
         }
