@@ -692,7 +692,7 @@ def caseload(
     flag: str | None = None,
     tier: int | None = None,
     page: int | str = 1,
-    per_page: int = CASELOAD_PAGE_SIZE,
+    per_page: int | None = None,
 ) -> CaseloadPage:
     """Active plans the user provides (specialist) or whose students the user teaches, a page at a time.
 
@@ -714,12 +714,13 @@ def caseload(
     related = ("student", "student__school", "intervention", "group", "placement")
     if sort in VERDICT_SORTS or flag in VERDICT_FLAGS:
         ids = _verdict_order(district=district, plans=plans, as_of=as_of, sort=sort, flag=flag)
-        current = Paginator(ids, per_page).page(page)
+        current = Paginator(ids, per_page or CASELOAD_PAGE_SIZE).page(page)
         by_id = Plan.objects.filter(district=district, pk__in=list(current.object_list)).select_related(*related)
         found = {plan.pk: plan for plan in by_id}
         page_plans = [found[pk] for pk in current.object_list]
     else:
-        current = Paginator(plans.select_related(*related).order_by(*SQL_SORTS[sort]), per_page).page(page)
+        ordered = plans.select_related(*related).order_by(*SQL_SORTS[sort])
+        current = Paginator(ordered, per_page or CASELOAD_PAGE_SIZE).page(page)
         page_plans = list(current.object_list)
     results = evaluate_plans(district=district, plans=page_plans, as_of=as_of)
     return CaseloadPage(rows=[_caseload_row(results[plan.pk], as_of) for plan in page_plans], page=current, sort=sort)
