@@ -6,7 +6,7 @@ plans there are (the catalog's measures, the norm points of the measures used, t
 school years and the calendar events), and every evaluation path uses it: the plan
 page, caseload and "my students" (interventions.selectors.evaluate_plans), the
 meeting view and agenda builder, letters, reminders and referral packets (which call
-evaluate_plans), and the batch path of reports (reports/evaluation.py).
+evaluate_plans), and the batch path (interventions/batch_evaluation.py).
 
 Where the criteria come from, first that applies (README, "Plans and progress
 monitoring"):

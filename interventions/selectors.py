@@ -11,11 +11,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from interventions.batch_evaluation import evaluate as evaluate_batch
 from interventions.evaluation_inputs import (
     CalendarInput,
     MeasureRequest,
@@ -178,29 +180,28 @@ class NeedsPlanRow:
         return self.student.pk
 
 
-def needing_plan(*, district: District, membership: Membership) -> list[NeedsPlanRow]:
+def needing_plan(*, district: District, membership: Membership, limit: int | None = None) -> list[NeedsPlanRow]:
     """Students the member may see with an open placement in Tier 2 or above in an area where no plan
     is active: placed (by a team's "intensify", or by hand) but not yet served. A draft plan (the next
     tier's plan an "intensify" drafted) does not serve them yet, so they stay here with it until it
-    starts (issue 13: "so nobody drops out of service"). Oldest placement first."""
-    students = visible_students(district=district, membership=membership).filter(exit_date__isnull=True)
-    active = Plan.objects.filter(
-        district=district, student_id=OuterRef("student_id"), area=OuterRef("area"), status=Plan.Status.ACTIVE
-    )
-    placements = list(
-        TierPlacement.objects.filter(
-            district=district, end_date__isnull=True, tier__gte=2, student_id__in=students.values("pk")
-        )
-        .filter(~Exists(active))
-        .select_related("student", "student__school")
-        .order_by("start_date", "student__last_name", "student__first_name", "area")
-    )
+    starts (issue 13: "so nobody drops out of service"). Oldest placement first; the first `limit`
+    only if given (needing_plan_count counts them all)."""
+    placements = _needing_plan_placements(district=district, membership=membership)
+    if limit is not None:
+        placements = placements[:limit]
+    placements = list(placements)
+    students = visible_students(district=district, membership=membership)
     drafts: dict[tuple[int, str], Plan] = {}
     # A subquery, not the placements' ids: the query runs whether or not anyone needs a plan,
     # so the pages that show this list keep one query count as data grows.
-    for plan in Plan.objects.filter(
-        district=district, status=Plan.Status.DRAFT, student_id__in=students.values("pk")
-    ).order_by("created_at", "id"):
+    wanted = _needing_plan_placements(district=district, membership=membership).values("student_id")
+    if limit is not None:
+        wanted = wanted[:limit]
+    for plan in (
+        Plan.objects.filter(district=district, status=Plan.Status.DRAFT, student_id__in=students.values("pk"))
+        .filter(student_id__in=wanted)
+        .order_by("created_at", "id")
+    ):
         drafts[(plan.student_id, plan.area)] = plan  # the latest draft per area
     return [
         NeedsPlanRow(
@@ -213,6 +214,26 @@ def needing_plan(*, district: District, membership: Membership) -> list[NeedsPla
         )
         for p in placements
     ]
+
+
+def needing_plan_count(*, district: District, membership: Membership) -> int:
+    """How many rows needing_plan would give without a limit (one count query)."""
+    return _needing_plan_placements(district=district, membership=membership).count()
+
+
+def _needing_plan_placements(*, district: District, membership: Membership) -> QuerySet[TierPlacement]:
+    students = visible_students(district=district, membership=membership).filter(exit_date__isnull=True)
+    active = Plan.objects.filter(
+        district=district, student_id=OuterRef("student_id"), area=OuterRef("area"), status=Plan.Status.ACTIVE
+    )
+    return (
+        TierPlacement.objects.filter(
+            district=district, end_date__isnull=True, tier__gte=2, student_id__in=students.values("pk")
+        )
+        .filter(~Exists(active))
+        .select_related("student", "student__school")
+        .order_by("start_date", "student__last_name", "student__first_name", "area", "id")
+    )
 
 
 def plan_get(*, district: District, membership: Membership, plan_id: int) -> Plan:
@@ -625,6 +646,42 @@ SORTS = {
 }
 
 
+def caseload_rows(
+    *, district: District, membership: Membership, mine_only: bool, as_of: dt.date | None = None
+) -> list[CaseloadRow]:
+    """Every active plan of the caseload, each evaluated live (the home page's reminders count them all)."""
+    as_of = as_of or timezone.localdate()
+    plans = visible_plans(district=district, membership=membership).filter(status=Plan.Status.ACTIVE)
+    if mine_only:
+        plans = plans.filter(provider_id=membership.user_id)
+    plans = list(plans.select_related("student", "student__school", "intervention", "group", "placement"))
+    results = evaluate_plans(district=district, plans=plans, as_of=as_of)
+    return sorted((_caseload_row(r, as_of) for r in results.values()), key=SORTS["student"])
+
+
+#: Plans per caseload page: a page evaluates its plans live, so it stays fast however big the list.
+CASELOAD_PAGE_SIZE = 50
+#: Rows of "needs a plan" the caseload shows (oldest placements first); the page says how many in all.
+NEEDS_PLAN_LIMIT = 50
+#: Sorts the database orders by itself (a student's name, the tier); the others need each plan's verdict.
+SQL_SORTS = {
+    "student": ("student__last_name", "student__first_name", "area", "id"),
+    "tier": ("-tier", "student__last_name", "student__first_name", "id"),
+}
+#: Sorts and filters that need every matching plan's verdict, not only the page's.
+VERDICT_SORTS = frozenset({"next_probe", "fidelity", "recommendation"})
+VERDICT_FLAGS = frozenset({"overdue", "review", "low_fidelity"})
+
+
+@dataclass
+class CaseloadPage:
+    """One page of a caseload: its rows (evaluated live) and the paginator's page."""
+
+    rows: list[CaseloadRow]
+    page: Page
+    sort: str
+
+
 def caseload(
     *,
     district: District,
@@ -634,38 +691,89 @@ def caseload(
     sort: str = "student",
     flag: str | None = None,
     tier: int | None = None,
-) -> list[CaseloadRow]:
-    """Active plans the user provides (specialist) or whose students the user teaches."""
+    page: int | str = 1,
+    per_page: int | None = None,
+) -> CaseloadPage:
+    """Active plans the user provides (specialist) or whose students the user teaches, a page at a time.
+
+    Only the page's plans go through the engine (evaluate_plans), so what a row shows is live and
+    exact. Sorting by name or tier is the database's; a sort or filter on a verdict (next probe,
+    fidelity, recommendation, overdue, review due) orders the plans by the batch engine's verdicts
+    (interventions.batch_evaluation, set-based: a school's 160 plans in a few queries), which agree
+    with the engine's for the primary measure (tests/rules/test_batch_agreement.py). A page out of
+    range is a 404 (EmptyPage / PageNotAnInteger), never a silent other page.
+    """
     as_of = as_of or timezone.localdate()
+    if sort not in SORTS:
+        sort = "student"
     plans = visible_plans(district=district, membership=membership).filter(status=Plan.Status.ACTIVE)
     if mine_only:
         plans = plans.filter(provider_id=membership.user_id)
     if tier:
         plans = plans.filter(tier=tier)
-    plans = list(plans.select_related("student", "student__school", "intervention", "group", "placement"))
-    results = evaluate_plans(district=district, plans=plans, as_of=as_of)
-    rows = []
-    for result in results.values():
-        due = next_probe_due(result)
-        fidelity = result.finding("fidelity")
-        review = result.finding("review_due")
-        pct = fidelity.values.get("sessions_pct") if fidelity else None
-        rows.append(
-            CaseloadRow(
-                result=result,
-                next_probe=due,
-                probe_overdue=bool(due and due < as_of),
-                review_due=bool(review and review.status == "due"),
-                fidelity_pct=pct,
-            )
-        )
-    if flag == "overdue":
-        rows = [r for r in rows if r.probe_overdue]
-    elif flag == "review":
-        rows = [r for r in rows if r.review_due]
-    elif flag == "low_fidelity":
-        rows = [r for r in rows if r.result.evaluation.recommendation == "low_fidelity"]
-    return sorted(rows, key=SORTS.get(sort, SORTS["student"]))
+    related = ("student", "student__school", "intervention", "group", "placement")
+    if sort in VERDICT_SORTS or flag in VERDICT_FLAGS:
+        ids = _verdict_order(district=district, plans=plans, as_of=as_of, sort=sort, flag=flag)
+        current = Paginator(ids, per_page or CASELOAD_PAGE_SIZE).page(page)
+        by_id = Plan.objects.filter(district=district, pk__in=list(current.object_list)).select_related(*related)
+        found = {plan.pk: plan for plan in by_id}
+        page_plans = [found[pk] for pk in current.object_list]
+    else:
+        ordered = plans.select_related(*related).order_by(*SQL_SORTS[sort])
+        current = Paginator(ordered, per_page or CASELOAD_PAGE_SIZE).page(page)
+        page_plans = list(current.object_list)
+    results = evaluate_plans(district=district, plans=page_plans, as_of=as_of)
+    return CaseloadPage(rows=[_caseload_row(results[plan.pk], as_of) for plan in page_plans], page=current, sort=sort)
+
+
+def _caseload_row(result: PlanResult, as_of: dt.date) -> CaseloadRow:
+    due = next_probe_due(result)
+    fidelity = result.finding("fidelity")
+    review = result.finding("review_due")
+    return CaseloadRow(
+        result=result,
+        next_probe=due,
+        probe_overdue=bool(due and due < as_of),
+        review_due=bool(review and review.status == "due"),
+        fidelity_pct=fidelity.values.get("sessions_pct") if fidelity else None,
+    )
+
+
+def _verdict_order(
+    *, district: District, plans: QuerySet[Plan], as_of: dt.date, sort: str, flag: str | None
+) -> list[int]:
+    """The ids of the plans a verdict filter keeps, in a verdict sort's order (name, then id, breaks ties).
+
+    The batch engine with session totals: a fixed number of queries however many plans match."""
+    frame = evaluate_batch(district=district, plans=plans, as_of=as_of, sessions="totals")
+    names = {
+        pk: (last, first)
+        for pk, last, first in plans.order_by().values_list("pk", "student__last_name", "student__first_name")
+    }
+    keyed = []
+    for plan_id, row in zip(frame.index, frame.itertuples(index=False), strict=False):
+        if plan_id not in names:
+            continue
+        every = row.pm_every_days
+        start = row.last_probe if isinstance(row.last_probe, dt.date) else row.start.date()
+        due = start + dt.timedelta(days=int(every)) if every else None
+        pct = None if row.sessions_pct != row.sessions_pct else float(row.sessions_pct)  # NaN: not judged
+        if flag == "overdue" and not (due and due < as_of):
+            continue
+        if flag == "review" and row.status_review_due != "due":
+            continue
+        if flag == "low_fidelity" and row.recommendation != "low_fidelity":
+            continue
+        key = {
+            "next_probe": (due or dt.date.max,),
+            "fidelity": (pct if pct is not None else 999,),
+            "recommendation": (row.recommendation,),
+            "tier": (-int(row.tier),),
+            "student": (),
+        }[sort]
+        keyed.append((*key, *names[plan_id], int(plan_id)))
+    keyed.sort()
+    return [k[-1] for k in keyed]
 
 
 def student_timeline(*, district: District, student) -> dict:

@@ -4,9 +4,11 @@ the caseload (specialist) and my students (teacher)."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -721,29 +723,42 @@ def caseload(request, mine_only: bool = True):
     sort = request.GET.get("sort", "student")
     flag = request.GET.get("flag") or None
     tier = int(request.GET["tier"]) if request.GET.get("tier", "").isdigit() else None
-    rows = selectors.caseload(
-        district=request.district,
-        membership=request.membership,
-        mine_only=mine_only and allowed(request.membership, "may_keep_caseload"),
-        sort=sort,
-        flag=flag,
-        tier=tier,
+    try:
+        listing = selectors.caseload(
+            district=request.district,
+            membership=request.membership,
+            mine_only=mine_only and allowed(request.membership, "may_keep_caseload"),
+            sort=sort,
+            flag=flag,
+            tier=tier,
+            page=request.GET.get("page") or 1,
+        )
+    except InvalidPage:
+        # A page past the end (or not a number) is a clear 404, not another page.
+        raise Http404(_("Page: there is no such page of this list.")) from None
+    needs_plan = selectors.needing_plan(
+        district=request.district, membership=request.membership, limit=selectors.NEEDS_PLAN_LIMIT
     )
-    needs_plan = selectors.needing_plan(district=request.district, membership=request.membership)
+    needs_plan_total = selectors.needing_plan_count(district=request.district, membership=request.membership)
     access_log.record(
         request,
         action="list",
         what="caseload",
-        student_ids=[r.plan.student_id for r in rows] + [n.student.pk for n in needs_plan],
+        student_ids=[r.plan.student_id for r in listing.rows] + [n.student.pk for n in needs_plan],
     )
     title = _("My caseload") if mine_only else _("My students")
+    # The links to other pages keep the sort and filters.
+    query = {"sort": listing.sort, **({"flag": flag} if flag else {}), **({"tier": tier} if tier else {})}
     return render(
         request,
         "interventions/caseload.html",
         {
-            "rows": rows,
+            "rows": listing.rows,
+            "page": listing.page,
+            "page_query": urlencode(query),
             "needs_plan": needs_plan,
-            "sort": sort,
+            "needs_plan_total": needs_plan_total,
+            "sort": listing.sort,
             "flag": flag,
             "tier": tier,
             "title": title,

@@ -28,12 +28,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from interventions.batch_evaluation import evaluate, response_of
 from interventions.models import Decision, Plan, ReadingDetermination, Rimp, TierPlacement
 from interventions.rimp.rules import STATES, days_late, rimp_due, rimp_state
 from mtss.models import District, Membership, SchoolYear
 from mtss.selectors import policy_document
 from notifications.models import Notice
-from reports.evaluation import evaluate, response_of
 from reports.selectors import Effect, current_students
 from screening.models import Score, ScreeningWindow
 from screening.risk import SUBGROUP_FIELDS

@@ -30,7 +30,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from interventions.meetings.selectors import open_tasks_for, upcoming_meetings
-from interventions.selectors import CaseloadRow, GroupDay, caseload, groups_on, my_groups, needing_plan
+from interventions.selectors import (
+    CaseloadRow,
+    GroupDay,
+    caseload_rows,
+    groups_on,
+    my_groups,
+    needing_plan,
+    needing_plan_count,
+)
 from mtss.models import District, Membership, Role
 from mtss.permissions import SEES_WHOLE_DISTRICT, allowed
 from mtss.selectors import policy_current, policy_versions
@@ -128,7 +136,7 @@ def my_day(*, district: District, membership: Membership, today: dt.date | None 
     rows: list[CaseloadRow] = []
     if keeps_caseload or supervises or teaches:
         # One evaluation of the plans serves every list below (a fixed number of queries).
-        rows = caseload(district=district, membership=membership, mine_only=keeps_caseload, as_of=today)
+        rows = caseload_rows(district=district, membership=membership, mine_only=keeps_caseload, as_of=today)
     day.reminders = _reminders(rows, membership.user_id)
 
     if keeps_caseload:
@@ -137,8 +145,10 @@ def my_day(*, district: District, membership: Membership, today: dt.date | None 
         due = [r for r in rows if r.next_probe and r.next_probe <= today]
         day.probes_due = _section(sorted(due, key=lambda r: (r.next_probe, r.plan.student.last_name)))
         day.reviews_due = _section([r for r in rows if r.review_due])
-        rows = needing_plan(district=district, membership=membership)
-        day.needing_plan = Section(rows=rows[:LIST_LIMIT], total=len(rows))
+        day.needing_plan = Section(
+            rows=needing_plan(district=district, membership=membership, limit=LIST_LIMIT),
+            total=needing_plan_count(district=district, membership=membership),
+        )
 
     if supervises:
         low = [r for r in rows if (f := r.result.finding("fidelity")) is not None and f.status == "low"]

@@ -36,11 +36,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from interventions.batch_evaluation import EPOCH, attendance_rows, evaluate
 from interventions.models import Attendance, Intervention, Plan, TierPlacement
 from mtss.models import District, Membership, School, SchoolYear, User
 from mtss.permissions import SEES_WHOLE_DISTRICT
 from mtss.selectors import policy_document
-from reports.evaluation import EPOCH, attendance_rows, evaluate
 from reports.models import PlanEvaluation
 from screening.models import Score, ScreeningWindow
 from students.access import visible_students

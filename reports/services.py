@@ -14,12 +14,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from interventions.batch_evaluation import evaluate, response_of
 from interventions.models import Plan
 from mtss.models import AccessLog, District, Membership, School, User
 from mtss.permissions import allowed
 from mtss.services import audit
 from reports.documents import weekly_fidelity_pdf
-from reports.evaluation import evaluate, response_of
 from reports.models import PlanEvaluation, ReportDelivery, ReportKind, ReportSubscription
 
 log = logging.getLogger(__name__)

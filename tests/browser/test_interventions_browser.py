@@ -89,6 +89,28 @@ def test_a_teacher_sees_only_own_students(page, live_server, program):  # noqa: 
     visit(page, f"/interventions/plans/{plans[1].pk}/")
 
 
+def test_the_caseload_comes_a_page_at_a_time_keeping_the_sort(page, live_server, program, monkeypatch):  # noqa: F811
+    from interventions import selectors
+
+    monkeypatch.setattr(selectors, "CASELOAD_PAGE_SIZE", 2)  # the live server's thread reads it
+    side, plans = program["side"], program["plans"]
+    sign_in(page, live_server, side.intervention_specialist)
+    visit(page, "/interventions/caseload/?sort=recommendation&tier=2")
+    rows = page.locator("#caseload tbody tr")
+    expect(rows).to_have_count(2)
+    pages = page.get_by_role("navigation", name="Pages of the caseload")
+    expect(pages).to_contain_text("Page 1 of 2")
+    follow(page, pages.get_by_role("link", name="Next"))
+    expect(page).to_have_url(re.compile(r"sort=recommendation&tier=2&page=2$"))
+    expect(rows).to_have_count(1)
+    expect(page.get_by_label("Sort by")).to_have_value("recommendation")
+    follow(page, page.get_by_role("navigation", name="Pages of the caseload").get_by_role("link", name="Previous"))
+    expect(rows).to_have_count(2)
+    shown = {plan.student.last_name for plan in plans}
+    expect(rows.first).to_contain_text(re.compile("|".join(sorted(shown))))
+    visit(page, "/interventions/caseload/?page=9", status=404)
+
+
 def _set_value(field, text: str) -> None:
     """Put a whole document into a field in one step, as a paste does.
 

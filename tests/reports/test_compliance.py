@@ -460,11 +460,11 @@ def test_referral_readiness_checks_sessions_fidelity_and_parent_notice(referral,
 
 
 def test_referral_readiness_agrees_with_the_plan_pages_engine(referral):
-    """The batch path (reports.evaluation) gives each plan the same fidelity and recommendation
+    """The batch path (interventions.batch_evaluation) gives each plan the same fidelity and recommendation
     as the pure-Python path the plan page uses (interventions.selectors.evaluate_plans)."""
+    from interventions.batch_evaluation import evaluate
     from interventions.models import Plan
     from interventions.selectors import evaluate_plans
-    from reports.evaluation import evaluate
 
     side = referral["side"]
     with tenant_context(side.district):

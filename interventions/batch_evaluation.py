@@ -1,4 +1,4 @@
-"""The decision rules over many plans at once, for reports.
+"""The decision rules over many plans at once, for reports and the caseload.
 
 `evaluate(district=..., plans=<Plan queryset>, as_of=...)` builds the three long
 tables of `mtss.rules.batch.evaluate_many` with a fixed number of set-based
