@@ -1412,7 +1412,7 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         step("reading guarantee")
         # The district dashboard's effectiveness snapshot (normally the nightly job). Imported
         # here: the reports need pandas, and `manage.py` start-up must not (issue 16, item 7).
-        from reports.services import evaluations_refresh
+        from reports.services import dashboard_refresh, evaluations_refresh
 
         evaluations_refresh(district=district)
         step("effectiveness snapshot")
@@ -1425,6 +1425,10 @@ def write_district(plan: DistrictPlan, district: District, *, password_hash: str
         # A year to date of attendance, behaviour incidents and grades, and the early-warning flags (issue 17).
         counts.update(seed_early_warning(district=district, as_of=as_of))
         step("early warning")
+        # The district dashboard's counts (normally the nightly job), last: every placement,
+        # score and student above is in them.
+        dashboard_refresh(district=district)
+        step("dashboard counts")
         audit(district=district, actor=None, verb="demo.seed", obj=district, changes={"seed": plan.seed, **counts})
     return counts
 
