@@ -1428,7 +1428,7 @@ def finish_district(plan: DistrictPlan, district: District, *, counts: dict, log
     with tenant_context(district):
         # The district dashboard's effectiveness snapshot (normally the nightly job). Imported
         # here: the reports need pandas, and `manage.py` start-up must not (issue 16, item 7).
-        from reports.services import evaluations_refresh
+        from reports.services import dashboard_refresh, evaluations_refresh
 
         evaluations_refresh(district=district)
         step("effectiveness snapshot")
@@ -1441,6 +1441,10 @@ def finish_district(plan: DistrictPlan, district: District, *, counts: dict, log
         # The early-warning flags at each month's end and today (issue 17).
         counts.update(seed_early_warning_flags(district=district, as_of=as_of))
         step("early warning flags")
+        # The district dashboard's counts (normally the nightly job), last: every placement,
+        # score and student above is in them.
+        dashboard_refresh(district=district)
+        step("dashboard counts")
         audit(district=district, actor=None, verb="demo.seed", obj=district, changes={"seed": plan.seed, **counts})
     return counts
 

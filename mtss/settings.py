@@ -212,7 +212,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "screening.tasks.import_uploads_purge_task",
         "schedule": crontab(minute=5),
     },
-    # Nightly: the district dashboard's evaluation snapshot (reports.models.PlanEvaluation).
+    # Nightly: the district dashboard's snapshots (reports.models.PlanEvaluation, DashboardCount).
     "reports-evaluations-nightly": {
         "task": "reports.tasks.refresh_evaluations_all",
         "schedule": crontab(hour=2, minute=15),

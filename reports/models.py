@@ -98,3 +98,63 @@ class PlanEvaluation(DistrictOwned):
         constraints = [models.UniqueConstraint(fields=["district", "plan"], name="plan_evaluation_unique")]
         # The effectiveness table: one district's rows grouped by intervention.
         indexes = [models.Index(fields=["district", "intervention"], name="plan_eval_intervention_idx")]
+
+
+class DashboardSnapshot(DistrictOwned):
+    """When the district dashboard's counts (DashboardCount) were last computed: one row per district.
+
+    The dashboard's tier distribution, tier movement and screening participation are
+    counts over every student of the district; counting them per request grew with the
+    district (issue 16, item 7: PostgreSQL's JIT once spent 8.4 s compiling one of them).
+    A job counts them set-based in SQL (nightly with the evaluation snapshot, or when an
+    administrator asks) and the page reads a few rows per school, saying as of when.
+    """
+
+    computed_at = models.DateTimeField()
+    students = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district"], name="dashboard_snapshot_unique")]
+
+
+class DashboardCount(DistrictOwned):
+    """One count of the district dashboard for one school, with its split by subgroup.
+
+    ``section`` says which table it feeds and ``measure`` which number:
+
+    * "tier": students currently in tier ``measure`` ("1", "2", "3" = Tier 3 and above),
+      for one ``area`` ("" = across areas);
+    * "movement": tier moves of the ``school_year`` ("entries", "exits", "up", "down"),
+      per ``area`` (across areas is their sum);
+    * "participation": per screening ``window``, students "enrolled" on its last day and
+      those of them "screened".
+
+    Per school, so a principal's view keeps only the membership's schools; the page sums
+    the subgroup columns (``n_<key>``, one per students.models.SUBGROUPS key).
+    """
+
+    class Section(models.TextChoices):
+        TIER = "tier", "tier"
+        MOVEMENT = "movement", "movement"
+        PARTICIPATION = "participation", "participation"
+
+    section = models.CharField(max_length=16, choices=Section.choices)
+    school = models.ForeignKey("mtss.School", on_delete=models.CASCADE, related_name="+")
+    area = models.CharField(max_length=40, blank=True)
+    school_year = models.ForeignKey("mtss.SchoolYear", null=True, on_delete=models.CASCADE, related_name="+")
+    window = models.ForeignKey("screening.ScreeningWindow", null=True, on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(max_length=16)
+    n = models.PositiveIntegerField(default=0)
+    n_english_learner = models.PositiveIntegerField(default=0)
+    n_standard_english_learner = models.PositiveIntegerField(default=0)
+    n_disability_iep = models.PositiveIntegerField(default=0)
+    n_section_504 = models.PositiveIntegerField(default=0)
+    n_foster = models.PositiveIntegerField(default=0)
+    n_homeless = models.PositiveIntegerField(default=0)
+    n_socioeconomically_disadvantaged = models.PositiveIntegerField(default=0)
+    n_gifted = models.PositiveIntegerField(default=0)
+    n_expelled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # The page: one district's rows of one section (and year or area).
+        indexes = [models.Index(fields=["district", "section", "area"], name="dashboard_count_section_idx")]

@@ -39,9 +39,9 @@ from django.utils.translation import gettext as _
 from interventions.batch_evaluation import EPOCH, attendance_rows, evaluate
 from interventions.models import Attendance, Intervention, Plan, TierPlacement
 from mtss.models import District, Membership, School, SchoolYear, User
-from mtss.permissions import SEES_WHOLE_DISTRICT
+from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT
 from mtss.selectors import policy_document
-from reports.models import PlanEvaluation
+from reports.models import DashboardCount, DashboardSnapshot, PlanEvaluation
 from screening.models import Score, ScreeningWindow
 from students.access import visible_students
 from students.models import SUBGROUPS, Student
@@ -739,3 +739,120 @@ def intervention_names(*, district: District) -> dict[int, str]:
 
 def user_label(user: User) -> str:
     return user.get_full_name() or user.username
+
+
+# --- the district dashboard, from its snapshot (reports.models.DashboardCount) -------------------
+
+SNAPSHOT_COLUMNS = ["n", *(f"n_{key}" for key in SUBGROUPS)]
+
+
+def _snapshot_schools(*, district: District, membership: Membership) -> QuerySet[School] | None:
+    """The schools whose counts the user may see: None for all of them (a district administrator),
+    the membership's for a school-wide role (who sees every student of them, students.access),
+    none for the others (who see only some students of a school: no per-school count is theirs)."""
+    if membership.role in SEES_WHOLE_DISTRICT:
+        return None
+    if membership.role in SCHOOL_WIDE:
+        return membership.schools.filter(district=district)
+    return School.objects.none()
+
+
+def _snapshot_rows(rows: QuerySet, *fields: str) -> list[tuple]:
+    return list(rows.order_by().values_list(*fields, *SNAPSHOT_COLUMNS))
+
+
+def _split(counts) -> dict[str, int]:
+    """{"all": n, <subgroup>: n_<subgroup>...} of a row's count columns."""
+    return dict(zip(["all", *SUBGROUPS], counts, strict=True))
+
+
+def dashboard_counts(*, district: District, membership: Membership, year: SchoolYear, area: str | None) -> dict:
+    """The district dashboard's tiers, movement and participation, read from the snapshot.
+
+    The same shapes as tier_distribution, tier_movement and screening_participation (which
+    count live, and which the snapshot's test compares with), in six queries whatever the
+    district's size: the stamp, three sections' per-school rows, the year's windows and the
+    schools' names. ``computed_at`` is None when the district has no snapshot yet.
+    """
+    stamp = DashboardSnapshot.objects.filter(district=district).values_list("computed_at", flat=True).first()
+    counts = DashboardCount.objects.filter(district=district)
+    schools_seen = _snapshot_schools(district=district, membership=membership)
+    if schools_seen is not None:
+        counts = counts.filter(school_id__in=schools_seen.values("id"))
+    sections = DashboardCount.Section
+    tier_rows = _snapshot_rows(counts.filter(section=sections.TIER, area=area or ""), "school_id", "measure")
+    movement_rows = counts.filter(section=sections.MOVEMENT, school_year=year)
+    if area:
+        movement_rows = movement_rows.filter(area=area)
+    movement_rows = _snapshot_rows(movement_rows, "school_id", "measure")
+    windows = list(ScreeningWindow.objects.filter(district=district, school_year=year).order_by("start_date"))
+    participation_rows = _snapshot_rows(
+        counts.filter(section=sections.PARTICIPATION, window__in=[w.pk for w in windows]),
+        "window_id",
+        "school_id",
+        "measure",
+    )
+    school_ids = (
+        {row[0] for row in tier_rows} | {row[0] for row in movement_rows} | {row[1] for row in participation_rows}
+    )
+    schools = {s.pk: s for s in School.objects.filter(district=district, pk__in=school_ids).order_by("name")}
+
+    # Tiers: per school, and per subgroup summed over the schools.
+    by_school: dict[int, dict[int, int]] = defaultdict(lambda: {1: 0, 2: 0, 3: 0})
+    by_subgroup: dict[str, dict[int, int]] = {key: {1: 0, 2: 0, 3: 0} for key in ["all", *SUBGROUPS]}
+    for school_id, measure, *numbers in tier_rows:
+        tier = int(measure)
+        by_school[school_id][tier] += numbers[0]
+        for key, n in _split(numbers).items():
+            by_subgroup[key][tier] += n
+    tiers = {
+        "schools": [(school, by_school[pk]) for pk, school in schools.items() if pk in by_school],
+        "subgroups": by_subgroup,
+    }
+
+    # Movement: across areas is the sum of the areas' rows.
+    total = Movement()
+    moved_school: dict[int, Movement] = defaultdict(Movement)
+    moved_subgroup: dict[str, Movement] = defaultdict(Movement)
+    for school_id, kind, *numbers in movement_rows:
+        setattr(total, kind, getattr(total, kind) + numbers[0])
+        school_movement = moved_school[school_id]
+        setattr(school_movement, kind, getattr(school_movement, kind) + numbers[0])
+        for key, n in list(_split(numbers).items())[1:]:
+            if n:
+                setattr(moved_subgroup[key], kind, getattr(moved_subgroup[key], kind) + n)
+    movement = {
+        "total": total,
+        "schools": [(school, moved_school[pk]) for pk, school in schools.items() if pk in moved_school],
+        "subgroups": dict(moved_subgroup),
+    }
+
+    # Participation: per window, enrolled and screened, per school and per subgroup.
+    per_window: dict[int, dict[tuple[int, str], list[int]]] = defaultdict(dict)
+    for window_id, school_id, measure, *numbers in participation_rows:
+        per_window[window_id][(school_id, measure)] = numbers
+    result = []
+    zero = [0] * len(SNAPSHOT_COLUMNS)
+    for window in windows:
+        cells = per_window.get(window.pk, {})
+        enrolled = [sum(col) for col in zip(zero, *(v for (_s, m), v in cells.items() if m == "enrolled"), strict=True)]
+        screened = [sum(col) for col in zip(zero, *(v for (_s, m), v in cells.items() if m == "screened"), strict=True)]
+        result.append(
+            {
+                "window": window,
+                "enrolled": enrolled[0],
+                "screened": screened[0],
+                "schools": [
+                    (school, cells[(pk, "enrolled")][0], cells.get((pk, "screened"), zero)[0])
+                    for pk, school in schools.items()
+                    if (pk, "enrolled") in cells
+                ],
+                "subgroups": {key: (n, s) for key, n, s in zip(SUBGROUPS, enrolled[1:], screened[1:], strict=True)},
+            }
+        )
+    return {
+        "tiers": tiers,
+        "movement": movement,
+        "participation": {"windows": result, "missing": False},
+        "computed_at": stamp,
+    }

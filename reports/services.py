@@ -19,8 +19,18 @@ from interventions.models import Plan
 from mtss.models import AccessLog, District, Membership, School, User
 from mtss.permissions import allowed
 from mtss.services import audit
+from reports import dashboard_snapshot as sql
 from reports.documents import weekly_fidelity_pdf
-from reports.models import PlanEvaluation, ReportDelivery, ReportKind, ReportSubscription
+from reports.models import (
+    DashboardCount,
+    DashboardSnapshot,
+    PlanEvaluation,
+    ReportDelivery,
+    ReportKind,
+    ReportSubscription,
+)
+from reports.selectors import district_areas
+from students.models import SUBGROUPS
 
 log = logging.getLogger(__name__)
 
@@ -255,4 +265,61 @@ def evaluations_refresh(*, district: District, as_of: dt.date | None = None, act
         PlanEvaluation.objects.bulk_create(rows, batch_size=2000)
         if actor is not None:
             audit(district=district, actor=actor, verb="report.evaluations_refresh", changes={"plans": len(rows)})
+    return len(rows)
+
+
+# --- the district dashboard's counts ------------------------------------------------------------
+
+
+def dashboard_refresh(*, district: District, actor: User | None = None) -> int:
+    """Count the district dashboard's numbers set-based (reports.dashboard_snapshot) and replace
+    the district's DashboardCount rows and its DashboardSnapshot stamp. Returns the rows written."""
+    columns = ["n", *(f"n_{key}" for key in SUBGROUPS)]
+    now = timezone.now()
+    rows: list[DashboardCount] = []
+
+    def add(section, school_id, measure, counts, **where):
+        rows.append(
+            DashboardCount(
+                district=district,
+                section=section,
+                school_id=school_id,
+                measure=measure,
+                **dict(zip(columns, counts, strict=True)),
+                **where,
+            )
+        )
+
+    totals = {row[0]: row[1:] for row in sql.current_totals(district=district)}
+    served = {(school, area, tier): counts for school, area, tier, *counts in sql.served(district=district)}
+    areas = {
+        "",
+        *(area for _s, area, _t in served),
+        *(key for key, _n in district_areas(district=district, today=timezone.localdate())),
+    }
+    zero = (0,) * len(columns)
+    for area in sorted(areas):
+        for school_id, total in totals.items():
+            two, three = served.get((school_id, area, 2), zero), served.get((school_id, area, 3), zero)
+            add("tier", school_id, "1", [a - b - c for a, b, c in zip(total, two, three, strict=True)], area=area)
+            add("tier", school_id, "2", two, area=area)
+            add("tier", school_id, "3", three, area=area)
+    for year_id, area, school_id, kind, *counts in sql.movement(district=district):
+        add("movement", school_id, kind, counts, area=area, school_year_id=year_id)
+    enrolled: dict[tuple[int, int], list[int]] = {}
+    for window_id, school_id, screened, *counts in sql.participation(district=district):
+        key = (window_id, school_id)
+        enrolled[key] = [a + b for a, b in zip(enrolled.get(key, zero), counts, strict=True)]
+        if screened:
+            add("participation", school_id, "screened", counts, window_id=window_id)
+    for (window_id, school_id), counts in enrolled.items():
+        add("participation", school_id, "enrolled", counts, window_id=window_id)
+    with transaction.atomic():
+        DashboardCount.objects.filter(district=district).delete()
+        DashboardCount.objects.bulk_create(rows, batch_size=5000)
+        DashboardSnapshot.objects.update_or_create(
+            district=district, defaults={"computed_at": now, "students": sum(t[0] for t in totals.values())}
+        )
+        if actor is not None:
+            audit(district=district, actor=actor, verb="report.dashboard_refresh", changes={"rows": len(rows)})
     return len(rows)

@@ -36,7 +36,7 @@ def send_fidelity_summary(district_id: int, delivery_id: int) -> str:
 
 @shared_task
 def refresh_evaluations_all() -> int:
-    """Beat, nightly: the district-wide evaluation snapshot of every district."""
+    """Beat, nightly: the district-wide snapshots (evaluations, dashboard counts) of every district."""
     for district in District.objects.order_by("pk"):
         refresh_evaluations.delay(district.pk)
     return District.objects.count()
@@ -47,7 +47,11 @@ def refresh_evaluations(district_id: int, actor_id: int | None = None) -> int:
     district = District.objects.get(pk=district_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     with tenant_context(district):
-        return services.evaluations_refresh(district=district, actor=actor)
+        evaluated = services.evaluations_refresh(district=district, actor=actor)
+        # The dashboard's counts (tiers, movement, screening participation) with it: one
+        # nightly job and one "Recompute now" for everything the page reads from a snapshot.
+        services.dashboard_refresh(district=district, actor=actor)
+    return evaluated
 
 
 @shared_task

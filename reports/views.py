@@ -345,12 +345,11 @@ def district_dashboard(request):
     area = (form.cleaned_data.get("area") if form.is_bound else "") or None
     if year is None:
         return render(request, "reports/district.html", {"form": form, "no_year": True})
-    tiers = selectors.tier_distribution(district=request.district, membership=request.membership, area=area)
-    movement = selectors.tier_movement(district=request.district, membership=request.membership, year=year, area=area)
+    # Read from the nightly snapshot (reports.models.DashboardCount): counting live grew with
+    # the district (issue 16, item 7). Without a snapshot the page says so and offers the refresh.
+    counts = selectors.dashboard_counts(district=request.district, membership=request.membership, year=year, area=area)
+    tiers, movement, participation = counts["tiers"], counts["movement"], counts["participation"]
     effect = selectors.effectiveness(district=request.district, membership=request.membership, area=area)
-    participation = selectors.screening_participation(
-        district=request.district, membership=request.membership, year=year
-    )
     tables = [
         report_tables.tiers_table(tiers["schools"], tiers["subgroups"]),
         report_tables.movement_table(movement),
@@ -399,6 +398,7 @@ def district_dashboard(request):
             "effect_chart": effect_chart,
             "effect": effect,
             "movement": movement,
+            "counted_at": counts["computed_at"],
             "min_n": MIN_N,
         },
         tables,

@@ -196,6 +196,19 @@ def test_tiers_have_the_80_15_5_shape(seeded):
     assert closed > 0  # some history
 
 
+def test_it_counts_the_district_dashboards_snapshot(seeded):
+    # The district dashboard reads its counts from the nightly snapshot; the demo takes one.
+    from reports.models import DashboardCount, DashboardSnapshot
+
+    for spec in demo.SPECS:
+        district = District.objects.get(slug=spec.slug)
+        with tenant_context(district):
+            current = Student.objects.filter(district=district, exit_date__isnull=True).count()
+            assert DashboardSnapshot.objects.get(district=district).students == current
+            tiers = DashboardCount.objects.filter(district=district, section="tier", area="")
+            assert sum(tiers.values_list("n", flat=True)) == current
+
+
 def test_teachers_see_their_grade_and_specialists_a_caseload(seeded):
     loudon = _districts()["loudon-county-tn"]
     teacher = User.objects.get(username="teacher.loudon")
