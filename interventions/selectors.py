@@ -74,7 +74,8 @@ def visible_groups(*, district: District, membership: Membership) -> QuerySet[In
         return groups
     if membership.role in SCHOOL_WIDE or membership.role in SUPERVISORS:
         # The school's specialists see its groups: they may log for them (mtss.permissions.may_log_for_group).
-        return groups.filter(Q(school_id__in=membership.schools.values("id")) | Q(provider_id=membership.user_id))
+        schools = membership.district_schools().values("id")
+        return groups.filter(Q(school_id__in=schools) | Q(provider_id=membership.user_id))
     return groups.filter(provider_id=membership.user_id)
 
 

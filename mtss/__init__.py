@@ -1,7 +1,8 @@
 """MTSS / RtI case management: the project package and the core of the product.
 
-The Celery app is loaded when Django starts (``MtssConfig.ready``) and on demand as
-``mtss.celery_app``, not on import: the pure rules engine
+The Celery app is loaded by the tasks modules (each imports ``mtss.celery``, so the project's
+app is current before a task is sent) and on demand as ``mtss.celery_app``; not when Django
+starts (``manage.py`` commands that send no task skip Celery), nor on import: the pure rules engine
 (``python -m mtss.rules.evaluate``) imports this package and must start in well
 under a second without Django settings or a SECRET_KEY.
 """

@@ -18,8 +18,12 @@ class MtssConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_secure_tables, dispatch_uid="mtss.rls")
-        from mtss import (
-            api_schema,  # noqa: F401  (registers the OpenAPI auth extension)
-            celery,  # noqa: F401  (binds @shared_task to the project's Celery app)
-        )
+        from mtss.db.colocation import tie_district_joins
+        from mtss.rls import district_models
+
+        # Joins between district tables equate district_id too: co-located on Citus (README).
+        tie_district_joins(district_models())
+        # Not imported here, so that manage.py starts without them (issue 16, "Start-up"): the
+        # OpenAPI extension (drf-spectacular) is registered by mtss/urls.py, which serves the
+        # schema, and the Celery app by each tasks module, which sends the tasks.
         from mtss.sso import receivers  # noqa: F401  (MFA enrolments and resets into the audit trail)

@@ -86,7 +86,7 @@ def school_ids(membership) -> frozenset[int]:
     """The membership's school ids, read once per membership object (one request)."""
     cached = getattr(membership, "_permission_school_ids", None)
     if cached is None:
-        cached = frozenset(membership.schools.values_list("id", flat=True))
+        cached = frozenset(membership.district_schools().values_list("id", flat=True))
         membership._permission_school_ids = cached
     return cached
 

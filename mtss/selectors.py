@@ -42,7 +42,7 @@ def school_list(*, district: District, membership: Membership | None = None) -> 
     """
     schools = School.objects.filter(district=district)
     if membership is not None and membership.role not in SEES_WHOLE_DISTRICT:
-        schools = schools.filter(id__in=membership.schools.values("id"))
+        schools = schools.filter(id__in=membership.district_schools().values("id"))
     return schools.order_by("name")
 
 

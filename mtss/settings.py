@@ -9,7 +9,6 @@ import ipaddress
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -174,6 +173,15 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 # its sweeper (a notice's claim expires). Long jobs (imports, syncs, print batches) set their own.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 660)
+
+
+def cron(**fields) -> dict:
+    """A beat entry's crontab fields, as data: mtss/celery.py makes Celery's `crontab` of them when
+    Celery configures itself, so reading the settings (every manage.py command) does not import
+    Celery, kombu and their dependencies (about a second; issue 16, "Start-up")."""
+    return {"crontab": fields}
+
+
 # The beat schedule: task names only (strings), so the core imports no app. A small fixed
 # schedule; each entry fans out to the districts that are due, and every task is idempotent
 # (a notice's unique key, claimed sends, a delivery per subscription and week, a snapshot
@@ -182,55 +190,55 @@ CELERY_BEAT_SCHEDULE = {
     "notices-outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
     "notices-progress-reports": {
         "task": "notifications.tasks.progress_reports_due",
-        "schedule": crontab(hour=6, minute=0),
+        "schedule": cron(hour=6, minute=0),
     },
     "notices-screening-results": {
         "task": "notifications.tasks.screening_letters_due",
-        "schedule": crontab(hour=6, minute=15),
+        "schedule": cron(hour=6, minute=15),
     },
     # Daily: the start-of-year letters once the school year's first instructional day has come.
     "notices-start-of-year": {
         "task": "notifications.tasks.start_of_year_letters_due",
-        "schedule": crontab(hour=6, minute=20),
+        "schedule": cron(hour=6, minute=20),
     },
     # School-day evenings, after check-out: the check-in/check-out card summaries to families.
     "notices-point-card-summaries": {
         "task": "notifications.tasks.point_card_summaries_due",
-        "schedule": crontab(hour=16, minute=30, day_of_week="mon-fri"),
+        "schedule": cron(hour=16, minute=30, day_of_week="mon-fri"),
     },
     "notices-staff-reminders": {
         "task": "notifications.tasks.staff_reminders_due",
-        "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
+        "schedule": cron(hour=6, minute=30, day_of_week="mon"),
     },
     # Monday morning, after the weekend: last week's fidelity summary to subscribers.
     "reports-weekly-fidelity": {
         "task": "reports.tasks.weekly_fidelity_summaries_due",
-        "schedule": crontab(hour=6, minute=45, day_of_week="mon"),
+        "schedule": cron(hour=6, minute=45, day_of_week="mon"),
     },
     # Hourly: staged import uploads older than a day are deleted (they hold student data).
     "imports-purge-staged-uploads": {
         "task": "screening.tasks.import_uploads_purge_task",
-        "schedule": crontab(minute=5),
+        "schedule": cron(minute=5),
     },
     # Nightly: the district dashboard's snapshots (reports.models.PlanEvaluation, DashboardCount).
     "reports-evaluations-nightly": {
         "task": "reports.tasks.refresh_evaluations_all",
-        "schedule": crontab(hour=2, minute=15),
+        "schedule": cron(hour=2, minute=15),
     },
     # Nightly, before the morning's letters: each district's OneRoster API sync (students.tasks).
     "students-roster-sync": {
         "task": "students.tasks.roster_sync_due",
-        "schedule": crontab(hour=1, minute=30),
+        "schedule": cron(hour=1, minute=30),
     },
     # Nightly: the early-warning indicators of every district (issue 17; also after each import).
     "students-early-warning-nightly": {
         "task": "students.early_warning.tasks.indicators_refresh_all",
-        "schedule": crontab(hour=2, minute=30),
+        "schedule": cron(hour=2, minute=30),
     },
     # Nightly: each district's retention dry run, kept as its report (issue 18; reports/retention.py).
     "reports-retention-nightly": {
         "task": "reports.tasks.retention_due",
-        "schedule": crontab(hour=3, minute=15),
+        "schedule": cron(hour=3, minute=15),
     },
 }
 # OneRoster API pulls: seconds to wait for one answer before the sync fails.

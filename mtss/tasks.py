@@ -3,6 +3,7 @@ selectors or services (ARCHITECTURE.md, Jobs)."""
 
 from celery import shared_task
 
+import mtss.celery  # noqa: F401  (the project's app is current before a task is sent; README, "Jobs")
 from mtss.models import District
 from mtss.selectors import school_list
 from mtss.tenancy import tenant_context

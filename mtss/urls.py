@@ -4,7 +4,11 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from mtss import policy_views, views
+from mtss import (
+    api_schema,  # noqa: F401  (registers the OpenAPI auth extension before the schema is generated)
+    policy_views,
+    views,
+)
 from mtss.policy_form import sections as policy_sections
 
 urlpatterns = [

@@ -12,6 +12,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+import mtss.celery  # noqa: F401  (the project's app is current before a task is sent; README, "Jobs")
 from mtss.models import District
 from mtss.tenancy import tenant_context
 

@@ -61,7 +61,7 @@ def report_schools(*, district: District, membership: Membership) -> QuerySet[Sc
     schools = School.objects.filter(district=district).order_by("name")
     if membership.role in SEES_WHOLE_DISTRICT:
         return schools
-    return schools.filter(id__in=membership.schools.values("id"))
+    return schools.filter(id__in=membership.district_schools().values("id"))
 
 
 def report_school_get(*, district: District, membership: Membership, school_id: int) -> School:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+import mtss.celery  # noqa: F401  (the project's app is current before a task is sent; README, "Jobs")
 from mtss.models import District, User
 from mtss.tenancy import tenant_context
 from reports import services

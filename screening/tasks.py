@@ -6,6 +6,7 @@ import datetime as dt
 
 from celery import shared_task
 
+import mtss.celery  # noqa: F401  (the project's app is current before a task is sent; README, "Jobs")
 from mtss.jobs import enqueue_on_commit
 from mtss.models import District
 

@@ -41,12 +41,14 @@ def _granted(district: District, membership: Membership) -> Q:
 
 
 def _in_schools(membership: Membership) -> Q:
-    return Q(school_id__in=membership.schools.values("id"))
+    return Q(school_id__in=membership.district_schools().values("id"))
 
 
 def _same_student(**conditions) -> Q:
     """EXISTS over one related row of the outer student (the conditions apply to the same row)."""
-    return Q(Exists(Student.objects.filter(pk=OuterRef("pk"), **conditions)))
+    # district_id too: a correlated subquery on Citus stays on the outer row's shard (README, "Past one database").
+    same = Student.objects.filter(pk=OuterRef("pk"), district_id=OuterRef("district_id"), **conditions)
+    return Q(Exists(same))
 
 
 def in_open_tier(tier: int | None = None, *, at_least: int | None = None) -> Q:

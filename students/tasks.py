@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+import mtss.celery  # noqa: F401  (the project's app is current before a task is sent; README, "Jobs")
 from mtss.models import District
 from mtss.tenancy import tenant_context
 from students.early_warning.tasks import indicators_refresh, indicators_refresh_all  # noqa: F401

@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("pandas", "numpy", "weasyprint")
+# The libraries of jobs, the API schema and SAML sign-in: only what sends a task (the tasks
+# modules import mtss.celery), serves or checks the schema (mtss/urls.py) or signs in by SAML
+# needs them; the beat schedule's crontabs are data in the settings (mtss/settings.py `cron`).
+HEAVY = ("pandas", "numpy", "weasyprint", "celery", "kombu", "redis", "drf_spectacular.plumbing", "saml2", "xmlsec")
 REPORT = "import json, sys; print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
 
 
@@ -43,6 +46,26 @@ def test_start_up_imports_no_heavy_library(start):
     done = _run(f"{start}\n{REPORT.format(heavy=HEAVY)}")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_celery_app_still_has_its_crontabs():
+    # mtss.celery builds Celery's crontab from the settings' data when Celery configures itself.
+    code = (
+        "import django; django.setup(); from mtss.celery import app;"
+        " entry = app.conf.beat_schedule['reports-retention-nightly']['schedule'];"
+        " print(type(entry).__name__, sorted(entry.hour), sorted(entry.minute))"
+    )
+    done = _run(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "crontab [3] [15]"
+
+
+def test_a_tasks_module_makes_the_project_app_current():
+    done = _run(
+        "import django; django.setup(); import screening.tasks; from celery import current_app; print(current_app.main)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "mtss"
 
 
 def test_the_check_sees_a_heavy_import():

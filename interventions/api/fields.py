@@ -63,7 +63,7 @@ class GroupSchoolField(_ScopedField):
     def scoped(self, request):
         schools = School.objects.filter(district=request.district)
         if request.membership.role not in SEES_WHOLE_DISTRICT:
-            schools = schools.filter(pk__in=request.membership.schools.values("id"))
+            schools = schools.filter(pk__in=request.membership.district_schools().values("id"))
         return schools
 
 

@@ -90,7 +90,7 @@ def _meeting_schools(request):
     schools = School.objects.filter(district=request.district)
     if request.membership.role in SEES_WHOLE_DISTRICT:
         return schools
-    return schools.filter(pk__in=request.membership.schools.values("id"))
+    return schools.filter(pk__in=request.membership.district_schools().values("id"))
 
 
 def _visible_action_items(request):

@@ -40,7 +40,7 @@ def visible_meetings(*, district: District, membership: Membership) -> QuerySet[
     meetings = Meeting.objects.filter(district=district)
     if membership.role in SEES_WHOLE_DISTRICT:
         return meetings
-    return meetings.filter(school_id__in=membership.schools.values("id"))
+    return meetings.filter(school_id__in=membership.district_schools().values("id"))
 
 
 def upcoming_meetings(*, district: District, membership: Membership, since) -> QuerySet[Meeting]:

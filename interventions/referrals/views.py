@@ -25,7 +25,7 @@ from students.access import visible_students
 def _requestable(request):
     students = visible_students(district=request.district, membership=request.membership).filter(exit_date__isnull=True)
     if request.membership.role != Role.DISTRICT_ADMIN:
-        students = students.filter(school__in=request.membership.schools.all())
+        students = students.filter(school__in=request.membership.district_schools())
     # Referrals come from intervention: students with a plan or an open tier placement (which also
     # keeps the list short in a district of 400,000 students).
     in_service = Exists(Plan.objects.filter(student=OuterRef("pk"))) | Exists(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+import mtss.celery  # noqa: F401  (the project's app is current before a task is sent; README, "Jobs")
 from mtss.models import District
 
 
