@@ -17,7 +17,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interventions.batch_evaluation import evaluate as evaluate_batch
 from interventions.evaluation_inputs import (
     CalendarInput,
     MeasureRequest,
@@ -746,6 +745,10 @@ def _verdict_order(
     """The ids of the plans a verdict filter keeps, in a verdict sort's order (name, then id, breaks ties).
 
     The batch engine with session totals: a fixed number of queries however many plans match."""
+    # Imported here: the batch engine needs pandas, and commands that import the selectors
+    # (seed_demo, the jobs) must start without it (issue 16, item 7; tests/test_startup_imports.py).
+    from interventions.batch_evaluation import evaluate as evaluate_batch
+
     frame = evaluate_batch(district=district, plans=plans, as_of=as_of, sessions="totals")
     names = {
         pk: (last, first)
