@@ -72,7 +72,7 @@ start_replica() {
       END IF; END \$\$;"
   if [ ! -d "$data" ]; then
     # -R writes primary_conninfo and standby.signal: the copy starts as a hot standby.
-    su postgres -c "$PGBIN/pg_basebackup -h 127.0.0.1 -p $PG_PORT -U $REPLICATION_ROLE -D $data -R -X stream -S $REPLICATION_SLOT"
+    su postgres -c "$PGBIN/pg_basebackup -h 127.0.0.1 -p $PG_PORT -U $REPLICATION_ROLE -D $data -R -X stream -S $REPLICATION_SLOT --checkpoint=fast"
   fi
   if ! su postgres -c "$PGBIN/pg_ctl -D $data status" >/dev/null 2>&1; then
     su postgres -c "$PGBIN/pg_ctl -D $data -l $RUN/pg/replica.log -w start -o '-h 127.0.0.1 -p $REPLICA_PORT -k $RUN/pg -c hot_standby=on -c fsync=off -c full_page_writes=off'" >/dev/null
