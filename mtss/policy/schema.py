@@ -284,7 +284,7 @@ Count = Annotated[int, Field(ge=1)]
 class Section(BaseModel):
     """Base of every part of the document: unknown keys and loose types are errors."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 # --- parts ---------------------------------------------------------------------------------
