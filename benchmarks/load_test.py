@@ -167,6 +167,10 @@ def _start_gunicorn(db_name: str, pgbouncer_url: str, port: int, log) -> subproc
         str(THREADS),
         "--timeout",
         "60",
+        # Longer than a simulated staff member's pause (1-3 s): with gunicorn's default of 2 s the
+        # server closes an idle connection just as the client reuses it (connection reset).
+        "--keep-alive",
+        "10",
         # Django imported once before the workers fork, not in each worker at its first request.
         "--preload",
     ]
@@ -233,6 +237,11 @@ def _read_stats(prefix: str) -> tuple[list[dict], list[tuple[float, bool]]]:
             for line in handle:
                 seconds, outcome = line.split()
                 sign_ins.append((float(seconds), outcome == "ok"))
+    failures = Path(f"{prefix}_failures.csv")
+    if failures.exists():
+        with open(failures, newline="") as handle:
+            for row in list(csv.DictReader(handle))[:10]:
+                print(f"failure: {row['Method']} {row['Name']}: {row['Error'][:200]} ({row['Occurrences']}x)")
     return rows, sign_ins
 
 
