@@ -33,7 +33,7 @@ from functools import lru_cache
 from itertools import accumulate
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from guardian.shortcuts import get_perms_for_model
 
@@ -51,7 +51,7 @@ from mtss.models import District, Membership, MembershipSchool, PolicyVersion, R
 from mtss.policy import preset_data
 from mtss.rls import APPEND_ONLY, district_models
 from mtss.services import audit, district_create, policy_version_create
-from mtss.tenancy import tenant_context
+from mtss.tenancy import owner_mode, tenant_context
 from students.access import VIEW_STUDENT
 from students.models import Enrollment, Guardian, Student, StudentUserObjectPermission
 
@@ -1417,7 +1417,7 @@ def write_district(plan: DistrictPlan, district: District, *, written: Written, 
                 effective_from=spec.years[-1][1],
                 note="Demo district: the built-in preset.",
             )
-        as_of = min(timezone.localdate(), spec.years[0][2])
+        as_of = _as_of(spec)
         # Each step's time, for `seed_demo -v 2` (where the minutes go at 400,000 students).
         step = _Steps(log, started=started)
         step("students, guardians, enrollments, placements, grants")
@@ -1441,13 +1441,18 @@ def write_district(plan: DistrictPlan, district: District, *, written: Written, 
     return counts
 
 
+def _as_of(spec: DistrictSpec) -> date:
+    """The day the demo's school year runs to: today, or the end of the current year if sooner."""
+    return min(timezone.localdate(), spec.years[0][2])
+
+
 def finish_district(plan: DistrictPlan, district: District, *, counts: dict, log=None) -> dict:
     """What reads the bulk rows back: snapshots, the processes and stories, the early-warning
     flags. Call in a transaction after `write_district`'s has committed and the tables are
     analysed (`analyze_tables`): planned without statistics, the early-warning and process
     queries took minutes at 50,000 students (issue 16)."""
     spec = plan.spec
-    as_of = min(timezone.localdate(), spec.years[0][2])
+    as_of = _as_of(spec)
     step = _Steps(log, started=time.monotonic())
     with tenant_context(district):
         # The district dashboard's effectiveness snapshot (normally the nightly job). Imported
@@ -1482,10 +1487,6 @@ def analyze_tables(log=None) -> None:
     (MIGRATE_DATABASE_URL; a set-up that logs in as the owner uses that login). Skipped
     inside an enclosing transaction (a test), where the rows are not committed yet.
     """
-    from django.db import connection
-
-    from mtss.tenancy import owner_mode
-
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     started = time.monotonic()

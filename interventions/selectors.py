@@ -190,17 +190,15 @@ def needing_plan(*, district: District, membership: Membership, limit: int | Non
     if limit is not None:
         placements = placements[:limit]
     placements = list(placements)
-    students = visible_students(district=district, membership=membership)
     drafts: dict[tuple[int, str], Plan] = {}
     # A subquery, not the placements' ids: the query runs whether or not anyone needs a plan,
-    # so the pages that show this list keep one query count as data grows.
+    # so the pages that show this list keep one query count as data grows. The listed
+    # placements' students are visible ones (_needing_plan_placements).
     wanted = _needing_plan_placements(district=district, membership=membership).values("student_id")
     if limit is not None:
         wanted = wanted[:limit]
-    for plan in (
-        Plan.objects.filter(district=district, status=Plan.Status.DRAFT, student_id__in=students.values("pk"))
-        .filter(student_id__in=wanted)
-        .order_by("created_at", "id")
+    for plan in Plan.objects.filter(district=district, status=Plan.Status.DRAFT, student_id__in=wanted).order_by(
+        "created_at", "id"
     ):
         drafts[(plan.student_id, plan.area)] = plan  # the latest draft per area
     return [
@@ -651,12 +649,20 @@ def caseload_rows(
 ) -> list[CaseloadRow]:
     """Every active plan of the caseload, each evaluated live (the home page's reminders count them all)."""
     as_of = as_of or timezone.localdate()
-    plans = visible_plans(district=district, membership=membership).filter(status=Plan.Status.ACTIVE)
-    if mine_only:
-        plans = plans.filter(provider_id=membership.user_id)
-    plans = list(plans.select_related("student", "student__school", "intervention", "group", "placement"))
+    plans = _caseload_plans(district=district, membership=membership, mine_only=mine_only)
+    plans = list(plans.select_related(*RELATED))
     results = evaluate_plans(district=district, plans=plans, as_of=as_of)
     return sorted((_caseload_row(r, as_of) for r in results.values()), key=SORTS["student"])
+
+
+#: What a caseload row shows of its plan (one query with the plans).
+RELATED = ("student", "student__school", "intervention", "group", "placement")
+
+
+def _caseload_plans(*, district: District, membership: Membership, mine_only: bool) -> QuerySet[Plan]:
+    """The active plans a caseload lists: the member's own (mine_only) or every visible one."""
+    plans = visible_plans(district=district, membership=membership).filter(status=Plan.Status.ACTIVE)
+    return plans.filter(provider_id=membership.user_id) if mine_only else plans
 
 
 #: Plans per caseload page: a page evaluates its plans live, so it stays fast however big the list.
@@ -706,20 +712,17 @@ def caseload(
     as_of = as_of or timezone.localdate()
     if sort not in SORTS:
         sort = "student"
-    plans = visible_plans(district=district, membership=membership).filter(status=Plan.Status.ACTIVE)
-    if mine_only:
-        plans = plans.filter(provider_id=membership.user_id)
+    plans = _caseload_plans(district=district, membership=membership, mine_only=mine_only)
     if tier:
         plans = plans.filter(tier=tier)
-    related = ("student", "student__school", "intervention", "group", "placement")
     if sort in VERDICT_SORTS or flag in VERDICT_FLAGS:
         ids = _verdict_order(district=district, plans=plans, as_of=as_of, sort=sort, flag=flag)
         current = Paginator(ids, per_page or CASELOAD_PAGE_SIZE).page(page)
-        by_id = Plan.objects.filter(district=district, pk__in=list(current.object_list)).select_related(*related)
+        by_id = Plan.objects.filter(district=district, pk__in=list(current.object_list)).select_related(*RELATED)
         found = {plan.pk: plan for plan in by_id}
         page_plans = [found[pk] for pk in current.object_list]
     else:
-        ordered = plans.select_related(*related).order_by(*SQL_SORTS[sort])
+        ordered = plans.select_related(*RELATED).order_by(*SQL_SORTS[sort])
         current = Paginator(ordered, per_page or CASELOAD_PAGE_SIZE).page(page)
         page_plans = list(current.object_list)
     results = evaluate_plans(district=district, plans=page_plans, as_of=as_of)

@@ -22,24 +22,17 @@ checks the numbers equal the live selectors' on a seeded district.
 
 from __future__ import annotations
 
-from django.db import connection
-
 from interventions.models import TierPlacement
 from mtss.models import District, SchoolYear
 from reports.selectors import CONTIGUOUS_DAYS
 from screening.models import Score, ScreeningWindow
+from students.early_warning.staging import fetchall as _fetch
 from students.models import SUBGROUPS, Student
 
 
 def _flags(alias: str) -> str:
     """COUNT(*) and one filtered COUNT per subgroup flag of the student row `alias`."""
     return ", ".join(["COUNT(*)", *(f"COUNT(*) FILTER (WHERE {alias}.{key})" for key in SUBGROUPS)])
-
-
-def _fetch(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def current_totals(*, district: District) -> list[tuple]:

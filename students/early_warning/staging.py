@@ -8,7 +8,7 @@ lives in the caller's transaction and is dropped at the end.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection
 
@@ -72,7 +72,7 @@ class Stage:
         self.drop()
 
 
-def fetchall(sql: str, params: Sequence = ()) -> list[tuple]:
+def fetchall(sql: str, params: Sequence | Mapping = ()) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
