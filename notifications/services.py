@@ -1310,6 +1310,11 @@ __all__ = [
 # --- screening results after a window closes ------------------------------------------------------
 
 
+# Students per transaction when a window's letters are queued: a failure loses one batch's work,
+# never a half-written batch (each batch is idempotent on its unique keys, so a re-run fills the gap).
+SCREENING_LETTER_BATCH = 500
+
+
 def screening_letters_create(*, district: District, window, actor: User | None = None) -> int:
     """Queue the screening-result letters of one closed benchmark window: one letter per
     screened student and window.
@@ -1335,8 +1340,10 @@ def screening_letters_create(*, district: District, window, actor: User | None =
     ):
         students[score.student_id] = score.student
         by_student.setdefault(score.student_id, []).append(score)
-    count = 0
     period = f"screening-{window.pk}"
+    # One batch per letter and tier (notices_for_students reads the policy and the guardians once
+    # per batch): a district's window is thousands of letters, not thousands of round trips.
+    batches: dict[tuple[str, int | None], dict[int, dict]] = {}
     for student_id, scores in by_student.items():
         rows = [
             {
@@ -1347,30 +1354,26 @@ def screening_letters_create(*, district: District, window, actor: User | None =
             }
             for s in scores
         ]
-        context = {"screening": rows, "window_id": window.pk}
-        at_risk = any(r["at_risk"] for r in rows)
-        with transaction.atomic():
-            if at_risk and has_at_risk_letter:
+        if has_at_risk_letter and any(r["at_risk"] for r in rows):
+            key = ("screening_at_risk", max(s.tier or 1 for s in scores))
+        else:
+            key = ("screening_completed", None)
+        batches.setdefault(key, {})[student_id] = {"screening": rows, "window_id": window.pk}
+    count = 0
+    for (trigger, tier), contexts in batches.items():
+        ids = list(contexts)
+        for start in range(0, len(ids), SCREENING_LETTER_BATCH):
+            chunk = ids[start : start + SCREENING_LETTER_BATCH]
+            with transaction.atomic():
                 count += len(
-                    notices_for_event(
+                    notices_for_students(
                         district=district,
-                        student=students[student_id],
-                        trigger="screening_at_risk",
+                        students=[students[i] for i in chunk],
+                        trigger=trigger,
                         period_key=period,
                         actor=actor,
-                        context=context,
-                        tier=max(s.tier or 1 for s in scores),
-                    )
-                )
-            else:
-                count += len(
-                    notices_for_event(
-                        district=district,
-                        student=students[student_id],
-                        trigger="screening_completed",
-                        period_key=period,
-                        actor=actor,
-                        context=context,
+                        contexts={i: contexts[i] for i in chunk},
+                        tier=tier,
                     )
                 )
     return count
