@@ -33,20 +33,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 
 from interventions.evaluation_inputs import MeasureRequest, calendars_for, norms_for
 from interventions.models import Attendance, Plan, PlanPhase, Probe
 from mtss.models import District
 from mtss.policy.adapters import rule_config
-from mtss.rules.batch import evaluate_many
 from mtss.rules.calendar import SchoolCalendar
 from mtss.rules.config import RuleConfig
 from mtss.selectors import policy_document
 from screening.scores import finite_score_q
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+# pandas and numpy (and the batch engine built on them) are imported where they are used: every
+# page module imports this one, and `manage.py` start-up must not pay for them (issue 16, item 7).
 
 EPOCH = dt.date(1970, 1, 1)
 ENGINE_STATUS = Attendance.ENGINE_STATUS
@@ -72,6 +77,8 @@ class EpochDay(Func):
 
 
 def _dates(days) -> np.ndarray:
+    import numpy as np
+
     return np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[ns]")
 
 
@@ -131,6 +138,11 @@ def evaluate(
     Adds ``tier``, ``area``, ``grade``, ``start``, ``pm_every_days`` and
     ``last_probe`` columns. Empty input gives an empty frame with the same columns.
     """
+    import numpy as np
+    import pandas as pd
+
+    from mtss.rules.batch import evaluate_many
+
     if isinstance(sessions, str) and sessions not in ("rows", "totals"):
         raise ValueError("sessions must be 'rows', 'totals' or a list of attendance rows")
     rows = list(plans.order_by().values_list(*PLAN_FIELDS))
@@ -292,6 +304,8 @@ def evaluate(
 
 
 def _probes(district: District, id_filter, later_phase: dict[int, dt.date], baseline_k: dict[int, int]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = list(
         Probe.objects.filter(finite_score_q(), district=district, plan_id__in=id_filter, measure__isnull=True)
         .order_by()
@@ -334,6 +348,8 @@ def attendance_rows(*, district: District, plans, until: dt.date) -> list[tuple]
 
 
 def _session_frame(rows: list[tuple]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=["plan_id", "day", "minutes", "status"])
     frame["minutes"] = frame["minutes"].astype(float)
     frame["status"] = frame["status"].map(ENGINE_STATUS)
@@ -345,6 +361,9 @@ def _session_totals(
     district: District, id_filter, plans_df: pd.DataFrame, later_phase: dict[int, dt.date], as_of: dt.date
 ) -> pd.DataFrame:
     """Delivered sessions per plan as a few synthetic rows (see the module docstring)."""
+    import numpy as np
+    import pandas as pd
+
     full = Q(session__minutes__gte=F("plan__minutes_per_session"))
     base = Attendance.objects.filter(
         district=district, plan_id__in=id_filter, status=Attendance.Status.PRESENT, session__date__lte=as_of

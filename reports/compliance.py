@@ -23,7 +23,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import pandas as pd
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -724,6 +723,9 @@ def program_evaluation(*, district: District, membership: Membership, year: Scho
     share and rates of improvement, with n); exits to Tier 1 since the previous point.
     A fixed number of queries per point (four points a year).
     """
+    # Imported here, not at the top: the referral packet's page imports this module (issue 16, item 7).
+    import pandas as pd
+
     windows = list(
         ScreeningWindow.objects.filter(district=district, school_year=year)
         .select_related("school_year")

@@ -28,9 +28,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -45,6 +44,9 @@ from reports.models import DashboardCount, DashboardSnapshot, PlanEvaluation
 from screening.models import Score, ScreeningWindow
 from students.access import visible_students
 from students.models import SUBGROUPS, Student
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HELD = (Attendance.Status.PRESENT, Attendance.Status.STUDENT_ABSENT)
 DEFAULT_IDLE_DAYS = 14
@@ -655,6 +657,10 @@ def effectiveness(*, district: District, membership: Membership, area: str | Non
 
     One query: the snapshot rows of visible students with the subgroup flags; pandas groups them.
     """
+    # Imported here, not at the top: every report page imports this module (issue 16, item 7).
+    import numpy as np
+    import pandas as pd
+
     students = visible_students(district=district, membership=membership)
     rows = PlanEvaluation.objects.filter(district=district, student__in=students.values("pk"))
     if area:
