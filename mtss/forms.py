@@ -1,7 +1,24 @@
+import re
+
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+# A POSIX environment variable name (the model fields cap its length): anything else cannot be
+# set in a deployment's environment, so a secret named by it could never be read.
+ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def secret_env_name(value: str, *, example: str) -> str:
+    """The cleaned name of the environment variable that holds a client secret ("" stays "")."""
+    name = value.strip()
+    if name and not ENV_NAME_RE.fullmatch(name):
+        raise ValidationError(
+            _("Use letters, digits and underscores, not starting with a digit (e.g. %(example)s)."),
+            params={"example": example},
+        )
+    return name
 
 
 class LoginForm(AuthenticationForm):

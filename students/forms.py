@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from mtss.forms import secret_env_name
 from mtss.idempotency import SubmitOnceMixin
 from mtss.models import School
 from mtss.phones import phone_e164
@@ -103,13 +102,7 @@ class RosterSyncForm(forms.ModelForm):
         fields = ["enabled", "version", "base_url", "token_url", "client_id", "client_secret_env"]
 
     def clean_client_secret_env(self):
-        name = self.cleaned_data["client_secret_env"].strip()
-        # A POSIX environment variable name; anything else cannot be set in a deployment's environment.
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValidationError(
-                _("Use letters, digits and underscores, not starting with a digit (e.g. ONEROSTER_SECRET).")
-            )
-        return name
+        return secret_env_name(self.cleaned_data["client_secret_env"], example="ONEROSTER_SECRET")
 
     def clean(self):
         data = super().clean()

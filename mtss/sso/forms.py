@@ -8,12 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from mtss.forms import secret_env_name
 from mtss.models import IdentityProvider
 from mtss.sso import providers
 
 Kind = IdentityProvider.Kind
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
 class IdentityProviderForm(forms.ModelForm):
@@ -66,10 +66,7 @@ class IdentityProviderForm(forms.ModelForm):
         return sorted(set(domains))
 
     def clean_client_secret_env(self) -> str:
-        name = self.cleaned_data["client_secret_env"].strip()
-        if name and not ENV_NAME_RE.match(name):
-            raise ValidationError(_("Use capital letters, digits and underscores, e.g. SSO_GOOGLE_SECRET."))
-        return name
+        return secret_env_name(self.cleaned_data["client_secret_env"], example="SSO_GOOGLE_SECRET")
 
     def clean(self):
         data = super().clean()
