@@ -10,8 +10,8 @@ Two phases, so that one bad row writes nothing:
    which rows are rejected (file, line, column, reason). Nothing is written; a dry
    run stops here.
 2. `RosterPlan.write` (writer.py) applies the plan with bulk_create / bulk_update, inside the
-   caller's transaction and tenant context. No query runs per row; teachers' grants
-   run per teacher through `student_grant_access`.
+   caller's transaction and tenant context. No query runs per row, nor per teacher: every
+   teacher's grants are written together by `student_grants_bulk`.
 
 Everything is keyed by OneRoster `sourcedId` within the district, so importing the
 same files again finds every record unchanged. Records entered by hand are adopted

@@ -16,7 +16,7 @@ def write_plan(roster: RosterPlan) -> None:
     if roster.refused_whole:
         raise RuntimeError("a roster with unreadable files cannot be written")
     # students.services imports this package (roster_import), so its grant services are imported here.
-    from students.services import student_grant_access, student_revoke_access
+    from students.services import student_grants_bulk, student_revoke_access
 
     district = roster.district
     plans = roster.plans
@@ -83,12 +83,13 @@ def write_plan(roster: RosterPlan) -> None:
         _bulk_update(model, plan.deactivate, plan.deactivate_fields)
 
     # Teachers see the students of their classes (README, permission matrix).
-    for teacher, student_sids in sorted(roster.grants_add.items()):
-        student_grant_access(
-            district=district,
-            user=User(pk=roster.user_ids[teacher]),
-            student_ids=[roster.student_ids[s] for s in sorted(student_sids)],
-        )
+    student_grants_bulk(
+        district=district,
+        grants={
+            roster.user_ids[teacher]: [roster.student_ids[s] for s in student_sids]
+            for teacher, student_sids in roster.grants_add.items()
+        },
+    )
     for user_id, student_ids in sorted(roster.grants_remove.items()):
         student_revoke_access(district=district, user=User(pk=user_id), student_ids=sorted(student_ids))
     roster.written = True
