@@ -113,7 +113,11 @@ def _sessions_queryset(request):
     plans = visible_plans(district=request.district, membership=request.membership)
     return (
         InterventionSession.objects.filter(district=request.district)
-        .filter(Q(group_id__in=groups.values("pk")) | Q(plan_id__in=plans.values("pk")))
+        # EXISTS under the OR, not IN: see interventions.selectors.visible_plans.
+        .filter(
+            Exists(groups.filter(pk=OuterRef("group_id"), district_id=OuterRef("district_id")))
+            | Exists(plans.filter(pk=OuterRef("plan_id"), district_id=OuterRef("district_id")))
+        )
         .select_related("group", "plan__group")
         .prefetch_related(
             Prefetch("attendance", queryset=Attendance.objects.select_related("plan").order_by("plan_id")),
