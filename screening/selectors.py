@@ -342,13 +342,15 @@ def subgroup_breakdown(
 
 
 def window_grades(*, district: District, window: ScreeningWindow) -> list[int]:
+    # order_by(): Score's default ordering (test date, id) would join the DISTINCT and make it
+    # one row per score (a 500 ms sort of 800,000 rows at 400,000 students).
     return sorted(
-        set(Score.objects.filter(district=district, window=window).values_list("grade", flat=True).distinct())
+        Score.objects.filter(district=district, window=window).order_by().values_list("grade", flat=True).distinct()
     )
 
 
 def window_measures(*, district: District, window: ScreeningWindow) -> list[Measure]:
-    ids = Score.objects.filter(district=district, window=window).values("measure_id").distinct()
+    ids = Score.objects.filter(district=district, window=window).order_by().values("measure_id").distinct()
     return list(Measure.objects.filter(district=district, pk__in=ids).order_by("name"))
 
 
