@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions import selectors
-from interventions.models import TierPlacement
+from interventions.models import Plan, TierPlacement
 from interventions.services import plan_create, probes_add
 from mtss.models import AccessLog, Membership, Role
 from mtss.tenancy import tenant_context
@@ -156,16 +156,35 @@ def test_the_principals_caseload_keeps_one_query_count_as_plans_and_placements_g
     assert len(more) == len(few), [q["sql"][:120] for q in more.captured_queries]
 
 
-def test_visible_plans_filter_by_a_correlated_exists_not_an_in_list(program):
+def test_visible_plans_never_filter_by_an_in_list_under_an_or(program):
     # Under an OR, `student_id IN (subquery)` cannot become a join; a whole district's ids do not
     # fit a hashed subplan in work_mem, and PostgreSQL then scanned the list again for every plan
-    # (the administrator's caseload count ran for over 13 minutes at 400,000 students).
+    # (the administrator's caseload count ran for over 13 minutes at 400,000 students). The
+    # administrator's plans are the district's; a principal's are their schools' with no OR (an OR
+    # made the first page walk the district's name index); other roles use a correlated EXISTS.
     side = program["side"]
     with tenant_context(side.district):
-        membership = Membership.objects.get(district=side.district, user=side.district_admin)
+        sql = {}
+        for user in (side.district_admin, side.principal, side.intervention_specialist):
+            membership = Membership.objects.get(district=side.district, user=user)
+            plans = selectors.visible_plans(district=side.district, membership=membership)
+            sql[user.pk] = str(plans.query).upper()
+            assert set(plans.values_list("pk", flat=True)) == {p.pk for p in program["plans"]}
+    assert '"STUDENTS_STUDENT"' not in sql[side.district_admin.pk].split("WHERE", 1)[1]
+    assert " OR " not in sql[side.principal.pk]
+    assert "EXISTS" in sql[side.intervention_specialist.pk]
+    assert all('"STUDENT_ID" IN (SELECT' not in text for text in sql.values())
+
+
+def test_a_principal_still_sees_a_plan_they_provide_at_another_school(program, login):
+    side = program["side"]
+    specialist = f.make_member(side.district, Role.INTERVENTION_SPECIALIST, schools=[side.other_school])
+    theirs = _plan(program, side.students[3], tier=3, provider=specialist)  # the other school's student
+    with tenant_context(side.district):
+        # A principal who provided it before moving schools: the plan is still theirs to see.
+        Plan.objects.filter(district=side.district, pk=theirs.pk).update(provider=side.principal)
+        membership = Membership.objects.get(district=side.district, user=side.principal)
         plans = selectors.visible_plans(district=side.district, membership=membership)
-        sql = str(plans.query).upper()
-        assert "EXISTS" in sql
-        assert '"STUDENT_ID" IN (SELECT' not in sql
-        # Still the same rows: every plan of the district for the administrator.
-        assert set(plans.values_list("pk", flat=True)) == {p.pk for p in program["plans"]}
+        assert set(plans.values_list("pk", flat=True)) == {p.pk for p in program["plans"]} | {theirs.pk}
+    shown = {row.plan.pk for row in login(side.principal).get(reverse("caseload")).context["rows"]}
+    assert theirs.pk in shown
