@@ -39,6 +39,7 @@ from interventions.models import (
     TierPlacement,
 )
 from mtss.calendars.selectors import cycle_days_on, non_instructional_by_school
+from mtss.db.colocation import among
 from mtss.models import District, Membership, User
 from mtss.permissions import PROVIDER_ROLES, SCHOOL_WIDE, SEES_WHOLE_DISTRICT, SUPERVISORS, allowed
 from mtss.policy.adapters import measures_combine, rule_config
@@ -174,12 +175,7 @@ def visible_plans(*, district: District, membership: Membership) -> QuerySet[Pla
         )
         return plans.filter(in_schools | Q(pk__in=elsewhere)) if elsewhere else plans.filter(in_schools)
     students = visible_students(district=district, membership=membership)
-    # EXISTS, not `student IN (subquery)`: under an OR PostgreSQL cannot make the IN a join, and a
-    # whole district's ids (400,000) do not fit a hashed subplan in work_mem, so the list was scanned
-    # again for every plan: the district administrator's caseload count ran for over 13 minutes at
-    # 400,000 students (benchmarks/bench_pages.py). district_id keeps the subquery on the row's shard.
-    same_student = students.filter(pk=OuterRef("student_id"), district_id=OuterRef("district_id"))
-    return plans.filter(Exists(same_student) | Q(provider_id=membership.user_id))
+    return plans.filter(among(students, "student_id") | Q(provider_id=membership.user_id))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from mtss import access_log
 from mtss.api_params import param_date as _param_date
 from mtss.api_params import param_int as _param_int
 from mtss.api_permissions import require
+from mtss.db.colocation import among
 
 # --- sessions -------------------------------------------------------------------------------
 
@@ -113,11 +114,7 @@ def _sessions_queryset(request):
     plans = visible_plans(district=request.district, membership=request.membership)
     return (
         InterventionSession.objects.filter(district=request.district)
-        # EXISTS under the OR, not IN: see interventions.selectors.visible_plans.
-        .filter(
-            Exists(groups.filter(pk=OuterRef("group_id"), district_id=OuterRef("district_id")))
-            | Exists(plans.filter(pk=OuterRef("plan_id"), district_id=OuterRef("district_id")))
-        )
+        .filter(among(groups, "group_id") | among(plans, "plan_id"))
         .select_related("group", "plan__group")
         .prefetch_related(
             Prefetch("attendance", queryset=Attendance.objects.select_related("plan").order_by("plan_id")),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -48,6 +48,7 @@ from mtss import access_log
 from mtss.api_params import param_date as _param_date
 from mtss.api_params import param_int as _param_int
 from mtss.api_permissions import require
+from mtss.db.colocation import among
 from mtss.models import School, User
 from mtss.permissions import SEES_WHOLE_DISTRICT, allowed
 from students.access import visible_students
@@ -97,8 +98,7 @@ def _visible_action_items(request):
     """Action items of the meetings the member sees, and every item the member owns."""
     meetings = selectors.visible_meetings(district=request.district, membership=request.membership)
     return ActionItem.objects.filter(district=request.district).filter(
-        # EXISTS under the OR, not IN: see interventions.selectors.visible_plans.
-        Exists(meetings.filter(pk=OuterRef("meeting_id"), district_id=OuterRef("district_id"))) | Q(owner=request.user)
+        among(meetings, "meeting_id") | Q(owner=request.user)
     )
 
 

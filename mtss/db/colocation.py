@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from types import MethodType
 
-from django.db.models import ForeignKey
+from django.db.models import Exists, ForeignKey, OuterRef, QuerySet
 from django.db.models.lookups import Exact
 
 
@@ -42,3 +42,14 @@ def tie_district_joins(models) -> int:
                 field.get_extra_restriction = MethodType(_same_district, field)
                 tied += 1
     return tied
+
+
+def among(rows: QuerySet, field: str) -> Exists:
+    """The outer row's `field` names one of `rows`: a correlated EXISTS, tied to the outer row's
+    district so that on Citus it stays on that row's shard.
+
+    For a visibility filter under an OR, where `field IN (subquery)` cannot become a join: a whole
+    district's ids do not fit a hashed subplan in work_mem, and PostgreSQL then scans the list again
+    for every outer row (the administrator's caseload count at 400,000 students ran for over 13
+    minutes)."""
+    return Exists(rows.filter(pk=OuterRef(field), district_id=OuterRef("district_id")))
