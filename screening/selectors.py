@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -36,6 +37,10 @@ from students.access import visible_students
 from students.models import SUBGROUPS, ImportRun, Student
 
 IMPORT_KINDS = (ImportRun.Kind.ROSTER, ImportRun.Kind.SCORES, "norms")
+# More schools than this in a selection chart per grade, not per school (see `breakdown`).
+CHART_SCHOOLS = 30
+# Schools per page of the breakdown table.
+BREAKDOWN_SCHOOLS_PAGE = 25
 # The subgroup split shows these first: closing the gaps of English learners and students
 # with disabilities is what LAUSD's plan is about (DOMAIN.md); then the other subgroups.
 SUBGROUP_ORDER = [
@@ -227,6 +232,10 @@ class Breakdown:
     chart: list[tuple[str, TierCounts]] = field(default_factory=list)  # (label, counts) per bar
     chart_by: str = ""
 
+    def school_groups(self) -> list[list[BreakdownRow]]:
+        """The rows, one list per school (rows are sorted school first), for paging the table by school."""
+        return [list(rows) for _, rows in groupby(self.rows, key=lambda r: r.school.pk)]
+
 
 def _tier_aggregates(prefix: str = "") -> dict:
     return {
@@ -280,13 +289,18 @@ def breakdown(
         counts = TierCounts(g["tier1"], g["tier2"], g["tier3"], g["not_computed"])
         result.rows.append(BreakdownRow(schools[g["school_id"]], g["grade"], measure_rows[g["measure_id"]], counts))
         result.total.add(counts)
-    result.rows.sort(key=lambda r: (r.school.name, r.grade, r.measure.name))
-    # The chart: one bar per school and measure, or per grade and measure within one school.
+    result.rows.sort(key=lambda r: (r.school.name, r.school.pk, r.grade, r.measure.name))
+    # The chart: one bar per school and measure while the schools fit on a readable chart; per grade
+    # and measure within one school, or across the selection when it spans more schools than that (a
+    # district of 1,000 schools would otherwise draw 2,000 bars no one can read; the table has them).
     bars: dict[tuple, TierCounts] = {}
-    result.chart_by = "grade" if school_id else "school"
+    result.chart_by = "grade" if school_id or len(schools) > CHART_SCHOOLS else "school"
+    by_grade = result.chart_by == "grade"
     for row in result.rows:
-        label = (f"Grade {row.grade_label}" if school_id else row.school.name) + f" · {row.measure.name}"
-        order = (row.grade if school_id else row.school.name, row.measure.name)
+        label = (_("Grade %(grade)s") % {"grade": row.grade_label} if by_grade else row.school.name) + (
+            f" · {row.measure.name}"
+        )
+        order = (row.grade if by_grade else row.school.name, row.measure.name)
         bars.setdefault((order, label), TierCounts()).add(row.counts)
     result.chart = [(label, counts) for (_, label), counts in sorted(bars.items())]
     return result

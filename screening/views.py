@@ -102,6 +102,10 @@ def overview(request):
             ],
             "measures": selectors.window_measures(district=district, window=window),
             "result": result,
+            # The table pages by school: a district of 1,000 schools has about 4,000 rows.
+            "table_page": Paginator(result.school_groups(), selectors.BREAKDOWN_SCHOOLS_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "chart": chart,
             "total": total,
             "subgroups": subgroups,

@@ -55,6 +55,34 @@ def test_the_breakdown_counts_tiers_by_school_grade_and_measure(screened, client
 
 
 @pytest.mark.django_db
+def test_many_schools_chart_per_grade_and_the_table_pages_by_school(screened, client, monkeypatch):
+    """A district of 1,000 schools drew 2,000 bars and a 4,000-row table in one page (2 s at 400,000
+    students): past `CHART_SCHOOLS` schools the chart is per grade, and the table pages by school."""
+    from screening import selectors
+
+    side, window = screened
+    client.force_login(side.district_admin)
+    few = client.get(f"/screening/?window={window.pk}")
+    assert few.context["result"].chart_by == "school"
+    assert sorted(label.split(" · ")[0] for label, _ in few.context["result"].chart) == sorted(
+        [side.school.name, side.other_school.name]
+    )
+    monkeypatch.setattr(selectors, "CHART_SCHOOLS", 1)
+    monkeypatch.setattr(selectors, "BREAKDOWN_SCHOOLS_PAGE", 1)
+    first = client.get(f"/screening/?window={window.pk}")
+    result = first.context["result"]
+    assert result.chart_by == "grade"
+    assert sorted(label.split(" · ")[0] for label, _ in result.chart) == ["Grade 2", "Grade 7"]
+    schools = sorted([side.school, side.other_school], key=lambda s: s.name)
+    html = first.content.decode()
+    assert html.count('<th scope="row">' + schools[0].name) == 1 and schools[1].name + "</th>" not in html
+    assert "page 1 of 2, 2 schools" in html
+    second = client.get(f"/screening/?window={window.pk}&page=2").content.decode()
+    assert schools[1].name + "</th>" in second and schools[0].name + "</th>" not in second
+    assert f"window={window.pk}&amp;page=1" in second  # the pager keeps the filters
+
+
+@pytest.mark.django_db
 def test_the_subgroup_split_shows_the_gap(screened, client):
     side, window = screened
     with tenant_context(side.district):
