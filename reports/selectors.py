@@ -40,7 +40,7 @@ from interventions.models import Attendance, Intervention, Plan, TierPlacement
 from mtss.models import District, Membership, School, SchoolYear, User
 from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT
 from mtss.selectors import policy_document
-from reports.models import DashboardCount, DashboardSnapshot, PlanEvaluation
+from reports.models import DashboardCount, DashboardSnapshot, EffectSummary, PlanEvaluation
 from screening.models import Score, ScreeningWindow
 from students.access import visible_students
 from students.models import SUBGROUPS, Student
@@ -655,39 +655,120 @@ EFFECT_COLUMNS = ["response", "roi", "goal_roi"]
 def effectiveness(*, district: District, membership: Membership, area: str | None = None) -> dict:
     """Per intervention and per subgroup, from the latest evaluation snapshot (reports.models.PlanEvaluation).
 
-    One query: the snapshot rows of visible students with the subgroup flags; pandas groups them.
+    A user who sees the whole district reads the groups stored with the snapshot
+    (EffectSummary); anyone else's students are grouped live: one query, the snapshot rows
+    of visible students with the subgroup flags, grouped by pandas.
     """
-    # Imported here, not at the top: every report page imports this module (issue 16, item 7).
-    import numpy as np
-    import pandas as pd
-
+    if _snapshot_schools(district=district, membership=membership) is None:
+        stored = _stored_effectiveness(district=district, area=area)
+        if stored is not None:
+            return stored
     students = visible_students(district=district, membership=membership)
     rows = PlanEvaluation.objects.filter(district=district, student__in=students.values("pk"))
     if area:
         rows = rows.filter(area=area)
+    frame = _effect_frame(rows)
+    stamp = rows.order_by("-computed_at").values_list("as_of", "computed_at").first() or (None, None)
+    return {**_effects(frame, intervention_names(district=district)), "as_of": stamp[0], "computed_at": stamp[1]}
+
+
+def _effect_frame(rows: QuerySet[PlanEvaluation]) -> pd.DataFrame:
+    """Snapshot rows as a frame: intervention_id, area, response, roi, goal_roi and the subgroup mask."""
+    # Imported here, not at the top: every report page imports this module (issue 16, item 7).
+    import pandas as pd
+
+    columns = ["intervention_id", "area", *EFFECT_COLUMNS]
     frame = pd.DataFrame(
-        list(rows.order_by().values_list("intervention_id", *EFFECT_COLUMNS).annotate(mask=subgroup_mask("student__"))),
-        columns=["intervention_id", *EFFECT_COLUMNS, "mask"],
+        list(rows.order_by().values_list(*columns).annotate(mask=subgroup_mask("student__"))),
+        columns=[*columns, "mask"],
     )
     for column in ("roi", "goal_roi"):
         frame[column] = pd.to_numeric(frame[column]).astype(float)
-    names = dict(Intervention.objects.filter(district=district).values_list("pk", "name"))
+    return frame
+
+
+def _effects(frame: pd.DataFrame, names: dict[int, str]) -> dict:
+    """The effectiveness table's groups of one frame: per intervention, per subgroup, and all plans."""
+    import numpy as np
+
     interventions = [
         Effect.from_frame(names.get(pk, str(pk)), group, key=str(pk))
         for pk, group in frame.groupby("intervention_id", sort=False)
     ]
     mask = frame["mask"].to_numpy(dtype="int64") if len(frame) else np.zeros(0, dtype="int64")
-    subgroups = {
-        key: Effect.from_frame(str(SUBGROUPS[key]), frame[(mask & (1 << bit)) != 0], key=key)
-        for bit, key in enumerate(SUBGROUPS)
-    }
-    stamp = rows.order_by("-computed_at").values_list("as_of", "computed_at").first() or (None, None)
     return {
         "interventions": sorted(interventions, key=lambda e: (-e.plans, e.label.lower())),
-        "subgroups": subgroups,
+        "subgroups": {
+            key: Effect.from_frame(str(SUBGROUPS[key]), frame[(mask & (1 << bit)) != 0], key=key)
+            for bit, key in enumerate(SUBGROUPS)
+        },
         "all": Effect.from_frame(_("All plans"), frame, key="all"),
-        "as_of": stamp[0],
-        "computed_at": stamp[1],
+    }
+
+
+EFFECT_SUMMARY_FIELDS = [
+    "plans",
+    "responding",
+    "not_responding",
+    "growth_n",
+    "median_ratio",
+    "median_roi",
+    "median_goal_roi",
+]
+
+
+def effect_summaries(*, district: District, as_of: dt.date, computed_at: dt.datetime) -> list[EffectSummary]:
+    """The whole district's effectiveness groups, per area and across areas, for EffectSummary.
+
+    Read from the snapshot rows as they stand (reports.services.evaluations_refresh calls this
+    in the transaction that wrote them), so the stored groups are those of the same snapshot.
+    """
+    frame = _effect_frame(PlanEvaluation.objects.filter(district=district))
+    areas = {"", *frame["area"].unique(), *(key for key, _name in district_areas(district=district, today=as_of))}
+    rows = []
+    for area in sorted(areas):
+        effects = _effects(frame[frame["area"] == area] if area else frame, names={})
+        groups = [("intervention", e) for e in effects["interventions"]]
+        groups += [("subgroup", e) for e in effects["subgroups"].values()] + [("all", effects["all"])]
+        rows += [
+            EffectSummary(
+                district=district,
+                area=area,
+                group=group,
+                key=e.key,
+                as_of=as_of,
+                computed_at=computed_at,
+                **{name: getattr(e, name) for name in EFFECT_SUMMARY_FIELDS},
+            )
+            for group, e in groups
+        ]
+    return rows
+
+
+def _stored_effectiveness(*, district: District, area: str | None) -> dict | None:
+    """effectiveness() from EffectSummary; None when the snapshot has not stored this area's groups."""
+    stored = list(EffectSummary.objects.filter(district=district, area=area or ""))
+    everything = next((row for row in stored if row.group == "all"), None)
+    if everything is None:
+        return None
+    names = intervention_names(district=district)
+
+    def effect(row: EffectSummary, label: str) -> Effect:
+        return Effect(label=label, key=row.key, **{name: getattr(row, name) for name in EFFECT_SUMMARY_FIELDS})
+
+    interventions = [effect(row, names.get(int(row.key), row.key)) for row in stored if row.group == "intervention"]
+    return {
+        "interventions": sorted(interventions, key=lambda e: (-e.plans, e.label.lower())),
+        "subgroups": {
+            key: next(
+                (effect(row, str(SUBGROUPS[key])) for row in stored if row.group == "subgroup" and row.key == key),
+                Effect(label=str(SUBGROUPS[key]), key=key),
+            )
+            for key in SUBGROUPS
+        },
+        "all": effect(everything, _("All plans")),
+        "as_of": everything.as_of,
+        "computed_at": everything.computed_at,
     }
 
 

@@ -24,12 +24,13 @@ from reports.documents import weekly_fidelity_pdf
 from reports.models import (
     DashboardCount,
     DashboardSnapshot,
+    EffectSummary,
     PlanEvaluation,
     ReportDelivery,
     ReportKind,
     ReportSubscription,
 )
-from reports.selectors import district_areas
+from reports.selectors import district_areas, effect_summaries
 from students.models import SUBGROUPS
 
 log = logging.getLogger(__name__)
@@ -263,6 +264,9 @@ def evaluations_refresh(*, district: District, as_of: dt.date | None = None, act
     with transaction.atomic():
         PlanEvaluation.objects.filter(district=district).delete()
         PlanEvaluation.objects.bulk_create(rows, batch_size=2000)
+        # The district-wide effectiveness groups of this snapshot, stored with it (EffectSummary).
+        EffectSummary.objects.filter(district=district).delete()
+        EffectSummary.objects.bulk_create(effect_summaries(district=district, as_of=as_of, computed_at=now))
         if actor is not None:
             audit(district=district, actor=actor, verb="report.evaluations_refresh", changes={"plans": len(rows)})
     return len(rows)
