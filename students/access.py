@@ -30,40 +30,56 @@ VIEW_STUDENT = "view_student"
 REVIEW_IN_QUEUE = ("open", "reviewed", "plan_started")
 
 
-def _granted(district: District, membership: Membership) -> Q:
-    grants = StudentUserObjectPermission.objects.filter(
-        district=district,
-        user_id=membership.user_id,
-        permission__codename=VIEW_STUDENT,
-        content_object_id=OuterRef("pk"),
+def _grant_ids(district: District, membership: Membership) -> QuerySet:
+    """The ids of the students the user holds a view grant on (django-guardian's direct table)."""
+    return (
+        StudentUserObjectPermission.objects.filter(
+            district=district, user_id=membership.user_id, permission__codename=VIEW_STUDENT
+        )
+        .order_by()
+        .values("content_object_id")
     )
-    return Q(Exists(grants))
+
+
+def _granted(district: District, membership: Membership) -> Q:
+    return Q(pk__in=_grant_ids(district, membership))
 
 
 def _in_schools(membership: Membership) -> Q:
     return Q(school_id__in=membership.district_schools().values("id"))
 
 
-def _same_student(**conditions) -> Q:
-    """EXISTS over one related row of the outer student (the conditions apply to the same row)."""
+def _rows(relation: str, **conditions) -> QuerySet:
+    """Rows of a reverse relation of Student (placements, review_items), without importing the app
+    above this one."""
+    return Student._meta.get_field(relation).related_model.objects.filter(**conditions)
+
+
+def _related(relation: str, **conditions) -> Q:
+    """EXISTS over one row of a reverse relation of the outer student (placements, review_items)."""
     # district_id too: a correlated subquery on Citus stays on the outer row's shard (README, "Past one database").
-    same = Student.objects.filter(pk=OuterRef("pk"), district_id=OuterRef("district_id"), **conditions)
-    return Q(Exists(same))
+    return Q(Exists(_rows(relation, student_id=OuterRef("pk"), district_id=OuterRef("district_id"), **conditions)))
 
 
 def in_open_tier(tier: int | None = None, *, at_least: int | None = None) -> Q:
     """Students with an open placement in `tier` (or in `at_least` or above), in any area."""
-    conditions = {"placements__end_date__isnull": True}
+    conditions = {"end_date__isnull": True}
     if tier is not None:
-        conditions["placements__tier"] = tier
+        conditions["tier"] = tier
     if at_least is not None:
-        conditions["placements__tier__gte"] = at_least
-    return _same_student(**conditions)
+        conditions["tier__gte"] = at_least
+    return _related("placements", **conditions)
 
 
-def _flagged() -> Q:
-    """Flagged: an open placement above Tier 1, or an at-risk screening result still in review."""
-    return in_open_tier(at_least=2) | _same_student(review_items__status__in=REVIEW_IN_QUEUE)
+def _flagged_ids(district: District, membership: Membership) -> list[QuerySet]:
+    """Ids of the flagged students of the membership's schools: an open placement above Tier 1, or
+    an at-risk screening result still in review. Each a join from the flagged rows to the schools'
+    students, so the whole district's students are never tested one by one."""
+    schools = {"district": district, "student__school_id__in": membership.district_schools().values("id")}
+    return [
+        _rows("placements", end_date__isnull=True, tier__gte=2, **schools).order_by().values("student_id"),
+        _rows("review_items", status__in=REVIEW_IN_QUEUE, **schools).order_by().values("student_id"),
+    ]
 
 
 def visible_students(*, district: District, membership: Membership | None) -> QuerySet[Student]:
@@ -76,7 +92,9 @@ def visible_students(*, district: District, membership: Membership | None) -> Qu
     if role in SCHOOL_WIDE:
         return students.filter(_in_schools(membership))
     if role == Role.INTERVENTION_SPECIALIST:
-        return students.filter(_granted(district, membership) | (_in_schools(membership) & _flagged()))
+        # A UNION of id sets, not an OR of conditions: under the OR PostgreSQL tested every student
+        # of the district (400,000) for a grant and a flag, 150 ms on each page at that size.
+        return students.filter(pk__in=_grant_ids(district, membership).union(*_flagged_ids(district, membership)))
     if role == Role.TEACHER:
         return students.filter(_granted(district, membership))
     return students.none()
