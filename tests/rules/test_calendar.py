@@ -113,3 +113,29 @@ def test_time_in_the_tier_is_counted_in_instructional_weeks():
     assert finding.status == "before_min"
     later = evaluate(config, winter_case(as_of=date(2025, 6, 27))).finding("duration")
     assert later.status == "past_max"
+
+
+def test_the_nth_instructional_day_jumps_whole_weeks_and_still_lands_on_the_same_day():
+    """It skips whole weeks (a review date 100 school days out walked 140 days, on every caseload
+    page); walking day by day is the definition, and every anchor, count, week and closure agrees."""
+    import random
+
+    def walk(anchor, n, closed, weekdays):
+        day = anchor
+        while n > 0:
+            day += timedelta(days=1)
+            if day.weekday() in weekdays and day not in closed:
+                n -= 1
+        return day
+
+    rng = random.Random(16)
+    for _ in range(2000):
+        anchor = date(2024, 8, 1) + timedelta(days=rng.randrange(365))
+        weekdays = tuple(sorted(rng.sample(range(7), rng.randint(1, 7))))
+        closed = frozenset(anchor + timedelta(days=rng.randrange(1, 400)) for _ in range(rng.randrange(60)))
+        n = rng.randrange(0, 200)
+        assert nth_instructional_day_after(anchor, n, closed, weekdays) == walk(anchor, n, closed, weekdays), (
+            anchor,
+            n,
+            weekdays,
+        )
