@@ -161,6 +161,21 @@ def test_the_review_queue_lists_flagged_students_and_records_the_access(screened
 
 
 @pytest.mark.django_db
+def test_the_review_queue_pages_keep_the_window_and_status(screened, client, monkeypatch):
+    from screening import views
+
+    side, window = screened
+    monkeypatch.setattr(views, "REVIEW_PAGE", 1)
+    client.force_login(side.principal)
+    first = client.get(f"/screening/review/?window={window.pk}&status=open")
+    assert [item.student_id for item in first.context["rows"]] == [side.students[0].pk]
+    html = first.content.decode()
+    assert f'href="?window={window.pk}&amp;status=open&amp;page=2"' in html and "Page 1 of 2" in html
+    second = client.get(f"/screening/review/?window={window.pk}&status=open&page=2")
+    assert [item.student_id for item in second.context["rows"]] == [side.students[1].pk]
+
+
+@pytest.mark.django_db
 def test_the_team_marks_reviewed_starts_a_plan_or_dismisses_with_a_reason(screened, client):
     side, window = screened
     with tenant_context(side.district):
