@@ -608,6 +608,22 @@ def tier_movement(*, district: District, membership: Membership, year: SchoolYea
     }
 
 
+# A tier chart of more schools than this is not read: past it, the chart keeps the schools furthest
+# below the Tier 1 guideline (the table keeps every school).
+CHART_SCHOOLS = 30
+
+
+def schools_to_chart(schools: list[tuple[School, dict[int, int]]], *, min_n: int) -> list[tuple[School, dict]]:
+    """The schools the district's tier chart draws: all of them up to CHART_SCHOOLS, else the
+    CHART_SCHOOLS with the smallest Tier 1 share among those with at least `min_n` students
+    (where to look first, in a district of 1,000 schools), in that order."""
+    if len(schools) <= CHART_SCHOOLS:
+        return schools
+    judged = [(school, counts) for school, counts in schools if sum(counts.values()) >= min_n]
+    judged.sort(key=lambda sc: (sc[1].get(1, 0) / sum(sc[1].values()), sc[0].name))
+    return judged[:CHART_SCHOOLS]
+
+
 @dataclass
 class Effect:
     """Responding share and rates of improvement for one group of evaluated plans.

@@ -358,10 +358,16 @@ def district_dashboard(request):
         report_tables.participation_table(participation),
     ]
     total = {t: sum(c.get(t, 0) for _s, c in tiers["schools"]) for t in (1, 2, 3)}
-    stacks = [Stack(_("All schools"), total)] + [Stack(s.name, c) for s, c in tiers["schools"]]
+    charted = selectors.schools_to_chart(tiers["schools"], min_n=MIN_N)
+    stacks = [Stack(_("All schools"), total)] + [Stack(s.name, c) for s, c in charted]
     tier_chart = tier_stack_svg(
         stacks,
-        title=_("Students by tier, per school, against 80 / 15 / 5"),
+        title=_("Students by tier, per school, against 80 / 15 / 5")
+        if len(charted) == len(tiers["schools"])
+        else _(
+            "Students by tier: all schools, and the %(n)s schools with the smallest Tier 1 share, against 80 / 15 / 5"
+        )
+        % {"n": len(charted)},
         reference=selectors.TIER_GUIDELINE,
         reference_label=_("Guideline 80/15/5"),
         id_prefix="tier-chart",
