@@ -42,6 +42,7 @@ from mtss.permissions import SCHOOL_WIDE, SEES_WHOLE_DISTRICT
 from mtss.selectors import policy_document
 from reports.models import DashboardCount, DashboardSnapshot, EffectSummary, PlanEvaluation
 from screening.models import Score, ScreeningWindow
+from screening.selectors import CHART_SCHOOLS
 from students.access import visible_students
 from students.models import SUBGROUPS, Student
 
@@ -608,13 +609,9 @@ def tier_movement(*, district: District, membership: Membership, year: SchoolYea
     }
 
 
-# A tier chart of more schools than this is not read: past it, the chart keeps the schools furthest
-# below the Tier 1 guideline (the table keeps every school).
-CHART_SCHOOLS = 30
-
-
 def schools_to_chart(schools: list[tuple[School, dict[int, int]]], *, min_n: int) -> list[tuple[School, dict]]:
-    """The schools the district's tier chart draws: all of them up to CHART_SCHOOLS, else the
+    """The schools the district's tier chart draws: all of them up to CHART_SCHOOLS (past it a chart is
+    not read; the screening breakdown's limit too, and the table keeps every school), else the
     CHART_SCHOOLS with the smallest Tier 1 share among those with at least `min_n` students
     (where to look first, in a district of 1,000 schools), in that order."""
     if len(schools) <= CHART_SCHOOLS:
@@ -703,6 +700,10 @@ def _effect_frame(rows: QuerySet[PlanEvaluation]) -> pd.DataFrame:
     return frame
 
 
+def _most_plans_first(effects: list[Effect]) -> list[Effect]:
+    return sorted(effects, key=lambda e: (-e.plans, e.label.lower()))
+
+
 def _effects(frame: pd.DataFrame, names: dict[int, str]) -> dict:
     """The effectiveness table's groups of one frame: per intervention, per subgroup, and all plans."""
     import numpy as np
@@ -713,7 +714,7 @@ def _effects(frame: pd.DataFrame, names: dict[int, str]) -> dict:
     ]
     mask = frame["mask"].to_numpy(dtype="int64") if len(frame) else np.zeros(0, dtype="int64")
     return {
-        "interventions": sorted(interventions, key=lambda e: (-e.plans, e.label.lower())),
+        "interventions": _most_plans_first(interventions),
         "subgroups": {
             key: Effect.from_frame(str(SUBGROUPS[key]), frame[(mask & (1 << bit)) != 0], key=key)
             for bit, key in enumerate(SUBGROUPS)
@@ -773,13 +774,13 @@ def _stored_effectiveness(*, district: District, area: str | None) -> dict | Non
         return Effect(label=label, key=row.key, **{name: getattr(row, name) for name in EFFECT_SUMMARY_FIELDS})
 
     interventions = [effect(row, names.get(int(row.key), row.key)) for row in stored if row.group == "intervention"]
+    subgroups = {row.key: row for row in stored if row.group == "subgroup"}
     return {
-        "interventions": sorted(interventions, key=lambda e: (-e.plans, e.label.lower())),
+        "interventions": _most_plans_first(interventions),
         "subgroups": {
-            key: next(
-                (effect(row, str(SUBGROUPS[key])) for row in stored if row.group == "subgroup" and row.key == key),
-                Effect(label=str(SUBGROUPS[key]), key=key),
-            )
+            key: effect(subgroups[key], str(SUBGROUPS[key]))
+            if key in subgroups
+            else Effect(label=str(SUBGROUPS[key]), key=key)
             for key in SUBGROUPS
         },
         "all": effect(everything, _("All plans")),
